@@ -1,0 +1,181 @@
+/**
+ * Algorithm: the driver of a training run (RLlib's Algorithm). Owns the EnvRunnerGroup and the
+ * Learner, runs one iteration per `train()`, and returns a result dict with RLlib's keys.
+ * Subclasses write `trainingStep()`; everything around it (device, timers, counters, fault
+ * tolerance metrics, checkpoints) lives here.
+ */
+import type { AlgorithmConfigBase } from '../core/config';
+import { RLError } from '../core/errors';
+import * as K from '../core/metric-keys';
+import { Rng } from '../core/rng';
+import type { EnvRunnerMetrics } from '../env-runner/env-runner-config';
+import { onGpuFailure } from '../env-runner/tf-backend';
+import type { DeviceInfo } from '../runtime/device';
+import type { EnvRunnerGroup } from '../runtime/env-runner-group';
+import type { FailureEvent } from '../runtime/supervisor';
+import { CHECKPOINT_FORMAT, type AlgorithmCounters, type Checkpoint } from './checkpoint';
+import { mean, MetricsLogger } from './metrics-logger';
+
+export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigBase> {
+  readonly metrics = new MetricsLogger();
+  readonly rng: Rng;
+  protected iteration = 0;
+  protected envStepsTrainedLifetime = 0;
+  protected timeTotalS = 0;
+  private gpuFailure: string | null = null;
+  private stopped = false;
+
+  protected constructor(
+    readonly config: C,
+    readonly device: DeviceInfo,
+    readonly envRunnerGroup: EnvRunnerGroup,
+    /** The seed actually used (config.debugging.seed, or the one chosen at build time). */
+    readonly seed: number,
+  ) {
+    this.rng = new Rng(seed);
+    onGpuFailure((reason) => {
+      this.gpuFailure = reason;
+    });
+  }
+
+  /** One iteration's work: sample, update, sync weights. Subclasses time each phase. */
+  protected abstract trainingStep(): Promise<void>;
+
+  protected abstract saveLearner(): Promise<Pick<Checkpoint, 'weights' | 'optimizerState' | 'learnerState'>>;
+  protected abstract restoreLearner(ckpt: Checkpoint): Promise<void>;
+
+  /** Runs one training iteration and returns its result dict. */
+  async train(): Promise<K.ResultDict> {
+    if (this.stopped) throw new RLError('algorithm/stopped', 'train() called after stop(); build a new Algorithm.');
+    this.throwIfGpuLost();
+    const t0 = performance.now();
+    const sampledBefore = this.envRunnerGroup.lifetime.numEnvStepsSampled;
+    await this.trainingStep();
+    this.throwIfGpuLost();
+    this.iteration++;
+    const iterS = (performance.now() - t0) / 1000;
+    this.timeTotalS += iterS;
+    const sampledThisIter = this.envRunnerGroup.lifetime.numEnvStepsSampled - sampledBefore;
+    return this.assembleResult(iterS, sampledThisIter);
+  }
+
+  /** Feeds the runners' per-call metrics into the 100-episode window and timers. */
+  protected recordRunnerMetrics(all: readonly EnvRunnerMetrics[]): void {
+    let envStepMs = 0;
+    let inferenceMs = 0;
+    let episodes = 0;
+    for (const m of all) {
+      this.metrics.addEpisodes(m.episodeReturns, m.episodeLengths);
+      envStepMs += m.envStepMs;
+      inferenceMs += m.inferenceMs;
+      episodes += m.numEpisodes;
+    }
+    this.metrics.set(K.NUM_EPISODES, episodes);
+    this.metrics.set(K.ENV_STEP_TIMER, envStepMs / 1000);
+    this.metrics.set(K.INFERENCE_TIMER, inferenceMs / 1000);
+  }
+
+  private assembleResult(iterS: number, sampledThisIter: number): K.ResultDict {
+    const group = this.envRunnerGroup;
+    const life = group.lifetime;
+    const sup = group.supervisor;
+    const returns = this.metrics.episodeReturns;
+    const values = this.metrics.reduce();
+    const samplingS = Number(values[K.Timers.ENV_RUNNER_SAMPLING] ?? 0);
+    return {
+      ...values,
+      [K.TRAINING_ITERATION]: this.iteration,
+      [K.TIME_THIS_ITER_S]: iterS,
+      [K.TIME_TOTAL_S]: this.timeTotalS,
+      [K.EPISODE_RETURN_MEAN]: mean(returns),
+      [K.EPISODE_RETURN_MIN]: returns.length ? Math.min(...returns) : Number.NaN,
+      [K.EPISODE_RETURN_MAX]: returns.length ? Math.max(...returns) : Number.NaN,
+      [K.EPISODE_LEN_MEAN]: mean(this.metrics.episodeLengths),
+      [K.NUM_EPISODES_LIFETIME]: life.numEpisodes,
+      [K.ENV_RUNNERS_NUM_ENV_STEPS_SAMPLED]: sampledThisIter,
+      [K.ENV_RUNNERS_NUM_ENV_STEPS_SAMPLED_LIFETIME]: life.numEnvStepsSampled,
+      [K.NUM_ENV_STEPS_SAMPLED]: sampledThisIter,
+      [K.NUM_ENV_STEPS_SAMPLED_LIFETIME]: life.numEnvStepsSampled,
+      [K.NUM_ENV_STEPS_TRAINED_LIFETIME]: this.envStepsTrainedLifetime,
+      [K.NUM_ENV_STEPS_SAMPLED_PER_SECOND]: sampledThisIter / iterS,
+      [K.NUM_ENV_STEPS_SAMPLED_PER_SECOND_ITER]: samplingS > 0 ? sampledThisIter / samplingS : 0,
+      [K.FaultToleranceKeys.NUM_HEALTHY_WORKERS]: group.numHealthy,
+      [K.FaultToleranceKeys.NUM_REMOTE_WORKER_RESTARTS]: sup.numRestarts,
+      [K.FaultToleranceKeys.NUM_ENV_RUNNERS_DROPPED_LIFETIME]: sup.slots.filter((s) => s.state === 'dropped').length,
+      [K.FaultToleranceKeys.NUM_ENV_RUNNER_FAILURES_LIFETIME]: sup.numFailures,
+      [K.FaultToleranceKeys.NUM_SUB_ENV_RESTARTS_LIFETIME]: life.numSubEnvRestarts,
+      [K.FaultToleranceKeys.NUM_ENV_STEPS_LOST_LIFETIME]: life.numEnvStepsLost,
+      [K.FaultToleranceKeys.NUM_EPISODES_LOST_LIFETIME]: life.numEpisodesLost,
+      [K.FaultToleranceKeys.NUM_SAMPLE_FRAGMENTS_DROPPED_LIFETIME]: life.numFragmentsDropped,
+      'device/backend': this.device.backend,
+      'device/adapter': this.device.adapter ?? 'none',
+    };
+  }
+
+  get failureEvents(): readonly FailureEvent[] {
+    return this.envRunnerGroup.supervisor.events;
+  }
+
+  get counters(): AlgorithmCounters {
+    const life = this.envRunnerGroup.lifetime;
+    return {
+      trainingIteration: this.iteration,
+      numEnvStepsSampledLifetime: life.numEnvStepsSampled,
+      numEnvStepsTrainedLifetime: this.envStepsTrainedLifetime,
+      numEpisodesLifetime: life.numEpisodes,
+      timeTotalS: this.timeTotalS,
+    };
+  }
+
+  async save(): Promise<Checkpoint> {
+    const learner = await this.saveLearner();
+    return {
+      format: CHECKPOINT_FORMAT,
+      algo: this.config.algo,
+      config: { ...this.config, debugging: { ...this.config.debugging, seed: this.seed } },
+      ...learner,
+      counters: this.counters,
+      rngState: this.rng.getState(),
+      episodeReturns: [...this.metrics.episodeReturns],
+      episodeLengths: [...this.metrics.episodeLengths],
+      device: this.device,
+      createdAt: new Date().toISOString(),
+    };
+  }
+
+  /** Restores learner state, counters and the episode window; runners get the weights at once. */
+  async restore(ckpt: Checkpoint): Promise<void> {
+    if (ckpt.format !== CHECKPOINT_FORMAT) {
+      throw new RLError('checkpoint/format', `Unknown checkpoint format '${String(ckpt.format)}'; expected ${CHECKPOINT_FORMAT}.`);
+    }
+    if (ckpt.algo !== this.config.algo) {
+      throw new RLError('checkpoint/algo', `Checkpoint is for ${ckpt.algo}, this algorithm is ${this.config.algo}.`);
+    }
+    await this.restoreLearner(ckpt);
+    this.iteration = ckpt.counters.trainingIteration;
+    this.envStepsTrainedLifetime = ckpt.counters.numEnvStepsTrainedLifetime;
+    this.timeTotalS = ckpt.counters.timeTotalS;
+    const life = this.envRunnerGroup.lifetime;
+    life.numEnvStepsSampled = ckpt.counters.numEnvStepsSampledLifetime;
+    life.numEpisodes = ckpt.counters.numEpisodesLifetime;
+    this.rng.setState(ckpt.rngState);
+    this.metrics.episodeReturns.splice(0, Infinity, ...ckpt.episodeReturns);
+    this.metrics.episodeLengths.splice(0, Infinity, ...ckpt.episodeLengths);
+    await this.envRunnerGroup.syncWeights(ckpt.weights);
+  }
+
+  private throwIfGpuLost(): void {
+    if (this.gpuFailure) {
+      throw new RLError(
+        'device/lost',
+        `${this.gpuFailure}. Training stopped; restore the last checkpoint to resume (on WebGPU again, or with numGpusPerLearner=0).`,
+      );
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    onGpuFailure(null);
+    this.envRunnerGroup.stop();
+  }
+}

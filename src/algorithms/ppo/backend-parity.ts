@@ -1,0 +1,139 @@
+/**
+ * Backend parity check: the same PPO updates, from the same weights and batch, on several TF.js
+ * backends. Used by the e2e WebGPU test (SwiftShader adapter forced) and the UI's device
+ * self-check: loss stats and gradients on webgpu must match cpu.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { discrete, box } from '../../core/spaces';
+import { Rng } from '../../core/rng';
+import { ChunkEnd, type SampleBatch } from '../../core/sample-batch';
+import { activateBackend, type BackendName } from '../../env-runner/tf-backend';
+import { makeModule, type MLPModule, type ModuleWeights } from '../../rl-module';
+import { ppoLoss, PPOColumns, type PPOLossConfig } from './ppo-loss';
+import { PPOLearner } from './ppo-learner';
+
+export interface ParityRun {
+  readonly backend: string;
+  /** Gradient of the PPO loss w.r.t. every weight (flattened, in variable order), before any update. */
+  readonly gradients: number[];
+  /** Loss stats of each update. */
+  readonly updates: Record<string, number>[];
+  /** Weights after the last update, flattened. */
+  readonly finalWeights: number[];
+}
+
+const OBS_DIM = 4;
+const LOSS: PPOLossConfig = { clipParam: 0.2, vfClipParam: 10, vfLossCoeff: 0.5, entropyCoeff: 0.01, useKlLoss: true, klCoeff: 0.2 };
+
+/** A deterministic CartPole-shaped batch: 4 chunks of 16 rows (cut, terminated, truncated, cut). */
+function syntheticBatch(rows: number): SampleBatch {
+  const rng = new Rng(123);
+  const obs = Float32Array.from({ length: rows * OBS_DIM }, () => rng.normal() * 0.5);
+  const chunk = rows / 4;
+  const ends = Uint8Array.from([ChunkEnd.CUT, ChunkEnd.TERMINATED, ChunkEnd.TRUNCATED, ChunkEnd.CUT]);
+  const terminateds = new Uint8Array(rows);
+  const truncateds = new Uint8Array(rows);
+  terminateds[2 * chunk - 1] = 1;
+  truncateds[3 * chunk - 1] = 1;
+  return {
+    numSteps: rows,
+    obsDim: OBS_DIM,
+    actionDim: 1,
+    obs,
+    actions: Int32Array.from({ length: rows }, () => rng.integer(2)),
+    rewards: Float32Array.from({ length: rows }, () => 1),
+    terminateds,
+    truncateds,
+    actionLogp: Float32Array.from({ length: rows }, () => Math.log(0.5) + rng.normal() * 0.05),
+    vfPreds: new Float32Array(rows),
+    chunkStarts: Int32Array.from([0, chunk, 2 * chunk, 3 * chunk, rows]),
+    chunkEnds: ends,
+    chunkEpisodeIds: Float64Array.from([0, 1, 2, 3]),
+    chunkEnvIndices: Int32Array.from([0, 1, 2, 3]),
+    finalObs: Float32Array.from({ length: 4 * OBS_DIM }, () => rng.normal() * 0.5),
+    workerIndex: 0,
+    weightsSeq: 0,
+  };
+}
+
+async function flatWeights(module: MLPModule): Promise<number[]> {
+  const w = await module.getWeights();
+  return w.arrays.flatMap((a) => Array.from(a));
+}
+
+async function gradientsOf(module: MLPModule, batch: SampleBatch): Promise<number[]> {
+  const rng = new Rng(5);
+  const n = batch.numSteps;
+  const flat = tf.tidy(() => {
+    const minibatch = {
+      [PPOColumns.OBS]: tf.tensor2d(batch.obs, [n, OBS_DIM]),
+      [PPOColumns.ACTIONS]: tf.tensor1d(batch.actions, 'int32'),
+      [PPOColumns.OLD_LOGP]: tf.tensor1d(batch.actionLogp),
+      [PPOColumns.OLD_DIST_INPUTS]: tf.tensor2d(Float32Array.from({ length: n * 2 }, () => rng.normal() * 0.1), [n, 2]),
+      [PPOColumns.ADVANTAGES]: tf.tensor1d(Float32Array.from({ length: n }, () => rng.normal())),
+      [PPOColumns.VALUE_TARGETS]: tf.tensor1d(Float32Array.from({ length: n }, () => rng.normal() + 1)),
+      [PPOColumns.OLD_VF_PREDS]: tf.tensor1d(new Float32Array(n)),
+    };
+    const { grads } = tf.variableGrads(() => ppoLoss(module, minibatch, LOSS).loss, module.trainableVariables);
+    return tf.concat(module.variableNames.map((name) => tf.reshape(grads[name] ?? tf.zeros([0]), [-1])));
+  });
+  const data = await flat.data();
+  flat.dispose();
+  return Array.from(data);
+}
+
+/** Runs the same gradient computation and `numUpdates` PPO updates on each backend. */
+export async function ppoBackendParity(backends: readonly BackendName[], numUpdates = 3, rows = 64): Promise<ParityRun[]> {
+  const spec = {
+    observationSpace: box(-Infinity, Infinity, [OBS_DIM]),
+    actionSpace: discrete(2),
+    model: { fcnetHiddens: [16, 16], fcnetActivation: 'tanh' as const, vfShareLayers: false },
+    seed: 11,
+  };
+  await activateBackend('cpu');
+  const initModule = makeModule(spec);
+  const initial: ModuleWeights = await initModule.getWeights();
+  initModule.dispose();
+  const batch = syntheticBatch(rows);
+  const runs: ParityRun[] = [];
+  for (const name of backends) {
+    const active = await activateBackend(name);
+    const module = makeModule(spec);
+    module.setWeights(initial);
+    const gradients = await gradientsOf(module, batch);
+    const learner = new PPOLearner(module, { lr: 1e-3, gradClip: 0.5, gradClipBy: 'global_norm' }, LOSS.klCoeff);
+    const updates: Record<string, number>[] = [];
+    for (let u = 0; u < numUpdates; u++) {
+      updates.push(
+        await learner.update(batch, {
+          ...LOSS,
+          gamma: 0.99,
+          lambda: 0.95,
+          numEpochs: 2,
+          minibatchSize: rows / 2,
+          shuffle: true,
+          klTarget: 0.01,
+          rng: new Rng(100 + u),
+          lifetimeEnvSteps: 0,
+        }),
+      );
+    }
+    runs.push({ backend: active.backend, gradients, updates, finalWeights: await flatWeights(module) });
+    learner.dispose();
+  }
+  return runs;
+}
+
+/** A tiny computation (matmul, tanh, reductions) on `backend`, for the device self-check. */
+export async function tinyComputation(backend: BackendName): Promise<{ backend: string; values: number[] }> {
+  const active = await activateBackend(backend);
+  const out = tf.tidy(() => {
+    const a = tf.tensor2d(Float32Array.from({ length: 64 }, (_, i) => Math.sin(i)), [8, 8]);
+    const b = tf.tensor2d(Float32Array.from({ length: 64 }, (_, i) => Math.cos(i * 0.7)), [8, 8]);
+    const h = tf.tanh(tf.matMul(a, b));
+    return tf.concat([tf.reshape(h, [-1]), tf.reshape(tf.sum(h, 1), [-1]), tf.reshape(tf.max(h), [-1])]);
+  });
+  const values = Array.from(await out.data());
+  out.dispose();
+  return { backend: active.backend, values };
+}

@@ -1,0 +1,214 @@
+/**
+ * PPO's config: RLlib's PPOConfig defaults (ray-project/ray rllib/algorithms/ppo/ppo.py,
+ * `PPOConfig.__init__`, and `AlgorithmConfig.__init__` for grad_clip_by / shuffle), with CleanRL's
+ * names (vwxyzjn/cleanrl cleanrl/ppo.py) next to each field.
+ */
+import { ALGORITHM_CONFIG_DEFAULTS, IssueList, deepFreeze, formatValue, validateBase } from '../../core/config';
+import type { AlgorithmConfigBase, ScheduleValue, ValidationContext } from '../../core/config';
+import type { ConfigIssue } from '../../core/errors';
+import { AlgorithmConfigBuilder } from '../algorithm-config';
+
+export interface PPOTrainingConfig {
+  /** Adam learning rate, or a schedule [[envStep, lr], ...] over lifetime env steps. RLlib: lr (PPO default 5e-5). CleanRL: learning_rate (+ anneal_lr). */
+  readonly lr: ScheduleValue;
+  /** Discount factor. RLlib: gamma (0.99). CleanRL: gamma. */
+  readonly gamma: number;
+  /** GAE lambda. RLlib: lambda_ (1.0). CleanRL: gae_lambda. */
+  readonly lambda: number;
+  /** Surrogate clip epsilon. RLlib: clip_param (0.3). CleanRL: clip_coef. */
+  readonly clipParam: number;
+  /** Clamp on each step's squared value error (RLlib's meaning, not CleanRL's clip_vloss). RLlib: vf_clip_param (10.0). */
+  readonly vfClipParam: number;
+  /** Weight of the value loss, mean((V - target)^2). RLlib: vf_loss_coeff (1.0). CleanRL: vf_coef (on 0.5 * MSE). */
+  readonly vfLossCoeff: number;
+  /** Weight of the entropy bonus. RLlib: entropy_coeff (0.0). CleanRL: ent_coef. */
+  readonly entropyCoeff: number;
+  /** Add the adaptive KL penalty to the loss. RLlib: use_kl_loss (true). CleanRL: none (target_kl stops epochs instead). */
+  readonly useKlLoss: boolean;
+  /** Initial KL penalty coefficient, adapted toward klTarget. RLlib: kl_coeff (0.2). */
+  readonly klCoeff: number;
+  /** KL divergence the penalty aims for. RLlib: kl_target (0.01). */
+  readonly klTarget: number;
+  /** Passes over each train batch. RLlib: num_epochs (30; old: num_sgd_iter). CleanRL: update_epochs. */
+  readonly numEpochs: number;
+  /** Rows per gradient step. RLlib: minibatch_size (128; old: sgd_minibatch_size). CleanRL: batch_size // num_minibatches. */
+  readonly minibatchSize: number;
+  /** Env steps per training iteration (one learner). RLlib: train_batch_size_per_learner (4000). CleanRL: num_envs * num_steps. */
+  readonly trainBatchSizePerLearner: number;
+  /** Gradient clip threshold; null disables it. RLlib: grad_clip (None). CleanRL: max_grad_norm. */
+  readonly gradClip: number | null;
+  /** What gradClip bounds. RLlib: grad_clip_by ('global_norm'). CleanRL: clip_grad_norm_ (global norm). */
+  readonly gradClipBy: 'global_norm' | 'norm' | 'value';
+  /** Reshuffle the batch before each epoch. RLlib: shuffle_batch_per_epoch (PPO: true). CleanRL: np.random.shuffle(b_inds). */
+  readonly shuffleBatchPerEpoch: boolean;
+}
+
+export type PPOConfig = AlgorithmConfigBase & { readonly algo: 'PPO'; readonly training: PPOTrainingConfig };
+
+export const PPO_TRAINING_DEFAULTS: PPOTrainingConfig = {
+  lr: 5e-5,
+  gamma: 0.99,
+  lambda: 1.0,
+  clipParam: 0.3,
+  vfClipParam: 10.0,
+  vfLossCoeff: 1.0,
+  entropyCoeff: 0.0,
+  useKlLoss: true,
+  klCoeff: 0.2,
+  klTarget: 0.01,
+  numEpochs: 30,
+  minibatchSize: 128,
+  trainBatchSizePerLearner: 4000,
+  gradClip: null,
+  gradClipBy: 'global_norm',
+  shuffleBatchPerEpoch: true,
+};
+
+export const PPO_DEFAULTS: PPOConfig = deepFreeze({
+  algo: 'PPO',
+  ...ALGORITHM_CONFIG_DEFAULTS,
+  training: PPO_TRAINING_DEFAULTS,
+});
+
+export class PPOConfigBuilder extends AlgorithmConfigBuilder<PPOConfig> {
+  constructor() {
+    super(PPO_DEFAULTS);
+  }
+
+  protected override validateConfig(cfg: PPOConfig, ctx: ValidationContext): ConfigIssue[] {
+    return validatePPOConfig(cfg, ctx);
+  }
+}
+
+/** RLlib: `PPOConfig()`. */
+export function ppo(): PPOConfigBuilder {
+  return new PPOConfigBuilder();
+}
+
+export interface DerivedSizes {
+  /** Steps per sub-env per sample call ('auto' resolved). */
+  readonly rolloutFragmentLength: number;
+  /** Env steps one runner returns per sample call: rolloutFragmentLength * numEnvsPerEnvRunner. */
+  readonly stepsPerSampleCall: number;
+  /** Env steps actually trained on per iteration: whole sample rounds until >= trainBatchSizePerLearner. */
+  readonly trainBatchSize: number;
+  /** Runners that sample: numEnvRunners, or 1 (the local runner on the page) when it is 0. */
+  readonly numRunnersSampling: number;
+  /** Rounds of parallel sample calls per iteration (1 when the sizes line up). */
+  readonly numSampleRounds: number;
+}
+
+/**
+ * Batch sizes from runners x envs x fragment length, in one place. 'auto' fragment length is
+ * RLlib's: ceil(trainBatchSizePerLearner / (max(1, numEnvRunners) * numEnvsPerEnvRunner))
+ * (`AlgorithmConfig.get_rollout_fragment_length`). Like RLlib's synchronous sampling, whole rounds
+ * are collected until the train batch size is reached, so the trained batch can be a little larger.
+ */
+export function derivedSizes(cfg: Pick<PPOConfig, 'envRunners' | 'training'>): DerivedSizes {
+  const { numEnvRunners, numEnvsPerEnvRunner, rolloutFragmentLength } = cfg.envRunners;
+  const target = cfg.training.trainBatchSizePerLearner;
+  const numRunnersSampling = Math.max(1, numEnvRunners);
+  const fragment =
+    rolloutFragmentLength === 'auto'
+      ? Math.max(1, Math.ceil(target / (numRunnersSampling * numEnvsPerEnvRunner)))
+      : rolloutFragmentLength;
+  const stepsPerSampleCall = fragment * numEnvsPerEnvRunner;
+  const stepsPerRound = stepsPerSampleCall * numRunnersSampling;
+  const numSampleRounds = Math.max(1, Math.ceil(target / stepsPerRound));
+  return {
+    rolloutFragmentLength: fragment,
+    stepsPerSampleCall,
+    trainBatchSize: numSampleRounds * stepsPerRound,
+    numRunnersSampling,
+    numSampleRounds,
+  };
+}
+
+/** validateBase + PPO's training checks; every problem at once. */
+export function validatePPOConfig(cfg: PPOConfig, ctx: ValidationContext = {}): ConfigIssue[] {
+  const out = new IssueList();
+  out.issues.push(...validateBase(cfg, ctx));
+  if (cfg.algo !== 'PPO') out.error('algo', `algo must be 'PPO' for a PPO config, got ${formatValue(cfg.algo)}.`);
+  if (!out.section('training', cfg.training)) return out.issues;
+  const t = cfg.training;
+  const p = 'training.';
+
+  validateSchedule(out, p + 'lr', t.lr);
+  out.number(p + 'gamma', t.gamma, { min: 0, max: 1 });
+  out.number(p + 'lambda', t.lambda, { min: 0, max: 1 });
+  out.number(p + 'clipParam', t.clipParam, { above: 0 });
+  out.number(p + 'vfClipParam', t.vfClipParam, { above: 0 });
+  out.number(p + 'vfLossCoeff', t.vfLossCoeff, { min: 0 });
+  out.number(p + 'entropyCoeff', t.entropyCoeff, { min: 0 });
+  out.boolean(p + 'useKlLoss', t.useKlLoss);
+  out.number(p + 'klCoeff', t.klCoeff, { min: 0 });
+  out.number(p + 'klTarget', t.klTarget, { above: 0 });
+  out.integer(p + 'numEpochs', t.numEpochs, 1);
+  const mbsOk = out.integer(p + 'minibatchSize', t.minibatchSize, 1);
+  const tbsOk = out.integer(p + 'trainBatchSizePerLearner', t.trainBatchSizePerLearner, 1);
+  if (t.gradClip !== null) out.number(p + 'gradClip', t.gradClip, { above: 0 });
+  out.oneOf(p + 'gradClipBy', t.gradClipBy, ['global_norm', 'norm', 'value'] as const);
+  out.boolean(p + 'shuffleBatchPerEpoch', t.shuffleBatchPerEpoch);
+
+  const mbs = t.minibatchSize;
+  const tbs = t.trainBatchSizePerLearner;
+  if (mbsOk && tbsOk && mbs > tbs) {
+    out.error(
+      p + 'minibatchSize',
+      `minibatchSize (${mbs}) must be <= trainBatchSizePerLearner (${tbs}); PPO splits each batch into minibatches. ` +
+        `Lower minibatchSize or raise trainBatchSizePerLearner.`,
+    );
+  }
+  if (tbsOk && sizesAreValid(cfg)) checkFragmentFitsBatch(out, cfg);
+  return out.issues;
+}
+
+function validateSchedule(out: IssueList, path: string, v: ScheduleValue): void {
+  if (typeof v === 'number') {
+    out.number(path, v, { above: 0 });
+    return;
+  }
+  const points: unknown = v;
+  const isPoint = (x: unknown): x is [number, number] =>
+    Array.isArray(x) && x.length === 2 && x.every((y) => typeof y === 'number' && Number.isFinite(y));
+  if (!Array.isArray(points) || points.length === 0 || !points.every(isPoint)) {
+    out.error(path, `lr must be a positive number or a schedule [[envStep, value], ...], got ${formatValue(v)}.`);
+    return;
+  }
+  const pts = points as readonly (readonly [number, number])[];
+  const [firstStep] = pts[0]!;
+  if (firstStep !== 0) {
+    out.error(path, `an lr schedule must start at step 0 (RLlib requires it), got first step ${firstStep}.`);
+  }
+  for (let i = 1; i < pts.length; i++) {
+    const [step] = pts[i]!;
+    const [prevStep] = pts[i - 1]!;
+    if (step <= prevStep) {
+      out.error(path, `lr schedule steps must increase; step ${step} follows ${prevStep}. Sort by step.`);
+    }
+  }
+  const negative = pts.find(([, value]) => value < 0);
+  if (negative) out.error(path, `lr schedule values must be >= 0, got ${negative[1]} at step ${negative[0]}.`);
+}
+
+function sizesAreValid(cfg: PPOConfig): boolean {
+  const r = cfg.envRunners;
+  const isInt = (x: unknown, min: number): boolean => typeof x === 'number' && Number.isInteger(x) && x >= min;
+  const fragmentOk = r.rolloutFragmentLength === 'auto' || isInt(r.rolloutFragmentLength, 1);
+  return isInt(r.numEnvRunners, 0) && isInt(r.numEnvsPerEnvRunner, 1) && fragmentOk;
+}
+
+/** RLlib errors when the fragment settings cannot give the train batch size within 10%; we warn. */
+function checkFragmentFitsBatch(out: IssueList, cfg: PPOConfig): void {
+  const sizes = derivedSizes(cfg);
+  const tbs = cfg.training.trainBatchSizePerLearner;
+  if (sizes.trainBatchSize <= tbs * 1.1) return;
+  const perCall = sizes.numRunnersSampling * cfg.envRunners.numEnvsPerEnvRunner;
+  out.warn(
+    'envRunners.rolloutFragmentLength',
+    `${sizes.numRunnersSampling} runner(s) x ${cfg.envRunners.numEnvsPerEnvRunner} env(s) x ` +
+      `rolloutFragmentLength ${sizes.rolloutFragmentLength} gives ${sizes.trainBatchSize} steps per iteration, ` +
+      `more than trainBatchSizePerLearner (${tbs}). Set rolloutFragmentLength to 'auto' or ` +
+      `${Math.max(1, Math.floor(tbs / perCall))}, or trainBatchSizePerLearner to ${sizes.trainBatchSize}.`,
+  );
+}

@@ -1,0 +1,151 @@
+/**
+ * PPO's learner step (RLlib: PPOLearner + its GAE learner connector): recompute values and the
+ * old distribution, GAE, epochs x minibatches of the PPO loss, then adapt the KL coefficient.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { computeGae, normalizeAdvantages } from '../../connectors/gae';
+import type { Rng } from '../../core/rng';
+import type { SampleBatch } from '../../core/sample-batch';
+import type { LearnerConfig, OptimizerState } from '../../learner/learner';
+import { Learner } from '../../learner/learner';
+import type { MLPModule } from '../../rl-module/mlp-module';
+import type { PPOLossConfig } from './ppo-loss';
+import { PPOColumns, ppoLoss } from './ppo-loss';
+
+export interface PPOUpdateConfig extends Omit<PPOLossConfig, 'klCoeff'> {
+  /** Discount. RLlib: gamma. */
+  readonly gamma: number;
+  /** GAE lambda. RLlib: lambda_. CleanRL: gae_lambda. */
+  readonly lambda: number;
+  /** RLlib: num_epochs. CleanRL: update_epochs. */
+  readonly numEpochs: number;
+  /** RLlib: minibatch_size. */
+  readonly minibatchSize: number;
+  readonly shuffle: boolean;
+  /** Target for the adaptive KL coefficient. RLlib: kl_target. */
+  readonly klTarget: number;
+  readonly rng: Rng;
+  /** For the lr schedule. */
+  readonly lifetimeEnvSteps: number;
+}
+
+/** What a PPO learner adds to a checkpoint besides weights and optimizer state. */
+export interface PPOLearnerState {
+  readonly currKlCoeff: number;
+}
+
+export class PPOLearner {
+  readonly learner: Learner<MLPModule>;
+  /** Adaptive KL coefficient. RLlib: curr_kl_coeffs_per_module (starts at kl_coeff). */
+  currKlCoeff: number;
+  private lossConfig: PPOLossConfig | null = null;
+
+  constructor(
+    readonly module: MLPModule,
+    learnerConfig: LearnerConfig,
+    /** Initial KL coefficient. RLlib: kl_coeff (default 0.2). */
+    klCoeff: number,
+  ) {
+    this.currKlCoeff = klCoeff;
+    this.learner = new Learner(module, learnerConfig, (m, minibatch) => {
+      if (!this.lossConfig) throw new Error('PPO loss called outside PPOLearner.update');
+      return ppoLoss(m, minibatch, this.lossConfig);
+    });
+  }
+
+  async update(batch: SampleBatch, cfg: PPOUpdateConfig): Promise<Record<string, number>> {
+    // 1. Old policy outputs and values (one no-grad forward, one readback).
+    const { oldDistInputs, vfPreds, bootstrapValues } = await this.forwardBatch(batch);
+
+    // 2. GAE: bootstrap from V(finalObs) on truncation and cuts, never on termination.
+    const { advantages, valueTargets } = computeGae({
+      rewards: batch.rewards,
+      chunkStarts: batch.chunkStarts,
+      chunkEnds: batch.chunkEnds,
+      vfPreds,
+      bootstrapValues,
+      gamma: cfg.gamma,
+      lambda: cfg.lambda,
+    });
+    normalizeAdvantages(advantages);
+
+    // 3. Epochs x minibatches of the PPO loss.
+    this.lossConfig = {
+      clipParam: cfg.clipParam,
+      vfClipParam: cfg.vfClipParam,
+      vfLossCoeff: cfg.vfLossCoeff,
+      entropyCoeff: cfg.entropyCoeff,
+      useKlLoss: cfg.useKlLoss,
+      klCoeff: this.currKlCoeff,
+    };
+    const stats = await this.learner.update(
+      {
+        [PPOColumns.OBS]: batch.obs,
+        [PPOColumns.ACTIONS]: batch.actions,
+        [PPOColumns.OLD_LOGP]: batch.actionLogp,
+        [PPOColumns.OLD_DIST_INPUTS]: oldDistInputs,
+        [PPOColumns.ADVANTAGES]: advantages,
+        [PPOColumns.VALUE_TARGETS]: valueTargets,
+        [PPOColumns.OLD_VF_PREDS]: vfPreds,
+      },
+      batch.numSteps,
+      cfg,
+    );
+
+    // 4. Adapt the KL coefficient (RLlib's PPOTorchLearner.additional_update_for_module).
+    if (cfg.useKlLoss) {
+      const meanKl = stats.mean_kl_loss ?? 0;
+      if (meanKl > 2 * cfg.klTarget) this.currKlCoeff *= 1.5;
+      else if (meanKl < 0.5 * cfg.klTarget) this.currKlCoeff *= 0.5;
+    }
+    return { ...stats, curr_kl_coeff: this.currKlCoeff, num_env_steps_trained: batch.numSteps };
+  }
+
+  /** Forward over obs ++ finalObs (one upload, one readback): dist inputs and values of the batch, V(finalObs). */
+  private async forwardBatch(
+    batch: SampleBatch,
+  ): Promise<{ oldDistInputs: Float32Array; vfPreds: Float32Array; bootstrapValues: Float32Array }> {
+    const { numSteps, obsDim } = batch;
+    const numChunks = batch.chunkEnds.length;
+    const inputDim = this.module.distribution.inputDim;
+    const allObs = new Float32Array((numSteps + numChunks) * obsDim);
+    allObs.set(batch.obs.subarray(0, numSteps * obsDim));
+    allObs.set(batch.finalObs.subarray(0, numChunks * obsDim), numSteps * obsDim);
+    const packed = tf.tidy(() => {
+      const { actionDistInputs, vfPreds } = this.module.forwardTrain(
+        tf.tensor2d(allObs, [numSteps + numChunks, obsDim]),
+      );
+      const batchDistInputs = tf.slice(actionDistInputs, [0, 0], [numSteps, inputDim]);
+      return tf.concat([tf.reshape(batchDistInputs, [-1]), vfPreds]);
+    });
+    const data = (await packed.data()) as Float32Array;
+    packed.dispose();
+    const distEnd = numSteps * inputDim;
+    return {
+      oldDistInputs: data.slice(0, distEnd),
+      vfPreds: data.slice(distEnd, distEnd + numSteps),
+      bootstrapValues: data.slice(distEnd + numSteps, distEnd + numSteps + numChunks),
+    };
+  }
+
+  getState(): PPOLearnerState {
+    return { currKlCoeff: this.currKlCoeff };
+  }
+
+  setState(state: PPOLearnerState): void {
+    this.currKlCoeff = state.currKlCoeff;
+  }
+
+  getOptimizerState(): Promise<OptimizerState> {
+    return this.learner.getOptimizerState();
+  }
+
+  setOptimizerState(state: OptimizerState): Promise<void> {
+    return this.learner.setOptimizerState(state);
+  }
+
+  /** Disposes the optimizer and the module. */
+  dispose(): void {
+    this.learner.dispose();
+  }
+}

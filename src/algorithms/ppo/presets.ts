@@ -1,0 +1,239 @@
+/**
+ * Starting points per env, like RLlib's tuned_examples/ppo and rl-baselines3-zoo's hyperparams.
+ * Sources are cited per preset; where a source relies on something we do not have (observation
+ * filters, gSDE), the description says so.
+ *
+ * Two loss conventions to keep in mind when porting numbers (our loss is RLlib's):
+ *  - RLlib's vf_clip_param clamps each squared value error; CleanRL's clip_vloss clips the value
+ *    change and SB3 does not clip by default. To reproduce those, vfClipParam is set so high that
+ *    the clamp never acts (NO_VF_CLIP).
+ *  - CleanRL's value loss is 0.5 * MSE times vf_coef, RLlib's and SB3's are MSE times the
+ *    coefficient, so CleanRL's vf_coef 0.5 is vfLossCoeff 0.25 here.
+ */
+import { deepFreeze } from '../../core/config';
+import type { DeepPartial } from '../../core/config';
+import { RLError } from '../../core/errors';
+import { ppo } from './ppo-config';
+import type { PPOConfig, PPOConfigBuilder } from './ppo-config';
+
+export interface PPOPreset {
+  readonly description: string;
+  readonly config: DeepPartial<PPOConfig>;
+  /** RLlib-style stop criteria the source reports for this setup, where it reports them. */
+  readonly stop?: Readonly<Record<string, number>>;
+  /** Named alternatives for the same env (e.g. 'cleanrl'). */
+  readonly variants?: Readonly<Record<string, Omit<PPOPreset, 'variants'>>>;
+}
+
+/** A vfClipParam that never binds: squared value errors of these envs stay far below it. */
+export const NO_VF_CLIP = 1e6;
+
+/** CleanRL's separate 64x64 tanh actor and critic (cleanrl/ppo.py `Agent`), also SB3's MlpPolicy. */
+const SMALL_MLP = { fcnetHiddens: [64, 64], fcnetActivation: 'tanh', vfShareLayers: false } as const;
+
+const CARTPOLE_STOP = { 'env_runners/episode_return_mean': 450, num_env_steps_sampled_lifetime: 300_000 };
+
+export const PPO_PRESETS: Readonly<Record<string, PPOPreset>> = deepFreeze({
+  'CartPole-v1': {
+    description:
+      'Fast CartPole: 2 workers x 8 envs x 64 steps = 1024 steps per iteration, 10 epochs of 256-row ' +
+      'minibatches, small separate nets. A starting point to tune; stop criteria from RLlib ' +
+      'tuned_examples/ppo/cartpole_ppo.py (return 450 within 300k env steps).',
+    config: {
+      environment: { env: 'CartPole-v1' },
+      envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 8, rolloutFragmentLength: 64 },
+      rlModule: SMALL_MLP,
+      training: {
+        lr: [
+          [0, 1e-3],
+          [200_000, 3e-4],
+        ],
+        gamma: 0.99,
+        lambda: 0.95,
+        clipParam: 0.2,
+        vfClipParam: 10,
+        vfLossCoeff: 0.5,
+        entropyCoeff: 0,
+        useKlLoss: false,
+        numEpochs: 10,
+        minibatchSize: 256,
+        trainBatchSizePerLearner: 1024,
+        gradClip: 0.5,
+        gradClipBy: 'global_norm',
+      },
+    },
+    stop: CARTPOLE_STOP,
+    variants: {
+      cleanrl: {
+        description:
+          'CleanRL cleanrl/ppo.py defaults: 4 envs x 128 steps on the page, 4 minibatches x 4 epochs, ' +
+          'lr 2.5e-4 annealed linearly to 0 over 500k steps, 64x64 tanh actor and critic, ' +
+          'grad norm 0.5, entropy 0.01, no KL penalty (vf_coef 0.5 on 0.5*MSE = vfLossCoeff 0.25; ' +
+          "clip_vloss has no RLlib equivalent, so RLlib's value clamp is off). Adam eps 1e-5 is not a setting here.",
+        config: {
+          environment: { env: 'CartPole-v1' },
+          envRunners: { numEnvRunners: 0, numEnvsPerEnvRunner: 4, rolloutFragmentLength: 128 },
+          rlModule: SMALL_MLP,
+          training: {
+            lr: [
+              [0, 2.5e-4],
+              [500_000, 0],
+            ],
+            gamma: 0.99,
+            lambda: 0.95,
+            clipParam: 0.2,
+            vfClipParam: NO_VF_CLIP,
+            vfLossCoeff: 0.25,
+            entropyCoeff: 0.01,
+            useKlLoss: false,
+            numEpochs: 4,
+            minibatchSize: 128,
+            trainBatchSizePerLearner: 512,
+            gradClip: 0.5,
+            gradClipBy: 'global_norm',
+            shuffleBatchPerEpoch: true,
+          },
+        },
+        stop: { 'env_runners/episode_return_mean': 450, num_env_steps_sampled_lifetime: 500_000 },
+      },
+      rllib: {
+        description:
+          'RLlib tuned_examples/ppo/cartpole_ppo.py: PPO defaults with lr 3e-4, 6 epochs, ' +
+          'vf_loss_coeff 0.01, one shared 32-unit layer. RLlib uses a linear activation there; ' +
+          'this trainer offers tanh/relu only, so tanh is used.',
+        config: {
+          environment: { env: 'CartPole-v1' },
+          rlModule: { fcnetHiddens: [32], fcnetActivation: 'tanh', vfShareLayers: true },
+          training: { lr: 3e-4, numEpochs: 6, vfLossCoeff: 0.01 },
+        },
+        stop: CARTPOLE_STOP,
+      },
+    },
+  },
+  'Acrobot-v1': {
+    description:
+      'rl-baselines3-zoo hyperparams/ppo.yml Acrobot-v1 (16 envs x 256 steps, gae_lambda 0.94, 4 epochs) ' +
+      'with SB3 defaults (lr 3e-4, minibatch 64, clip 0.2, vf_coef 0.5, max_grad_norm 0.5, 64x64 tanh). ' +
+      'RLlib has no tuned PPO example for it. The zoo also normalises observations, which this preset does not.',
+    config: {
+      environment: { env: 'Acrobot-v1' },
+      envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 8, rolloutFragmentLength: 256 },
+      rlModule: SMALL_MLP,
+      training: {
+        lr: 3e-4,
+        gamma: 0.99,
+        lambda: 0.94,
+        clipParam: 0.2,
+        vfClipParam: NO_VF_CLIP,
+        vfLossCoeff: 0.5,
+        entropyCoeff: 0,
+        useKlLoss: false,
+        numEpochs: 4,
+        minibatchSize: 64,
+        trainBatchSizePerLearner: 4096,
+        gradClip: 0.5,
+      },
+    },
+  },
+  'MountainCar-v0': {
+    description:
+      'rl-baselines3-zoo hyperparams/ppo.yml MountainCar-v0 (16 envs x 16 steps, gae_lambda 0.98, 4 epochs, ' +
+      'SB3 defaults otherwise). The sparse reward makes PPO unreliable here; the zoo adds observation ' +
+      'normalisation and 1M steps. RLlib has no tuned PPO example for it.',
+    config: {
+      environment: { env: 'MountainCar-v0' },
+      envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 8, rolloutFragmentLength: 16 },
+      rlModule: SMALL_MLP,
+      training: {
+        lr: 3e-4,
+        gamma: 0.99,
+        lambda: 0.98,
+        clipParam: 0.2,
+        vfClipParam: NO_VF_CLIP,
+        vfLossCoeff: 0.5,
+        entropyCoeff: 0,
+        useKlLoss: false,
+        numEpochs: 4,
+        minibatchSize: 64,
+        trainBatchSizePerLearner: 256,
+        gradClip: 0.5,
+      },
+    },
+  },
+  'MountainCarContinuous-v0': {
+    description:
+      'rl-baselines3-zoo hyperparams/ppo.yml MountainCarContinuous-v0 (gamma 0.9999, lr 7.77e-5, ent 0.00429, ' +
+      'clip 0.1, 10 epochs, gae_lambda 0.9, max_grad_norm 5, vf_coef 0.19). The zoo uses gSDE, observation ' +
+      'normalisation and 1 env x 8 steps; here 2 workers x 4 envs x 32 steps = 256 per iteration, untested.',
+    config: {
+      environment: { env: 'MountainCarContinuous-v0' },
+      envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 4, rolloutFragmentLength: 32 },
+      rlModule: SMALL_MLP,
+      training: {
+        lr: 7.77e-5,
+        gamma: 0.9999,
+        lambda: 0.9,
+        clipParam: 0.1,
+        vfClipParam: NO_VF_CLIP,
+        vfLossCoeff: 0.19,
+        entropyCoeff: 0.00429,
+        useKlLoss: false,
+        numEpochs: 10,
+        minibatchSize: 64,
+        trainBatchSizePerLearner: 256,
+        gradClip: 5,
+      },
+    },
+  },
+  'Pendulum-v1': {
+    description:
+      'RLlib tuned_examples/ppo/pendulum_ppo.py (commit 7d35bf7): 2 workers x 20 envs, train batch 1024, ' +
+      'minibatch 128, lr 2e-4, gamma 0.95, lambda 0.5, relu, other PPO defaults; return -300 within 400k ' +
+      'env steps. RLlib adds a MeanStdFilter observation connector, which this preset does not.',
+    config: {
+      environment: { env: 'Pendulum-v1' },
+      envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 20 },
+      rlModule: { fcnetActivation: 'relu' },
+      training: { trainBatchSizePerLearner: 1024, minibatchSize: 128, lr: 2e-4, gamma: 0.95, lambda: 0.5 },
+    },
+    stop: { 'env_runners/episode_return_mean': -300, num_env_steps_sampled_lifetime: 400_000 },
+  },
+});
+
+/** Preset ids: each env id (its default preset) and `envId:variant` for every variant. */
+export function presetIds(): string[] {
+  return Object.entries(PPO_PRESETS).flatMap(([envId, p]) => [
+    envId,
+    ...Object.keys(p.variants ?? {}).map((name) => `${envId}:${name}`),
+  ]);
+}
+
+/** The preset for `envId` (default) or one of its variants; `envId` may also be 'envId:variant'. */
+export function getPreset(envId: string, name?: string): Omit<PPOPreset, 'variants'> {
+  const [env, variant] = name === undefined ? splitId(envId) : [envId, name];
+  const base = Object.hasOwn(PPO_PRESETS, env) ? PPO_PRESETS[env] : undefined;
+  const variants = base?.variants ?? {};
+  const preset =
+    variant === undefined || variant === 'default'
+      ? base
+      : Object.hasOwn(variants, variant)
+        ? variants[variant]
+        : undefined;
+  if (!preset) {
+    throw new RLError(
+      'config/unknown-preset',
+      `No PPO preset '${variant === undefined ? env : `${env}:${variant}`}'. Available: ${presetIds().join(', ')}.`,
+    );
+  }
+  return preset;
+}
+
+/** A PPO builder with the preset applied over PPO's defaults, ready for further settings. */
+export function applyPreset(envId: string, name?: string): PPOConfigBuilder {
+  return ppo().fromJson(getPreset(envId, name).config);
+}
+
+function splitId(id: string): [string, string | undefined] {
+  const colon = id.lastIndexOf(':');
+  return colon < 0 ? [id, undefined] : [id.slice(0, colon), id.slice(colon + 1)];
+}

@@ -1,0 +1,8 @@
+/** The app layer: the facade and what the UI and CLI need from below, re-exported so they import only app/. */
+export { TrainerApp } from './trainer-app';
+export type { AppStatus, RunnerView, RunSummary, TrainOptions } from './trainer-app';
+export { checkpointFromJson, checkpointToJson } from './checkpoint-codec';
+export type { Checkpoint } from '../algorithms/checkpoint';
+export type { ResultDict } from '../core/metric-keys';
+export type { DeviceInfo } from '../runtime/device';
+export type { FailureEvent } from '../runtime/supervisor';

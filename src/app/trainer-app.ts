@@ -1,0 +1,265 @@
+/**
+ * The app facade: ONE object (on `window.rl`) that the Svelte UI, the headless CLI and the e2e
+ * tests all drive. Build from a JSON config, train with stop criteria, pause/resume/stop,
+ * subscribe to results and runner state, save/restore checkpoints, and chaos for teaching.
+ */
+import type { Algorithm } from '../algorithms/algorithm';
+import type { Checkpoint } from '../algorithms/checkpoint';
+import { buildAlgorithm, resolveConfig, type AnyAlgorithmConfig } from '../algorithms/registry';
+import { metStopCriterion, normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
+import { RLError, errorMessage } from '../core/errors';
+import type { ResultDict } from '../core/metric-keys';
+import type { BackendName } from '../env-runner/tf-backend';
+import { detectDevice, type DeviceInfo } from '../runtime/device';
+import type { FailureEvent, RunnerState } from '../runtime/supervisor';
+import { checkpointFromJson, checkpointToJson } from './checkpoint-codec';
+import { listStoredCheckpoints, loadStoredCheckpoint, storeCheckpoint } from './checkpoint-storage';
+
+export type AppStatus = 'idle' | 'building' | 'ready' | 'training' | 'paused' | 'stopped' | 'error';
+
+export interface RunnerView {
+  readonly workerIndex: number;
+  readonly state: RunnerState;
+  readonly restarts: number;
+  readonly lastError: string | null;
+  readonly backend: string | null;
+}
+
+export interface RunSummary {
+  readonly reason: 'stop-criterion' | 'stopped' | 'error';
+  /** The stop criterion met, if any. */
+  readonly criterion: string | null;
+  readonly iterations: number;
+  readonly lastResult: ResultDict | null;
+  readonly error: string | null;
+}
+
+export interface TrainOptions {
+  readonly stop: Readonly<Record<string, number>>;
+  /** Save a checkpoint every N iterations (0 = never); delivered to onCheckpoint listeners. */
+  readonly checkpointEvery?: number;
+}
+
+type Listener<T> = (value: T) => void;
+
+export class TrainerApp {
+  status: AppStatus = 'idle';
+  algorithm: Algorithm | null = null;
+  config: AnyAlgorithmConfig | null = null;
+  readonly results: ResultDict[] = [];
+  lastError: string | null = null;
+  private pauseGate: { promise: Promise<void>; open: () => void } | null = null;
+  private stopRequested = false;
+  private readonly resultListeners = new Set<Listener<ResultDict>>();
+  private readonly statusListeners = new Set<Listener<AppStatus>>();
+  private readonly checkpointListeners = new Set<Listener<Checkpoint>>();
+  private readonly runnerListeners = new Set<Listener<RunnerView[]>>();
+
+  detectDevice(): ReturnType<typeof detectDevice> {
+    return detectDevice();
+  }
+
+  get device(): DeviceInfo | null {
+    return this.algorithm?.device ?? null;
+  }
+
+  /** Validates and builds. Throws ConfigError (every problem at once) or a device error. */
+  async build(input: unknown, opts: { backend?: BackendName } = {}): Promise<{ config: AnyAlgorithmConfig; device: DeviceInfo }> {
+    this.dispose();
+    this.setStatus('building');
+    try {
+      const detected = await detectDevice();
+      const config = resolveConfig(input, {
+        hardwareConcurrency: detected.hardwareConcurrency,
+        webGpuAvailable: detected.adapter !== null,
+      });
+      this.algorithm = await buildAlgorithm(config, opts);
+      this.config = config;
+      this.results.length = 0;
+      this.algorithm.envRunnerGroup.supervisor.onChange(() => this.emitRunners());
+      this.setStatus('ready');
+      this.emitRunners();
+      return { config, device: this.algorithm.device };
+    } catch (e) {
+      this.fail(e);
+      throw e;
+    }
+  }
+
+  private get algo(): Algorithm {
+    if (!this.algorithm) throw new RLError('app/not-built', 'Build an algorithm first: rl.build(config).');
+    return this.algorithm;
+  }
+
+  /** One training iteration. */
+  async step(): Promise<ResultDict> {
+    const result = await this.algo.train();
+    this.results.push(result);
+    for (const l of this.resultListeners) l(result);
+    return result;
+  }
+
+  /** Trains until a stop criterion is met or stop() is called; pause() holds between iterations. */
+  async train(opts: TrainOptions): Promise<RunSummary> {
+    this.algo; // throws if not built
+    const stop: StopCriteria = normalizeStopCriteria(opts.stop);
+    if (Object.keys(stop).length === 0) {
+      throw new RLError('app/no-stop', 'train() needs at least one stop criterion, e.g. { training_iteration: 100 }.');
+    }
+    this.stopRequested = false;
+    this.setStatus('training');
+    let iterations = 0;
+    let last: ResultDict | null = null;
+    try {
+      for (;;) {
+        if (this.pauseGate) {
+          this.setStatus('paused');
+          await this.pauseGate.promise;
+          if (!this.stopRequested) this.setStatus('training');
+        }
+        if (this.stopRequested) return this.finish('stopped', null, iterations, last);
+        last = await this.step();
+        iterations++;
+        if (opts.checkpointEvery && iterations % opts.checkpointEvery === 0) await this.emitCheckpoint();
+        const met = metStopCriterion(last, stop);
+        if (met) return this.finish('stop-criterion', met, iterations, last);
+      }
+    } catch (e) {
+      this.fail(e);
+      return { reason: 'error', criterion: null, iterations, lastResult: last, error: errorMessage(e) };
+    }
+  }
+
+  private finish(reason: RunSummary['reason'], criterion: string | null, iterations: number, last: ResultDict | null): RunSummary {
+    this.setStatus(reason === 'stopped' ? 'stopped' : 'ready');
+    return { reason, criterion, iterations, lastResult: last, error: null };
+  }
+
+  pause(): void {
+    if (this.pauseGate) return;
+    let open!: () => void;
+    const promise = new Promise<void>((r) => {
+      open = r;
+    });
+    this.pauseGate = { promise, open };
+    if (this.status !== 'training') this.setStatus('paused');
+  }
+
+  resume(): void {
+    const gate = this.pauseGate;
+    this.pauseGate = null;
+    gate?.open();
+  }
+
+  /** Stops after the current iteration. */
+  stop(): void {
+    this.stopRequested = true;
+    this.resume();
+  }
+
+  /** Stops training and releases workers and tensors. */
+  dispose(): void {
+    this.stop();
+    this.algorithm?.stop();
+    this.algorithm = null;
+    this.config = null;
+    this.setStatus('idle');
+  }
+
+  save(): Promise<Checkpoint> {
+    return this.algo.save();
+  }
+
+  /** Restores into a freshly built algorithm with the checkpoint's config. */
+  async restore(ckpt: Checkpoint, opts: { backend?: BackendName } = {}): Promise<void> {
+    await this.build(ckpt.config, opts);
+    await this.algo.restore(ckpt);
+  }
+
+  async saveToStorage(name: string): Promise<void> {
+    await storeCheckpoint(name, await this.save());
+  }
+
+  listStoredCheckpoints(): Promise<string[]> {
+    return listStoredCheckpoints();
+  }
+
+  async restoreFromStorage(name: string, opts: { backend?: BackendName } = {}): Promise<void> {
+    const ckpt = await loadStoredCheckpoint(name);
+    if (!ckpt) throw new RLError('checkpoint/missing', `No stored checkpoint named '${name}'.`);
+    await this.restore(ckpt, opts);
+  }
+
+  async exportCheckpointJson(): Promise<string> {
+    return checkpointToJson(await this.save());
+  }
+
+  async restoreFromJson(text: string, opts: { backend?: BackendName } = {}): Promise<void> {
+    await this.restore(checkpointFromJson(text), opts);
+  }
+
+  killEnvRunner(workerIndex: number): Promise<void> {
+    return this.algo.envRunnerGroup.killEnvRunner(workerIndex);
+  }
+
+  hangEnvRunner(workerIndex: number, seconds?: number): void {
+    this.algo.envRunnerGroup.hangEnvRunner(workerIndex, seconds);
+  }
+
+  runners(): RunnerView[] {
+    const algo = this.algorithm;
+    if (!algo) return [];
+    return algo.envRunnerGroup.supervisor.slots.map((s) => ({
+      workerIndex: s.workerIndex,
+      state: s.state,
+      restarts: s.restarts,
+      lastError: s.lastError,
+      backend: s.info?.backend ?? null,
+    }));
+  }
+
+  failureLog(): readonly FailureEvent[] {
+    return this.algorithm?.failureEvents ?? [];
+  }
+
+  onResult(l: Listener<ResultDict>): () => void {
+    this.resultListeners.add(l);
+    return () => this.resultListeners.delete(l);
+  }
+
+  onStatus(l: Listener<AppStatus>): () => void {
+    this.statusListeners.add(l);
+    return () => this.statusListeners.delete(l);
+  }
+
+  onCheckpoint(l: Listener<Checkpoint>): () => void {
+    this.checkpointListeners.add(l);
+    return () => this.checkpointListeners.delete(l);
+  }
+
+  onRunners(l: Listener<RunnerView[]>): () => void {
+    this.runnerListeners.add(l);
+    return () => this.runnerListeners.delete(l);
+  }
+
+  private async emitCheckpoint(): Promise<void> {
+    if (this.checkpointListeners.size === 0) return;
+    const ckpt = await this.save();
+    for (const l of this.checkpointListeners) l(ckpt);
+  }
+
+  private emitRunners(): void {
+    const view = this.runners();
+    for (const l of this.runnerListeners) l(view);
+  }
+
+  private setStatus(s: AppStatus): void {
+    this.status = s;
+    for (const l of this.statusListeners) l(s);
+  }
+
+  private fail(e: unknown): void {
+    this.lastError = errorMessage(e);
+    this.setStatus('error');
+  }
+}

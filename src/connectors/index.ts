@@ -1,0 +1,3 @@
+/** Connectors: pure batch transforms between EnvRunner output and Learner input. */
+export { computeGae, normalizeAdvantages } from './gae';
+export type { GaeArgs, GaeResult } from './gae';

@@ -1,0 +1,301 @@
+/**
+ * Names an RLlib user already knows, mapped onto our sectioned camelCase config paths, so a
+ * config dict, a URL or a CLI line can be pasted as written for RLlib (new or old API stack).
+ */
+import type { ConfigIssue } from './errors';
+import { ALGORITHM_CONFIG_DEFAULTS, deepClone, isPlainObject, suggest } from './config';
+import type { AlgorithmConfigBase, DeepPartial } from './config';
+
+export const SECTIONS = [
+  'environment',
+  'envRunners',
+  'learners',
+  'rlModule',
+  'training',
+  'faultTolerance',
+  'debugging',
+] as const;
+export type SectionName = (typeof SECTIONS)[number];
+
+/** Section names: ours, RLlib's config method names, and RLlib's old names. */
+export const SECTION_ALIASES: Readonly<Record<string, SectionName>> = {
+  environment: 'environment',
+  envRunners: 'envRunners',
+  env_runners: 'envRunners',
+  rollouts: 'envRunners', // old stack: .rollouts()
+  learners: 'learners',
+  resources: 'learners', // old stack: .resources(num_gpus=...); its other keys resolve by name
+  rlModule: 'rlModule',
+  rl_module: 'rlModule',
+  model: 'rlModule', // old stack: training(model={...})
+  model_config: 'rlModule',
+  model_config_dict: 'rlModule',
+  training: 'training',
+  faultTolerance: 'faultTolerance',
+  fault_tolerance: 'faultTolerance',
+  debugging: 'debugging',
+};
+
+/**
+ * RLlib snake_case names (new stack first, then old-stack names) -> our paths. The first name
+ * listed for a path is the one the URL encoder writes.
+ */
+export const RLLIB_KEY_ALIASES: Readonly<Record<string, string>> = {
+  env: 'environment.env',
+  env_config: 'environment.envConfig',
+  max_episode_steps: 'environment.maxEpisodeSteps',
+
+  num_env_runners: 'envRunners.numEnvRunners',
+  num_workers: 'envRunners.numEnvRunners',
+  num_rollout_workers: 'envRunners.numEnvRunners',
+  num_envs_per_env_runner: 'envRunners.numEnvsPerEnvRunner',
+  num_envs_per_worker: 'envRunners.numEnvsPerEnvRunner',
+  rollout_fragment_length: 'envRunners.rolloutFragmentLength',
+  batch_mode: 'envRunners.batchMode',
+  num_cpus_per_env_runner: 'envRunners.numCpusPerEnvRunner',
+  num_cpus_per_worker: 'envRunners.numCpusPerEnvRunner',
+  num_gpus_per_env_runner: 'envRunners.numGpusPerEnvRunner',
+  num_gpus_per_worker: 'envRunners.numGpusPerEnvRunner',
+  sample_timeout_s: 'envRunners.sampleTimeoutS',
+  explore: 'envRunners.explore',
+
+  num_learners: 'learners.numLearners',
+  num_learner_workers: 'learners.numLearners',
+  num_gpus_per_learner: 'learners.numGpusPerLearner',
+  num_gpus_per_learner_worker: 'learners.numGpusPerLearner',
+  num_gpus: 'learners.numGpusPerLearner',
+
+  fcnet_hiddens: 'rlModule.fcnetHiddens',
+  fcnet_activation: 'rlModule.fcnetActivation',
+  vf_share_layers: 'rlModule.vfShareLayers',
+
+  lr: 'training.lr',
+  gamma: 'training.gamma',
+  lambda: 'training.lambda',
+  lambda_: 'training.lambda',
+  clip_param: 'training.clipParam',
+  vf_clip_param: 'training.vfClipParam',
+  vf_loss_coeff: 'training.vfLossCoeff',
+  entropy_coeff: 'training.entropyCoeff',
+  use_kl_loss: 'training.useKlLoss',
+  kl_coeff: 'training.klCoeff',
+  kl_target: 'training.klTarget',
+  num_epochs: 'training.numEpochs',
+  num_sgd_iter: 'training.numEpochs',
+  minibatch_size: 'training.minibatchSize',
+  sgd_minibatch_size: 'training.minibatchSize',
+  train_batch_size_per_learner: 'training.trainBatchSizePerLearner',
+  train_batch_size: 'training.trainBatchSizePerLearner', // one learner: per-learner == total
+  grad_clip: 'training.gradClip',
+  grad_clip_by: 'training.gradClipBy',
+  shuffle_batch_per_epoch: 'training.shuffleBatchPerEpoch',
+
+  restart_failed_env_runners: 'faultTolerance.restartFailedEnvRunners',
+  recreate_failed_env_runners: 'faultTolerance.restartFailedEnvRunners',
+  recreate_failed_workers: 'faultTolerance.restartFailedEnvRunners',
+  ignore_env_runner_failures: 'faultTolerance.ignoreEnvRunnerFailures',
+  ignore_worker_failures: 'faultTolerance.ignoreEnvRunnerFailures',
+  max_num_env_runner_restarts: 'faultTolerance.maxNumEnvRunnerRestarts',
+  max_num_worker_restarts: 'faultTolerance.maxNumEnvRunnerRestarts',
+  delay_between_env_runner_restarts_s: 'faultTolerance.delayBetweenEnvRunnerRestartsS',
+  delay_between_worker_restarts_s: 'faultTolerance.delayBetweenEnvRunnerRestartsS',
+  restart_failed_sub_environments: 'faultTolerance.restartFailedSubEnvironments',
+  env_runner_health_probe_timeout_s: 'faultTolerance.envRunnerHealthProbeTimeoutS',
+  worker_health_probe_timeout_s: 'faultTolerance.envRunnerHealthProbeTimeoutS',
+  num_consecutive_env_runner_failures_tolerance: 'faultTolerance.numConsecutiveEnvRunnerFailuresTolerance',
+  num_consecutive_worker_failures_tolerance: 'faultTolerance.numConsecutiveEnvRunnerFailuresTolerance',
+
+  seed: 'debugging.seed',
+};
+
+/** RLlib settings that mean nothing in a browser; accepted with a warning so pasted dicts still load. */
+const IGNORED_RLLIB_KEYS = new Set([
+  'framework',
+  'log_level',
+  'eager_tracing',
+  'enable_rl_module_and_learner',
+  'enable_env_runner_and_connector_v2',
+  'placement_strategy',
+  'num_cpus_for_main_process',
+  'num_cpus_for_local_worker',
+  'num_cpus_per_learner',
+]);
+
+/** Paths the shared sections have, plus every path an alias names: the known set without an algorithm. */
+const DEFAULT_KNOWN_PATHS: ReadonlySet<string> = new Set([
+  'algo',
+  ...leafPaths(ALGORITHM_CONFIG_DEFAULTS),
+  ...Object.values(RLLIB_KEY_ALIASES),
+]);
+
+/** The RLlib name the URL encoder writes for a path (the first alias listed), else snake_case of the leaf. */
+export function rllibName(path: string): string {
+  for (const [name, p] of Object.entries(RLLIB_KEY_ALIASES)) if (p === path) return name;
+  return camelToSnake(path.slice(path.lastIndexOf('.') + 1));
+}
+
+/** `section.leaf` for every leaf of a (defaults) config; top-level scalars such as `algo` are paths too. */
+export function leafPaths(cfg: object): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(cfg)) {
+    if (isPlainObject(v)) for (const leaf of Object.keys(v)) out.push(`${k}.${leaf}`);
+    else out.push(k);
+  }
+  return out;
+}
+
+/** Own-property lookup, so keys like 'constructor' never hit Object.prototype. */
+function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+export function snakeToCamel(s: string): string {
+  return s.replace(/_+([a-z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/_+$/, '');
+}
+
+export function camelToSnake(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+function knownPathsOf(defaults?: object): ReadonlySet<string> {
+  return defaults ? new Set(['algo', ...leafPaths(defaults)]) : DEFAULT_KNOWN_PATHS;
+}
+
+/** Resolves a key inside one section: our leaf name, an RLlib alias into that section, or snake_case of ours. */
+function resolveInSection(section: SectionName, key: string, known: ReadonlySet<string>): string | undefined {
+  const candidates = [`${section}.${key}`, own(RLLIB_KEY_ALIASES, key), `${section}.${snakeToCamel(key)}`];
+  return candidates.find((p) => p !== undefined && p.startsWith(`${section}.`) && known.has(p));
+}
+
+/**
+ * Maps a user-facing name to a config path, or undefined. Accepts `--lr`, `--num-env-runners`,
+ * `num_env_runners`, `num_workers`, `numEnvRunners`, `envRunners.numEnvRunners`, `env_runners.num_env_runners`.
+ * `defaults` restricts the answer to the paths that config has (e.g. PPO_DEFAULTS).
+ */
+export function resolveKeyPath(name: string, defaults?: object): string | undefined {
+  const known = knownPathsOf(defaults);
+  const key = name.trim().replace(/^-+/, '');
+  const dot = key.indexOf('.');
+  if (dot > 0) {
+    const section = own(SECTION_ALIASES, key.slice(0, dot)) ?? own(SECTION_ALIASES, snakeToCamel(key.slice(0, dot)));
+    return section ? resolveInSection(section, key.slice(dot + 1).replace(/-/g, '_'), known) : undefined;
+  }
+  const snake = key.replace(/-/g, '_');
+  const alias = own(RLLIB_KEY_ALIASES, snake);
+  if (alias !== undefined && known.has(alias)) return alias;
+  if (known.has(key)) return key; // top-level leaf such as `algo`
+  for (const leaf of [key, snakeToCamel(snake)]) {
+    const matches = [...known].filter((p) => p.endsWith(`.${leaf}`));
+    if (matches.length === 1) return matches[0];
+  }
+  return undefined;
+}
+
+/** Paths whose value is a list even when given as one number on a CLI or in a URL. */
+const ARRAY_PATHS = new Set(['rlModule.fcnetHiddens']);
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
+/**
+ * Turns a CLI/URL string into a config value: `null`/`none`, `true`/`false`, `auto`, numbers, JSON
+ * (`[64,64]`, `{"a":1}`), comma lists (`64,64`) and schedules (`0:2.5e-4,500000:0` = [[0,2.5e-4],[500000,0]]).
+ * Anything else stays a string, for validation to report with the offending value.
+ */
+export function coerceValue(path: string, raw: string): unknown {
+  const s = raw.trim();
+  if (path === 'environment.env' || path === 'algo') return s;
+  if (ARRAY_PATHS.has(path) && s === '') return [];
+  if (/^(null|none)$/i.test(s)) return null;
+  if (/^true$/i.test(s)) return true;
+  if (/^false$/i.test(s)) return false;
+  if (s.startsWith('[') || s.startsWith('{')) {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      return s;
+    }
+  }
+  if (NUMBER.test(s)) return ARRAY_PATHS.has(path) ? [Number(s)] : Number(s);
+  const parts = s.split(',').map((p) => p.trim());
+  if (parts.length > 1 && parts.every((p) => NUMBER.test(p))) return parts.map(Number);
+  const pairs = parts.map((p) => p.split(':'));
+  if (pairs.every((kv) => kv.length === 2 && kv.every((x) => NUMBER.test(x.trim())))) {
+    return pairs.map(([step, value]) => [Number(step), Number(value)]);
+  }
+  return s;
+}
+
+/** Config input after normalisation: the sectioned camelCase shape. */
+export type ConfigInput = DeepPartial<AlgorithmConfigBase> & { training?: Record<string, unknown> };
+
+/**
+ * Accepts a sectioned object (`{ envRunners: {...}, training: {...} }`, sections also by RLlib's
+ * names: `env_runners`, `model`, `model_config`, ...) or a flat RLlib-style dict
+ * (`{ num_env_runners: 2, lr: 3e-4 }`), in camelCase or snake_case, old- or new-stack names.
+ * Unknown keys are errors with a "did you mean" suggestion. Values are not checked here; merge
+ * the partial into the defaults and validate.
+ */
+export function normalizeConfigInput<C extends object = ConfigInput>(
+  input: unknown,
+  defaults?: object,
+): { partial: DeepPartial<C>; issues: ConfigIssue[] } {
+  const known = knownPathsOf(defaults);
+  const issues: ConfigIssue[] = [];
+  const partial: Record<string, unknown> = {};
+  const setBy = new Map<string, string>();
+
+  const set = (path: string, value: unknown, given: string): void => {
+    const previous = setBy.get(path);
+    if (previous !== undefined && previous !== given) {
+      issues.push({
+        path,
+        severity: 'warning',
+        message: `${path} is given twice (${previous} and ${given}); using ${given}.`,
+      });
+    }
+    setBy.set(path, given);
+    const dot = path.indexOf('.');
+    if (dot < 0) {
+      partial[path] = deepClone(value);
+      return;
+    }
+    const section = path.slice(0, dot);
+    const sec = (partial[section] ??= {}) as Record<string, unknown>;
+    sec[path.slice(dot + 1)] = deepClone(value);
+  };
+
+  const place = (key: string, value: unknown, section: SectionName | undefined, given: string): void => {
+    const nested = own(SECTION_ALIASES, key);
+    if (nested !== undefined && isPlainObject(value)) {
+      for (const [k, v] of Object.entries(value)) place(k, v, nested, `${given}.${k}`);
+      return;
+    }
+    if (nested === 'environment' && typeof value === 'string') return set('environment.env', value, given);
+    if (section === undefined && IGNORED_RLLIB_KEYS.has(key)) {
+      issues.push({ path: key, severity: 'warning', message: `${key} has no meaning in the browser and is ignored.` });
+      return;
+    }
+    const path = (section && resolveInSection(section, key, known)) ?? resolveKeyPath(key, defaults);
+    if (path !== undefined) return set(path, value, given);
+    issues.push({ path: given, severity: 'error', message: unknownKeyMessage(key, section, known) });
+  };
+
+  if (!isPlainObject(input)) {
+    issues.push({ path: '', severity: 'error', message: `a config must be a JSON object, got ${typeof input}.` });
+  } else {
+    for (const [key, value] of Object.entries(input)) place(key, value, undefined, key);
+  }
+  return { partial: partial as DeepPartial<C>, issues };
+}
+
+function unknownKeyMessage(key: string, section: SectionName | undefined, known: ReadonlySet<string>): string {
+  const inScope = [...known].filter((p) => section === undefined || p.startsWith(`${section}.`));
+  const names = new Map<string, string>(); // spelling -> path
+  for (const p of inScope) names.set(p.slice(p.lastIndexOf('.') + 1), p);
+  for (const [alias, p] of Object.entries(RLLIB_KEY_ALIASES)) if (inScope.includes(p)) names.set(alias, p);
+  const guess = suggest(key, names.keys());
+  const where = section ? ` in section ${section}` : '';
+  if (guess === undefined) {
+    return `unknown config key '${key}'${where}. Use RLlib's names (snake_case or camelCase); see config-keys.ts for the list.`;
+  }
+  return `unknown config key '${key}'${where}; did you mean '${guess}' (${names.get(guess)})?`;
+}

@@ -1,0 +1,461 @@
+/**
+ * Algorithm configuration: plain, JSON-serialisable, readonly data with one defaults object per
+ * section. The same object crosses `postMessage`, is stored with checkpoints, shown in the UI,
+ * encoded in the URL and accepted by the CLI. Names are RLlib's (new API stack) in camelCase;
+ * `config-keys.ts` maps RLlib's snake_case and old-stack names onto these paths.
+ *
+ * Sections mirror RLlib's `AlgorithmConfig` methods: `.environment()`, `.env_runners()`,
+ * `.learners()`, `.rl_module()`, `.training()` (per algorithm), `.fault_tolerance()`, `.debugging()`.
+ * Defaults follow ray-project/ray rllib/algorithms/algorithm_config.py unless a comment says why not.
+ */
+import type { ConfigIssue } from './errors';
+
+/** Every field optional, recursively; arrays are replaced whole, never merged. */
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/**
+ * A constant, or RLlib's piecewise-linear schedule `[[step, value], ...]` over lifetime env steps
+ * (ray rllib/utils/schedules/scheduler.py): values are interpolated linearly between points and
+ * held at the last value after it. The first point must be at step 0.
+ */
+export type ScheduleValue = number | readonly (readonly [number, number])[];
+
+export interface EnvironmentConfig {
+  /** Registered env id. RLlib: env. CleanRL: env_id. */
+  readonly env: string;
+  /** Keyword arguments for the env constructor. RLlib: env_config. */
+  readonly envConfig: Readonly<Record<string, unknown>>;
+  /** Time limit override (truncation); null keeps the env's registered limit. Gymnasium: max_episode_steps. */
+  readonly maxEpisodeSteps: number | null;
+}
+
+export interface EnvRunnersConfig {
+  /**
+   * Remote EnvRunners, each a dedicated Web Worker; 0 samples on the page. RLlib: num_env_runners
+   * (old: num_workers, num_rollout_workers). RLlib's base default is 0 and PPO's is 2; we use 2 for
+   * every algorithm because the page (UI and learner) stays responsive when sampling runs in workers.
+   */
+  readonly numEnvRunners: number;
+  /** Sub-envs per EnvRunner, stepped as one vector env with one batched forward pass. RLlib: num_envs_per_env_runner. CleanRL: num_envs. */
+  readonly numEnvsPerEnvRunner: number;
+  /** Steps per sub-env per sample call; 'auto' derives it from the train batch size. RLlib: rollout_fragment_length. CleanRL: num_steps. */
+  readonly rolloutFragmentLength: number | 'auto';
+  /** 'truncate_episodes' cuts episodes at fragment ends; 'complete_episodes' samples whole episodes. RLlib: batch_mode. */
+  readonly batchMode: 'truncate_episodes' | 'complete_episodes';
+  /** Cores each runner is expected to use; checked against navigator.hardwareConcurrency. RLlib: num_cpus_per_env_runner. */
+  readonly numCpusPerEnvRunner: number;
+  /** > 0 runs runner inference on WebGPU inside the worker instead of wasm/cpu. RLlib: num_gpus_per_env_runner. */
+  readonly numGpusPerEnvRunner: number;
+  /** Deadline for one sample call before the runner counts as failed. RLlib: sample_timeout_s. */
+  readonly sampleTimeoutS: number;
+  /** Sample actions stochastically (false: greedy/mean action). RLlib: explore. */
+  readonly explore: boolean;
+}
+
+export interface LearnersConfig {
+  /** Remote learners; must be 0: one Learner runs on the page (RLlib's local learner). RLlib: num_learners. */
+  readonly numLearners: number;
+  /**
+   * > 0: Learner on WebGPU (fails if there is no adapter); 0: wasm/cpu even if a GPU exists.
+   * 'auto' (our default; RLlib's is 0): a tab cannot know whether a GPU exists until it asks, so we
+   * pick WebGPU on a hardware adapter and wasm otherwise. RLlib: num_gpus_per_learner (old: num_gpus).
+   */
+  readonly numGpusPerLearner: number | 'auto';
+}
+
+export interface RLModuleConfig {
+  /** Hidden layer sizes of the MLP torso. RLlib: fcnet_hiddens (model_config). CleanRL: two Linear(64) layers. */
+  readonly fcnetHiddens: readonly number[];
+  /** Hidden activation. RLlib: fcnet_activation. CleanRL: nn.Tanh. */
+  readonly fcnetActivation: 'tanh' | 'relu';
+  /** Share the torso between policy and value heads. RLlib: vf_share_layers (PPO default false). CleanRL: separate actor and critic. */
+  readonly vfShareLayers: boolean;
+}
+/** RLlib's old name for the RLModule section (`model` / `model_config`). */
+export type ModelConfig = RLModuleConfig;
+
+export interface FaultToleranceConfig {
+  /** Replace a crashed/unresponsive EnvRunner worker with a new one. RLlib: restart_failed_env_runners (old: recreate_failed_workers). */
+  readonly restartFailedEnvRunners: boolean;
+  /** Keep training without a failed runner, never replacing it. RLlib: ignore_env_runner_failures (old: ignore_worker_failures). */
+  readonly ignoreEnvRunnerFailures: boolean;
+  /** Cap on restarts over the whole run. RLlib: max_num_env_runner_restarts. */
+  readonly maxNumEnvRunnerRestarts: number;
+  /**
+   * Wait before restarting a runner. RLlib: delay_between_env_runner_restarts_s (default 60). We use 1:
+   * a Web Worker starts in well under a second, unlike a Ray actor on a remote node.
+   */
+  readonly delayBetweenEnvRunnerRestartsS: number;
+  /** Rebuild a failed sub-env alone, keeping the others' data. RLlib: restart_failed_sub_environments. */
+  readonly restartFailedSubEnvironments: boolean;
+  /** Deadline for a health probe of a runner. RLlib: env_runner_health_probe_timeout_s. */
+  readonly envRunnerHealthProbeTimeoutS: number;
+  /** Consecutive iterations without any healthy runner before the run fails. RLlib: num_consecutive_env_runner_failures_tolerance. */
+  readonly numConsecutiveEnvRunnerFailuresTolerance: number;
+}
+
+export interface DebuggingConfig {
+  /** Seed for envs, weights and sampling; null: a seed is chosen at build time and recorded. RLlib: seed. CleanRL: seed. */
+  readonly seed: number | null;
+}
+
+export interface AlgorithmConfigBase {
+  /** Algorithm name, e.g. 'PPO' (RLlib: algo_class). */
+  readonly algo: string;
+  readonly environment: EnvironmentConfig;
+  readonly envRunners: EnvRunnersConfig;
+  readonly learners: LearnersConfig;
+  readonly rlModule: RLModuleConfig;
+  readonly faultTolerance: FaultToleranceConfig;
+  readonly debugging: DebuggingConfig;
+}
+
+export const ENVIRONMENT_DEFAULTS: EnvironmentConfig = { env: 'CartPole-v1', envConfig: {}, maxEpisodeSteps: null };
+
+export const ENV_RUNNERS_DEFAULTS: EnvRunnersConfig = {
+  numEnvRunners: 2,
+  numEnvsPerEnvRunner: 1,
+  rolloutFragmentLength: 'auto',
+  batchMode: 'truncate_episodes',
+  numCpusPerEnvRunner: 1,
+  numGpusPerEnvRunner: 0,
+  sampleTimeoutS: 60,
+  explore: true,
+};
+
+export const LEARNERS_DEFAULTS: LearnersConfig = { numLearners: 0, numGpusPerLearner: 'auto' };
+
+export const RL_MODULE_DEFAULTS: RLModuleConfig = {
+  fcnetHiddens: [256, 256],
+  fcnetActivation: 'tanh',
+  vfShareLayers: false,
+};
+
+export const FAULT_TOLERANCE_DEFAULTS: FaultToleranceConfig = {
+  restartFailedEnvRunners: true,
+  ignoreEnvRunnerFailures: false,
+  maxNumEnvRunnerRestarts: 1000,
+  delayBetweenEnvRunnerRestartsS: 1,
+  restartFailedSubEnvironments: false,
+  envRunnerHealthProbeTimeoutS: 30,
+  numConsecutiveEnvRunnerFailuresTolerance: 100,
+};
+
+export const DEBUGGING_DEFAULTS: DebuggingConfig = { seed: null };
+
+/** The shared sections' defaults; each algorithm adds `algo` and `training`. */
+export const ALGORITHM_CONFIG_DEFAULTS: Omit<AlgorithmConfigBase, 'algo'> = deepFreeze({
+  environment: ENVIRONMENT_DEFAULTS,
+  envRunners: ENV_RUNNERS_DEFAULTS,
+  learners: LEARNERS_DEFAULTS,
+  rlModule: RL_MODULE_DEFAULTS,
+  faultTolerance: FAULT_TOLERANCE_DEFAULTS,
+  debugging: DEBUGGING_DEFAULTS,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Generic helpers for plain JSON data.
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** Freezes objects and arrays recursively, in place; returns the same object typed readonly. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** A deep copy of JSON-like data (the copy is not frozen). */
+export function deepClone<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => deepClone(v)) as T;
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = deepClone(v);
+    return out as T;
+  }
+  return value;
+}
+
+/**
+ * Returns a new object: plain objects merge recursively, everything else (arrays, schedules,
+ * primitives) in `partial` replaces the base value; `undefined` entries are skipped.
+ */
+export function deepMerge<T>(base: T, partial: DeepPartial<T> | undefined): T {
+  if (partial === undefined) return deepClone(base);
+  if (!isPlainObject(base) || !isPlainObject(partial)) return deepClone(partial as T);
+  const out: Record<string, unknown> = deepClone(base);
+  for (const [k, v] of Object.entries(partial)) {
+    if (v === undefined) continue;
+    out[k] = k in out && isPlainObject(out[k]) && isPlainObject(v) ? deepMerge(out[k], v) : deepClone(v);
+  }
+  return out as T;
+}
+
+/** Structural equality of JSON-like data (key order ignored). */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => k in b && deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** Value of a schedule (or constant) at `step`; linear between points, held after the last one. */
+export function scheduleValueAt(schedule: ScheduleValue, step: number): number {
+  if (typeof schedule === 'number') return schedule;
+  const first = schedule[0];
+  if (!first) throw new RangeError('scheduleValueAt: empty schedule');
+  if (step <= first[0]) return first[1];
+  for (let i = 1; i < schedule.length; i++) {
+    const [s1, v1] = schedule[i]!;
+    if (step < s1) {
+      const [s0, v0] = schedule[i - 1]!;
+      return v0 + ((step - s0) / (s1 - s0)) * (v1 - v0);
+    }
+  }
+  return schedule[schedule.length - 1]![1];
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur.push(Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The closest candidate if it is close enough to be a typo. Distance ignores case and separators
+ * (so `numEnvRunner` finds `num_env_runners`); ties go to the spelling closest as written.
+ */
+export function suggest(name: string, candidates: Iterable<string>): string | undefined {
+  const norm = (s: string): string => s.toLowerCase().replace(/[-_.]/g, '');
+  const target = norm(name);
+  let best: string | undefined;
+  let bestScore = Infinity;
+  let bestDist = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(target, norm(c));
+    const score = d * 1000 + editDistance(name, c);
+    if (score < bestScore) [best, bestScore, bestDist] = [c, score, d];
+  }
+  return bestDist <= Math.max(2, Math.floor(target.length / 3)) ? best : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation: every problem at once, each with its path, what is wrong and how to fix it.
+
+export interface ValidationContext {
+  /** navigator.hardwareConcurrency of the tab that will run the workers. */
+  readonly hardwareConcurrency?: number;
+  /** Whether a WebGPU adapter exists; undefined when not probed yet (then no GPU checks). */
+  readonly webGpuAvailable?: boolean;
+  /** Registered env ids; undefined skips the env id check. */
+  readonly knownEnvIds?: readonly string[];
+}
+
+export function formatValue(v: unknown): string {
+  return typeof v === 'string' ? `'${v}'` : (JSON.stringify(v) ?? String(v));
+}
+
+/** Collects issues; the check helpers name the offending value and return whether it passed. */
+export class IssueList {
+  readonly issues: ConfigIssue[] = [];
+
+  error(path: string, message: string): void {
+    this.issues.push({ path, message, severity: 'error' });
+  }
+
+  warn(path: string, message: string): void {
+    this.issues.push({ path, message, severity: 'warning' });
+  }
+
+  integer(path: string, v: unknown, min: number): v is number {
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      this.error(path, `${leaf(path)} must be an integer >= ${min}, got ${formatValue(v)}.`);
+      return false;
+    }
+    if (v < min) this.error(path, `${leaf(path)} (${v}) must be >= ${min}.`);
+    return v >= min;
+  }
+
+  /** A finite number within [min, max]; `above` requires strictly > above. */
+  number(path: string, v: unknown, range: { min?: number; max?: number; above?: number }): v is number {
+    const { min, max, above } = range;
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      this.error(path, `${leaf(path)} must be a finite number, got ${formatValue(v)}.`);
+      return false;
+    }
+    const bad = (above !== undefined && v <= above) || (min !== undefined && v < min) || (max !== undefined && v > max);
+    if (bad) {
+      const lo = above !== undefined ? `> ${above}` : min !== undefined ? `>= ${min}` : '';
+      const hi = max !== undefined ? `<= ${max}` : '';
+      this.error(path, `${leaf(path)} (${v}) must be ${[lo, hi].filter(Boolean).join(' and ')}.`);
+    }
+    return !bad;
+  }
+
+  boolean(path: string, v: unknown): v is boolean {
+    if (typeof v === 'boolean') return true;
+    this.error(path, `${leaf(path)} must be true or false, got ${formatValue(v)}.`);
+    return false;
+  }
+
+  oneOf<T extends string>(path: string, v: unknown, options: readonly T[]): v is T {
+    if (options.includes(v as T)) return true;
+    this.error(path, `${leaf(path)} must be one of ${options.map(formatValue).join(', ')}, got ${formatValue(v)}.`);
+    return false;
+  }
+
+  /** True if `section` is an object; otherwise records an error for the whole section. */
+  section(path: string, v: unknown): v is object {
+    if (isPlainObject(v)) return true;
+    this.error(path, `section ${path} must be an object, got ${formatValue(v)}.`);
+    return false;
+  }
+}
+
+/** The name a message uses for a path: its last segment, `fcnetHiddens[1]` for list elements. */
+function leaf(path: string): string {
+  const parts = path.split('.');
+  const last = parts[parts.length - 1] ?? path;
+  return /^\d+$/.test(last) && parts.length > 1 ? `${parts[parts.length - 2]}[${last}]` : last;
+}
+
+/** Validates the sections every algorithm shares. Algorithms add their `training` checks. */
+export function validateBase(cfg: AlgorithmConfigBase, ctx: ValidationContext = {}): ConfigIssue[] {
+  const out = new IssueList();
+  if (out.section('environment', cfg.environment)) validateEnvironment(out, cfg.environment, ctx);
+  if (out.section('envRunners', cfg.envRunners)) validateEnvRunners(out, cfg.envRunners, ctx);
+  if (out.section('learners', cfg.learners)) validateLearners(out, cfg.learners, ctx);
+  if (out.section('rlModule', cfg.rlModule)) validateRLModule(out, cfg.rlModule);
+  if (out.section('faultTolerance', cfg.faultTolerance)) validateFaultTolerance(out, cfg.faultTolerance);
+  if (out.section('debugging', cfg.debugging)) {
+    const { seed } = cfg.debugging;
+    if (seed !== null) out.integer('debugging.seed', seed, 0);
+  }
+  return out.issues;
+}
+
+function validateEnvironment(out: IssueList, env: EnvironmentConfig, ctx: ValidationContext): void {
+  if (typeof env.env !== 'string' || env.env === '') {
+    out.error('environment.env', `env must be a registered env id such as 'CartPole-v1', got ${formatValue(env.env)}.`);
+  } else if (ctx.knownEnvIds && !ctx.knownEnvIds.includes(env.env)) {
+    const guess = suggest(env.env, ctx.knownEnvIds);
+    out.error(
+      'environment.env',
+      `unknown env '${env.env}'${guess ? ` (did you mean '${guess}'?)` : ''}. ` +
+        `Known env ids: ${ctx.knownEnvIds.join(', ')}; register a custom env before building.`,
+    );
+  }
+  if (!isPlainObject(env.envConfig)) {
+    out.error(
+      'environment.envConfig',
+      `envConfig must be an object of env options, got ${formatValue(env.envConfig)}.`,
+    );
+  }
+  if (env.maxEpisodeSteps !== null) out.integer('environment.maxEpisodeSteps', env.maxEpisodeSteps, 1);
+}
+
+function validateEnvRunners(out: IssueList, r: EnvRunnersConfig, ctx: ValidationContext): void {
+  const p = 'envRunners.';
+  const runnersOk = out.integer(p + 'numEnvRunners', r.numEnvRunners, 0);
+  out.integer(p + 'numEnvsPerEnvRunner', r.numEnvsPerEnvRunner, 1);
+  if (r.rolloutFragmentLength !== 'auto') out.integer(p + 'rolloutFragmentLength', r.rolloutFragmentLength, 1);
+  out.oneOf(p + 'batchMode', r.batchMode, ['truncate_episodes', 'complete_episodes'] as const);
+  const cpusOk = out.number(p + 'numCpusPerEnvRunner', r.numCpusPerEnvRunner, { above: 0 });
+  const gpusOk = out.number(p + 'numGpusPerEnvRunner', r.numGpusPerEnvRunner, { min: 0 });
+  out.number(p + 'sampleTimeoutS', r.sampleTimeoutS, { above: 0 });
+  out.boolean(p + 'explore', r.explore);
+
+  const cores = ctx.hardwareConcurrency;
+  if (runnersOk && cpusOk && cores !== undefined && r.numEnvRunners * r.numCpusPerEnvRunner > cores) {
+    out.warn(
+      p + 'numEnvRunners',
+      `numEnvRunners (${r.numEnvRunners}) x numCpusPerEnvRunner (${r.numCpusPerEnvRunner}) is more than the ` +
+        `${cores} cores this browser reports (navigator.hardwareConcurrency); workers will compete for cores. ` +
+        `Use at most ${Math.max(1, cores - 1)} runners and raise numEnvsPerEnvRunner instead ` +
+        `(one batched forward pass covers all of a runner's sub-envs).`,
+    );
+  }
+  if (gpusOk && r.numGpusPerEnvRunner > 0 && ctx.webGpuAvailable === false) {
+    out.error(
+      p + 'numGpusPerEnvRunner',
+      `numGpusPerEnvRunner is ${r.numGpusPerEnvRunner} but this browser has no WebGPU adapter. ` +
+        `Set numGpusPerEnvRunner to 0 (runner inference on wasm/cpu).`,
+    );
+  }
+}
+
+function validateLearners(out: IssueList, l: LearnersConfig, ctx: ValidationContext): void {
+  if (l.numLearners !== 0) {
+    out.error(
+      'learners.numLearners',
+      `numLearners is ${formatValue(l.numLearners)} but a browser tab runs exactly one Learner on the page ` +
+        `(RLlib's local learner). Set numLearners to 0.`,
+    );
+  }
+  const gpus = l.numGpusPerLearner;
+  if (gpus === 'auto') return;
+  if (!out.number('learners.numGpusPerLearner', gpus, { min: 0 })) return;
+  if (gpus > 0 && ctx.webGpuAvailable === false) {
+    out.error(
+      'learners.numGpusPerLearner',
+      `numGpusPerLearner is ${gpus} but this browser has no WebGPU adapter. ` +
+        `Set numGpusPerLearner to 0 (wasm/cpu) or 'auto' (WebGPU when available, wasm otherwise).`,
+    );
+  } else if (gpus > 1) {
+    out.warn('learners.numGpusPerLearner', `numGpusPerLearner (${gpus}) > 1 acts as 1: a page has one WebGPU device.`);
+  }
+}
+
+function validateRLModule(out: IssueList, m: RLModuleConfig): void {
+  const hiddens: unknown = m.fcnetHiddens;
+  if (!Array.isArray(hiddens)) {
+    out.error(
+      'rlModule.fcnetHiddens',
+      `fcnetHiddens must be a list of layer sizes like [64, 64], got ${formatValue(hiddens)}.`,
+    );
+  } else {
+    hiddens.forEach((h, i) => out.integer(`rlModule.fcnetHiddens.${i}`, h, 1));
+  }
+  out.oneOf('rlModule.fcnetActivation', m.fcnetActivation, ['tanh', 'relu'] as const);
+  out.boolean('rlModule.vfShareLayers', m.vfShareLayers);
+}
+
+function validateFaultTolerance(out: IssueList, f: FaultToleranceConfig): void {
+  const p = 'faultTolerance.';
+  const restartOk = out.boolean(p + 'restartFailedEnvRunners', f.restartFailedEnvRunners);
+  const ignoreOk = out.boolean(p + 'ignoreEnvRunnerFailures', f.ignoreEnvRunnerFailures);
+  if (restartOk && ignoreOk && f.restartFailedEnvRunners && f.ignoreEnvRunnerFailures) {
+    out.error(
+      p + 'ignoreEnvRunnerFailures',
+      'ignoreEnvRunnerFailures and restartFailedEnvRunners are both true, but they are exclusive ' +
+        '(RLlib: restart a failed runner, or drop it for good). Keep restartFailedEnvRunners = true and ' +
+        'set ignoreEnvRunnerFailures = false.',
+    );
+  }
+  out.integer(p + 'maxNumEnvRunnerRestarts', f.maxNumEnvRunnerRestarts, 0);
+  out.number(p + 'delayBetweenEnvRunnerRestartsS', f.delayBetweenEnvRunnerRestartsS, { min: 0 });
+  out.boolean(p + 'restartFailedSubEnvironments', f.restartFailedSubEnvironments);
+  out.number(p + 'envRunnerHealthProbeTimeoutS', f.envRunnerHealthProbeTimeoutS, { above: 0 });
+  out.integer(p + 'numConsecutiveEnvRunnerFailuresTolerance', f.numConsecutiveEnvRunnerFailuresTolerance, 0);
+}

@@ -1,0 +1,43 @@
+/** Result-dict keys, with RLlib's strings (new API stack), so RLlib users and tools find them. */
+export const EPISODE_RETURN_MEAN = 'env_runners/episode_return_mean';
+export const EPISODE_RETURN_MIN = 'env_runners/episode_return_min';
+export const EPISODE_RETURN_MAX = 'env_runners/episode_return_max';
+export const EPISODE_LEN_MEAN = 'env_runners/episode_len_mean';
+export const NUM_EPISODES = 'env_runners/num_episodes';
+export const NUM_EPISODES_LIFETIME = 'env_runners/num_episodes_lifetime';
+export const ENV_RUNNERS_NUM_ENV_STEPS_SAMPLED = 'env_runners/num_env_steps_sampled';
+export const ENV_RUNNERS_NUM_ENV_STEPS_SAMPLED_LIFETIME = 'env_runners/num_env_steps_sampled_lifetime';
+export const NUM_ENV_STEPS_SAMPLED = 'num_env_steps_sampled';
+export const NUM_ENV_STEPS_SAMPLED_LIFETIME = 'num_env_steps_sampled_lifetime';
+export const NUM_ENV_STEPS_TRAINED = 'num_env_steps_trained';
+export const NUM_ENV_STEPS_TRAINED_LIFETIME = 'num_env_steps_trained_lifetime';
+export const NUM_ENV_STEPS_SAMPLED_PER_SECOND = 'num_env_steps_sampled_per_second';
+export const NUM_ENV_STEPS_SAMPLED_PER_SECOND_ITER = 'env_runners/num_env_steps_sampled_per_second';
+export const TRAINING_ITERATION = 'training_iteration';
+export const TIME_THIS_ITER_S = 'time_this_iter_s';
+export const TIME_TOTAL_S = 'time_total_s';
+export const ENV_STEP_TIMER = 'env_runners/env_step_timer';
+export const INFERENCE_TIMER = 'env_runners/rlmodule_inference_timer';
+
+export const Timers = {
+  ENV_RUNNER_SAMPLING: 'timers/env_runner_sampling_timer',
+  LEARNER_UPDATE: 'timers/learner_update_timer',
+  SYNCH_WEIGHTS: 'timers/synch_weights',
+} as const;
+
+/** Learner stats live under this prefix: `learners/default_policy/policy_loss`, ... */
+export const LEARNER_RESULTS = 'learners/default_policy';
+
+export const FaultToleranceKeys = {
+  NUM_HEALTHY_WORKERS: 'fault_tolerance/num_healthy_workers',
+  NUM_REMOTE_WORKER_RESTARTS: 'fault_tolerance/num_remote_worker_restarts',
+  NUM_ENV_RUNNERS_DROPPED_LIFETIME: 'fault_tolerance/num_env_runners_dropped_lifetime',
+  NUM_ENV_RUNNER_FAILURES_LIFETIME: 'fault_tolerance/num_env_runner_failures_lifetime',
+  NUM_SUB_ENV_RESTARTS_LIFETIME: 'fault_tolerance/num_sub_env_restarts_lifetime',
+  NUM_ENV_STEPS_LOST_LIFETIME: 'fault_tolerance/num_env_steps_lost_lifetime',
+  NUM_EPISODES_LOST_LIFETIME: 'fault_tolerance/num_episodes_lost_lifetime',
+  NUM_SAMPLE_FRAGMENTS_DROPPED_LIFETIME: 'fault_tolerance/num_sample_fragments_dropped_lifetime',
+} as const;
+
+/** A result dict: flat, RLlib keys, numbers (plus a few strings such as the backend). */
+export type ResultDict = Readonly<Record<string, number | string>>;

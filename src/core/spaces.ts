@@ -1,0 +1,70 @@
+/**
+ * Gymnasium's two space types, as plain JSON-serialisable data so they cross `postMessage`,
+ * live in checkpoints and print in the CLI. Bounds are number arrays (not typed arrays) for the
+ * same reason; `Infinity` is encoded as `null` by JSON and restored by `boxFromJson`.
+ */
+export interface Discrete {
+  readonly kind: 'discrete';
+  /** Number of actions; actions are 0..n-1. */
+  readonly n: number;
+}
+
+export interface Box {
+  readonly kind: 'box';
+  readonly shape: readonly number[];
+  readonly low: readonly number[];
+  readonly high: readonly number[];
+}
+
+export type Space = Discrete | Box;
+
+export function discrete(n: number): Discrete {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`Discrete(n) needs a positive integer n, got ${n}`);
+  return { kind: 'discrete', n };
+}
+
+/** Box(low, high) with `low`/`high` given per element, or as scalars broadcast over `shape`. */
+export function box(low: number | readonly number[], high: number | readonly number[], shape?: readonly number[]): Box {
+  const size = shape ? shape.reduce((a, b) => a * b, 1) : Array.isArray(low) ? low.length : 1;
+  const lo = typeof low === 'number' ? new Array<number>(size).fill(low) : [...(low as readonly number[])];
+  const hi = typeof high === 'number' ? new Array<number>(size).fill(high) : [...(high as readonly number[])];
+  if (lo.length !== size || hi.length !== size) {
+    throw new RangeError(`Box bounds have ${lo.length}/${hi.length} elements, shape needs ${size}`);
+  }
+  return { kind: 'box', shape: shape ? [...shape] : [size], low: lo, high: hi };
+}
+
+/** Number of scalars in one element of the space (1 for Discrete: one integer action). */
+export function flatDim(space: Space): number {
+  return space.kind === 'discrete' ? 1 : space.shape.reduce((a, b) => a * b, 1);
+}
+
+/** Size of the policy's output layer: logits for Discrete, means for Box. */
+export function actionOutputDim(space: Space): number {
+  return space.kind === 'discrete' ? space.n : flatDim(space);
+}
+
+export function isDiscrete(space: Space): space is Discrete {
+  return space.kind === 'discrete';
+}
+
+export function contains(space: Space, value: ArrayLike<number>, offset = 0): boolean {
+  if (space.kind === 'discrete') {
+    const a = value[offset];
+    return a !== undefined && Number.isInteger(a) && a >= 0 && a < space.n;
+  }
+  for (let i = 0; i < space.low.length; i++) {
+    const v = value[offset + i];
+    const lo = space.low[i] ?? -Infinity;
+    const hi = space.high[i] ?? Infinity;
+    if (v === undefined || Number.isNaN(v) || v < lo || v > hi) return false;
+  }
+  return true;
+}
+
+/** JSON turns Infinity into null; put it back. */
+export function spaceFromJson(json: Space): Space {
+  if (json.kind === 'discrete') return json;
+  const fix = (xs: readonly (number | null)[], inf: number): number[] => xs.map((x) => (x === null ? inf : x));
+  return { kind: 'box', shape: json.shape, low: fix(json.low, -Infinity), high: fix(json.high, Infinity) };
+}

@@ -1,0 +1,44 @@
+import type { ModelConfig } from '../rl-module';
+
+/** Everything an EnvRunner needs, as plain data: it crosses postMessage to a worker. */
+export interface EnvRunnerSettings {
+  /** 0 = the local runner on the driver page; remote runners are 1..numEnvRunners (as RLlib). */
+  readonly workerIndex: number;
+  readonly env: string;
+  readonly envConfig: Readonly<Record<string, unknown>>;
+  readonly maxEpisodeSteps: number | null;
+  readonly numEnvs: number;
+  readonly rolloutFragmentLength: number;
+  readonly batchMode: 'truncate_episodes' | 'complete_episodes';
+  readonly explore: boolean;
+  readonly model: ModelConfig;
+  /** Base seed of the run; the runner derives its env and action seeds from it and workerIndex. */
+  readonly seed: number;
+  readonly restartFailedSubEnvironments: boolean;
+  /** Inference backend inside the runner: wasm by default, webgpu when numGpusPerEnvRunner > 0. */
+  readonly inferenceBackend: 'wasm' | 'webgpu' | 'cpu';
+}
+
+export interface SampleRequest {
+  /** Env steps to collect in total over all sub-envs (rounded up to a multiple of numEnvs). */
+  readonly numTimesteps?: number;
+  /** Collect this many complete episodes instead (evaluation-style). */
+  readonly numEpisodes?: number;
+  readonly explore?: boolean;
+}
+
+/** What a runner measured since the previous report. Lifetime totals are kept on the page. */
+export interface EnvRunnerMetrics {
+  readonly workerIndex: number;
+  readonly numEnvSteps: number;
+  readonly numEpisodes: number;
+  readonly episodeReturns: number[];
+  readonly episodeLengths: number[];
+  readonly envStepMs: number;
+  readonly inferenceMs: number;
+  readonly sampleMs: number;
+  readonly numSubEnvRestarts: number;
+  readonly numEnvStepsLost: number;
+  readonly numEpisodesLost: number;
+  readonly weightsSeq: number;
+}

@@ -1,0 +1,88 @@
+/**
+ * Adapts an EnvRunner to EnvRunnerWorkerApi. Used inside the worker and, for
+ * numEnvRunners = 0, directly on the driver page (the local EnvRunner).
+ */
+import { RLError } from '../core/errors';
+import { batchTransferables } from '../core/sample-batch';
+import type { ModuleWeights } from '../rl-module';
+import { EnvRunner } from './env-runner';
+import type { EnvRunnerMetrics, EnvRunnerSettings, SampleRequest } from './env-runner-config';
+import type { EnvRunnerWorkerApi, RunnerInfo, SampleResult } from './protocol';
+import { activateBackend } from './tf-backend';
+
+export class EnvRunnerHost implements EnvRunnerWorkerApi {
+  private runner: EnvRunner | null = null;
+
+  constructor(
+    /** Wraps a result so its buffers are transferred (Comlink.transfer in the worker; identity on the page). */
+    private readonly transfer: <T>(value: T, buffers: ArrayBuffer[]) => T = (v) => v,
+    /** The page's local runner shares the page's TF.js backend; a worker picks its own. */
+    private readonly ownsBackend = true,
+  ) {}
+
+  private get active(): EnvRunner {
+    if (!this.runner) throw new RLError('env-runner/not-initialised', 'EnvRunner used before init()');
+    return this.runner;
+  }
+
+  async init(settings: EnvRunnerSettings): Promise<RunnerInfo> {
+    let backend: string = settings.inferenceBackend;
+    let backendNote = '';
+    if (this.ownsBackend) {
+      const active = await activateBackend(settings.inferenceBackend);
+      backend = active.backend;
+      backendNote = active.note;
+    }
+    this.runner?.stop();
+    this.runner = new EnvRunner(settings);
+    return {
+      workerIndex: settings.workerIndex,
+      observationSpace: this.runner.env.singleObservationSpace,
+      actionSpace: this.runner.env.singleActionSpace,
+      backend,
+      backendNote,
+    };
+  }
+
+  async sample(request: SampleRequest): Promise<SampleResult> {
+    const result = await this.active.sample(request);
+    return this.transfer(result, batchTransferables(result.batch));
+  }
+
+  setWeights(weights: ModuleWeights, seq: number): Promise<boolean> {
+    return Promise.resolve(this.active.setWeights(weights, seq));
+  }
+
+  getMetrics(): Promise<EnvRunnerMetrics> {
+    return Promise.resolve(this.active.getMetrics());
+  }
+
+  computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array> {
+    return this.active.computeActions(obs, batchSize);
+  }
+
+  ping(): Promise<number> {
+    return Promise.resolve(this.active.ping());
+  }
+
+  stop(): Promise<void> {
+    this.runner?.stop();
+    this.runner = null;
+    return Promise.resolve();
+  }
+
+  crash(message: string): Promise<void> {
+    setTimeout(() => {
+      throw new RLError('env-runner/killed', message);
+    }, 0);
+    return Promise.resolve();
+  }
+
+  hang(seconds: number): Promise<void> {
+    const until = performance.now() + seconds * 1000;
+    while (performance.now() < until) {
+      // Busy-wait on purpose: a hung env blocks its thread, so pings go unanswered.
+    }
+    return Promise.resolve();
+  }
+}

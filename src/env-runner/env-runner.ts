@@ -1,0 +1,298 @@
+/**
+ * EnvRunner: steps one vector env with an inference-only copy of the RLModule and returns
+ * episode-chunk batches (src/core/sample-batch.ts). RLlib's SingleAgentEnvRunner, over typed arrays.
+ *
+ * Per step: ONE batched forward pass for all sub-envs, then one vector-env step. Steps are staged
+ * time-major in buffers reused across calls (no per-step objects) and laid out chunk by chunk
+ * (sub-env, then time) once at the end of the call.
+ */
+import { flatDim } from '../core/spaces';
+import { Rng } from '../core/rng';
+import { RLError } from '../core/errors';
+import type { SampleBatch } from '../core/sample-batch';
+import { makeVectorEnv, SubEnvCrashError, type VectorEnv } from '../envs';
+import { makeModule, type MLPModule, type ModuleWeights } from '../rl-module';
+import type { EnvRunnerMetrics, EnvRunnerSettings, SampleRequest } from './env-runner-config';
+import { StepStaging } from './step-staging';
+
+/** Episode ids are unique per run: worker index in the high part, a counter below. */
+const EPISODE_ID_STRIDE = 1e9;
+/**
+ * TF.js reads on wasm/cpu resolve as microtasks, so a sample loop never lets the worker handle
+ * other messages. Yielding a macrotask this often lets health-probe pings through while sampling.
+ */
+const YIELD_EVERY_MS = 20;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+/** A sub-env that keeps crashing while being rebuilt is a broken env, not bad luck. */
+const MAX_SUB_ENV_REBUILD_TRIES = 10;
+
+export class EnvRunner {
+  readonly env: VectorEnv;
+  readonly module: MLPModule;
+  private readonly rng: Rng;
+  private readonly obsDim: number;
+  private readonly actionDim: number;
+  private readonly discrete: boolean;
+  private weightsSeq = -1;
+
+  // Per sub-env episode bookkeeping; episodes continue across sample() calls.
+  private readonly episodeIds: Float64Array;
+  private readonly episodeReturns: Float64Array;
+  private readonly episodeLengths: Int32Array;
+  private episodeCounter = 0;
+  /** Time index (in the current call) where each sub-env's current episode started; -1 = before it. */
+  private readonly episodeStartT: Int32Array;
+
+  private readonly staging: StepStaging;
+  private readonly stepOut: { actions: Int32Array | Float32Array; actionLogp: Float32Array; vfPreds: Float32Array };
+  private pending = emptyPending();
+
+  constructor(readonly settings: EnvRunnerSettings) {
+    const n = settings.numEnvs;
+    this.env = makeVectorEnv(settings.env, {
+      numEnvs: n,
+      seed: envSeed(settings),
+      ...(settings.maxEpisodeSteps !== null ? { maxEpisodeSteps: settings.maxEpisodeSteps } : {}),
+      envConfig: settings.envConfig,
+      workerIndex: settings.workerIndex,
+    });
+    this.obsDim = flatDim(this.env.singleObservationSpace);
+    this.discrete = this.env.singleActionSpace.kind === 'discrete';
+    this.actionDim = flatDim(this.env.singleActionSpace);
+    this.module = makeModule({
+      observationSpace: this.env.singleObservationSpace,
+      actionSpace: this.env.singleActionSpace,
+      model: settings.model,
+      seed: settings.seed,
+    });
+    this.rng = new Rng(settings.seed * 7919 + settings.workerIndex * 104729 + 17);
+    this.episodeIds = new Float64Array(n);
+    this.episodeReturns = new Float64Array(n);
+    this.episodeLengths = new Int32Array(n);
+    this.episodeStartT = new Int32Array(n).fill(-1);
+    for (let i = 0; i < n; i++) this.episodeIds[i] = this.newEpisodeId();
+    this.staging = new StepStaging(n, this.obsDim, this.actionDim, this.discrete);
+    this.stepOut = {
+      actions: this.discrete ? new Int32Array(n * this.actionDim) : new Float32Array(n * this.actionDim),
+      actionLogp: new Float32Array(n),
+      vfPreds: new Float32Array(n),
+    };
+    this.resetAll(envSeed(settings));
+  }
+
+  get workerIndex(): number {
+    return this.settings.workerIndex;
+  }
+
+  /** Applies weights unless they are older than (or as old as) what the runner has. */
+  setWeights(weights: ModuleWeights, seq: number): boolean {
+    if (seq <= this.weightsSeq) return false;
+    this.module.setWeights(weights);
+    this.weightsSeq = seq;
+    return true;
+  }
+
+  getWeightsSeq(): number {
+    return this.weightsSeq;
+  }
+
+  /** Greedy actions for arbitrary observations (not stepping any env). */
+  async computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array> {
+    const actions = this.discrete ? new Int32Array(batchSize * this.actionDim) : new Float32Array(batchSize * this.actionDim);
+    await this.module.forwardInference(obs, batchSize, { actions });
+    return actions;
+  }
+
+  ping(): number {
+    return this.settings.workerIndex;
+  }
+
+  /** Metrics since the previous call (sample() also returns them). */
+  getMetrics(): EnvRunnerMetrics {
+    const m: EnvRunnerMetrics = { ...this.pending, workerIndex: this.workerIndex, weightsSeq: this.weightsSeq };
+    this.pending = emptyPending();
+    return m;
+  }
+
+  async sample(request: SampleRequest = {}): Promise<{ batch: SampleBatch; metrics: EnvRunnerMetrics }> {
+    const t0 = performance.now();
+    const explore = request.explore ?? this.settings.explore;
+    const completeEpisodes = this.settings.batchMode === 'complete_episodes' || request.numEpisodes !== undefined;
+    const n = this.settings.numEnvs;
+    const stepsPerEnv = Math.ceil((request.numTimesteps ?? this.settings.rolloutFragmentLength * n) / n);
+    if (completeEpisodes) this.resetAll();
+    this.episodeStartT.fill(completeEpisodes ? 0 : -1);
+    this.staging.begin(completeEpisodes ? stepsPerEnv * 2 : stepsPerEnv);
+
+    let completedSteps = 0;
+    let completedEpisodes = 0;
+    let lastYield = performance.now();
+    for (let t = 0; ; t++) {
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
+      if (!completeEpisodes && t >= stepsPerEnv) break;
+      if (completeEpisodes) {
+        const enough =
+          request.numEpisodes !== undefined ? completedEpisodes >= request.numEpisodes : completedSteps >= stepsPerEnv * n;
+        if (enough) break;
+      }
+      const ended = await this.step(t, explore);
+      completedSteps += ended.steps;
+      completedEpisodes += ended.episodes;
+    }
+    const batch = this.staging.toBatch({
+      completeEpisodesOnly: completeEpisodes,
+      currentObs: this.env.obs,
+      workerIndex: this.workerIndex,
+      weightsSeq: this.weightsSeq,
+    });
+    this.pending.numEnvSteps += batch.numSteps;
+    this.pending.sampleMs += performance.now() - t0;
+    return { batch, metrics: this.getMetrics() };
+  }
+
+  /** One env step for all sub-envs at staging time t. Returns steps/episodes completed by it. */
+  private async step(t: number, explore: boolean): Promise<{ steps: number; episodes: number }> {
+    const n = this.settings.numEnvs;
+    const out = this.stepOut;
+    this.staging.ensureCapacity(t + 1);
+    this.staging.writeObs(t, this.env.obs);
+
+    const tInfer = performance.now();
+    if (explore) {
+      await this.module.forwardExploration(this.env.obs, n, this.rng, out);
+    } else {
+      await this.module.forwardInference(this.env.obs, n, out);
+      out.actionLogp.fill(0);
+      out.vfPreds.fill(0);
+    }
+    const tEnv = performance.now();
+    this.pending.inferenceMs += tEnv - tInfer;
+    this.staging.writePolicyOutputs(t, out.actions, out.actionLogp, out.vfPreds);
+
+    let failed: readonly number[] = [];
+    try {
+      this.env.step(out.actions);
+    } catch (e) {
+      failed = this.subEnvFailures(e);
+    }
+    this.pending.envStepMs += performance.now() - tEnv;
+
+    let steps = 0;
+    let episodes = 0;
+    for (let i = 0; i < n; i++) {
+      if (failed.includes(i)) continue;
+      const done = this.staging.writeStepResult(t, i, this.env);
+      this.episodeReturns[i] = (this.episodeReturns[i] ?? 0) + (this.env.rewards[i] ?? 0);
+      this.episodeLengths[i] = (this.episodeLengths[i] ?? 0) + 1;
+      this.staging.episodeIds[t * n + i] = this.episodeIds[i] ?? 0;
+      if (done) {
+        this.finishEpisode(i);
+        steps += t + 1 - Math.max(0, this.episodeStartT[i] ?? 0);
+        episodes++;
+        this.episodeStartT[i] = t + 1;
+      }
+    }
+    for (const i of failed) this.rebuildSubEnv(i, t);
+    return { steps, episodes };
+  }
+
+  /** Which sub-envs failed in a step; rethrows when sub-env restarts are off (the runner fails). */
+  private subEnvFailures(e: unknown): readonly number[] {
+    if (e instanceof SubEnvCrashError && this.settings.restartFailedSubEnvironments) return e.subEnvIndices;
+    throw e;
+  }
+
+  /** Drops the sub-env's partial episode (rows in this call) and rebuilds that sub-env alone. */
+  private rebuildSubEnv(i: number, t: number): void {
+    const from = Math.max(0, this.episodeStartT[i] ?? 0);
+    const lost = this.staging.dropRows(i, from, t);
+    this.pending.numEnvStepsLost += lost;
+    this.pending.numEpisodesLost++;
+    this.pending.numSubEnvRestarts++;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (this.env.resetSubEnv) this.env.resetSubEnv(i);
+        else this.env.reset();
+        break;
+      } catch (e) {
+        if (!(e instanceof SubEnvCrashError) || attempt >= MAX_SUB_ENV_REBUILD_TRIES) {
+          throw new RLError('env/sub-env-rebuild', `Sub-env ${i} failed ${attempt} rebuilds in a row`, { cause: e });
+        }
+      }
+    }
+    this.episodeReturns[i] = 0;
+    this.episodeLengths[i] = 0;
+    this.episodeIds[i] = this.newEpisodeId();
+    this.episodeStartT[i] = t + 1;
+  }
+
+  private finishEpisode(i: number): void {
+    this.pending.episodeReturns.push(this.episodeReturns[i] ?? 0);
+    this.pending.episodeLengths.push(this.episodeLengths[i] ?? 0);
+    this.pending.numEpisodes++;
+    this.episodeReturns[i] = 0;
+    this.episodeLengths[i] = 0;
+    this.episodeIds[i] = this.newEpisodeId();
+  }
+
+  /** Resets every sub-env (start of a run, or of a complete_episodes call); partial episodes are abandoned. */
+  private resetAll(seed?: number): void {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.env.reset(seed);
+        break;
+      } catch (e) {
+        if (!(e instanceof SubEnvCrashError && this.settings.restartFailedSubEnvironments)) throw e;
+        if (attempt >= MAX_SUB_ENV_REBUILD_TRIES) throw new RLError('env/reset', 'Env reset keeps crashing', { cause: e });
+        this.pending.numSubEnvRestarts += e.subEnvIndices.length;
+      }
+    }
+    for (let i = 0; i < this.settings.numEnvs; i++) {
+      this.episodeReturns[i] = 0;
+      this.episodeLengths[i] = 0;
+      this.episodeIds[i] = this.newEpisodeId();
+    }
+  }
+
+  private newEpisodeId(): number {
+    return this.settings.workerIndex * EPISODE_ID_STRIDE + this.episodeCounter++;
+  }
+
+  stop(): void {
+    this.module.dispose();
+  }
+}
+
+function envSeed(settings: EnvRunnerSettings): number {
+  // Distinct, reproducible env seeds per runner; sub-env i gets envSeed + i (VectorEnv contract).
+  return (settings.seed + settings.workerIndex * 100_003) >>> 0;
+}
+
+function emptyPending(): {
+  numEnvSteps: number;
+  numEpisodes: number;
+  episodeReturns: number[];
+  episodeLengths: number[];
+  envStepMs: number;
+  inferenceMs: number;
+  sampleMs: number;
+  numSubEnvRestarts: number;
+  numEnvStepsLost: number;
+  numEpisodesLost: number;
+} {
+  return {
+    numEnvSteps: 0,
+    numEpisodes: 0,
+    episodeReturns: [],
+    episodeLengths: [],
+    envStepMs: 0,
+    inferenceMs: 0,
+    sampleMs: 0,
+    numSubEnvRestarts: 0,
+    numEnvStepsLost: 0,
+    numEpisodesLost: 0,
+  };
+}

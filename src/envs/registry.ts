@@ -1,0 +1,105 @@
+import { RLError } from '../core/errors';
+import { AcrobotVectorEnv } from './acrobot';
+import { CartPoleVectorEnv } from './cartpole';
+import { makeCartPoleCrashing } from './crashing';
+import { MountainCarVectorEnv } from './mountain-car';
+import { MountainCarContinuousVectorEnv } from './mountain-car-continuous';
+import { PendulumVectorEnv } from './pendulum';
+import type { EnvFactory, EnvMeta, EnvSpec, MakeVectorEnvOptions, VectorEnv } from './types';
+
+/**
+ * The env registry (Gymnasium's `register` / `make_vec`). Built-ins are registered when this
+ * module loads; users add their own with `registerEnv`, e.g. from a module the app imports:
+ *
+ * ```ts
+ * registerEnv('GridWalk-v0', vectorize(gridWalkSpec), { maxEpisodeSteps: 50, rewardThreshold: 0.5 });
+ * const env = makeVectorEnv('GridWalk-v0', { numEnvs: 8, seed: 0 });
+ * ```
+ */
+const registry = new Map<string, { factory: EnvFactory; meta: EnvMeta }>();
+
+/** Registers (or replaces, like Gymnasium's re-register) an env id. */
+export function registerEnv(id: string, factory: EnvFactory, meta: EnvMeta = {}): void {
+  if (typeof id !== 'string' || id.length === 0)
+    throw new RLError('env/invalid-id', 'registerEnv needs a non-empty id');
+  if (meta.maxEpisodeSteps !== undefined && !(meta.maxEpisodeSteps >= 1)) {
+    throw new RLError('env/invalid-max-steps', `registerEnv(${id}): maxEpisodeSteps must be >= 1`);
+  }
+  registry.set(id, { factory, meta });
+}
+
+/** Removes an id; returns whether it was registered (for tests and hot reload). */
+export function unregisterEnv(id: string): boolean {
+  return registry.delete(id);
+}
+
+/** Registered ids, in registration order. */
+export function listEnvs(): string[] {
+  return [...registry.keys()];
+}
+
+export function getEnvSpec(id: string): EnvSpec | undefined {
+  const entry = registry.get(id);
+  return entry ? { id, ...entry.meta } : undefined;
+}
+
+/** Builds `numEnvs` copies of a registered env as one VectorEnv. Call `reset()` before `step()`. */
+export function makeVectorEnv(id: string, opts: MakeVectorEnvOptions): VectorEnv {
+  const entry = registry.get(id);
+  if (!entry) {
+    throw new RLError(
+      'env/unknown',
+      `Unknown env id "${id}". Registered ids: ${listEnvs().join(', ')}. Register your own with registerEnv(id, factory).`,
+    );
+  }
+  const { numEnvs, seed, workerIndex = 0, envConfig = {} } = opts;
+  if (!Number.isInteger(numEnvs) || numEnvs < 1) {
+    throw new RLError(
+      'env/invalid-num-envs',
+      `makeVectorEnv(${id}): numEnvs must be a positive integer, got ${numEnvs}`,
+    );
+  }
+  if (seed !== undefined && !Number.isInteger(seed)) {
+    throw new RLError('env/invalid-seed', `makeVectorEnv(${id}): seed must be an integer, got ${seed}`);
+  }
+  const maxEpisodeSteps = opts.maxEpisodeSteps ?? entry.meta.maxEpisodeSteps ?? Infinity;
+  if (!(maxEpisodeSteps >= 1)) {
+    throw new RLError(
+      'env/invalid-max-steps',
+      `makeVectorEnv(${id}): maxEpisodeSteps must be >= 1, got ${maxEpisodeSteps}`,
+    );
+  }
+  return entry.factory({ id, numEnvs, seed, maxEpisodeSteps, envConfig, workerIndex });
+}
+
+// Gymnasium's registrations (gymnasium/envs/__init__.py): time limits and reward thresholds.
+registerEnv('CartPole-v1', (o) => new CartPoleVectorEnv(o), {
+  maxEpisodeSteps: 500,
+  rewardThreshold: 475,
+  description: 'Balance a pole on a cart by pushing it left or right.',
+});
+registerEnv('Acrobot-v1', (o) => new AcrobotVectorEnv(o), {
+  maxEpisodeSteps: 500,
+  rewardThreshold: -100,
+  description: 'Swing the tip of a two-link chain above the bar by torquing the middle joint.',
+});
+registerEnv('MountainCar-v0', (o) => new MountainCarVectorEnv(o), {
+  maxEpisodeSteps: 200,
+  rewardThreshold: -110,
+  description: 'Rock an under-powered car up the right hill (discrete pushes).',
+});
+registerEnv('MountainCarContinuous-v0', (o) => new MountainCarContinuousVectorEnv(o), {
+  maxEpisodeSteps: 999,
+  rewardThreshold: 90,
+  description: 'Rock an under-powered car up the right hill (continuous force, energy penalty).',
+});
+registerEnv('Pendulum-v1', (o) => new PendulumVectorEnv(o), {
+  maxEpisodeSteps: 200,
+  description: 'Swing a pendulum upright and keep it there with a bounded torque.',
+});
+registerEnv('CartPoleCrashing-v1', makeCartPoleCrashing, {
+  maxEpisodeSteps: 500,
+  rewardThreshold: 475,
+  description:
+    "CartPole-v1 whose sub-envs crash or stall at random (RLlib's CartPoleCrashing), for fault-tolerance tests.",
+});

@@ -1,0 +1,286 @@
+/**
+ * Learner (RLlib's role): owns a trainable module and an Adam optimizer, and runs
+ * epochs x minibatches of a loss over a train batch. It knows nothing about PPO: the algorithm
+ * passes a loss function.
+ *
+ * It runs on whatever TF.js backend is active (cpu in tests, wasm/webgpu in the browser). The
+ * batch is uploaded once per update, minibatches are `tf.gather`s of it, stats stay on the device
+ * as running sums and are read back once at the end (never inside the minibatch loop).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { RLError } from '../core/errors';
+import type { Rng } from '../core/rng';
+import type { GradClipBy } from './grad-clip';
+import { clipGradients } from './grad-clip';
+import type { LrSchedule } from './lr-schedule';
+import { lrAt, validateLrSchedule } from './lr-schedule';
+
+/** What the Learner needs from a module (MLPModule satisfies it). */
+export interface TrainableModule {
+  readonly trainableVariables: readonly tf.Variable[];
+  /** Logical names in the order of `trainableVariables`, used to name optimizer state. */
+  readonly variableNames: readonly string[];
+  weightsVersion: number;
+  dispose(): void;
+}
+
+export interface LearnerConfig {
+  /** Learning rate or piecewise-linear schedule over lifetime env steps. RLlib: lr. */
+  readonly lr: LrSchedule;
+  /** Clip threshold, or null for none. RLlib: grad_clip. */
+  readonly gradClip: number | null;
+  /** RLlib: grad_clip_by. */
+  readonly gradClipBy: GradClipBy;
+  /** Adam epsilon (default 1e-8 as torch.optim.Adam; CleanRL uses 1e-5). */
+  readonly adamEpsilon?: number;
+}
+
+export type Minibatch = Readonly<Record<string, tf.Tensor>>;
+
+/** A loss over one minibatch; runs under the gradient tape, so stats tensors are kept for the caller. */
+export type LossFn<M extends TrainableModule> = (
+  module: M,
+  minibatch: Minibatch,
+) => { loss: tf.Scalar; stats: Record<string, tf.Scalar> };
+
+export interface LearnerUpdateOptions {
+  /** Passes over the batch. RLlib: num_epochs. */
+  readonly numEpochs: number;
+  /** Rows per gradient step. RLlib: minibatch_size. */
+  readonly minibatchSize: number;
+  /** Shuffle rows every epoch. RLlib: shuffle_batch_per_epoch. */
+  readonly shuffle: boolean;
+  readonly rng: Rng;
+  /** For the lr schedule. RLlib: NUM_ENV_STEPS_SAMPLED_LIFETIME. */
+  readonly lifetimeEnvSteps: number;
+}
+
+/** Adam's m and v per variable and its beta powers, as plain data for checkpoints. */
+export interface OptimizerState {
+  readonly names: string[];
+  readonly shapes: number[][];
+  readonly arrays: Float32Array[];
+  /** Adam steps taken. */
+  readonly step: number;
+}
+
+export type Columns = Readonly<Record<string, Float32Array | Int32Array>>;
+
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+
+/** tf.train.adam whose learning rate can follow a schedule and whose beta powers can be checkpointed. */
+class ScheduledAdam extends tf.AdamOptimizer {
+  setLearningRate(lr: number): void {
+    this.learningRate = lr;
+  }
+
+  /** Adam's running beta1^t, beta2^t (private in TF.js; saved so a restore is bit-exact). */
+  get betaPowers(): [tf.Variable, tf.Variable] {
+    const self = this as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
+    return [self.accBeta1, self.accBeta2];
+  }
+}
+
+export class Learner<M extends TrainableModule> {
+  private optimizer: ScheduledAdam;
+
+  constructor(
+    readonly module: M,
+    readonly config: LearnerConfig,
+    private readonly lossFn: LossFn<M>,
+  ) {
+    validateLrSchedule(config.lr);
+    this.optimizer = this.makeOptimizer();
+  }
+
+  private makeOptimizer(): ScheduledAdam {
+    return new ScheduledAdam(lrAt(this.config.lr, 0), BETA1, BETA2, this.config.adamEpsilon ?? 1e-8);
+  }
+
+  /**
+   * Runs numEpochs x ceil(rows / minibatchSize) Adam steps. Every minibatch has exactly
+   * minibatchSize rows: the last one of an epoch wraps around to the start of that epoch's
+   * permutation (RLlib's MiniBatchCyclicIterator), so every row is used at least once per epoch.
+   * Returns loss stats averaged over minibatches, plus gradient_global_norm (pre-clip), curr_lr
+   * and num_module_steps_trained. Bumps module.weightsVersion.
+   */
+  async update(columns: Columns, rowCount: number, opts: LearnerUpdateOptions): Promise<Record<string, number>> {
+    if (rowCount < 1) throw new RangeError('Learner.update needs at least one row');
+    if (opts.minibatchSize < 1 || opts.numEpochs < 1) {
+      throw new RangeError(`minibatchSize (${opts.minibatchSize}) and numEpochs (${opts.numEpochs}) must be >= 1`);
+    }
+    const lr = lrAt(this.config.lr, opts.lifetimeEnvSteps);
+    this.optimizer.setLearningRate(lr);
+    const minibatchSize = Math.min(opts.minibatchSize, rowCount);
+    const numMinibatches = Math.ceil(rowCount / minibatchSize);
+    const permutation = Int32Array.from({ length: rowCount }, (_, i) => i);
+    const indices = new Int32Array(minibatchSize);
+    const batch = uploadColumns(columns, rowCount);
+    const sums = new Map<string, tf.Scalar>();
+    try {
+      for (let epoch = 0; epoch < opts.numEpochs; epoch++) {
+        if (opts.shuffle) shuffleInPlace(permutation, opts.rng);
+        for (let mb = 0; mb < numMinibatches; mb++) {
+          for (let j = 0; j < minibatchSize; j++) indices[j] = permutation[(mb * minibatchSize + j) % rowCount]!;
+          accumulate(sums, this.minibatchStep(batch, indices));
+        }
+      }
+      const stats = await readMeans(sums, opts.numEpochs * numMinibatches);
+      stats.curr_lr = lr;
+      stats.num_module_steps_trained = opts.numEpochs * numMinibatches * minibatchSize;
+      this.module.weightsVersion += 1;
+      return stats;
+    } finally {
+      tf.dispose(Object.values(batch));
+      tf.dispose([...sums.values()]);
+    }
+  }
+
+  /** One Adam step on the gathered rows; returns that step's stats (scalars owned by the caller). */
+  private minibatchStep(batch: Minibatch, indices: Int32Array): Record<string, tf.Scalar> {
+    const variables = this.module.trainableVariables;
+    return tf.tidy(() => {
+      const rows = tf.tensor1d(indices, 'int32');
+      const minibatch: Record<string, tf.Tensor> = {};
+      for (const [name, column] of Object.entries(batch)) minibatch[name] = tf.gather(column, rows);
+      let stats: Record<string, tf.Scalar> = {};
+      const { grads } = tf.variableGrads(() => {
+        const out = this.lossFn(this.module, minibatch);
+        // The tape's forward tidy would dispose the stats; keep them for the running sums.
+        stats = out.stats;
+        for (const s of Object.values(stats)) tf.keep(s);
+        return out.loss;
+      }, [...variables]);
+      // Variables the loss does not reach get no gradient: Adam skips them (as torch does for None).
+      const present = variables.flatMap((v) => (grads[v.name] ? [grads[v.name]!] : []));
+      const clipped = clipGradients(present, this.config.gradClip, this.config.gradClipBy);
+      let k = 0;
+      const named = variables.map((v) => ({ name: v.name, tensor: grads[v.name] ? clipped.grads[k++]! : null }));
+      // Positional list (with nulls) so Adam's per-index moments stay aligned with the variables.
+      this.optimizer.applyGradients(named as { name: string; tensor: tf.Tensor }[]);
+      return { ...stats, gradient_global_norm: clipped.globalNorm };
+    });
+  }
+
+  /** Adam state for checkpoints: m and v per variable (after the first update), beta powers, step. */
+  async getOptimizerState(): Promise<OptimizerState> {
+    const [iterations, ...moments] = await this.optimizer.getWeights();
+    iterations?.tensor.dispose();
+    const names = this.module.variableNames;
+    const numVars = moments.length / 2;
+    const [beta1Power, beta2Power] = this.optimizer.betaPowers;
+    const tensors = [...moments.map((w) => w.tensor), beta1Power, beta2Power];
+    const arrays = await Promise.all(tensors.map(async (t) => new Float32Array((await t.data()) as Float32Array)));
+    return {
+      names: [
+        ...moments.map((_, i) => `${i < numVars ? 'm' : 'v'}/${names[i % numVars]}`),
+        'beta1_power',
+        'beta2_power',
+      ],
+      shapes: tensors.map((t) => [...t.shape]),
+      arrays,
+      step: this.optimizer.iterations,
+    };
+  }
+
+  /** Replaces the optimizer with one holding `state`; throws `learner/optimizer-state-mismatch`. */
+  async setOptimizerState(state: OptimizerState): Promise<void> {
+    const variables = this.module.trainableVariables;
+    const numMoments = state.arrays.length - 2;
+    const expectedShapes = numMoments === 0 ? [] : [...variables, ...variables].map((v) => v.shape);
+    const mismatch = (what: string): never => {
+      throw new RLError(
+        'learner/optimizer-state-mismatch',
+        `Optimizer state does not fit this learner: ${what}. It must come from a learner with the same module config.`,
+      );
+    };
+    if (numMoments !== expectedShapes.length)
+      mismatch(`${numMoments} moment arrays, expected ${expectedShapes.length}`);
+    expectedShapes.forEach((shape, i) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      if (state.arrays[i]?.length !== size)
+        mismatch(`'${state.names[i]}' has ${state.arrays[i]?.length} values, expected ${size}`);
+    });
+    const fresh = this.makeOptimizer();
+    const named = [
+      { name: 'iter', tensor: tf.scalar(state.step, 'int32') as tf.Tensor },
+      ...expectedShapes.map((shape, i) => ({
+        name: state.names[i]!,
+        tensor: tf.tensor(state.arrays[i]!.slice(), shape),
+      })),
+    ];
+    try {
+      await fresh.setWeights(named);
+    } finally {
+      tf.dispose(named.map((n) => n.tensor));
+    }
+    fresh.betaPowers.forEach((v, i) => {
+      const value = tf.scalar(state.arrays[numMoments + i]![0]!);
+      v.assign(value);
+      value.dispose();
+    });
+    this.optimizer.dispose();
+    this.optimizer = fresh;
+  }
+
+  /** Disposes the optimizer and the module the Learner owns. */
+  dispose(): void {
+    this.optimizer.dispose();
+    this.module.dispose();
+  }
+}
+
+/** Uploads each per-row column once: width 1 -> [rows], else [rows, width]. */
+function uploadColumns(columns: Columns, rowCount: number): Record<string, tf.Tensor> {
+  const out: Record<string, tf.Tensor> = {};
+  try {
+    for (const [name, values] of Object.entries(columns)) {
+      const width = values.length / rowCount;
+      if (!Number.isInteger(width) || width < 1) {
+        throw new RangeError(`column '${name}' has ${values.length} values, not a multiple of ${rowCount} rows`);
+      }
+      const dtype = values instanceof Int32Array ? 'int32' : 'float32';
+      out[name] = tf.tensor(values, width === 1 ? [rowCount] : [rowCount, width], dtype);
+    }
+  } catch (e) {
+    tf.dispose(Object.values(out));
+    throw e;
+  }
+  return out;
+}
+
+/** Fisher-Yates with the seeded Rng. */
+function shuffleInPlace(a: Int32Array, rng: Rng): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.integer(i + 1);
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
+  }
+}
+
+/** Adds one step's stats into the running sums (2-input adds only) and frees them. */
+function accumulate(sums: Map<string, tf.Scalar>, step: Record<string, tf.Scalar>): void {
+  for (const [key, value] of Object.entries(step)) {
+    const prev = sums.get(key);
+    if (!prev) {
+      sums.set(key, value);
+      continue;
+    }
+    sums.set(key, tf.add(prev, value));
+    prev.dispose();
+    value.dispose();
+  }
+}
+
+/** The single readback of an update: all sums stacked into one tensor. */
+async function readMeans(sums: Map<string, tf.Scalar>, count: number): Promise<Record<string, number>> {
+  const keys = [...sums.keys()];
+  const packed = tf.stack([...sums.values()]);
+  const values = await packed.data();
+  packed.dispose();
+  const stats: Record<string, number> = {};
+  keys.forEach((k, i) => (stats[k] = values[i]! / count));
+  return stats;
+}

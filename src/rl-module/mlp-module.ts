@@ -1,0 +1,230 @@
+/**
+ * The default RLModule: an MLP policy and value function in TF.js, configured with RLlib's model
+ * config names (`fcnetHiddens`, `fcnetActivation`, `vfShareLayers`).
+ *
+ * Layout of `actionDistInputs` (RLlib: ACTION_DIST_INPUTS):
+ *  - Discrete(n): `[B, n]` logits;
+ *  - Box(d): `[B, 2d]` = means ++ the state-independent log-std broadcast to every row.
+ *
+ * Initialisation follows CleanRL's `layer_init`: orthogonal kernels with gain sqrt(2) for hidden
+ * layers, 0.01 for the policy head, 1.0 for the value head, zero biases; log-std starts at 0.
+ * All of it comes from `spec.seed`, so the same seed gives the same weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../core/rng';
+import type { Box, Space } from '../core/spaces';
+import { actionOutputDim, flatDim } from '../core/spaces';
+import type { ActionDistribution } from './distributions';
+import { distributionFor } from './distributions';
+import type { ModuleWeights } from './weights';
+import { checkWeights, orthogonal } from './weights';
+
+export interface ModelConfig {
+  /** Hidden layer sizes. RLlib: fcnet_hiddens (default [256, 256]). */
+  readonly fcnetHiddens: readonly number[];
+  /** Hidden activation. RLlib: fcnet_activation. */
+  readonly fcnetActivation: 'tanh' | 'relu';
+  /** One torso for policy and value function. RLlib: vf_share_layers (default false). */
+  readonly vfShareLayers: boolean;
+}
+
+export const DEFAULT_MODEL_CONFIG: ModelConfig = {
+  fcnetHiddens: [256, 256],
+  fcnetActivation: 'tanh',
+  vfShareLayers: false,
+};
+
+export interface RLModuleSpec {
+  readonly observationSpace: Box;
+  readonly actionSpace: Space;
+  readonly model: ModelConfig;
+  /** Seeds the weight initialisation. */
+  readonly seed: number;
+}
+
+interface Dense {
+  readonly kernel: tf.Variable;
+  readonly bias: tf.Variable;
+}
+
+export class MLPModule {
+  readonly distribution: ActionDistribution;
+  /** Trainable variables, in the order of `variableNames` and of `getWeights()`. */
+  readonly trainableVariables: tf.Variable[] = [];
+  /** Logical names (`pi/fc_0/kernel`, ...), stable across instances. */
+  readonly variableNames: string[] = [];
+  /** Version of the current weights; set by `setWeights`, bumped by the Learner after each update. */
+  weightsVersion = 0;
+
+  private readonly obsDim: number;
+  /** Shared torso when vfShareLayers, else the policy torso. */
+  private readonly piLayers: Dense[] = [];
+  /** Separate value torso (empty when vfShareLayers). */
+  private readonly vfLayers: Dense[] = [];
+  private readonly piHead: Dense;
+  private readonly vfHead: Dense;
+  /** Box only: state-independent log standard deviation, [d]. */
+  private readonly logStd: tf.Variable | null = null;
+
+  constructor(readonly spec: RLModuleSpec) {
+    const { observationSpace, actionSpace, model } = spec;
+    this.obsDim = flatDim(observationSpace);
+    this.distribution = distributionFor(actionSpace);
+    const rng = new Rng(spec.seed);
+    const hiddenGain = Math.SQRT2;
+
+    const tower = (prefix: string, into: Dense[]): number => {
+      let inDim = this.obsDim;
+      model.fcnetHiddens.forEach((units, i) => {
+        into.push(this.dense(`${prefix}/fc_${i}`, inDim, units, hiddenGain, rng));
+        inDim = units;
+      });
+      return inDim;
+    };
+    const piDim = tower(model.vfShareLayers ? 'encoder' : 'pi', this.piLayers);
+    const vfDim = model.vfShareLayers ? piDim : tower('vf', this.vfLayers);
+    this.piHead = this.dense('pi/out', piDim, actionOutputDim(actionSpace), 0.01, rng);
+    this.vfHead = this.dense('vf/out', vfDim, 1, 1.0, rng);
+    if (actionSpace.kind === 'box') {
+      this.logStd = this.variable('pi/log_std', tf.zeros([flatDim(actionSpace)]));
+    }
+  }
+
+  private variable(name: string, init: tf.Tensor): tf.Variable {
+    const v = tf.variable(init, true);
+    init.dispose();
+    this.trainableVariables.push(v);
+    this.variableNames.push(name);
+    return v;
+  }
+
+  private dense(name: string, inDim: number, outDim: number, gain: number, rng: Rng): Dense {
+    const kernel = this.variable(`${name}/kernel`, tf.tensor2d(orthogonal(inDim, outDim, gain, rng), [inDim, outDim]));
+    const bias = this.variable(`${name}/bias`, tf.zeros([outDim]));
+    return { kernel, bias };
+  }
+
+  /** Hidden layers: fused matmul+bias(+relu); tanh is applied separately (fused ops lack it). */
+  private torso(x: tf.Tensor2D, layers: readonly Dense[]): tf.Tensor2D {
+    const relu = this.spec.model.fcnetActivation === 'relu';
+    let h = x;
+    for (const { kernel, bias } of layers) {
+      h = tf.fused.matMul({ a: h, b: kernel, bias, activation: relu ? 'relu' : 'linear' }) as tf.Tensor2D;
+      if (!relu) h = tf.tanh(h);
+    }
+    return h;
+  }
+
+  private linear(x: tf.Tensor2D, { kernel, bias }: Dense): tf.Tensor2D {
+    return tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D;
+  }
+
+  /** Policy head output -> distribution inputs (appends the broadcast log-std for Box). */
+  private distInputs(piOut: tf.Tensor2D): tf.Tensor2D {
+    if (!this.logStd) return piOut;
+    const logStds = tf.broadcastTo(tf.reshape(this.logStd, [1, -1]), piOut.shape);
+    return tf.concat([piOut, logStds], 1) as tf.Tensor2D;
+  }
+
+  /** Tensors, for training; the caller tidies. */
+  forwardTrain(obs: tf.Tensor2D): { actionDistInputs: tf.Tensor2D; vfPreds: tf.Tensor1D } {
+    const piFeatures = this.torso(obs, this.piLayers);
+    const vfFeatures = this.spec.model.vfShareLayers ? piFeatures : this.torso(obs, this.vfLayers);
+    const actionDistInputs = this.distInputs(this.linear(piFeatures, this.piHead));
+    const vfPreds = tf.reshape<tf.Rank.R1>(this.linear(vfFeatures, this.vfHead), [-1]);
+    return { actionDistInputs, vfPreds };
+  }
+
+  /** V(s), [B]; the caller tidies. */
+  valueFunction(obs: tf.Tensor2D): tf.Tensor1D {
+    const features = this.torso(obs, this.spec.model.vfShareLayers ? this.piLayers : this.vfLayers);
+    return tf.reshape<tf.Rank.R1>(this.linear(features, this.vfHead), [-1]);
+  }
+
+  private uploadObs(obs: Float32Array, batchSize: number): tf.Tensor2D {
+    const size = batchSize * this.obsDim;
+    if (obs.length < size) {
+      throw new RangeError(`obs has ${obs.length} values, ${batchSize} rows x ${this.obsDim} need ${size}`);
+    }
+    return tf.tensor2d(obs.length === size ? obs : obs.subarray(0, size), [batchSize, this.obsDim]);
+  }
+
+  /**
+   * Hot path for EnvRunners: one batched forward, one readback of [dist inputs ++ values], then
+   * sampling in plain JS with the caller's seeded Rng, written into the caller's arrays.
+   */
+  async forwardExploration(
+    obs: Float32Array,
+    batchSize: number,
+    rng: Rng,
+    out: { actions: Int32Array | Float32Array; actionLogp: Float32Array; vfPreds: Float32Array },
+  ): Promise<void> {
+    const packed = tf.tidy(() => {
+      const { actionDistInputs, vfPreds } = this.forwardTrain(this.uploadObs(obs, batchSize));
+      return tf.concat([tf.reshape(actionDistInputs, [-1]), vfPreds]);
+    });
+    const data = (await packed.data()) as Float32Array;
+    packed.dispose();
+    const dist = this.distribution;
+    const valuesOffset = batchSize * dist.inputDim;
+    for (let i = 0; i < batchSize; i++) {
+      out.actionLogp[i] = dist.sample(data, i, rng, out.actions);
+      out.vfPreds[i] = data[valuesOffset + i]!;
+    }
+  }
+
+  /** Greedy actions (argmax of logits / Gaussian means); skips the value function. */
+  async forwardInference(
+    obs: Float32Array,
+    batchSize: number,
+    out: { actions: Int32Array | Float32Array },
+  ): Promise<void> {
+    const piOut = tf.tidy(() => this.linear(this.torso(this.uploadObs(obs, batchSize), this.piLayers), this.piHead));
+    const data = (await piOut.data()) as Float32Array;
+    piOut.dispose();
+    // Categorical rows are the logits; for Box the means alone (width d) are the greedy actions.
+    const width = actionOutputDim(this.spec.actionSpace);
+    if (this.distribution.kind === 'categorical') {
+      for (let i = 0; i < batchSize; i++) this.distribution.greedy(data, i, out.actions);
+    } else {
+      for (let k = 0; k < batchSize * width; k++) out.actions[k] = data[k]!;
+    }
+  }
+
+  /** Copies of every variable (one `await data()` each), with names, shapes and version. */
+  async getWeights(): Promise<ModuleWeights> {
+    const arrays = await Promise.all(
+      this.trainableVariables.map(async (v) => new Float32Array((await v.data()) as Float32Array)),
+    );
+    return {
+      version: this.weightsVersion,
+      names: [...this.variableNames],
+      shapes: this.trainableVariables.map((v) => [...v.shape]),
+      arrays,
+    };
+  }
+
+  /** Checks names and shapes (throws `module/weights-mismatch`), then assigns copies. */
+  setWeights(weights: ModuleWeights): void {
+    checkWeights(
+      weights,
+      this.variableNames,
+      this.trainableVariables.map((v) => v.shape),
+    );
+    this.trainableVariables.forEach((v, i) => {
+      // Copy: the cpu backend would otherwise keep the caller's array as the variable's storage.
+      const value = tf.tensor(new Float32Array(weights.arrays[i]!), v.shape);
+      v.assign(value);
+      value.dispose();
+    });
+    this.weightsVersion = weights.version;
+  }
+
+  dispose(): void {
+    for (const v of this.trainableVariables) v.dispose();
+  }
+}
+
+export function makeModule(spec: RLModuleSpec): MLPModule {
+  return new MLPModule(spec);
+}

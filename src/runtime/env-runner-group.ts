@@ -1,0 +1,228 @@
+/**
+ * EnvRunnerGroup: the page's view of all EnvRunners (RLlib's EnvRunnerGroup). Samples from every
+ * healthy runner in parallel until the requested number of env steps, syncs weights as transferred
+ * buffers with a sequence number, and keeps lifetime counters on the page, where a restarting
+ * worker cannot lose them. Lifecycles and failures belong to the Supervisor.
+ */
+import type { FaultToleranceConfig } from '../core/config';
+import { RLError } from '../core/errors';
+import type { SampleBatch } from '../core/sample-batch';
+import * as Comlink from 'comlink';
+import type { EnvRunnerMetrics, EnvRunnerSettings } from '../env-runner/env-runner-config';
+import type { SampleResult } from '../env-runner/protocol';
+import type { ModuleWeights } from '../rl-module';
+import { connectLocal, connectWorker, type ConnectRunner } from './runner-connection';
+import { rpcCall } from './rpc';
+import { Supervisor, type RunnerSlot } from './supervisor';
+
+export interface EnvRunnerGroupOptions {
+  readonly numEnvRunners: number;
+  readonly settingsFor: (workerIndex: number, incarnation: number) => EnvRunnerSettings;
+  readonly faultTolerance: FaultToleranceConfig;
+  readonly sampleTimeoutS: number;
+  /** Defaults to Web Workers (or the page for numEnvRunners = 0); tests pass fakes. */
+  readonly connect?: ConnectRunner;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface GroupSampleResult {
+  readonly batches: SampleBatch[];
+  readonly metrics: EnvRunnerMetrics[];
+  /** In-flight sample calls lost to runner failures in this call. */
+  readonly numFragmentsDropped: number;
+}
+
+export interface LifetimeCounters {
+  numEnvStepsSampled: number;
+  numEpisodes: number;
+  numSubEnvRestarts: number;
+  numEnvStepsLost: number;
+  numEpisodesLost: number;
+  numFragmentsDropped: number;
+}
+
+export class EnvRunnerGroup {
+  readonly supervisor: Supervisor;
+  readonly lifetime: LifetimeCounters = {
+    numEnvStepsSampled: 0,
+    numEpisodes: 0,
+    numSubEnvRestarts: 0,
+    numEnvStepsLost: 0,
+    numEpisodesLost: 0,
+    numFragmentsDropped: 0,
+  };
+  private weightsSeq = 0;
+  private consecutiveFailedRounds = 0;
+
+  constructor(private readonly opts: EnvRunnerGroupOptions) {
+    const local = opts.numEnvRunners === 0;
+    // RLlib numbering: the local runner is index 0; remote runners are 1..N.
+    const indices = local ? [0] : Array.from({ length: opts.numEnvRunners }, (_, k) => k + 1);
+    this.supervisor = new Supervisor({
+      workerIndices: indices,
+      connect: opts.connect ?? ((i) => (local ? connectLocal() : connectWorker(i))),
+      settingsFor: opts.settingsFor,
+      faultTolerance: opts.faultTolerance,
+      initTimeoutMs: opts.sampleTimeoutS * 1000,
+      ...(opts.sleep ? { sleep: opts.sleep } : {}),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.supervisor.startAll();
+  }
+
+  get numHealthy(): number {
+    return this.supervisor.healthySlots().length;
+  }
+
+  /**
+   * Samples at least `numTimesteps` env steps: rounds of one sample() per healthy runner, in
+   * parallel. Batches returned by healthy runners are kept even when another runner fails.
+   */
+  async sample(numTimesteps: number): Promise<GroupSampleResult> {
+    const batches: SampleBatch[] = [];
+    const metrics: EnvRunnerMetrics[] = [];
+    let collected = 0;
+    let dropped = 0;
+    while (collected < numTimesteps) {
+      this.supervisor.throwIfFatal();
+      await this.supervisor.waitForHealthy();
+      this.supervisor.throwIfFatal();
+      const slots = this.supervisor.healthySlots();
+      const results = await Promise.allSettled(slots.map((slot) => this.sampleOne(slot)));
+      let ok = 0;
+      for (const r of results) {
+        if (r.status === 'rejected') {
+          dropped++;
+          continue;
+        }
+        ok++;
+        batches.push(r.value.batch);
+        metrics.push(r.value.metrics);
+        collected += r.value.batch.numSteps;
+        this.count(r.value.metrics);
+      }
+      this.supervisor.throwIfFatal();
+      this.consecutiveFailedRounds = ok > 0 ? 0 : this.consecutiveFailedRounds + 1;
+      this.checkTolerance(slots.length);
+    }
+    this.lifetime.numFragmentsDropped += dropped;
+    return { batches, metrics, numFragmentsDropped: dropped };
+  }
+
+  private checkTolerance(numTried: number): void {
+    const ft = this.opts.faultTolerance;
+    const anyRecovering = this.supervisor.slots.some((s) => s.state === 'restarting' || s.state === 'starting');
+    const noneLeft = numTried === 0 && !anyRecovering;
+    if (this.consecutiveFailedRounds >= ft.numConsecutiveEnvRunnerFailuresTolerance || noneLeft) {
+      const last = this.supervisor.events.at(-1);
+      throw new RLError(
+        'env-runner/none-healthy',
+        `No healthy EnvRunner left after ${this.consecutiveFailedRounds} failed sample rounds` +
+          (last ? ` (last failure: EnvRunner ${last.workerIndex}: ${last.cause})` : '') +
+          '. Set faultTolerance.restartFailedEnvRunners = true so failed runners are restarted.',
+      );
+    }
+  }
+
+  /** One sample() call, watched by periodic pings so a hung runner is found before the sample deadline. */
+  private async sampleOne(slot: RunnerSlot): Promise<SampleResult> {
+    this.supervisor.setState(slot, 'sampling');
+    const probeTimeoutMs = this.opts.faultTolerance.envRunnerHealthProbeTimeoutS * 1000;
+    const conn = slot.conn;
+    let probing = false;
+    const watchdog = setInterval(() => {
+      if (probing || !conn || slot.conn !== conn) return;
+      probing = true;
+      rpcCall(conn.api.ping(), { timeoutMs: probeTimeoutMs, failure: conn.failure, what: `EnvRunner ${slot.workerIndex} health probe (ping)` })
+        .catch((e: unknown) => {
+          if (slot.conn === conn) this.supervisor.handleFailure(slot, new RLError('env-runner/hung', `${(e as Error).message}: runner is hung`));
+        })
+        .finally(() => {
+          probing = false;
+        });
+    }, Math.max(250, Math.min(5000, probeTimeoutMs / 2)));
+    try {
+      return await this.supervisor.call(slot, (api) => api.sample({}), this.opts.sampleTimeoutS * 1000, 'sample()');
+    } finally {
+      clearInterval(watchdog);
+      this.supervisor.setState(slot, 'idle');
+    }
+  }
+
+  private count(m: EnvRunnerMetrics): void {
+    this.lifetime.numEnvStepsSampled += m.numEnvSteps;
+    this.lifetime.numEpisodes += m.numEpisodes;
+    this.lifetime.numSubEnvRestarts += m.numSubEnvRestarts;
+    this.lifetime.numEnvStepsLost += m.numEnvStepsLost;
+    this.lifetime.numEpisodesLost += m.numEpisodesLost;
+  }
+
+  /**
+   * Sends weights to every healthy runner as transferred buffers (one copy each), tagged with a
+   * sequence number; runners ignore anything older than what they have. Restarted runners get the
+   * latest weights from the supervisor before they sample.
+   */
+  async syncWeights(weights: ModuleWeights): Promise<number> {
+    const seq = ++this.weightsSeq;
+    this.supervisor.setLatestWeights(weights, seq);
+    const timeoutMs = this.opts.sampleTimeoutS * 1000;
+    await Promise.allSettled(
+      this.supervisor.healthySlots().map((slot) =>
+        this.supervisor.call(slot, (api) => api.setWeights(transferable(copyWeights(weights)), seq), timeoutMs, 'setWeights()'),
+      ),
+    );
+    this.supervisor.throwIfFatal();
+    return seq;
+  }
+
+  get currentWeightsSeq(): number {
+    return this.weightsSeq;
+  }
+
+  async probeHealth(): Promise<void> {
+    await this.supervisor.probeHealth();
+    this.supervisor.throwIfFatal();
+  }
+
+  /** Chaos: crash runner i the way a real bug would (an uncaught error in its worker). */
+  async killEnvRunner(workerIndex: number): Promise<void> {
+    const slot = this.slotFor(workerIndex);
+    if (!slot.conn) return;
+    if (this.opts.numEnvRunners === 0) {
+      this.supervisor.handleFailure(slot, new RLError('env-runner/killed', 'killed by killEnvRunner()'));
+      return;
+    }
+    await slot.conn.api.crash(`EnvRunner ${workerIndex} killed by killEnvRunner()`).catch(() => undefined);
+  }
+
+  /** Chaos: block runner i's thread for `seconds` (the health probe should find it). */
+  hangEnvRunner(workerIndex: number, seconds = 3600): void {
+    const slot = this.slotFor(workerIndex);
+    if (this.opts.numEnvRunners === 0) throw new RLError('env-runner/local', 'hangEnvRunner needs remote runners (numEnvRunners > 0): hanging the local runner would hang the page.');
+    slot.conn?.api.hang(seconds).catch(() => undefined);
+  }
+
+  private slotFor(workerIndex: number): RunnerSlot {
+    const slot = this.supervisor.slots.find((s) => s.workerIndex === workerIndex);
+    if (!slot) {
+      const known = this.supervisor.slots.map((s) => s.workerIndex).join(', ');
+      throw new RLError('env-runner/unknown-index', `No EnvRunner with index ${workerIndex}; runners are ${known}.`);
+    }
+    return slot;
+  }
+
+  stop(): void {
+    this.supervisor.stop();
+  }
+}
+
+function transferable(w: ModuleWeights): ModuleWeights {
+  return Comlink.transfer(w, w.arrays.map((a) => a.buffer as ArrayBuffer));
+}
+
+/** A copy whose buffers can be transferred without detaching the caller's arrays. */
+export function copyWeights(w: ModuleWeights): ModuleWeights {
+  return { version: w.version, names: [...w.names], shapes: w.shapes.map((s) => [...s]), arrays: w.arrays.map((a) => a.slice()) };
+}

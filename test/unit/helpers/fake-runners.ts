@@ -1,0 +1,117 @@
+/**
+ * In-process "workers" for runtime tests: each connection hosts a real EnvRunner (cpu backend) and
+ * can be told to crash (like an uncaught error in a worker), hang (calls never settle, pings too),
+ * or fail at start.
+ */
+import { EnvRunnerHost } from '../../../src/env-runner/env-runner-host';
+import type { EnvRunnerWorkerApi } from '../../../src/env-runner/protocol';
+import type { ConnectRunner, RunnerConnection } from '../../../src/runtime/runner-connection';
+import { failureSignal } from '../../../src/runtime/rpc';
+
+export interface FakeWorker {
+  readonly workerIndex: number;
+  readonly incarnation: number;
+  readonly host: EnvRunnerHost;
+  crash(message?: string): void;
+  hang(): void;
+  terminated: boolean;
+  weightsSeqsReceived: number[];
+}
+
+export interface FakeFleet {
+  readonly connect: ConnectRunner;
+  /** Every worker ever started, in start order. */
+  readonly started: FakeWorker[];
+  /** The live worker for an index. */
+  current(workerIndex: number): FakeWorker;
+  /** Make the next `n` starts of this index fail (crash during restart). */
+  failNextStarts(workerIndex: number, n: number): void;
+  /** Make every sample() on this index crash the worker (crash loop). */
+  crashOnSample(workerIndex: number, on: boolean): void;
+}
+
+export function fakeFleet(): FakeFleet {
+  const started: FakeWorker[] = [];
+  const live = new Map<number, FakeWorker>();
+  const failStarts = new Map<number, number>();
+  const crashOnSample = new Set<number>();
+  const incarnations = new Map<number, number>();
+
+  const connect: ConnectRunner = (workerIndex) => {
+    const pendingFails = failStarts.get(workerIndex) ?? 0;
+    if (pendingFails > 0) {
+      failStarts.set(workerIndex, pendingFails - 1);
+      return Promise.reject(new Error(`worker ${workerIndex} failed to start`));
+    }
+    const incarnation = incarnations.get(workerIndex) ?? 0;
+    incarnations.set(workerIndex, incarnation + 1);
+    const failure = failureSignal();
+    const host = new EnvRunnerHost((v) => v, false);
+    let hung = false;
+    const never = new Promise<never>(() => undefined);
+    const guard = <T>(fn: () => Promise<T>): Promise<T> => (hung ? never : fn());
+    const worker: FakeWorker = {
+      workerIndex,
+      incarnation,
+      host,
+      terminated: false,
+      weightsSeqsReceived: [],
+      crash: (message = 'boom') => failure.fail(new Error(`EnvRunner ${workerIndex} crashed: ${message}`)),
+      hang: () => {
+        hung = true;
+      },
+    };
+    const api: EnvRunnerWorkerApi = {
+      init: (s) => guard(() => host.init(s)),
+      sample: (r) =>
+        guard(() => {
+          if (crashOnSample.has(workerIndex)) {
+            worker.crash('crash loop');
+            return never;
+          }
+          return host.sample(r);
+        }),
+      setWeights: (w, seq) =>
+        guard(() => {
+          worker.weightsSeqsReceived.push(seq);
+          return host.setWeights(w, seq);
+        }),
+      getMetrics: () => guard(() => host.getMetrics()),
+      computeActions: (obs, n) => guard(() => host.computeActions(obs, n)),
+      ping: () => guard(() => host.ping()),
+      stop: () => host.stop(),
+      crash: (m) => {
+        worker.crash(m);
+        return Promise.resolve();
+      },
+      hang: () => {
+        worker.hang();
+        return Promise.resolve();
+      },
+    };
+    const conn: RunnerConnection = {
+      api,
+      failure: failure.promise,
+      fail: (e) => failure.fail(e),
+      terminate: () => {
+        worker.terminated = true;
+        void host.stop();
+      },
+    };
+    started.push(worker);
+    live.set(workerIndex, worker);
+    return Promise.resolve(conn);
+  };
+
+  return {
+    connect,
+    started,
+    current: (i) => {
+      const w = live.get(i);
+      if (!w) throw new Error(`no live fake worker ${i}`);
+      return w;
+    },
+    failNextStarts: (i, n) => failStarts.set(i, n),
+    crashOnSample: (i, on) => (on ? crashOnSample.add(i) : crashOnSample.delete(i)),
+  };
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { failureSignal, rpcCall, RpcAbortedError, RpcTimeoutError } from '../../src/runtime/rpc';
+
+const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
+
+describe('rpcCall', () => {
+  it('resolves with the call value', async () => {
+    await expect(rpcCall(Promise.resolve(42), { timeoutMs: 100 })).resolves.toBe(42);
+  });
+
+  it('rejects on timeout instead of hanging', async () => {
+    await expect(rpcCall(never(), { timeoutMs: 30, what: 'EnvRunner 1 sample()' })).rejects.toThrow(RpcTimeoutError);
+    await expect(rpcCall(never(), { timeoutMs: 30, what: 'EnvRunner 1 sample()' })).rejects.toThrow(/EnvRunner 1 sample\(\) did not answer/);
+  });
+
+  it('rejects when the worker fails while the call is pending', async () => {
+    const failure = failureSignal();
+    const call = rpcCall(never(), { timeoutMs: 10_000, failure: failure.promise });
+    setTimeout(() => failure.fail(new Error('EnvRunner 2 crashed: boom')), 10);
+    await expect(call).rejects.toThrow('EnvRunner 2 crashed: boom');
+  });
+
+  it('rejects at once when the worker had already failed', async () => {
+    const failure = failureSignal();
+    failure.fail(new Error('dead'));
+    await expect(rpcCall(never(), { timeoutMs: 10_000, failure: failure.promise })).rejects.toThrow('dead');
+  });
+
+  it('rejects on abort', async () => {
+    const ctrl = new AbortController();
+    const call = rpcCall(never(), { timeoutMs: 10_000, signal: ctrl.signal });
+    ctrl.abort();
+    await expect(call).rejects.toThrow(RpcAbortedError);
+  });
+
+  it('passes the call rejection through', async () => {
+    await expect(rpcCall(Promise.reject(new Error('env exploded')), { timeoutMs: 100 })).rejects.toThrow('env exploded');
+  });
+});
