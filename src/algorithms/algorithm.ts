@@ -41,6 +41,9 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
   /** One iteration's work: sample, update, sync weights. Subclasses time each phase. */
   protected abstract trainingStep(): Promise<void>;
 
+  /** Greedy actions of the learner's module (what the runners should agree with after a sync). */
+  abstract computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array>;
+
   protected abstract saveLearner(): Promise<Pick<Checkpoint, 'weights' | 'optimizerState' | 'learnerState'>>;
   protected abstract restoreLearner(ckpt: Checkpoint): Promise<void>;
 

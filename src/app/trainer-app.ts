@@ -12,6 +12,7 @@ import type { ResultDict } from '../core/metric-keys';
 import type { BackendName } from '../env-runner/tf-backend';
 import { detectDevice, type DeviceInfo } from '../runtime/device';
 import type { FailureEvent, RunnerState } from '../runtime/supervisor';
+import { ppoBackendParity, tinyComputation } from '../algorithms/ppo/backend-parity';
 import { checkpointFromJson, checkpointToJson } from './checkpoint-codec';
 import { listStoredCheckpoints, loadStoredCheckpoint, storeCheckpoint } from './checkpoint-storage';
 
@@ -54,6 +55,9 @@ export class TrainerApp {
   private readonly statusListeners = new Set<Listener<AppStatus>>();
   private readonly checkpointListeners = new Set<Listener<Checkpoint>>();
   private readonly runnerListeners = new Set<Listener<RunnerView[]>>();
+
+  /** Device self-checks: the same computation on several backends (used by the WebGPU e2e test). */
+  readonly diagnostics = { tinyComputation, ppoBackendParity };
 
   detectDevice(): ReturnType<typeof detectDevice> {
     return detectDevice();
@@ -196,6 +200,29 @@ export class TrainerApp {
 
   async restoreFromJson(text: string, opts: { backend?: BackendName } = {}): Promise<void> {
     await this.restore(checkpointFromJson(text), opts);
+  }
+
+  /** One group sample() without training: steps per runner, for the sampling tests and benchmarks. */
+  async sampleOnce(numTimesteps: number): Promise<{ numSteps: number; perWorker: Record<number, number>; numEpisodes: number; seconds: number }> {
+    const group = this.algo.envRunnerGroup;
+    const t0 = performance.now();
+    const { batches, metrics } = await group.sample(numTimesteps);
+    const perWorker: Record<number, number> = {};
+    for (const b of batches) perWorker[b.workerIndex] = (perWorker[b.workerIndex] ?? 0) + b.numSteps;
+    return {
+      numSteps: batches.reduce((n, b) => n + b.numSteps, 0),
+      perWorker,
+      numEpisodes: metrics.reduce((n, m) => n + m.numEpisodes, 0),
+      seconds: (performance.now() - t0) / 1000,
+    };
+  }
+
+  /** Greedy actions for `obs` from the page's (learner) module and from every runner. */
+  async compareRunnerActions(obs: number[], batchSize: number): Promise<{ page: number[]; runners: Record<number, number[]> }> {
+    const algo = this.algo;
+    const page = await algo.computeActions(Float32Array.from(obs), batchSize);
+    const perRunner = await algo.envRunnerGroup.computeActions(Float32Array.from(obs), batchSize);
+    return { page: Array.from(page), runners: Object.fromEntries([...perRunner].map(([i, a]) => [i, Array.from(a)])) };
   }
 
   killEnvRunner(workerIndex: number): Promise<void> {

@@ -41,6 +41,10 @@ export const SECTION_ALIASES: Readonly<Record<string, SectionName>> = {
  * listed for a path is the one the URL encoder writes.
  */
 export const RLLIB_KEY_ALIASES: Readonly<Record<string, string>> = {
+  algo: 'algo',
+  algorithm: 'algo',
+  algo_class: 'algo',
+
   env: 'environment.env',
   env_config: 'environment.envConfig',
   max_episode_steps: 'environment.maxEpisodeSteps',
@@ -253,6 +257,8 @@ export function normalizeConfigInput<C extends object = ConfigInput>(
       });
     }
     setBy.set(path, given);
+    // RLlib registers algorithms in upper case ('PPO', 'APPO'); accept 'ppo' from a CLI or URL.
+    if (path === 'algo' && typeof value === 'string') value = value.toUpperCase();
     const dot = path.indexOf('.');
     if (dot < 0) {
       partial[path] = deepClone(value);

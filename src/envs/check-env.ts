@@ -278,10 +278,11 @@ function checkStepRow(
       'final-obs',
       `finalObs[${i}][${f}] = ${env.finalObs[i * dim + f]} is NaN or outside the observation space (${where})`,
     );
-  if (sameBits(env.finalObs.subarray(i * dim, (i + 1) * dim), env.obs.subarray(i * dim, (i + 1) * dim))) {
+  // Only after termination: a truncated episode may legitimately stop where the next one starts.
+  if (term === 1 && sameBits(env.finalObs.subarray(i * dim, (i + 1) * dim), env.obs.subarray(i * dim, (i + 1) * dim))) {
     problems.add(
       'autoreset',
-      `obs equals finalObs on the step the episode ended (${where}): obs must already hold the next episode's first observation`,
+      `obs equals finalObs on the step the episode terminated (${where}): obs must already hold the next episode's first observation`,
     );
   }
 }

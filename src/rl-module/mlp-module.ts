@@ -159,6 +159,7 @@ export class MLPModule {
     rng: Rng,
     out: { actions: Int32Array | Float32Array; actionLogp: Float32Array; vfPreds: Float32Array },
   ): Promise<void> {
+    if (batchSize === 0) return;
     const packed = tf.tidy(() => {
       const { actionDistInputs, vfPreds } = this.forwardTrain(this.uploadObs(obs, batchSize));
       return tf.concat([tf.reshape(actionDistInputs, [-1]), vfPreds]);
@@ -179,6 +180,7 @@ export class MLPModule {
     batchSize: number,
     out: { actions: Int32Array | Float32Array },
   ): Promise<void> {
+    if (batchSize === 0) return;
     const piOut = tf.tidy(() => this.linear(this.torso(this.uploadObs(obs, batchSize), this.piLayers), this.piHead));
     const data = (await piOut.data()) as Float32Array;
     piOut.dispose();

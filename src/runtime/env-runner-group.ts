@@ -177,6 +177,16 @@ export class EnvRunnerGroup {
     return seq;
   }
 
+  /** Greedy actions from every healthy runner for the same observations. */
+  async computeActions(obs: Float32Array, batchSize: number): Promise<Map<number, Int32Array | Float32Array>> {
+    const slots = this.supervisor.healthySlots();
+    const timeoutMs = this.opts.sampleTimeoutS * 1000;
+    const out = await Promise.all(
+      slots.map((s) => this.supervisor.call(s, (api) => api.computeActions(obs.slice(), batchSize), timeoutMs, 'computeActions()')),
+    );
+    return new Map(slots.map((s, k) => [s.workerIndex, out[k]!]));
+  }
+
   get currentWeightsSeq(): number {
     return this.weightsSeq;
   }

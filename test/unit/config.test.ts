@@ -246,7 +246,7 @@ describe('RLlib names', () => {
       fault_tolerance: { restart_failed_env_runners: false, ignore_env_runner_failures: true },
       debugging: { seed: 7 },
     },
-    'sectioned camelCase (our JSON)': JSON.parse(JSON.stringify(camel)),
+    'sectioned camelCase (our JSON)': JSON.parse(JSON.stringify(camel)) as unknown,
   };
 
   for (const [name, input] of Object.entries(inputs)) {
@@ -276,6 +276,14 @@ describe('RLlib names', () => {
     expect(issues[3]!.message).not.toContain('did you mean');
   });
 
+  it('accepts the algorithm name in any case and under RLlib-ish keys', () => {
+    expect(ppo().fromJson({ algorithm: 'ppo', lr: 1e-3 }).validate(CTX)).toEqual([]);
+    expect(normalizeConfigInput({ algo_class: 'ppo' }).partial).toEqual({ algo: 'PPO' });
+    expect(ppo().fromJson({ algo: 'DQN' }).validate(CTX)[0]?.message).toBe(
+      "algo must be 'PPO' for a PPO config, got 'DQN'.",
+    );
+  });
+
   it('warns about RLlib-only settings and duplicates instead of failing', () => {
     const { partial, issues } = normalizeConfigInput({ framework: 'torch', num_workers: 1, num_env_runners: 2 });
     expect(partial).toEqual({ envRunners: { numEnvRunners: 2 } });
@@ -298,6 +306,7 @@ describe('RLlib names', () => {
       '--max-episode-steps': 'environment.maxEpisodeSteps',
       '--shuffle-batch-per-epoch': 'training.shuffleBatchPerEpoch',
       algo: 'algo',
+      algorithm: 'algo',
       '--lrr': undefined,
       constructor: undefined,
     };

@@ -102,6 +102,14 @@ export class PPO extends Algorithm<PPOConfig> {
     this.metrics.merge(LEARNER_RESULTS, stats);
   }
 
+  async computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array> {
+    const module = this.learner.module;
+    const width = module.distribution.actionDim;
+    const actions = module.spec.actionSpace.kind === 'discrete' ? new Int32Array(batchSize) : new Float32Array(batchSize * width);
+    await module.forwardInference(obs, batchSize, { actions });
+    return actions;
+  }
+
   protected async saveLearner(): Promise<Pick<Checkpoint, 'weights' | 'optimizerState' | 'learnerState'>> {
     return {
       weights: await this.learner.module.getWeights(),
