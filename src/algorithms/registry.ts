@@ -4,7 +4,8 @@ import { ConfigError, RLError } from '../core/errors';
 import { listEnvs } from '../envs';
 import type { Algorithm } from './algorithm';
 import { PPO, type BuildOptions } from './ppo/ppo';
-import { ppo, validatePPOConfig, type PPOConfig } from './ppo/ppo-config';
+import { ppo, type PPOConfig } from './ppo/ppo-config';
+import { applyPreset } from './ppo/presets';
 
 export type AnyAlgorithmConfig = PPOConfig;
 
@@ -19,16 +20,28 @@ function algoName(input: unknown): string {
   return 'PPO';
 }
 
-/** Resolves JSON input (camel or RLlib snake names, flat or sectioned) to a full validated config. */
+/**
+ * Resolves JSON input (camel or RLlib snake names, flat or sectioned) to a full validated config.
+ * `preset: 'CartPole-v1'` (or `'CartPole-v1:cleanrl'`) starts from that preset instead of the
+ * algorithm's defaults; the other keys are applied over it. Throws ConfigError with every problem.
+ */
 export function resolveConfig(input: unknown, ctx: ValidationContext = {}): AnyAlgorithmConfig {
   const name = algoName(input);
   if (name !== 'PPO') {
     throw new RLError('config/unknown-algo', `Unknown algorithm '${name}'. Available: ${ALGORITHMS.join(', ')}.`);
   }
-  const config = ppo().fromJson(input).toConfig();
-  const issues = validatePPOConfig(config, { knownEnvIds: listEnvs(), ...ctx }).filter((i) => i.severity === 'error');
+  const { preset, rest } = splitPreset(input);
+  const builder = (preset ? applyPreset(preset) : ppo()).fromJson(rest);
+  const issues = builder.validate({ knownEnvIds: listEnvs(), ...ctx }).filter((i) => i.severity === 'error');
   if (issues.length > 0) throw new ConfigError(issues);
-  return config;
+  return builder.toConfig();
+}
+
+function splitPreset(input: unknown): { preset: string | null; rest: unknown } {
+  if (!input || typeof input !== 'object' || !('preset' in input)) return { preset: null, rest: input };
+  const { preset, ...rest } = input as Record<string, unknown>;
+  if (typeof preset !== 'string') throw new RLError('config/preset', `'preset' must be a preset id string such as 'CartPole-v1'.`);
+  return { preset, rest };
 }
 
 export function buildAlgorithm(config: AnyAlgorithmConfig, opts: BuildOptions = {}): Promise<Algorithm> {

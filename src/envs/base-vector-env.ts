@@ -110,8 +110,9 @@ export abstract class BaseVectorEnv implements VectorEnv {
 
   reset(seed?: number): void {
     if (seed !== undefined) {
-      if (!Number.isInteger(seed))
+      if (!Number.isInteger(seed)) {
         throw new RLError('env/invalid-seed', `${this.id}: seed must be an integer, got ${seed}`);
+      }
       for (let i = 0; i < this.numEnvs; i++) this.rngs[i] = new Rng(seed + i);
     }
     for (let i = 0; i < this.numEnvs; i++) this.startEpisode(i);

@@ -75,15 +75,17 @@ export function checkEnv(env: VectorEnv, options: CheckEnvOptions = {}): string[
 
 function checkSpaces(env: VectorEnv, problems: Problems): void {
   if (typeof env.id !== 'string' || env.id === '') problems.add('id', 'id must be a non-empty string');
-  if (!Number.isInteger(env.numEnvs) || env.numEnvs < 1)
+  if (!Number.isInteger(env.numEnvs) || env.numEnvs < 1) {
     problems.add('numEnvs', `numEnvs must be >= 1, got ${env.numEnvs}`);
+  }
   const obsSpace = env.singleObservationSpace as Space | undefined;
   if (obsSpace?.kind !== 'box') problems.add('obs-space', 'singleObservationSpace must be a Box');
   else checkBox(obsSpace, 'singleObservationSpace', problems);
   const actSpace = env.singleActionSpace as Space | undefined;
   if (actSpace?.kind === 'discrete') {
-    if (!Number.isInteger(actSpace.n) || actSpace.n < 1)
+    if (!Number.isInteger(actSpace.n) || actSpace.n < 1) {
       problems.add('act-space', `Discrete n must be >= 1, got ${actSpace.n}`);
+    }
   } else if (actSpace?.kind === 'box') {
     checkBox(actSpace, 'singleActionSpace', problems);
   } else {
@@ -93,8 +95,9 @@ function checkSpaces(env: VectorEnv, problems: Problems): void {
 
 function checkBox(space: Box, name: string, problems: Problems): void {
   const size = space.shape.reduce((a, b) => a * b, 1);
-  if (!space.shape.every((d) => Number.isInteger(d) && d >= 1))
+  if (!space.shape.every((d) => Number.isInteger(d) && d >= 1)) {
     problems.add(`${name}-shape`, `${name}.shape is invalid`);
+  }
   if (space.low.length !== size || space.high.length !== size) {
     problems.add(
       `${name}-bounds`,
@@ -105,8 +108,9 @@ function checkBox(space: Box, name: string, problems: Problems): void {
   for (let k = 0; k < size; k++) {
     const lo = space.low[k]!;
     const hi = space.high[k]!;
-    if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi)
+    if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) {
       problems.add(`${name}-order`, `${name} needs low <= high, element ${k}: [${lo}, ${hi}]`);
+    }
   }
 }
 
@@ -166,19 +170,21 @@ function checkReset(env: VectorEnv, seed: number, problems: Problems): void {
   env.reset(seed);
   for (let i = 0; i < env.numEnvs; i++) {
     const k = badObsElement(env.obs, i, bounds);
-    if (k >= 0)
+    if (k >= 0) {
       problems.add(
         'reset-obs',
         `reset(): obs[${i}][${k}] = ${env.obs[i * bounds.low.length + k]} is NaN or outside the observation space`,
       );
+    }
     if (env.terminated[i] !== 0 || env.truncated[i] !== 0 || env.rewards[i] !== 0) {
       problems.add('reset-flags', 'reset() must clear rewards, terminated and truncated');
     }
   }
   const first = env.obs.slice();
   env.reset(seed);
-  if (!sameBits(first, env.obs))
+  if (!sameBits(first, env.obs)) {
     problems.add('reset-seed', `reset(${seed}) twice gave different observations: seeding is not deterministic`);
+  }
   if (env.numEnvs >= 2) {
     const dim = bounds.low.length;
     const row1 = first.slice(dim, 2 * dim);
@@ -195,11 +201,13 @@ function checkReset(env: VectorEnv, seed: number, problems: Problems): void {
 interface Trajectory {
   readonly obs: Float32Array;
   readonly rewards: Float32Array;
+  /** terminated * 2 + truncated, per step and sub-env. */
   readonly flags: Uint8Array;
   readonly finalObs: Float32Array;
   readonly episodesEnded: number;
 }
 
+/** Resets with `seed`, replays `actions`, records everything; checks each step when given `problems`. */
 function rollout(
   env: VectorEnv,
   seed: number,
@@ -208,63 +216,62 @@ function rollout(
 ): Trajectory {
   const n = env.numEnvs;
   const dim = env.obs.length / n;
+  const obs = new Float32Array(actions.length * n * dim);
+  const rewards = new Float32Array(actions.length * n);
+  const flags = new Uint8Array(actions.length * n);
+  const finalObs = new Float32Array(actions.length * n * dim).fill(Number.NaN);
+  let episodesEnded = 0;
   const obsRef = env.obs;
-  const t: Trajectory & { episodesEnded: number } = {
-    obs: new Float32Array(actions.length * n * dim),
-    rewards: new Float32Array(actions.length * n),
-    flags: new Uint8Array(actions.length * n),
-    finalObs: new Float32Array(actions.length * n * dim).fill(Number.NaN),
-    episodesEnded: 0,
-  };
   const lengths = new Int32Array(n);
   const bounds = obsBounds(env);
   env.reset(seed);
   actions.forEach((a, step) => {
     env.step(a);
-    if (problems && env.obs !== obsRef)
+    if (problems && env.obs !== obsRef) {
       problems.add('obs-identity', 'step() replaced the obs array; it must be written in place');
-    for (let i = 0; i < n; i++) {
-      const ended = env.terminated[i] === 1 || env.truncated[i] === 1;
-      lengths[i]!++;
-      if (problems) checkStepRow(env, i, step, lengths[i]!, bounds, problems);
-      if (ended) {
-        t.episodesEnded++;
-        lengths[i] = 0;
-        t.finalObs.set(env.finalObs.subarray(i * dim, (i + 1) * dim), (step * n + i) * dim);
-      }
-      t.flags[step * n + i] = (env.terminated[i]! << 1) | env.truncated[i]!;
     }
-    t.obs.set(env.obs, step * n * dim);
-    t.rewards.set(env.rewards, step * n);
+    for (let i = 0; i < n; i++) {
+      lengths[i] = lengths[i]! + 1;
+      if (problems) checkStepRow(env, i, { step, length: lengths[i]!, bounds }, problems);
+      if (env.terminated[i] === 1 || env.truncated[i] === 1) {
+        episodesEnded++;
+        lengths[i] = 0;
+        finalObs.set(env.finalObs.subarray(i * dim, (i + 1) * dim), (step * n + i) * dim);
+      }
+      flags[step * n + i] = env.terminated[i]! * 2 + env.truncated[i]!;
+    }
+    obs.set(env.obs, step * n * dim);
+    rewards.set(env.rewards, step * n);
   });
-  return t;
+  return { obs, rewards, flags, finalObs, episodesEnded };
 }
 
-type Bounds = ReturnType<typeof obsBounds>;
+interface StepContext {
+  readonly step: number;
+  /** Steps of the current episode of this sub-env, including this one. */
+  readonly length: number;
+  readonly bounds: { low: Float32Array; high: Float32Array };
+}
 
-function checkStepRow(
-  env: VectorEnv,
-  i: number,
-  step: number,
-  length: number,
-  bounds: Bounds,
-  problems: Problems,
-): void {
+function checkStepRow(env: VectorEnv, i: number, { step, length, bounds }: StepContext, problems: Problems): void {
   const dim = bounds.low.length;
   const where = `step ${step}, sub-env ${i}`;
   const term = env.terminated[i]!;
   const trunc = env.truncated[i]!;
-  if (term > 1 || trunc > 1) problems.add('flag-values', `terminated/truncated must be 0 or 1 (${where})`);
-  if (term === 1 && trunc === 1)
+  if (term > 1 || trunc > 1) {
+    problems.add('flag-values', `terminated/truncated must be 0 or 1 (${where})`);
+  }
+  if (term === 1 && trunc === 1) {
     problems.add('flag-both', `terminated and truncated are both 1 (${where}); report terminated only`);
-  if (!Number.isFinite(env.rewards[i]))
+  }
+  if (!Number.isFinite(env.rewards[i])) {
     problems.add('reward-finite', `reward ${env.rewards[i]} is not finite (${where})`);
+  }
   const k = badObsElement(env.obs, i, bounds);
-  if (k >= 0)
-    problems.add(
-      'obs-bounds',
-      `obs[${i}][${k}] = ${env.obs[i * dim + k]} is NaN or outside the observation space (${where})`,
-    );
+  if (k >= 0) {
+    const value = env.obs[i * dim + k];
+    problems.add('obs-bounds', `obs[${i}][${k}] = ${value} is NaN or outside the observation space (${where})`);
+  }
   if (env.maxEpisodeSteps !== undefined && length > env.maxEpisodeSteps) {
     problems.add(
       'time-limit',
@@ -273,16 +280,17 @@ function checkStepRow(
   }
   if (term === 0 && trunc === 0) return;
   const f = badObsElement(env.finalObs, i, bounds);
-  if (f >= 0)
-    problems.add(
-      'final-obs',
-      `finalObs[${i}][${f}] = ${env.finalObs[i * dim + f]} is NaN or outside the observation space (${where})`,
-    );
+  if (f >= 0) {
+    const value = env.finalObs[i * dim + f];
+    problems.add('final-obs', `finalObs[${i}][${f}] = ${value} is NaN or outside the observation space (${where})`);
+  }
   // Only after termination: a truncated episode may legitimately stop where the next one starts.
-  if (term === 1 && sameBits(env.finalObs.subarray(i * dim, (i + 1) * dim), env.obs.subarray(i * dim, (i + 1) * dim))) {
+  const finalRow = env.finalObs.subarray(i * dim, (i + 1) * dim);
+  if (term === 1 && sameBits(finalRow, env.obs.subarray(i * dim, (i + 1) * dim))) {
     problems.add(
       'autoreset',
-      `obs equals finalObs on the step the episode terminated (${where}): obs must already hold the next episode's first observation`,
+      `obs equals finalObs on the step the episode terminated (${where}): ` +
+        "obs must already hold the next episode's first observation",
     );
   }
 }
@@ -293,11 +301,12 @@ function compareTrajectories(a: Trajectory, b: Trajectory, problems: Problems): 
     sameBits(a.rewards, b.rewards) &&
     sameBits(a.flags, b.flags) &&
     sameBits(a.finalObs, b.finalObs);
-  if (!same)
+  if (!same) {
     problems.add(
       'determinism',
       'two rollouts with the same seed and actions differ: the env is not deterministic given its seed',
     );
+  }
 }
 
 function checkState(env: VectorEnv, problems: Problems): void {
@@ -306,11 +315,13 @@ function checkState(env: VectorEnv, problems: Problems): void {
   if (!(state instanceof Float64Array)) problems.add('state-type', 'getState() must return a Float64Array');
   const before = env.obs.slice(0, dim);
   state.fill(Number.NaN);
-  if (env.getState(0).some(Number.isNaN))
+  if (env.getState(0).some(Number.isNaN)) {
     problems.add('state-copy', 'getState() must return a copy, not a view of the env state');
+  }
   env.setState(0, env.getState(0));
-  if (!sameBits(before, env.obs.subarray(0, dim)))
+  if (!sameBits(before, env.obs.subarray(0, dim))) {
     problems.add('state-roundtrip', 'setState(i, getState(i)) changed obs[i]');
+  }
   if (env.numEnvs >= 2) {
     const saved = env.getState(0);
     env.setState(0, env.getState(1));
@@ -334,11 +345,13 @@ function checkResetSubEnv(env: VectorEnv, seed: number, problems: Problems): voi
   if (env.terminated[0] !== 0 || env.truncated[0] !== 0 || env.rewards[0] !== 0) {
     problems.add('reset-sub-flags', 'resetSubEnv(i) must clear reward, terminated and truncated of sub-env i');
   }
-  if (!sameBits(others, env.obs.subarray(dim)))
+  if (!sameBits(others, env.obs.subarray(dim))) {
     problems.add('reset-sub-others', 'resetSubEnv(0) changed other sub-envs');
+  }
   env.resetSubEnv!(0, seed);
-  if (!sameBits(row, env.obs.subarray(0, dim)))
+  if (!sameBits(row, env.obs.subarray(0, dim))) {
     problems.add('reset-sub-seed', 'resetSubEnv(0, seed) twice gave different observations');
+  }
 }
 
 /** Element-wise equality that treats NaN as equal to NaN (bitwise-ish comparison of typed arrays). */

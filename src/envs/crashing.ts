@@ -165,8 +165,9 @@ class ChaosVectorEnv implements VectorEnv {
       // A crashed sub-env stays down until it is rebuilt; its fresh draws are skipped.
       if (this.broken[i] === 1) this.crashed[numCrashed++] = i;
       else if (this.pCrash > 0 && this.rng.random() < this.pCrash) this.crashed[numCrashed++] = i;
-      if (this.pStall > 0 && this.rng.random() < this.pStall)
+      if (this.pStall > 0 && this.rng.random() < this.pStall) {
         stallS += this.rng.uniform(this.stallRange[0], this.stallRange[1]);
+      }
     }
     this.inner.step(actions);
     if (stallS > 0) busyWait(stallS);

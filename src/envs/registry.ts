@@ -20,8 +20,9 @@ const registry = new Map<string, { factory: EnvFactory; meta: EnvMeta }>();
 
 /** Registers (or replaces, like Gymnasium's re-register) an env id. */
 export function registerEnv(id: string, factory: EnvFactory, meta: EnvMeta = {}): void {
-  if (typeof id !== 'string' || id.length === 0)
+  if (typeof id !== 'string' || id.length === 0) {
     throw new RLError('env/invalid-id', 'registerEnv needs a non-empty id');
+  }
   if (meta.maxEpisodeSteps !== undefined && !(meta.maxEpisodeSteps >= 1)) {
     throw new RLError('env/invalid-max-steps', `registerEnv(${id}): maxEpisodeSteps must be >= 1`);
   }

@@ -199,8 +199,9 @@ class VectorizedEnv implements VectorEnv {
 
   private env(i: number): SingleEnv {
     const env = this.envs[i];
-    if (!env)
+    if (!env) {
       throw new RLError('env/invalid-index', `${this.id}: sub-env index ${i} is outside [0, ${this.numEnvs - 1}]`);
+    }
     return env;
   }
 }

@@ -73,7 +73,7 @@ const mountainCar: Reference = {
   step([position, velocity], action) {
     let v = velocity! + (action - 1) * 0.001 + Math.cos(3 * position!) * -0.0025;
     v = Math.min(Math.max(v, -0.07), 0.07);
-    let p = Math.min(Math.max(position! + v, -1.2), 0.6);
+    const p = Math.min(Math.max(position! + v, -1.2), 0.6);
     if (p === -1.2 && v < 0) v = 0;
     return { state: [p, v], reward: -1, terminated: p >= 0.5 && v >= 0 };
   },
@@ -86,7 +86,7 @@ const mountainCarContinuous: Reference = {
     const force = Math.min(Math.max(action, -1), 1);
     let v = velocity! + force * 0.0015 - 0.0025 * Math.cos(3 * position!);
     v = Math.min(Math.max(v, -0.07), 0.07);
-    let p = Math.min(Math.max(position! + v, -1.2), 0.6);
+    const p = Math.min(Math.max(position! + v, -1.2), 0.6);
     if (p === -1.2 && v < 0) v = 0;
     const terminated = p >= 0.45 && v >= 0;
     const reward = (terminated ? 100 : 0) - action ** 2 * 0.1;

@@ -75,7 +75,7 @@ async function gradientsOf(module: MLPModule, batch: SampleBatch): Promise<numbe
       [PPOColumns.OLD_VF_PREDS]: tf.tensor1d(new Float32Array(n)),
     };
     const { grads } = tf.variableGrads(() => ppoLoss(module, minibatch, LOSS).loss, module.trainableVariables);
-    return tf.concat(module.variableNames.map((name) => tf.reshape(grads[name] ?? tf.zeros([0]), [-1])));
+    return tf.concat(module.trainableVariables.map((v) => tf.reshape(grads[v.name] ?? tf.zeros([0]), [-1])));
   });
   const data = await flat.data();
   flat.dispose();

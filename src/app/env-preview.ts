@@ -1,0 +1,175 @@
+/**
+ * A live picture of the current policy: one page-side copy of the training env, stepped with the
+ * learner module's greedy actions at a steady frame rate and drawn with the env's own render().
+ * It never touches the EnvRunners, so it costs training one batch-of-1 forward pass per frame.
+ * (On the wasm backend the learner's update blocks the page, so the picture holds still during
+ * updates; it never delays them.)
+ */
+import type { VectorEnv } from '../envs';
+import { makeVectorEnv } from '../envs';
+import { errorMessage } from '../core/errors';
+import type { TrainerApp } from './trainer-app';
+
+export interface PreviewEnvSpec {
+  readonly env: string;
+  readonly envConfig: Readonly<Record<string, unknown>>;
+  readonly maxEpisodeSteps: number | null;
+}
+
+export interface PreviewStats {
+  readonly envId: string;
+  /** Whether a policy drives the env (false: nothing built yet, the env stands still). */
+  readonly playing: boolean;
+  readonly episodeReturn: number;
+  readonly episodeLength: number;
+  /** Return of the last finished preview episode. */
+  readonly lastReturn: number | null;
+  readonly episodes: number;
+  readonly error: string | null;
+}
+
+const IDLE_STATS: PreviewStats = {
+  envId: '',
+  playing: false,
+  episodeReturn: 0,
+  episodeLength: 0,
+  lastReturn: null,
+  episodes: 0,
+  error: null,
+};
+
+export class EnvPreview {
+  private env: VectorEnv | null = null;
+  private envKey = '';
+  private fallback: PreviewEnvSpec | null = null;
+  private inFlight = false;
+  private lastStepMs = 0;
+  private stats: PreviewStats = IDLE_STATS;
+  /** Called after every drawn frame that changed the stats. */
+  onStats: ((s: PreviewStats) => void) | null = null;
+
+  constructor(
+    private readonly app: TrainerApp,
+    /** Frames (env steps) per second; Gymnasium's classic-control render_fps is 30-50. */
+    private readonly fps = 30,
+  ) {}
+
+  /** The env to show while nothing is built (the form's choice). */
+  setFallbackEnv(spec: PreviewEnvSpec | null): void {
+    this.fallback = spec;
+  }
+
+  /** Starts drawing into `canvas` (sized to its CSS box); returns a function that stops it. */
+  attach(canvas: HTMLCanvasElement): () => void {
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return () => undefined;
+    let visible = true;
+    let raf = 0;
+    const resize = (): void => {
+      const dpr = Math.min(2, window.devicePixelRatio || 1);
+      canvas.width = Math.max(1, Math.round(canvas.clientWidth * dpr));
+      canvas.height = Math.max(1, Math.round(canvas.clientHeight * dpr));
+      this.draw(ctx);
+    };
+    const sizeObserver = new ResizeObserver(resize);
+    sizeObserver.observe(canvas);
+    // Off screen (scrolled away, collapsed panel): no inference, no drawing.
+    const viewObserver = new IntersectionObserver((entries) => {
+      visible = entries.some((e) => e.isIntersecting);
+    });
+    viewObserver.observe(canvas);
+    const frame = (now: number): void => {
+      raf = requestAnimationFrame(frame);
+      if (!visible || now - this.lastStepMs < 1000 / this.fps) return;
+      this.lastStepMs = now;
+      this.ensureEnv();
+      if (!this.inFlight) void this.advance(ctx);
+    };
+    raf = requestAnimationFrame(frame);
+    return () => {
+      cancelAnimationFrame(raf);
+      sizeObserver.disconnect();
+      viewObserver.disconnect();
+    };
+  }
+
+  private spec(): PreviewEnvSpec | null {
+    return this.app.config?.environment ?? this.fallback;
+  }
+
+  private ensureEnv(): void {
+    const spec = this.spec();
+    const key = spec ? JSON.stringify(spec) : '';
+    if (key === this.envKey) return;
+    this.envKey = key;
+    this.env = null;
+    this.stats = { ...IDLE_STATS, envId: spec?.env ?? '' };
+    if (!spec) return;
+    try {
+      const env = makeVectorEnv(spec.env, {
+        numEnvs: 1,
+        seed: 0,
+        envConfig: spec.envConfig,
+        maxEpisodeSteps: spec.maxEpisodeSteps ?? undefined,
+      });
+      env.reset(0);
+      this.env = env;
+    } catch (e) {
+      this.stats = { ...this.stats, error: errorMessage(e) };
+    }
+  }
+
+  /** One env step with the policy's greedy action (if a policy exists), then a redraw. */
+  private async advance(ctx: CanvasRenderingContext2D): Promise<void> {
+    const env = this.env;
+    const algo = this.app.status === 'building' ? null : this.app.algorithm;
+    if (!env || !algo) {
+      this.stats = { ...this.stats, playing: false };
+      this.draw(ctx);
+      return;
+    }
+    this.inFlight = true;
+    try {
+      const actions = await algo.computeActions(env.obs, 1);
+      if (env !== this.env) return; // the env changed while the policy was thinking
+      clipToSpace(env, actions);
+      env.step(actions);
+      this.afterStep(env);
+    } catch (e) {
+      // The algorithm was rebuilt or disposed mid-call, or a chaos env crashed: start over quietly.
+      if (env === this.env) env.reset();
+      this.stats = { ...this.stats, episodeReturn: 0, episodeLength: 0, error: this.app.algorithm === algo ? errorMessage(e) : null };
+    } finally {
+      this.inFlight = false;
+    }
+    this.draw(ctx);
+  }
+
+  private afterStep(env: VectorEnv): void {
+    const s = this.stats;
+    const episodeReturn = s.episodeReturn + env.rewards[0]!;
+    const done = env.terminated[0] === 1 || env.truncated[0] === 1;
+    this.stats = done
+      ? { ...s, playing: true, episodeReturn: 0, episodeLength: 0, lastReturn: episodeReturn, episodes: s.episodes + 1, error: null }
+      : { ...s, playing: true, episodeReturn, episodeLength: s.episodeLength + 1, error: null };
+  }
+
+  private draw(ctx: CanvasRenderingContext2D): void {
+    try {
+      this.env?.render(0, ctx);
+    } catch {
+      // A custom env without a picture: leave the canvas as it is.
+    }
+    this.onStats?.(this.stats);
+  }
+}
+
+/** Gymnasium clips continuous actions to the Box before stepping (ClipAction); greedy means can leave it. */
+function clipToSpace(env: VectorEnv, actions: Int32Array | Float32Array): void {
+  const space = env.singleActionSpace;
+  if (space.kind !== 'box') return;
+  for (let k = 0; k < actions.length; k++) {
+    const d = k % space.low.length;
+    actions[k] = Math.min(space.high[d]!, Math.max(space.low[d]!, actions[k]!));
+  }
+}

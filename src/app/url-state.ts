@@ -1,0 +1,131 @@
+/**
+ * The page's state in the URL hash, TensorFlow Playground style: `#env=CartPole-v1&num_env_runners=2&
+ * lr=0.0003&stop_reward=450&hide=workers&autostart=1`. Config keys are RLlib's names (config-url.ts
+ * writes only what differs from PPO's defaults, so a link reproduces the setup exactly); the rest
+ * are page keys:
+ *   stop_reward / stop_timesteps / stop_iters / stop_time_s   stop criteria (RLlib example-script flags)
+ *   preset=<envId[:variant]>   start from a preset instead of PPO's defaults (input only)
+ *   hide=<panel,...>           hide panels (config, controls, charts, preview, workers, log, checkpoints)
+ *   autostart=1                build and train as soon as the page loads
+ *   embed=1                    compact layout for iframes, postMessage events to the parent page
+ */
+import { mergeConfig } from '../algorithms/algorithm-config';
+import { PPO_DEFAULTS, type PPOConfig } from '../algorithms/ppo/ppo-config';
+import { getPreset } from '../algorithms/ppo/presets';
+import { decodeConfigHash, encodeConfigHash } from '../core/config-url';
+import { errorMessage, type ConfigIssue } from '../core/errors';
+
+/** URL key -> result-dict key of the stop criterion (Ray Tune's stop dict). */
+export const STOP_URL_KEYS: Readonly<Record<string, string>> = {
+  stop_reward: 'env_runners/episode_return_mean',
+  stop_timesteps: 'num_env_steps_sampled_lifetime',
+  stop_iters: 'training_iteration',
+  stop_time_s: 'time_total_s',
+};
+
+export const PANELS = ['config', 'controls', 'charts', 'preview', 'workers', 'log', 'checkpoints'] as const;
+export type PanelName = (typeof PANELS)[number];
+
+/** What embed mode hides unless the URL says `hide=` itself: the compact layout. */
+export const EMBED_HIDDEN: readonly PanelName[] = ['config', 'log', 'checkpoints'];
+
+export interface PageFlags {
+  readonly hide: readonly PanelName[];
+  readonly autostart: boolean;
+  readonly embed: boolean;
+}
+
+export interface UrlState extends PageFlags {
+  /** Full config (defaults or preset, then the URL's keys), or null when the URL names no setting. */
+  readonly config: PPOConfig | null;
+  /** Stop criteria from the URL (or the preset's), or null when none is given. */
+  readonly stop: Readonly<Record<string, number>> | null;
+  readonly issues: readonly ConfigIssue[];
+}
+
+const PAGE_KEYS = new Set(['hide', 'autostart', 'embed', 'preset']);
+
+function truthy(v: string | undefined): boolean {
+  return v !== undefined && !/^(0|false|no|off)$/i.test(v);
+}
+
+/** Reads the page state from `location.hash` (and `?embed=1` in `location.search`). */
+export function parseUrlState(hash: string, search = ''): UrlState {
+  const page = new Map<string, string>();
+  const stop: Record<string, number> = {};
+  const issues: ConfigIssue[] = [];
+  const configPieces: string[] = [];
+  for (const piece of hash.replace(/^#/, '').split('&')) {
+    if (piece === '') continue;
+    const eq = piece.indexOf('=');
+    const key = eq < 0 ? piece : piece.slice(0, eq);
+    const raw = eq < 0 ? '1' : safeDecode(piece.slice(eq + 1));
+    if (PAGE_KEYS.has(key)) page.set(key, raw);
+    else if (Object.hasOwn(STOP_URL_KEYS, key)) {
+      const v = Number(raw);
+      if (raw.trim() !== '' && Number.isFinite(v)) stop[STOP_URL_KEYS[key]!] = v;
+      else issues.push({ path: `stop.${key}`, severity: 'error', message: `${key} must be a number, got '${raw}'.` });
+    } else configPieces.push(piece);
+  }
+  const embed = truthy(page.get('embed')) || truthy(new URLSearchParams(search).get('embed') ?? undefined);
+  const hide = parseHide(page.get('hide'), embed, issues);
+  const presetId = page.get('preset');
+  let base: PPOConfig = PPO_DEFAULTS;
+  let presetStop: Readonly<Record<string, number>> | undefined;
+  if (presetId !== undefined) {
+    try {
+      const preset = getPreset(presetId);
+      base = mergeConfig(PPO_DEFAULTS, preset.config);
+      presetStop = preset.stop;
+    } catch (e) {
+      issues.push({ path: 'preset', severity: 'error', message: errorMessage(e) });
+    }
+  }
+  const decoded = decodeConfigHash<PPOConfig>(configPieces.join('&'), PPO_DEFAULTS);
+  issues.push(...decoded.issues);
+  const hasConfig = configPieces.length > 0 || presetId !== undefined;
+  const config = hasConfig ? mergeConfig(base, decoded.partial) : null;
+  const hasStop = Object.keys(stop).length > 0;
+  return {
+    config,
+    stop: hasStop ? stop : (presetStop ?? null),
+    issues,
+    hide,
+    autostart: truthy(page.get('autostart')),
+    embed,
+  };
+}
+
+function parseHide(raw: string | undefined, embed: boolean, issues: ConfigIssue[]): PanelName[] {
+  if (raw === undefined) return embed ? [...EMBED_HIDDEN] : [];
+  const out: PanelName[] = [];
+  for (const name of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if ((PANELS as readonly string[]).includes(name)) out.push(name as PanelName);
+    else issues.push({ path: 'hide', severity: 'warning', message: `hide: unknown panel '${name}'; panels are ${PANELS.join(', ')}.` });
+  }
+  return out;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** The hash (without '#') for a config, its stop criteria and the page flags worth keeping. */
+export function buildUrlHash(config: PPOConfig, stop: Readonly<Record<string, number>>, flags: Partial<PageFlags> = {}): string {
+  const parts = [encodeConfigHash(config, PPO_DEFAULTS)];
+  for (const [urlKey, resultKey] of Object.entries(STOP_URL_KEYS)) {
+    const v = stop[resultKey];
+    if (v !== undefined) parts.push(`${urlKey}=${v}`);
+  }
+  const defaultHidden = flags.embed ? EMBED_HIDDEN : [];
+  const hide = flags.hide ?? defaultHidden;
+  const sameAsDefault = hide.length === defaultHidden.length && hide.every((h) => defaultHidden.includes(h));
+  if (!sameAsDefault) parts.push(`hide=${hide.join(',')}`);
+  if (flags.embed) parts.push('embed=1');
+  if (flags.autostart) parts.push('autostart=1');
+  return parts.filter(Boolean).join('&');
+}

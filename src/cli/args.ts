@@ -1,0 +1,256 @@
+/**
+ * Command-line options of `npm run train`. Names are kebab-case like RLlib's example scripts
+ * (`--stop-reward`, `--as-test`, `--num-env-runners`); snake_case is accepted too. Any config key
+ * RLlib or our config knows (`--lr`, `--num_sgd_iter`, `--training.clip-param`) is a flag as well:
+ * config-keys.ts resolves the name and coerces the value.
+ */
+import { suggest } from '../core/config';
+import { coerceValue, leafPaths, resolveKeyPath, rllibName, RLLIB_KEY_ALIASES } from '../core/config-keys';
+import { presetIds } from '../algorithms/ppo/presets';
+import { PPO_DEFAULTS } from '../algorithms/ppo/ppo-config';
+
+export const BACKENDS = ['auto', 'webgpu', 'wasm', 'cpu'] as const;
+export type CliBackend = (typeof BACKENDS)[number];
+
+/** A bad command line: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface ConfigFlag {
+  /** As typed, e.g. `--num_workers`. */
+  readonly flag: string;
+  /** Config path, e.g. `envRunners.numEnvRunners`. */
+  readonly path: string;
+  readonly value: unknown;
+}
+
+export interface CliOptions {
+  readonly help: boolean;
+  readonly configFile: string | undefined;
+  readonly preset: string | undefined;
+  readonly backend: CliBackend | undefined;
+  readonly stopReward: number | undefined;
+  readonly stopTimesteps: number | undefined;
+  readonly stopIters: number | undefined;
+  readonly stopTimeS: number | undefined;
+  readonly asTest: boolean;
+  readonly out: string | undefined;
+  readonly restore: string | undefined;
+  readonly checkpointEvery: number;
+  readonly quiet: boolean;
+  readonly json: boolean;
+  readonly verbose: boolean;
+  /** Test hook: crash the page once (CDP Page.crash) after this iteration. */
+  readonly debugCrashAfterIter: number | undefined;
+  /** Config settings given as flags (including --algo, --env, --seed), in command-line order. */
+  readonly configFlags: readonly ConfigFlag[];
+}
+
+type Kind = 'flag' | 'string' | 'number' | 'int';
+
+interface OptionSpec {
+  readonly name: string;
+  readonly kind: Kind;
+  readonly metavar?: string;
+  readonly def: string;
+  readonly help: string;
+  /** Other spellings (RLlib's example-script names). */
+  readonly aliases?: readonly string[];
+  /** Left out of --help's main list (documented in its own section). */
+  readonly testHook?: boolean;
+}
+
+const OPTIONS: readonly OptionSpec[] = [
+  { name: 'help', kind: 'flag', def: '', help: 'Print this help and exit.', aliases: ['h'] },
+  { name: 'config', kind: 'string', metavar: 'FILE', def: 'none', help: 'JSON config (sectioned or flat, RLlib names accepted); flags override it.' },
+  { name: 'preset', kind: 'string', metavar: 'NAME', def: "the env's default preset unless --config/--restore", help: `PPO preset, 'none' for plain PPO defaults. One of: ${presetIds().join(', ')}.` },
+  { name: 'backend', kind: 'string', metavar: BACKENDS.join('|'), def: 'from --num-gpus-per-learner', help: "Learner backend. webgpu launches Chromium with WebGPU (SwiftShader without a GPU: slow); auto = --num-gpus-per-learner auto." },
+  { name: 'stop-reward', kind: 'number', metavar: 'R', def: "preset's, else none", help: 'Stop when env_runners/episode_return_mean >= R.' },
+  { name: 'stop-timesteps', kind: 'int', metavar: 'T', def: "preset's, else none", help: 'Stop when num_env_steps_sampled_lifetime >= T.' },
+  { name: 'stop-iters', kind: 'int', metavar: 'N', def: "100 if no stop is given and the preset has none", help: 'Stop when training_iteration >= N (counts restored iterations).' },
+  { name: 'stop-time-s', kind: 'number', metavar: 'S', def: 'none', help: 'Stop when time_total_s >= S. The first criterion met stops the run.' },
+  { name: 'as-test', kind: 'flag', def: 'off', help: 'Exit 1 unless the reward criterion was reached (RLlib example scripts).' },
+  { name: 'out', kind: 'string', metavar: 'DIR', def: 'runs/<algo>-<env>-<timestamp>', help: 'Where config.json, result.jsonl, progress.csv, checkpoint/, summary.json, curve.png and console.log go.' },
+  { name: 'restore', kind: 'string', metavar: 'DIR', def: 'none', help: 'Resume from a checkpoint: a run dir, its checkpoint/ dir, or a checkpoint .json file. Flags override its config.' },
+  { name: 'checkpoint-every', kind: 'int', metavar: 'N', def: '10', help: 'Update checkpoint/latest.json every N iterations (0: only at the end).', aliases: ['checkpoint-freq'] },
+  { name: 'quiet', kind: 'flag', def: 'off', help: 'Only the final summary (and errors).' },
+  { name: 'json', kind: 'flag', def: 'off', help: 'One JSON result per line on stdout; human-readable lines go to stderr.' },
+  { name: 'verbose', kind: 'flag', def: 'off', help: 'Stack traces on errors, browser console on stderr, startup details.' },
+  { name: 'debug-crash-after-iter', kind: 'int', metavar: 'N', def: 'off', help: 'Test hook: crash the page once (DevTools Page.crash) after iteration N, to exercise crash recovery.', testHook: true },
+];
+
+/** Config keys shown with their defaults at the top of --help (all keys are listed further down). */
+const COMMON_CONFIG_PATHS = [
+  'algo',
+  'environment.env',
+  'envRunners.numEnvRunners',
+  'envRunners.numEnvsPerEnvRunner',
+  'envRunners.rolloutFragmentLength',
+  'learners.numGpusPerLearner',
+  'debugging.seed',
+];
+
+const byName = new Map<string, OptionSpec>();
+for (const o of OPTIONS) for (const n of [o.name, ...(o.aliases ?? [])]) byName.set(n, o);
+
+/** `--flag` for a config path: RLlib's snake name in kebab-case (`training.lr` -> `--lr`). */
+export function flagForPath(path: string): string {
+  return `--${rllibName(path).replace(/_/g, '-')}`;
+}
+
+function parseNumber(spec: OptionSpec, raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${spec.name} needs a number, got '${raw}'.`);
+  if (spec.kind === 'int' && (!Number.isInteger(n) || n < 0)) {
+    throw new UsageError(`--${spec.name} needs a whole number >= 0, got '${raw}'.`);
+  }
+  return n;
+}
+
+function unknownOption(name: string): UsageError {
+  const candidates = [...byName.keys(), ...leafPaths(PPO_DEFAULTS).map((p) => flagForPath(p).slice(2))];
+  for (const alias of Object.keys(RLLIB_KEY_ALIASES)) candidates.push(alias.replace(/_/g, '-'));
+  const guess = suggest(name, candidates);
+  const hint = guess ? ` (did you mean --${guess}?)` : '; run with --help for the list';
+  return new UsageError(`unknown option --${name}${hint}`);
+}
+
+/** Splits `--name=value` / `--name value`; a value-less flag gets `undefined`. */
+function takeValue(argv: readonly string[], i: number, inline: string | undefined, needsValue: boolean): [string | undefined, number] {
+  if (inline !== undefined) return [inline, i];
+  const next = argv[i + 1];
+  if (!needsValue) return [undefined, i];
+  if (next === undefined || next.startsWith('--')) return [undefined, i];
+  return [next, i + 1];
+}
+
+/** Parses argv (without `node script`). Throws UsageError with a one-line message. */
+export function parseArgs(argv: readonly string[]): CliOptions {
+  const values = new Map<string, string | true>();
+  const configFlags: ConfigFlag[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '-h') {
+      values.set('help', true);
+      continue;
+    }
+    if (!arg.startsWith('--') || arg === '--') throw new UsageError(`unexpected argument '${arg}'; options start with --.`);
+    const eq = arg.indexOf('=');
+    const rawName = arg.slice(2, eq < 0 ? undefined : eq);
+    const inline = eq < 0 ? undefined : arg.slice(eq + 1);
+    const spec = byName.get(rawName.replace(/_/g, '-'));
+    if (spec) {
+      const [value, next] = takeValue(argv, i, inline, spec.kind !== 'flag');
+      i = next;
+      if (spec.kind !== 'flag' && value === undefined) throw new UsageError(`--${spec.name} needs a value (${spec.metavar ?? 'VALUE'}).`);
+      values.set(spec.name, value ?? true);
+      continue;
+    }
+    const path = resolveKeyPath(rawName, PPO_DEFAULTS);
+    if (path === undefined) throw unknownOption(rawName);
+    const [value, next] = takeValue(argv, i, inline, true);
+    i = next;
+    // A config flag without a value is a boolean switch: `--vf-share-layers`.
+    configFlags.push({ flag: `--${rawName}`, path, value: coerceValue(path, value ?? 'true') });
+  }
+  return toOptions(values, configFlags);
+}
+
+function toOptions(values: Map<string, string | true>, configFlags: ConfigFlag[]): CliOptions {
+  const str = (name: string): string | undefined => {
+    const v = values.get(name);
+    return typeof v === 'string' ? v : undefined;
+  };
+  const flag = (name: string): boolean => {
+    const v = values.get(name);
+    if (v === undefined) return false;
+    if (v === true || /^(true|1|yes)$/i.test(v)) return true;
+    if (/^(false|0|no)$/i.test(v)) return false;
+    throw new UsageError(`--${name} is a switch; use --${name} or --${name}=false, not '${v}'.`);
+  };
+  const num = (name: string): number | undefined => {
+    const v = str(name);
+    return v === undefined ? undefined : parseNumber(byName.get(name)!, v);
+  };
+  const backend = str('backend');
+  if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
+    throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${backend}'.`);
+  }
+  const stopIters = num('stop-iters');
+  if (stopIters === 0) throw new UsageError('--stop-iters must be >= 1.');
+  return {
+    help: flag('help'),
+    configFile: str('config'),
+    preset: str('preset'),
+    backend: backend as CliBackend | undefined,
+    stopReward: num('stop-reward'),
+    stopTimesteps: num('stop-timesteps'),
+    stopIters,
+    stopTimeS: num('stop-time-s'),
+    asTest: flag('as-test'),
+    out: str('out'),
+    restore: str('restore'),
+    checkpointEvery: num('checkpoint-every') ?? 10,
+    quiet: flag('quiet'),
+    json: flag('json'),
+    verbose: flag('verbose'),
+    debugCrashAfterIter: num('debug-crash-after-iter'),
+    configFlags,
+  };
+}
+
+function defaultOf(path: string): string {
+  let v: unknown = PPO_DEFAULTS;
+  for (const part of path.split('.')) v = (v as Record<string, unknown>)[part];
+  return JSON.stringify(v);
+}
+
+function optionLine(left: string, def: string, help: string): string {
+  const head = `  ${left.padEnd(40)} `;
+  const text = def === '' ? help : `${help} [default: ${def}]`;
+  return left.length > 40 ? `  ${left}\n${' '.repeat(43)}${text}` : head + text;
+}
+
+/** The --help text: every CLI option and every config key, with defaults. */
+export function helpText(): string {
+  const lines = [
+    'Usage: npm run train -- [options]',
+    '',
+    'Trains an RL agent headlessly: serves the app on 127.0.0.1, drives it in headless Chromium,',
+    'streams progress and writes results and checkpoints to --out. Options take `--name value` or',
+    '`--name=value`; snake_case spellings (RLlib) work too.',
+    '',
+    'Run options:',
+  ];
+  for (const o of OPTIONS.filter((x) => !x.testHook)) {
+    const names = [o.name, ...(o.aliases ?? [])].map((n) => (n.length === 1 ? `-${n}` : `--${n}`)).join(', ');
+    lines.push(optionLine(o.metavar ? `${names} ${o.metavar}` : names, o.def, o.help));
+  }
+  lines.push('', 'Common settings (config keys; a preset may change the defaults shown, which are PPO\'s):');
+  for (const path of COMMON_CONFIG_PATHS) lines.push(optionLine(`${flagForPath(path)} VALUE`, defaultOf(path), path));
+  lines.push('', 'Every config key is a flag (RLlib names, old-stack names and dotted paths work too):');
+  for (const path of leafPaths(PPO_DEFAULTS).filter((p) => !COMMON_CONFIG_PATHS.includes(p))) {
+    lines.push(optionLine(`${flagForPath(path)} VALUE`, defaultOf(path), path));
+  }
+  lines.push(
+    '',
+    'Values: numbers, true/false, null, lists `16,16` or `[16,16]`, lr schedules `0:1e-3,200000:3e-4`.',
+    '',
+    'Test hooks:',
+    ...OPTIONS.filter((x) => x.testHook).map((o) => optionLine(`--${o.name} ${o.metavar ?? ''}`, o.def, o.help)),
+    '',
+    'Exit codes: 0 done; 1 training failed, or --as-test and the reward was not reached;',
+    '2 bad option, invalid config, no browser, or WebGPU asked for but missing; 130 interrupted (Ctrl-C).',
+    '',
+    'Examples:',
+    '  npm run train -- --env CartPole-v1 --stop-iters 5',
+    '  npm run train -- --preset CartPole-v1:cleanrl --stop-reward 450 --as-test',
+    '  npm run train -- --restore runs/ppo-CartPole-v1-20250101-120000 --stop-iters 50',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,213 @@
+/**
+ * From parsed options to what the run does: the config input for `rl.build` (preset, then the
+ * --config file, then flags; or the --restore checkpoint's config with flags over it), the stop
+ * criteria, the backend and whether Chromium needs its WebGPU flags. Pure Node, no browser.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { deepMerge, isPlainObject } from '../core/config';
+import { normalizeConfigInput } from '../core/config-keys';
+import { EPISODE_RETURN_MEAN, NUM_ENV_STEPS_SAMPLED_LIFETIME, TIME_TOTAL_S, TRAINING_ITERATION } from '../core/metric-keys';
+import { PPO_DEFAULTS } from '../algorithms/ppo/ppo-config';
+import { getPreset } from '../algorithms/ppo/presets';
+import { normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
+import { UsageError, type CliBackend, type CliOptions } from './args';
+
+export type ConfigObject = Record<string, unknown>;
+
+export interface RunPlan {
+  readonly algo: string;
+  readonly env: string;
+  /** Sectioned partial config for rl.build (a fresh run), merged over PPO's defaults in the page. */
+  readonly configInput: ConfigObject;
+  /** The checkpoint to resume from, its config replaced by `configInput` (a full config). */
+  readonly restore: { readonly file: string; readonly text: string; readonly iteration: number } | null;
+  /** Header line saying which preset was applied and why, or null. */
+  readonly presetNote: string | null;
+  readonly stop: StopCriteria;
+  /** Where the stop criteria came from: 'flags', "preset 'X'" or 'default'. */
+  readonly stopSource: string;
+  /** The reward --as-test checks, if any. */
+  readonly stopReward: number | null;
+  /** Forced Learner backend for rl.build; undefined lets numGpusPerLearner decide. */
+  readonly backend: 'webgpu' | 'wasm' | 'cpu' | undefined;
+  /** Launch Chromium with the (SwiftShader) WebGPU flags. */
+  readonly launchWebGpu: boolean;
+  readonly outDir: string;
+  /** Non-fatal notes (config-file warnings), printed after the header. */
+  readonly warnings: readonly string[];
+}
+
+function setPath(target: ConfigObject, dotted: string, value: unknown): void {
+  const dot = dotted.indexOf('.');
+  if (dot < 0) {
+    target[dotted] = value;
+    return;
+  }
+  const section = dotted.slice(0, dot);
+  const sec = isPlainObject(target[section]) ? target[section] : (target[section] = {});
+  sec[dotted.slice(dot + 1)] = value;
+}
+
+function getPath(cfg: ConfigObject, dotted: string): unknown {
+  let v: unknown = cfg;
+  for (const part of dotted.split('.')) v = isPlainObject(v) ? v[part] : undefined;
+  return v;
+}
+
+function readJsonFile(file: string, what: string): unknown {
+  if (!existsSync(file)) throw new UsageError(`${what} ${file} does not exist.`);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (e) {
+    throw new UsageError(`${what} ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Reads --config: unknown keys are errors (every one listed), other notes are warnings. */
+function readConfigFile(file: string, warnings: string[]): ConfigObject {
+  const { partial, issues } = normalizeConfigInput<ConfigObject>(readJsonFile(file, 'config file'), PPO_DEFAULTS);
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (errors.length > 0) {
+    throw new UsageError(`invalid config file ${file}:\n${errors.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
+  }
+  warnings.push(...issues.map((i) => `${file}: ${i.message}`));
+  return partial as ConfigObject;
+}
+
+/** The checkpoint file for --restore: a file, a dir holding latest.json, or a run dir with checkpoint/latest.json. */
+export function resolveCheckpointFile(arg: string): string {
+  if (existsSync(arg) && statSync(arg).isFile()) return arg;
+  const candidates = ['latest.json', 'checkpoint/latest.json', 'final.json', 'checkpoint/final.json'].map((f) => path.join(arg, f));
+  const found = candidates.find((f) => existsSync(f));
+  if (!found) throw new UsageError(`--restore ${arg}: no checkpoint found (looked for ${candidates.join(', ')}).`);
+  return found;
+}
+
+function readCheckpoint(arg: string): { file: string; parsed: ConfigObject } {
+  const file = resolveCheckpointFile(arg);
+  const parsed = readJsonFile(file, 'checkpoint');
+  if (!isPlainObject(parsed) || !isPlainObject(parsed['config']) || !isPlainObject(parsed['counters'])) {
+    throw new UsageError(`${file} is not a checkpoint (no config/counters).`);
+  }
+  return { file, parsed };
+}
+
+/** Preset, --config file, then flags; the preset applies when neither --config nor --restore is given. */
+function composeFreshConfig(opts: CliOptions, flags: ConfigObject, warnings: string[]): { config: ConfigObject; presetId: string | null; why: string } {
+  const flagEnv = getPath(flags, 'environment.env');
+  const file = opts.configFile === undefined ? {} : readConfigFile(opts.configFile, warnings);
+  const env = typeof flagEnv === 'string' ? flagEnv : (getPath(file, 'environment.env') as string | undefined) ?? PPO_DEFAULTS.environment.env;
+  let presetId: string | null = null;
+  let why = '';
+  if (opts.preset !== undefined && opts.preset !== 'none') {
+    presetId = opts.preset;
+    why = 'asked for with --preset';
+  } else if (opts.preset === undefined && opts.configFile === undefined) {
+    presetId = hasPreset(env) ? env : null;
+    why = typeof flagEnv === 'string' ? '--env given without --config' : 'default env, no --config';
+  }
+  let config: ConfigObject = {};
+  if (presetId !== null) {
+    try {
+      config = deepMerge(config, getPreset(presetId).config as ConfigObject);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  config = deepMerge(deepMerge(config, file), flags);
+  return { config, presetId, why };
+}
+
+function hasPreset(env: string): boolean {
+  try {
+    getPreset(env);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function stopCriteria(opts: CliOptions, presetId: string | null): { stop: StopCriteria; source: string } {
+  const fromFlags: Record<string, number> = {};
+  if (opts.stopReward !== undefined) fromFlags[EPISODE_RETURN_MEAN] = opts.stopReward;
+  if (opts.stopTimesteps !== undefined) fromFlags[NUM_ENV_STEPS_SAMPLED_LIFETIME] = opts.stopTimesteps;
+  if (opts.stopIters !== undefined) fromFlags[TRAINING_ITERATION] = opts.stopIters;
+  if (opts.stopTimeS !== undefined) fromFlags[TIME_TOTAL_S] = opts.stopTimeS;
+  if (Object.keys(fromFlags).length > 0) return { stop: normalizeStopCriteria(fromFlags), source: 'flags' };
+  const presetStop = presetId === null ? undefined : getPreset(presetId).stop;
+  if (presetStop) return { stop: normalizeStopCriteria(presetStop), source: `preset '${presetId}'` };
+  return { stop: { [TRAINING_ITERATION]: 100 }, source: 'default' };
+}
+
+/** Backend override and launch flags (WebGPU only when asked for: SwiftShader is slow). */
+function deviceChoice(backend: CliBackend | undefined, config: ConfigObject, flags: ConfigObject): Pick<RunPlan, 'backend' | 'launchWebGpu'> {
+  if (backend === 'auto') setPath(config, 'learners.numGpusPerLearner', 'auto');
+  const gpus = getPath(config, 'learners.numGpusPerLearner');
+  const runnerGpus = getPath(config, 'envRunners.numGpusPerEnvRunner');
+  const launchWebGpu =
+    backend === 'webgpu' ||
+    backend === 'auto' ||
+    getPath(flags, 'learners.numGpusPerLearner') === 'auto' ||
+    (typeof gpus === 'number' && gpus > 0) ||
+    (typeof runnerGpus === 'number' && runnerGpus > 0);
+  return { backend: backend === 'auto' ? undefined : backend, launchWebGpu };
+}
+
+function timestamp(d: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+function defaultOutDir(algo: string, env: string): string {
+  const base = path.join('runs', `${algo.toLowerCase()}-${env.replace(/[^\w.-]/g, '_')}-${timestamp(new Date())}`);
+  let dir = base;
+  for (let n = 2; existsSync(dir); n++) dir = `${base}-${n}`;
+  return dir;
+}
+
+export function planRun(opts: CliOptions): RunPlan {
+  const warnings: string[] = [];
+  const flags: ConfigObject = {};
+  for (const f of opts.configFlags) {
+    if (getPath(flags, f.path) !== undefined) warnings.push(`${f.path} is given twice on the command line; the last one (${f.flag}) wins.`);
+    setPath(flags, f.path, f.value);
+  }
+  let config: ConfigObject;
+  let presetNote: string | null = null;
+  let presetId: string | null = null;
+  let restore: RunPlan['restore'] = null;
+  if (opts.restore !== undefined) {
+    const ckpt = readCheckpoint(opts.restore);
+    const file = opts.configFile === undefined ? {} : readConfigFile(opts.configFile, warnings);
+    const preset = opts.preset !== undefined && opts.preset !== 'none' ? (getPreset(opts.preset).config as ConfigObject) : {};
+    config = deepMerge(deepMerge(deepMerge(ckpt.parsed['config'] as ConfigObject, preset), file), flags);
+    const iteration = Number((ckpt.parsed['counters'] as ConfigObject)['trainingIteration'] ?? 0);
+    restore = { file: ckpt.file, text: JSON.stringify({ ...ckpt.parsed, config }), iteration };
+  } else {
+    const fresh = composeFreshConfig(opts, flags, warnings);
+    config = fresh.config;
+    presetId = fresh.presetId;
+    if (presetId !== null) presetNote = `preset '${presetId}' (${fresh.why}; --preset none to skip it)`;
+  }
+  const device = deviceChoice(opts.backend, config, flags);
+  const { stop, source } = stopCriteria(opts, presetId);
+  if (opts.asTest && stop[EPISODE_RETURN_MEAN] === undefined) {
+    throw new UsageError('--as-test needs a reward to reach: add --stop-reward R (or use a preset that has one).');
+  }
+  const algo = String(getPath(config, 'algo') ?? 'PPO').toUpperCase();
+  const env = String(getPath(config, 'environment.env') ?? PPO_DEFAULTS.environment.env);
+  return {
+    algo,
+    env,
+    configInput: { ...config, algo },
+    restore,
+    presetNote,
+    stop,
+    stopSource: source,
+    stopReward: stop[EPISODE_RETURN_MEAN] ?? null,
+    ...device,
+    outDir: opts.out ?? defaultOutDir(algo, env),
+    warnings,
+  };
+}
