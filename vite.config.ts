@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
 
@@ -8,11 +9,24 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+const entry = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig({
   plugins: [svelte()],
   server: { headers: isolationHeaders, port: 5173 },
   preview: { headers: isolationHeaders, port: 4173 },
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4000,
+    rolldownOptions: {
+      // The app, plus the <rl-trainer> custom element as its own script at a stable URL (/rl-trainer.js)
+      // that teaching pages can include; it has no imports, so it shares no chunk with the app.
+      input: { main: entry('./index.html'), 'rl-trainer': entry('./src/rl-trainer-element.ts') },
+      output: {
+        entryFileNames: (chunk) => (chunk.name === 'rl-trainer' ? 'rl-trainer.js' : 'assets/[name]-[hash].js'),
+      },
+    },
+  },
 });

@@ -22,7 +22,7 @@ const EVENT_TYPES = new Set(['ready', 'progress', 'episode', 'done', 'error']);
 
 /** The app's URL: this script sits next to index.html in the build (`/src/` only in `vite dev`). */
 function defaultAppUrl(): string {
-  return new URL(import.meta.url.includes('/src/') ? '../' : './', import.meta.url).href;
+  return new URL(/\/src\/rl-trainer-element\.ts(\?.*)?$/.test(import.meta.url) ? '../' : './', import.meta.url).href;
 }
 
 export class RLTrainerElement extends HTMLElement {

@@ -148,8 +148,10 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
 
   /** Restores learner state, counters and the episode window; runners get the weights at once. */
   async restore(ckpt: Checkpoint): Promise<void> {
-    if (ckpt.format !== CHECKPOINT_FORMAT) {
-      throw new RLError('checkpoint/format', `Unknown checkpoint format '${String(ckpt.format)}'; expected ${CHECKPOINT_FORMAT}.`);
+    const format: unknown = (ckpt as { format?: unknown }).format;
+    if (format !== CHECKPOINT_FORMAT) {
+      const expected: string = CHECKPOINT_FORMAT;
+      throw new RLError('checkpoint/format', `Unknown checkpoint format ${JSON.stringify(format)}; expected ${expected}.`);
     }
     if (ckpt.algo !== this.config.algo) {
       throw new RLError('checkpoint/algo', `Checkpoint is for ${ckpt.algo}, this algorithm is ${this.config.algo}.`);

@@ -31,8 +31,10 @@ export class MetricsLogger {
   addEpisodes(returns: readonly number[], lengths: readonly number[]): void {
     this.episodeReturns.push(...returns);
     this.episodeLengths.push(...lengths);
-    if (this.episodeReturns.length > EPISODE_WINDOW) this.episodeReturns.splice(0, this.episodeReturns.length - EPISODE_WINDOW);
-    if (this.episodeLengths.length > EPISODE_WINDOW) this.episodeLengths.splice(0, this.episodeLengths.length - EPISODE_WINDOW);
+    if (this.episodeReturns.length > EPISODE_WINDOW)
+      this.episodeReturns.splice(0, this.episodeReturns.length - EPISODE_WINDOW);
+    if (this.episodeLengths.length > EPISODE_WINDOW)
+      this.episodeLengths.splice(0, this.episodeLengths.length - EPISODE_WINDOW);
   }
 
   /** This iteration's values; clears them (the episode window persists). */

@@ -40,7 +40,8 @@ export function resolveConfig(input: unknown, ctx: ValidationContext = {}): AnyA
 function splitPreset(input: unknown): { preset: string | null; rest: unknown } {
   if (!input || typeof input !== 'object' || !('preset' in input)) return { preset: null, rest: input };
   const { preset, ...rest } = input as Record<string, unknown>;
-  if (typeof preset !== 'string') throw new RLError('config/preset', `'preset' must be a preset id string such as 'CartPole-v1'.`);
+  if (typeof preset !== 'string')
+    throw new RLError('config/preset', `'preset' must be a preset id string such as 'CartPole-v1'.`);
   return { preset, rest };
 }
 

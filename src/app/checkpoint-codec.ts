@@ -21,7 +21,8 @@ function fromBase64(text: string): Uint8Array {
 
 export function checkpointToJson(ckpt: Checkpoint): string {
   return JSON.stringify(ckpt, (_key, value: unknown) => {
-    if (value instanceof Float32Array) return { $f32: toBase64(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)) };
+    if (value instanceof Float32Array)
+      return { $f32: toBase64(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)) };
     return value;
   });
 }
@@ -31,7 +32,7 @@ export function checkpointFromJson(text: string): Checkpoint {
   try {
     parsed = JSON.parse(text, (_key, value: unknown) => {
       if (value && typeof value === 'object' && '$f32' in value) {
-        const bytes = fromBase64(String((value as { $f32: unknown }).$f32));
+        const bytes = fromBase64(String(value.$f32));
         return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
       }
       return value;

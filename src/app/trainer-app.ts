@@ -68,7 +68,10 @@ export class TrainerApp {
   }
 
   /** Validates and builds. Throws ConfigError (every problem at once) or a device error. */
-  async build(input: unknown, opts: { backend?: BackendName } = {}): Promise<{ config: AnyAlgorithmConfig; device: DeviceInfo }> {
+  async build(
+    input: unknown,
+    opts: { backend?: BackendName } = {},
+  ): Promise<{ config: AnyAlgorithmConfig; device: DeviceInfo }> {
     this.dispose();
     this.setStatus('building');
     try {
@@ -105,7 +108,7 @@ export class TrainerApp {
 
   /** Trains until a stop criterion is met or stop() is called; pause() holds between iterations. */
   async train(opts: TrainOptions): Promise<RunSummary> {
-    this.algo; // throws if not built
+    if (!this.algorithm) throw new RLError('app/not-built', 'Build an algorithm first: rl.build(config).');
     const stop: StopCriteria = normalizeStopCriteria(opts.stop);
     if (Object.keys(stop).length === 0) {
       throw new RLError('app/no-stop', 'train() needs at least one stop criterion, e.g. { training_iteration: 100 }.');
@@ -134,7 +137,12 @@ export class TrainerApp {
     }
   }
 
-  private finish(reason: RunSummary['reason'], criterion: string | null, iterations: number, last: ResultDict | null): RunSummary {
+  private finish(
+    reason: RunSummary['reason'],
+    criterion: string | null,
+    iterations: number,
+    last: ResultDict | null,
+  ): RunSummary {
     this.setStatus(reason === 'stopped' ? 'stopped' : 'ready');
     return { reason, criterion, iterations, lastResult: last, error: null };
   }
@@ -203,7 +211,9 @@ export class TrainerApp {
   }
 
   /** One group sample() without training: steps per runner, for the sampling tests and benchmarks. */
-  async sampleOnce(numTimesteps: number): Promise<{ numSteps: number; perWorker: Record<number, number>; numEpisodes: number; seconds: number }> {
+  async sampleOnce(
+    numTimesteps: number,
+  ): Promise<{ numSteps: number; perWorker: Record<number, number>; numEpisodes: number; seconds: number }> {
     const group = this.algo.envRunnerGroup;
     const t0 = performance.now();
     const { batches, metrics } = await group.sample(numTimesteps);
@@ -218,7 +228,10 @@ export class TrainerApp {
   }
 
   /** Greedy actions for `obs` from the page's (learner) module and from every runner. */
-  async compareRunnerActions(obs: number[], batchSize: number): Promise<{ page: number[]; runners: Record<number, number[]> }> {
+  async compareRunnerActions(
+    obs: number[],
+    batchSize: number,
+  ): Promise<{ page: number[]; runners: Record<number, number[]> }> {
     const algo = this.algo;
     const page = await algo.computeActions(Float32Array.from(obs), batchSize);
     const perRunner = await algo.envRunnerGroup.computeActions(Float32Array.from(obs), batchSize);

@@ -9,7 +9,7 @@ import { deepMerge, isPlainObject } from '../core/config';
 import { normalizeConfigInput } from '../core/config-keys';
 import { EPISODE_RETURN_MEAN, NUM_ENV_STEPS_SAMPLED_LIFETIME, TIME_TOTAL_S, TRAINING_ITERATION } from '../core/metric-keys';
 import { PPO_DEFAULTS } from '../algorithms/ppo/ppo-config';
-import { getPreset } from '../algorithms/ppo/presets';
+import { getPreset, presetIds } from '../algorithms/ppo/presets';
 import { normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
 import { UsageError, type CliBackend, type CliOptions } from './args';
 
@@ -101,22 +101,38 @@ function composeFreshConfig(opts: CliOptions, flags: ConfigObject, warnings: str
   let presetId: string | null = null;
   let why = '';
   if (opts.preset !== undefined && opts.preset !== 'none') {
-    presetId = opts.preset;
+    presetId = resolvePresetId(opts.preset);
     why = 'asked for with --preset';
   } else if (opts.preset === undefined && opts.configFile === undefined) {
     presetId = hasPreset(env) ? env : null;
     why = typeof flagEnv === 'string' ? '--env given without --config' : 'default env, no --config';
   }
-  let config: ConfigObject = {};
-  if (presetId !== null) {
-    try {
-      config = deepMerge(config, getPreset(presetId).config as ConfigObject);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  }
-  config = deepMerge(deepMerge(config, file), flags);
+  const preset = presetId === null ? {} : presetConfig(presetId);
+  const config = deepMerge(deepMerge(preset, file), flags);
   return { config, presetId, why };
+}
+
+/**
+ * A preset id as typed: exact (`CartPole-v1:cleanrl`), or case-insensitive without the version
+ * (`cartpole`, `cartpole:cleanrl`). Unknown names go to getPreset, whose error lists the ids.
+ */
+export function resolvePresetId(name: string): string {
+  const ids = presetIds();
+  if (ids.includes(name)) return name;
+  const key = (id: string): string => {
+    const [env = '', variant] = id.split(':');
+    const short = env.toLowerCase().replace(/-v\d+$/, '').replace(/[^a-z0-9]/g, '');
+    return variant === undefined ? short : `${short}:${variant.toLowerCase()}`;
+  };
+  return ids.find((id) => id.toLowerCase() === name.toLowerCase() || key(id) === key(name)) ?? name;
+}
+
+function presetConfig(id: string): ConfigObject {
+  try {
+    return getPreset(id).config as ConfigObject;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 function hasPreset(env: string): boolean {
@@ -180,7 +196,7 @@ export function planRun(opts: CliOptions): RunPlan {
   if (opts.restore !== undefined) {
     const ckpt = readCheckpoint(opts.restore);
     const file = opts.configFile === undefined ? {} : readConfigFile(opts.configFile, warnings);
-    const preset = opts.preset !== undefined && opts.preset !== 'none' ? (getPreset(opts.preset).config as ConfigObject) : {};
+    const preset = opts.preset !== undefined && opts.preset !== 'none' ? presetConfig(resolvePresetId(opts.preset)) : {};
     config = deepMerge(deepMerge(deepMerge(ckpt.parsed['config'] as ConfigObject, preset), file), flags);
     const iteration = Number((ckpt.parsed['counters'] as ConfigObject)['trainingIteration'] ?? 0);
     restore = { file: ckpt.file, text: JSON.stringify({ ...ckpt.parsed, config }), iteration };

@@ -103,20 +103,56 @@ export function concatBatches(batches: readonly SampleBatch[]): SampleBatch {
     numSteps: rowOffset,
     obsDim: first.obsDim,
     actionDim: first.actionDim,
-    obs: concatTyped(batches.map((b) => b.obs), (n) => new Float32Array(n)),
+    obs: concatTyped(
+      batches.map((b) => b.obs),
+      (n) => new Float32Array(n),
+    ),
     actions: discrete
-      ? concatTyped(batches.map((b) => b.actions as Int32Array), (n) => new Int32Array(n))
-      : concatTyped(batches.map((b) => b.actions as Float32Array), (n) => new Float32Array(n)),
-    rewards: concatTyped(batches.map((b) => b.rewards), (n) => new Float32Array(n)),
-    terminateds: concatTyped(batches.map((b) => b.terminateds), (n) => new Uint8Array(n)),
-    truncateds: concatTyped(batches.map((b) => b.truncateds), (n) => new Uint8Array(n)),
-    actionLogp: concatTyped(batches.map((b) => b.actionLogp), (n) => new Float32Array(n)),
-    vfPreds: concatTyped(batches.map((b) => b.vfPreds), (n) => new Float32Array(n)),
+      ? concatTyped(
+          batches.map((b) => b.actions as Int32Array),
+          (n) => new Int32Array(n),
+        )
+      : concatTyped(
+          batches.map((b) => b.actions as Float32Array),
+          (n) => new Float32Array(n),
+        ),
+    rewards: concatTyped(
+      batches.map((b) => b.rewards),
+      (n) => new Float32Array(n),
+    ),
+    terminateds: concatTyped(
+      batches.map((b) => b.terminateds),
+      (n) => new Uint8Array(n),
+    ),
+    truncateds: concatTyped(
+      batches.map((b) => b.truncateds),
+      (n) => new Uint8Array(n),
+    ),
+    actionLogp: concatTyped(
+      batches.map((b) => b.actionLogp),
+      (n) => new Float32Array(n),
+    ),
+    vfPreds: concatTyped(
+      batches.map((b) => b.vfPreds),
+      (n) => new Float32Array(n),
+    ),
     chunkStarts: Int32Array.from(starts),
-    chunkEnds: concatTyped(batches.map((b) => b.chunkEnds), (n) => new Uint8Array(n)),
-    chunkEpisodeIds: concatTyped(batches.map((b) => b.chunkEpisodeIds), (n) => new Float64Array(n)),
-    chunkEnvIndices: concatTyped(batches.map((b) => b.chunkEnvIndices), (n) => new Int32Array(n)),
-    finalObs: concatTyped(batches.map((b) => b.finalObs), (n) => new Float32Array(n)),
+    chunkEnds: concatTyped(
+      batches.map((b) => b.chunkEnds),
+      (n) => new Uint8Array(n),
+    ),
+    chunkEpisodeIds: concatTyped(
+      batches.map((b) => b.chunkEpisodeIds),
+      (n) => new Float64Array(n),
+    ),
+    chunkEnvIndices: concatTyped(
+      batches.map((b) => b.chunkEnvIndices),
+      (n) => new Int32Array(n),
+    ),
+    finalObs: concatTyped(
+      batches.map((b) => b.finalObs),
+      (n) => new Float32Array(n),
+    ),
     workerIndex: -1,
     weightsSeq: Math.min(...batches.map((b) => b.weightsSeq)),
   };

@@ -26,8 +26,8 @@ export function discrete(n: number): Discrete {
 /** Box(low, high) with `low`/`high` given per element, or as scalars broadcast over `shape`. */
 export function box(low: number | readonly number[], high: number | readonly number[], shape?: readonly number[]): Box {
   const size = shape ? shape.reduce((a, b) => a * b, 1) : Array.isArray(low) ? low.length : 1;
-  const lo = typeof low === 'number' ? new Array<number>(size).fill(low) : [...(low as readonly number[])];
-  const hi = typeof high === 'number' ? new Array<number>(size).fill(high) : [...(high as readonly number[])];
+  const lo = typeof low === 'number' ? new Array<number>(size).fill(low) : [...low];
+  const hi = typeof high === 'number' ? new Array<number>(size).fill(high) : [...high];
   if (lo.length !== size || hi.length !== size) {
     throw new RangeError(`Box bounds have ${lo.length}/${hi.length} elements, shape needs ${size}`);
   }

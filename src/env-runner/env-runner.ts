@@ -98,7 +98,9 @@ export class EnvRunner {
 
   /** Greedy actions for arbitrary observations (not stepping any env). */
   async computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array> {
-    const actions = this.discrete ? new Int32Array(batchSize * this.actionDim) : new Float32Array(batchSize * this.actionDim);
+    const actions = this.discrete
+      ? new Int32Array(batchSize * this.actionDim)
+      : new Float32Array(batchSize * this.actionDim);
     await this.module.forwardInference(obs, batchSize, { actions });
     return actions;
   }
@@ -135,7 +137,9 @@ export class EnvRunner {
       if (!completeEpisodes && t >= stepsPerEnv) break;
       if (completeEpisodes) {
         const enough =
-          request.numEpisodes !== undefined ? completedEpisodes >= request.numEpisodes : completedSteps >= stepsPerEnv * n;
+          request.numEpisodes !== undefined
+            ? completedEpisodes >= request.numEpisodes
+            : completedSteps >= stepsPerEnv * n;
         if (enough) break;
       }
       const ended = await this.step(t, explore);
@@ -246,7 +250,8 @@ export class EnvRunner {
         break;
       } catch (e) {
         if (!(e instanceof SubEnvCrashError && this.settings.restartFailedSubEnvironments)) throw e;
-        if (attempt >= MAX_SUB_ENV_REBUILD_TRIES) throw new RLError('env/reset', 'Env reset keeps crashing', { cause: e });
+        if (attempt >= MAX_SUB_ENV_REBUILD_TRIES)
+          throw new RLError('env/reset', 'Env reset keeps crashing', { cause: e });
         this.pending.numSubEnvRestarts += e.subEnvIndices.length;
       }
     }

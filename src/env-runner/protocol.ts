@@ -14,8 +14,12 @@ export type WorkerControlMessage =
   | { readonly type: 'env-runner/fatal'; readonly message: string };
 
 export function isWorkerControlMessage(data: unknown): data is WorkerControlMessage {
-  return typeof data === 'object' && data !== null && typeof (data as { type?: unknown }).type === 'string' &&
-    (data as { type: string }).type.startsWith('env-runner/');
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    typeof (data as { type?: unknown }).type === 'string' &&
+    (data as { type: string }).type.startsWith('env-runner/')
+  );
 }
 
 export interface RunnerInfo {

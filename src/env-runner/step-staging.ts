@@ -44,7 +44,11 @@ export class StepStaging {
 
   private resize(steps: number, keep: boolean): void {
     const rows = steps * this.numEnvs;
-    const grow = <T extends Float32Array | Int32Array | Uint8Array | Float64Array>(old: T, make: (n: number) => T, w: number): T => {
+    const grow = <T extends Float32Array | Int32Array | Uint8Array | Float64Array>(
+      old: T,
+      make: (n: number) => T,
+      w: number,
+    ): T => {
       const next = make(rows * w);
       if (keep) next.set(old);
       return next;
@@ -110,7 +114,13 @@ export class StepStaging {
     let o = 0;
     let chunkOpen = false;
     let c = 0;
-    const closeChunk = (end: ChunkEnd, finalObs: Float32Array, finalOffset: number, envIndex: number, id: number): void => {
+    const closeChunk = (
+      end: ChunkEnd,
+      finalObs: Float32Array,
+      finalOffset: number,
+      envIndex: number,
+      id: number,
+    ): void => {
       out.chunkEnds[c] = end;
       out.chunkEnvIndices[c] = envIndex;
       out.chunkEpisodeIds[c] = id;
@@ -194,7 +204,13 @@ interface MutableBatchColumns {
   finalObs: Float32Array;
 }
 
-function allocBatch(numSteps: number, od: number, ad: number, discrete: boolean, maxChunks: number): MutableBatchColumns {
+function allocBatch(
+  numSteps: number,
+  od: number,
+  ad: number,
+  discrete: boolean,
+  maxChunks: number,
+): MutableBatchColumns {
   return {
     numSteps,
     obsDim: od,

@@ -23,14 +23,12 @@ export interface AdapterReport {
 export async function probeWebGpu(): Promise<AdapterReport | null> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) return null;
-  let adapter: GPUAdapter | null = null;
   try {
-    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    return adapter ? describeAdapter(adapter) : null;
   } catch {
     return null;
   }
-  if (!adapter) return null;
-  return describeAdapter(adapter);
 }
 
 function describeAdapter(adapter: GPUAdapter): AdapterReport {
@@ -81,7 +79,7 @@ async function registerWebGpu(): Promise<AdapterReport> {
     .then((info) => gpuFailureListener?.(`WebGPU device lost (${info.reason}): ${info.message}`))
     .catch(() => undefined);
   device.addEventListener('uncapturederror', (event) => {
-    gpuFailureListener?.(`WebGPU error: ${(event as GPUUncapturedErrorEvent).error.message}`);
+    gpuFailureListener?.(`WebGPU error: ${event.error.message}`);
   });
   if (tf.findBackend('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => new WebGPUBackend(device, adapter.info));

@@ -21,7 +21,11 @@ export interface DeviceInfo {
 }
 
 /** What the browser offers, without choosing anything (the page's device line). */
-export async function detectDevice(): Promise<{ adapter: AdapterReport | null; crossOriginIsolated: boolean; hardwareConcurrency: number }> {
+export async function detectDevice(): Promise<{
+  adapter: AdapterReport | null;
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+}> {
   return {
     adapter: await probeWebGpu(),
     crossOriginIsolated: Boolean(globalThis.crossOriginIsolated),
@@ -36,9 +40,14 @@ export function chooseLearnerBackend(
 ): { backend: BackendName; reason: string } {
   if (numGpusPerLearner === 'auto') {
     if (adapter && !adapter.isFallbackAdapter) {
-      return { backend: 'webgpu', reason: `numGpusPerLearner='auto' and a hardware WebGPU adapter exists (${adapter.description})` };
+      return {
+        backend: 'webgpu',
+        reason: `numGpusPerLearner='auto' and a hardware WebGPU adapter exists (${adapter.description})`,
+      };
     }
-    const why = adapter ? `the only WebGPU adapter is a software fallback (${adapter.description}), slower than wasm` : 'no WebGPU adapter';
+    const why = adapter
+      ? `the only WebGPU adapter is a software fallback (${adapter.description}), slower than wasm`
+      : 'no WebGPU adapter';
     return { backend: 'wasm', reason: `numGpusPerLearner='auto' and ${why}` };
   }
   if (numGpusPerLearner > 0) {
@@ -50,13 +59,19 @@ export function chooseLearnerBackend(
       );
     }
     const soft = adapter.isFallbackAdapter ? ' (software adapter: correct but slow)' : '';
-    return { backend: 'webgpu', reason: `numGpusPerLearner=${numGpusPerLearner} forces WebGPU on ${adapter.description}${soft}` };
+    return {
+      backend: 'webgpu',
+      reason: `numGpusPerLearner=${numGpusPerLearner} forces WebGPU on ${adapter.description}${soft}`,
+    };
   }
   return { backend: 'wasm', reason: 'numGpusPerLearner=0 asks for the CPU (wasm)' };
 }
 
 /** Chooses and activates the Learner's backend on this page. */
-export async function selectLearnerDevice(numGpusPerLearner: number | 'auto', override?: BackendName): Promise<DeviceInfo> {
+export async function selectLearnerDevice(
+  numGpusPerLearner: number | 'auto',
+  override?: BackendName,
+): Promise<DeviceInfo> {
   const detected = await detectDevice();
   const choice = override
     ? { backend: override, reason: `backend '${override}' requested explicitly` }

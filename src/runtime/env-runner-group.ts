@@ -132,17 +132,28 @@ export class EnvRunnerGroup {
     const probeTimeoutMs = this.opts.faultTolerance.envRunnerHealthProbeTimeoutS * 1000;
     const conn = slot.conn;
     let probing = false;
-    const watchdog = setInterval(() => {
-      if (probing || !conn || slot.conn !== conn) return;
-      probing = true;
-      rpcCall(conn.api.ping(), { timeoutMs: probeTimeoutMs, failure: conn.failure, what: `EnvRunner ${slot.workerIndex} health probe (ping)` })
-        .catch((e: unknown) => {
-          if (slot.conn === conn) this.supervisor.handleFailure(slot, new RLError('env-runner/hung', `${(e as Error).message}: runner is hung`));
+    const watchdog = setInterval(
+      () => {
+        if (probing || !conn || slot.conn !== conn) return;
+        probing = true;
+        rpcCall(conn.api.ping(), {
+          timeoutMs: probeTimeoutMs,
+          failure: conn.failure,
+          what: `EnvRunner ${slot.workerIndex} health probe (ping)`,
         })
-        .finally(() => {
-          probing = false;
-        });
-    }, Math.max(250, Math.min(5000, probeTimeoutMs / 2)));
+          .catch((e: unknown) => {
+            if (slot.conn === conn)
+              this.supervisor.handleFailure(
+                slot,
+                new RLError('env-runner/hung', `${(e as Error).message}: runner is hung`),
+              );
+          })
+          .finally(() => {
+            probing = false;
+          });
+      },
+      Math.max(250, Math.min(5000, probeTimeoutMs / 2)),
+    );
     try {
       return await this.supervisor.call(slot, (api) => api.sample({}), this.opts.sampleTimeoutS * 1000, 'sample()');
     } finally {
@@ -169,9 +180,16 @@ export class EnvRunnerGroup {
     this.supervisor.setLatestWeights(weights, seq);
     const timeoutMs = this.opts.sampleTimeoutS * 1000;
     await Promise.allSettled(
-      this.supervisor.healthySlots().map((slot) =>
-        this.supervisor.call(slot, (api) => api.setWeights(transferable(copyWeights(weights)), seq), timeoutMs, 'setWeights()'),
-      ),
+      this.supervisor
+        .healthySlots()
+        .map((slot) =>
+          this.supervisor.call(
+            slot,
+            (api) => api.setWeights(transferable(copyWeights(weights)), seq),
+            timeoutMs,
+            'setWeights()',
+          ),
+        ),
     );
     this.supervisor.throwIfFatal();
     return seq;
@@ -182,7 +200,9 @@ export class EnvRunnerGroup {
     const slots = this.supervisor.healthySlots();
     const timeoutMs = this.opts.sampleTimeoutS * 1000;
     const out = await Promise.all(
-      slots.map((s) => this.supervisor.call(s, (api) => api.computeActions(obs.slice(), batchSize), timeoutMs, 'computeActions()')),
+      slots.map((s) =>
+        this.supervisor.call(s, (api) => api.computeActions(obs.slice(), batchSize), timeoutMs, 'computeActions()'),
+      ),
     );
     return new Map(slots.map((s, k) => [s.workerIndex, out[k]!]));
   }
@@ -210,7 +230,11 @@ export class EnvRunnerGroup {
   /** Chaos: block runner i's thread for `seconds` (the health probe should find it). */
   hangEnvRunner(workerIndex: number, seconds = 3600): void {
     const slot = this.slotFor(workerIndex);
-    if (this.opts.numEnvRunners === 0) throw new RLError('env-runner/local', 'hangEnvRunner needs remote runners (numEnvRunners > 0): hanging the local runner would hang the page.');
+    if (this.opts.numEnvRunners === 0)
+      throw new RLError(
+        'env-runner/local',
+        'hangEnvRunner needs remote runners (numEnvRunners > 0): hanging the local runner would hang the page.',
+      );
     slot.conn?.api.hang(seconds).catch(() => undefined);
   }
 
@@ -229,10 +253,18 @@ export class EnvRunnerGroup {
 }
 
 function transferable(w: ModuleWeights): ModuleWeights {
-  return Comlink.transfer(w, w.arrays.map((a) => a.buffer as ArrayBuffer));
+  return Comlink.transfer(
+    w,
+    w.arrays.map((a) => a.buffer as ArrayBuffer),
+  );
 }
 
 /** A copy whose buffers can be transferred without detaching the caller's arrays. */
 export function copyWeights(w: ModuleWeights): ModuleWeights {
-  return { version: w.version, names: [...w.names], shapes: w.shapes.map((s) => [...s]), arrays: w.arrays.map((a) => a.slice()) };
+  return {
+    version: w.version,
+    names: [...w.names],
+    shapes: w.shapes.map((s) => [...s]),
+    arrays: w.arrays.map((a) => a.slice()),
+  };
 }

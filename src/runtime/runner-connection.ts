@@ -34,13 +34,20 @@ export function connectWorker(workerIndex: number, readyTimeoutMs = 30_000): Pro
     failure.fail(new RLError('env-runner/crashed', `EnvRunner ${workerIndex} crashed: ${message}`));
   });
   worker.addEventListener('messageerror', () => {
-    failure.fail(new RLError('env-runner/message-error', `EnvRunner ${workerIndex} sent a message that could not be read`));
+    failure.fail(
+      new RLError('env-runner/message-error', `EnvRunner ${workerIndex} sent a message that could not be read`),
+    );
   });
   const terminate = (): void => worker.terminate();
   return new Promise<RunnerConnection>((resolve, reject) => {
     const timer = setTimeout(() => {
       terminate();
-      reject(new RLError('env-runner/start-timeout', `EnvRunner ${workerIndex} did not start within ${readyTimeoutMs / 1000} s`));
+      reject(
+        new RLError(
+          'env-runner/start-timeout',
+          `EnvRunner ${workerIndex} did not start within ${readyTimeoutMs / 1000} s`,
+        ),
+      );
     }, readyTimeoutMs);
     failure.promise.catch((e: unknown) => {
       clearTimeout(timer);

@@ -102,9 +102,15 @@ export class Supervisor {
   }
 
   /** Calls into a runner with a deadline; any failure is handled (restart/drop/fatal) and rethrown. */
-  async call<T>(slot: RunnerSlot, fn: (api: EnvRunnerWorkerApi) => Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  async call<T>(
+    slot: RunnerSlot,
+    fn: (api: EnvRunnerWorkerApi) => Promise<T>,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T> {
     const conn = slot.conn;
-    if (!conn || !slot.healthy) throw new RLError('env-runner/unavailable', `EnvRunner ${slot.workerIndex} is ${slot.state}`);
+    if (!conn || !slot.healthy)
+      throw new RLError('env-runner/unavailable', `EnvRunner ${slot.workerIndex} is ${slot.state}`);
     try {
       return await rpcCall(fn(conn.api), {
         timeoutMs,
@@ -120,7 +126,9 @@ export class Supervisor {
   /** Pings every healthy runner; one that does not answer in time is hung and fails. */
   async probeHealth(): Promise<void> {
     const timeoutMs = this.opts.faultTolerance.envRunnerHealthProbeTimeoutS * 1000;
-    await Promise.allSettled(this.healthySlots().map((s) => this.call(s, (api) => api.ping(), timeoutMs, 'health probe (ping)')));
+    await Promise.allSettled(
+      this.healthySlots().map((s) => this.call(s, (api) => api.ping(), timeoutMs, 'health probe (ping)')),
+    );
   }
 
   /** Resolves when at least one runner is healthy, or when none can become healthy again. */
@@ -147,9 +155,16 @@ export class Supervisor {
     if (ft.restartFailedEnvRunners) {
       if (slot.restarts >= ft.maxNumEnvRunnerRestarts) {
         slot.state = 'dropped';
-        this.log(slot, `${cause} (restart cap maxNumEnvRunnerRestarts=${ft.maxNumEnvRunnerRestarts} reached)`, 'gave-up');
+        this.log(
+          slot,
+          `${cause} (restart cap maxNumEnvRunnerRestarts=${ft.maxNumEnvRunnerRestarts} reached)`,
+          'gave-up',
+        );
       } else {
-        const delayMs = Math.min(MAX_RESTART_DELAY_MS, ft.delayBetweenEnvRunnerRestartsS * 1000 * 2 ** Math.max(0, slot.fastFailures - 1));
+        const delayMs = Math.min(
+          MAX_RESTART_DELAY_MS,
+          ft.delayBetweenEnvRunnerRestartsS * 1000 * 2 ** Math.max(0, slot.fastFailures - 1),
+        );
         slot.state = 'restarting';
         this.log(slot, cause, 'restart-scheduled');
         slot.restarting = this.restart(slot, delayMs);
@@ -204,7 +219,11 @@ export class Supervisor {
     slot.info = await rpcCall(conn.api.init(settings), { timeoutMs, failure: conn.failure, what: `${what} init()` });
     const latest = this.latestWeights;
     if (latest) {
-      await rpcCall(conn.api.setWeights(latest.weights, latest.seq), { timeoutMs, failure: conn.failure, what: `${what} setWeights()` });
+      await rpcCall(conn.api.setWeights(latest.weights, latest.seq), {
+        timeoutMs,
+        failure: conn.failure,
+        what: `${what} setWeights()`,
+      });
     }
     slot.state = 'idle';
     this.changed();

@@ -2,6 +2,7 @@
 import { expect, test as base, type Page } from '@playwright/test';
 
 export const test = base.extend<{ appPage: Page; consoleErrors: string[] }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured object.
   consoleErrors: async ({}, use) => {
     await use([]);
   },

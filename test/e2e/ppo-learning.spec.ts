@@ -15,14 +15,21 @@ for (const seed of [1, 2]) {
         await window.rl.build({ preset: 'CartPole-v1', learners: { numGpusPerLearner: 0 }, debugging: { seed } });
         const device = window.rl.device;
         const s = await window.rl.train({ stop });
-        return { ...s, backend: device?.backend, returns: window.rl.results.map((r) => r['env_runners/episode_return_mean']) };
+        return {
+          ...s,
+          backend: device?.backend,
+          returns: window.rl.results.map((r) => r['env_runners/episode_return_mean']),
+        };
       },
       { seed, stop: STOP },
     );
     expect(summary.error).toBeNull();
     expect(summary.backend).toBe('wasm');
     const last = summary.lastResult!;
-    expect(summary.criterion, `stopped at ${String(last['num_env_steps_sampled_lifetime'])} steps with return ${String(last['env_runners/episode_return_mean'])}`).toBe('env_runners/episode_return_mean');
+    expect(
+      summary.criterion,
+      `stopped at ${String(last['num_env_steps_sampled_lifetime'])} steps with return ${String(last['env_runners/episode_return_mean'])}`,
+    ).toBe('env_runners/episode_return_mean');
     expect(last['env_runners/episode_return_mean']).toBeGreaterThanOrEqual(450);
     expect(last['num_env_steps_sampled_lifetime']).toBeLessThanOrEqual(300_000);
     expect(last['fault_tolerance/num_healthy_workers']).toBe(2);

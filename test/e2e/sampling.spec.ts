@@ -42,7 +42,12 @@ test('a worker whose env throws rejects the pending call instead of hanging', as
   });
   await appPage.evaluate((c) => window.rl.build(c).then(() => undefined), cfg);
   const t0 = Date.now();
-  const error = await appPage.evaluate(() => window.rl.sampleOnce(512).then(() => 'resolved', (e: Error) => e.message));
+  const error = await appPage.evaluate(() =>
+    window.rl.sampleOnce(512).then(
+      () => 'resolved',
+      (e: Error) => e.message,
+    ),
+  );
   expect(Date.now() - t0).toBeLessThan(20_000);
   expect(error).toMatch(/EnvRunner 2 failed: .*crash/i);
 });

@@ -93,7 +93,9 @@ describe('EnvRunner', () => {
   });
 
   it('truncation keeps finalObs and is not a termination', async () => {
-    const runner = new EnvRunner(runnerSettings({ numEnvs: 3, rolloutFragmentLength: 12, maxEpisodeSteps: 5, explore: false }));
+    const runner = new EnvRunner(
+      runnerSettings({ numEnvs: 3, rolloutFragmentLength: 12, maxEpisodeSteps: 5, explore: false }),
+    );
     const { batch } = await runner.sample();
     checkLayout(batch);
     const truncated = [...batch.chunkEnds].filter((e) => e === ChunkEnd.TRUNCATED).length;
@@ -110,7 +112,9 @@ describe('EnvRunner', () => {
   });
 
   it('complete_episodes returns only whole episodes', async () => {
-    const runner = new EnvRunner(runnerSettings({ numEnvs: 3, rolloutFragmentLength: 10, batchMode: 'complete_episodes' }));
+    const runner = new EnvRunner(
+      runnerSettings({ numEnvs: 3, rolloutFragmentLength: 10, batchMode: 'complete_episodes' }),
+    );
     const { batch, metrics } = await runner.sample();
     checkLayout(batch);
     expect(batch.numSteps).toBeGreaterThanOrEqual(30);

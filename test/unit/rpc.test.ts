@@ -10,7 +10,9 @@ describe('rpcCall', () => {
 
   it('rejects on timeout instead of hanging', async () => {
     await expect(rpcCall(never(), { timeoutMs: 30, what: 'EnvRunner 1 sample()' })).rejects.toThrow(RpcTimeoutError);
-    await expect(rpcCall(never(), { timeoutMs: 30, what: 'EnvRunner 1 sample()' })).rejects.toThrow(/EnvRunner 1 sample\(\) did not answer/);
+    await expect(rpcCall(never(), { timeoutMs: 30, what: 'EnvRunner 1 sample()' })).rejects.toThrow(
+      /EnvRunner 1 sample\(\) did not answer/,
+    );
   });
 
   it('rejects when the worker fails while the call is pending', async () => {
@@ -34,6 +36,8 @@ describe('rpcCall', () => {
   });
 
   it('passes the call rejection through', async () => {
-    await expect(rpcCall(Promise.reject(new Error('env exploded')), { timeoutMs: 100 })).rejects.toThrow('env exploded');
+    await expect(rpcCall(Promise.reject(new Error('env exploded')), { timeoutMs: 100 })).rejects.toThrow(
+      'env exploded',
+    );
   });
 });

@@ -115,7 +115,11 @@ describe('Supervisor with fake workers', () => {
 
   it('ignore mode: carries on with healthy runners, then fails clearly when none is left', async () => {
     const fleet = fakeFleet();
-    const g = makeGroup(fleet, { restartFailedEnvRunners: false, ignoreEnvRunnerFailures: true, numConsecutiveEnvRunnerFailuresTolerance: 3 });
+    const g = makeGroup(fleet, {
+      restartFailedEnvRunners: false,
+      ignoreEnvRunnerFailures: true,
+      numConsecutiveEnvRunnerFailuresTolerance: 3,
+    });
     await g.start();
     fleet.current(1).crash();
     const r = await g.sample(20);

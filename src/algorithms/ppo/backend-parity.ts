@@ -23,7 +23,14 @@ export interface ParityRun {
 }
 
 const OBS_DIM = 4;
-const LOSS: PPOLossConfig = { clipParam: 0.2, vfClipParam: 10, vfLossCoeff: 0.5, entropyCoeff: 0.01, useKlLoss: true, klCoeff: 0.2 };
+const LOSS: PPOLossConfig = {
+  clipParam: 0.2,
+  vfClipParam: 10,
+  vfLossCoeff: 0.5,
+  entropyCoeff: 0.01,
+  useKlLoss: true,
+  klCoeff: 0.2,
+};
 
 /** A deterministic CartPole-shaped batch: 4 chunks of 16 rows (cut, terminated, truncated, cut). */
 function syntheticBatch(rows: number): SampleBatch {
@@ -69,7 +76,10 @@ async function gradientsOf(module: MLPModule, batch: SampleBatch): Promise<numbe
       [PPOColumns.OBS]: tf.tensor2d(batch.obs, [n, OBS_DIM]),
       [PPOColumns.ACTIONS]: tf.tensor1d(batch.actions, 'int32'),
       [PPOColumns.OLD_LOGP]: tf.tensor1d(batch.actionLogp),
-      [PPOColumns.OLD_DIST_INPUTS]: tf.tensor2d(Float32Array.from({ length: n * 2 }, () => rng.normal() * 0.1), [n, 2]),
+      [PPOColumns.OLD_DIST_INPUTS]: tf.tensor2d(
+        Float32Array.from({ length: n * 2 }, () => rng.normal() * 0.1),
+        [n, 2],
+      ),
       [PPOColumns.ADVANTAGES]: tf.tensor1d(Float32Array.from({ length: n }, () => rng.normal())),
       [PPOColumns.VALUE_TARGETS]: tf.tensor1d(Float32Array.from({ length: n }, () => rng.normal() + 1)),
       [PPOColumns.OLD_VF_PREDS]: tf.tensor1d(new Float32Array(n)),
@@ -83,7 +93,11 @@ async function gradientsOf(module: MLPModule, batch: SampleBatch): Promise<numbe
 }
 
 /** Runs the same gradient computation and `numUpdates` PPO updates on each backend. */
-export async function ppoBackendParity(backends: readonly BackendName[], numUpdates = 3, rows = 64): Promise<ParityRun[]> {
+export async function ppoBackendParity(
+  backends: readonly BackendName[],
+  numUpdates = 3,
+  rows = 64,
+): Promise<ParityRun[]> {
   const spec = {
     observationSpace: box(-Infinity, Infinity, [OBS_DIM]),
     actionSpace: discrete(2),
@@ -128,8 +142,14 @@ export async function ppoBackendParity(backends: readonly BackendName[], numUpda
 export async function tinyComputation(backend: BackendName): Promise<{ backend: string; values: number[] }> {
   const active = await activateBackend(backend);
   const out = tf.tidy(() => {
-    const a = tf.tensor2d(Float32Array.from({ length: 64 }, (_, i) => Math.sin(i)), [8, 8]);
-    const b = tf.tensor2d(Float32Array.from({ length: 64 }, (_, i) => Math.cos(i * 0.7)), [8, 8]);
+    const a = tf.tensor2d(
+      Float32Array.from({ length: 64 }, (_, i) => Math.sin(i)),
+      [8, 8],
+    );
+    const b = tf.tensor2d(
+      Float32Array.from({ length: 64 }, (_, i) => Math.cos(i * 0.7)),
+      [8, 8],
+    );
     const h = tf.tanh(tf.matMul(a, b));
     return tf.concat([tf.reshape(h, [-1]), tf.reshape(tf.sum(h, 1), [-1]), tf.reshape(tf.max(h), [-1])]);
   });

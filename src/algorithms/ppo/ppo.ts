@@ -105,7 +105,8 @@ export class PPO extends Algorithm<PPOConfig> {
   async computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array> {
     const module = this.learner.module;
     const width = module.distribution.actionDim;
-    const actions = module.spec.actionSpace.kind === 'discrete' ? new Int32Array(batchSize) : new Float32Array(batchSize * width);
+    const actions =
+      module.spec.actionSpace.kind === 'discrete' ? new Int32Array(batchSize) : new Float32Array(batchSize * width);
     await module.forwardInference(obs, batchSize, { actions });
     return actions;
   }

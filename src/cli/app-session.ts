@@ -1,0 +1,181 @@
+/**
+ * The runner's handle on the app in headless Chromium: opens the page, calls `window.rl`, and
+ * turns a renderer crash (a worker out of memory can take the tab down with no error event) into
+ * a PageCrashedError instead of a call that never returns, so the loop can reopen and resume.
+ */
+import { chromium, type Browser, type ConsoleMessage, type Page } from '@playwright/test';
+import type { DeviceInfo, ResultDict } from '../app';
+import type { AnyAlgorithmConfig } from '../algorithms/registry';
+import { chromiumArgs } from './browser';
+
+export type LearnerBackend = 'webgpu' | 'wasm' | 'cpu';
+
+/** The page (renderer) or the whole browser went away. */
+export class PageCrashedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PageCrashedError';
+  }
+}
+
+/** An error thrown inside the page, with the app's error code (`config/invalid`, `device/no-webgpu`, ...). */
+export class PageError extends Error {
+  constructor(
+    readonly code: string | null,
+    message: string,
+    readonly pageStack: string | null,
+  ) {
+    super(message);
+    this.name = 'PageError';
+  }
+}
+
+type CallResult =
+  | { ok: true; value: unknown }
+  | { ok: false; error: { code: string | null; message: string; stack: string | null } };
+
+export interface SessionOptions {
+  readonly executablePath: string;
+  readonly webgpu: boolean;
+  readonly url: string;
+  /** Browser console errors/warnings and page errors, one line each. */
+  readonly onConsole: (line: string) => void;
+}
+
+// tsx compiles with esbuild's keepNames, which wraps inner functions in `__name(...)`; functions
+// passed to page.evaluate run in the page, where that helper does not exist.
+const KEEP_NAMES_SHIM = 'globalThis.__name = globalThis.__name || ((fn) => fn);';
+
+export class AppSession {
+  private browser: Browser | null = null;
+  private page: Page | null = null;
+  private crashed: Promise<never> = new Promise(() => {});
+
+  constructor(private readonly opts: SessionOptions) {}
+
+  /** Launches Chromium if needed and opens a fresh app page. */
+  async open(): Promise<void> {
+    if (!this.browser?.isConnected()) {
+      this.browser = await chromium.launch({
+        executablePath: this.opts.executablePath,
+        args: chromiumArgs({ webgpu: this.opts.webgpu }),
+        // The runner saves a checkpoint on Ctrl-C before closing the browser itself.
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+      });
+    }
+    const browser = this.browser;
+    const page = await browser.newPage();
+    this.page = page;
+    this.crashed = new Promise<never>((_, reject) => {
+      page.on('crash', () => reject(new PageCrashedError('the page crashed (renderer process died)')));
+      browser.on('disconnected', () => reject(new PageCrashedError('the browser disconnected')));
+    });
+    this.crashed.catch(() => {}); // observed through race(); never an unhandled rejection
+    page.on('console', (m) => this.console(m));
+    page.on('pageerror', (e) => this.opts.onConsole(`[pageerror] ${e.message}`));
+    await page.addInitScript({ content: KEEP_NAMES_SHIM });
+    await this.race(page.goto(this.opts.url));
+    await this.race(page.waitForFunction(() => typeof window.rl === 'object', null, { timeout: 120_000 }));
+  }
+
+  private console(m: ConsoleMessage): void {
+    if (m.type() !== 'error' && m.type() !== 'warning') return;
+    const loc = m.location();
+    const where = loc.url ? ` (${loc.url.replace(this.opts.url, '')}:${loc.lineNumber})` : '';
+    this.opts.onConsole(`[${m.type()}] ${m.text()}${where}`);
+  }
+
+  private get livePage(): Page {
+    if (!this.page) throw new PageCrashedError('no page is open');
+    return this.page;
+  }
+
+  /** Resolves like `p`, or rejects with PageCrashedError as soon as the page crashes. */
+  private race<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.crashed]);
+  }
+
+  /** Calls `window.rl[method](...args)` and returns its (serialisable) value; page errors keep their code. */
+  private async call<T>(method: string, args: unknown[]): Promise<T> {
+    const out: CallResult = await this.race(
+      this.livePage.evaluate(
+        async ({ method, args }): Promise<CallResult> => {
+          try {
+            const rl = window.rl as unknown as Record<string, (...a: unknown[]) => unknown>;
+            return { ok: true, value: await rl[method]!(...args) };
+          } catch (e) {
+            const err = (e ?? {}) as { code?: unknown; message?: unknown; stack?: unknown };
+            return {
+              ok: false,
+              error: {
+                code: typeof err.code === 'string' ? err.code : null,
+                message: typeof err.message === 'string' ? err.message : String(e),
+                stack: typeof err.stack === 'string' ? err.stack : null,
+              },
+            };
+          }
+        },
+        { method, args },
+      ),
+    );
+    if (!out.ok) throw new PageError(out.error.code, out.error.message, out.error.stack);
+    return out.value as T;
+  }
+
+  build(config: unknown, backend: LearnerBackend | undefined): Promise<{ config: AnyAlgorithmConfig; device: DeviceInfo }> {
+    return this.call('build', [config, backend ? { backend } : {}]);
+  }
+
+  restoreFromJson(text: string, backend: LearnerBackend | undefined): Promise<void> {
+    return this.call('restoreFromJson', [text, backend ? { backend } : {}]);
+  }
+
+  step(): Promise<ResultDict> {
+    return this.call('step', []);
+  }
+
+  exportCheckpointJson(): Promise<string> {
+    return this.call('exportCheckpointJson', []);
+  }
+
+  /** The config and device of the built algorithm (after a restore, which builds inside the page). */
+  async built(): Promise<{ config: AnyAlgorithmConfig; device: DeviceInfo; seed: number }> {
+    const info = await this.race(
+      this.livePage.evaluate(() => {
+        const algo = window.rl.algorithm;
+        return algo ? { config: window.rl.config, device: algo.device, seed: algo.seed } : null;
+      }),
+    );
+    if (!info?.config) throw new PageError('app/not-built', 'the page has no built algorithm', null);
+    return { config: info.config, device: info.device, seed: info.seed };
+  }
+
+  /** Runs a page-side function (e.g. the curve drawing) with one argument. */
+  evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> {
+    return this.race(this.livePage.evaluate(fn, arg));
+  }
+
+  /** Test hook: crashes the renderer through the DevTools protocol and waits for the crash event. */
+  async crashPage(): Promise<void> {
+    const page = this.livePage;
+    const cdp = await page.context().newCDPSession(page);
+    cdp.send('Page.crash').catch(() => {}); // never answers: the renderer is gone
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 30_000).unref());
+    await Promise.race([this.crashed.catch(() => {}), timeout]);
+  }
+
+  /** Drops the current page (after a crash) so open() can start a fresh one. */
+  async closePage(): Promise<void> {
+    const page = this.page;
+    this.page = null;
+    await page?.close().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    await this.closePage();
+    await this.browser?.close().catch(() => {});
+    this.browser = null;
+  }
+}

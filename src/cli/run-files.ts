@@ -1,0 +1,112 @@
+/**
+ * The --out folder, laid out like a Ray Tune trial dir: config.json, result.jsonl (one result dict
+ * per line), progress.csv, checkpoint/{latest,final}.json, summary.json, curve.png, console.log.
+ * Files that are replaced are written to a temp name and renamed, so a crash or Ctrl-C mid-write
+ * never leaves a truncated checkpoint behind.
+ */
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ResultDict } from '../app';
+
+export const FILES = {
+  config: 'config.json',
+  results: 'result.jsonl',
+  progress: 'progress.csv',
+  summary: 'summary.json',
+  curve: 'curve.png',
+  console: 'console.log',
+  checkpointDir: 'checkpoint',
+  latest: 'checkpoint/latest.json',
+  final: 'checkpoint/final.json',
+} as const;
+
+function writeAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+/** One JSON line; NaN (no episode yet) becomes null, as in JSON.stringify. */
+export function resultLine(result: ResultDict): string {
+  return JSON.stringify(result);
+}
+
+function csvCell(v: unknown): string {
+  if (v === undefined || v === null || (typeof v === 'number' && !Number.isFinite(v))) return '';
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** progress.csv: one row per result, columns = union of keys in first-seen order. */
+export function progressCsv(results: readonly ResultDict[]): string {
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  for (const r of results) {
+    for (const k of Object.keys(r)) {
+      if (!seen.has(k)) {
+        seen.add(k);
+        columns.push(k);
+      }
+    }
+  }
+  const rows = results.map((r) => columns.map((c) => csvCell(r[c])).join(','));
+  return [columns.map(csvCell).join(','), ...rows].join('\n') + '\n';
+}
+
+export class RunFiles {
+  private opened = false;
+  /** Console lines that arrive before the folder exists (it is created only once the build succeeded). */
+  private pendingConsole: string[] = [];
+
+  constructor(readonly dir: string) {}
+
+  private p(name: string): string {
+    return path.join(this.dir, name);
+  }
+
+  /** Creates the folder; called once the algorithm is built, so a bad config leaves no empty run dir. */
+  open(): void {
+    if (this.opened) return;
+    mkdirSync(this.p(FILES.checkpointDir), { recursive: true });
+    writeFileSync(this.p(FILES.results), '');
+    writeFileSync(this.p(FILES.console), this.pendingConsole.map((l) => `${l}\n`).join(''));
+    this.pendingConsole = [];
+    this.opened = true;
+  }
+
+  console(line: string): void {
+    const stamped = `${new Date().toISOString()} ${line}`;
+    if (this.opened) appendFileSync(this.p(FILES.console), `${stamped}\n`);
+    else this.pendingConsole.push(stamped);
+  }
+
+  writeConfig(config: unknown): void {
+    writeAtomic(this.p(FILES.config), JSON.stringify(config, null, 2) + '\n');
+  }
+
+  appendResult(result: ResultDict): void {
+    appendFileSync(this.p(FILES.results), resultLine(result) + '\n');
+  }
+
+  /** After a crash rolled training back to a checkpoint: the kept results only. */
+  rewriteResults(results: readonly ResultDict[]): void {
+    writeAtomic(this.p(FILES.results), results.map((r) => resultLine(r) + '\n').join(''));
+  }
+
+  writeProgressCsv(results: readonly ResultDict[]): void {
+    writeAtomic(this.p(FILES.progress), progressCsv(results));
+  }
+
+  writeCheckpoint(text: string, which: { final: boolean }): void {
+    writeAtomic(this.p(FILES.latest), text);
+    if (which.final) writeAtomic(this.p(FILES.final), text);
+  }
+
+  writeSummary(summary: unknown): void {
+    writeAtomic(this.p(FILES.summary), JSON.stringify(summary, null, 2) + '\n');
+  }
+
+  writeCurve(png: Uint8Array): void {
+    writeAtomic(this.p(FILES.curve), png);
+  }
+}

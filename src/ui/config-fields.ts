@@ -1,0 +1,142 @@
+/**
+ * The configuration form as data: one entry per field with its config path, RLlib name, input
+ * kind and a one-line explanation (CleanRL's Args docstrings, RLlib's config docs). Defaults are
+ * read from PPO_DEFAULTS, so the form never disagrees with the algorithm.
+ */
+import { PPO_DEFAULTS } from '../algorithms/ppo/ppo-config';
+
+export type FieldKind = 'int' | 'number' | 'text' | 'select' | 'checkbox';
+
+export interface FieldDef {
+  /** Dotted config path (`training.lr`); stop criteria use `stop.<result key>`. */
+  readonly path: string;
+  readonly label: string;
+  /** RLlib's snake_case name, shown next to the label and used in the URL. */
+  readonly rllib: string;
+  readonly kind: FieldKind;
+  readonly help: string;
+  readonly options?: readonly { readonly value: string; readonly label: string }[];
+  /** Empty text means null (no seed, no grad clip, the env's own time limit). */
+  readonly nullable?: boolean;
+  /** Shown under "More settings" of its section. */
+  readonly advanced?: boolean;
+}
+
+export interface SectionDef {
+  readonly id: string;
+  readonly title: string;
+  readonly fields: readonly FieldDef[];
+}
+
+const f = (def: FieldDef): FieldDef => def;
+
+export const DEVICE_OPTIONS = [
+  { value: 'auto', label: 'auto — WebGPU on a hardware GPU, else CPU' },
+  { value: '1', label: 'WebGPU' },
+  { value: '0', label: 'CPU (wasm)' },
+] as const;
+
+export const SECTIONS: readonly SectionDef[] = [
+  {
+    id: 'env-runners',
+    title: 'Sampling',
+    fields: [
+      f({ path: 'envRunners.numEnvRunners', label: 'EnvRunners', rllib: 'num_env_runners', kind: 'int', help: 'Web Workers that sample in parallel; 0 samples on the page.' }),
+      f({ path: 'envRunners.numEnvsPerEnvRunner', label: 'Envs per runner', rllib: 'num_envs_per_env_runner', kind: 'int', help: 'Sub-envs each runner steps together with one batched forward pass.' }),
+      f({ path: 'envRunners.rolloutFragmentLength', label: 'Rollout fragment length', rllib: 'rollout_fragment_length', kind: 'text', help: "Steps per sub-env per sample call; 'auto' fills the train batch." }),
+      f({ path: 'envRunners.batchMode', label: 'Batch mode', rllib: 'batch_mode', kind: 'select', advanced: true, help: 'Cut episodes at fragment ends, or sample whole episodes only.', options: [
+        { value: 'truncate_episodes', label: 'truncate_episodes' },
+        { value: 'complete_episodes', label: 'complete_episodes' },
+      ] }),
+      f({ path: 'envRunners.explore', label: 'Explore', rllib: 'explore', kind: 'checkbox', advanced: true, help: 'Sample actions from the policy (off: always the greedy action).' }),
+      f({ path: 'envRunners.sampleTimeoutS', label: 'Sample timeout (s)', rllib: 'sample_timeout_s', kind: 'number', advanced: true, help: 'A sample call slower than this counts as a failed runner.' }),
+      f({ path: 'environment.maxEpisodeSteps', label: 'Max episode steps', rllib: 'max_episode_steps', kind: 'int', nullable: true, advanced: true, help: "Time limit (truncation); empty keeps the env's own limit." }),
+    ],
+  },
+  {
+    id: 'training',
+    title: 'PPO hyperparameters',
+    fields: [
+      f({ path: 'training.lr', label: 'Learning rate', rllib: 'lr', kind: 'text', help: 'Adam step size; a schedule is step:value pairs, e.g. 0:1e-3,200000:3e-4.' }),
+      f({ path: 'training.trainBatchSizePerLearner', label: 'Train batch size', rllib: 'train_batch_size_per_learner', kind: 'int', help: 'Env steps collected per training iteration.' }),
+      f({ path: 'training.minibatchSize', label: 'Minibatch size', rllib: 'minibatch_size', kind: 'int', help: 'Rows per gradient step; the batch is split into minibatches.' }),
+      f({ path: 'training.numEpochs', label: 'Epochs', rllib: 'num_epochs', kind: 'int', help: 'Passes over each train batch per iteration.' }),
+      f({ path: 'training.gamma', label: 'Discount γ', rllib: 'gamma', kind: 'number', help: 'How much future reward counts; 0.99 looks ~100 steps ahead.' }),
+      f({ path: 'training.lambda', label: 'GAE λ', rllib: 'lambda', kind: 'number', help: 'Advantage bias/variance trade-off: 1 is Monte Carlo, 0 one-step TD.' }),
+      f({ path: 'training.clipParam', label: 'Clip ε', rllib: 'clip_param', kind: 'number', help: 'How far one update may move the action probabilities (ratio clip).' }),
+      f({ path: 'training.entropyCoeff', label: 'Entropy coeff', rllib: 'entropy_coeff', kind: 'number', help: 'Bonus for keeping the policy random; more means more exploration.' }),
+      f({ path: 'training.vfLossCoeff', label: 'Value loss coeff', rllib: 'vf_loss_coeff', kind: 'number', help: "Weight of the value function's squared error in the loss." }),
+      f({ path: 'training.gradClip', label: 'Grad clip', rllib: 'grad_clip', kind: 'number', nullable: true, help: 'Largest global gradient norm per step; empty means no clipping.' }),
+      f({ path: 'training.useKlLoss', label: 'KL penalty', rllib: 'use_kl_loss', kind: 'checkbox', help: 'Add an adaptive KL(old‖new) penalty to the loss.' }),
+      f({ path: 'training.klCoeff', label: 'KL coeff', rllib: 'kl_coeff', kind: 'number', advanced: true, help: 'Starting weight of the KL penalty, adapted toward the KL target.' }),
+      f({ path: 'training.klTarget', label: 'KL target', rllib: 'kl_target', kind: 'number', advanced: true, help: 'KL divergence per update the penalty aims for.' }),
+      f({ path: 'training.vfClipParam', label: 'Value clip', rllib: 'vf_clip_param', kind: 'number', advanced: true, help: "Clamp on each step's squared value error." }),
+      f({ path: 'training.shuffleBatchPerEpoch', label: 'Shuffle per epoch', rllib: 'shuffle_batch_per_epoch', kind: 'checkbox', advanced: true, help: 'Reshuffle the batch before every epoch.' }),
+    ],
+  },
+  {
+    id: 'model',
+    title: 'Model',
+    fields: [
+      f({ path: 'rlModule.fcnetHiddens', label: 'Hidden layers', rllib: 'fcnet_hiddens', kind: 'text', help: 'Units per hidden layer, e.g. 64,64; small nets train fastest here.' }),
+      f({ path: 'rlModule.fcnetActivation', label: 'Activation', rllib: 'fcnet_activation', kind: 'select', help: 'Nonlinearity of the hidden layers.', options: [
+        { value: 'tanh', label: 'tanh' },
+        { value: 'relu', label: 'relu' },
+      ] }),
+      f({ path: 'rlModule.vfShareLayers', label: 'Share layers', rllib: 'vf_share_layers', kind: 'checkbox', help: 'One torso for policy and value (off: two separate nets).' }),
+    ],
+  },
+  {
+    id: 'fault-tolerance',
+    title: 'Fault tolerance',
+    fields: [
+      f({ path: 'faultTolerance.restartFailedEnvRunners', label: 'Restart failed runners', rllib: 'restart_failed_env_runners', kind: 'checkbox', help: 'Replace a crashed or hung worker with a fresh one.' }),
+      f({ path: 'faultTolerance.ignoreEnvRunnerFailures', label: 'Ignore runner failures', rllib: 'ignore_env_runner_failures', kind: 'checkbox', help: 'Keep training without a failed worker (never replace it).' }),
+      f({ path: 'faultTolerance.restartFailedSubEnvironments', label: 'Restart failed sub-envs', rllib: 'restart_failed_sub_environments', kind: 'checkbox', help: 'Rebuild only a crashed sub-env, keeping the others’ data.' }),
+      f({ path: 'faultTolerance.maxNumEnvRunnerRestarts', label: 'Max restarts', rllib: 'max_num_env_runner_restarts', kind: 'int', help: 'Cap on worker restarts over the whole run.' }),
+      f({ path: 'faultTolerance.delayBetweenEnvRunnerRestartsS', label: 'Restart delay (s)', rllib: 'delay_between_env_runner_restarts_s', kind: 'number', help: 'Wait before restarting a failed worker.' }),
+      f({ path: 'faultTolerance.envRunnerHealthProbeTimeoutS', label: 'Health probe timeout (s)', rllib: 'env_runner_health_probe_timeout_s', kind: 'number', advanced: true, help: 'A worker that does not answer a ping this fast counts as hung.' }),
+    ],
+  },
+];
+
+/** Stop criteria: Ray Tune's dict, met when ANY is reached; empty fields are not used. */
+export const STOP_FIELDS: readonly FieldDef[] = [
+  f({ path: 'stop.env_runners/episode_return_mean', label: 'Return mean ≥', rllib: 'stop_reward', kind: 'number', nullable: true, help: 'Stop when the mean return over the last 100 episodes reaches this.' }),
+  f({ path: 'stop.num_env_steps_sampled_lifetime', label: 'Env steps ≥', rllib: 'stop_timesteps', kind: 'int', nullable: true, help: 'Stop after this many env steps in total (the budget).' }),
+  f({ path: 'stop.training_iteration', label: 'Iterations ≥', rllib: 'stop_iters', kind: 'int', nullable: true, help: 'Stop after this many training iterations.' }),
+  f({ path: 'stop.time_total_s', label: 'Seconds ≥', rllib: 'stop_time_s', kind: 'number', nullable: true, help: 'Stop after this much training time.' }),
+];
+
+export const ALL_CONFIG_FIELDS: readonly FieldDef[] = [
+  f({ path: 'environment.env', label: 'Environment', rllib: 'env', kind: 'select', help: '' }),
+  f({ path: 'algo', label: 'Algorithm', rllib: 'algo', kind: 'select', help: '' }),
+  f({ path: 'learners.numGpusPerLearner', label: 'Learner device', rllib: 'num_gpus_per_learner', kind: 'select', help: '' }),
+  f({ path: 'debugging.seed', label: 'Seed', rllib: 'seed', kind: 'int', nullable: true, help: '' }),
+  ...SECTIONS.flatMap((s) => s.fields),
+];
+
+/** The value at a dotted path of a config object. */
+export function valueAt(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const key of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+/** A config value as the text a field shows: lists `64,64`, schedules `0:0.001,200000:0.0003`, null empty. */
+export function formatFieldValue(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (Array.isArray(v)) return v.map((x) => (Array.isArray(x) ? x.join(':') : String(x))).join(',');
+  return String(v);
+}
+
+/** "default 0.99" for the help line; PPO's own defaults (RLlib's PPOConfig). */
+export function defaultText(path: string): string {
+  if (path.startsWith('stop.')) return '';
+  const v = valueAt(PPO_DEFAULTS, path);
+  const text = formatFieldValue(v);
+  return text === '' ? 'default: none' : `default ${text}`;
+}
