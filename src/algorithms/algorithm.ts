@@ -67,13 +67,24 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     let envStepMs = 0;
     let inferenceMs = 0;
     let episodes = 0;
+    const perWorker = new Map<number, { steps: number; ms: number }>();
     for (const m of all) {
+      const w = perWorker.get(m.workerIndex) ?? { steps: 0, ms: 0 };
+      perWorker.set(m.workerIndex, { steps: w.steps + m.numEnvSteps, ms: w.ms + m.sampleMs });
       this.metrics.addEpisodes(m.episodeReturns, m.episodeLengths);
       envStepMs += m.envStepMs;
       inferenceMs += m.inferenceMs;
       episodes += m.numEpisodes;
     }
     this.metrics.set(K.NUM_EPISODES, episodes);
+    // Per-runner counts: which runners contributed this iteration, and each one's sampling speed.
+    for (const [i, w] of perWorker) {
+      this.metrics.set(`env_runners/worker_${i}/num_env_steps_sampled`, w.steps);
+      this.metrics.set(
+        `env_runners/worker_${i}/num_env_steps_sampled_per_second`,
+        w.ms > 0 ? (w.steps * 1000) / w.ms : 0,
+      );
+    }
     this.metrics.set(K.ENV_STEP_TIMER, envStepMs / 1000);
     this.metrics.set(K.INFERENCE_TIMER, inferenceMs / 1000);
   }
@@ -151,7 +162,10 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     const format: unknown = (ckpt as { format?: unknown }).format;
     if (format !== CHECKPOINT_FORMAT) {
       const expected: string = CHECKPOINT_FORMAT;
-      throw new RLError('checkpoint/format', `Unknown checkpoint format ${JSON.stringify(format)}; expected ${expected}.`);
+      throw new RLError(
+        'checkpoint/format',
+        `Unknown checkpoint format ${JSON.stringify(format)}; expected ${expected}.`,
+      );
     }
     if (ckpt.algo !== this.config.algo) {
       throw new RLError('checkpoint/algo', `Checkpoint is for ${ckpt.algo}, this algorithm is ${this.config.algo}.`);

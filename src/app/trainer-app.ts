@@ -43,6 +43,18 @@ export interface TrainOptions {
 
 type Listener<T> = (value: T) => void;
 
+export interface SampleSummary {
+  readonly numSteps: number;
+  /** Sample calls that returned (one per runner per round). */
+  readonly numBatches: number;
+  readonly perWorker: Record<number, number>;
+  readonly numEpisodes: number;
+  readonly numEnvStepsLost: number;
+  readonly numEpisodesLost: number;
+  readonly numSubEnvRestarts: number;
+  readonly seconds: number;
+}
+
 export class TrainerApp {
   status: AppStatus = 'idle';
   algorithm: Algorithm | null = null;
@@ -211,18 +223,21 @@ export class TrainerApp {
   }
 
   /** One group sample() without training: steps per runner, for the sampling tests and benchmarks. */
-  async sampleOnce(
-    numTimesteps: number,
-  ): Promise<{ numSteps: number; perWorker: Record<number, number>; numEpisodes: number; seconds: number }> {
+  async sampleOnce(numTimesteps: number): Promise<SampleSummary> {
     const group = this.algo.envRunnerGroup;
     const t0 = performance.now();
     const { batches, metrics } = await group.sample(numTimesteps);
     const perWorker: Record<number, number> = {};
     for (const b of batches) perWorker[b.workerIndex] = (perWorker[b.workerIndex] ?? 0) + b.numSteps;
+    const sum = (f: (m: (typeof metrics)[number]) => number): number => metrics.reduce((n, m) => n + f(m), 0);
     return {
       numSteps: batches.reduce((n, b) => n + b.numSteps, 0),
+      numBatches: batches.length,
       perWorker,
-      numEpisodes: metrics.reduce((n, m) => n + m.numEpisodes, 0),
+      numEpisodes: sum((m) => m.numEpisodes),
+      numEnvStepsLost: sum((m) => m.numEnvStepsLost),
+      numEpisodesLost: sum((m) => m.numEpisodesLost),
+      numSubEnvRestarts: sum((m) => m.numSubEnvRestarts),
       seconds: (performance.now() - t0) / 1000,
     };
   }

@@ -7,6 +7,7 @@ import { chromium, type Browser, type ConsoleMessage, type Page } from '@playwri
 import type { DeviceInfo, ResultDict } from '../app';
 import type { AnyAlgorithmConfig } from '../algorithms/registry';
 import { chromiumArgs } from './browser';
+import { drawCurvePng, type CurveInput } from './curve';
 
 export type LearnerBackend = 'webgpu' | 'wasm' | 'cpu';
 
@@ -152,9 +153,9 @@ export class AppSession {
     return { config: info.config, device: info.device, seed: info.seed };
   }
 
-  /** Runs a page-side function (e.g. the curve drawing) with one argument. */
-  evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> {
-    return this.race(this.livePage.evaluate(fn, arg));
+  /** curve.png as a data URL, drawn on a canvas in the page. */
+  drawCurve(input: CurveInput): Promise<string> {
+    return this.race(this.livePage.evaluate(drawCurvePng, input));
   }
 
   /** Test hook: crashes the renderer through the DevTools protocol and waits for the crash event. */

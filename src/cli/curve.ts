@@ -110,7 +110,7 @@ export async function drawCurvePng(input: CurveInput): Promise<string> {
   const blob = await canvas.convertToBlob({ type: 'image/png' });
   return await new Promise<string>((resolve, reject) => {
     const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result));
+    reader.onload = () => resolve(typeof reader.result === 'string' ? reader.result : '');
     reader.onerror = () => reject(new Error('could not encode curve.png'));
     reader.readAsDataURL(blob);
   });

@@ -21,7 +21,7 @@ export interface RunPlan {
   /** Sectioned partial config for rl.build (a fresh run), merged over PPO's defaults in the page. */
   readonly configInput: ConfigObject;
   /** The checkpoint to resume from, its config replaced by `configInput` (a full config). */
-  readonly restore: { readonly file: string; readonly text: string; readonly iteration: number } | null;
+  readonly restore: { readonly file: string; readonly text: string; readonly iteration: number; readonly steps: number } | null;
   /** Header line saying which preset was applied and why, or null. */
   readonly presetNote: string | null;
   readonly stop: StopCriteria;
@@ -72,7 +72,7 @@ function readConfigFile(file: string, warnings: string[]): ConfigObject {
     throw new UsageError(`invalid config file ${file}:\n${errors.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
   }
   warnings.push(...issues.map((i) => `${file}: ${i.message}`));
-  return partial as ConfigObject;
+  return partial;
 }
 
 /** The checkpoint file for --restore: a file, a dir holding latest.json, or a run dir with checkpoint/latest.json. */
@@ -129,7 +129,7 @@ export function resolvePresetId(name: string): string {
 
 function presetConfig(id: string): ConfigObject {
   try {
-    return getPreset(id).config as ConfigObject;
+    return getPreset(id).config;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -198,8 +198,10 @@ export function planRun(opts: CliOptions): RunPlan {
     const file = opts.configFile === undefined ? {} : readConfigFile(opts.configFile, warnings);
     const preset = opts.preset !== undefined && opts.preset !== 'none' ? presetConfig(resolvePresetId(opts.preset)) : {};
     config = deepMerge(deepMerge(deepMerge(ckpt.parsed['config'] as ConfigObject, preset), file), flags);
-    const iteration = Number((ckpt.parsed['counters'] as ConfigObject)['trainingIteration'] ?? 0);
-    restore = { file: ckpt.file, text: JSON.stringify({ ...ckpt.parsed, config }), iteration };
+    const counters = ckpt.parsed['counters'] as ConfigObject;
+    const iteration = Number(counters['trainingIteration'] ?? 0);
+    const steps = Number(counters['numEnvStepsSampledLifetime'] ?? 0);
+    restore = { file: ckpt.file, text: JSON.stringify({ ...ckpt.parsed, config }), iteration, steps };
   } else {
     const fresh = composeFreshConfig(opts, flags, warnings);
     config = fresh.config;
@@ -211,8 +213,10 @@ export function planRun(opts: CliOptions): RunPlan {
   if (opts.asTest && stop[EPISODE_RETURN_MEAN] === undefined) {
     throw new UsageError('--as-test needs a reward to reach: add --stop-reward R (or use a preset that has one).');
   }
-  const algo = String(getPath(config, 'algo') ?? 'PPO').toUpperCase();
-  const env = String(getPath(config, 'environment.env') ?? PPO_DEFAULTS.environment.env);
+  const algoValue = getPath(config, 'algo');
+  const envValue = getPath(config, 'environment.env');
+  const algo = (typeof algoValue === 'string' ? algoValue : 'PPO').toUpperCase();
+  const env = typeof envValue === 'string' ? envValue : PPO_DEFAULTS.environment.env;
   return {
     algo,
     env,

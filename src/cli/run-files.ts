@@ -33,7 +33,7 @@ export function resultLine(result: ResultDict): string {
 
 function csvCell(v: unknown): string {
   if (v === undefined || v === null || (typeof v === 'number' && !Number.isFinite(v))) return '';
-  const s = String(v);
+  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -82,7 +82,7 @@ export async function serveApp(root: string, log: (msg: string) => void): Promis
   // Vite's preview exits the process on SIGTERM or when stdin ends; the runner handles its own
   // signals (checkpoint first), and a closed stdin (CI, a test's spawn) must not end the run.
   for (const l of process.listeners('SIGTERM')) if (!signalsBefore.has(l)) process.off('SIGTERM', l);
-  for (const l of process.stdin.listeners('end')) if (!stdinBefore.has(l)) process.stdin.off('end', l as () => void);
+  for (const l of process.stdin.listeners('end')) if (!stdinBefore.has(l)) process.stdin.off('end', l);
   const url = server.resolvedUrls?.local[0];
   if (!url) {
     await server.close();

@@ -213,6 +213,11 @@ export class Supervisor {
       return;
     }
     slot.conn = conn;
+    // Watch the worker from now on: a crash between calls (an idle worker's uncaught error) must
+    // start a restart at once, not when someone next calls it.
+    conn.failure.catch((e: unknown) => {
+      if (slot.conn === conn) this.handleFailure(slot, e);
+    });
     const settings = this.opts.settingsFor(slot.workerIndex, slot.incarnation);
     const timeoutMs = this.opts.initTimeoutMs;
     const what = `EnvRunner ${slot.workerIndex}`;

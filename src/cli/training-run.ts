@@ -1,0 +1,221 @@
+/**
+ * The headless training loop, driven from Node one iteration at a time (`rl.step()`), so Node owns
+ * the stop criteria (Tune semantics: the first one met stops), checkpoints, Ctrl-C and crash
+ * recovery. A crashed page (or a lost WebGPU device) is reopened and resumed from the last
+ * checkpoint; results recorded after that checkpoint are dropped, so result.jsonl's counters stay
+ * monotonic and the redone iterations continue them.
+ */
+import type { DeviceInfo, ResultDict } from '../app';
+import type { AnyAlgorithmConfig } from '../algorithms/registry';
+import { metStopCriterion } from '../algorithms/stop-criteria';
+import { errorMessage } from '../core/errors';
+import { EPISODE_RETURN_MEAN, NUM_ENV_STEPS_SAMPLED_LIFETIME, TIME_TOTAL_S, TRAINING_ITERATION } from '../core/metric-keys';
+import { PageCrashedError, PageError, type AppSession } from './app-session';
+import type { CliOptions } from './args';
+import { pngFromDataUrl } from './curve';
+import type { RunPlan } from './plan';
+import type { Progress } from './progress';
+import type { RunFiles } from './run-files';
+
+/** Give up after this many crashes: something is wrong beyond a one-off out-of-memory. */
+const MAX_RECOVERIES = 5;
+
+export interface RunOutcome {
+  readonly reason: 'stop-criterion' | 'interrupted' | 'error';
+  readonly criterion: string | null;
+  readonly error: unknown;
+}
+
+export interface RunSummaryJson {
+  readonly reason: RunOutcome['reason'];
+  /** The stop criterion met (result key), or null. */
+  readonly criterion: string | null;
+  readonly criterionMet: boolean;
+  /** The reward criterion was reached (when there is one; otherwise: a stop criterion was met). */
+  readonly reached: boolean;
+  readonly stop: Readonly<Record<string, number>>;
+  readonly stopReward: number | null;
+  /** training_iteration of the last result (counts restored iterations). */
+  readonly iterations: number;
+  readonly iterationsThisRun: number;
+  readonly numEnvStepsSampledLifetime: number;
+  /** Wall-clock seconds of this process's training loop (time_total_s is the algorithm's own, restored too). */
+  readonly wallTimeS: number;
+  readonly timeTotalS: number;
+  readonly bestReturn: number | null;
+  readonly finalReturn: number | null;
+  readonly device: DeviceInfo | null;
+  readonly seed: number | null;
+  readonly pageCrashes: number;
+  readonly gpuDeviceLosses: number;
+  readonly restoredFrom: string | null;
+  readonly asTest: boolean;
+  readonly exitCode: number;
+  readonly error: string | null;
+}
+
+export interface RunDeps {
+  readonly plan: RunPlan;
+  readonly opts: CliOptions;
+  readonly session: AppSession;
+  readonly files: RunFiles;
+  readonly progress: Progress;
+}
+
+const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function isRecoverable(e: unknown): boolean {
+  return e instanceof PageCrashedError || (e instanceof PageError && e.code === 'device/lost');
+}
+
+export class TrainingRun {
+  readonly results: ResultDict[] = [];
+  pageCrashes = 0;
+  gpuDeviceLosses = 0;
+  built: { config: AnyAlgorithmConfig; device: DeviceInfo; seed: number } | null = null;
+  private checkpoint: { text: string; iteration: number } | null;
+  private interruptRequested = false;
+  private crashHookFired = false;
+  private startedAt = Date.now();
+
+  constructor(private readonly d: RunDeps) {
+    this.checkpoint = d.plan.restore ? { text: d.plan.restore.text, iteration: d.plan.restore.iteration } : null;
+  }
+
+  /** Ctrl-C: finish the current iteration, save a checkpoint, stop. */
+  requestInterrupt(): void {
+    this.interruptRequested = true;
+  }
+
+  /** Opens the page and builds the algorithm, or restores the last checkpoint into it. */
+  async setUp(): Promise<{ config: AnyAlgorithmConfig; device: DeviceInfo; seed: number }> {
+    const { session, plan } = this.d;
+    await session.open();
+    if (this.checkpoint) await session.restoreFromJson(this.checkpoint.text, plan.backend);
+    else await session.build(plan.configInput, plan.backend);
+    this.built = await session.built();
+    return this.built;
+  }
+
+  private get lastIteration(): number {
+    const last = this.results[this.results.length - 1];
+    return last ? Number(last[TRAINING_ITERATION]) : (this.checkpoint?.iteration ?? 0);
+  }
+
+  /** Trains until a stop criterion is met, Ctrl-C, or an error that a page reload cannot fix. */
+  async train(): Promise<RunOutcome> {
+    const { session, plan, opts, files, progress } = this.d;
+    this.startedAt = Date.now();
+    for (;;) {
+      if (this.interruptRequested) return { reason: 'interrupted', criterion: null, error: null };
+      try {
+        const result = await session.step();
+        this.results.push(result);
+        files.appendResult(result);
+        progress.iteration(result, plan.stop);
+        const iteration = Number(result[TRAINING_ITERATION]);
+        if (opts.checkpointEvery > 0 && iteration % opts.checkpointEvery === 0) await this.saveCheckpoint(false);
+        const met = metStopCriterion(result, plan.stop);
+        if (met) return { reason: 'stop-criterion', criterion: met, error: null };
+        if (opts.debugCrashAfterIter === iteration && !this.crashHookFired) {
+          this.crashHookFired = true;
+          progress.info(`[test hook] crashing the page after iteration ${iteration} (--debug-crash-after-iter)`);
+          await session.crashPage();
+        }
+      } catch (e) {
+        if (!isRecoverable(e)) return { reason: 'error', criterion: null, error: e };
+        try {
+          await this.recover(e);
+        } catch (again) {
+          return { reason: 'error', criterion: null, error: again };
+        }
+      }
+    }
+  }
+
+  private async saveCheckpoint(final: boolean): Promise<void> {
+    const text = await this.d.session.exportCheckpointJson();
+    this.checkpoint = { text, iteration: this.lastIteration };
+    this.d.files.writeCheckpoint(text, { final });
+    if (!final) this.d.files.writeProgressCsv(this.results);
+  }
+
+  /** Reopens the page, restores the last checkpoint and drops the results recorded after it. */
+  private async recover(e: unknown): Promise<void> {
+    const { session, files, progress } = this.d;
+    if (e instanceof PageCrashedError) this.pageCrashes++;
+    else this.gpuDeviceLosses++;
+    if (this.pageCrashes + this.gpuDeviceLosses > MAX_RECOVERIES) {
+      throw new Error(`gave up after ${MAX_RECOVERIES} crashes; last: ${errorMessage(e)}`, { cause: e });
+    }
+    const from = this.checkpoint?.iteration ?? 0;
+    const where = this.checkpoint ? `the checkpoint at iteration ${from}` : 'scratch (no checkpoint yet)';
+    progress.warn(`${errorMessage(e)} after iteration ${this.lastIteration}; reopening the page and resuming from ${where}.`);
+    files.console(`[runner] ${errorMessage(e)}; resuming from ${where}`);
+    await session.closePage();
+    await this.setUp();
+    const kept = this.results.filter((r) => Number(r[TRAINING_ITERATION]) <= from);
+    this.results.splice(0, Infinity, ...kept);
+    files.rewriteResults(this.results);
+  }
+
+  /** Final checkpoint, progress.csv, curve.png and summary.json; returns the summary. */
+  async finish(outcome: RunOutcome, exitCodeFor: (s: RunSummaryJson) => number): Promise<RunSummaryJson> {
+    const { files, progress } = this.d;
+    const wallTimeS = (Date.now() - this.startedAt) / 1000;
+    if (outcome.reason !== 'error') {
+      await this.saveCheckpoint(true).catch((e: unknown) => progress.warn(`could not save the final checkpoint: ${errorMessage(e)}`));
+    }
+    files.writeProgressCsv(this.results);
+    await this.drawCurve().catch((e: unknown) => progress.warn(`could not draw curve.png: ${errorMessage(e)}`));
+    const draft = this.summarize(outcome, wallTimeS);
+    const summary = { ...draft, exitCode: exitCodeFor(draft) };
+    files.writeSummary(summary);
+    return summary;
+  }
+
+  private summarize(outcome: RunOutcome, wallTimeS: number): RunSummaryJson {
+    const { plan, opts } = this.d;
+    const last = this.results[this.results.length - 1];
+    const returns = this.results.map((r) => finite(r[EPISODE_RETURN_MEAN])).filter((x): x is number => x !== null);
+    const finalReturn = last ? finite(last[EPISODE_RETURN_MEAN]) : null;
+    const criterionMet = outcome.criterion !== null;
+    const reached = plan.stopReward === null ? criterionMet : finalReturn !== null && finalReturn >= plan.stopReward;
+    return {
+      reason: outcome.reason,
+      criterion: outcome.criterion,
+      criterionMet,
+      reached,
+      stop: plan.stop,
+      stopReward: plan.stopReward,
+      iterations: this.lastIteration,
+      iterationsThisRun: this.lastIteration - (plan.restore?.iteration ?? 0),
+      numEnvStepsSampledLifetime: last ? Number(last[NUM_ENV_STEPS_SAMPLED_LIFETIME]) : 0,
+      wallTimeS,
+      timeTotalS: last ? Number(last[TIME_TOTAL_S]) : 0,
+      bestReturn: returns.length ? Math.max(...returns) : null,
+      finalReturn,
+      device: this.built?.device ?? null,
+      seed: this.built?.seed ?? null,
+      pageCrashes: this.pageCrashes,
+      gpuDeviceLosses: this.gpuDeviceLosses,
+      restoredFrom: plan.restore?.file ?? null,
+      asTest: opts.asTest,
+      exitCode: 0,
+      error: outcome.error === null ? null : errorMessage(outcome.error),
+    };
+  }
+
+  private async drawCurve(): Promise<void> {
+    const { plan, session, files } = this.d;
+    const points = this.results.map((r) => [Number(r[NUM_ENV_STEPS_SAMPLED_LIFETIME]), Number(r[EPISODE_RETURN_MEAN])] as const);
+    const url = await session.drawCurve({
+      points,
+      title: `${plan.algo} on ${plan.env}: episode return mean`,
+      target: plan.stopReward,
+      width: 900,
+      height: 500,
+    });
+    files.writeCurve(pngFromDataUrl(url));
+  }
+}

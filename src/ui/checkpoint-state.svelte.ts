@@ -1,0 +1,129 @@
+/**
+ * Checkpoints from the page: save to / load from browser storage (IndexedDB), download / load a
+ * JSON file, and export the policy weights alone. All of it goes through the facade.
+ */
+import { checkpointFromJson, type TrainerApp } from '../app';
+import type { RunState } from './run-state.svelte';
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export const WEIGHTS_FORMAT = 'browser-rl-policy-weights/1';
+
+/** Saves text as a file through a temporary link (works in iframes too). */
+export function downloadText(filename: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export class CheckpointState {
+  stored: readonly string[] = $state.raw([]);
+  name = $state('');
+  selected = $state('');
+  /** Last outcome, shown under the buttons (role=status). */
+  note: string | null = $state(null);
+  error: string | null = $state(null);
+  busy = $state(false);
+
+  constructor(
+    private readonly app: TrainerApp,
+    private readonly run: RunState,
+    /** Called with the restored config so the form shows it. */
+    private readonly onRestored: () => void,
+  ) {}
+
+  /** A name that says what and how far: `CartPole-v1-iter12`. */
+  get suggestedName(): string {
+    const env = this.app.config?.environment.env ?? 'run';
+    return `${env}-iter${this.run.iteration}`;
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      this.stored = (await this.app.listStoredCheckpoints()).sort();
+      if (!this.stored.includes(this.selected)) this.selected = this.stored[this.stored.length - 1] ?? '';
+    } catch (e) {
+      this.error = `Browser storage is unavailable: ${message(e)}`;
+    }
+  }
+
+  async save(): Promise<void> {
+    const name = this.name.trim() || this.suggestedName;
+    await this.task(async () => {
+      await this.app.saveToStorage(name);
+      await this.refresh();
+      this.selected = name;
+      return `Saved “${name}” in this browser.`;
+    });
+  }
+
+  async download(): Promise<void> {
+    const name = this.name.trim() || this.suggestedName;
+    await this.task(async () => {
+      downloadText(`${name}.checkpoint.json`, await this.app.exportCheckpointJson());
+      return `Downloaded ${name}.checkpoint.json.`;
+    });
+  }
+
+  /** The checkpoint's weights alone, as plain numbers any tool can read (reshape `values[i]` to `shapes[i]`). */
+  async exportWeights(): Promise<void> {
+    const name = this.name.trim() || this.suggestedName;
+    await this.task(async () => {
+      const ckpt = checkpointFromJson(await this.app.exportCheckpointJson());
+      const config = this.app.config;
+      const file = {
+        format: WEIGHTS_FORMAT,
+        algo: ckpt.algo,
+        env: config?.environment.env ?? null,
+        rlModule: config?.rlModule ?? null,
+        version: ckpt.weights.version,
+        names: ckpt.weights.names,
+        shapes: ckpt.weights.shapes,
+        values: ckpt.weights.arrays.map((a) => Array.from(a)),
+      };
+      downloadText(`${name}.weights.json`, JSON.stringify(file));
+      return `Exported the policy weights as ${name}.weights.json.`;
+    });
+  }
+
+  async loadStored(): Promise<void> {
+    const name = this.selected;
+    if (!name) return;
+    await this.task(async () => {
+      await this.app.restoreFromStorage(name);
+      this.restored();
+      return `Loaded “${name}”: training continues from iteration ${this.run.iteration}.`;
+    });
+  }
+
+  async loadFile(file: File): Promise<void> {
+    await this.task(async () => {
+      await this.app.restoreFromJson(await file.text());
+      this.restored();
+      return `Loaded ${file.name}: training continues from iteration ${this.run.iteration}.`;
+    });
+  }
+
+  private restored(): void {
+    this.run.afterRestore(this.app.algorithm?.counters.trainingIteration ?? 0);
+    this.onRestored();
+  }
+
+  private async task(fn: () => Promise<string>): Promise<void> {
+    this.busy = true;
+    this.error = null;
+    this.note = null;
+    try {
+      this.note = await fn();
+    } catch (e) {
+      this.error = message(e);
+    } finally {
+      this.busy = false;
+    }
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The configuration form's state: field texts over a base config (defaults, a preset, the URL or
+ * a checkpoint), validated on every change through the app's validateConfig, so every field can
+ * show its own message and Train knows whether the config is usable.
+ */
+import { PPO_DEFAULTS, derivedSizes, type DerivedSizes, type PPOConfig } from '../algorithms/ppo/ppo-config';
+import { PPO_PRESETS, getPreset } from '../algorithms/ppo/presets';
+import { deepMerge, type ValidationContext } from '../core/config';
+import { parseFieldValue, validateConfig, type ConfigCheck, type ConfigIssue } from '../app/config-form';
+import { ALL_CONFIG_FIELDS, STOP_FIELDS, formatFieldValue, valueAt, type FieldDef } from './config-fields';
+
+export type FieldValue = string | boolean;
+
+/** The preset the page starts with when the URL names no setting: fast, small, and it learns. */
+export const START_PRESET = 'CartPole-v1';
+
+/** Stop criteria used when neither the URL nor a preset gives any. */
+export const FALLBACK_STOP: Readonly<Record<string, number>> = { training_iteration: 100 };
+
+export interface StopCheck {
+  readonly stop: Readonly<Record<string, number>>;
+  readonly issues: readonly ConfigIssue[];
+}
+
+export class ConfigFormState {
+  /** Settings the form does not show come from here. */
+  base: PPOConfig = $state.raw(PPO_DEFAULTS);
+  /** Field text (or checkbox state) by config path; stop criteria under `stop.<result key>`. */
+  values: Record<string, FieldValue> = $state({});
+  /** The preset the settings started from ('' = PPO's defaults). */
+  presetId = $state('');
+  /** What the browser offers (WebGPU adapter, cores), for the device checks. */
+  context: ValidationContext = $state.raw({});
+  /** Problems in the URL the page was opened with (unknown keys, bad escapes). */
+  urlIssues: readonly ConfigIssue[] = $state.raw([]);
+
+  readonly input: PPOConfig = $derived.by(() => this.buildInput());
+  readonly check: ConfigCheck = $derived(validateConfig(this.input, this.context));
+  readonly stopCheck: StopCheck = $derived.by(() => this.parseStop());
+  readonly issues: readonly ConfigIssue[] = $derived([...this.urlIssues, ...this.check.issues, ...this.stopCheck.issues]);
+  readonly valid: boolean = $derived(this.check.valid && !this.stopCheck.issues.some((i) => i.severity === 'error'));
+  readonly sizes: DerivedSizes | null = $derived(this.check.valid ? derivedSizes(this.check.config) : null);
+  /** Issues whose path matches no field: shown at the top of the form. */
+  readonly generalIssues: readonly ConfigIssue[] = $derived(
+    this.issues.filter((i) => !ALL_CONFIG_FIELDS.some((f) => matches(i.path, f.path)) && !i.path.startsWith('stop.')),
+  );
+
+  constructor() {
+    this.applyPreset(START_PRESET);
+  }
+
+  /** Issues for one field (its path or any element of it, e.g. `rlModule.fcnetHiddens.1`). */
+  issuesFor(path: string): ConfigIssue[] {
+    return this.issues.filter((i) => matches(i.path, path));
+  }
+
+  /** Shows `config` in every field; `stop` replaces the stop criteria. */
+  load(config: PPOConfig, stop: Readonly<Record<string, number>> | null, presetId = ''): void {
+    this.base = config;
+    this.presetId = presetId;
+    const values: Record<string, FieldValue> = {};
+    for (const field of ALL_CONFIG_FIELDS) {
+      const v = valueAt(config, field.path);
+      values[field.path] = field.kind === 'checkbox' ? v === true : formatFieldValue(v);
+    }
+    const stops = stop ?? this.stopCheck.stop;
+    for (const field of STOP_FIELDS) values[field.path] = formatFieldValue(stops[field.path.slice(5)]);
+    this.values = values;
+  }
+
+  /**
+   * Applies a preset ('' = PPO's defaults for the current env) over PPO's defaults. The device
+   * and seed stay as they were: they describe this machine and this experiment, not the env.
+   */
+  applyPreset(id: string): void {
+    const env = typeof this.values['environment.env'] === 'string' ? this.values['environment.env'] : START_PRESET;
+    const preset = id === '' ? null : getPreset(id);
+    const fromPreset = preset ? deepMerge<PPOConfig>(PPO_DEFAULTS, preset.config) : deepMerge<PPOConfig>(PPO_DEFAULTS, { environment: { env } });
+    const keep = Object.keys(this.values).length > 0 ? { learners: this.input.learners, debugging: this.input.debugging } : {};
+    const config = deepMerge<PPOConfig>(fromPreset, keep);
+    this.load(config, preset?.stop ?? envStop(config.environment.env), id);
+  }
+
+  /** A new env brings its preset when one exists (sizes and nets differ a lot between envs). */
+  setEnv(env: string): void {
+    if (Object.hasOwn(PPO_PRESETS, env)) {
+      this.values['environment.env'] = env;
+      this.applyPreset(env);
+      return;
+    }
+    this.values['environment.env'] = env;
+    this.presetId = '';
+  }
+
+  private buildInput(): PPOConfig {
+    const partial: Record<string, unknown> = {};
+    for (const field of ALL_CONFIG_FIELDS) {
+      const raw = this.values[field.path];
+      if (raw === undefined) continue;
+      setPath(partial, field.path, typeof raw === 'boolean' ? raw : parseField(field, raw));
+    }
+    return deepMerge<PPOConfig>(this.base, partial);
+  }
+
+  private parseStop(): StopCheck {
+    const stop: Record<string, number> = {};
+    const issues: ConfigIssue[] = [];
+    for (const field of STOP_FIELDS) {
+      const raw = this.values[field.path];
+      if (typeof raw !== 'string' || raw.trim() === '') continue;
+      const v = Number(raw);
+      if (!Number.isFinite(v)) {
+        issues.push({ path: field.path, severity: 'error', message: `${field.rllib} must be a number, got '${raw}'.` });
+      } else {
+        stop[field.path.slice(5)] = v;
+      }
+    }
+    if (Object.keys(stop).length === 0 && issues.length === 0) {
+      issues.push({ path: 'stop', severity: 'error', message: 'Set at least one stop criterion (return, env steps, iterations or seconds).' });
+    }
+    return { stop, issues };
+  }
+}
+
+function parseField(field: FieldDef, raw: string): unknown {
+  // Selects and ids are strings as written; everything else follows the URL/CLI rules.
+  if (field.path === 'environment.env' || field.path === 'algo' || field.path === 'envRunners.batchMode' || field.path === 'rlModule.fcnetActivation') {
+    return raw;
+  }
+  return parseFieldValue(field.path, raw, field.nullable === true);
+}
+
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const dot = path.indexOf('.');
+  if (dot < 0) {
+    obj[path] = value;
+    return;
+  }
+  const section = (obj[path.slice(0, dot)] ??= {}) as Record<string, unknown>;
+  section[path.slice(dot + 1)] = value;
+}
+
+function matches(issuePath: string, fieldPath: string): boolean {
+  return issuePath === fieldPath || issuePath.startsWith(`${fieldPath}.`);
+}
+
+/** Stop criteria for an env without a preset: its Gymnasium reward threshold is not always set. */
+function envStop(env: string): Readonly<Record<string, number>> {
+  return Object.hasOwn(PPO_PRESETS, env) ? (PPO_PRESETS[env]?.stop ?? FALLBACK_STOP) : FALLBACK_STOP;
+}
