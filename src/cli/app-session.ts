@@ -32,8 +32,7 @@ export class PageError extends Error {
 }
 
 type CallResult =
-  | { ok: true; value: unknown }
-  | { ok: false; error: { code: string | null; message: string; stack: string | null } };
+  { ok: true; value: unknown } | { ok: false; error: { code: string | null; message: string; stack: string | null } };
 
 export interface SessionOptions {
   readonly executablePath: string;
@@ -125,7 +124,10 @@ export class AppSession {
     return out.value as T;
   }
 
-  build(config: unknown, backend: LearnerBackend | undefined): Promise<{ config: AnyAlgorithmConfig; device: DeviceInfo }> {
+  build(
+    config: unknown,
+    backend: LearnerBackend | undefined,
+  ): Promise<{ config: AnyAlgorithmConfig; device: DeviceInfo }> {
     return this.call('build', [config, backend ? { backend } : {}]);
   }
 

@@ -67,21 +67,104 @@ interface OptionSpec {
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'help', kind: 'flag', def: '', help: 'Print this help and exit.', aliases: ['h'] },
-  { name: 'config', kind: 'string', metavar: 'FILE', def: 'none', help: 'JSON config (sectioned or flat, RLlib names accepted); flags override it.' },
-  { name: 'preset', kind: 'string', metavar: 'NAME', def: "the env's default preset unless --config/--restore", help: `PPO preset, 'none' for plain PPO defaults. One of: ${presetIds().join(', ')}.` },
-  { name: 'backend', kind: 'string', metavar: BACKENDS.join('|'), def: 'from --num-gpus-per-learner', help: "Learner backend. webgpu launches Chromium with WebGPU (SwiftShader without a GPU: slow); auto = --num-gpus-per-learner auto." },
-  { name: 'stop-reward', kind: 'number', metavar: 'R', def: "preset's, else none", help: 'Stop when env_runners/episode_return_mean >= R.' },
-  { name: 'stop-timesteps', kind: 'int', metavar: 'T', def: "preset's, else none", help: 'Stop when num_env_steps_sampled_lifetime >= T.' },
-  { name: 'stop-iters', kind: 'int', metavar: 'N', def: "100 if no stop is given and the preset has none", help: 'Stop when training_iteration >= N (counts restored iterations).' },
-  { name: 'stop-time-s', kind: 'number', metavar: 'S', def: 'none', help: 'Stop when time_total_s >= S. The first criterion met stops the run.' },
-  { name: 'as-test', kind: 'flag', def: 'off', help: 'Exit 1 unless the reward criterion was reached (RLlib example scripts).' },
-  { name: 'out', kind: 'string', metavar: 'DIR', def: 'runs/<algo>-<env>-<timestamp>', help: 'Where config.json, result.jsonl, progress.csv, checkpoint/, summary.json, curve.png and console.log go.' },
-  { name: 'restore', kind: 'string', metavar: 'DIR', def: 'none', help: 'Resume from a checkpoint: a run dir, its checkpoint/ dir, or a checkpoint .json file. Flags override its config.' },
-  { name: 'checkpoint-every', kind: 'int', metavar: 'N', def: '10', help: 'Update checkpoint/latest.json every N iterations (0: only at the end).', aliases: ['checkpoint-freq'] },
+  {
+    name: 'config',
+    kind: 'string',
+    metavar: 'FILE',
+    def: 'none',
+    help: 'JSON config (sectioned or flat, RLlib names accepted); flags override it.',
+  },
+  {
+    name: 'preset',
+    kind: 'string',
+    metavar: 'NAME',
+    def: "the env's default preset unless --config/--restore",
+    help: `PPO preset, 'none' for plain PPO defaults. One of: ${presetIds().join(', ')}.`,
+  },
+  {
+    name: 'backend',
+    kind: 'string',
+    metavar: BACKENDS.join('|'),
+    def: 'from --num-gpus-per-learner',
+    help: 'Learner backend. webgpu launches Chromium with WebGPU (SwiftShader without a GPU: slow); auto = --num-gpus-per-learner auto.',
+  },
+  {
+    name: 'stop-reward',
+    kind: 'number',
+    metavar: 'R',
+    def: "preset's, else none",
+    help: 'Stop when env_runners/episode_return_mean >= R.',
+  },
+  {
+    name: 'stop-timesteps',
+    kind: 'int',
+    metavar: 'T',
+    def: "preset's, else none",
+    help: 'Stop when num_env_steps_sampled_lifetime >= T.',
+  },
+  {
+    name: 'stop-iters',
+    kind: 'int',
+    metavar: 'N',
+    def: '100 if no stop is given and the preset has none',
+    help: 'Stop when training_iteration >= N (counts restored iterations).',
+  },
+  {
+    name: 'stop-time-s',
+    kind: 'number',
+    metavar: 'S',
+    def: 'none',
+    help: 'Stop when time_total_s >= S. The first criterion met stops the run.',
+  },
+  {
+    name: 'as-test',
+    kind: 'flag',
+    def: 'off',
+    help: 'Exit 1 unless the reward criterion was reached (RLlib example scripts).',
+  },
+  {
+    name: 'out',
+    kind: 'string',
+    metavar: 'DIR',
+    def: 'runs/<algo>-<env>-<timestamp>',
+    help: 'Where config.json, result.jsonl, progress.csv, checkpoint/, summary.json, curve.png and console.log go.',
+  },
+  {
+    name: 'restore',
+    kind: 'string',
+    metavar: 'DIR',
+    def: 'none',
+    help: 'Resume from a checkpoint: a run dir, its checkpoint/ dir, or a checkpoint .json file. Flags override its config.',
+  },
+  {
+    name: 'checkpoint-every',
+    kind: 'int',
+    metavar: 'N',
+    def: '10',
+    help: 'Update checkpoint/latest.json every N iterations (0: only at the end).',
+    aliases: ['checkpoint-freq'],
+  },
   { name: 'quiet', kind: 'flag', def: 'off', help: 'Only the final summary (and errors).' },
-  { name: 'json', kind: 'flag', def: 'off', help: 'One JSON result per line on stdout; human-readable lines go to stderr.' },
-  { name: 'verbose', kind: 'flag', def: 'off', help: 'Stack traces on errors, browser console on stderr, startup details.' },
-  { name: 'debug-crash-after-iter', kind: 'int', metavar: 'N', def: 'off', help: 'Test hook: crash the page once (DevTools Page.crash) after iteration N, to exercise crash recovery.', testHook: true },
+  {
+    name: 'json',
+    kind: 'flag',
+    def: 'off',
+    help: 'One JSON result per line on stdout; human-readable lines go to stderr.',
+  },
+  {
+    name: 'verbose',
+    kind: 'flag',
+    def: 'off',
+    help: 'Stack traces on errors, browser console on stderr, startup details.',
+  },
+  {
+    name: 'debug-crash-after-iter',
+    kind: 'int',
+    metavar: 'N',
+    def: 'off',
+    help: 'Test hook: crash the page once (DevTools Page.crash) after iteration N, to exercise crash recovery.',
+    testHook: true,
+  },
 ];
 
 /** Config keys shown with their defaults at the top of --help (all keys are listed further down). */
@@ -121,7 +204,12 @@ function unknownOption(name: string): UsageError {
 }
 
 /** Splits `--name=value` / `--name value`; a value-less flag gets `undefined`. */
-function takeValue(argv: readonly string[], i: number, inline: string | undefined, needsValue: boolean): [string | undefined, number] {
+function takeValue(
+  argv: readonly string[],
+  i: number,
+  inline: string | undefined,
+  needsValue: boolean,
+): [string | undefined, number] {
   if (inline !== undefined) return [inline, i];
   const next = argv[i + 1];
   if (!needsValue) return [undefined, i];
@@ -139,7 +227,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       values.set('help', true);
       continue;
     }
-    if (!arg.startsWith('--') || arg === '--') throw new UsageError(`unexpected argument '${arg}'; options start with --.`);
+    if (!arg.startsWith('--') || arg === '--')
+      throw new UsageError(`unexpected argument '${arg}'; options start with --.`);
     const eq = arg.indexOf('=');
     const rawName = arg.slice(2, eq < 0 ? undefined : eq);
     const inline = eq < 0 ? undefined : arg.slice(eq + 1);
@@ -147,7 +236,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     if (spec) {
       const [value, next] = takeValue(argv, i, inline, spec.kind !== 'flag');
       i = next;
-      if (spec.kind !== 'flag' && value === undefined) throw new UsageError(`--${spec.name} needs a value (${spec.metavar ?? 'VALUE'}).`);
+      if (spec.kind !== 'flag' && value === undefined)
+        throw new UsageError(`--${spec.name} needs a value (${spec.metavar ?? 'VALUE'}).`);
       values.set(spec.name, value ?? true);
       continue;
     }
@@ -231,7 +321,7 @@ export function helpText(): string {
     const names = [o.name, ...(o.aliases ?? [])].map((n) => (n.length === 1 ? `-${n}` : `--${n}`)).join(', ');
     lines.push(optionLine(o.metavar ? `${names} ${o.metavar}` : names, o.def, o.help));
   }
-  lines.push('', 'Common settings (config keys; a preset may change the defaults shown, which are PPO\'s):');
+  lines.push('', "Common settings (config keys; a preset may change the defaults shown, which are PPO's):");
   for (const path of COMMON_CONFIG_PATHS) lines.push(optionLine(`${flagForPath(path)} VALUE`, defaultOf(path), path));
   lines.push('', 'Every config key is a flag (RLlib names, old-stack names and dotted paths work too):');
   for (const path of leafPaths(PPO_DEFAULTS).filter((p) => !COMMON_CONFIG_PATHS.includes(p))) {

@@ -7,7 +7,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { deepMerge, isPlainObject } from '../core/config';
 import { normalizeConfigInput } from '../core/config-keys';
-import { EPISODE_RETURN_MEAN, NUM_ENV_STEPS_SAMPLED_LIFETIME, TIME_TOTAL_S, TRAINING_ITERATION } from '../core/metric-keys';
+import {
+  EPISODE_RETURN_MEAN,
+  NUM_ENV_STEPS_SAMPLED_LIFETIME,
+  TIME_TOTAL_S,
+  TRAINING_ITERATION,
+} from '../core/metric-keys';
 import { PPO_DEFAULTS } from '../algorithms/ppo/ppo-config';
 import { getPreset, presetIds } from '../algorithms/ppo/presets';
 import { normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
@@ -21,7 +26,12 @@ export interface RunPlan {
   /** Sectioned partial config for rl.build (a fresh run), merged over PPO's defaults in the page. */
   readonly configInput: ConfigObject;
   /** The checkpoint to resume from, its config replaced by `configInput` (a full config). */
-  readonly restore: { readonly file: string; readonly text: string; readonly iteration: number; readonly steps: number } | null;
+  readonly restore: {
+    readonly file: string;
+    readonly text: string;
+    readonly iteration: number;
+    readonly steps: number;
+  } | null;
   /** Header line saying which preset was applied and why, or null. */
   readonly presetNote: string | null;
   readonly stop: StopCriteria;
@@ -69,7 +79,9 @@ function readConfigFile(file: string, warnings: string[]): ConfigObject {
   const { partial, issues } = normalizeConfigInput<ConfigObject>(readJsonFile(file, 'config file'), PPO_DEFAULTS);
   const errors = issues.filter((i) => i.severity === 'error');
   if (errors.length > 0) {
-    throw new UsageError(`invalid config file ${file}:\n${errors.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
+    throw new UsageError(
+      `invalid config file ${file}:\n${errors.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`,
+    );
   }
   warnings.push(...issues.map((i) => `${file}: ${i.message}`));
   return partial;
@@ -78,7 +90,9 @@ function readConfigFile(file: string, warnings: string[]): ConfigObject {
 /** The checkpoint file for --restore: a file, a dir holding latest.json, or a run dir with checkpoint/latest.json. */
 export function resolveCheckpointFile(arg: string): string {
   if (existsSync(arg) && statSync(arg).isFile()) return arg;
-  const candidates = ['latest.json', 'checkpoint/latest.json', 'final.json', 'checkpoint/final.json'].map((f) => path.join(arg, f));
+  const candidates = ['latest.json', 'checkpoint/latest.json', 'final.json', 'checkpoint/final.json'].map((f) =>
+    path.join(arg, f),
+  );
   const found = candidates.find((f) => existsSync(f));
   if (!found) throw new UsageError(`--restore ${arg}: no checkpoint found (looked for ${candidates.join(', ')}).`);
   return found;
@@ -94,10 +108,17 @@ function readCheckpoint(arg: string): { file: string; parsed: ConfigObject } {
 }
 
 /** Preset, --config file, then flags; the preset applies when neither --config nor --restore is given. */
-function composeFreshConfig(opts: CliOptions, flags: ConfigObject, warnings: string[]): { config: ConfigObject; presetId: string | null; why: string } {
+function composeFreshConfig(
+  opts: CliOptions,
+  flags: ConfigObject,
+  warnings: string[],
+): { config: ConfigObject; presetId: string | null; why: string } {
   const flagEnv = getPath(flags, 'environment.env');
   const file = opts.configFile === undefined ? {} : readConfigFile(opts.configFile, warnings);
-  const env = typeof flagEnv === 'string' ? flagEnv : (getPath(file, 'environment.env') as string | undefined) ?? PPO_DEFAULTS.environment.env;
+  const env =
+    typeof flagEnv === 'string'
+      ? flagEnv
+      : ((getPath(file, 'environment.env') as string | undefined) ?? PPO_DEFAULTS.environment.env);
   let presetId: string | null = null;
   let why = '';
   if (opts.preset !== undefined && opts.preset !== 'none') {
@@ -121,7 +142,10 @@ export function resolvePresetId(name: string): string {
   if (ids.includes(name)) return name;
   const key = (id: string): string => {
     const [env = '', variant] = id.split(':');
-    const short = env.toLowerCase().replace(/-v\d+$/, '').replace(/[^a-z0-9]/g, '');
+    const short = env
+      .toLowerCase()
+      .replace(/-v\d+$/, '')
+      .replace(/[^a-z0-9]/g, '');
     return variant === undefined ? short : `${short}:${variant.toLowerCase()}`;
   };
   return ids.find((id) => id.toLowerCase() === name.toLowerCase() || key(id) === key(name)) ?? name;
@@ -157,7 +181,11 @@ function stopCriteria(opts: CliOptions, presetId: string | null): { stop: StopCr
 }
 
 /** Backend override and launch flags (WebGPU only when asked for: SwiftShader is slow). */
-function deviceChoice(backend: CliBackend | undefined, config: ConfigObject, flags: ConfigObject): Pick<RunPlan, 'backend' | 'launchWebGpu'> {
+function deviceChoice(
+  backend: CliBackend | undefined,
+  config: ConfigObject,
+  flags: ConfigObject,
+): Pick<RunPlan, 'backend' | 'launchWebGpu'> {
   if (backend === 'auto') setPath(config, 'learners.numGpusPerLearner', 'auto');
   const gpus = getPath(config, 'learners.numGpusPerLearner');
   const runnerGpus = getPath(config, 'envRunners.numGpusPerEnvRunner');
@@ -186,7 +214,8 @@ export function planRun(opts: CliOptions): RunPlan {
   const warnings: string[] = [];
   const flags: ConfigObject = {};
   for (const f of opts.configFlags) {
-    if (getPath(flags, f.path) !== undefined) warnings.push(`${f.path} is given twice on the command line; the last one (${f.flag}) wins.`);
+    if (getPath(flags, f.path) !== undefined)
+      warnings.push(`${f.path} is given twice on the command line; the last one (${f.flag}) wins.`);
     setPath(flags, f.path, f.value);
   }
   let config: ConfigObject;
@@ -196,7 +225,8 @@ export function planRun(opts: CliOptions): RunPlan {
   if (opts.restore !== undefined) {
     const ckpt = readCheckpoint(opts.restore);
     const file = opts.configFile === undefined ? {} : readConfigFile(opts.configFile, warnings);
-    const preset = opts.preset !== undefined && opts.preset !== 'none' ? presetConfig(resolvePresetId(opts.preset)) : {};
+    const preset =
+      opts.preset !== undefined && opts.preset !== 'none' ? presetConfig(resolvePresetId(opts.preset)) : {};
     config = deepMerge(deepMerge(deepMerge(ckpt.parsed['config'] as ConfigObject, preset), file), flags);
     const counters = ckpt.parsed['counters'] as ConfigObject;
     const iteration = Number(counters['trainingIteration'] ?? 0);

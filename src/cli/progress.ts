@@ -48,6 +48,7 @@ const num = (n: number | null | undefined, digits = 1): string =>
 
 export function duration(s: number): string {
   if (!Number.isFinite(s) || s < 0) return '--';
+  if (s < 60) return `${s.toFixed(1)}s`;
   const t = Math.round(s);
   const [h, m, sec] = [Math.floor(t / 3600), Math.floor((t % 3600) / 60), t % 60];
   const pad = (x: number): string => String(x).padStart(2, '0');
@@ -104,7 +105,10 @@ export class Progress {
   header(h: HeaderInfo): void {
     const c = h.config;
     const sizes = derivedSizes(c);
-    const runners = c.envRunners.numEnvRunners === 0 ? 'the page (numEnvRunners=0)' : `${c.envRunners.numEnvRunners} env runners`;
+    const runners =
+      c.envRunners.numEnvRunners === 0
+        ? 'the page (numEnvRunners=0)'
+        : `${c.envRunners.numEnvRunners} env runner${c.envRunners.numEnvRunners === 1 ? '' : 's'}`;
     const dev = h.device;
     const t = c.training;
     this.info(`${c.algo} on ${c.environment.env}${h.presetNote ? ` - ${h.presetNote}` : ''}`);
@@ -112,11 +116,15 @@ export class Progress {
     this.info(
       `  sampling    ${runners} x ${c.envRunners.numEnvsPerEnvRunner} envs x ${sizes.rolloutFragmentLength} steps = ${int(sizes.trainBatchSize)} env steps/iteration`,
     );
-    this.info(`  model       [${c.rlModule.fcnetHiddens.join(', ')}] ${c.rlModule.fcnetActivation}${c.rlModule.vfShareLayers ? ', shared value torso' : ''}`);
+    this.info(
+      `  model       [${c.rlModule.fcnetHiddens.join(', ')}] ${c.rlModule.fcnetActivation}${c.rlModule.vfShareLayers ? ', shared value torso' : ''}`,
+    );
     this.info(
       `  training    lr ${lrText(t.lr)}, gamma ${t.gamma}, lambda ${t.lambda}, ${t.numEpochs} epochs x minibatch ${t.minibatchSize}`,
     );
-    this.info(`  device      ${dev.backend} (adapter: ${dev.adapter ?? 'none'}${dev.isFallbackAdapter ? ', software' : ''}) - ${dev.reason}`);
+    this.info(
+      `  device      ${dev.backend} (adapter: ${dev.adapter ?? 'none'}${dev.isFallbackAdapter ? ', software' : ''}) - ${dev.reason}`,
+    );
     this.info(`  seed        ${h.seed}`);
     this.info(`  stop        ${stopText(h.stop)} (${h.stopSource}; first met stops)`);
     this.info(`  output      ${h.outDir}`);
@@ -136,9 +144,11 @@ export class Progress {
     const steps = Number(r[NUM_ENV_STEPS_SAMPLED_LIFETIME]);
     const etas: number[] = [];
     const iterTarget = stop[TRAINING_ITERATION];
-    if (iterTarget !== undefined && it > this.startIter) etas.push(((iterTarget - it) * elapsed) / (it - this.startIter));
+    if (iterTarget !== undefined && it > this.startIter)
+      etas.push(((iterTarget - it) * elapsed) / (it - this.startIter));
     const stepTarget = stop[NUM_ENV_STEPS_SAMPLED_LIFETIME];
-    if (stepTarget !== undefined && steps > this.startSteps) etas.push(((stepTarget - steps) * elapsed) / (steps - this.startSteps));
+    if (stepTarget !== undefined && steps > this.startSteps)
+      etas.push(((stepTarget - steps) * elapsed) / (steps - this.startSteps));
     const timeTarget = stop[TIME_TOTAL_S];
     if (timeTarget !== undefined) etas.push(timeTarget - Number(r[TIME_TOTAL_S]));
     return etas.length ? Math.max(0, Math.min(...etas)) : Number.NaN;

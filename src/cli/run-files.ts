@@ -7,6 +7,12 @@
 import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ResultDict } from '../app';
+import {
+  EPISODE_RETURN_MEAN,
+  NUM_ENV_STEPS_SAMPLED_LIFETIME,
+  TIME_TOTAL_S,
+  TRAINING_ITERATION,
+} from '../core/metric-keys';
 
 export const FILES = {
   config: 'config.json',
@@ -33,14 +39,18 @@ export function resultLine(result: ResultDict): string {
 
 function csvCell(v: unknown): string {
   if (v === undefined || v === null || (typeof v === 'number' && !Number.isFinite(v))) return '';
-  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** progress.csv: one row per result, columns = union of keys in first-seen order. */
+/** Columns a reader looks for first; the rest follow in first-seen order. */
+const LEADING_COLUMNS = [TRAINING_ITERATION, NUM_ENV_STEPS_SAMPLED_LIFETIME, EPISODE_RETURN_MEAN, TIME_TOTAL_S];
+
+/** progress.csv: one row per result, columns = the union of the results' keys. */
 export function progressCsv(results: readonly ResultDict[]): string {
-  const columns: string[] = [];
-  const seen = new Set<string>();
+  const present = LEADING_COLUMNS.filter((k) => results.some((r) => k in r));
+  const columns: string[] = [...present];
+  const seen = new Set<string>(present);
   for (const r of results) {
     for (const k of Object.keys(r)) {
       if (!seen.has(k)) {

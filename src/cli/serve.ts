@@ -38,14 +38,15 @@ export function distStaleReason(root: string): string | null {
  * Builds into a private folder, then swaps it in, so a preview server that another process (the
  * e2e web server, a second run) has on dist/ sees the old or the new build, never half of one.
  */
-async function buildDist(root: string): Promise<void> {
+async function buildDist(root: string, verbose: boolean): Promise<void> {
   const dist = path.join(root, 'dist');
   const tmp = path.join(root, '.vite', `cli-build-${process.pid}`);
   const old = `${tmp}-old`;
   await build({
     root,
     configFile: path.join(root, 'vite.config.ts'),
-    logLevel: 'warn',
+    // Compiler warnings are for whoever edits the UI (`npm run build` shows them), not for a training run.
+    logLevel: verbose ? 'warn' : 'error',
     build: { outDir: tmp, emptyOutDir: true },
   });
   try {
@@ -60,16 +61,16 @@ async function buildDist(root: string): Promise<void> {
   }
 }
 
-export async function ensureBuilt(root: string, log: (msg: string) => void): Promise<void> {
+export async function ensureBuilt(root: string, log: (msg: string) => void, verbose = false): Promise<void> {
   const why = distStaleReason(root);
   if (why === null) return;
   log(`Building the app (${why}) ...`);
-  await buildDist(root);
+  await buildDist(root, verbose);
 }
 
 /** Builds if needed and serves dist/ on 127.0.0.1 at a free port. */
-export async function serveApp(root: string, log: (msg: string) => void): Promise<AppServer> {
-  await ensureBuilt(root, log);
+export async function serveApp(root: string, log: (msg: string) => void, verbose = false): Promise<AppServer> {
+  await ensureBuilt(root, log, verbose);
   const signalsBefore = new Set(process.listeners('SIGTERM'));
   const stdinBefore = new Set(process.stdin.listeners('end'));
   const server = await preview({

@@ -26,7 +26,12 @@ class SetupError extends Error {}
 /** Errors the user caused and can fix: exit 2. */
 function isUserError(e: unknown): boolean {
   if (e instanceof UsageError || e instanceof SetupError) return true;
-  return e instanceof PageError && e.code !== null && /^(config|device|checkpoint|app\/no-)/.test(e.code) && e.code !== 'device/lost';
+  return (
+    e instanceof PageError &&
+    e.code !== null &&
+    /^(config|device|checkpoint|app\/no-)/.test(e.code) &&
+    e.code !== 'device/lost'
+  );
 }
 
 function printError(e: unknown, verbose: boolean): void {
@@ -48,7 +53,9 @@ function installSignalHandlers(progress: Progress, onInterrupt: () => void, quit
   const handler = (signal: NodeJS.Signals): void => {
     count++;
     if (count === 1) {
-      progress.warn(`${signal}: finishing this iteration and saving a checkpoint (press Ctrl-C again to quit at once).`);
+      progress.warn(
+        `${signal}: finishing this iteration and saving a checkpoint (press Ctrl-C again to quit at once).`,
+      );
       onInterrupt();
     } else {
       quitNow();
@@ -58,15 +65,22 @@ function installSignalHandlers(progress: Progress, onInterrupt: () => void, quit
   process.on('SIGTERM', handler);
 }
 
-async function startBrowserSide(opts: CliOptions, plan: RunPlan, progress: Progress, files: RunFiles): Promise<{ server: AppServer; session: AppSession }> {
+async function startBrowserSide(
+  opts: CliOptions,
+  plan: RunPlan,
+  progress: Progress,
+  files: RunFiles,
+): Promise<{ server: AppServer; session: AppSession }> {
   let executablePath: string;
   try {
     executablePath = ensureChromium((m) => progress.info(m));
   } catch (e) {
     throw new SetupError(errorMessage(e));
   }
-  const server = await serveApp(ROOT, (m) => progress.info(m));
-  progress.debug(`Serving ${path.join(ROOT, 'dist')} at ${server.url}; Chromium ${executablePath}${plan.launchWebGpu ? ' with WebGPU flags' : ''}`);
+  const server = await serveApp(ROOT, (m) => progress.info(m), opts.verbose);
+  progress.debug(
+    `Serving ${path.join(ROOT, 'dist')} at ${server.url}; Chromium ${executablePath}${plan.launchWebGpu ? ' with WebGPU flags' : ''}`,
+  );
   const session = new AppSession({
     executablePath,
     webgpu: plan.launchWebGpu,

@@ -9,7 +9,12 @@ import type { DeviceInfo, ResultDict } from '../app';
 import type { AnyAlgorithmConfig } from '../algorithms/registry';
 import { metStopCriterion } from '../algorithms/stop-criteria';
 import { errorMessage } from '../core/errors';
-import { EPISODE_RETURN_MEAN, NUM_ENV_STEPS_SAMPLED_LIFETIME, TIME_TOTAL_S, TRAINING_ITERATION } from '../core/metric-keys';
+import {
+  EPISODE_RETURN_MEAN,
+  NUM_ENV_STEPS_SAMPLED_LIFETIME,
+  TIME_TOTAL_S,
+  TRAINING_ITERATION,
+} from '../core/metric-keys';
 import { PageCrashedError, PageError, type AppSession } from './app-session';
 import type { CliOptions } from './args';
 import { pngFromDataUrl } from './curve';
@@ -150,7 +155,9 @@ export class TrainingRun {
     }
     const from = this.checkpoint?.iteration ?? 0;
     const where = this.checkpoint ? `the checkpoint at iteration ${from}` : 'scratch (no checkpoint yet)';
-    progress.warn(`${errorMessage(e)} after iteration ${this.lastIteration}; reopening the page and resuming from ${where}.`);
+    progress.warn(
+      `${errorMessage(e)} after iteration ${this.lastIteration}; reopening the page and resuming from ${where}.`,
+    );
     files.console(`[runner] ${errorMessage(e)}; resuming from ${where}`);
     await session.closePage();
     await this.setUp();
@@ -164,7 +171,9 @@ export class TrainingRun {
     const { files, progress } = this.d;
     const wallTimeS = (Date.now() - this.startedAt) / 1000;
     if (outcome.reason !== 'error') {
-      await this.saveCheckpoint(true).catch((e: unknown) => progress.warn(`could not save the final checkpoint: ${errorMessage(e)}`));
+      await this.saveCheckpoint(true).catch((e: unknown) =>
+        progress.warn(`could not save the final checkpoint: ${errorMessage(e)}`),
+      );
     }
     files.writeProgressCsv(this.results);
     await this.drawCurve().catch((e: unknown) => progress.warn(`could not draw curve.png: ${errorMessage(e)}`));
@@ -208,7 +217,9 @@ export class TrainingRun {
 
   private async drawCurve(): Promise<void> {
     const { plan, session, files } = this.d;
-    const points = this.results.map((r) => [Number(r[NUM_ENV_STEPS_SAMPLED_LIFETIME]), Number(r[EPISODE_RETURN_MEAN])] as const);
+    const points = this.results.map(
+      (r) => [Number(r[NUM_ENV_STEPS_SAMPLED_LIFETIME]), Number(r[EPISODE_RETURN_MEAN])] as const,
+    );
     const url = await session.drawCurve({
       points,
       title: `${plan.algo} on ${plan.env}: episode return mean`,

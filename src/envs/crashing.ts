@@ -228,7 +228,15 @@ export function withChaos(inner: VectorEnv, opts: ChaosOptions): VectorEnv {
  */
 export function makeCartPoleCrashing(options: EnvFactoryOptions): VectorEnv {
   const chaos = parseChaosConfig(options.envConfig, { pCrash: 0.005 });
-  const chaosSeed = chaos.seed ?? (options.seed === undefined ? undefined : options.seed + 1_000_003);
+  // The chaos seed combines envConfig.seed with the env seed: the same run reproduces its chaos,
+  // but a restarted runner (which gets a new env seed) does not replay the crash that killed it,
+  // which would turn one crash into a deterministic crash loop.
+  const chaosSeed =
+    chaos.seed === undefined
+      ? options.seed === undefined
+        ? undefined
+        : options.seed + 1_000_003
+      : (chaos.seed * 1_000_003 + (options.seed ?? 0)) >>> 0;
   const inner = new CartPoleVectorEnv({ ...options, id: 'CartPole-v1' });
   return withChaos(inner, {
     ...chaos,
