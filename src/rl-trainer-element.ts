@@ -17,7 +17,20 @@
  * as DOM CustomEvents on the element, named by their type (`ready`, `progress`, `episode`, `done`,
  * `error`) with the message as `detail`. Methods: `train()`, `pause()`, `resume()`, `stop()`.
  */
-const NOT_CONFIG = new Set(['src', 'height', 'width', 'class', 'style', 'id', 'title', 'slot', 'hidden', 'tabindex', 'lang', 'dir']);
+const NOT_CONFIG = new Set([
+  'src',
+  'height',
+  'width',
+  'class',
+  'style',
+  'id',
+  'title',
+  'slot',
+  'hidden',
+  'tabindex',
+  'lang',
+  'dir',
+]);
 const EVENT_TYPES = new Set(['ready', 'progress', 'episode', 'done', 'error']);
 
 /** The app's URL: this script sits next to index.html in the build (`/src/` only in `vite dev`). */
@@ -39,7 +52,8 @@ export class RLTrainerElement extends HTMLElement {
     super();
     const root = this.attachShadow({ mode: 'open' });
     const style = document.createElement('style');
-    style.textContent = ':host{display:block}iframe{display:block;width:100%;border:1px solid #d9dce2;border-radius:8px}';
+    style.textContent =
+      ':host{display:block}iframe{display:block;width:100%;border:1px solid #d9dce2;border-radius:8px}';
     this.frame = document.createElement('iframe');
     this.frame.title = 'Reinforcement-learning trainer';
     // Lets the app be cross-origin isolated when the host page is; harmless when it is not.
@@ -63,7 +77,11 @@ export class RLTrainerElement extends HTMLElement {
     const parts: string[] = [];
     for (const { name, value } of Array.from(this.attributes)) {
       if (NOT_CONFIG.has(name) || name.startsWith('data-') || name.startsWith('aria-')) continue;
-      parts.push(`${name.replace(/-/g, '_')}=${encodeURIComponent(value === '' ? '1' : value).replace(/%2C/gi, ',').replace(/%3A/gi, ':')}`);
+      parts.push(
+        `${name.replace(/-/g, '_')}=${encodeURIComponent(value === '' ? '1' : value)
+          .replace(/%2C/gi, ',')
+          .replace(/%3A/gi, ':')}`,
+      );
     }
     if (!this.hasAttribute('embed')) parts.push('embed=1');
     return parts.join('&');

@@ -3,8 +3,7 @@
  * value parser the URL and CLI use, and one validation call that returns every issue with its
  * path, so each field can show its own message (RLlib's validate(), all problems at once).
  */
-import { ppo, type PPOConfig } from '../algorithms/ppo/ppo-config';
-import { ALGORITHMS } from '../algorithms/registry';
+import { PPO_DEFAULTS, ppo, type PPOConfig } from '../algorithms/ppo/ppo-config';
 import type { ValidationContext } from '../core/config';
 import { coerceValue } from '../core/config-keys';
 import type { ConfigIssue } from '../core/errors';
@@ -34,7 +33,9 @@ export function envIds(): string[] {
 }
 
 /** Gymnasium-style metadata for an env id: description, time limit, reward threshold. */
-export function envInfo(id: string): { description: string; maxEpisodeSteps: number | null; rewardThreshold: number | null } | null {
+export function envInfo(
+  id: string,
+): { description: string; maxEpisodeSteps: number | null; rewardThreshold: number | null } | null {
   const spec = getEnvSpec(id);
   if (!spec) return null;
   return {
@@ -44,7 +45,11 @@ export function envInfo(id: string): { description: string; maxEpisodeSteps: num
   };
 }
 
-export const ALGORITHM_NAMES: readonly string[] = ALGORITHMS;
+/**
+ * Algorithms the form can configure (each needs its defaults and validation here). Not read from
+ * algorithms/registry.ts, which loads TF.js: this module stays light enough for Node tests.
+ */
+export const ALGORITHM_NAMES: readonly string[] = [PPO_DEFAULTS.algo];
 
 /**
  * A form field's text as a config value, with the URL's and CLI's rules (`64,64` is a list,

@@ -138,7 +138,12 @@ export class EnvPreview {
     } catch (e) {
       // The algorithm was rebuilt or disposed mid-call, or a chaos env crashed: start over quietly.
       if (env === this.env) env.reset();
-      this.stats = { ...this.stats, episodeReturn: 0, episodeLength: 0, error: this.app.algorithm === algo ? errorMessage(e) : null };
+      this.stats = {
+        ...this.stats,
+        episodeReturn: 0,
+        episodeLength: 0,
+        error: this.app.algorithm === algo ? errorMessage(e) : null,
+      };
     } finally {
       this.inFlight = false;
     }
@@ -150,7 +155,15 @@ export class EnvPreview {
     const episodeReturn = s.episodeReturn + env.rewards[0]!;
     const done = env.terminated[0] === 1 || env.truncated[0] === 1;
     this.stats = done
-      ? { ...s, playing: true, episodeReturn: 0, episodeLength: 0, lastReturn: episodeReturn, episodes: s.episodes + 1, error: null }
+      ? {
+          ...s,
+          playing: true,
+          episodeReturn: 0,
+          episodeLength: 0,
+          lastReturn: episodeReturn,
+          episodes: s.episodes + 1,
+          error: null,
+        }
       : { ...s, playing: true, episodeReturn, episodeLength: s.episodeLength + 1, error: null };
   }
 

@@ -13,6 +13,8 @@ import type { BackendName } from '../env-runner/tf-backend';
 import { detectDevice, type DeviceInfo } from '../runtime/device';
 import type { FailureEvent, RunnerState } from '../runtime/supervisor';
 import { ppoBackendParity, tinyComputation } from '../algorithms/ppo/backend-parity';
+import { learnerThroughput } from '../algorithms/ppo/learner-bench';
+import { measureEnvStepsPerSecond } from '../envs';
 import { checkpointFromJson, checkpointToJson } from './checkpoint-codec';
 import { listStoredCheckpoints, loadStoredCheckpoint, storeCheckpoint } from './checkpoint-storage';
 
@@ -69,7 +71,7 @@ export class TrainerApp {
   private readonly runnerListeners = new Set<Listener<RunnerView[]>>();
 
   /** Device self-checks: the same computation on several backends (used by the WebGPU e2e test). */
-  readonly diagnostics = { tinyComputation, ppoBackendParity };
+  readonly diagnostics = { tinyComputation, ppoBackendParity, learnerThroughput, measureEnvStepsPerSecond };
 
   detectDevice(): ReturnType<typeof detectDevice> {
     return detectDevice();

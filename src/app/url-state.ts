@@ -99,9 +99,17 @@ export function parseUrlState(hash: string, search = ''): UrlState {
 function parseHide(raw: string | undefined, embed: boolean, issues: ConfigIssue[]): PanelName[] {
   if (raw === undefined) return embed ? [...EMBED_HIDDEN] : [];
   const out: PanelName[] = [];
-  for (const name of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const name of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if ((PANELS as readonly string[]).includes(name)) out.push(name as PanelName);
-    else issues.push({ path: 'hide', severity: 'warning', message: `hide: unknown panel '${name}'; panels are ${PANELS.join(', ')}.` });
+    else
+      issues.push({
+        path: 'hide',
+        severity: 'warning',
+        message: `hide: unknown panel '${name}'; panels are ${PANELS.join(', ')}.`,
+      });
   }
   return out;
 }
@@ -115,7 +123,11 @@ function safeDecode(s: string): string {
 }
 
 /** The hash (without '#') for a config, its stop criteria and the page flags worth keeping. */
-export function buildUrlHash(config: PPOConfig, stop: Readonly<Record<string, number>>, flags: Partial<PageFlags> = {}): string {
+export function buildUrlHash(
+  config: PPOConfig,
+  stop: Readonly<Record<string, number>>,
+  flags: Partial<PageFlags> = {},
+): string {
   const parts = [encodeConfigHash(config, PPO_DEFAULTS)];
   for (const [urlKey, resultKey] of Object.entries(STOP_URL_KEYS)) {
     const v = stop[resultKey];

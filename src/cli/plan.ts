@@ -74,9 +74,17 @@ function readJsonFile(file: string, what: string): unknown {
   }
 }
 
-/** Reads --config: unknown keys are errors (every one listed), other notes are warnings. */
-function readConfigFile(file: string, warnings: string[]): ConfigObject {
-  const { partial, issues } = normalizeConfigInput<ConfigObject>(readJsonFile(file, 'config file'), PPO_DEFAULTS);
+/**
+ * Reads --config: unknown keys are errors (every one listed), other notes are warnings. A `preset`
+ * key (as rl.build accepts) names the preset the file starts from.
+ */
+function readConfigFile(file: string, warnings: string[]): { partial: ConfigObject; preset: string | null } {
+  const json = readJsonFile(file, 'config file');
+  const { preset, ...rest } = isPlainObject(json) ? json : { preset: undefined };
+  if (preset !== undefined && typeof preset !== 'string') {
+    throw new UsageError(`invalid config file ${file}: 'preset' must be a preset id such as 'CartPole-v1'.`);
+  }
+  const { partial, issues } = normalizeConfigInput<ConfigObject>(isPlainObject(json) ? rest : json, PPO_DEFAULTS);
   const errors = issues.filter((i) => i.severity === 'error');
   if (errors.length > 0) {
     throw new UsageError(
@@ -84,7 +92,7 @@ function readConfigFile(file: string, warnings: string[]): ConfigObject {
     );
   }
   warnings.push(...issues.map((i) => `${file}: ${i.message}`));
-  return partial;
+  return { partial, preset: preset ?? null };
 }
 
 /** The checkpoint file for --restore: a file, a dir holding latest.json, or a run dir with checkpoint/latest.json. */
@@ -114,16 +122,19 @@ function composeFreshConfig(
   warnings: string[],
 ): { config: ConfigObject; presetId: string | null; why: string } {
   const flagEnv = getPath(flags, 'environment.env');
-  const file = opts.configFile === undefined ? {} : readConfigFile(opts.configFile, warnings);
+  const { partial: file, preset: filePreset } =
+    opts.configFile === undefined ? { partial: {}, preset: null } : readConfigFile(opts.configFile, warnings);
+  const fileEnv = getPath(file, 'environment.env');
   const env =
-    typeof flagEnv === 'string'
-      ? flagEnv
-      : ((getPath(file, 'environment.env') as string | undefined) ?? PPO_DEFAULTS.environment.env);
+    typeof flagEnv === 'string' ? flagEnv : typeof fileEnv === 'string' ? fileEnv : PPO_DEFAULTS.environment.env;
   let presetId: string | null = null;
   let why = '';
   if (opts.preset !== undefined && opts.preset !== 'none') {
     presetId = resolvePresetId(opts.preset);
     why = 'asked for with --preset';
+  } else if (opts.preset === undefined && filePreset !== null) {
+    presetId = resolvePresetId(filePreset);
+    why = `named in ${opts.configFile}`;
   } else if (opts.preset === undefined && opts.configFile === undefined) {
     presetId = hasPreset(env) ? env : null;
     why = typeof flagEnv === 'string' ? '--env given without --config' : 'default env, no --config';
@@ -224,7 +235,7 @@ export function planRun(opts: CliOptions): RunPlan {
   let restore: RunPlan['restore'] = null;
   if (opts.restore !== undefined) {
     const ckpt = readCheckpoint(opts.restore);
-    const file = opts.configFile === undefined ? {} : readConfigFile(opts.configFile, warnings);
+    const file = opts.configFile === undefined ? {} : readConfigFile(opts.configFile, warnings).partial;
     const preset =
       opts.preset !== undefined && opts.preset !== 'none' ? presetConfig(resolvePresetId(opts.preset)) : {};
     config = deepMerge(deepMerge(deepMerge(ckpt.parsed['config'] as ConfigObject, preset), file), flags);

@@ -4,7 +4,7 @@
  * Files that are replaced are written to a temp name and renamed, so a crash or Ctrl-C mid-write
  * never leaves a truncated checkpoint behind.
  */
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ResultDict } from '../app';
 import {
@@ -74,14 +74,29 @@ export class RunFiles {
     return path.join(this.dir, name);
   }
 
-  /** Creates the folder; called once the algorithm is built, so a bad config leaves no empty run dir. */
-  open(): void {
-    if (this.opened) return;
+  /**
+   * Creates the folder; called once the algorithm is built, so a bad config leaves no empty run dir.
+   * Resuming a run in its own folder keeps its results up to the restored iteration (as Tune
+   * appends to a restored trial's result.json); they are returned so progress.csv has them too.
+   */
+  open(keepResultsUpTo: number | null = null): ResultDict[] {
+    if (this.opened) return [];
+    const kept = keepResultsUpTo === null ? [] : this.existingResults(keepResultsUpTo);
     mkdirSync(this.p(FILES.checkpointDir), { recursive: true });
-    writeFileSync(this.p(FILES.results), '');
+    writeFileSync(this.p(FILES.results), kept.map((r) => resultLine(r) + '\n').join(''));
     writeFileSync(this.p(FILES.console), this.pendingConsole.map((l) => `${l}\n`).join(''));
     this.pendingConsole = [];
     this.opened = true;
+    return kept;
+  }
+
+  private existingResults(upTo: number): ResultDict[] {
+    if (!existsSync(this.p(FILES.results))) return [];
+    const rows = readFileSync(this.p(FILES.results), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as ResultDict);
+    return rows.filter((r) => Number(r[TRAINING_ITERATION]) <= upTo);
   }
 
   console(line: string): void {

@@ -34,8 +34,21 @@ function isUserError(e: unknown): boolean {
   );
 }
 
+function isInside(file: string, dir: string): boolean {
+  const rel = path.relative(path.resolve(dir), path.resolve(file));
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/** What to try next, for errors whose message speaks of config keys rather than CLI flags. */
+const HINTS: Readonly<Record<string, string>> = {
+  'device/no-webgpu': 'Train on the CPU with --backend wasm (or --num-gpus-per-learner 0).',
+  'config/invalid': 'Every config key is also a flag (e.g. --minibatch-size 64); see --help.',
+};
+
 function printError(e: unknown, verbose: boolean): void {
   process.stderr.write(`error: ${errorMessage(e)}\n`);
+  const hint = e instanceof PageError && e.code !== null ? HINTS[e.code] : undefined;
+  if (hint) process.stderr.write(`${hint}\n`);
   if (!verbose) return;
   if (e instanceof PageError && e.pageStack) process.stderr.write(`in the page:\n${e.pageStack}\n`);
   if (e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
@@ -113,7 +126,8 @@ async function run(opts: CliOptions, progress: Progress): Promise<number> {
   );
   try {
     const built = await training.setUp();
-    files.open();
+    const restoredHere = plan.restore !== null && isInside(plan.restore.file, plan.outDir);
+    training.results.push(...files.open(restoredHere ? plan.restore.iteration : null));
     files.writeConfig({ ...built.config, debugging: { ...built.config.debugging, seed: built.seed } });
     progress.header({
       config: built.config,
@@ -130,6 +144,9 @@ async function run(opts: CliOptions, progress: Progress): Promise<number> {
     const summary = await training.finish(outcome, (s) => exitCodeFor(s, opts));
     progress.summary({ ...summary, outDir: plan.outDir });
     if (outcome.reason === 'error') printError(outcome.error, opts.verbose);
+    else if (opts.asTest && !summary.reached) {
+      progress.warn(`--as-test: the return did not reach ${plan.stopReward}; exit code 1.`);
+    }
     return summary.exitCode;
   } finally {
     await cleanup();
@@ -137,6 +154,9 @@ async function run(opts: CliOptions, progress: Progress): Promise<number> {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  // `npm run train -- --json | head`: a reader that goes away must not kill the run; the files
+  // in --out are the record.
+  process.stdout.on('error', () => {});
   let opts: CliOptions;
   try {
     opts = parseArgs(argv);

@@ -37,7 +37,11 @@ export class ConfigFormState {
   readonly input: PPOConfig = $derived.by(() => this.buildInput());
   readonly check: ConfigCheck = $derived(validateConfig(this.input, this.context));
   readonly stopCheck: StopCheck = $derived.by(() => this.parseStop());
-  readonly issues: readonly ConfigIssue[] = $derived([...this.urlIssues, ...this.check.issues, ...this.stopCheck.issues]);
+  readonly issues: readonly ConfigIssue[] = $derived([
+    ...this.urlIssues,
+    ...this.check.issues,
+    ...this.stopCheck.issues,
+  ]);
   readonly valid: boolean = $derived(this.check.valid && !this.stopCheck.issues.some((i) => i.severity === 'error'));
   readonly sizes: DerivedSizes | null = $derived(this.check.valid ? derivedSizes(this.check.config) : null);
   /** Issues whose path matches no field: shown at the top of the form. */
@@ -75,8 +79,11 @@ export class ConfigFormState {
   applyPreset(id: string): void {
     const env = typeof this.values['environment.env'] === 'string' ? this.values['environment.env'] : START_PRESET;
     const preset = id === '' ? null : getPreset(id);
-    const fromPreset = preset ? deepMerge<PPOConfig>(PPO_DEFAULTS, preset.config) : deepMerge<PPOConfig>(PPO_DEFAULTS, { environment: { env } });
-    const keep = Object.keys(this.values).length > 0 ? { learners: this.input.learners, debugging: this.input.debugging } : {};
+    const fromPreset = preset
+      ? deepMerge<PPOConfig>(PPO_DEFAULTS, preset.config)
+      : deepMerge<PPOConfig>(PPO_DEFAULTS, { environment: { env } });
+    const keep =
+      Object.keys(this.values).length > 0 ? { learners: this.input.learners, debugging: this.input.debugging } : {};
     const config = deepMerge<PPOConfig>(fromPreset, keep);
     this.load(config, preset?.stop ?? envStop(config.environment.env), id);
   }
@@ -116,7 +123,11 @@ export class ConfigFormState {
       }
     }
     if (Object.keys(stop).length === 0 && issues.length === 0) {
-      issues.push({ path: 'stop', severity: 'error', message: 'Set at least one stop criterion (return, env steps, iterations or seconds).' });
+      issues.push({
+        path: 'stop',
+        severity: 'error',
+        message: 'Set at least one stop criterion (return, env steps, iterations or seconds).',
+      });
     }
     return { stop, issues };
   }
@@ -124,7 +135,12 @@ export class ConfigFormState {
 
 function parseField(field: FieldDef, raw: string): unknown {
   // Selects and ids are strings as written; everything else follows the URL/CLI rules.
-  if (field.path === 'environment.env' || field.path === 'algo' || field.path === 'envRunners.batchMode' || field.path === 'rlModule.fcnetActivation') {
+  if (
+    field.path === 'environment.env' ||
+    field.path === 'algo' ||
+    field.path === 'envRunners.batchMode' ||
+    field.path === 'rlModule.fcnetActivation'
+  ) {
     return raw;
   }
   return parseFieldValue(field.path, raw, field.nullable === true);

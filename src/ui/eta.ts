@@ -41,7 +41,10 @@ export function estimateEta(stop: Readonly<Record<string, number>>, history: rea
   const first = history[0];
   // Rates over this session's results (a restored run's counters start above zero).
   const dt = time - num(first, K.TIME_TOTAL_S) + num(first, K.TIME_THIS_ITER_S);
-  const dSteps = num(last, K.NUM_ENV_STEPS_SAMPLED_LIFETIME) - num(first, K.NUM_ENV_STEPS_SAMPLED_LIFETIME) + num(first, K.NUM_ENV_STEPS_SAMPLED);
+  const dSteps =
+    num(last, K.NUM_ENV_STEPS_SAMPLED_LIFETIME) -
+    num(first, K.NUM_ENV_STEPS_SAMPLED_LIFETIME) +
+    num(first, K.NUM_ENV_STEPS_SAMPLED);
   const dIters = history.length;
   const estimates: { criterion: string; seconds: number; progress: number }[] = [];
   for (const [key, target] of Object.entries(stop)) {

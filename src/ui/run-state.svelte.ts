@@ -39,7 +39,8 @@ export class RunState {
   readonly series = new MetricSeries();
   bridge: EmbedBridge | null = null;
   private running: Promise<RunSummary> | null = null;
-  private readonly lastState = new Map<number, { state: string; sinceMs: number }>();
+  /** Each runner's last seen state and since when (bookkeeping only, not reactive). */
+  private lastState: Record<number, { state: string; sinceMs: number }> = {};
 
   constructor(readonly app: TrainerApp) {
     app.onStatus((s) => {
@@ -141,7 +142,7 @@ export class RunState {
     this.summary = null;
     this.error = null;
     this.restoredIteration = 0;
-    this.lastState.clear();
+    this.lastState = {};
     this.runnerSps = {};
     this.clearHistory();
   }
@@ -207,7 +208,7 @@ export class RunState {
     const now = performance.now();
     let sps: Record<number, number> | null = null;
     for (const v of views) {
-      const prev = this.lastState.get(v.workerIndex);
+      const prev = this.lastState[v.workerIndex];
       if (prev?.state === v.state) continue;
       if (prev?.state === 'sampling' && v.state === 'idle' && now > prev.sinceMs) {
         const current = steps / ((now - prev.sinceMs) / 1000);
@@ -215,7 +216,7 @@ export class RunState {
         sps ??= { ...this.runnerSps };
         sps[v.workerIndex] = old === undefined ? current : 0.7 * old + 0.3 * current;
       }
-      this.lastState.set(v.workerIndex, { state: v.state, sinceMs: now });
+      this.lastState[v.workerIndex] = { state: v.state, sinceMs: now };
     }
     if (sps) this.runnerSps = sps;
   }

@@ -1,0 +1,98 @@
+/** Renders benchmark results as the Markdown tables pasted into the README. */
+import type { EnvRow, LearnerRow, PpoRunRow, SamplerRow } from './bench-sections';
+
+export interface BenchResults {
+  date: string;
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGiB: number;
+    browser: string;
+    adapter: string;
+    crossOriginIsolated: boolean;
+  };
+  envs: EnvRow[];
+  sampler: SamplerRow[];
+  learner: LearnerRow[];
+  ppo: PpoRunRow[];
+}
+
+const fmt = (n: number): string =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function ppoSummary(rows: PpoRunRow[]): string[] {
+  const presets = [...new Set(rows.map((r) => r.preset))];
+  const lines = [
+    '| preset | seeds reaching 475 | wall s to 475 (median, range) | env steps to 475 (median, range) | SPS (median) | longest main-thread task ms |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const p of presets) {
+    const rs = rows.filter((r) => r.preset === p);
+    const ok = rs.filter((r) => r.reached);
+    const range = (f: (r: PpoRunRow) => number, digits: number): string =>
+      ok.length
+        ? `${median(ok.map(f)).toFixed(digits)} (${Math.min(...ok.map(f)).toFixed(digits)}-${Math.max(...ok.map(f)).toFixed(digits)})`
+        : 'n/a';
+    lines.push(
+      `| ${p} | ${ok.length}/${rs.length} | ${range((r) => r.wallSeconds, 1)} | ${range((r) => r.envSteps, 0)} | ${fmt(median(rs.map((r) => r.stepsPerSecond)))} | ${Math.max(...rs.map((r) => r.longestMainThreadTaskMs)).toFixed(0)} |`,
+    );
+  }
+  return lines;
+}
+
+export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
+  const m = r.machine;
+  const out = [
+    `## Benchmarks (${r.date.slice(0, 10)})`,
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.browser} headless; WebGPU adapter: ${m.adapter}; cross-origin isolated: ${m.crossOriginIsolated ? 'yes' : 'no'}. Whole run: ${totalSeconds.toFixed(0)} s.`,
+    '',
+  ];
+  if (r.envs.length) {
+    out.push(
+      '### Env stepping (random actions, one thread, in the page)',
+      '',
+      '| env | numEnvs | env steps/s |',
+      '|---|---:|---:|',
+    );
+    for (const e of r.envs) out.push(`| ${e.env} | ${e.numEnvs} | ${fmt(e.stepsPerSecond)} |`);
+    out.push('');
+  }
+  if (r.sampler.length) {
+    out.push(
+      '### Sampler (CartPole-v1, [64, 64] policy, random init)',
+      '',
+      '| numEnvRunners | numEnvsPerEnvRunner | env steps/s | bare env steps/s (1 thread) | per-runner fraction of bare |',
+      '|---:|---:|---:|---:|---:|',
+    );
+    for (const s of r.sampler) {
+      out.push(
+        `| ${s.numEnvRunners} | ${s.numEnvsPerEnvRunner} | ${fmt(s.stepsPerSecond)} | ${fmt(s.bareStepsPerSecond)} | ${(s.fractionOfBarePerRunner * 100).toFixed(1)}% |`,
+      );
+    }
+    out.push('');
+  }
+  if (r.learner.length) {
+    out.push(
+      '### Learner update throughput (PPO, samples/s; first call in ms)',
+      '',
+      '| backend | MLP | minibatch | samples/s | first call ms |',
+      '|---|---|---:|---:|---:|',
+    );
+    for (const l of r.learner)
+      out.push(
+        `| ${l.backend} | ${l.hiddens} | ${l.minibatchSize} | ${fmt(l.samplesPerSecond)} | ${l.firstCallMs.toFixed(0)} |`,
+      );
+    out.push('');
+  }
+  if (r.ppo.length) {
+    out.push('### End-to-end PPO on CartPole-v1 (to a 100-episode mean of 475)', '', ...ppoSummary(r.ppo), '');
+  }
+  return out.join('\n');
+}

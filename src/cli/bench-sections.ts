@@ -1,0 +1,160 @@
+/**
+ * The benchmark sections, each one page.evaluate() into the app facade. Results are plain rows
+ * that bench.ts writes as JSON and renders as Markdown tables.
+ */
+import type { Page } from '@playwright/test';
+
+export interface EnvRow {
+  env: string;
+  numEnvs: number;
+  stepsPerSecond: number;
+}
+export interface SamplerRow {
+  numEnvRunners: number;
+  numEnvsPerEnvRunner: number;
+  stepsPerSecond: number;
+  /** Bare single-thread env stepping at the same numEnvs (the ceiling per core). */
+  bareStepsPerSecond: number;
+  /** Sampler steps/s per sampling thread as a fraction of the bare speed. */
+  fractionOfBarePerRunner: number;
+}
+export interface LearnerRow {
+  backend: string;
+  hiddens: string;
+  minibatchSize: number;
+  firstCallMs: number;
+  samplesPerSecond: number;
+}
+export interface PpoRunRow {
+  preset: string;
+  seed: number;
+  reached: boolean;
+  wallSeconds: number;
+  envSteps: number;
+  stepsPerSecond: number;
+  iterations: number;
+  longestMainThreadTaskMs: number;
+}
+
+export async function benchEnvs(page: Page, envIds: string[], sizes: number[], seconds: number): Promise<EnvRow[]> {
+  const rows: EnvRow[] = [];
+  for (const env of envIds) {
+    for (const numEnvs of sizes) {
+      const sps = await page.evaluate(([id, n, s]) => window.rl.diagnostics.measureEnvStepsPerSecond(id, n, s), [
+        env,
+        numEnvs,
+        seconds,
+      ] as const);
+      rows.push({ env, numEnvs, stepsPerSecond: sps });
+    }
+  }
+  return rows;
+}
+
+export async function benchSampler(
+  page: Page,
+  runners: number[],
+  envs: number[],
+  seconds: number,
+): Promise<SamplerRow[]> {
+  const rows: SamplerRow[] = [];
+  for (const numEnvRunners of runners) {
+    for (const numEnvsPerEnvRunner of envs) {
+      const out = await page.evaluate(
+        async ({ r, e, s }) => {
+          const fragment = Math.max(16, Math.ceil(1024 / e));
+          await window.rl.build({
+            preset: 'CartPole-v1',
+            rlModule: { fcnetHiddens: [64, 64] },
+            envRunners: { numEnvRunners: r, numEnvsPerEnvRunner: e, rolloutFragmentLength: fragment },
+            training: { trainBatchSizePerLearner: fragment * e * Math.max(1, r) },
+            learners: { numGpusPerLearner: 0 },
+            debugging: { seed: 1 },
+          });
+          const perCall = fragment * e * Math.max(1, r);
+          await window.rl.sampleOnce(perCall); // warm-up: JIT, wasm, first inference
+          let steps = 0;
+          const t0 = performance.now();
+          while (performance.now() - t0 < s * 1000) steps += (await window.rl.sampleOnce(perCall)).numSteps;
+          const sps = steps / ((performance.now() - t0) / 1000);
+          window.rl.dispose();
+          const bare = window.rl.diagnostics.measureEnvStepsPerSecond('CartPole-v1', e, 0.5);
+          return { sps, bare };
+        },
+        { r: numEnvRunners, e: numEnvsPerEnvRunner, s: seconds },
+      );
+      rows.push({
+        numEnvRunners,
+        numEnvsPerEnvRunner,
+        stepsPerSecond: out.sps,
+        bareStepsPerSecond: out.bare,
+        fractionOfBarePerRunner: out.sps / Math.max(1, numEnvRunners) / out.bare,
+      });
+    }
+  }
+  return rows;
+}
+
+export async function benchLearner(
+  page: Page,
+  backends: string[],
+  hiddens: number[][],
+  minibatchSizes: number[],
+  seconds: number,
+  log: (msg: string) => void,
+): Promise<LearnerRow[]> {
+  const rows: LearnerRow[] = [];
+  for (const backend of backends) {
+    for (const h of hiddens) {
+      for (const mb of minibatchSizes) {
+        const r = await page.evaluate(
+          ([b, hh, m, s]) =>
+            window.rl.diagnostics.learnerThroughput(b as 'webgpu' | 'webgl' | 'wasm' | 'cpu', hh, m, s),
+          [backend, h, mb, seconds] as const,
+        );
+        log(`  learner ${r.backend} [${h.join(',')}] mb ${mb}: ${Math.round(r.samplesPerSecond)} samples/s`);
+        rows.push({
+          backend: r.backend,
+          hiddens: h.join('x'),
+          minibatchSize: mb,
+          firstCallMs: r.firstCallMs,
+          samplesPerSecond: r.samplesPerSecond,
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+/** One PPO run to a 100-episode mean of 475, recording long main-thread tasks while it trains. */
+export async function benchPpoRun(page: Page, preset: string, seed: number, maxSteps: number): Promise<PpoRunRow> {
+  return page.evaluate(
+    async ({ preset, seed, maxSteps }) => {
+      let longest = 0;
+      const observer = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) longest = Math.max(longest, e.duration);
+      });
+      await window.rl.build({ preset, learners: { numGpusPerLearner: 0 }, debugging: { seed } });
+      observer.observe({ type: 'longtask', buffered: false });
+      const t0 = performance.now();
+      const s = await window.rl.train({
+        stop: { 'env_runners/episode_return_mean': 475, num_env_steps_sampled_lifetime: maxSteps },
+      });
+      const wall = (performance.now() - t0) / 1000;
+      observer.disconnect();
+      window.rl.dispose();
+      const steps = Number(s.lastResult?.['num_env_steps_sampled_lifetime'] ?? 0);
+      return {
+        preset,
+        seed,
+        reached: s.criterion === 'env_runners/episode_return_mean',
+        wallSeconds: wall,
+        envSteps: steps,
+        stepsPerSecond: steps / wall,
+        iterations: s.iterations,
+        longestMainThreadTaskMs: longest,
+      };
+    },
+    { preset, seed, maxSteps },
+  );
+}

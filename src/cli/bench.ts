@@ -1,0 +1,131 @@
+/**
+ * `npm run bench`: every benchmark in headless Chromium, written to bench/results/<date>.json and
+ * <date>.md. `--only envs,sampling,learner,ppo` picks sections (`npm run bench:sampling` runs
+ * envs + sampling); `--quick` shortens every measurement (for a smoke run).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from '@playwright/test';
+import { chromiumArgs, ensureChromium } from './browser';
+import { benchEnvs, benchLearner, benchPpoRun, benchSampler, type PpoRunRow } from './bench-sections';
+import { renderMarkdown, type BenchResults } from './bench-report';
+import { serveApp } from './serve';
+
+const SECTIONS = ['envs', 'sampling', 'learner', 'ppo'] as const;
+type Section = (typeof SECTIONS)[number];
+
+function parseArgs(argv: string[]): { only: Set<Section>; quick: boolean } {
+  let only = new Set<Section>(SECTIONS);
+  let quick = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') quick = true;
+    else if (a === '--only') {
+      const list = (argv[++i] ?? '').split(',').filter(Boolean);
+      const bad = list.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+      if (bad.length) throw new Error(`--only: unknown section(s) ${bad.join(', ')}; known: ${SECTIONS.join(', ')}`);
+      only = new Set(list as Section[]);
+    } else if (a === '--help') {
+      console.log('npm run bench -- [--only envs,sampling,learner,ppo] [--quick]');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}; try --help`);
+  }
+  return { only, quick };
+}
+
+async function main(): Promise<void> {
+  const { only, quick } = parseArgs(process.argv.slice(2));
+  const root = process.cwd();
+  const log = (m: string): void => console.error(m);
+  const executablePath = ensureChromium(log);
+  const server = await serveApp(root, log);
+  const browser = await chromium.launch({ executablePath, args: chromiumArgs({ webgpu: true }) });
+  const started = Date.now();
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(600_000);
+    await page.goto(server.url);
+    await page.waitForFunction(() => typeof window.rl === 'object');
+    const fresh = async (): Promise<void> => {
+      await page.reload();
+      await page.waitForFunction(() => typeof window.rl === 'object');
+    };
+    const s = quick ? 0.3 : 1;
+    const results: BenchResults = {
+      date: new Date().toISOString(),
+      machine: {
+        cpu: os.cpus()[0]?.model ?? 'unknown',
+        cores: os.cpus().length,
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        browser: `Chromium ${browser.version()}`,
+        adapter: (await page.evaluate(async () => (await window.rl.detectDevice()).adapter?.description)) ?? 'none',
+        crossOriginIsolated: await page.evaluate(() => globalThis.crossOriginIsolated),
+      },
+      envs: [],
+      sampler: [],
+      learner: [],
+      ppo: [],
+    };
+    if (only.has('envs')) {
+      log('env stepping ...');
+      const ids = ['CartPole-v1', 'Acrobot-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1'];
+      results.envs = await benchEnvs(page, ids, [1, 16, 256], s * 0.7);
+    }
+    if (only.has('sampling')) {
+      log('sampler grid ...');
+      await fresh();
+      results.sampler = await benchSampler(page, [0, 1, 2], [1, 8, 64], s * 2.5);
+    }
+    if (only.has('learner')) {
+      log('learner throughput ...');
+      await fresh();
+      results.learner = await benchLearner(
+        page,
+        ['webgpu', 'webgl', 'wasm', 'cpu'],
+        [
+          [64, 64],
+          [256, 256],
+        ],
+        [64, 256, 1024, 4096],
+        s,
+        log,
+      );
+    }
+    if (only.has('ppo')) {
+      const runs: PpoRunRow[] = [];
+      for (const [preset, maxSteps] of [
+        ['CartPole-v1', 300_000],
+        ['CartPole-v1:cleanrl', 500_000],
+      ] as const) {
+        for (const seed of quick ? [1] : [1, 2, 3]) {
+          log(`PPO ${preset} seed ${seed} ...`);
+          await fresh();
+          const row = await benchPpoRun(page, preset, seed, quick ? 20_000 : maxSteps);
+          log(
+            `  ${row.reached ? 'reached 475' : 'did not reach 475'} in ${row.wallSeconds.toFixed(1)} s, ${row.envSteps} steps, ${Math.round(row.stepsPerSecond)} SPS`,
+          );
+          runs.push(row);
+        }
+      }
+      results.ppo = runs;
+    }
+    const totalS = (Date.now() - started) / 1000;
+    const md = renderMarkdown(results, totalS);
+    const dir = path.join(root, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const stamp = results.date.slice(0, 10);
+    writeFileSync(path.join(dir, `${stamp}.json`), JSON.stringify({ ...results, totalSeconds: totalS }, null, 2));
+    writeFileSync(path.join(dir, `${stamp}.md`), md);
+    console.log(md);
+    log(`wrote bench/results/${stamp}.json and .md (${totalS.toFixed(0)} s)`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(2);
+});
