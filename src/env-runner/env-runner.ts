@@ -9,6 +9,7 @@
 import { flatDim } from '../core/spaces';
 import { Rng } from '../core/rng';
 import { RLError } from '../core/errors';
+import { yieldToEventLoop } from '../core/yield';
 import type { SampleBatch } from '../core/sample-batch';
 import { makeVectorEnv, SubEnvCrashError, type VectorEnv } from '../envs';
 import { makeModule, type MLPModule, type ModuleWeights } from '../rl-module';
@@ -22,7 +23,6 @@ const EPISODE_ID_STRIDE = 1e9;
  * other messages. Yielding a macrotask this often lets health-probe pings through while sampling.
  */
 const YIELD_EVERY_MS = 20;
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 /** A sub-env that keeps crashing while being rebuilt is a broken env, not bad luck. */
 const MAX_SUB_ENV_REBUILD_TRIES = 10;
 

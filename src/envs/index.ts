@@ -12,6 +12,8 @@ export type {
   VectorEnv,
 } from './types';
 export { getEnvSpec, listEnvs, makeVectorEnv, registerEnv, unregisterEnv } from './registry';
+// Side effect: registers the user's envs (GridWalk-v0 and yours) on the page and in every worker.
+import './user-envs';
 export { checkEnv, type CheckEnvOptions } from './check-env';
 export { SubEnvCrashError, parseChaosConfig, withChaos, type ChaosOptions } from './crashing';
 export { vectorize, type SingleEnv, type SingleEnvSpec, type SingleEnvStep } from './vectorize';

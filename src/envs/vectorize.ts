@@ -169,14 +169,20 @@ class VectorizedEnv implements VectorEnv {
   render(i: number, ctx: RenderContext): void {
     const env = this.env(i);
     const { width, height } = ctx.canvas;
-    if (env.render) {
-      env.render(ctx, width, height);
-      return;
+    // save/restore here, so a user's render() cannot leak canvas state into the next frame.
+    ctx.save();
+    try {
+      if (env.render) {
+        env.render(ctx, width, height);
+        return;
+      }
+      ctx.fillStyle = '#ffffff';
+      ctx.fillRect(0, 0, width, height);
+      ctx.fillStyle = '#000000';
+      ctx.fillText(`${this.id}: no render()`, 8, 16);
+    } finally {
+      ctx.restore();
     }
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, width, height);
-    ctx.fillStyle = '#000000';
-    ctx.fillText(`${this.id}: no render()`, 8, 16);
   }
 
   private startEpisode(i: number): void {

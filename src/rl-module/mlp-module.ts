@@ -127,18 +127,24 @@ export class MLPModule {
   }
 
   /** Tensors, for training; the caller tidies. */
-  forwardTrain(obs: tf.Tensor2D): { actionDistInputs: tf.Tensor2D; vfPreds: tf.Tensor1D } {
-    const piFeatures = this.torso(obs, this.piLayers);
-    const vfFeatures = this.spec.model.vfShareLayers ? piFeatures : this.torso(obs, this.vfLayers);
+  forwardTrain(obs: tf.Tensor): { actionDistInputs: tf.Tensor2D; vfPreds: tf.Tensor1D } {
+    const x = this.asRows(obs);
+    const piFeatures = this.torso(x, this.piLayers);
+    const vfFeatures = this.spec.model.vfShareLayers ? piFeatures : this.torso(x, this.vfLayers);
     const actionDistInputs = this.distInputs(this.linear(piFeatures, this.piHead));
     const vfPreds = tf.reshape<tf.Rank.R1>(this.linear(vfFeatures, this.vfHead), [-1]);
     return { actionDistInputs, vfPreds };
   }
 
   /** V(s), [B]; the caller tidies. */
-  valueFunction(obs: tf.Tensor2D): tf.Tensor1D {
-    const features = this.torso(obs, this.spec.model.vfShareLayers ? this.piLayers : this.vfLayers);
+  valueFunction(obs: tf.Tensor): tf.Tensor1D {
+    const features = this.torso(this.asRows(obs), this.spec.model.vfShareLayers ? this.piLayers : this.vfLayers);
     return tf.reshape<tf.Rank.R1>(this.linear(features, this.vfHead), [-1]);
+  }
+
+  /** [B, obsDim]; a batch column of 1-dim observations arrives as [B] (the Learner uploads width-1 columns flat). */
+  private asRows(obs: tf.Tensor): tf.Tensor2D {
+    return obs.rank === 2 ? (obs as tf.Tensor2D) : tf.reshape(obs, [-1, this.obsDim]);
   }
 
   private uploadObs(obs: Float32Array, batchSize: number): tf.Tensor2D {

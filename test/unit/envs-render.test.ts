@@ -131,7 +131,7 @@ describe('render', () => {
       env.reset(0);
       const r = recorder(320, 80);
       env.render(0, r.ctx);
-      expect(r.calls).toContain('strokeRect');
+      expect(r.calls).toContain('stroke');
       expect(r.calls).toContain('arc');
     } finally {
       unregisterEnv('GridWalkRender-v0');

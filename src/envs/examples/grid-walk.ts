@@ -5,12 +5,10 @@ import type { SingleEnv, SingleEnvSpec, SingleEnvStep } from '../vectorize';
 
 /**
  * A custom env for teaching, written as one plain class and turned into a VectorEnv with
- * `vectorize`. Not registered by default; register it like this:
+ * `vectorize`, and registered as `GridWalk-v0` in `../user-envs.ts` (the place for your own):
  *
  * ```ts
- * import { registerEnv, vectorize } from '../index';
- * import { gridWalkSpec } from './grid-walk';
- * registerEnv('GridWalk-v0', vectorize(gridWalkSpec), { maxEpisodeSteps: 50 });
+ * registerEnv('GridWalk-v0', vectorize(gridWalkSpec), { maxEpisodeSteps: 50, rewardThreshold: 0.9 });
  * ```
  *
  * The agent walks along a corridor of `size` cells (envConfig `size`, default 8), starting in
@@ -43,15 +41,33 @@ export class GridWalk implements SingleEnv {
   }
 
   render(ctx: RenderContext, width: number, height: number): void {
-    const cell = width / this.size;
+    const cell = Math.min(width / this.size, height);
+    const top = height / 2 - cell / 2;
     ctx.fillStyle = '#ffffff';
     ctx.fillRect(0, 0, width, height);
-    for (let c = 0; c < this.size; c++) {
-      ctx.strokeStyle = '#000000';
-      ctx.strokeRect(c * cell, height / 2 - cell / 2, cell, cell);
+    // Cell borders.
+    ctx.strokeStyle = '#000000';
+    ctx.beginPath();
+    for (let c = 0; c <= this.size; c++) {
+      ctx.moveTo(c * cell, top);
+      ctx.lineTo(c * cell, top + cell);
     }
+    ctx.moveTo(0, top);
+    ctx.lineTo(this.size * cell, top);
+    ctx.moveTo(0, top + cell);
+    ctx.lineTo(this.size * cell, top + cell);
+    ctx.stroke();
+    // The goal cell.
+    const goalX = (this.size - 1) * cell;
     ctx.fillStyle = 'rgb(204, 204, 0)';
-    ctx.fillRect((this.size - 1) * cell + 2, height / 2 - cell / 2 + 2, cell - 4, cell - 4);
+    ctx.beginPath();
+    ctx.moveTo(goalX + 2, top + 2);
+    ctx.lineTo(goalX + cell - 2, top + 2);
+    ctx.lineTo(goalX + cell - 2, top + cell - 2);
+    ctx.lineTo(goalX + 2, top + cell - 2);
+    ctx.closePath();
+    ctx.fill();
+    // The agent.
     ctx.fillStyle = 'rgb(0, 204, 204)';
     ctx.beginPath();
     ctx.arc((this.pos + 0.5) * cell, height / 2, cell / 3, 0, 2 * Math.PI);

@@ -1,0 +1,14 @@
+/**
+ * Your own environments. Everything registered here exists on the page AND inside every
+ * EnvRunner worker (both import `src/envs/index.ts`, which imports this file), so an id registered
+ * here can be picked in the config panel, put in a shared URL, or passed to `npm run train --env`.
+ *
+ * Write an env as one plain class (see `examples/grid-walk.ts`) and wrap it with `vectorize`, or,
+ * for speed, write a VectorEnv over typed arrays like `cartpole.ts`. `checkEnv` (run on every
+ * registered id by the unit tests) checks spaces, seeding and the reset/step contract.
+ */
+import { gridWalkSpec } from './examples/grid-walk';
+import { registerEnv } from './registry';
+import { vectorize } from './vectorize';
+
+registerEnv('GridWalk-v0', vectorize(gridWalkSpec), { maxEpisodeSteps: 50, rewardThreshold: 0.9 });
