@@ -4,10 +4,17 @@ import { scheduleValueAt } from '../../src/core/config';
 import { PPO_PRESETS, applyPreset, getPreset, presetIds } from '../../src/algorithms/ppo/presets';
 import { derivedSizes } from '../../src/algorithms/ppo/ppo-config';
 
-const ENVS = ['CartPole-v1', 'Acrobot-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1'];
+const ENVS = [
+  'CartPole-v1',
+  'Acrobot-v1',
+  'MountainCar-v0',
+  'MountainCarContinuous-v0',
+  'Pendulum-v1',
+  'GridWalk-v0', // the custom-env example in src/envs/user-envs.ts
+];
 
 describe('PPO presets', () => {
-  it('cover the five classic-control envs, plus variants', () => {
+  it('cover the five classic-control envs and the custom-env example, plus variants', () => {
     expect(Object.keys(PPO_PRESETS).sort()).toEqual([...ENVS].sort());
     expect(presetIds()).toEqual(expect.arrayContaining([...ENVS, 'CartPole-v1:cleanrl', 'CartPole-v1:rllib']));
   });

@@ -61,7 +61,7 @@ export function ppoLoss(
   const dist = module.distribution;
   const advantages = column(batch, PPOColumns.ADVANTAGES);
   const valueTargets = column(batch, PPOColumns.VALUE_TARGETS) as tf.Tensor1D;
-  const { actionDistInputs, vfPreds } = module.forwardTrain(column(batch, PPOColumns.OBS) as tf.Tensor2D);
+  const { actionDistInputs, vfPreds } = module.forwardTrain(column(batch, PPOColumns.OBS));
 
   // Probability ratio r = pi(a|s) / pi_old(a|s).
   const logp = dist.logp(actionDistInputs, column(batch, PPOColumns.ACTIONS));
