@@ -83,7 +83,7 @@ export interface FaultToleranceConfig {
   readonly restartFailedEnvRunners: boolean;
   /** Keep training without a failed runner, never replacing it. RLlib: ignore_env_runner_failures (old: ignore_worker_failures). */
   readonly ignoreEnvRunnerFailures: boolean;
-  /** Cap on restarts over the whole run. RLlib: max_num_env_runner_restarts. */
+  /** Cap on restarts of each runner (RLlib counts across all runners; one flaky runner should not use up the others' restarts). RLlib: max_num_env_runner_restarts. */
   readonly maxNumEnvRunnerRestarts: number;
   /**
    * Wait before restarting a runner. RLlib: delay_between_env_runner_restarts_s (default 60). We use 1:

@@ -63,3 +63,32 @@ export function clipGradients(
     }
   }
 }
+
+/**
+ * `clipGradients` on all gradients concatenated into one vector (FlatAdam's layout): the global
+ * norm is 3 kernels and the clip 1 or 4 more, whatever the number of variables. 'norm' clips each
+ * tensor by its own norm, which a flat vector no longer shows: clip with `clipGradients` before
+ * flattening instead.
+ */
+export function clipFlatGradient(
+  flat: tf.Tensor1D,
+  gradClip: number | null,
+  gradClipBy: GradClipBy,
+): { grad: tf.Tensor1D; globalNorm: tf.Scalar } {
+  const norm = tf.sqrt(tf.sum<tf.Scalar>(tf.square(flat)));
+  if (gradClip === null) return { grad: flat, globalNorm: norm };
+  switch (gradClipBy) {
+    case 'value':
+      return { grad: tf.clipByValue(flat, -gradClip, gradClip), globalNorm: norm };
+    case 'global_norm': {
+      const coeff = tf.div(gradClip, tf.maximum(tf.add(norm, 1e-6), gradClip));
+      return { grad: tf.mul(flat, coeff), globalNorm: norm };
+    }
+    case 'norm':
+      throw new RangeError("clipFlatGradient cannot clip by 'norm' (per tensor): use clipGradients before flattening");
+    default: {
+      const never: never = gradClipBy;
+      throw new RangeError(`gradClipBy must be value | norm | global_norm, got ${String(never)}`);
+    }
+  }
+}

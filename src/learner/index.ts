@@ -9,7 +9,9 @@ export type {
   OptimizerState,
   TrainableModule,
 } from './learner';
-export { clipGradients, globalNorm, sumScalars } from './grad-clip';
+export { clipFlatGradient, clipGradients, globalNorm, sumScalars } from './grad-clip';
+export { FlatAdam } from './flat-adam';
+export type { AdamMoments } from './flat-adam';
 export type { GradClipBy } from './grad-clip';
 export { lrAt, validateLrSchedule } from './lr-schedule';
 export type { LrSchedule } from './lr-schedule';

@@ -10,8 +10,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { RLError } from '../core/errors';
 import type { Rng } from '../core/rng';
+import { yieldToEventLoop } from '../core/yield';
+import { FlatAdam } from './flat-adam';
 import type { GradClipBy } from './grad-clip';
-import { clipGradients } from './grad-clip';
+import { clipFlatGradient, clipGradients } from './grad-clip';
 import type { LrSchedule } from './lr-schedule';
 import { lrAt, validateLrSchedule } from './lr-schedule';
 
@@ -55,7 +57,10 @@ export interface LearnerUpdateOptions {
   readonly lifetimeEnvSteps: number;
 }
 
-/** Adam's m and v per variable and its beta powers, as plain data for checkpoints. */
+/**
+ * Adam's m and v per variable and its beta powers, as plain data for checkpoints: names
+ * `m/<var>`..., `v/<var>`... (none before the first step), `beta1_power`, `beta2_power`.
+ */
 export interface OptimizerState {
   readonly names: string[];
   readonly shapes: number[][];
@@ -69,21 +74,8 @@ export type Columns = Readonly<Record<string, Float32Array | Int32Array>>;
 const BETA1 = 0.9;
 const BETA2 = 0.999;
 
-/** tf.train.adam whose learning rate can follow a schedule and whose beta powers can be checkpointed. */
-class ScheduledAdam extends tf.AdamOptimizer {
-  setLearningRate(lr: number): void {
-    this.learningRate = lr;
-  }
-
-  /** Adam's running beta1^t, beta2^t (private in TF.js; saved so a restore is bit-exact). */
-  get betaPowers(): [tf.Variable, tf.Variable] {
-    const self = this as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
-    return [self.accBeta1, self.accBeta2];
-  }
-}
-
 export class Learner<M extends TrainableModule> {
-  private optimizer: ScheduledAdam;
+  private readonly optimizer: FlatAdam;
 
   constructor(
     readonly module: M,
@@ -91,11 +83,13 @@ export class Learner<M extends TrainableModule> {
     private readonly lossFn: LossFn<M>,
   ) {
     validateLrSchedule(config.lr);
-    this.optimizer = this.makeOptimizer();
-  }
-
-  private makeOptimizer(): ScheduledAdam {
-    return new ScheduledAdam(lrAt(this.config.lr, 0), BETA1, BETA2, this.config.adamEpsilon ?? 1e-8);
+    this.optimizer = new FlatAdam(
+      module.trainableVariables,
+      lrAt(config.lr, 0),
+      BETA1,
+      BETA2,
+      config.adamEpsilon ?? 1e-8,
+    );
   }
 
   /**
@@ -111,7 +105,7 @@ export class Learner<M extends TrainableModule> {
       throw new RangeError(`minibatchSize (${opts.minibatchSize}) and numEpochs (${opts.numEpochs}) must be >= 1`);
     }
     const lr = lrAt(this.config.lr, opts.lifetimeEnvSteps);
-    this.optimizer.setLearningRate(lr);
+    this.optimizer.learningRate = lr;
     const minibatchSize = Math.min(opts.minibatchSize, rowCount);
     const numMinibatches = Math.ceil(rowCount / minibatchSize);
     const permutation = Int32Array.from({ length: rowCount }, (_, i) => i);
@@ -124,6 +118,9 @@ export class Learner<M extends TrainableModule> {
         for (let mb = 0; mb < numMinibatches; mb++) {
           for (let j = 0; j < minibatchSize; j++) indices[j] = permutation[(mb * minibatchSize + j) % rowCount]!;
           accumulate(sums, this.minibatchStep(batch, indices));
+          // One task per Adam step, not one per update: on wasm a whole update is ~1 s of
+          // synchronous work that would freeze the driver page.
+          await yieldToEventLoop();
         }
       }
       const stats = await readMeans(sums, opts.numEpochs * numMinibatches);
@@ -153,39 +150,69 @@ export class Learner<M extends TrainableModule> {
         return out.loss;
       }, [...variables]);
       // Variables the loss does not reach get no gradient: Adam skips them (as torch does for None).
-      const present = variables.flatMap((v) => (grads[v.name] ? [grads[v.name]!] : []));
-      const clipped = clipGradients(present, this.config.gradClip, this.config.gradClipBy);
-      let k = 0;
-      const named = variables.map((v) => ({ name: v.name, tensor: grads[v.name] ? clipped.grads[k++]! : null }));
-      // Positional list (with nulls) so Adam's per-index moments stay aligned with the variables.
-      this.optimizer.applyGradients(named as { name: string; tensor: tf.Tensor }[]);
-      return { ...stats, gradient_global_norm: clipped.globalNorm };
+      let perVariable = variables.map((v) => grads[v.name] ?? null);
+      const present = perVariable.map((g) => g !== null);
+      const { gradClip, gradClipBy } = this.config;
+      let flat: tf.Tensor1D;
+      let globalNorm: tf.Scalar;
+      if (gradClip !== null && gradClipBy === 'norm') {
+        // Per-tensor norms: clip before flattening.
+        const clipped = clipGradients(
+          perVariable.flatMap((g) => (g ? [g] : [])),
+          gradClip,
+          gradClipBy,
+        );
+        let k = 0;
+        perVariable = perVariable.map((g) => (g ? clipped.grads[k++]! : null));
+        flat = this.optimizer.flatten(perVariable);
+        globalNorm = clipped.globalNorm;
+      } else {
+        ({ grad: flat, globalNorm } = clipFlatGradient(this.optimizer.flatten(perVariable), gradClip, gradClipBy));
+      }
+      this.optimizer.applyFlatGradient(flat, present);
+      return { ...stats, gradient_global_norm: globalNorm };
     });
   }
 
-  /** Adam state for checkpoints: m and v per variable (after the first update), beta powers, step. */
+  /**
+   * Adam state for checkpoints: m and v per variable (after the first step), beta powers, step.
+   * The beta powers keep tf.train.adam's meaning, the power the next step will use:
+   * beta^(step + 1), so checkpoints read the same as those written before FlatAdam.
+   */
   async getOptimizerState(): Promise<OptimizerState> {
-    const [iterations, ...moments] = await this.optimizer.getWeights();
-    iterations?.tensor.dispose();
+    const moments = await this.optimizer.readMoments();
+    const step = this.optimizer.step;
+    const variables = this.module.trainableVariables;
     const names = this.module.variableNames;
-    const numVars = moments.length / 2;
-    const [beta1Power, beta2Power] = this.optimizer.betaPowers;
-    const tensors = [...moments.map((w) => w.tensor), beta1Power, beta2Power];
-    const arrays = await Promise.all(tensors.map(async (t) => new Float32Array((await t.data()) as Float32Array)));
+    const momentNames = moments ? [...names.map((n) => `m/${n}`), ...names.map((n) => `v/${n}`)] : [];
+    const momentShapes = moments ? [...variables, ...variables].map((v) => [...v.shape]) : [];
     return {
-      names: [
-        ...moments.map((_, i) => `${i < numVars ? 'm' : 'v'}/${names[i % numVars]}`),
-        'beta1_power',
-        'beta2_power',
+      names: [...momentNames, 'beta1_power', 'beta2_power'],
+      shapes: [...momentShapes, [], []],
+      arrays: [
+        ...(moments ? [...moments.m, ...moments.v] : []),
+        Float32Array.of(BETA1 ** (step + 1)),
+        Float32Array.of(BETA2 ** (step + 1)),
       ],
-      shapes: tensors.map((t) => [...t.shape]),
-      arrays,
-      step: this.optimizer.iterations,
+      step,
     };
   }
 
-  /** Replaces the optimizer with one holding `state`; throws `learner/optimizer-state-mismatch`. */
-  async setOptimizerState(state: OptimizerState): Promise<void> {
+  /**
+   * Restores Adam's moments and step; throws `learner/optimizer-state-mismatch` (leaving the
+   * optimizer as it was) when the state does not fit. The stored beta powers are not read: FlatAdam
+   * recomputes them from `step` (in float64; TF.js kept them as float32 running products, which
+   * differ in the last bits).
+   */
+  setOptimizerState(state: OptimizerState): Promise<void> {
+    // Synchronous work, still a Promise as before: callers await it, and a mismatch is a rejection.
+    return new Promise((resolve) => {
+      this.restoreOptimizerState(state);
+      resolve();
+    });
+  }
+
+  private restoreOptimizerState(state: OptimizerState): void {
     const variables = this.module.trainableVariables;
     const numMoments = state.arrays.length - 2;
     const expectedShapes = numMoments === 0 ? [] : [...variables, ...variables].map((v) => v.shape);
@@ -195,6 +222,7 @@ export class Learner<M extends TrainableModule> {
         `Optimizer state does not fit this learner: ${what}. It must come from a learner with the same module config.`,
       );
     };
+    if (!Number.isInteger(state.step) || state.step < 0) mismatch(`step ${state.step} is not a count of Adam steps`);
     if (numMoments !== expectedShapes.length)
       mismatch(`${numMoments} moment arrays, expected ${expectedShapes.length}`);
     expectedShapes.forEach((shape, i) => {
@@ -202,26 +230,9 @@ export class Learner<M extends TrainableModule> {
       if (state.arrays[i]?.length !== size)
         mismatch(`'${state.names[i]}' has ${state.arrays[i]?.length} values, expected ${size}`);
     });
-    const fresh = this.makeOptimizer();
-    const named = [
-      { name: 'iter', tensor: tf.scalar(state.step, 'int32') as tf.Tensor },
-      ...expectedShapes.map((shape, i) => ({
-        name: state.names[i]!,
-        tensor: tf.tensor(state.arrays[i]!.slice(), shape),
-      })),
-    ];
-    try {
-      await fresh.setWeights(named);
-    } finally {
-      tf.dispose(named.map((n) => n.tensor));
-    }
-    fresh.betaPowers.forEach((v, i) => {
-      const value = tf.scalar(state.arrays[numMoments + i]![0]!);
-      v.assign(value);
-      value.dispose();
-    });
-    this.optimizer.dispose();
-    this.optimizer = fresh;
+    const n = variables.length;
+    const moments = numMoments === 0 ? null : { m: state.arrays.slice(0, n), v: state.arrays.slice(n, 2 * n) };
+    this.optimizer.restore(state.step, moments);
   }
 
   /** Disposes the optimizer and the module the Learner owns. */
