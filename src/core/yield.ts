@@ -16,3 +16,17 @@ export function yieldToEventLoop(): Promise<void> {
     channel.port2.postMessage(null);
   });
 }
+
+/** When code in this realm last gave the event loop a turn through `yieldIfBusy`. */
+let lastTurnAt = 0;
+
+/**
+ * Yields only if `budgetMs` has passed since the last turn given through here. The clock is shared
+ * by every caller in the realm, so work that runs back to back (a learner update, then the weight
+ * sync, then sampling on the page) is cut into tasks of about `budgetMs` as a whole, not per part.
+ */
+export async function yieldIfBusy(budgetMs: number): Promise<void> {
+  if (performance.now() - lastTurnAt < budgetMs) return;
+  await yieldToEventLoop();
+  lastTurnAt = performance.now();
+}

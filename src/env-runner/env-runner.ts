@@ -9,7 +9,7 @@
 import { flatDim } from '../core/spaces';
 import { Rng } from '../core/rng';
 import { RLError } from '../core/errors';
-import { yieldToEventLoop } from '../core/yield';
+import { yieldIfBusy } from '../core/yield';
 import type { SampleBatch } from '../core/sample-batch';
 import { makeVectorEnv, SubEnvCrashError, type VectorEnv } from '../envs';
 import { makeModule, type MLPModule, type ModuleWeights } from '../rl-module';
@@ -128,12 +128,8 @@ export class EnvRunner {
 
     let completedSteps = 0;
     let completedEpisodes = 0;
-    let lastYield = performance.now();
     for (let t = 0; ; t++) {
-      if (performance.now() - lastYield > YIELD_EVERY_MS) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
-      }
+      await yieldIfBusy(YIELD_EVERY_MS);
       if (!completeEpisodes && t >= stepsPerEnv) break;
       if (completeEpisodes) {
         const enough =

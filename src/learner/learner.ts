@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { RLError } from '../core/errors';
 import type { Rng } from '../core/rng';
-import { yieldToEventLoop } from '../core/yield';
+import { yieldIfBusy } from '../core/yield';
 import { FlatAdam } from './flat-adam';
 import type { GradClipBy } from './grad-clip';
 import { clipFlatGradient, clipGradients } from './grad-clip';
@@ -71,6 +71,9 @@ export interface OptimizerState {
 
 export type Columns = Readonly<Record<string, Float32Array | Int32Array>>;
 
+/** Longest stretch of Adam steps without giving the page a turn (long tasks start at 50 ms). */
+const YIELD_EVERY_MS = 40;
+
 const BETA1 = 0.9;
 const BETA2 = 0.999;
 
@@ -117,10 +120,11 @@ export class Learner<M extends TrainableModule> {
         if (opts.shuffle) shuffleInPlace(permutation, opts.rng);
         for (let mb = 0; mb < numMinibatches; mb++) {
           for (let j = 0; j < minibatchSize; j++) indices[j] = permutation[(mb * minibatchSize + j) % rowCount]!;
+          // On wasm a whole update is up to ~1 s of synchronous work that would freeze the page.
+          // Yield once enough work has piled up (counting the work before the update): every
+          // yield lets the page render a frame, so yielding after each (~15 ms) step cost 12%.
+          await yieldIfBusy(YIELD_EVERY_MS);
           accumulate(sums, this.minibatchStep(batch, indices));
-          // One task per Adam step, not one per update: on wasm a whole update is ~1 s of
-          // synchronous work that would freeze the driver page.
-          await yieldToEventLoop();
         }
       }
       const stats = await readMeans(sums, opts.numEpochs * numMinibatches);
