@@ -51,7 +51,8 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
   const out = [
     `## Benchmarks (${r.date.slice(0, 10)})`,
     '',
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.browser} headless; WebGPU adapter: ${m.adapter}; cross-origin isolated: ${m.crossOriginIsolated ? 'yes' : 'no'}. Whole run: ${totalSeconds.toFixed(0)} s.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.browser} headless; cross-origin isolated: ${m.crossOriginIsolated ? 'yes' : 'no'}. Whole run: ${totalSeconds.toFixed(0)} s.`,
+    `The learner section runs with Chromium's SwiftShader WebGPU flags (adapter: ${m.adapter}); every other section in a plain headless Chromium, as a user without a GPU has it (learning runs use wasm).`,
     '',
   ];
   if (r.envs.length) {

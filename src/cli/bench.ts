@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
 import { chromiumArgs, ensureChromium } from './browser';
 import { benchEnvs, benchLearner, benchPpoRun, benchSampler, type PpoRunRow } from './bench-sections';
 import { renderMarkdown, type BenchResults } from './bench-report';
@@ -40,13 +40,22 @@ async function main(): Promise<void> {
   const log = (m: string): void => console.error(m);
   const executablePath = ensureChromium(log);
   const server = await serveApp(root, log);
-  const browser = await chromium.launch({ executablePath, args: chromiumArgs({ webgpu: true }) });
+  // Two browsers: the SwiftShader WebGPU flags make the page's own canvases software-rendered
+  // through GL emulation (250-500 ms main-thread tasks while charts redraw), which no user without
+  // a GPU has. Only the learner section, which measures the webgpu backend, runs with them.
+  const browser = await chromium.launch({ executablePath, args: chromiumArgs({ webgpu: false }) });
+  const gpuBrowser = await chromium.launch({ executablePath, args: chromiumArgs({ webgpu: true }) });
   const started = Date.now();
   try {
-    const page = await browser.newPage();
-    page.setDefaultTimeout(600_000);
-    await page.goto(server.url);
-    await page.waitForFunction(() => typeof window.rl === 'object');
+    const openApp = async (b: typeof browser): Promise<Page> => {
+      const p = await b.newPage();
+      p.setDefaultTimeout(600_000);
+      await p.goto(server.url);
+      await p.waitForFunction(() => typeof window.rl === 'object');
+      return p;
+    };
+    const page = await openApp(browser);
+    const gpuPage = await openApp(gpuBrowser);
     const fresh = async (): Promise<void> => {
       await page.reload();
       await page.waitForFunction(() => typeof window.rl === 'object');
@@ -59,7 +68,7 @@ async function main(): Promise<void> {
         cores: os.cpus().length,
         memoryGiB: Math.round(os.totalmem() / 2 ** 30),
         browser: `Chromium ${browser.version()}`,
-        adapter: (await page.evaluate(async () => (await window.rl.detectDevice()).adapter?.description)) ?? 'none',
+        adapter: (await gpuPage.evaluate(async () => (await window.rl.detectDevice()).adapter?.description)) ?? 'none',
         crossOriginIsolated: await page.evaluate(() => globalThis.crossOriginIsolated),
       },
       envs: [],
@@ -79,9 +88,8 @@ async function main(): Promise<void> {
     }
     if (only.has('learner')) {
       log('learner throughput ...');
-      await fresh();
       results.learner = await benchLearner(
-        page,
+        gpuPage,
         ['webgpu', 'webgl', 'wasm', 'cpu'],
         [
           [64, 64],
@@ -120,6 +128,7 @@ async function main(): Promise<void> {
     console.log(md);
     log(`wrote bench/results/${stamp}.json and .md (${totalS.toFixed(0)} s)`);
   } finally {
+    await gpuBrowser.close();
     await browser.close();
     await server.close();
   }
