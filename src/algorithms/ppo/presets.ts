@@ -37,10 +37,10 @@ export const PPO_PRESETS: Readonly<Record<string, PPOPreset>> = deepFreeze({
   'CartPole-v1': {
     description:
       'Fast CartPole (tuned here for wall-clock time on wasm): 2 workers x 8 envs x 64 steps = 1024 ' +
-      'steps per iteration, 6 epochs of 512-row minibatches (large minibatches: a wasm Adam step ' +
-      'costs little more at 512 rows than at 128), lr 3e-3, no gradient clipping (a global-norm ' +
+      'steps per iteration, 6 epochs of 512-row minibatches (a 512-row wasm Adam step costs 2.5x ' +
+      'a 128-row one for 4x the rows), lr 3e-3, no gradient clipping (a global-norm ' +
       "clip lets the value loss's gradient shrink the policy step), value clamp off. Reaches a " +
-      '100-episode mean of 475 in ~90-130k env steps, 13-19 s on a 2-core machine (seeds 1-3).',
+      '100-episode mean of 475 in ~70-115k env steps, 18-27 s on a 2-core machine (seeds 1-6).',
     config: {
       environment: { env: 'CartPole-v1' },
       envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 8, rolloutFragmentLength: 64 },
