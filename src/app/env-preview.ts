@@ -2,8 +2,8 @@
  * A live picture of the current policy: one page-side copy of the training env, stepped with the
  * learner module's greedy actions at a steady frame rate and drawn with the env's own render().
  * It never touches the EnvRunners, so it costs training one batch-of-1 forward pass per frame.
- * (On the wasm backend the learner's update blocks the page, so the picture holds still during
- * updates; it never delays them.)
+ * (The learner yields to the page every ~40 ms of work, so frames keep coming during updates,
+ * at a lower rate on wasm.)
  */
 import type { VectorEnv } from '../envs';
 import { makeVectorEnv } from '../envs';
