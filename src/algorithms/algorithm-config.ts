@@ -17,8 +17,8 @@ import type {
   FaultToleranceConfig,
   LearnersConfig,
   RLModuleConfig,
-  ValidationContext,
 } from '../core/config';
+import type { ValidationContext } from '../core/config-validation';
 import { normalizeConfigInput } from '../core/config-keys';
 import { ConfigError } from '../core/errors';
 import type { ConfigIssue } from '../core/errors';

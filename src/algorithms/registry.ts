@@ -1,5 +1,5 @@
 /** Algorithms by name: config resolution and building, for the app facade, CLI and URL. */
-import type { ValidationContext } from '../core/config';
+import type { ValidationContext } from '../core/config-validation';
 import { ConfigError, RLError } from '../core/errors';
 import { listEnvs } from '../envs';
 import type { Algorithm } from './algorithm';

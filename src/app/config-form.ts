@@ -4,7 +4,7 @@
  * path, so each field can show its own message (RLlib's validate(), all problems at once).
  */
 import { PPO_DEFAULTS, ppo, type PPOConfig } from '../algorithms/ppo/ppo-config';
-import type { ValidationContext } from '../core/config';
+import type { ValidationContext } from '../core/config-validation';
 import { coerceValue } from '../core/config-keys';
 import type { ConfigIssue } from '../core/errors';
 import { getEnvSpec, listEnvs } from '../envs';

@@ -5,7 +5,8 @@
  */
 import { PPO_DEFAULTS, derivedSizes, type DerivedSizes, type PPOConfig } from '../algorithms/ppo/ppo-config';
 import { PPO_PRESETS, getPreset } from '../algorithms/ppo/presets';
-import { deepMerge, type ValidationContext } from '../core/config';
+import { deepMerge } from '../core/config';
+import type { ValidationContext } from '../core/config-validation';
 import { parseFieldValue, validateConfig, type ConfigCheck, type ConfigIssue } from '../app/config-form';
 import { ALL_CONFIG_FIELDS, STOP_FIELDS, formatFieldValue, valueAt, type FieldDef } from './config-fields';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { deepEqual, deepMerge, scheduleValueAt, validateBase } from '../../src/core/config';
-import type { ValidationContext } from '../../src/core/config';
+import { deepEqual, deepMerge, scheduleValueAt } from '../../src/core/config';
+import { validateBase } from '../../src/core/config-validation';
+import type { ValidationContext } from '../../src/core/config-validation';
 import { coerceValue, normalizeConfigInput, resolveKeyPath } from '../../src/core/config-keys';
 import { ConfigError } from '../../src/core/errors';
 import type { ConfigIssue } from '../../src/core/errors';

@@ -3,8 +3,10 @@
  * `PPOConfig.__init__`, and `AlgorithmConfig.__init__` for grad_clip_by / shuffle), with CleanRL's
  * names (vwxyzjn/cleanrl cleanrl/ppo.py) next to each field.
  */
-import { ALGORITHM_CONFIG_DEFAULTS, IssueList, deepFreeze, formatValue, validateBase } from '../../core/config';
-import type { AlgorithmConfigBase, ScheduleValue, ValidationContext } from '../../core/config';
+import { ALGORITHM_CONFIG_DEFAULTS, deepFreeze } from '../../core/config';
+import type { AlgorithmConfigBase, ScheduleValue } from '../../core/config';
+import { IssueList, formatValue, validateBase } from '../../core/config-validation';
+import type { ValidationContext } from '../../core/config-validation';
 import type { ConfigIssue } from '../../core/errors';
 import { AlgorithmConfigBuilder } from '../algorithm-config';
 

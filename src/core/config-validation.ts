@@ -1,0 +1,211 @@
+/**
+ * Validation of the shared config sections: every problem at once, each with its path, what is
+ * wrong and how to fix it. Algorithms add their own `training` checks with `IssueList`.
+ */
+import type { ConfigIssue } from './errors';
+import { isPlainObject, suggest } from './config';
+import type {
+  AlgorithmConfigBase,
+  EnvironmentConfig,
+  EnvRunnersConfig,
+  FaultToleranceConfig,
+  LearnersConfig,
+  RLModuleConfig,
+} from './config';
+
+export interface ValidationContext {
+  /** navigator.hardwareConcurrency of the tab that will run the workers. */
+  readonly hardwareConcurrency?: number;
+  /** Whether a WebGPU adapter exists; undefined when not probed yet (then no GPU checks). */
+  readonly webGpuAvailable?: boolean;
+  /** Registered env ids; undefined skips the env id check. */
+  readonly knownEnvIds?: readonly string[];
+}
+
+export function formatValue(v: unknown): string {
+  return typeof v === 'string' ? `'${v}'` : (JSON.stringify(v) ?? String(v));
+}
+
+/** Collects issues; the check helpers name the offending value and return whether it passed. */
+export class IssueList {
+  readonly issues: ConfigIssue[] = [];
+
+  error(path: string, message: string): void {
+    this.issues.push({ path, message, severity: 'error' });
+  }
+
+  warn(path: string, message: string): void {
+    this.issues.push({ path, message, severity: 'warning' });
+  }
+
+  integer(path: string, v: unknown, min: number): v is number {
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      this.error(path, `${leaf(path)} must be an integer >= ${min}, got ${formatValue(v)}.`);
+      return false;
+    }
+    if (v < min) this.error(path, `${leaf(path)} (${v}) must be >= ${min}.`);
+    return v >= min;
+  }
+
+  /** A finite number within [min, max]; `above` requires strictly > above. */
+  number(path: string, v: unknown, range: { min?: number; max?: number; above?: number }): v is number {
+    const { min, max, above } = range;
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      this.error(path, `${leaf(path)} must be a finite number, got ${formatValue(v)}.`);
+      return false;
+    }
+    const bad = (above !== undefined && v <= above) || (min !== undefined && v < min) || (max !== undefined && v > max);
+    if (bad) {
+      const lo = above !== undefined ? `> ${above}` : min !== undefined ? `>= ${min}` : '';
+      const hi = max !== undefined ? `<= ${max}` : '';
+      this.error(path, `${leaf(path)} (${v}) must be ${[lo, hi].filter(Boolean).join(' and ')}.`);
+    }
+    return !bad;
+  }
+
+  boolean(path: string, v: unknown): v is boolean {
+    if (typeof v === 'boolean') return true;
+    this.error(path, `${leaf(path)} must be true or false, got ${formatValue(v)}.`);
+    return false;
+  }
+
+  oneOf<T extends string>(path: string, v: unknown, options: readonly T[]): v is T {
+    if (options.includes(v as T)) return true;
+    this.error(path, `${leaf(path)} must be one of ${options.map(formatValue).join(', ')}, got ${formatValue(v)}.`);
+    return false;
+  }
+
+  /** True if `section` is an object; otherwise records an error for the whole section. */
+  section(path: string, v: unknown): v is object {
+    if (isPlainObject(v)) return true;
+    this.error(path, `section ${path} must be an object, got ${formatValue(v)}.`);
+    return false;
+  }
+}
+
+/** The name a message uses for a path: its last segment, `fcnetHiddens[1]` for list elements. */
+function leaf(path: string): string {
+  const parts = path.split('.');
+  const last = parts[parts.length - 1] ?? path;
+  return /^\d+$/.test(last) && parts.length > 1 ? `${parts[parts.length - 2]}[${last}]` : last;
+}
+
+/** Validates the sections every algorithm shares. Algorithms add their `training` checks. */
+export function validateBase(cfg: AlgorithmConfigBase, ctx: ValidationContext = {}): ConfigIssue[] {
+  const out = new IssueList();
+  if (out.section('environment', cfg.environment)) validateEnvironment(out, cfg.environment, ctx);
+  if (out.section('envRunners', cfg.envRunners)) validateEnvRunners(out, cfg.envRunners, ctx);
+  if (out.section('learners', cfg.learners)) validateLearners(out, cfg.learners, ctx);
+  if (out.section('rlModule', cfg.rlModule)) validateRLModule(out, cfg.rlModule);
+  if (out.section('faultTolerance', cfg.faultTolerance)) validateFaultTolerance(out, cfg.faultTolerance);
+  if (out.section('debugging', cfg.debugging)) {
+    const { seed } = cfg.debugging;
+    if (seed !== null) out.integer('debugging.seed', seed, 0);
+  }
+  return out.issues;
+}
+
+function validateEnvironment(out: IssueList, env: EnvironmentConfig, ctx: ValidationContext): void {
+  if (typeof env.env !== 'string' || env.env === '') {
+    out.error('environment.env', `env must be a registered env id such as 'CartPole-v1', got ${formatValue(env.env)}.`);
+  } else if (ctx.knownEnvIds && !ctx.knownEnvIds.includes(env.env)) {
+    const guess = suggest(env.env, ctx.knownEnvIds);
+    out.error(
+      'environment.env',
+      `unknown env '${env.env}'${guess ? ` (did you mean '${guess}'?)` : ''}. ` +
+        `Known env ids: ${ctx.knownEnvIds.join(', ')}; register a custom env before building.`,
+    );
+  }
+  if (!isPlainObject(env.envConfig)) {
+    out.error(
+      'environment.envConfig',
+      `envConfig must be an object of env options, got ${formatValue(env.envConfig)}.`,
+    );
+  }
+  if (env.maxEpisodeSteps !== null) out.integer('environment.maxEpisodeSteps', env.maxEpisodeSteps, 1);
+}
+
+function validateEnvRunners(out: IssueList, r: EnvRunnersConfig, ctx: ValidationContext): void {
+  const p = 'envRunners.';
+  const runnersOk = out.integer(p + 'numEnvRunners', r.numEnvRunners, 0);
+  out.integer(p + 'numEnvsPerEnvRunner', r.numEnvsPerEnvRunner, 1);
+  if (r.rolloutFragmentLength !== 'auto') out.integer(p + 'rolloutFragmentLength', r.rolloutFragmentLength, 1);
+  out.oneOf(p + 'batchMode', r.batchMode, ['truncate_episodes', 'complete_episodes'] as const);
+  const cpusOk = out.number(p + 'numCpusPerEnvRunner', r.numCpusPerEnvRunner, { above: 0 });
+  const gpusOk = out.number(p + 'numGpusPerEnvRunner', r.numGpusPerEnvRunner, { min: 0 });
+  out.number(p + 'sampleTimeoutS', r.sampleTimeoutS, { above: 0 });
+  out.boolean(p + 'explore', r.explore);
+
+  const cores = ctx.hardwareConcurrency;
+  if (runnersOk && cpusOk && cores !== undefined && r.numEnvRunners * r.numCpusPerEnvRunner > cores) {
+    out.warn(
+      p + 'numEnvRunners',
+      `numEnvRunners (${r.numEnvRunners}) x numCpusPerEnvRunner (${r.numCpusPerEnvRunner}) is more than the ` +
+        `${cores} cores this browser reports (navigator.hardwareConcurrency); workers will compete for cores. ` +
+        `Use at most ${Math.max(1, cores - 1)} runners and raise numEnvsPerEnvRunner instead ` +
+        `(one batched forward pass covers all of a runner's sub-envs).`,
+    );
+  }
+  if (gpusOk && r.numGpusPerEnvRunner > 0 && ctx.webGpuAvailable === false) {
+    out.error(
+      p + 'numGpusPerEnvRunner',
+      `numGpusPerEnvRunner is ${r.numGpusPerEnvRunner} but this browser has no WebGPU adapter. ` +
+        `Set numGpusPerEnvRunner to 0 (runner inference on wasm/cpu).`,
+    );
+  }
+}
+
+function validateLearners(out: IssueList, l: LearnersConfig, ctx: ValidationContext): void {
+  if (l.numLearners !== 0) {
+    out.error(
+      'learners.numLearners',
+      `numLearners is ${formatValue(l.numLearners)} but a browser tab runs exactly one Learner on the page ` +
+        `(RLlib's local learner). Set numLearners to 0.`,
+    );
+  }
+  const gpus = l.numGpusPerLearner;
+  if (gpus === 'auto') return;
+  if (!out.number('learners.numGpusPerLearner', gpus, { min: 0 })) return;
+  if (gpus > 0 && ctx.webGpuAvailable === false) {
+    out.error(
+      'learners.numGpusPerLearner',
+      `numGpusPerLearner is ${gpus} but this browser has no WebGPU adapter. ` +
+        `Set numGpusPerLearner to 0 (wasm/cpu) or 'auto' (WebGPU when available, wasm otherwise).`,
+    );
+  } else if (gpus > 1) {
+    out.warn('learners.numGpusPerLearner', `numGpusPerLearner (${gpus}) > 1 acts as 1: a page has one WebGPU device.`);
+  }
+}
+
+function validateRLModule(out: IssueList, m: RLModuleConfig): void {
+  const hiddens: unknown = m.fcnetHiddens;
+  if (!Array.isArray(hiddens)) {
+    out.error(
+      'rlModule.fcnetHiddens',
+      `fcnetHiddens must be a list of layer sizes like [64, 64], got ${formatValue(hiddens)}.`,
+    );
+  } else {
+    hiddens.forEach((h, i) => out.integer(`rlModule.fcnetHiddens.${i}`, h, 1));
+  }
+  out.oneOf('rlModule.fcnetActivation', m.fcnetActivation, ['tanh', 'relu'] as const);
+  out.boolean('rlModule.vfShareLayers', m.vfShareLayers);
+}
+
+function validateFaultTolerance(out: IssueList, f: FaultToleranceConfig): void {
+  const p = 'faultTolerance.';
+  const restartOk = out.boolean(p + 'restartFailedEnvRunners', f.restartFailedEnvRunners);
+  const ignoreOk = out.boolean(p + 'ignoreEnvRunnerFailures', f.ignoreEnvRunnerFailures);
+  if (restartOk && ignoreOk && f.restartFailedEnvRunners && f.ignoreEnvRunnerFailures) {
+    out.error(
+      p + 'ignoreEnvRunnerFailures',
+      'ignoreEnvRunnerFailures and restartFailedEnvRunners are both true, but they are exclusive ' +
+        '(RLlib: restart a failed runner, or drop it for good). Keep restartFailedEnvRunners = true and ' +
+        'set ignoreEnvRunnerFailures = false.',
+    );
+  }
+  out.integer(p + 'maxNumEnvRunnerRestarts', f.maxNumEnvRunnerRestarts, 0);
+  out.number(p + 'delayBetweenEnvRunnerRestartsS', f.delayBetweenEnvRunnerRestartsS, { min: 0 });
+  out.boolean(p + 'restartFailedSubEnvironments', f.restartFailedSubEnvironments);
+  out.number(p + 'envRunnerHealthProbeTimeoutS', f.envRunnerHealthProbeTimeoutS, { above: 0 });
+  out.integer(p + 'numConsecutiveEnvRunnerFailuresTolerance', f.numConsecutiveEnvRunnerFailuresTolerance, 0);
+}
