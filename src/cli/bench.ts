@@ -47,18 +47,19 @@ async function main(): Promise<void> {
   const gpuBrowser = await chromium.launch({ executablePath, args: chromiumArgs({ webgpu: true }) });
   const started = Date.now();
   try {
+    const appReady = (p: Page): Promise<unknown> => p.waitForFunction(() => typeof window.rl === 'object');
     const openApp = async (b: typeof browser): Promise<Page> => {
       const p = await b.newPage();
       p.setDefaultTimeout(600_000);
       await p.goto(server.url);
-      await p.waitForFunction(() => typeof window.rl === 'object');
+      await appReady(p);
       return p;
     };
     const page = await openApp(browser);
     const gpuPage = await openApp(gpuBrowser);
     const fresh = async (): Promise<void> => {
       await page.reload();
-      await page.waitForFunction(() => typeof window.rl === 'object');
+      await appReady(page);
     };
     const s = quick ? 0.3 : 1;
     const results: BenchResults = {

@@ -5,7 +5,7 @@
  * already waiting, and is not clamped to 4 ms the way nested `setTimeout(0)` is.
  * (`scheduler.yield()` is avoided on purpose: its continuation jumps ahead of waiting messages.)
  */
-export function yieldToEventLoop(): Promise<void> {
+function yieldToEventLoop(): Promise<void> {
   if (typeof MessageChannel !== 'function') return new Promise((resolve) => setTimeout(resolve, 0));
   return new Promise((resolve) => {
     const channel = new MessageChannel();
@@ -17,16 +17,26 @@ export function yieldToEventLoop(): Promise<void> {
   });
 }
 
-/** When code in this realm last gave the event loop a turn through `yieldIfBusy`. */
+/** When code in this realm last gave the event loop a turn through `takeTurn`. */
 let lastTurnAt = 0;
 
 /**
- * Yields only if `budgetMs` has passed since the last turn given through here. The clock is shared
- * by every caller in the realm, so work that runs back to back (a learner update, then the weight
- * sync, then sampling on the page) is cut into tasks of about `budgetMs` as a whole, not per part.
+ * Whether `budgetMs` has passed since the last turn. The clock is shared by every caller in the
+ * realm, so work that runs back to back (a learner update, then the weight sync, then sampling on
+ * the page) is cut into tasks of about `budgetMs` as a whole, not per part. A plain check, so a
+ * hot loop pays no promise per iteration when no turn is due.
  */
-export async function yieldIfBusy(budgetMs: number): Promise<void> {
-  if (performance.now() - lastTurnAt < budgetMs) return;
+export function turnDue(budgetMs: number): boolean {
+  return performance.now() - lastTurnAt >= budgetMs;
+}
+
+/** Gives the event loop a turn and restarts the shared clock. */
+export async function takeTurn(): Promise<void> {
   await yieldToEventLoop();
   lastTurnAt = performance.now();
+}
+
+/** `takeTurn()` if `turnDue(budgetMs)`. */
+export async function yieldIfBusy(budgetMs: number): Promise<void> {
+  if (turnDue(budgetMs)) await takeTurn();
 }

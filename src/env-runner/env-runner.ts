@@ -9,7 +9,7 @@
 import { flatDim } from '../core/spaces';
 import { Rng } from '../core/rng';
 import { RLError } from '../core/errors';
-import { yieldIfBusy } from '../core/yield';
+import { takeTurn, turnDue } from '../core/yield';
 import type { SampleBatch } from '../core/sample-batch';
 import { makeVectorEnv, SubEnvCrashError, type VectorEnv } from '../envs';
 import { makeModule, type MLPModule, type ModuleWeights } from '../rl-module';
@@ -129,7 +129,7 @@ export class EnvRunner {
     let completedSteps = 0;
     let completedEpisodes = 0;
     for (let t = 0; ; t++) {
-      await yieldIfBusy(YIELD_EVERY_MS);
+      if (turnDue(YIELD_EVERY_MS)) await takeTurn();
       if (!completeEpisodes && t >= stepsPerEnv) break;
       if (completeEpisodes) {
         const enough =
