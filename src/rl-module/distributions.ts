@@ -1,6 +1,8 @@
 /**
- * Action distributions, in two forms that agree numerically:
- *  - tensor methods (`logp`, `entropy`, `kl`) for the Learner's loss, differentiable;
+ * Action distributions, in forms that agree numerically:
+ *  - differentiable tensor methods (`logp`, `entropy`, `kl`), the definitions;
+ *  - `policyTerms`: the same three values with their closed-form gradients w.r.t. the inputs,
+ *    sharing one softmax, for PPO's fused loss (tests check them against autodiff of the above);
  *  - plain-JS methods (`sample`, `greedy`, `logpRow`) over one row of a Float32Array, for the
  *    EnvRunner hot path after a single readback (no per-step tensors, no per-step allocation).
  *
@@ -31,12 +33,28 @@ export interface ActionDistribution {
   /** KL(old || new) per row: [B] (RLlib: `prev_action_dist.kl(curr_action_dist)`). */
   kl(oldInputs: tf.Tensor2D, newInputs: tf.Tensor2D): tf.Tensor1D;
 
+  /**
+   * logp of `actions`, entropy and (with `oldInputs`) KL(old || new) per row, each with its
+   * gradient w.r.t. `inputs` ([B, inputDim]). Untaped math: the caller owns the backward pass.
+   */
+  policyTerms(inputs: tf.Tensor2D, actions: tf.Tensor, oldInputs: tf.Tensor2D | null): PolicyTerms;
+
   /** Samples the action for `row` of `inputs` into `actions[row * actionDim ..]`; returns its log-prob. */
   sample(inputs: Float32Array, row: number, rng: Rng, actions: Int32Array | Float32Array): number;
   /** Writes the most likely action (argmax / mean) for `row` into `actions[row * actionDim ..]`. */
   greedy(inputs: Float32Array, row: number, actions: Int32Array | Float32Array): void;
   /** log pi(a|s) of the action stored at `actions[row * actionDim ..]`, in float64. */
   logpRow(inputs: Float32Array, row: number, actions: Int32Array | Float32Array): number;
+}
+
+/** Per-row values [B] and their gradients w.r.t. the distribution inputs [B, inputDim]. */
+export interface PolicyTerms {
+  readonly logp: tf.Tensor1D;
+  readonly dLogp: tf.Tensor2D;
+  readonly entropy: tf.Tensor1D;
+  readonly dEntropy: tf.Tensor2D;
+  /** null without `oldInputs`. */
+  readonly kl: { readonly value: tf.Tensor1D; readonly grad: tf.Tensor2D } | null;
 }
 
 /** Softmax over logits (Discrete action spaces). */
@@ -70,6 +88,29 @@ export class Categorical implements ActionDistribution {
       const newLogProbs = Categorical.logSoftmax(newInputs);
       return tf.sum(tf.mul(tf.exp(oldLogProbs), tf.sub(oldLogProbs, newLogProbs)), 1);
     });
+  }
+
+  policyTerms(inputs: tf.Tensor2D, actions: tf.Tensor, oldInputs: tf.Tensor2D | null): PolicyTerms {
+    const logProbs = Categorical.logSoftmax(inputs);
+    const probs = tf.exp(logProbs);
+    const oneHot = tf.oneHot(tf.cast(tf.reshape(actions, [-1]), 'int32'), this.inputDim);
+    const entropy: tf.Tensor1D = tf.neg(tf.sum(tf.mul(probs, logProbs), 1));
+    let kl: PolicyTerms['kl'] = null;
+    if (oldInputs) {
+      const oldLogProbs = Categorical.logSoftmax(oldInputs);
+      const oldProbs = tf.exp(oldLogProbs);
+      // d/dz_j sum_k p_old,k (log p_old,k - log p_k) = p_j - p_old,j (p_old sums to 1).
+      kl = { value: tf.sum(tf.mul(oldProbs, tf.sub(oldLogProbs, logProbs)), 1), grad: tf.sub(probs, oldProbs) };
+    }
+    return {
+      logp: tf.sum(tf.mul(logProbs, oneHot), 1),
+      // d log p_a / dz_j = [j = a] - p_j
+      dLogp: tf.sub(oneHot, probs),
+      entropy,
+      // dH/dz_j = -p_j (log p_j + H)
+      dEntropy: tf.neg(tf.mul(probs, tf.add(logProbs, tf.reshape(entropy, [-1, 1])))),
+      kl,
+    };
   }
 
   /** max and log-sum-exp of one row, in float64. */
@@ -161,6 +202,33 @@ export class DiagGaussian implements ActionDistribution {
       );
       return tf.sum(perDim, 1);
     });
+  }
+
+  policyTerms(inputs: tf.Tensor2D, actions: tf.Tensor, oldInputs: tf.Tensor2D | null): PolicyTerms {
+    const [means, logStds] = this.split(inputs);
+    const stds = tf.exp(logStds);
+    const z = tf.div(tf.sub(tf.reshape(actions, [-1, this.actionDim]), means), stds);
+    let kl: PolicyTerms['kl'] = null;
+    if (oldInputs) {
+      const [oldMeans, oldLogStds] = this.split(oldInputs);
+      const variances = tf.exp(tf.mul(logStds, 2));
+      const numerator = tf.add(tf.exp(tf.mul(oldLogStds, 2)), tf.square(tf.sub(oldMeans, means)));
+      const perDim = tf.add(tf.sub(logStds, oldLogStds), tf.sub(tf.div(numerator, tf.mul(variances, 2)), 0.5));
+      kl = {
+        value: tf.sum(perDim, 1),
+        // d/dm = (m - m_old) / s^2; d/dlog s = 1 - (s_old^2 + (m_old - m)^2) / s^2
+        grad: tf.concat([tf.div(tf.sub(means, oldMeans), variances), tf.sub(1, tf.div(numerator, variances))], 1),
+      };
+    }
+    return {
+      logp: tf.sum(tf.sub(tf.mul(tf.square(z), -0.5), tf.add(logStds, 0.5 * LOG_2PI)), 1),
+      // d/dm = z / s; d/dlog s = z^2 - 1
+      dLogp: tf.concat([tf.div(z, stds), tf.sub(tf.square(z), 1)], 1),
+      entropy: tf.sum(tf.add(logStds, 0.5 * (LOG_2PI + 1)), 1),
+      // The entropy depends on the log-stds alone, each with slope 1.
+      dEntropy: tf.concat([tf.zerosLike(means), tf.onesLike(logStds)], 1),
+      kl,
+    };
   }
 
   sample(inputs: Float32Array, row: number, rng: Rng, actions: Int32Array | Float32Array): number {

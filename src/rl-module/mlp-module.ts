@@ -18,6 +18,7 @@ import type { ActionDistribution } from './distributions';
 import { distributionFor } from './distributions';
 import type { ModuleWeights } from './weights';
 import { checkWeights, orthogonal } from './weights';
+import { dense } from './dense';
 
 export interface ModelConfig {
   /** Hidden layer sizes. RLlib: fcnet_hiddens (default [256, 256]). */
@@ -104,19 +105,15 @@ export class MLPModule {
     return { kernel, bias };
   }
 
-  /** Hidden layers: fused matmul+bias(+relu); tanh is applied separately (fused ops lack it). */
-  private torso(x: tf.Tensor2D, layers: readonly Dense[]): tf.Tensor2D {
-    const relu = this.spec.model.fcnetActivation === 'relu';
-    let h = x;
-    for (const { kernel, bias } of layers) {
-      h = tf.fused.matMul({ a: h, b: kernel, bias, activation: relu ? 'relu' : 'linear' }) as tf.Tensor2D;
-      if (!relu) h = tf.tanh(h);
-    }
-    return h;
+  /** Hidden layers on the observation batch `obs` (see dense.ts for why layers are custom ops). */
+  private torso(obs: tf.Tensor2D, layers: readonly Dense[]): tf.Tensor2D {
+    const activation = this.spec.model.fcnetActivation;
+    return layers.reduce((h, layer, i) => dense(h, layer, activation, i > 0), obs);
   }
 
-  private linear(x: tf.Tensor2D, { kernel, bias }: Dense): tf.Tensor2D {
-    return tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D;
+  /** A head on `features`, which are the observations themselves when there are no hidden layers. */
+  private linear(features: tf.Tensor2D, head: Dense): tf.Tensor2D {
+    return dense(features, head, 'linear', this.spec.model.fcnetHiddens.length > 0);
   }
 
   /** Policy head output -> distribution inputs (appends the broadcast log-std for Box). */

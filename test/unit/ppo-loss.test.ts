@@ -1,9 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PPOLossConfig, PPOLossModule } from '../../src/algorithms/ppo/ppo-loss';
 import { ppoLoss } from '../../src/algorithms/ppo/ppo-loss';
 import type { ActionDistribution } from '../../src/rl-module';
 import { Categorical, DiagGaussian } from '../../src/rl-module';
+import { Rng } from '../../src/core/rng';
+import type { ReferenceBatch } from './helpers/ppo-loss-reference';
+import { referencePPOLoss } from './helpers/ppo-loss-reference';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -168,3 +172,67 @@ describe('ppoLoss (diagonal Gaussian, closed form)', () => {
     tf.dispose([loss, ...Object.values(stats), inputs, values, ...Object.values(batch)]);
   });
 });
+
+describe.each(['cpu', 'wasm'])('ppoLoss gradient on %s', (backend) => {
+  const rows = 64;
+  const cases: [string, ActionDistribution, boolean][] = [
+    ['categorical', new Categorical(3), false],
+    ['categorical with KL', new Categorical(3), true],
+    ['diagonal Gaussian', new DiagGaussian(2), false],
+    ['diagonal Gaussian with KL', new DiagGaussian(2), true],
+  ];
+
+  it.each(cases)('%s: the closed form matches TF.js autodiff of the plain loss', async (_, dist, useKlLoss) => {
+    await tf.setBackend(backend);
+    const rng = new Rng(17);
+    const normals = (n: number, scale: number): Float32Array =>
+      Float32Array.from({ length: n }, () => rng.normal() * scale);
+    const inputs = tf.variable(tf.tensor2d(normals(rows * dist.inputDim, 0.7), [rows, dist.inputDim]));
+    const values = tf.variable(tf.tensor1d(normals(rows, 2)));
+    const actions =
+      dist.kind === 'categorical'
+        ? tf.tensor1d(
+            Int32Array.from({ length: rows }, () => rng.integer(dist.inputDim)),
+            'int32',
+          )
+        : tf.tensor2d(normals(rows * dist.actionDim, 1), [rows, dist.actionDim]);
+    // Old log-probs within +-0.5 of the new ones: ratios from ~0.6 to ~1.6, inside and outside the clip.
+    const logp = tf.tidy(() => dist.logp(inputs, actions));
+    const oldLogp = tf.tidy(() => tf.sub(logp, tf.tensor1d(normals(rows, 0.25))));
+    const batch = {
+      obs: tf.zeros([rows, 1]),
+      actions,
+      oldLogp,
+      oldDistInputs: tf.tensor2d(normals(rows * dist.inputDim, 0.7), [rows, dist.inputDim]),
+      advantages: tf.tensor1d(normals(rows, 1)),
+      // Value errors of ~N(0, 4): some squared errors above vfClipParam (4), some below.
+      valueTargets: tf.tensor1d(normals(rows, 2)),
+    };
+    const config = { ...base, useKlLoss };
+    const before = tf.memory().numTensors;
+    const fused = tf.variableGrads(() => {
+      const { loss, stats } = ppoLoss(stubModule(inputs, values, dist), batch, config);
+      tf.dispose(Object.values(stats));
+      return loss;
+    }, [inputs, values]);
+    expect(tf.memory().numTensors).toBe(before + 3);
+    const reference = tf.variableGrads(
+      () => referencePPOLoss(dist, inputs, values, batch as ReferenceBatch, config),
+      [inputs, values],
+    );
+    expectAllClose(await fused.value.data(), await reference.value.data());
+    for (const v of [inputs, values]) {
+      expectAllClose(await fused.grads[v.name]!.data(), await reference.grads[v.name]!.data());
+    }
+    tf.dispose([fused.value, reference.value, ...Object.values(fused.grads), ...Object.values(reference.grads)]);
+    tf.dispose([inputs, values, logp, ...Object.values(batch)]);
+    await tf.setBackend('cpu');
+  });
+});
+
+function expectAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(expected[i]!));
+  }
+}

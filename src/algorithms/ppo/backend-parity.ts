@@ -82,7 +82,6 @@ async function gradientsOf(module: MLPModule, batch: SampleBatch): Promise<numbe
       ),
       [PPOColumns.ADVANTAGES]: tf.tensor1d(Float32Array.from({ length: n }, () => rng.normal())),
       [PPOColumns.VALUE_TARGETS]: tf.tensor1d(Float32Array.from({ length: n }, () => rng.normal() + 1)),
-      [PPOColumns.OLD_VF_PREDS]: tf.tensor1d(new Float32Array(n)),
     };
     const { grads } = tf.variableGrads(() => ppoLoss(module, minibatch, LOSS).loss, module.trainableVariables);
     return tf.concat(module.trainableVariables.map((v) => tf.reshape(grads[v.name] ?? tf.zeros([0]), [-1])));

@@ -83,10 +83,10 @@ export class PPOLearner {
         [PPOColumns.OBS]: batch.obs,
         [PPOColumns.ACTIONS]: batch.actions,
         [PPOColumns.OLD_LOGP]: batch.actionLogp,
-        [PPOColumns.OLD_DIST_INPUTS]: oldDistInputs,
+        // Only the KL term reads the old distribution; every column is gathered per minibatch.
+        ...(cfg.useKlLoss ? { [PPOColumns.OLD_DIST_INPUTS]: oldDistInputs } : {}),
         [PPOColumns.ADVANTAGES]: advantages,
         [PPOColumns.VALUE_TARGETS]: valueTargets,
-        [PPOColumns.OLD_VF_PREDS]: vfPreds,
       },
       batch.numSteps,
       cfg,

@@ -2,6 +2,13 @@
  * PPO's clipped surrogate loss (Schulman et al. 2017), as RLlib computes it
  * (rllib/algorithms/ppo/torch/ppo_torch_learner.py: compute_loss_for_module), with CleanRL's
  * diagnostics (approx_kl, clip_frac).
+ *
+ * The loss is one custom op on the module's outputs (distribution inputs and values) with its
+ * gradient in closed form, computed alongside the value from the same intermediates. Autodiff of
+ * the same formulas recorded ~300 kernels per minibatch (every taped op clones its inputs, and
+ * the diagnostics were taped too); on wasm, where each kernel costs ~7 us of dispatch, that was
+ * ~40% of an Adam step (bench/NOTES.md, change 5). test/unit/ppo-loss.test.ts checks the
+ * gradients against TF.js autodiff of the plain formulas.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Minibatch } from '../../learner/learner';
@@ -32,7 +39,6 @@ export const PPOColumns = {
   OLD_DIST_INPUTS: 'oldDistInputs',
   ADVANTAGES: 'advantages',
   VALUE_TARGETS: 'valueTargets',
-  OLD_VF_PREDS: 'oldVfPreds',
 } as const;
 
 /** The parts of a module the loss uses (an MLPModule, or a stub with fixed outputs in tests). */
@@ -52,63 +58,110 @@ export function explainedVariance(y: tf.Tensor1D, pred: tf.Tensor1D): tf.Scalar 
   return tf.where(tf.greater(yVar, 0), ev, tf.scalar(-1)) as tf.Scalar;
 }
 
+/** The loss, its gradient w.r.t. the module outputs, and the stats of one minibatch. */
+interface LossTerms {
+  readonly loss: tf.Scalar;
+  readonly dDistInputs: tf.Tensor2D;
+  readonly dVfPreds: tf.Tensor1D;
+  readonly stats: Record<string, tf.Scalar>;
+}
+
+function lossTerms(
+  dist: PPOLossModule['distribution'],
+  distInputs: tf.Tensor2D,
+  vfPreds: tf.Tensor1D,
+  batch: Minibatch,
+  config: PPOLossConfig,
+): LossTerms {
+  const { clipParam, vfClipParam, vfLossCoeff, entropyCoeff, useKlLoss, klCoeff } = config;
+  const rows = distInputs.shape[0];
+  const advantages = column(batch, PPOColumns.ADVANTAGES);
+  const valueTargets = column(batch, PPOColumns.VALUE_TARGETS) as tf.Tensor1D;
+  const oldDistInputs = useKlLoss
+    ? tf.reshape<tf.Rank.R2>(column(batch, PPOColumns.OLD_DIST_INPUTS), [-1, dist.inputDim])
+    : null;
+  const terms = dist.policyTerms(distInputs, column(batch, PPOColumns.ACTIONS), oldDistInputs);
+
+  // Probability ratio r = pi(a|s) / pi_old(a|s).
+  const logRatio = tf.sub(terms.logp, column(batch, PPOColumns.OLD_LOGP));
+  const ratio = tf.exp(logRatio);
+  const clippedRatio = tf.clipByValue(ratio, 1 - clipParam, 1 + clipParam);
+
+  // Clipped surrogate objective (maximised, so its negation is the loss).
+  const unclippedSurrogate = tf.mul(advantages, ratio);
+  const surrogate = tf.minimum(unclippedSurrogate, tf.mul(advantages, clippedRatio));
+  // d surrogate / d r = A where the unclipped term is the min (ties included, as tf.minimum's
+  // gradient), else 0: the clipped term is the min only when r is outside the clip range, where
+  // clip(r) is flat. d r / d logp = r.
+  const passes = tf.lessEqual(unclippedSurrogate, surrogate);
+  const dLossDLogp = tf.mul(tf.mul(unclippedSurrogate, tf.cast(passes, 'float32')), -1 / rows);
+
+  // Value loss: RLlib clamps the squared error itself to [0, vfClipParam].
+  const valueError: tf.Tensor1D = tf.sub(vfPreds, valueTargets);
+  const vfLossUnclipped = tf.square(valueError);
+  const vfLossClipped = tf.clipByValue(vfLossUnclipped, 0, vfClipParam);
+  const vfInRange = tf.cast(tf.lessEqual(vfLossUnclipped, vfClipParam), 'float32');
+  const dVfPreds: tf.Tensor1D = tf.mul(tf.mul(valueError, vfInRange), (2 * vfLossCoeff) / rows);
+
+  // d loss / d dist inputs: the policy term through logp, minus the entropy bonus, plus the KL penalty.
+  let dDistInputs: tf.Tensor2D = tf.sub(
+    tf.mul<tf.Tensor2D>(terms.dLogp, tf.reshape(dLossDLogp, [-1, 1])),
+    tf.mul(terms.dEntropy, entropyCoeff / rows),
+  );
+  if (terms.kl) dDistInputs = tf.add(dDistInputs, tf.mul(terms.kl.grad, klCoeff / rows));
+
+  const policyLoss = tf.neg(tf.mean<tf.Scalar>(surrogate));
+  const vfLoss = tf.mean<tf.Scalar>(vfLossClipped);
+  const entropy = tf.mean<tf.Scalar>(terms.entropy);
+  const meanKlLoss = terms.kl ? tf.mean<tf.Scalar>(terms.kl.value) : tf.scalar(0);
+  let loss: tf.Scalar = tf.sub(tf.add(policyLoss, tf.mul(vfLoss, vfLossCoeff)), tf.mul(entropy, entropyCoeff));
+  if (terms.kl) loss = tf.add(loss, tf.mul(meanKlLoss, klCoeff));
+
+  // Diagnostics (CleanRL): approx_kl = E[(r - 1) - log r] (Schulman's k3 estimator), clip_frac.
+  const approxKl = tf.mean<tf.Scalar>(tf.sub(tf.sub(ratio, 1), logRatio));
+  const clipFrac = tf.mean<tf.Scalar>(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clipParam), 'float32'));
+  return {
+    loss,
+    dDistInputs,
+    dVfPreds,
+    stats: {
+      policy_loss: policyLoss,
+      vf_loss: vfLoss,
+      vf_loss_unclipped: tf.mean<tf.Scalar>(vfLossUnclipped),
+      vf_explained_var: explainedVariance(valueTargets, vfPreds),
+      entropy,
+      mean_kl_loss: meanKlLoss,
+      curr_kl_coeff: tf.scalar(klCoeff),
+      approx_kl: approxKl,
+      clip_frac: clipFrac,
+      total_loss: tf.clone(loss),
+    },
+  };
+}
+
+/**
+ * The PPO loss of one minibatch, differentiable w.r.t. the module's variables. The stats are
+ * kept tensors that the caller disposes (the Learner sums them).
+ */
 export function ppoLoss(
   module: PPOLossModule,
   batch: Minibatch,
   config: PPOLossConfig,
 ): { loss: tf.Scalar; stats: Record<string, tf.Scalar> } {
-  const { clipParam, vfClipParam, vfLossCoeff, entropyCoeff, useKlLoss, klCoeff } = config;
-  const dist = module.distribution;
-  const advantages = column(batch, PPOColumns.ADVANTAGES);
-  const valueTargets = column(batch, PPOColumns.VALUE_TARGETS) as tf.Tensor1D;
   const { actionDistInputs, vfPreds } = module.forwardTrain(column(batch, PPOColumns.OBS));
-
-  // Probability ratio r = pi(a|s) / pi_old(a|s).
-  const logp = dist.logp(actionDistInputs, column(batch, PPOColumns.ACTIONS));
-  const logRatio = tf.sub(logp, column(batch, PPOColumns.OLD_LOGP));
-  const ratio = tf.exp(logRatio);
-
-  // Clipped surrogate objective (maximised, so its negation is the loss).
-  const surrogate = tf.minimum(
-    tf.mul(advantages, ratio),
-    tf.mul(advantages, tf.clipByValue(ratio, 1 - clipParam, 1 + clipParam)),
-  );
-
-  // Value loss: RLlib clamps the squared error itself to [0, vfClipParam].
-  const vfLossUnclipped = tf.square(tf.sub(vfPreds, valueTargets));
-  const vfLossClipped = tf.clipByValue(vfLossUnclipped, 0, vfClipParam);
-
-  const entropy = dist.entropy(actionDistInputs);
-
-  // KL(pi_old || pi) penalty, only when enabled (RLlib reports 0 otherwise).
-  let meanKlLoss: tf.Scalar = tf.scalar(0);
-  if (useKlLoss) {
-    const oldDistInputs = tf.reshape<tf.Rank.R2>(column(batch, PPOColumns.OLD_DIST_INPUTS), [-1, dist.inputDim]);
-    meanKlLoss = tf.mean(dist.kl(oldDistInputs, actionDistInputs));
-  }
-
-  let totalLoss: tf.Scalar = tf.mean(
-    tf.sub(tf.add(tf.neg(surrogate), tf.mul(vfLossClipped, vfLossCoeff)), tf.mul(entropy, entropyCoeff)),
-  );
-  if (useKlLoss) totalLoss = tf.add(totalLoss, tf.mul(meanKlLoss, klCoeff));
-
-  // Diagnostics (CleanRL): approx_kl = E[(r - 1) - log r] (Schulman's k3 estimator), clip_frac.
-  const approxKl = tf.mean<tf.Scalar>(tf.sub(tf.sub(ratio, 1), logRatio));
-  const clipFrac = tf.mean<tf.Scalar>(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clipParam), 'float32'));
-
-  return {
-    loss: totalLoss,
-    stats: {
-      policy_loss: tf.neg(tf.mean(surrogate)),
-      vf_loss: tf.mean(vfLossClipped),
-      vf_loss_unclipped: tf.mean(vfLossUnclipped),
-      vf_explained_var: explainedVariance(valueTargets, vfPreds),
-      entropy: tf.mean(entropy),
-      mean_kl_loss: meanKlLoss,
-      curr_kl_coeff: tf.scalar(klCoeff),
-      approx_kl: approxKl,
-      clip_frac: clipFrac,
-      total_loss: tf.clone(totalLoss),
-    },
-  };
+  let stats: Record<string, tf.Scalar> = {};
+  const fusedLoss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [distInputs, values, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+    const terms = lossTerms(module.distribution, distInputs, values, batch, config);
+    // The op's scope disposes everything it does not return, save or keep.
+    stats = terms.stats;
+    for (const s of Object.values(stats)) tf.keep(s);
+    save([terms.dDistInputs, terms.dVfPreds]);
+    return {
+      value: terms.loss,
+      gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => saved.map((grad) => tf.mul(grad, dy)),
+    };
+  });
+  const loss = fusedLoss(actionDistInputs, vfPreds);
+  return { loss, stats };
 }
