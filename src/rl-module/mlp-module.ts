@@ -19,6 +19,8 @@ import { distributionFor } from './distributions';
 import type { ModuleWeights } from './weights';
 import { checkWeights, orthogonal } from './weights';
 import { dense } from './dense';
+import type { JsDense } from './js-mlp';
+import { JsMlp, jsDense } from './js-mlp';
 
 export interface ModelConfig {
   /** Hidden layer sizes. RLlib: fcnet_hiddens (default [256, 256]). */
@@ -46,7 +48,17 @@ export interface RLModuleSpec {
 interface Dense {
   readonly kernel: tf.Variable;
   readonly bias: tf.Variable;
+  /** Position of the kernel in `trainableVariables` (the bias follows it). */
+  readonly index: number;
 }
+
+/**
+ * Largest batch x multiply-adds (policy and value) for which exploration and inference run in
+ * plain JS rather than TF.js on a CPU backend. Measured in Node on wasm (bench/NOTES.md, change 6)
+ * for a [64, 64] net (~9k MACs per row): JS 27 / 109 / 293 us at 1 / 4 / 8 rows against a flat
+ * ~230 us for TF.js, whose cost there is kernel dispatch; JS costs ~3 ns per MAC.
+ */
+const JS_FORWARD_MAX_MACS = 40_000;
 
 export class MLPModule {
   readonly distribution: ActionDistribution;
@@ -66,6 +78,8 @@ export class MLPModule {
   private readonly vfHead: Dense;
   /** Box only: state-independent log standard deviation, [d]. */
   private readonly logStd: tf.Variable | null = null;
+  /** The JS copy of the weights for small-batch inference, and the weightsVersion it holds. */
+  private jsMlp: { readonly mlp: JsMlp; readonly version: number } | null = null;
 
   constructor(readonly spec: RLModuleSpec) {
     const { observationSpace, actionSpace, model } = spec;
@@ -100,9 +114,10 @@ export class MLPModule {
   }
 
   private dense(name: string, inDim: number, outDim: number, gain: number, rng: Rng): Dense {
+    const index = this.trainableVariables.length;
     const kernel = this.variable(`${name}/kernel`, tf.tensor2d(orthogonal(inDim, outDim, gain, rng), [inDim, outDim]));
     const bias = this.variable(`${name}/bias`, tf.zeros([outDim]));
-    return { kernel, bias };
+    return { kernel, bias, index };
   }
 
   /** Hidden layers on the observation batch `obs` (see dense.ts for why layers are custom ops). */
@@ -163,12 +178,7 @@ export class MLPModule {
     out: { actions: Int32Array | Float32Array; actionLogp: Float32Array; vfPreds: Float32Array },
   ): Promise<void> {
     if (batchSize === 0) return;
-    const packed = tf.tidy(() => {
-      const { actionDistInputs, vfPreds } = this.forwardTrain(this.uploadObs(obs, batchSize));
-      return tf.concat([tf.reshape(actionDistInputs, [-1]), vfPreds]);
-    });
-    const data = (await packed.data()) as Float32Array;
-    packed.dispose();
+    const data = await this.forwardPacked(obs, batchSize, true);
     const dist = this.distribution;
     const valuesOffset = batchSize * dist.inputDim;
     for (let i = 0; i < batchSize; i++) {
@@ -184,16 +194,61 @@ export class MLPModule {
     out: { actions: Int32Array | Float32Array },
   ): Promise<void> {
     if (batchSize === 0) return;
-    const piOut = tf.tidy(() => this.linear(this.torso(this.uploadObs(obs, batchSize), this.piLayers), this.piHead));
-    const data = (await piOut.data()) as Float32Array;
-    piOut.dispose();
-    // Categorical rows are the logits; for Box the means alone (width d) are the greedy actions.
-    const width = actionOutputDim(this.spec.actionSpace);
-    if (this.distribution.kind === 'categorical') {
-      for (let i = 0; i < batchSize; i++) this.distribution.greedy(data, i, out.actions);
-    } else {
-      for (let k = 0; k < batchSize * width; k++) out.actions[k] = data[k]!;
+    const data = await this.forwardPacked(obs, batchSize, false);
+    // Categorical rows are the logits; for Box the means (the first d of each row) are the greedy actions.
+    for (let i = 0; i < batchSize; i++) this.distribution.greedy(data, i, out.actions);
+  }
+
+  /**
+   * Distribution inputs [batchSize, inputDim] row-major, then (withValues) the values: in plain
+   * JS for small batches on a CPU backend, else one TF.js forward and one readback.
+   */
+  private async forwardPacked(obs: Float32Array, batchSize: number, withValues: boolean): Promise<Float32Array> {
+    const inputDim = this.distribution.inputDim;
+    const jsMlp = await this.jsMlpFor(batchSize);
+    if (jsMlp) {
+      const data = new Float32Array(batchSize * inputDim + (withValues ? batchSize : 0));
+      jsMlp.forward(obs, batchSize, data, withValues);
+      return data;
     }
+    const packed = tf.tidy(() => {
+      const x = this.uploadObs(obs, batchSize);
+      if (!withValues) return this.distInputs(this.linear(this.torso(x, this.piLayers), this.piHead));
+      const { actionDistInputs, vfPreds } = this.forwardTrain(x);
+      return tf.concat([tf.reshape(actionDistInputs, [-1]), vfPreds]);
+    });
+    const data = (await packed.data()) as Float32Array;
+    packed.dispose();
+    return data;
+  }
+
+  /** The JS forward when this batch should use it (CPU backend, small batch), refreshed to the current weights. */
+  private async jsMlpFor(batchSize: number): Promise<JsMlp | null> {
+    const backend = tf.getBackend();
+    if (backend === 'webgpu' || backend === 'webgl' || batchSize * this.macsPerRow > JS_FORWARD_MAX_MACS) return null;
+    if (this.jsMlp?.version !== this.weightsVersion) {
+      const weights = await this.getWeights();
+      this.jsMlp = { mlp: this.buildJsMlp(weights.arrays), version: weights.version };
+    }
+    return this.jsMlp.mlp;
+  }
+
+  private get macsPerRow(): number {
+    return this.trainableVariables.reduce((sum, v) => sum + (v.rank === 2 ? v.shape[0] * v.shape[1]! : 0), 0);
+  }
+
+  /** A JsMlp over `arrays` (in `trainableVariables` order; biases and log-stds not copied). */
+  private buildJsMlp(arrays: readonly Float32Array[]): JsMlp {
+    const layer = ({ kernel, index }: Dense): JsDense =>
+      jsDense(arrays[index]!, arrays[index + 1]!, kernel.shape[0], kernel.shape[1]!);
+    return new JsMlp({
+      activation: this.spec.model.fcnetActivation,
+      piTorso: this.piLayers.map(layer),
+      vfTorso: this.spec.model.vfShareLayers ? null : this.vfLayers.map(layer),
+      piHead: layer(this.piHead),
+      vfHead: layer(this.vfHead),
+      logStd: this.logStd ? arrays[this.trainableVariables.indexOf(this.logStd)]! : null,
+    });
   }
 
   /** Copies of every variable (one `await data()` each), with names, shapes and version. */
@@ -216,13 +271,15 @@ export class MLPModule {
       this.variableNames,
       this.trainableVariables.map((v) => v.shape),
     );
+    // Copies: the cpu backend would otherwise keep the caller's arrays as the variables' storage.
+    const arrays = weights.arrays.map((a) => new Float32Array(a));
     this.trainableVariables.forEach((v, i) => {
-      // Copy: the cpu backend would otherwise keep the caller's array as the variable's storage.
-      const value = tf.tensor(new Float32Array(weights.arrays[i]!), v.shape);
+      const value = tf.tensor(new Float32Array(arrays[i]!), v.shape);
       v.assign(value);
       value.dispose();
     });
     this.weightsVersion = weights.version;
+    this.jsMlp = { mlp: this.buildJsMlp(arrays), version: weights.version };
   }
 
   dispose(): void {

@@ -77,8 +77,9 @@ describe('MLPModule shapes', () => {
       const actions = actionSpace.kind === 'discrete' ? new Int32Array(rows) : new Float32Array(rows * (inputDim / 2));
       const out = { actions, actionLogp: new Float32Array(rows), vfPreds: new Float32Array(rows) };
       await m.forwardExploration(obs, rows, new Rng(0), out);
-      expect(out.vfPreds).toEqual(values);
+      // Five rows of this small net go through the JS forward: float32 agreement, not bit equality.
       for (let i = 0; i < rows; i++) {
+        expect(out.vfPreds[i]).toBeCloseTo(values[i]!, 5);
         expect(Number.isFinite(out.actionLogp[i])).toBe(true);
         expect(out.actionLogp[i]).toBeCloseTo(m.distribution.logpRow(dist, i, actions), 5);
       }
@@ -100,23 +101,30 @@ describe('MLPModule shapes', () => {
       await m.forwardInference(obs, rows, { actions });
       const expected = actions.slice().fill(0);
       for (let i = 0; i < rows; i++) d.greedy(dist, i, expected);
-      expect(actions).toEqual(expected);
+      if (actionSpace.kind === 'discrete') expect(actions).toEqual(expected);
+      else actions.forEach((a, k) => expect(a).toBeCloseTo(expected[k]!, 5));
       m.dispose();
     }
   });
 
-  it('the hot path does not leak tensors', async () => {
+  it('the hot path does not leak tensors (JS forward at 8 rows, TF.js at 200)', async () => {
     const m = makeModule(spec(discrete(2)));
-    const obs = randomObs(8);
-    const out = { actions: new Int32Array(8), actionLogp: new Float32Array(8), vfPreds: new Float32Array(8) };
-    const rng = new Rng(1);
-    await m.forwardExploration(obs, 8, rng, out);
-    const before = tf.memory().numTensors;
-    for (let k = 0; k < 10; k++) {
-      await m.forwardExploration(obs, 8, rng, out);
-      await m.forwardInference(obs, 8, out);
+    for (const rows of [8, 200]) {
+      const obs = randomObs(rows);
+      const out = {
+        actions: new Int32Array(rows),
+        actionLogp: new Float32Array(rows),
+        vfPreds: new Float32Array(rows),
+      };
+      const rng = new Rng(1);
+      await m.forwardExploration(obs, rows, rng, out);
+      const before = tf.memory().numTensors;
+      for (let k = 0; k < 10; k++) {
+        await m.forwardExploration(obs, rows, rng, out);
+        await m.forwardInference(obs, rows, out);
+      }
+      expect(tf.memory().numTensors).toBe(before);
     }
-    expect(tf.memory().numTensors).toBe(before);
     m.dispose();
   });
 });
@@ -238,5 +246,58 @@ describe('MLPModule weights', () => {
       "'pi/fc_1/bias' needs 8 values, got 7",
     );
     [m, other, shared].forEach((x) => x.dispose());
+  });
+});
+
+describe('MLPModule small-batch JS forward', () => {
+  // 2 rows of [16, 8] are under the JS limit; 200 rows are over it and go through TF.js.
+  const cases: [string, Space, Partial<ModelConfig>][] = [
+    ['Discrete, tanh, separate value net', discrete(3), {}],
+    ['Discrete, relu, shared torso', discrete(3), { fcnetActivation: 'relu', vfShareLayers: true }],
+    ['Box, tanh', box(-1, 1, [2]), {}],
+    ['Discrete, no hidden layers', discrete(2), { fcnetHiddens: [] }],
+  ];
+
+  it.each(cases)(
+    '%s: same values and log-probs as the TF.js forward, and follows new weights',
+    async (_, space, model) => {
+      const m = new MLPModule(spec(space, model, 5));
+      const donor = new MLPModule(spec(space, model, 9));
+      for (const step of ['initial weights', 'after setWeights']) {
+        const rows = 2;
+        const obs = randomObs(rows, 8);
+        const [distInputs, values] = await forwardTrainData(m, obs, rows);
+        const actionDim = space.kind === 'discrete' ? 1 : 2;
+        const out = {
+          actions: space.kind === 'discrete' ? new Int32Array(rows) : new Float32Array(rows * actionDim),
+          actionLogp: new Float32Array(rows),
+          vfPreds: new Float32Array(rows),
+        };
+        await m.forwardExploration(obs, rows, new Rng(2), out);
+        for (let i = 0; i < rows; i++) {
+          expect(out.vfPreds[i], step).toBeCloseTo(values[i]!, 5);
+          // The sampled action's log-prob under the TF.js distribution inputs.
+          expect(out.actionLogp[i], step).toBeCloseTo(m.distribution.logpRow(distInputs, i, out.actions), 5);
+        }
+        m.setWeights(await donor.getWeights());
+      }
+      m.dispose();
+      donor.dispose();
+    },
+  );
+
+  it('a learner-side weight change (weightsVersion bump) reaches the JS forward', async () => {
+    const m = new MLPModule(spec(discrete(3)));
+    const obs = randomObs(1, 4);
+    const out = { actions: new Int32Array(1), actionLogp: new Float32Array(1), vfPreds: new Float32Array(1) };
+    await m.forwardExploration(obs, 1, new Rng(1), out);
+    const before = out.vfPreds[0]!;
+    // What an Adam step does: the variables change in place and the Learner bumps the version.
+    const vfBias = m.trainableVariables[m.variableNames.indexOf('vf/out/bias')]!;
+    vfBias.assign(tf.tidy(() => tf.add(vfBias, 1)));
+    m.weightsVersion += 1;
+    await m.forwardExploration(obs, 1, new Rng(1), out);
+    expect(out.vfPreds[0]).toBeCloseTo(before + 1, 5);
+    m.dispose();
   });
 });

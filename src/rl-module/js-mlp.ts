@@ -1,0 +1,101 @@
+/**
+ * The MLP forward pass in plain JS over Float32Arrays, for EnvRunner inference on the CPU.
+ *
+ * An EnvRunner runs one forward per env step on a handful of rows. Through TF.js that is ~30
+ * kernels whose dispatch costs ~230 us on wasm whatever the size; at ~3 ns per multiply-add these
+ * loops do 4 rows of a [64, 64] policy and value net in ~110 us (bench/NOTES.md, change 6). The
+ * MLPModule picks this path only for batches that small, and never when inference runs on a GPU.
+ */
+import type { Activation } from './dense';
+
+/** One dense layer's weights: the kernel transposed ([outDim, inDim], row-major), bias [outDim]. */
+export interface JsDense {
+  readonly kernelT: Float32Array;
+  readonly bias: Float32Array;
+  readonly inDim: number;
+  readonly outDim: number;
+}
+
+/** A JsDense from a TF.js-layout kernel [inDim, outDim]: each output's weights become contiguous. */
+export function jsDense(kernel: Float32Array, bias: Float32Array, inDim: number, outDim: number): JsDense {
+  const kernelT = new Float32Array(inDim * outDim);
+  for (let i = 0; i < inDim; i++) for (let j = 0; j < outDim; j++) kernelT[j * inDim + i] = kernel[i * outDim + j]!;
+  return { kernelT, bias, inDim, outDim };
+}
+
+export interface JsMlpLayers {
+  readonly activation: 'tanh' | 'relu';
+  /** The policy torso, or the shared torso. */
+  readonly piTorso: readonly JsDense[];
+  /** The value torso; null when the value head shares the policy torso. */
+  readonly vfTorso: readonly JsDense[] | null;
+  readonly piHead: JsDense;
+  readonly vfHead: JsDense;
+  /** Box actions: the state-independent log-stds appended to every row. */
+  readonly logStd: Float32Array | null;
+}
+
+/** y[rows, outDim] = act(x[rows, inDim] W + b), one dot product per output. */
+function denseRows(x: Float32Array, rows: number, layer: JsDense, activation: Activation, y: Float32Array): void {
+  const { kernelT, bias, inDim, outDim } = layer;
+  for (let r = 0; r < rows; r++) {
+    const xo = r * inDim;
+    const yo = r * outDim;
+    for (let j = 0; j < outDim; j++) {
+      const wo = j * inDim;
+      let acc = bias[j]!;
+      for (let i = 0; i < inDim; i++) acc += x[xo + i]! * kernelT[wo + i]!;
+      y[yo + j] = activation === 'tanh' ? Math.tanh(acc) : activation === 'relu' ? Math.max(0, acc) : acc;
+    }
+  }
+}
+
+export class JsMlp {
+  /** Two ping-pong buffers for hidden activations, grown to the largest batch seen. */
+  private buffers: [Float32Array, Float32Array] = [new Float32Array(0), new Float32Array(0)];
+  private readonly widest: number;
+
+  constructor(private readonly layers: JsMlpLayers) {
+    const all = [...layers.piTorso, ...(layers.vfTorso ?? []), layers.piHead, layers.vfHead];
+    this.widest = Math.max(...all.map((l) => l.outDim));
+  }
+
+  /**
+   * Writes the distribution inputs of every row ([rows, inputDim], row-major) and then, when
+   * `withValues`, the rows' values into `out`: the layout of MLPModule's packed TF.js readback.
+   */
+  forward(obs: Float32Array, rows: number, out: Float32Array, withValues: boolean): void {
+    const { piTorso, vfTorso, piHead, vfHead, logStd, activation } = this.layers;
+    if (this.buffers[0].length < rows * this.widest) {
+      this.buffers = [new Float32Array(rows * this.widest), new Float32Array(rows * this.widest)];
+    }
+    const piFeatures = this.torso(obs, rows, piTorso, activation);
+    const inputDim = piHead.outDim + (logStd?.length ?? 0);
+    if (logStd) {
+      // Means go to the free buffer first, then interleave with the log-stds row by row.
+      const means = this.buffers[piFeatures === this.buffers[0] ? 1 : 0];
+      denseRows(piFeatures, rows, piHead, 'linear', means);
+      for (let r = 0; r < rows; r++) {
+        out.set(means.subarray(r * piHead.outDim, (r + 1) * piHead.outDim), r * inputDim);
+        out.set(logStd, r * inputDim + piHead.outDim);
+      }
+    } else {
+      denseRows(piFeatures, rows, piHead, 'linear', out);
+    }
+    if (!withValues) return;
+    // A shared torso's output is still intact: the policy head wrote to `out` or the other buffer.
+    const vfFeatures = vfTorso ? this.torso(obs, rows, vfTorso, activation) : piFeatures;
+    denseRows(vfFeatures, rows, vfHead, 'linear', out.subarray(rows * inputDim, rows * inputDim + rows));
+  }
+
+  /** Runs a torso; returns the buffer holding its output (the input itself without layers). */
+  private torso(obs: Float32Array, rows: number, layers: readonly JsDense[], activation: Activation): Float32Array {
+    let x = obs;
+    layers.forEach((layer, i) => {
+      const y = this.buffers[i % 2]!;
+      denseRows(x, rows, layer, activation, y);
+      x = y;
+    });
+    return x;
+  }
+}
