@@ -55,10 +55,11 @@ interface Dense {
 /**
  * Largest batch x multiply-adds (policy and value) for which exploration and inference run in
  * plain JS rather than TF.js on a CPU backend. Measured in Node on wasm (bench/NOTES.md, change 6)
- * for a [64, 64] net (~9k MACs per row): JS 27 / 109 / 293 us at 1 / 4 / 8 rows against a flat
- * ~230 us for TF.js, whose cost there is kernel dispatch; JS costs ~3 ns per MAC.
+ * for a [64, 64] net (~9k MACs per row): JS 27 / 58 / 115 / 234 us at 1 / 4 / 8 / 16 rows against
+ * ~235 us for TF.js at any of those sizes (its cost there is kernel dispatch). A [256, 256] net
+ * (~134k MACs per row) stays on TF.js even for one row.
  */
-const JS_FORWARD_MAX_MACS = 40_000;
+const JS_FORWARD_MAX_MACS = 100_000;
 
 export class MLPModule {
   readonly distribution: ActionDistribution;

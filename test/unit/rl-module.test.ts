@@ -107,9 +107,9 @@ describe('MLPModule shapes', () => {
     }
   });
 
-  it('the hot path does not leak tensors (JS forward at 8 rows, TF.js at 200)', async () => {
+  it('the hot path does not leak tensors (JS forward at 8 rows, TF.js at 400)', async () => {
     const m = makeModule(spec(discrete(2)));
-    for (const rows of [8, 200]) {
+    for (const rows of [8, 400]) {
       const obs = randomObs(rows);
       const out = {
         actions: new Int32Array(rows),
@@ -250,7 +250,7 @@ describe('MLPModule weights', () => {
 });
 
 describe('MLPModule small-batch JS forward', () => {
-  // 2 rows of [16, 8] are under the JS limit; 200 rows are over it and go through TF.js.
+  // 6 rows of [16, 8] (~400 MACs a row) are under the JS limit: one block of 4 rows and 2 single rows.
   const cases: [string, Space, Partial<ModelConfig>][] = [
     ['Discrete, tanh, separate value net', discrete(3), {}],
     ['Discrete, relu, shared torso', discrete(3), { fcnetActivation: 'relu', vfShareLayers: true }],
@@ -264,7 +264,7 @@ describe('MLPModule small-batch JS forward', () => {
       const m = new MLPModule(spec(space, model, 5));
       const donor = new MLPModule(spec(space, model, 9));
       for (const step of ['initial weights', 'after setWeights']) {
-        const rows = 2;
+        const rows = 6;
         const obs = randomObs(rows, 8);
         const [distInputs, values] = await forwardTrainData(m, obs, rows);
         const actionDim = space.kind === 'discrete' ? 1 : 2;
