@@ -9,6 +9,7 @@ import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.w
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { RLError } from '../core/errors';
+import { installWasmSliceKernels } from './wasm-slice';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -119,6 +120,7 @@ export async function activateBackend(
     try {
       if (await tf.setBackend('wasm')) {
         await tf.ready();
+        installWasmSliceKernels();
         return { backend: 'wasm', adapter: null, note: '' };
       }
     } catch {
