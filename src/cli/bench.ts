@@ -101,6 +101,9 @@ async function main(): Promise<void> {
         log,
       );
     }
+    // Its idle app page (env preview animating through software GL) kept ~20% of a core busy,
+    // which slowed the end-to-end runs below by ~10%.
+    await gpuBrowser.close();
     if (only.has('ppo')) {
       const runs: PpoRunRow[] = [];
       for (const [preset, maxSteps] of [
