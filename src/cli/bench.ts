@@ -101,8 +101,8 @@ async function main(): Promise<void> {
         log,
       );
     }
-    // Its idle app page (env preview animating through software GL) kept ~20% of a core busy,
-    // which slowed the end-to-end runs below by ~10%.
+    // Nothing else may share the CPU with the end-to-end runs below: this browser's idle app page
+    // once kept a quarter of a core busy (bench/NOTES.md, change 8).
     await gpuBrowser.close();
     if (only.has('ppo')) {
       const runs: PpoRunRow[] = [];

@@ -254,3 +254,27 @@ for (const mode of ['iframe', 'element'] as const) {
     expect(errors).toEqual([]);
   });
 }
+
+test('an idle page draws the still env once, and again only when the env changes', async ({ page }) => {
+  // Every env render starts with one full-canvas fillRect (render-utils.ts); count them.
+  await page.addInitScript(() => {
+    const w = window as unknown as { envFrames: number };
+    w.envFrames = 0;
+    const proto = CanvasRenderingContext2D.prototype;
+    const fillRect = Reflect.get(proto, 'fillRect');
+    proto.fillRect = function (this: CanvasRenderingContext2D, ...args: Parameters<typeof fillRect>) {
+      w.envFrames++;
+      fillRect.apply(this, args);
+    };
+  });
+  await page.goto('/');
+  const frames = (): Promise<number> => page.evaluate(() => (window as unknown as { envFrames: number }).envFrames);
+  await expect.poll(frames).toBeGreaterThan(0);
+  await page.waitForTimeout(500);
+  const settled = await frames();
+  await page.waitForTimeout(1500);
+  // At the preview's 30 frames a second this would be ~45 more.
+  expect(await frames()).toBe(settled);
+  await page.getByRole('combobox', { name: /^Environment/ }).selectOption('Acrobot-v1');
+  await expect.poll(frames).toBeGreaterThan(settled);
+});
