@@ -82,24 +82,26 @@ export function dense(
     const grads: tf.Tensor[] = [matMulTransposed(input, dz, true, false), sumRows(dz)];
     return inputNeedsGrad ? [matMulTransposed(dz, kernel as tf.Tensor2D, false, true), ...grads] : grads;
   };
-  if (inputNeedsGrad) {
-    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [input, , , save] = args as [tf.Tensor2D, tf.Variable, tf.Variable, tf.GradSaveFunc];
-      const y = forward(input, params, activation);
-      save([input, y]);
-      return { value: y, gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => weightGrads(dy, ...pair(saved)) };
-    });
-    return op(x, params.kernel, params.bias);
-  }
-  // The input gets no gradient, so it is not an input of the op (no wasted x-gradient); it is
-  // still saved, since it may be an intermediate that the tape's forward scope disposes.
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const save = args[2] as tf.GradSaveFunc;
-    const y = forward(x, params, activation);
-    save([x, y]);
+  const op = (
+    input: tf.Tensor2D,
+    save: tf.GradSaveFunc,
+  ): { value: tf.Tensor2D; gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => tf.Tensor[] } => {
+    const y = forward(input, params, activation);
+    // The input is saved even when it gets no gradient: it may be an intermediate that the
+    // tape's forward scope disposes.
+    save([input, y]);
     return { value: y, gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => weightGrads(dy, ...pair(saved)) };
-  });
-  return op(params.kernel, params.bias);
+  };
+  type Args = (tf.Tensor | tf.GradSaveFunc)[];
+  if (inputNeedsGrad) {
+    return tf.customGrad<tf.Tensor2D>((...args: Args) => op(args[0] as tf.Tensor2D, args[3] as tf.GradSaveFunc))(
+      x,
+      kernel,
+      params.bias,
+    );
+  }
+  // No gradient for the input, so it is not an input of the op (no wasted x-gradient).
+  return tf.customGrad<tf.Tensor2D>((...args: Args) => op(x, args[2] as tf.GradSaveFunc))(kernel, params.bias);
 }
 
 function pair(saved: tf.Tensor[]): [tf.Tensor2D, tf.Tensor2D] {

@@ -79,6 +79,8 @@ export class MLPModule {
   private readonly vfHead: Dense;
   /** Box only: state-independent log standard deviation, [d]. */
   private readonly logStd: tf.Variable | null = null;
+  /** Multiply-adds per row (policy and value), fixed by the architecture. */
+  private readonly macsPerRow: number;
   /** The JS copy of the weights for small-batch inference, and the weightsVersion it holds. */
   private jsMlp: { readonly mlp: JsMlp; readonly version: number } | null = null;
 
@@ -104,6 +106,10 @@ export class MLPModule {
     if (actionSpace.kind === 'box') {
       this.logStd = this.variable('pi/log_std', tf.zeros([flatDim(actionSpace)]));
     }
+    this.macsPerRow = this.trainableVariables.reduce(
+      (sum, v) => sum + (v.rank === 2 ? v.shape[0] * v.shape[1]! : 0),
+      0,
+    );
   }
 
   private variable(name: string, init: tf.Tensor): tf.Variable {
@@ -234,10 +240,6 @@ export class MLPModule {
     return this.jsMlp.mlp;
   }
 
-  private get macsPerRow(): number {
-    return this.trainableVariables.reduce((sum, v) => sum + (v.rank === 2 ? v.shape[0] * v.shape[1]! : 0), 0);
-  }
-
   /** A JsMlp over `arrays` (in `trainableVariables` order; biases and log-stds not copied). */
   private buildJsMlp(arrays: readonly Float32Array[]): JsMlp {
     const layer = ({ kernel, index }: Dense): JsDense =>
@@ -273,9 +275,10 @@ export class MLPModule {
       this.trainableVariables.map((v) => v.shape),
     );
     // Copies: the cpu backend would otherwise keep the caller's arrays as the variables' storage.
+    // The variables and the JS forward may share them: neither writes to its arrays.
     const arrays = weights.arrays.map((a) => new Float32Array(a));
     this.trainableVariables.forEach((v, i) => {
-      const value = tf.tensor(new Float32Array(arrays[i]!), v.shape);
+      const value = tf.tensor(arrays[i]!, v.shape);
       v.assign(value);
       value.dispose();
     });
