@@ -1,7 +1,9 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumArgs, findChromium } from './src/cli/browser';
 
-const PORT = 4173;
+// E2E_PORT lets several checkouts (git worktrees) run their e2e suites side by side.
+const PORT = Number(process.env['E2E_PORT'] ?? 4173);
+const OUT_DIR = PORT === 4173 ? 'dist' : `dist-e2e-${PORT}`;
 const executablePath = findChromium();
 
 export default defineConfig({
@@ -21,7 +23,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx vite build --logLevel warn && npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
+    command: `npx vite build --logLevel warn --outDir ${OUT_DIR} && npx vite preview --outDir ${OUT_DIR} --port ${PORT} --strictPort --host 127.0.0.1`,
     url: `http://127.0.0.1:${PORT}`,
     reuseExistingServer: !process.env['CI'],
     timeout: 240_000,
