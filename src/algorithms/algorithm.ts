@@ -14,6 +14,7 @@ import type { DeviceInfo } from '../runtime/device';
 import type { EnvRunnerGroup } from '../runtime/env-runner-group';
 import type { FailureEvent } from '../runtime/supervisor';
 import { CHECKPOINT_FORMAT, type AlgorithmCounters, type Checkpoint } from './checkpoint';
+import { assertSaveable, validateCheckpoint } from './checkpoint-schema';
 import { mean, MetricsLogger } from './metrics-logger';
 
 export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigBase> {
@@ -132,51 +133,75 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
 
   get counters(): AlgorithmCounters {
     const life = this.envRunnerGroup.lifetime;
+    const sup = this.envRunnerGroup.supervisor;
     return {
       trainingIteration: this.iteration,
       numEnvStepsSampledLifetime: life.numEnvStepsSampled,
       numEnvStepsTrainedLifetime: this.envStepsTrainedLifetime,
       numEpisodesLifetime: life.numEpisodes,
       timeTotalS: this.timeTotalS,
+      numEnvRunnerFailuresLifetime: sup.numFailures,
+      numEnvRunnerRestartsLifetime: sup.numRestarts,
+      numSubEnvRestartsLifetime: life.numSubEnvRestarts,
+      numEnvStepsLostLifetime: life.numEnvStepsLost,
+      numEpisodesLostLifetime: life.numEpisodesLost,
+      numSampleFragmentsDroppedLifetime: life.numFragmentsDropped,
     };
   }
 
+  /**
+   * The run's state as plain data. Throws `checkpoint/non-finite` (naming each field) rather than
+   * return a checkpoint holding a NaN or Inf: a diverged run must never replace a good checkpoint.
+   */
   async save(): Promise<Checkpoint> {
     const learner = await this.saveLearner();
-    return {
+    // Rng.getState() marks "no cached normal" with NaN; leaving it out says the same in finite terms.
+    const rngState = this.rng.getState().filter((v, i) => i < 4 || !Number.isNaN(v));
+    const ckpt: Checkpoint = {
       format: CHECKPOINT_FORMAT,
       algo: this.config.algo,
       config: { ...this.config, debugging: { ...this.config.debugging, seed: this.seed } },
       ...learner,
       counters: this.counters,
-      rngState: this.rng.getState(),
+      rngState,
       episodeReturns: [...this.metrics.episodeReturns],
       episodeLengths: [...this.metrics.episodeLengths],
       device: this.device,
       createdAt: new Date().toISOString(),
     };
+    assertSaveable(ckpt);
+    return ckpt;
   }
 
-  /** Restores learner state, counters and the episode window; runners get the weights at once. */
-  async restore(ckpt: Checkpoint): Promise<void> {
-    const format: unknown = (ckpt as { format?: unknown }).format;
-    if (format !== CHECKPOINT_FORMAT) {
-      const expected: string = CHECKPOINT_FORMAT;
-      throw new RLError(
-        'checkpoint/format',
-        `Unknown checkpoint format ${JSON.stringify(format)}; expected ${expected}.`,
-      );
-    }
+  /**
+   * Restores learner state, counters (fault-tolerance ones included) and the episode window;
+   * runners get the weights at once. The checkpoint is validated first (every problem at once,
+   * `checkpoint/invalid`); a checkpoint that passes can still fail to fit this algorithm's module
+   * (`module/weights-mismatch`), so callers that must stay intact restore into an algorithm built
+   * aside (TrainerApp.restore).
+   */
+  async restore(input: unknown): Promise<void> {
+    const ckpt = validateCheckpoint(input);
     if (ckpt.algo !== this.config.algo) {
       throw new RLError('checkpoint/algo', `Checkpoint is for ${ckpt.algo}, this algorithm is ${this.config.algo}.`);
     }
     await this.restoreLearner(ckpt);
-    this.iteration = ckpt.counters.trainingIteration;
-    this.envStepsTrainedLifetime = ckpt.counters.numEnvStepsTrainedLifetime;
-    this.timeTotalS = ckpt.counters.timeTotalS;
+    const c = ckpt.counters;
+    this.iteration = c.trainingIteration;
+    this.envStepsTrainedLifetime = c.numEnvStepsTrainedLifetime;
+    this.timeTotalS = c.timeTotalS;
     const life = this.envRunnerGroup.lifetime;
-    life.numEnvStepsSampled = ckpt.counters.numEnvStepsSampledLifetime;
-    life.numEpisodes = ckpt.counters.numEpisodesLifetime;
+    life.numEnvStepsSampled = c.numEnvStepsSampledLifetime;
+    life.numEpisodes = c.numEpisodesLifetime;
+    life.numSubEnvRestarts = c.numSubEnvRestartsLifetime;
+    life.numEnvStepsLost = c.numEnvStepsLostLifetime;
+    life.numEpisodesLost = c.numEpisodesLostLifetime;
+    life.numFragmentsDropped = c.numSampleFragmentsDroppedLifetime;
+    // Lifetime totals only: each slot's restart count (what maxNumEnvRunnerRestarts caps) starts
+    // afresh, as the workers themselves do.
+    const sup = this.envRunnerGroup.supervisor;
+    sup.numFailures = c.numEnvRunnerFailuresLifetime;
+    sup.numRestarts = c.numEnvRunnerRestartsLifetime;
     this.rng.setState(ckpt.rngState);
     this.metrics.episodeReturns.splice(0, Infinity, ...ckpt.episodeReturns);
     this.metrics.episodeLengths.splice(0, Infinity, ...ckpt.episodeLengths);

@@ -3,6 +3,7 @@
  * `{ "$f32": "<base64>" }` so weights survive bit-exact; everything else is plain JSON.
  */
 import type { Checkpoint } from '../algorithms/checkpoint';
+import { validateCheckpoint } from '../algorithms/checkpoint-schema';
 import { RLError } from '../core/errors';
 
 function toBase64(bytes: Uint8Array): string {
@@ -27,21 +28,51 @@ export function checkpointToJson(ckpt: Checkpoint): string {
   });
 }
 
+/** Longest checkpoint text read (V8 strings end near 512 MB; the schema's float limit is 256 MB). */
+export const MAX_CHECKPOINT_TEXT_CHARS = 400 * 1024 * 1024;
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * `{ "$f32": "<base64>" }` as a Float32Array; anything else under that key is left as it is, so the
+ * schema check reports it with its path.
+ */
+function decodeF32(value: Record<string, unknown>): unknown {
+  const text = value['$f32'];
+  if (Object.keys(value).length !== 1 || typeof text !== 'string' || !BASE64.test(text) || text.length % 4 !== 0) {
+    return value;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = fromBase64(text);
+  } catch {
+    return value;
+  }
+  if (bytes.byteLength % 4 !== 0) return value;
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+}
+
+/**
+ * Parses and validates checkpoint text: throws `checkpoint/parse` for text that is not JSON (or
+ * too large), and `checkpoint/invalid` listing every problem of the checkpoint it holds.
+ */
 export function checkpointFromJson(text: string): Checkpoint {
+  if (typeof text !== 'string') throw new RLError('checkpoint/parse', 'A checkpoint is JSON text.');
+  if (text.length > MAX_CHECKPOINT_TEXT_CHARS) {
+    throw new RLError(
+      'checkpoint/parse',
+      `Checkpoint text is ${text.length} characters; at most ${MAX_CHECKPOINT_TEXT_CHARS} are read.`,
+    );
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text, (_key, value: unknown) => {
-      if (value && typeof value === 'object' && '$f32' in value) {
-        const bytes = fromBase64(String(value.$f32));
-        return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-      }
-      return value;
-    });
+    parsed = JSON.parse(text, (_key, value: unknown) =>
+      value !== null && typeof value === 'object' && !Array.isArray(value) && '$f32' in value
+        ? decodeF32(value as Record<string, unknown>)
+        : value,
+    );
   } catch (e) {
     throw new RLError('checkpoint/parse', `Checkpoint file is not valid JSON: ${(e as Error).message}`);
   }
-  if (!parsed || typeof parsed !== 'object' || !('format' in parsed)) {
-    throw new RLError('checkpoint/format', 'This file is not a checkpoint (no "format" field).');
-  }
-  return parsed as Checkpoint;
+  return validateCheckpoint(parsed);
 }

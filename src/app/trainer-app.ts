@@ -5,11 +5,12 @@
  */
 import type { Algorithm } from '../algorithms/algorithm';
 import type { Checkpoint } from '../algorithms/checkpoint';
+import { validateCheckpoint } from '../algorithms/checkpoint-schema';
+import type { BuildOptions } from '../algorithms/ppo/ppo';
 import { buildAlgorithm, resolveConfig, type AnyAlgorithmConfig } from '../algorithms/registry';
 import { metStopCriterion, normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
 import { RLError, errorMessage } from '../core/errors';
 import type { ResultDict } from '../core/metric-keys';
-import type { BackendName } from '../env-runner/tf-backend';
 import { detectDevice, type DeviceInfo } from '../runtime/device';
 import type { FailureEvent, RunnerState } from '../runtime/supervisor';
 import { ppoBackendParity, tinyComputation } from '../algorithms/ppo/backend-parity';
@@ -45,6 +46,14 @@ export interface TrainOptions {
 
 type Listener<T> = (value: T) => void;
 
+/** How to build: a forced Learner backend; `connect` (fake workers) is for tests in Node. */
+export type AppBuildOptions = BuildOptions;
+
+interface BuiltAlgorithm {
+  readonly algorithm: Algorithm;
+  readonly config: AnyAlgorithmConfig;
+}
+
 export interface SampleSummary {
   readonly numSteps: number;
   /** Sample calls that returned (one per runner per round). */
@@ -65,6 +74,8 @@ export class TrainerApp {
   lastError: string | null = null;
   private pauseGate: { promise: Promise<void>; open: () => void } | null = null;
   private stopRequested = false;
+  /** The running train() loop, so a restore can end it before swapping algorithms. */
+  private trainLoop: Promise<RunSummary> | null = null;
   private readonly resultListeners = new Set<Listener<ResultDict>>();
   private readonly statusListeners = new Set<Listener<AppStatus>>();
   private readonly checkpointListeners = new Set<Listener<Checkpoint>>();
@@ -84,27 +95,39 @@ export class TrainerApp {
   /** Validates and builds. Throws ConfigError (every problem at once) or a device error. */
   async build(
     input: unknown,
-    opts: { backend?: BackendName } = {},
+    opts: AppBuildOptions = {},
   ): Promise<{ config: AnyAlgorithmConfig; device: DeviceInfo }> {
     this.dispose();
     this.setStatus('building');
     try {
-      const detected = await detectDevice();
-      const config = resolveConfig(input, {
-        hardwareConcurrency: detected.hardwareConcurrency,
-        webGpuAvailable: detected.adapter !== null,
-      });
-      this.algorithm = await buildAlgorithm(config, opts);
-      this.config = config;
-      this.results.length = 0;
-      this.algorithm.envRunnerGroup.supervisor.onChange(() => this.emitRunners());
-      this.setStatus('ready');
-      this.emitRunners();
-      return { config, device: this.algorithm.device };
+      const built = await this.buildAlgorithmAside(input, opts);
+      this.adopt(built);
+      return { config: built.config, device: built.algorithm.device };
     } catch (e) {
       this.fail(e);
       throw e;
     }
+  }
+
+  /** Resolves the config and builds an algorithm without touching the current one. */
+  private async buildAlgorithmAside(input: unknown, opts: AppBuildOptions): Promise<BuiltAlgorithm> {
+    const detected = await detectDevice();
+    const config = resolveConfig(input, {
+      hardwareConcurrency: detected.hardwareConcurrency,
+      webGpuAvailable: detected.adapter !== null,
+    });
+    return { config, algorithm: await buildAlgorithm(config, opts) };
+  }
+
+  /** Makes a built algorithm the current one (the previous one must be stopped already). */
+  private adopt({ algorithm, config }: BuiltAlgorithm): void {
+    this.algorithm = algorithm;
+    this.config = config;
+    this.results.length = 0;
+    this.lastError = null;
+    algorithm.envRunnerGroup.supervisor.onChange(() => this.emitRunners());
+    this.setStatus('ready');
+    this.emitRunners();
   }
 
   private get algo(): Algorithm {
@@ -122,6 +145,16 @@ export class TrainerApp {
 
   /** Trains until a stop criterion is met or stop() is called; pause() holds between iterations. */
   async train(opts: TrainOptions): Promise<RunSummary> {
+    const loop = this.trainUntilStopped(opts);
+    this.trainLoop = loop;
+    try {
+      return await loop;
+    } finally {
+      if (this.trainLoop === loop) this.trainLoop = null;
+    }
+  }
+
+  private async trainUntilStopped(opts: TrainOptions): Promise<RunSummary> {
     if (!this.algorithm) throw new RLError('app/not-built', 'Build an algorithm first: rl.build(config).');
     const stop: StopCriteria = normalizeStopCriteria(opts.stop);
     if (Object.keys(stop).length === 0) {
@@ -196,12 +229,34 @@ export class TrainerApp {
     return this.algo.save();
   }
 
-  /** Restores into a freshly built algorithm with the checkpoint's config. */
-  async restore(ckpt: Checkpoint, opts: { backend?: BackendName } = {}): Promise<void> {
-    await this.build(ckpt.config, opts);
-    await this.algo.restore(ckpt);
+  /**
+   * Restores atomically: the checkpoint is validated, a new algorithm is built aside from its
+   * config and restored into; only when all of that succeeded is a running train() stopped (after
+   * its current iteration) and the new algorithm swapped in. On any failure the new one is
+   * disposed and the current algorithm, status, config and results are as they were.
+   */
+  async restore(input: unknown, opts: AppBuildOptions = {}): Promise<void> {
+    const ckpt = validateCheckpoint(input);
+    const built = await this.buildAlgorithmAside(ckpt.config, opts);
+    try {
+      await built.algorithm.restore(ckpt);
+    } catch (e) {
+      built.algorithm.stop();
+      throw e;
+    }
+    if (this.trainLoop) {
+      this.stop();
+      await this.trainLoop;
+    }
+    this.algorithm?.stop();
+    this.pauseGate = null;
+    this.adopt(built);
   }
 
+  /**
+   * Stores the current checkpoint under `name`. Resolves only once the IndexedDB transaction has
+   * committed; a full disk is `storage/quota` with the usage figures.
+   */
   async saveToStorage(name: string): Promise<void> {
     await storeCheckpoint(name, await this.save());
   }
@@ -210,9 +265,9 @@ export class TrainerApp {
     return listStoredCheckpoints();
   }
 
-  async restoreFromStorage(name: string, opts: { backend?: BackendName } = {}): Promise<void> {
+  async restoreFromStorage(name: string, opts: AppBuildOptions = {}): Promise<void> {
     const ckpt = await loadStoredCheckpoint(name);
-    if (!ckpt) throw new RLError('checkpoint/missing', `No stored checkpoint named '${name}'.`);
+    if (ckpt === undefined) throw new RLError('checkpoint/missing', `No stored checkpoint named '${name}'.`);
     await this.restore(ckpt, opts);
   }
 
@@ -220,7 +275,7 @@ export class TrainerApp {
     return checkpointToJson(await this.save());
   }
 
-  async restoreFromJson(text: string, opts: { backend?: BackendName } = {}): Promise<void> {
+  async restoreFromJson(text: string, opts: AppBuildOptions = {}): Promise<void> {
     await this.restore(checkpointFromJson(text), opts);
   }
 
