@@ -41,6 +41,9 @@ export interface CheckpointIssue {
   readonly nonFinite: boolean;
 }
 
+/** The message lists this many; `issues` holds them all. */
+const MAX_ISSUES_IN_MESSAGE = 20;
+
 /** `checkpoint/invalid` or `checkpoint/non-finite`, with every problem found. */
 export class CheckpointError extends RLError {
   constructor(
@@ -49,7 +52,9 @@ export class CheckpointError extends RLError {
     lead = code === 'checkpoint/invalid' ? 'Invalid checkpoint' : 'Not saved: the checkpoint would hold non-finite numbers',
   ) {
     const n = issues.length;
-    super(code, `${lead} (${n} problem${n === 1 ? '' : 's'}):\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
+    const shown = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((i) => `  - ${i.path}: ${i.message}`);
+    if (n > shown.length) shown.push(`  ... and ${n - shown.length} more`);
+    super(code, `${lead} (${n} problem${n === 1 ? '' : 's'}):\n${shown.join('\n')}`);
     this.name = 'CheckpointError';
   }
 }
