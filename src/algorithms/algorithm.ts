@@ -177,7 +177,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
    * Restores learner state, counters (fault-tolerance ones included) and the episode window;
    * runners get the weights at once. The checkpoint is validated first (every problem at once,
    * `checkpoint/invalid`); a checkpoint that passes can still fail to fit this algorithm's module
-   * (`module/weights-mismatch`), so callers that must stay intact restore into an algorithm built
+   * (`checkpoint/mismatch`), so callers that must stay intact restore into an algorithm built
    * aside (TrainerApp.restore).
    */
   async restore(input: unknown): Promise<void> {
@@ -185,7 +185,13 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     if (ckpt.algo !== this.config.algo) {
       throw new RLError('checkpoint/algo', `Checkpoint is for ${ckpt.algo}, this algorithm is ${this.config.algo}.`);
     }
-    await this.restoreLearner(ckpt);
+    try {
+      await this.restoreLearner(ckpt);
+    } catch (e) {
+      // Weights or optimizer state that do not fit the module the config describes: a bad checkpoint.
+      if (e instanceof RLError) throw new RLError('checkpoint/mismatch', e.message, { cause: e });
+      throw e;
+    }
     const c = ckpt.counters;
     this.iteration = c.trainingIteration;
     this.envStepsTrainedLifetime = c.numEnvStepsTrainedLifetime;

@@ -49,7 +49,9 @@ export class CheckpointError extends RLError {
   constructor(
     code: 'checkpoint/invalid' | 'checkpoint/non-finite',
     readonly issues: readonly CheckpointIssue[],
-    lead = code === 'checkpoint/invalid' ? 'Invalid checkpoint' : 'Not saved: the checkpoint would hold non-finite numbers',
+    lead = code === 'checkpoint/invalid'
+      ? 'Invalid checkpoint'
+      : 'Not saved: the checkpoint would hold non-finite numbers',
   ) {
     const n = issues.length;
     const shown = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((i) => `  - ${i.path}: ${i.message}`);
@@ -117,7 +119,9 @@ class Checker {
       else ok = false;
     });
     if (ok && size > CHECKPOINT_LIMITS.maxFloats) {
-      return this.fail(path, `holds ${size} values; a checkpoint holds at most ${CHECKPOINT_LIMITS.maxFloats}.`) || null;
+      return (
+        this.fail(path, `holds ${size} values; a checkpoint holds at most ${CHECKPOINT_LIMITS.maxFloats}.`) || null
+      );
     }
     return ok ? size : null;
   }
@@ -140,7 +144,8 @@ class Checker {
         if (first < 0) first = i;
       }
     }
-    if (bad > 0) this.fail(at, `has ${bad} non-finite value${bad === 1 ? '' : 's'} (first: ${v[first]} at index ${first}).`, true);
+    if (bad > 0)
+      this.fail(at, `has ${bad} non-finite value${bad === 1 ? '' : 's'} (first: ${v[first]} at index ${first}).`, true);
   }
 }
 
@@ -164,7 +169,10 @@ function checkNamedArrays(c: Checker, path: string, v: unknown): void {
   const arraysOk = c.array(`${path}.arrays`, arrays, max);
   if (namesOk) names.forEach((n, i) => c.string(`${path}.names[${i}]`, n));
   if (namesOk && shapesOk && arraysOk && (names.length !== arrays.length || shapes.length !== arrays.length)) {
-    c.fail(path, `needs one name and one shape per array: ${names.length} names, ${shapes.length} shapes, ${arrays.length} arrays.`);
+    c.fail(
+      path,
+      `needs one name and one shape per array: ${names.length} names, ${shapes.length} shapes, ${arrays.length} arrays.`,
+    );
   }
   if (!arraysOk) return;
   arrays.forEach((a, i) => {
@@ -191,7 +199,10 @@ function checkEpisodeWindow(c: Checker, returns: unknown, lengths: unknown): voi
   if (returnsOk) returns.forEach((r, i) => c.number(`episodeReturns[${i}]`, r));
   if (lengthsOk) lengths.forEach((l, i) => c.count(`episodeLengths[${i}]`, l));
   if (returnsOk && lengthsOk && returns.length !== lengths.length) {
-    c.fail('episodeLengths', `has ${lengths.length} entries, episodeReturns ${returns.length}: one of each per episode.`);
+    c.fail(
+      'episodeLengths',
+      `has ${lengths.length} entries, episodeReturns ${returns.length}: one of each per episode.`,
+    );
   }
 }
 
@@ -246,11 +257,15 @@ const CONFIG_VALIDATORS: Readonly<Record<string, (config: unknown) => { path: st
 function checkConfig(c: Checker, algo: unknown, config: unknown): void {
   const validate = typeof algo === 'string' ? CONFIG_VALIDATORS[algo] : undefined;
   if (typeof algo !== 'string' || !validate) {
-    c.fail('algo', `must name a known algorithm (${Object.keys(CONFIG_VALIDATORS).join(', ')}), got ${describe(algo)}.`);
+    c.fail(
+      'algo',
+      `must name a known algorithm (${Object.keys(CONFIG_VALIDATORS).join(', ')}), got ${describe(algo)}.`,
+    );
     return;
   }
   if (!c.object('config', config)) return;
-  if (config['algo'] !== algo) c.fail('config.algo', `must be '${algo}' as the checkpoint's algo, got ${describe(config['algo'])}.`);
+  if (config['algo'] !== algo)
+    c.fail('config.algo', `must be '${algo}' as the checkpoint's algo, got ${describe(config['algo'])}.`);
   try {
     for (const i of validate(config)) c.fail(`config.${i.path}`, i.message);
   } catch (e) {
@@ -269,7 +284,10 @@ export function checkpointIssues(value: unknown): CheckpointIssue[] {
   const format = value['format'];
   if (typeof format !== 'string' || !KNOWN_CHECKPOINT_FORMATS.includes(format)) {
     // Fields of an unknown format cannot be judged: this one problem says it all.
-    c.fail('format', `must be one of ${KNOWN_CHECKPOINT_FORMATS.join(', ')}, got ${describe(format)}; this file is not a checkpoint this version can read.`);
+    c.fail(
+      'format',
+      `must be one of ${KNOWN_CHECKPOINT_FORMATS.join(', ')}, got ${describe(format)}; this file is not a checkpoint this version can read.`,
+    );
     return c.issues;
   }
   checkConfig(c, value['algo'], value['config']);
@@ -298,7 +316,7 @@ export function validateCheckpoint(value: unknown): Checkpoint {
   if (issues.length > 0) throw new CheckpointError('checkpoint/invalid', issues);
   const ckpt = value as Checkpoint;
   const counters = { ...ckpt.counters } as Record<keyof AlgorithmCounters, number>;
-  for (const k of OPTIONAL_COUNTERS) counters[k] = (counters[k] as number | undefined) ?? 0;
+  for (const k of OPTIONAL_COUNTERS) counters[k] = counters[k] ?? 0;
   return { ...ckpt, counters };
 }
 
@@ -310,5 +328,6 @@ export function assertSaveable(ckpt: Checkpoint): void {
   const issues = checkpointIssues(ckpt);
   const nonFinite = issues.filter((i) => i.nonFinite);
   if (nonFinite.length > 0) throw new CheckpointError('checkpoint/non-finite', nonFinite);
-  if (issues.length > 0) throw new CheckpointError('checkpoint/invalid', issues, 'Not saved: the checkpoint is malformed');
+  if (issues.length > 0)
+    throw new CheckpointError('checkpoint/invalid', issues, 'Not saved: the checkpoint is malformed');
 }

@@ -68,7 +68,7 @@ export function checkpointFromJson(text: string): Checkpoint {
   try {
     parsed = JSON.parse(text, (_key, value: unknown) =>
       value !== null && typeof value === 'object' && !Array.isArray(value) && '$f32' in value
-        ? decodeF32(value as Record<string, unknown>)
+        ? decodeF32(value)
         : value,
     );
   } catch (e) {

@@ -93,10 +93,7 @@ export class TrainerApp {
   }
 
   /** Validates and builds. Throws ConfigError (every problem at once) or a device error. */
-  async build(
-    input: unknown,
-    opts: AppBuildOptions = {},
-  ): Promise<{ config: AnyAlgorithmConfig; device: DeviceInfo }> {
+  async build(input: unknown, opts: AppBuildOptions = {}): Promise<{ config: AnyAlgorithmConfig; device: DeviceInfo }> {
     this.dispose();
     this.setStatus('building');
     try {

@@ -7,13 +7,16 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { deepMerge, isPlainObject } from '../core/config';
 import { normalizeConfigInput } from '../core/config-keys';
+import { RLError } from '../core/errors';
 import {
   EPISODE_RETURN_MEAN,
   NUM_ENV_STEPS_SAMPLED_LIFETIME,
   TIME_TOTAL_S,
   TRAINING_ITERATION,
 } from '../core/metric-keys';
+import type { Checkpoint } from '../algorithms/checkpoint';
 import { PPO_DEFAULTS } from '../algorithms/ppo/ppo-config';
+import { checkpointFromJson, checkpointToJson } from '../app/checkpoint-codec';
 import { getPreset, presetIds } from '../algorithms/ppo/presets';
 import { normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
 import { UsageError, type CliBackend, type CliOptions } from './args';
@@ -106,13 +109,24 @@ export function resolveCheckpointFile(arg: string): string {
   return found;
 }
 
-function readCheckpoint(arg: string): { file: string; parsed: ConfigObject } {
+/**
+ * Reads and validates the --restore checkpoint in Node, before the browser starts: a bad file is a
+ * UsageError (exit 2) listing every problem, instead of a hang or a NaN run in the page.
+ */
+function readCheckpoint(arg: string): { file: string; ckpt: Checkpoint } {
   const file = resolveCheckpointFile(arg);
-  const parsed = readJsonFile(file, 'checkpoint');
-  if (!isPlainObject(parsed) || !isPlainObject(parsed['config']) || !isPlainObject(parsed['counters'])) {
-    throw new UsageError(`${file} is not a checkpoint (no config/counters).`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--restore ${file}: cannot read it: ${(e as Error).message}`);
   }
-  return { file, parsed };
+  try {
+    return { file, ckpt: checkpointFromJson(text) };
+  } catch (e) {
+    if (e instanceof RLError) throw new UsageError(`--restore ${file}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Preset, --config file, then flags; the preset applies when neither --config nor --restore is given. */
@@ -238,11 +252,9 @@ export function planRun(opts: CliOptions): RunPlan {
     const file = opts.configFile === undefined ? {} : readConfigFile(opts.configFile, warnings).partial;
     const preset =
       opts.preset !== undefined && opts.preset !== 'none' ? presetConfig(resolvePresetId(opts.preset)) : {};
-    config = deepMerge(deepMerge(deepMerge(ckpt.parsed['config'] as ConfigObject, preset), file), flags);
-    const counters = ckpt.parsed['counters'] as ConfigObject;
-    const iteration = Number(counters['trainingIteration'] ?? 0);
-    const steps = Number(counters['numEnvStepsSampledLifetime'] ?? 0);
-    restore = { file: ckpt.file, text: JSON.stringify({ ...ckpt.parsed, config }), iteration, steps };
+    config = deepMerge(deepMerge(deepMerge(ckpt.ckpt.config as ConfigObject, preset), file), flags);
+    const { trainingIteration: iteration, numEnvStepsSampledLifetime: steps } = ckpt.ckpt.counters;
+    restore = { file: ckpt.file, text: checkpointToJson({ ...ckpt.ckpt, config }), iteration, steps };
   } else {
     const fresh = composeFreshConfig(opts, flags, warnings);
     config = fresh.config;

@@ -77,7 +77,12 @@ describe('checkpoint schema', () => {
     (bad['weights'] as Json)['shapes'] = [[4, 9], ...((bad['weights'] as Json)['shapes'] as unknown[]).slice(1)];
     (bad['optimizerState'] as Json)['arrays'] = [];
     expect(paths(bad)).toEqual(
-      expect.arrayContaining(['episodeReturns', 'episodeLengths', "weights.arrays[0] ('pi/fc_0/kernel')", 'optimizerState']),
+      expect.arrayContaining([
+        'episodeReturns',
+        'episodeLengths',
+        "weights.arrays[0] ('pi/fc_0/kernel')",
+        'optimizerState',
+      ]),
     );
   });
 
@@ -100,7 +105,8 @@ describe('checkpoint schema', () => {
   it('files written before the fault-tolerance counters existed load with those counters at 0', () => {
     const old = clone();
     const counters = old['counters'] as Json;
-    for (const k of Object.keys(counters)) if (k.startsWith('numEnvRunner') || k.endsWith('LostLifetime')) delete counters[k];
+    for (const k of Object.keys(counters))
+      if (k.startsWith('numEnvRunner') || k.endsWith('LostLifetime')) delete counters[k];
     delete counters['numSubEnvRestartsLifetime'];
     delete counters['numSampleFragmentsDroppedLifetime'];
     const ckpt = checkpointFromJson(JSON.stringify(old));
