@@ -29,6 +29,8 @@ export class PrioritizedEpisodeReplayBuffer extends EpisodeReplayBuffer {
   private readonly minTree: MinTree;
   /** Largest raw priority p_i seen so far (before alpha); new steps start with it. */
   private maxPriority = 1;
+  /** maxPriority^alpha, cached: every added step needs it. */
+  private maxPriorityAlpha = 1;
 
   constructor(spec: PrioritizedReplayBufferSpec) {
     super(spec);
@@ -64,8 +66,12 @@ export class PrioritizedEpisodeReplayBuffer extends EpisodeReplayBuffer {
         );
       }
       const priority = Math.abs(td) + this.priorityEpsilon;
-      this.maxPriority = Math.max(this.maxPriority, priority);
-      this.setTreePriority(slot, priority ** this.alpha);
+      const priorityAlpha = priority ** this.alpha;
+      if (priority > this.maxPriority) {
+        this.maxPriority = priority;
+        this.maxPriorityAlpha = priorityAlpha;
+      }
+      this.setTreePriority(slot, priorityAlpha);
     }
   }
 
@@ -88,6 +94,7 @@ export class PrioritizedEpisodeReplayBuffer extends EpisodeReplayBuffer {
     this.sumTree.setLeaves(leaves);
     this.minTree.setLeaves(leaves.map((p, slot) => (slot < this.size ? p : Infinity)));
     this.maxPriority = state.maxPriority ?? 1;
+    this.maxPriorityAlpha = this.maxPriority ** this.alpha;
   }
 
   /**
@@ -114,7 +121,7 @@ export class PrioritizedEpisodeReplayBuffer extends EpisodeReplayBuffer {
   }
 
   protected override onStepAdded(slot: number): void {
-    this.setTreePriority(slot, this.maxPriority ** this.alpha);
+    this.setTreePriority(slot, this.maxPriorityAlpha);
   }
 
   private setTreePriority(slot: number, priorityAlpha: number): void {

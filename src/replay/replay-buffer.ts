@@ -165,8 +165,8 @@ export class EpisodeReplayBuffer {
     for (let b = 0; b < batchSize; b++) {
       const slot = out.indices[b] ?? 0;
       out.stepIds[b] = this.stepIdAt(slot);
-      out.obs.set(this.obs.subarray(slot * od, (slot + 1) * od), b * od);
-      out.actions.set(this.actions.subarray(slot * ad, (slot + 1) * ad), b * ad);
+      copyRow(this.obs, slot, out.obs, b, od);
+      copyRow(this.actions, slot, out.actions, b, ad);
       this.writeNStep(out, b, slot, nStep, gamma);
     }
     this.writeWeights(out, options.beta);
@@ -274,7 +274,7 @@ export class EpisodeReplayBuffer {
     }
     const od = this.obsDim;
     out.rewards[b] = ret;
-    out.nextObs.set(this.nextObs.subarray(slot * od, (slot + 1) * od), b * od);
+    copyRow(this.nextObs, slot, out.nextObs, b, od);
     out.terminateds[b] = terminated;
     out.discounts[b] = terminated ? 0 : discount;
     out.nSteps[b] = k;
@@ -284,18 +284,16 @@ export class EpisodeReplayBuffer {
     const { obsDim: od, actionDim: ad } = this;
     const stepId = this.lifetimeSteps;
     const slot = stepId % this.capacity;
-    this.obs.set(batch.obs.subarray(row * od, (row + 1) * od), slot * od);
-    this.actions.set(batch.actions.subarray(row * ad, (row + 1) * ad), slot * ad);
+    copyRow(batch.obs, row, this.obs, slot, od);
+    copyRow(batch.actions, row, this.actions, slot, ad);
     this.rewards[slot] = batch.rewards[row] ?? 0;
     const chunkEnd = batch.chunkEnds[chunk];
     const terminated = lastInChunk && (chunkEnd === ChunkEnd.TERMINATED || batch.terminateds[row] === 1);
     const truncated = lastInChunk && !terminated && (chunkEnd === ChunkEnd.TRUNCATED || batch.truncateds[row] === 1);
     this.terminateds[slot] = terminated ? 1 : 0;
     this.truncateds[slot] = truncated ? 1 : 0;
-    const next = lastInChunk
-      ? batch.finalObs.subarray(chunk * od, (chunk + 1) * od)
-      : batch.obs.subarray((row + 1) * od, (row + 2) * od);
-    this.nextObs.set(next, slot * od);
+    if (lastInChunk) copyRow(batch.finalObs, chunk, this.nextObs, slot, od);
+    else copyRow(batch.obs, row + 1, this.nextObs, slot, od);
     this.successorIds[slot] = lastInChunk ? -1 : stepId + 1;
     this.lifetimeSteps++;
     this.onStepAdded(slot);
@@ -342,4 +340,20 @@ export class EpisodeReplayBuffer {
       }
     }
   }
+}
+
+/**
+ * Copies row `srcRow` of a row-major column into row `dstRow` of another, `width` values each.
+ * A plain loop: `set(subarray(...))` would allocate a view per row on the sampling hot path.
+ */
+function copyRow<T extends Float32Array | Int32Array>(
+  src: T,
+  srcRow: number,
+  dst: T,
+  dstRow: number,
+  width: number,
+): void {
+  const from = srcRow * width;
+  const to = dstRow * width;
+  for (let j = 0; j < width; j++) dst[to + j] = src[from + j] ?? 0;
 }
