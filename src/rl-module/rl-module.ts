@@ -72,15 +72,20 @@ export interface InferenceOutputs {
 /** Named tensors from `forwardTrain`; the caller (under `tf.tidy`) disposes them. */
 export type TrainOutputs = Readonly<Record<string, tf.Tensor>>;
 
-/** The part of an RLModule an EnvRunner uses: exploration, inference and weights. */
+/**
+ * The part of an RLModule an EnvRunner uses: exploration, inference and weights. Members are
+ * function-typed properties, not methods, so TypeScript checks their parameters strictly
+ * (contravariantly) when a class is checked against the interface; method syntax would accept a
+ * module that demands more of `out` than runners pass.
+ */
 export interface InferenceModule {
   /**
    * One batched forward for `batchSize` rows of `obs` (row-major, obsDim per row); writes the
    * actions (and what `explorationOutputs` lists) into `out`. Random draws come from `rng` only.
    */
-  forwardExploration(obs: Float32Array, batchSize: number, rng: Rng, out: ExplorationOutputs): Promise<void>;
+  forwardExploration: (obs: Float32Array, batchSize: number, rng: Rng, out: ExplorationOutputs) => Promise<void>;
   /** Greedy actions. RLlib: forward_inference. */
-  forwardInference(obs: Float32Array, batchSize: number, out: InferenceOutputs): Promise<void>;
+  forwardInference: (obs: Float32Array, batchSize: number, out: InferenceOutputs) => Promise<void>;
   /**
    * Which members of `ExplorationOutputs` `forwardExploration` writes. Absent means all of them
    * (MLPModule, written before this member existed); a Q-network lists only `actions`.
@@ -90,22 +95,22 @@ export interface InferenceModule {
    * Epsilon for epsilon-greedy exploration, set by the runner with each weight sync (the algorithm
    * evaluates RLlib's `epsilon` schedule). Absent on modules that do not explore that way.
    */
-  setEpsilon?(epsilon: number): void;
+  setEpsilon?: (epsilon: number) => void;
   /** Copies of every variable, with names, shapes and version (plain data for postMessage / checkpoints). */
-  getWeights(): Promise<ModuleWeights>;
+  getWeights: () => Promise<ModuleWeights>;
   /** Throws `module/weights-mismatch` when names or shapes differ. */
-  setWeights(weights: ModuleWeights): void;
+  setWeights: (weights: ModuleWeights) => void;
   /** Version of the current weights; set by `setWeights`, bumped by the Learner after each update. */
   weightsVersion: number;
   /** Trainable variables, in the order of `variableNames` and of `getWeights()`. */
   readonly trainableVariables: readonly tf.Variable[];
   /** Logical names (`encoder/fc_0/kernel`, ...), stable across instances with the same spec. */
   readonly variableNames: readonly string[];
-  dispose(): void;
+  dispose: () => void;
 }
 
 /** An RLModule: the runner-facing part plus the Learner's train forward. */
 export interface RLModule<Out extends TrainOutputs = TrainOutputs> extends InferenceModule {
   /** Tensors, for training; observations as [B, obsDim] (or [B] for 1-dim observations). RLlib: forward_train. */
-  forwardTrain(obs: tf.Tensor): Out;
+  forwardTrain: (obs: tf.Tensor) => Out;
 }

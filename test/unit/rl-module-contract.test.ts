@@ -3,12 +3,16 @@
  * module class must be assignable to RLModule without casts, and something that is not a module
  * must not be. The runtime assertions only make Vitest run the file.
  */
-import type * as tf from '@tensorflow/tfjs';
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { Rng } from '../../src/core/rng';
+import { box, discrete } from '../../src/core/spaces';
 import type { TrainableModule } from '../../src/learner/learner';
 import type { TargetNetworkSource } from '../../src/learner/target-network';
 import type { MLPModule } from '../../src/rl-module/mlp-module';
-import type { QModule, QTrainOutputs } from '../../src/rl-module/q-module';
+import { makeModule } from '../../src/rl-module/mlp-module';
+import type { QTrainOutputs } from '../../src/rl-module/q-module';
+import { QModule } from '../../src/rl-module/q-module';
 import { Columns, QF_PREDS } from '../../src/rl-module/rl-module';
 import type { ExplorationOutputs, InferenceModule, RLModule } from '../../src/rl-module/rl-module';
 
@@ -17,7 +21,44 @@ function acceptsModule<Out extends Readonly<Record<string, tf.Tensor>>>(m: RLMod
   return m;
 }
 
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
 describe('RLModule contract', () => {
+  it('runs both modules through the interface alone, as an EnvRunner would', async () => {
+    const observationSpace = box(-1, 1, [3]);
+    const model = { fcnetHiddens: [4], fcnetActivation: 'tanh' as const };
+    const modules: RLModule[] = [
+      makeModule({ observationSpace, actionSpace: discrete(2), model: { ...model, vfShareLayers: false }, seed: 1 }),
+      new QModule({
+        observationSpace,
+        actionSpace: discrete(2),
+        model: { ...model, headFcnetHiddens: [], headFcnetActivation: 'relu', dueling: true },
+        seed: 1,
+      }),
+    ];
+    const obs = Float32Array.of(0.1, 0.2, 0.3, -0.1, -0.2, -0.3);
+    for (const m of modules) {
+      m.setEpsilon?.(0.5);
+      const out: ExplorationOutputs = {
+        actions: new Int32Array(2).fill(-1),
+        actionLogp: new Float32Array(2),
+        vfPreds: new Float32Array(2),
+      };
+      await m.forwardExploration(obs, 2, new Rng(0), out);
+      expect(Array.from(out.actions).every((a) => a === 0 || a === 1)).toBe(true);
+      const greedy = { actions: new Int32Array(2).fill(-1) };
+      await m.forwardInference(obs, 2, greedy);
+      expect(Array.from(greedy.actions).every((a) => a === 0 || a === 1)).toBe(true);
+      m.setWeights(await m.getWeights());
+      expect(m.variableNames).toHaveLength(m.trainableVariables.length);
+      m.dispose();
+    }
+    expect(modules[1]!.explorationOutputs).toEqual(['actions']);
+    expect(modules[0]!.explorationOutputs).toBeUndefined(); // all of ExplorationOutputs
+  });
+
   it('MLPModule and QModule are RLModules, InferenceModules, Learner modules and target-network sources', () => {
     expectTypeOf<MLPModule>().toExtend<RLModule>();
     expectTypeOf<MLPModule>().toExtend<RLModule<{ actionDistInputs: tf.Tensor2D; vfPreds: tf.Tensor1D }>>();
