@@ -100,8 +100,6 @@ export class QModule implements RLModule<QTrainOutputs> {
   /** Multiply-adds per row, fixed by the architecture. */
   private readonly macsPerRow: number;
   private epsilonValue = 1;
-  /** Uniform draws for one exploration batch (one per row), reused. */
-  private draws = new Float64Array(0);
   private js: { readonly stacks: JsStacks; readonly version: number } | null = null;
 
   constructor(readonly spec: QModuleSpec) {
@@ -210,16 +208,17 @@ export class QModule implements RLModule<QTrainOutputs> {
    */
   async forwardExploration(obs: Float32Array, batchSize: number, rng: Rng, out: ExplorationOutputs): Promise<void> {
     if (batchSize === 0) return;
-    if (this.draws.length < batchSize) this.draws = new Float64Array(batchSize);
+    // Per call, not a field: the forward below awaits, and a second call must not see these.
+    const randomActions = new Int32Array(batchSize);
     let anyGreedy = false;
     for (let i = 0; i < batchSize; i++) {
       const random = rng.random() < this.epsilonValue;
-      this.draws[i] = random ? rng.integer(this.numActions) : -1;
+      randomActions[i] = random ? rng.integer(this.numActions) : -1;
       anyGreedy ||= !random;
     }
     const q = anyGreedy ? await this.qValues(obs, batchSize) : null;
     for (let i = 0; i < batchSize; i++) {
-      const a = this.draws[i]!;
+      const a = randomActions[i]!;
       out.actions[i] = a >= 0 || !q ? a : this.argmaxRow(q, i);
     }
   }
