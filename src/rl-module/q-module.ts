@@ -25,7 +25,7 @@ import type { Box, Space } from '../core/spaces';
 import { flatDim } from '../core/spaces';
 import type { Activation } from './dense';
 import { dense } from './dense';
-import { jsDense } from './js-mlp';
+import { jsDense } from './js-sequential';
 import { JsSequential } from './js-sequential';
 import type { ExplorationOutput, ExplorationOutputs, InferenceOutputs, RLModule } from './rl-module';
 import type { ModuleWeights } from './weights';

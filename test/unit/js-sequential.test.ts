@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng';
 import type { Activation } from '../../src/rl-module/dense';
-import { jsDense } from '../../src/rl-module/js-mlp';
+import { jsDense } from '../../src/rl-module/js-sequential';
 import { JsSequential } from '../../src/rl-module/js-sequential';
 
 /** The naive forward: y = act(x W + b) per row, with W as TF.js lays it out ([inDim, outDim]). */
