@@ -1,0 +1,117 @@
+/**
+ * AlgorithmSpec: everything the app, the UI and the CLI know about an algorithm, without loading
+ * TF.js. Defaults, RLlib key aliases, validation, the sampling layout, presets, form fields and
+ * charts are plain data and light functions; the implementation (learner, loss, training step)
+ * comes from `load()`, a dynamic import, only when a run is built.
+ *
+ * RLlib keeps the same split: `AlgorithmConfig` (data + validate) is importable without building
+ * anything, and `config.build_algo()` pulls in the Learner and RLModule classes.
+ */
+import type { AlgorithmConfigBase, DeepPartial } from '../core/config';
+import type { ValidationContext } from '../core/config-validation';
+import type { ConfigIssue } from '../core/errors';
+import type { Algorithm } from './algorithm';
+import type { AlgorithmConfigBuilder } from './algorithm-config';
+
+/** How one iteration's samples are laid out over runners (RLlib's rollout_fragment_length logic). */
+export interface SamplingLayout {
+  /** Steps per sub-env per sample call ('auto' resolved). */
+  readonly rolloutFragmentLength: number;
+  /** Env steps one runner returns per sample call: rolloutFragmentLength * numEnvsPerEnvRunner. */
+  readonly stepsPerSampleCall: number;
+  /** Env steps sampled per iteration (whole rounds of sample calls). */
+  readonly trainBatchSize: number;
+  /** Runners that sample: numEnvRunners, or 1 (the local runner on the page) when it is 0. */
+  readonly numRunnersSampling: number;
+  /** Rounds of parallel sample calls per iteration. */
+  readonly numSampleRounds: number;
+}
+
+export type FieldKind = 'int' | 'number' | 'text' | 'select' | 'checkbox';
+
+/** One form field: config path, RLlib name, input kind and a one-line explanation. */
+export interface FieldDef {
+  /** Dotted config path (`training.lr`); stop criteria use `stop.<result key>`. */
+  readonly path: string;
+  readonly label: string;
+  /** RLlib's snake_case name, shown next to the label and used in the URL. */
+  readonly rllib: string;
+  readonly kind: FieldKind;
+  readonly help: string;
+  readonly options?: readonly { readonly value: string; readonly label: string }[];
+  /** Empty text means null (no seed, no grad clip, the env's own time limit). */
+  readonly nullable?: boolean;
+  /** Shown under "More settings" of its section. */
+  readonly advanced?: boolean;
+}
+
+export interface SectionDef {
+  readonly id: string;
+  readonly title: string;
+  readonly fields: readonly FieldDef[];
+}
+
+/** One line of a chart: a result key, its legend label and a theme colour variable. */
+export interface SeriesDef {
+  readonly key: string;
+  readonly label: string;
+  readonly color: string;
+  /** 'y2' puts it on a right-hand axis (a loss 100x the others). */
+  readonly scale?: 'y2';
+  readonly dash?: readonly number[];
+}
+
+export interface ChartDef {
+  readonly title: string;
+  /** data-testid of the chart, e.g. `chart-losses`. */
+  readonly testid: string;
+  readonly series: readonly SeriesDef[];
+}
+
+export interface Preset<C extends AlgorithmConfigBase = AlgorithmConfigBase> {
+  readonly description: string;
+  readonly config: DeepPartial<C>;
+  /** RLlib-style stop criteria the source reports for this setup, where it reports them. */
+  readonly stop?: Readonly<Record<string, number>>;
+  /** Named alternatives for the same env (e.g. 'cleanrl'). */
+  readonly variants?: Readonly<Record<string, Omit<Preset<C>, 'variants'>>>;
+}
+
+/** Options for building an algorithm (tests pass fake runners; benchmarks force a backend). */
+export interface BuildOptions {
+  /** Force a TF.js backend for the Learner instead of deciding from numGpusPerLearner. */
+  readonly backend?: 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+  /** Fake workers, for tests (see runtime/runner-connection.ts). */
+  readonly connect?: unknown;
+}
+
+/** What `load()` resolves to: the implementation module of an algorithm. */
+export interface AlgorithmImplementation<C extends AlgorithmConfigBase = AlgorithmConfigBase> {
+  build(config: C, opts?: BuildOptions): Promise<Algorithm<C>>;
+}
+
+export interface AlgorithmSpec<C extends AlgorithmConfigBase = AlgorithmConfigBase> {
+  /** RLlib's class name: 'PPO', 'DQN', ... (config.algo). */
+  readonly name: C['algo'];
+  /** One line for menus: 'PPO — proximal policy optimization (on-policy)'. */
+  readonly title: string;
+  /** Action space kinds it can train. */
+  readonly actionSpaces: readonly ('discrete' | 'box')[];
+  readonly defaults: C;
+  /** RLlib's snake_case (and old-stack) names of this algorithm's own keys -> our dotted paths. */
+  readonly keyAliases: Readonly<Record<string, string>>;
+  /** RLlib's fluent builder over `defaults` (`PPOConfig()`). */
+  builder(): AlgorithmConfigBuilder<C>;
+  /** The shared sections' checks plus the algorithm's: every problem at once. */
+  validate(config: C, ctx?: ValidationContext): ConfigIssue[];
+  /** Batch sizes from runners x envs x fragment length, in one place. */
+  samplingLayout(config: C): SamplingLayout;
+  /** Presets by env id (`CartPole-v1`), each with optional variants (`CartPole-v1:cleanrl`). */
+  readonly presets: Readonly<Record<string, Preset<C>>>;
+  /** The algorithm's form sections (training hyperparameters); shared sections live in the UI. */
+  readonly formSections: readonly SectionDef[];
+  /** The algorithm's charts besides episode return and throughput, which every algorithm has. */
+  readonly charts: readonly ChartDef[];
+  /** Loads the implementation (TF.js, learner, loss) on demand. */
+  load(): Promise<AlgorithmImplementation<C>>;
+}
