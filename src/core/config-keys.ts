@@ -106,6 +106,8 @@ export const RLLIB_KEY_ALIASES: Readonly<Record<string, string>> = {
   restart_failed_sub_environments: 'faultTolerance.restartFailedSubEnvironments',
   env_runner_health_probe_timeout_s: 'faultTolerance.envRunnerHealthProbeTimeoutS',
   worker_health_probe_timeout_s: 'faultTolerance.envRunnerHealthProbeTimeoutS',
+  env_runner_restore_timeout_s: 'faultTolerance.envRunnerRestoreTimeoutS',
+  worker_restore_timeout_s: 'faultTolerance.envRunnerRestoreTimeoutS',
   num_consecutive_env_runner_failures_tolerance: 'faultTolerance.numConsecutiveEnvRunnerFailuresTolerance',
   num_consecutive_worker_failures_tolerance: 'faultTolerance.numConsecutiveEnvRunnerFailuresTolerance',
 

@@ -4,6 +4,7 @@
  */
 import type { ConfigIssue } from './errors';
 import { isPlainObject, suggest } from './config';
+import { MAX_TIMER_S } from './deadline';
 import type {
   AlgorithmConfigBase,
   EnvironmentConfig,
@@ -61,6 +62,29 @@ export class IssueList {
       this.error(path, `${leaf(path)} (${v}) must be ${[lo, hi].filter(Boolean).join(' and ')}.`);
     }
     return !bad;
+  }
+
+  /**
+   * A duration in seconds that becomes a timer: > 0 (>= 0 for a delay), at most MAX_TIMER_S (a
+   * timer stores 2^31-1 ms; beyond that it fires at once). `nullable`: null means no timeout.
+   */
+  duration(path: string, v: unknown, opts: { nullable: boolean; allowZero?: boolean }): boolean {
+    if (v === null && opts.nullable) return true;
+    const range = opts.allowZero ? { min: 0 } : { above: 0 };
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      const none = opts.nullable ? ', or null for no timeout (RLlib: None)' : '';
+      this.error(path, `${leaf(path)} must be a number of seconds${none}, got ${formatValue(v)}.`);
+      return false;
+    }
+    if (!this.number(path, v, range)) return false;
+    if (v <= MAX_TIMER_S) return true;
+    const fix = opts.nullable ? `Use null for no timeout, or at most ${MAX_TIMER_S}.` : `Use at most ${MAX_TIMER_S}.`;
+    this.error(
+      path,
+      `${leaf(path)} (${v} s) is more than a browser timer can hold: ${MAX_TIMER_S} s (2^31-1 ms, about 24.8 days); ` +
+        `a longer timer fires at once. ${fix}`,
+    );
+    return false;
   }
 
   boolean(path: string, v: unknown): v is boolean {
@@ -133,7 +157,7 @@ function validateEnvRunners(out: IssueList, r: EnvRunnersConfig, ctx: Validation
   out.oneOf(p + 'batchMode', r.batchMode, ['truncate_episodes', 'complete_episodes'] as const);
   const cpusOk = out.number(p + 'numCpusPerEnvRunner', r.numCpusPerEnvRunner, { above: 0 });
   const gpusOk = out.number(p + 'numGpusPerEnvRunner', r.numGpusPerEnvRunner, { min: 0 });
-  out.number(p + 'sampleTimeoutS', r.sampleTimeoutS, { above: 0 });
+  out.duration(p + 'sampleTimeoutS', r.sampleTimeoutS, { nullable: true });
   out.boolean(p + 'explore', r.explore);
 
   const cores = ctx.hardwareConcurrency;
@@ -204,8 +228,12 @@ function validateFaultTolerance(out: IssueList, f: FaultToleranceConfig): void {
     );
   }
   out.integer(p + 'maxNumEnvRunnerRestarts', f.maxNumEnvRunnerRestarts, 0);
-  out.number(p + 'delayBetweenEnvRunnerRestartsS', f.delayBetweenEnvRunnerRestartsS, { min: 0 });
+  out.duration(p + 'delayBetweenEnvRunnerRestartsS', f.delayBetweenEnvRunnerRestartsS, {
+    nullable: false,
+    allowZero: true,
+  });
   out.boolean(p + 'restartFailedSubEnvironments', f.restartFailedSubEnvironments);
-  out.number(p + 'envRunnerHealthProbeTimeoutS', f.envRunnerHealthProbeTimeoutS, { above: 0 });
+  out.duration(p + 'envRunnerHealthProbeTimeoutS', f.envRunnerHealthProbeTimeoutS, { nullable: true });
+  out.duration(p + 'envRunnerRestoreTimeoutS', f.envRunnerRestoreTimeoutS, { nullable: true });
   out.integer(p + 'numConsecutiveEnvRunnerFailuresTolerance', f.numConsecutiveEnvRunnerFailuresTolerance, 0);
 }

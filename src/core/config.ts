@@ -49,8 +49,11 @@ export interface EnvRunnersConfig {
   readonly numCpusPerEnvRunner: number;
   /** > 0 runs runner inference on WebGPU inside the worker instead of wasm/cpu. RLlib: num_gpus_per_env_runner. */
   readonly numGpusPerEnvRunner: number;
-  /** Deadline for one sample call before the runner counts as failed. RLlib: sample_timeout_s. */
-  readonly sampleTimeoutS: number;
+  /**
+   * Deadline for one sample call (and a first start's init) before the runner counts as failed;
+   * null: no deadline (RLlib's None). At most MAX_TIMER_S (~24.8 days, what a timer holds). RLlib: sample_timeout_s.
+   */
+  readonly sampleTimeoutS: number | null;
   /** Sample actions stochastically (false: greedy/mean action). RLlib: explore. */
   readonly explore: boolean;
 }
@@ -91,8 +94,13 @@ export interface FaultToleranceConfig {
   readonly delayBetweenEnvRunnerRestartsS: number;
   /** Rebuild a failed sub-env alone, keeping the others' data. RLlib: restart_failed_sub_environments. */
   readonly restartFailedSubEnvironments: boolean;
-  /** Deadline for a health probe of a runner. RLlib: env_runner_health_probe_timeout_s. */
-  readonly envRunnerHealthProbeTimeoutS: number;
+  /** Deadline for a health probe of a runner; null: no probes (a hung runner is then not detected). RLlib: env_runner_health_probe_timeout_s. */
+  readonly envRunnerHealthProbeTimeoutS: number | null;
+  /**
+   * Deadline for a restarted runner to start, take its env config and the latest weights before it
+   * counts as failed again; null: no deadline. RLlib: env_runner_restore_timeout_s (default 1800).
+   */
+  readonly envRunnerRestoreTimeoutS: number | null;
   /** Consecutive iterations without any healthy runner before the run fails. RLlib: num_consecutive_env_runner_failures_tolerance. */
   readonly numConsecutiveEnvRunnerFailuresTolerance: number;
 }
@@ -141,6 +149,7 @@ export const FAULT_TOLERANCE_DEFAULTS: FaultToleranceConfig = {
   delayBetweenEnvRunnerRestartsS: 1,
   restartFailedSubEnvironments: false,
   envRunnerHealthProbeTimeoutS: 30,
+  envRunnerRestoreTimeoutS: 1800,
   numConsecutiveEnvRunnerFailuresTolerance: 100,
 };
 
