@@ -3,7 +3,7 @@
  * config dict, a URL or a CLI line can be pasted as written for RLlib (new or old API stack).
  */
 import type { ConfigIssue } from './errors';
-import { ALGORITHM_CONFIG_DEFAULTS, deepClone, isPlainObject, suggest } from './config';
+import { ALGORITHM_CONFIG_DEFAULTS, deepClone, isPlainObject, resolveExclusiveSwitches, suggest } from './config';
 import type { AlgorithmConfigBase, DeepPartial } from './config';
 
 export const SECTIONS = [
@@ -292,7 +292,7 @@ export function normalizeConfigInput<C extends object = ConfigInput>(
   } else {
     for (const [key, value] of Object.entries(input)) place(key, value, undefined, key);
   }
-  return { partial: partial as DeepPartial<C>, issues };
+  return { partial: resolveExclusiveSwitches(partial) as DeepPartial<C>, issues };
 }
 
 function unknownKeyMessage(key: string, section: SectionName | undefined, known: ReadonlySet<string>): string {

@@ -165,6 +165,29 @@ export const ALGORITHM_CONFIG_DEFAULTS: Omit<AlgorithmConfigBase, 'algo'> = deep
   debugging: DEBUGGING_DEFAULTS,
 });
 
+/**
+ * Settings of which at most one may be true. RLlib lets a user set either alone
+ * (`ignore_env_runner_failures=True` with restart's default of True is accepted), so in a partial
+ * that sets one to true and leaves the other unset, the unset one gives way (becomes false). Only
+ * both set to true in the same input is an error, which validation reports.
+ */
+const EXCLUSIVE_SWITCHES: readonly (readonly [string, string, string])[] = [
+  ['faultTolerance', 'restartFailedEnvRunners', 'ignoreEnvRunnerFailures'],
+];
+
+/** A copy of a sectioned partial where an exclusive switch set to true turns off its unset partner. */
+export function resolveExclusiveSwitches<P>(partial: P): P {
+  if (!isPlainObject(partial)) return partial;
+  let out = partial as Record<string, unknown>;
+  for (const [section, a, b] of EXCLUSIVE_SWITCHES) {
+    const sec = out[section];
+    if (!isPlainObject(sec)) continue;
+    const gives = sec[a] === true && sec[b] === undefined ? b : sec[b] === true && sec[a] === undefined ? a : null;
+    if (gives !== null) out = { ...out, [section]: { ...sec, [gives]: false } };
+  }
+  return out as P;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Generic helpers for plain JSON data.
 
