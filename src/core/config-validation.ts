@@ -4,6 +4,7 @@
  */
 import type { ConfigIssue } from './errors';
 import { isPlainObject, suggest } from './config';
+import { machineWarnings, sizeErrors } from './config-limits';
 import { MAX_TIMER_S } from './deadline';
 import type {
   AlgorithmConfigBase,
@@ -126,6 +127,8 @@ export function validateBase(cfg: AlgorithmConfigBase, ctx: ValidationContext = 
     const { seed } = cfg.debugging;
     if (seed !== null) out.integer('debugging.seed', seed, 0);
   }
+  // Sizes a tab can hold (errors), and what asks more of this machine than it has (warnings).
+  out.issues.push(...sizeErrors(cfg), ...machineWarnings(cfg, ctx));
   return out.issues;
 }
 
@@ -151,25 +154,15 @@ function validateEnvironment(out: IssueList, env: EnvironmentConfig, ctx: Valida
 
 function validateEnvRunners(out: IssueList, r: EnvRunnersConfig, ctx: ValidationContext): void {
   const p = 'envRunners.';
-  const runnersOk = out.integer(p + 'numEnvRunners', r.numEnvRunners, 0);
+  out.integer(p + 'numEnvRunners', r.numEnvRunners, 0);
   out.integer(p + 'numEnvsPerEnvRunner', r.numEnvsPerEnvRunner, 1);
   if (r.rolloutFragmentLength !== 'auto') out.integer(p + 'rolloutFragmentLength', r.rolloutFragmentLength, 1);
   out.oneOf(p + 'batchMode', r.batchMode, ['truncate_episodes', 'complete_episodes'] as const);
-  const cpusOk = out.number(p + 'numCpusPerEnvRunner', r.numCpusPerEnvRunner, { above: 0 });
+  out.number(p + 'numCpusPerEnvRunner', r.numCpusPerEnvRunner, { above: 0 });
   const gpusOk = out.number(p + 'numGpusPerEnvRunner', r.numGpusPerEnvRunner, { min: 0 });
   out.duration(p + 'sampleTimeoutS', r.sampleTimeoutS, { nullable: true });
   out.boolean(p + 'explore', r.explore);
 
-  const cores = ctx.hardwareConcurrency;
-  if (runnersOk && cpusOk && cores !== undefined && r.numEnvRunners * r.numCpusPerEnvRunner > cores) {
-    out.warn(
-      p + 'numEnvRunners',
-      `numEnvRunners (${r.numEnvRunners}) x numCpusPerEnvRunner (${r.numCpusPerEnvRunner}) is more than the ` +
-        `${cores} cores this browser reports (navigator.hardwareConcurrency); workers will compete for cores. ` +
-        `Use at most ${Math.max(1, cores - 1)} runners and raise numEnvsPerEnvRunner instead ` +
-        `(one batched forward pass covers all of a runner's sub-envs).`,
-    );
-  }
   if (gpusOk && r.numGpusPerEnvRunner > 0 && ctx.webGpuAvailable === false) {
     out.error(
       p + 'numGpusPerEnvRunner',
