@@ -206,12 +206,22 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * Sets an own data property, even one named `__proto__`: `out[k] = v` with that key would replace
+ * the object's prototype instead (a JSON key `"__proto__"` is data, as JSON.parse keeps it).
+ */
+function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
+
 /** A deep copy of JSON-like data (the copy is not frozen). */
 export function deepClone<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v: unknown) => deepClone(v)) as T;
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = deepClone(v);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, deepClone(v));
     return out as T;
   }
   return value;
@@ -227,7 +237,8 @@ export function deepMerge<T>(base: T, partial: DeepPartial<T> | undefined): T {
   const out: Record<string, unknown> = deepClone(base);
   for (const [k, v] of Object.entries(partial)) {
     if (v === undefined) continue;
-    out[k] = k in out && isPlainObject(out[k]) && isPlainObject(v) ? deepMerge(out[k], v) : deepClone(v);
+    const old = Object.hasOwn(out, k) ? out[k] : undefined;
+    setOwn(out, k, isPlainObject(old) && isPlainObject(v) ? deepMerge(old, v) : deepClone(v));
   }
   return out as T;
 }
