@@ -8,7 +8,7 @@
  * the build step calls `finalize()` (validate, throw ConfigError on errors, pick and record the
  * seed, freeze) and passes the result to the factory registered for `config.algo`.
  */
-import { deepClone, deepFreeze, isPlainObject } from '../core/config';
+import { deepClone, deepFreeze, isPlainObject, resolveExclusiveSwitches } from '../core/config';
 import type {
   AlgorithmConfigBase,
   DebuggingConfig,
@@ -164,9 +164,9 @@ export abstract class AlgorithmConfigBuilder<C extends AlgorithmConfigBase> {
     return deepFreeze(deepClone(cfg));
   }
 
-  /** Merges a sectioned partial (see mergeConfig). */
+  /** Merges a sectioned partial (see mergeConfig); a switch set alone turns off its exclusive partner. */
   protected update(partial: object): this {
-    this.cfg = mergeConfig(this.cfg, partial);
+    this.cfg = mergeConfig(this.cfg, resolveExclusiveSwitches(partial));
     return this;
   }
 }

@@ -3,7 +3,7 @@
  * config dict, a URL or a CLI line can be pasted as written for RLlib (new or old API stack).
  */
 import type { ConfigIssue } from './errors';
-import { ALGORITHM_CONFIG_DEFAULTS, deepClone, isPlainObject, suggest } from './config';
+import { ALGORITHM_CONFIG_DEFAULTS, deepClone, isPlainObject, resolveExclusiveSwitches, suggest } from './config';
 import type { AlgorithmConfigBase, DeepPartial } from './config';
 
 export const SECTIONS = [
@@ -106,6 +106,8 @@ export const RLLIB_KEY_ALIASES: Readonly<Record<string, string>> = {
   restart_failed_sub_environments: 'faultTolerance.restartFailedSubEnvironments',
   env_runner_health_probe_timeout_s: 'faultTolerance.envRunnerHealthProbeTimeoutS',
   worker_health_probe_timeout_s: 'faultTolerance.envRunnerHealthProbeTimeoutS',
+  env_runner_restore_timeout_s: 'faultTolerance.envRunnerRestoreTimeoutS',
+  worker_restore_timeout_s: 'faultTolerance.envRunnerRestoreTimeoutS',
   num_consecutive_env_runner_failures_tolerance: 'faultTolerance.numConsecutiveEnvRunnerFailuresTolerance',
   num_consecutive_worker_failures_tolerance: 'faultTolerance.numConsecutiveEnvRunnerFailuresTolerance',
 
@@ -290,7 +292,7 @@ export function normalizeConfigInput<C extends object = ConfigInput>(
   } else {
     for (const [key, value] of Object.entries(input)) place(key, value, undefined, key);
   }
-  return { partial: partial as DeepPartial<C>, issues };
+  return { partial: resolveExclusiveSwitches(partial) as DeepPartial<C>, issues };
 }
 
 function unknownKeyMessage(key: string, section: SectionName | undefined, known: ReadonlySet<string>): string {

@@ -4,6 +4,8 @@
  */
 import type { ConfigIssue } from './errors';
 import { isPlainObject, suggest } from './config';
+import { machineWarnings, sizeErrors } from './config-limits';
+import { MAX_TIMER_S } from './deadline';
 import type {
   AlgorithmConfigBase,
   EnvironmentConfig,
@@ -63,6 +65,29 @@ export class IssueList {
     return !bad;
   }
 
+  /**
+   * A duration in seconds that becomes a timer: > 0 (>= 0 for a delay), at most MAX_TIMER_S (a
+   * timer stores 2^31-1 ms; beyond that it fires at once). `nullable`: null means no timeout.
+   */
+  duration(path: string, v: unknown, opts: { nullable: boolean; allowZero?: boolean }): boolean {
+    if (v === null && opts.nullable) return true;
+    const range = opts.allowZero ? { min: 0 } : { above: 0 };
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      const none = opts.nullable ? ', or null for no timeout (RLlib: None)' : '';
+      this.error(path, `${leaf(path)} must be a number of seconds${none}, got ${formatValue(v)}.`);
+      return false;
+    }
+    if (!this.number(path, v, range)) return false;
+    if (v <= MAX_TIMER_S) return true;
+    const fix = opts.nullable ? `Use null for no timeout, or at most ${MAX_TIMER_S}.` : `Use at most ${MAX_TIMER_S}.`;
+    this.error(
+      path,
+      `${leaf(path)} (${v} s) is more than a browser timer can hold: ${MAX_TIMER_S} s (2^31-1 ms, about 24.8 days); ` +
+        `a longer timer fires at once. ${fix}`,
+    );
+    return false;
+  }
+
   boolean(path: string, v: unknown): v is boolean {
     if (typeof v === 'boolean') return true;
     this.error(path, `${leaf(path)} must be true or false, got ${formatValue(v)}.`);
@@ -102,6 +127,8 @@ export function validateBase(cfg: AlgorithmConfigBase, ctx: ValidationContext = 
     const { seed } = cfg.debugging;
     if (seed !== null) out.integer('debugging.seed', seed, 0);
   }
+  // Sizes a tab can hold (errors), and what asks more of this machine than it has (warnings).
+  out.issues.push(...sizeErrors(cfg), ...machineWarnings(cfg, ctx));
   return out.issues;
 }
 
@@ -127,25 +154,15 @@ function validateEnvironment(out: IssueList, env: EnvironmentConfig, ctx: Valida
 
 function validateEnvRunners(out: IssueList, r: EnvRunnersConfig, ctx: ValidationContext): void {
   const p = 'envRunners.';
-  const runnersOk = out.integer(p + 'numEnvRunners', r.numEnvRunners, 0);
+  out.integer(p + 'numEnvRunners', r.numEnvRunners, 0);
   out.integer(p + 'numEnvsPerEnvRunner', r.numEnvsPerEnvRunner, 1);
   if (r.rolloutFragmentLength !== 'auto') out.integer(p + 'rolloutFragmentLength', r.rolloutFragmentLength, 1);
   out.oneOf(p + 'batchMode', r.batchMode, ['truncate_episodes', 'complete_episodes'] as const);
-  const cpusOk = out.number(p + 'numCpusPerEnvRunner', r.numCpusPerEnvRunner, { above: 0 });
+  out.number(p + 'numCpusPerEnvRunner', r.numCpusPerEnvRunner, { above: 0 });
   const gpusOk = out.number(p + 'numGpusPerEnvRunner', r.numGpusPerEnvRunner, { min: 0 });
-  out.number(p + 'sampleTimeoutS', r.sampleTimeoutS, { above: 0 });
+  out.duration(p + 'sampleTimeoutS', r.sampleTimeoutS, { nullable: true });
   out.boolean(p + 'explore', r.explore);
 
-  const cores = ctx.hardwareConcurrency;
-  if (runnersOk && cpusOk && cores !== undefined && r.numEnvRunners * r.numCpusPerEnvRunner > cores) {
-    out.warn(
-      p + 'numEnvRunners',
-      `numEnvRunners (${r.numEnvRunners}) x numCpusPerEnvRunner (${r.numCpusPerEnvRunner}) is more than the ` +
-        `${cores} cores this browser reports (navigator.hardwareConcurrency); workers will compete for cores. ` +
-        `Use at most ${Math.max(1, cores - 1)} runners and raise numEnvsPerEnvRunner instead ` +
-        `(one batched forward pass covers all of a runner's sub-envs).`,
-    );
-  }
   if (gpusOk && r.numGpusPerEnvRunner > 0 && ctx.webGpuAvailable === false) {
     out.error(
       p + 'numGpusPerEnvRunner',
@@ -204,8 +221,12 @@ function validateFaultTolerance(out: IssueList, f: FaultToleranceConfig): void {
     );
   }
   out.integer(p + 'maxNumEnvRunnerRestarts', f.maxNumEnvRunnerRestarts, 0);
-  out.number(p + 'delayBetweenEnvRunnerRestartsS', f.delayBetweenEnvRunnerRestartsS, { min: 0 });
+  out.duration(p + 'delayBetweenEnvRunnerRestartsS', f.delayBetweenEnvRunnerRestartsS, {
+    nullable: false,
+    allowZero: true,
+  });
   out.boolean(p + 'restartFailedSubEnvironments', f.restartFailedSubEnvironments);
-  out.number(p + 'envRunnerHealthProbeTimeoutS', f.envRunnerHealthProbeTimeoutS, { above: 0 });
+  out.duration(p + 'envRunnerHealthProbeTimeoutS', f.envRunnerHealthProbeTimeoutS, { nullable: true });
+  out.duration(p + 'envRunnerRestoreTimeoutS', f.envRunnerRestoreTimeoutS, { nullable: true });
   out.integer(p + 'numConsecutiveEnvRunnerFailuresTolerance', f.numConsecutiveEnvRunnerFailuresTolerance, 0);
 }

@@ -49,8 +49,11 @@ export interface EnvRunnersConfig {
   readonly numCpusPerEnvRunner: number;
   /** > 0 runs runner inference on WebGPU inside the worker instead of wasm/cpu. RLlib: num_gpus_per_env_runner. */
   readonly numGpusPerEnvRunner: number;
-  /** Deadline for one sample call before the runner counts as failed. RLlib: sample_timeout_s. */
-  readonly sampleTimeoutS: number;
+  /**
+   * Deadline for one sample call (and a first start's init) before the runner counts as failed;
+   * null: no deadline (RLlib's None). At most MAX_TIMER_S (~24.8 days, what a timer holds). RLlib: sample_timeout_s.
+   */
+  readonly sampleTimeoutS: number | null;
   /** Sample actions stochastically (false: greedy/mean action). RLlib: explore. */
   readonly explore: boolean;
 }
@@ -91,8 +94,13 @@ export interface FaultToleranceConfig {
   readonly delayBetweenEnvRunnerRestartsS: number;
   /** Rebuild a failed sub-env alone, keeping the others' data. RLlib: restart_failed_sub_environments. */
   readonly restartFailedSubEnvironments: boolean;
-  /** Deadline for a health probe of a runner. RLlib: env_runner_health_probe_timeout_s. */
-  readonly envRunnerHealthProbeTimeoutS: number;
+  /** Deadline for a health probe of a runner; null: no probes (a hung runner is then not detected). RLlib: env_runner_health_probe_timeout_s. */
+  readonly envRunnerHealthProbeTimeoutS: number | null;
+  /**
+   * Deadline for a restarted runner to start, take its env config and the latest weights before it
+   * counts as failed again; null: no deadline. RLlib: env_runner_restore_timeout_s (default 1800).
+   */
+  readonly envRunnerRestoreTimeoutS: number | null;
   /** Consecutive iterations without any healthy runner before the run fails. RLlib: num_consecutive_env_runner_failures_tolerance. */
   readonly numConsecutiveEnvRunnerFailuresTolerance: number;
 }
@@ -141,6 +149,7 @@ export const FAULT_TOLERANCE_DEFAULTS: FaultToleranceConfig = {
   delayBetweenEnvRunnerRestartsS: 1,
   restartFailedSubEnvironments: false,
   envRunnerHealthProbeTimeoutS: 30,
+  envRunnerRestoreTimeoutS: 1800,
   numConsecutiveEnvRunnerFailuresTolerance: 100,
 };
 
@@ -155,6 +164,29 @@ export const ALGORITHM_CONFIG_DEFAULTS: Omit<AlgorithmConfigBase, 'algo'> = deep
   faultTolerance: FAULT_TOLERANCE_DEFAULTS,
   debugging: DEBUGGING_DEFAULTS,
 });
+
+/**
+ * Settings of which at most one may be true. RLlib lets a user set either alone
+ * (`ignore_env_runner_failures=True` with restart's default of True is accepted), so in a partial
+ * that sets one to true and leaves the other unset, the unset one gives way (becomes false). Only
+ * both set to true in the same input is an error, which validation reports.
+ */
+const EXCLUSIVE_SWITCHES: readonly (readonly [string, string, string])[] = [
+  ['faultTolerance', 'restartFailedEnvRunners', 'ignoreEnvRunnerFailures'],
+];
+
+/** A copy of a sectioned partial where an exclusive switch set to true turns off its unset partner. */
+export function resolveExclusiveSwitches<P>(partial: P): P {
+  if (!isPlainObject(partial)) return partial;
+  let out = partial as Record<string, unknown>;
+  for (const [section, a, b] of EXCLUSIVE_SWITCHES) {
+    const sec = out[section];
+    if (!isPlainObject(sec)) continue;
+    const gives = sec[a] === true && sec[b] === undefined ? b : sec[b] === true && sec[a] === undefined ? a : null;
+    if (gives !== null) out = { ...out, [section]: { ...sec, [gives]: false } };
+  }
+  return out as P;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Generic helpers for plain JSON data.
@@ -174,12 +206,22 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * Sets an own data property, even one named `__proto__`: `out[k] = v` with that key would replace
+ * the object's prototype instead (a JSON key `"__proto__"` is data, as JSON.parse keeps it).
+ */
+function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
+
 /** A deep copy of JSON-like data (the copy is not frozen). */
 export function deepClone<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v: unknown) => deepClone(v)) as T;
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = deepClone(v);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, deepClone(v));
     return out as T;
   }
   return value;
@@ -195,7 +237,8 @@ export function deepMerge<T>(base: T, partial: DeepPartial<T> | undefined): T {
   const out: Record<string, unknown> = deepClone(base);
   for (const [k, v] of Object.entries(partial)) {
     if (v === undefined) continue;
-    out[k] = k in out && isPlainObject(out[k]) && isPlainObject(v) ? deepMerge(out[k], v) : deepClone(v);
+    const old = Object.hasOwn(out, k) ? out[k] : undefined;
+    setOwn(out, k, isPlainObject(old) && isPlainObject(v) ? deepMerge(old, v) : deepClone(v));
   }
   return out as T;
 }

@@ -5,13 +5,14 @@
  * worker cannot lose them. Lifecycles and failures belong to the Supervisor.
  */
 import type { FaultToleranceConfig } from '../core/config';
-import { RLError } from '../core/errors';
+import { RLError, errorMessage } from '../core/errors';
 import type { SampleBatch } from '../core/sample-batch';
 import * as Comlink from 'comlink';
 import type { EnvRunnerMetrics, EnvRunnerSettings } from '../env-runner/env-runner-config';
 import type { SampleResult } from '../env-runner/protocol';
 import type { ModuleWeights } from '../rl-module';
 import { connectLocal, connectWorker, type ConnectRunner } from './runner-connection';
+import { deadlineMs } from '../core/deadline';
 import { rpcCall } from './rpc';
 import { Supervisor, type RunnerSlot } from './supervisor';
 
@@ -19,7 +20,8 @@ export interface EnvRunnerGroupOptions {
   readonly numEnvRunners: number;
   readonly settingsFor: (workerIndex: number, incarnation: number) => EnvRunnerSettings;
   readonly faultTolerance: FaultToleranceConfig;
-  readonly sampleTimeoutS: number;
+  /** Deadline for a sample call (and a first start); null: none (RLlib's None). */
+  readonly sampleTimeoutS: number | null;
   /** Defaults to Web Workers (or the page for numEnvRunners = 0); tests pass fakes. */
   readonly connect?: ConnectRunner;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -52,7 +54,8 @@ export class EnvRunnerGroup {
     numFragmentsDropped: 0,
   };
   private weightsSeq = 0;
-  private consecutiveFailedRounds = 0;
+  /** sample() calls in a row that at some point had no healthy runner (or got nothing from any). */
+  private consecutiveFailedIterations = 0;
 
   constructor(private readonly opts: EnvRunnerGroupOptions) {
     const local = opts.numEnvRunners === 0;
@@ -63,7 +66,7 @@ export class EnvRunnerGroup {
       connect: opts.connect ?? ((i) => (local ? connectLocal() : connectWorker(i))),
       settingsFor: opts.settingsFor,
       faultTolerance: opts.faultTolerance,
-      initTimeoutMs: opts.sampleTimeoutS * 1000,
+      initTimeoutMs: deadlineMs(opts.sampleTimeoutS),
       ...(opts.sleep ? { sleep: opts.sleep } : {}),
     });
   }
@@ -78,17 +81,30 @@ export class EnvRunnerGroup {
 
   /**
    * Samples at least `numTimesteps` env steps: rounds of one sample() per healthy runner, in
-   * parallel. Batches returned by healthy runners are kept even when another runner fails.
+   * parallel. Batches returned by healthy runners are kept even when another runner fails. While
+   * no runner is healthy it waits for the restarts; numConsecutiveEnvRunnerFailuresTolerance
+   * counts the calls (iterations) that had to, as the README says.
    */
   async sample(numTimesteps: number): Promise<GroupSampleResult> {
     const batches: SampleBatch[] = [];
     const metrics: EnvRunnerMetrics[] = [];
     let collected = 0;
     let dropped = 0;
+    let failedThisIteration = false;
+    const noteFailure = (): void => {
+      if (failedThisIteration) return;
+      failedThisIteration = true;
+      this.consecutiveFailedIterations++;
+      this.checkTolerance();
+    };
     while (collected < numTimesteps) {
       this.supervisor.throwIfFatal();
-      await this.supervisor.waitForHealthy();
-      this.supervisor.throwIfFatal();
+      if (this.supervisor.healthySlots().length === 0) {
+        noteFailure();
+        await this.supervisor.waitForHealthy();
+        this.supervisor.throwIfFatal();
+        if (this.supervisor.healthySlots().length === 0) throw this.noneLeftError();
+      }
       const slots = this.supervisor.healthySlots();
       const results = await Promise.allSettled(slots.map((slot) => this.sampleOne(slot)));
       let ok = 0;
@@ -104,37 +120,49 @@ export class EnvRunnerGroup {
         this.count(r.value.metrics);
       }
       this.supervisor.throwIfFatal();
-      this.consecutiveFailedRounds = ok > 0 ? 0 : this.consecutiveFailedRounds + 1;
-      this.checkTolerance(slots.length);
+      if (ok === 0) noteFailure();
     }
+    if (!failedThisIteration) this.consecutiveFailedIterations = 0;
     this.lifetime.numFragmentsDropped += dropped;
     return { batches, metrics, numFragmentsDropped: dropped };
   }
 
-  private checkTolerance(numTried: number): void {
+  private checkTolerance(): void {
+    const tolerance = this.opts.faultTolerance.numConsecutiveEnvRunnerFailuresTolerance;
+    if (this.consecutiveFailedIterations <= tolerance) return;
+    throw new RLError(
+      'env-runner/none-healthy',
+      `No healthy EnvRunner in ${this.consecutiveFailedIterations} iterations in a row` +
+        `${this.lastFailure()}, more than numConsecutiveEnvRunnerFailuresTolerance (${tolerance}). ` +
+        'Fix what makes the runners fail (see the failure log), or raise numConsecutiveEnvRunnerFailuresTolerance.',
+    );
+  }
+
+  /** Every runner is dropped and none is restarting: say why, and what setting would change that. */
+  private noneLeftError(): RLError {
     const ft = this.opts.faultTolerance;
-    const anyRecovering = this.supervisor.slots.some((s) => s.state === 'restarting' || s.state === 'starting');
-    const noneLeft = numTried === 0 && !anyRecovering;
-    if (this.consecutiveFailedRounds >= ft.numConsecutiveEnvRunnerFailuresTolerance || noneLeft) {
-      const last = this.supervisor.events.at(-1);
-      throw new RLError(
-        'env-runner/none-healthy',
-        `No healthy EnvRunner left after ${this.consecutiveFailedRounds} failed sample rounds` +
-          (last ? ` (last failure: EnvRunner ${last.workerIndex}: ${last.cause})` : '') +
-          '. Set faultTolerance.restartFailedEnvRunners = true so failed runners are restarted.',
-      );
-    }
+    const fix = ft.restartFailedEnvRunners
+      ? `every runner reached maxNumEnvRunnerRestarts (${ft.maxNumEnvRunnerRestarts}); raise it or fix the cause of the failures.`
+      : 'ignoreEnvRunnerFailures drops failed runners for good. Set faultTolerance.restartFailedEnvRunners = true so failed runners are restarted.';
+    return new RLError('env-runner/none-healthy', `No healthy EnvRunner left${this.lastFailure()}: ${fix}`);
+  }
+
+  private lastFailure(): string {
+    const last = this.supervisor.events.at(-1);
+    return last ? ` (last failure: EnvRunner ${last.workerIndex}: ${last.cause})` : '';
   }
 
   /** One sample() call, watched by periodic pings so a hung runner is found before the sample deadline. */
   private async sampleOne(slot: RunnerSlot): Promise<SampleResult> {
     this.supervisor.setState(slot, 'sampling');
-    const probeTimeoutMs = this.opts.faultTolerance.envRunnerHealthProbeTimeoutS * 1000;
+    const probeTimeoutMs = deadlineMs(this.opts.faultTolerance.envRunnerHealthProbeTimeoutS);
     const conn = slot.conn;
+    const incarnation = slot.incarnation;
     let probing = false;
+    // No probe timeout (null): no watchdog; the sample deadline alone decides.
     const watchdog = setInterval(
       () => {
-        if (probing || !conn || slot.conn !== conn) return;
+        if (probeTimeoutMs === null || probing || !conn || slot.conn !== conn) return;
         probing = true;
         rpcCall(conn.api.ping(), {
           timeoutMs: probeTimeoutMs,
@@ -142,20 +170,22 @@ export class EnvRunnerGroup {
           what: `EnvRunner ${slot.workerIndex} health probe (ping)`,
         })
           .catch((e: unknown) => {
-            if (slot.conn === conn)
-              this.supervisor.handleFailure(
-                slot,
-                new RLError('env-runner/hung', `${(e as Error).message}: runner is hung`),
-              );
+            const hung = new RLError('env-runner/hung', `${errorMessage(e)}: runner is hung`);
+            this.supervisor.handleFailure(slot, hung, incarnation);
           })
           .finally(() => {
             probing = false;
           });
       },
-      Math.max(250, Math.min(5000, probeTimeoutMs / 2)),
+      Math.max(250, Math.min(5000, (probeTimeoutMs ?? 10_000) / 2)),
     );
     try {
-      return await this.supervisor.call(slot, (api) => api.sample({}), this.opts.sampleTimeoutS * 1000, 'sample()');
+      return await this.supervisor.call(
+        slot,
+        (api) => api.sample({}),
+        deadlineMs(this.opts.sampleTimeoutS),
+        'sample()',
+      );
     } finally {
       clearInterval(watchdog);
       this.supervisor.setState(slot, 'idle');
@@ -178,7 +208,7 @@ export class EnvRunnerGroup {
   async syncWeights(weights: ModuleWeights): Promise<number> {
     const seq = ++this.weightsSeq;
     this.supervisor.setLatestWeights(weights, seq);
-    const timeoutMs = this.opts.sampleTimeoutS * 1000;
+    const timeoutMs = deadlineMs(this.opts.sampleTimeoutS);
     await Promise.allSettled(
       this.supervisor
         .healthySlots()
@@ -198,7 +228,7 @@ export class EnvRunnerGroup {
   /** Greedy actions from every healthy runner for the same observations. */
   async computeActions(obs: Float32Array, batchSize: number): Promise<Map<number, Int32Array | Float32Array>> {
     const slots = this.supervisor.healthySlots();
-    const timeoutMs = this.opts.sampleTimeoutS * 1000;
+    const timeoutMs = deadlineMs(this.opts.sampleTimeoutS);
     const out = await Promise.all(
       slots.map((s) =>
         this.supervisor.call(s, (api) => api.computeActions(obs.slice(), batchSize), timeoutMs, 'computeActions()'),
@@ -221,7 +251,11 @@ export class EnvRunnerGroup {
     const slot = this.slotFor(workerIndex);
     if (!slot.conn) return;
     if (this.opts.numEnvRunners === 0) {
-      this.supervisor.handleFailure(slot, new RLError('env-runner/killed', 'killed by killEnvRunner()'));
+      this.supervisor.handleFailure(
+        slot,
+        new RLError('env-runner/killed', 'killed by killEnvRunner()'),
+        slot.incarnation,
+      );
       return;
     }
     await slot.conn.api.crash(`EnvRunner ${workerIndex} killed by killEnvRunner()`).catch(() => undefined);

@@ -3,11 +3,12 @@
  * worker dies (comlink#601), so each call races a deadline, an abort signal and the worker's
  * failure promise.
  */
+import { describeDeadline, setDeadline } from '../core/deadline';
 import { RLError } from '../core/errors';
 
 export class RpcTimeoutError extends RLError {
   constructor(what: string, timeoutMs: number) {
-    super('rpc/timeout', `${what} did not answer within ${(timeoutMs / 1000).toFixed(1)} s`);
+    super('rpc/timeout', `${what} did not answer within ${describeDeadline(timeoutMs)}`);
     this.name = 'RpcTimeoutError';
   }
 }
@@ -20,7 +21,8 @@ export class RpcAbortedError extends RLError {
 }
 
 export interface RpcOptions {
-  readonly timeoutMs: number;
+  /** Deadline in ms (from `deadlineMs(seconds)`); null waits without a deadline (RLlib's None). */
+  readonly timeoutMs: number | null;
   readonly signal?: AbortSignal;
   /** Rejects when the worker fails (its `error` / `messageerror` events). */
   readonly failure?: Promise<never>;
@@ -35,12 +37,13 @@ export function rpcCall<T>(call: Promise<T>, opts: RpcOptions): Promise<T> {
     const finish = (fn: () => void): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      cancelTimer();
       opts.signal?.removeEventListener('abort', onAbort);
       fn();
     };
     const onAbort = (): void => finish(() => reject(new RpcAbortedError(what)));
-    const timer = setTimeout(() => finish(() => reject(new RpcTimeoutError(what, opts.timeoutMs))), opts.timeoutMs);
+    const timeoutMs = opts.timeoutMs;
+    const cancelTimer = setDeadline(timeoutMs, () => finish(() => reject(new RpcTimeoutError(what, timeoutMs ?? 0))));
     if (opts.signal?.aborted) {
       onAbort();
       return;

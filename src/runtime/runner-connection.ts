@@ -4,6 +4,7 @@
  * plug in fake workers.
  */
 import * as Comlink from 'comlink';
+import { setDeadline } from '../core/deadline';
 import { RLError } from '../core/errors';
 import { EnvRunnerHost } from '../env-runner/env-runner-host';
 import { isWorkerControlMessage, type EnvRunnerWorkerApi } from '../env-runner/protocol';
@@ -40,7 +41,7 @@ export function connectWorker(workerIndex: number, readyTimeoutMs = 30_000): Pro
   });
   const terminate = (): void => worker.terminate();
   return new Promise<RunnerConnection>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const cancelTimer = setDeadline(readyTimeoutMs, () => {
       terminate();
       reject(
         new RLError(
@@ -48,9 +49,9 @@ export function connectWorker(workerIndex: number, readyTimeoutMs = 30_000): Pro
           `EnvRunner ${workerIndex} did not start within ${readyTimeoutMs / 1000} s`,
         ),
       );
-    }, readyTimeoutMs);
+    });
     failure.promise.catch((e: unknown) => {
-      clearTimeout(timer);
+      cancelTimer();
       reject(e instanceof Error ? e : new Error(String(e)));
     });
     worker.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -58,7 +59,7 @@ export function connectWorker(workerIndex: number, readyTimeoutMs = 30_000): Pro
       const msg = event.data;
       switch (msg.type) {
         case 'env-runner/ready':
-          clearTimeout(timer);
+          cancelTimer();
           resolve({
             api: Comlink.wrap<EnvRunnerWorkerApi>(worker) as unknown as EnvRunnerWorkerApi,
             failure: failure.promise,

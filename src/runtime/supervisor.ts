@@ -11,6 +11,7 @@ import type { EnvRunnerSettings } from '../env-runner/env-runner-config';
 import type { EnvRunnerWorkerApi, RunnerInfo } from '../env-runner/protocol';
 import type { ModuleWeights } from '../rl-module';
 import type { ConnectRunner, RunnerConnection } from './runner-connection';
+import { deadlineMs, sleepMs } from '../core/deadline';
 import { rpcCall } from './rpc';
 
 export type RunnerState = 'starting' | 'idle' | 'sampling' | 'crashed' | 'restarting' | 'dropped' | 'stopped';
@@ -31,16 +32,28 @@ export class RunnerSlot {
   state: RunnerState = 'starting';
   conn: RunnerConnection | null = null;
   info: RunnerInfo | null = null;
+  /**
+   * Which start of this runner is current (0 = the first). Every failure report carries the
+   * incarnation it is about; a report about an incarnation that is no longer current, or that is
+   * already being handled, is ignored (a dying worker fails its pending call AND fires its error
+   * event: only the first report may act).
+   */
   incarnation = 0;
   restarts = 0;
   fastFailures = 0;
   startedAtMs = 0;
   lastError: string | null = null;
-  /** Settles when a scheduled restart has finished (either way). */
+  /** The slot's recovery loop while one runs (restart until healthy, dropped or stopped); else null. */
   restarting: Promise<void> | null = null;
+  /** Delay before the recovery loop's next start attempt. */
+  nextRestartDelayMs = 0;
   constructor(readonly workerIndex: number) {}
   get healthy(): boolean {
     return this.state === 'idle' || this.state === 'sampling';
+  }
+  /** Starting or running: a failure of the current incarnation in these states needs handling. */
+  get live(): boolean {
+    return this.state === 'starting' || this.healthy;
   }
 }
 
@@ -49,7 +62,8 @@ export interface SupervisorOptions {
   readonly connect: ConnectRunner;
   readonly settingsFor: (workerIndex: number, incarnation: number) => EnvRunnerSettings;
   readonly faultTolerance: FaultToleranceConfig;
-  readonly initTimeoutMs: number;
+  /** Deadline (ms, null = none) for a first start's init() and setWeights(); restarts use envRunnerRestoreTimeoutS. */
+  readonly initTimeoutMs: number | null;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
 }
@@ -68,7 +82,7 @@ export class Supervisor {
 
   constructor(private readonly opts: SupervisorOptions) {
     this.slots = opts.workerIndices.map((i) => new RunnerSlot(i));
-    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.sleep = opts.sleep ?? sleepMs;
     this.now = opts.now ?? (() => Date.now());
   }
 
@@ -84,12 +98,21 @@ export class Supervisor {
 
   /** Starts every runner; a runner that fails to start is handled like any other failure. */
   async startAll(): Promise<void> {
-    await Promise.all(this.slots.map((slot) => this.launch(slot).catch((e: unknown) => this.handleFailure(slot, e))));
+    await Promise.all(
+      this.slots.map((slot) =>
+        this.launch(slot, this.opts.initTimeoutMs).catch((e: unknown) => this.handleFailure(slot, e, 0)),
+      ),
+    );
     this.throwIfFatal();
   }
 
   healthySlots(): RunnerSlot[] {
     return this.slots.filter((s) => s.healthy);
+  }
+
+  /** Whether some runner may still become healthy (a recovery loop is running). */
+  get anyRecovering(): boolean {
+    return this.slots.some((s) => s.restarting !== null);
   }
 
   /** Remembers the newest weights so restarted runners get them before they sample. */
@@ -101,14 +124,15 @@ export class Supervisor {
     if (this.fatalError) throw this.fatalError;
   }
 
-  /** Calls into a runner with a deadline; any failure is handled (restart/drop/fatal) and rethrown. */
+  /** Calls into a runner with a deadline (ms, null = none); any failure is handled (restart/drop/fatal) and rethrown. */
   async call<T>(
     slot: RunnerSlot,
     fn: (api: EnvRunnerWorkerApi) => Promise<T>,
-    timeoutMs: number,
+    timeoutMs: number | null,
     what: string,
   ): Promise<T> {
     const conn = slot.conn;
+    const incarnation = slot.incarnation;
     if (!conn || !slot.healthy)
       throw new RLError('env-runner/unavailable', `EnvRunner ${slot.workerIndex} is ${slot.state}`);
     try {
@@ -118,14 +142,15 @@ export class Supervisor {
         what: `EnvRunner ${slot.workerIndex} ${what}`,
       });
     } catch (e) {
-      if (slot.conn === conn) this.handleFailure(slot, e);
+      this.handleFailure(slot, e, incarnation);
       throw e;
     }
   }
 
-  /** Pings every healthy runner; one that does not answer in time is hung and fails. */
+  /** Pings every healthy runner; one that does not answer in time is hung and fails. Off when the probe timeout is null. */
   async probeHealth(): Promise<void> {
-    const timeoutMs = this.opts.faultTolerance.envRunnerHealthProbeTimeoutS * 1000;
+    const timeoutMs = deadlineMs(this.opts.faultTolerance.envRunnerHealthProbeTimeoutS);
+    if (timeoutMs === null) return;
     await Promise.allSettled(
       this.healthySlots().map((s) => this.call(s, (api) => api.ping(), timeoutMs, 'health probe (ping)')),
     );
@@ -136,12 +161,27 @@ export class Supervisor {
     while (!this.stopped && !this.fatalError && this.healthySlots().length === 0) {
       const pending = this.slots.map((s) => s.restarting).filter((p): p is Promise<void> => p !== null);
       if (pending.length === 0) return;
-      await Promise.race(pending);
+      // A recovery loop settles only when its slot is healthy, dropped or stopped; wake on a state change too.
+      await Promise.race([...pending, this.nextChange()]);
     }
   }
 
-  handleFailure(slot: RunnerSlot, error: unknown): void {
-    if (this.stopped || slot.state === 'crashed' || slot.state === 'restarting' || slot.state === 'dropped') return;
+  private nextChange(): Promise<void> {
+    return new Promise((resolve) => {
+      const off = this.onChange(() => {
+        off();
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * The one entry for a failure of `incarnation` of a runner (a failed or timed-out call, an error
+   * event, a missed probe, a failed start). Reports about an older incarnation, or about one that
+   * is already crashed/restarting/dropped, are ignored, so each failure acts exactly once.
+   */
+  handleFailure(slot: RunnerSlot, error: unknown, incarnation: number = slot.incarnation): void {
+    if (this.stopped || incarnation !== slot.incarnation || !slot.live) return;
     const cause = errorMessage(error);
     const err = error instanceof Error ? error : new Error(cause);
     slot.conn?.fail(err);
@@ -161,13 +201,12 @@ export class Supervisor {
           'gave-up',
         );
       } else {
-        const delayMs = Math.min(
-          MAX_RESTART_DELAY_MS,
-          ft.delayBetweenEnvRunnerRestartsS * 1000 * 2 ** Math.max(0, slot.fastFailures - 1),
-        );
+        slot.nextRestartDelayMs = this.restartDelayMs(slot);
         slot.state = 'restarting';
         this.log(slot, cause, 'restart-scheduled');
-        slot.restarting = this.restart(slot, delayMs);
+        // One recovery loop per slot: if it is already running (this failure came from its own
+        // start attempt), it sees state 'restarting' and tries again.
+        slot.restarting ??= this.recover(slot);
       }
     } else if (ft.ignoreEnvRunnerFailures) {
       slot.state = 'dropped';
@@ -184,43 +223,60 @@ export class Supervisor {
     this.changed();
   }
 
-  private async restart(slot: RunnerSlot, delayMs: number): Promise<void> {
-    await this.sleep(delayMs);
-    if (this.stopped) return;
-    slot.restarts++;
-    this.numRestarts++;
-    slot.state = 'starting';
-    slot.incarnation++;
-    this.changed();
+  /** The configured delay, doubled for each fast failure in a row, capped at a minute (or the configured delay if longer). */
+  private restartDelayMs(slot: RunnerSlot): number {
+    const baseMs = deadlineMs(this.opts.faultTolerance.delayBetweenEnvRunnerRestartsS) ?? 0;
+    const backoffMs = baseMs * 2 ** Math.max(0, slot.fastFailures - 1);
+    return Math.max(baseMs, Math.min(MAX_RESTART_DELAY_MS, backoffMs));
+  }
+
+  /**
+   * The slot's recovery loop, the only code that moves it from 'restarting' to 'starting' and on:
+   * wait, start a new incarnation, and again while its start fails (handleFailure sets
+   * 'restarting' again, or 'dropped' at the cap). Ends when the slot is healthy, dropped or stopped.
+   */
+  private async recover(slot: RunnerSlot): Promise<void> {
     try {
-      await this.launch(slot);
-      this.log(slot, `restart ${slot.restarts} of ${this.opts.faultTolerance.maxNumEnvRunnerRestarts}`, 'restarted');
-    } catch (e) {
+      while (slot.state === 'restarting' && !this.stopped) {
+        await this.sleep(slot.nextRestartDelayMs);
+        if (this.stopped || slot.state !== 'restarting') return;
+        slot.restarts++;
+        this.numRestarts++;
+        slot.incarnation++;
+        const incarnation = slot.incarnation;
+        const restoreMs = deadlineMs(this.opts.faultTolerance.envRunnerRestoreTimeoutS);
+        try {
+          await this.launch(slot, restoreMs);
+          const max = this.opts.faultTolerance.maxNumEnvRunnerRestarts;
+          if (slot.incarnation === incarnation && slot.healthy)
+            this.log(slot, `restart ${slot.restarts} of ${max}`, 'restarted');
+        } catch (e) {
+          this.handleFailure(slot, e, incarnation);
+        }
+      }
+    } finally {
       slot.restarting = null;
-      this.handleFailure(slot, e);
-      return;
+      this.changed();
     }
-    slot.restarting = null;
   }
 
   /** Starts a worker, sends it its settings, then the latest weights; only then is it healthy. */
-  private async launch(slot: RunnerSlot): Promise<void> {
+  private async launch(slot: RunnerSlot, timeoutMs: number | null): Promise<void> {
+    const incarnation = slot.incarnation;
     slot.startedAtMs = this.now();
     slot.state = 'starting';
-    const conn = await this.opts.connect(slot.workerIndex);
-    if (this.stopped) {
+    this.changed();
+    const what = `EnvRunner ${slot.workerIndex}`;
+    const conn = await this.opts.connect(slot.workerIndex); // connectWorker has its own ready deadline
+    if (this.stopped || slot.incarnation !== incarnation) {
       conn.terminate();
       return;
     }
     slot.conn = conn;
     // Watch the worker from now on: a crash between calls (an idle worker's uncaught error) must
     // start a restart at once, not when someone next calls it.
-    conn.failure.catch((e: unknown) => {
-      if (slot.conn === conn) this.handleFailure(slot, e);
-    });
-    const settings = this.opts.settingsFor(slot.workerIndex, slot.incarnation);
-    const timeoutMs = this.opts.initTimeoutMs;
-    const what = `EnvRunner ${slot.workerIndex}`;
+    conn.failure.catch((e: unknown) => this.handleFailure(slot, e, incarnation));
+    const settings = this.opts.settingsFor(slot.workerIndex, incarnation);
     slot.info = await rpcCall(conn.api.init(settings), { timeoutMs, failure: conn.failure, what: `${what} init()` });
     const latest = this.latestWeights;
     if (latest) {
@@ -230,6 +286,8 @@ export class Supervisor {
         what: `${what} setWeights()`,
       });
     }
+    // A failure reported meanwhile (or stop()) already moved the slot on; do not resurrect it.
+    if (slot.incarnation !== incarnation || slot.state !== 'starting') return;
     slot.state = 'idle';
     this.changed();
   }

@@ -166,3 +166,63 @@ describe('Supervisor with fake workers', () => {
     }
   });
 });
+
+describe('Supervisor: one owner per slot transition', () => {
+  it('a restarted runner that dies during init() is restarted again, and sampling waits for it', async () => {
+    const fleet = fakeFleet();
+    // One runner, so the iteration has to wait for its restarts; tolerance counts iterations, not rounds.
+    const g = makeGroup(fleet, { restartFailedEnvRunners: true, numConsecutiveEnvRunnerFailuresTolerance: 2 }, 1);
+    await g.start();
+    fleet.crashDuringNextInits(1, 2);
+    fleet.current(1).crash('first crash');
+    const result = await g.sample(20);
+    expect(result.batches.reduce((n, b) => n + b.numSteps, 0)).toBeGreaterThanOrEqual(20);
+    const slot = g.supervisor.slots[0]!;
+    expect(slot.state).toBe('idle');
+    // Three failures (the crash and two deaths during init), each handled once: three restarts.
+    expect(slot.restarts).toBe(3);
+    expect(g.supervisor.numFailures).toBe(3);
+    expect(g.supervisor.events.filter((e) => e.action === 'restart-scheduled')).toHaveLength(3);
+    expect(fleet.started.map((w) => w.incarnation)).toEqual([0, 1, 2, 3]);
+    expect(fleet.started.slice(0, 3).every((w) => w.terminated)).toBe(true);
+  });
+
+  it('a failure reported twice for the same incarnation acts once', async () => {
+    const fleet = fakeFleet();
+    const g = makeGroup(fleet, { restartFailedEnvRunners: true }, 1);
+    await g.start();
+    const slot = g.supervisor.slots[0]!;
+    const incarnation = slot.incarnation;
+    g.supervisor.handleFailure(slot, new Error('first report'), incarnation);
+    g.supervisor.handleFailure(slot, new Error('second report'), incarnation);
+    await until(() => slot.state === 'idle');
+    // A late report about the dead incarnation must not fail the new one.
+    g.supervisor.handleFailure(slot, new Error('stale report'), incarnation);
+    expect(slot.state).toBe('idle');
+    expect(g.supervisor.numFailures).toBe(1);
+    expect(slot.restarts).toBe(1);
+  });
+
+  it('numConsecutiveEnvRunnerFailuresTolerance counts iterations without a healthy runner', async () => {
+    const fleet = fakeFleet();
+    const g = makeGroup(fleet, { restartFailedEnvRunners: true, numConsecutiveEnvRunnerFailuresTolerance: 1 }, 1);
+    await g.start();
+    fleet.current(1).crash();
+    await g.sample(10); // iteration 1 waited for the restart: 1 of 1 tolerated
+    fleet.current(1).crash();
+    await expect(g.sample(10)).rejects.toThrow(
+      /No healthy EnvRunner in 2 iterations in a row.*numConsecutiveEnvRunnerFailuresTolerance \(1\)/,
+    );
+  });
+
+  it('restarts use envRunnerRestoreTimeoutS as the deadline for init()', async () => {
+    const fleet = fakeFleet();
+    const g = makeGroup(fleet, { restartFailedEnvRunners: true, envRunnerRestoreTimeoutS: 0.05 }, 1);
+    await g.start();
+    fleet.hangDuringNextInits(1, 1); // the first restart's init() never answers
+    fleet.current(1).crash();
+    await until(() => g.supervisor.events.some((e) => /init\(\) did not answer within 0.1 s/.test(e.cause)));
+    await until(() => g.supervisor.slots[0]!.state === 'idle');
+    expect(g.supervisor.slots[0]!.restarts).toBe(2);
+  });
+});

@@ -6,6 +6,7 @@
 import { ALGORITHM_CONFIG_DEFAULTS, deepFreeze } from '../../core/config';
 import type { AlgorithmConfigBase, ScheduleValue } from '../../core/config';
 import { IssueList, formatValue, validateBase } from '../../core/config-validation';
+import { trainBatchSizeError } from '../../core/config-limits';
 import type { ValidationContext } from '../../core/config-validation';
 import type { ConfigIssue } from '../../core/errors';
 import { AlgorithmConfigBuilder } from '../algorithm-config';
@@ -148,6 +149,8 @@ export function validatePPOConfig(cfg: PPOConfig, ctx: ValidationContext = {}): 
   out.integer(p + 'numEpochs', t.numEpochs, 1);
   const mbsOk = out.integer(p + 'minibatchSize', t.minibatchSize, 1);
   const tbsOk = out.integer(p + 'trainBatchSizePerLearner', t.trainBatchSizePerLearner, 1);
+  const tooBig = trainBatchSizeError(p + 'trainBatchSizePerLearner', t.trainBatchSizePerLearner);
+  if (tooBig) out.issues.push(tooBig);
   if (t.gradClip !== null) out.number(p + 'gradClip', t.gradClip, { above: 0 });
   out.oneOf(p + 'gradClipBy', t.gradClipBy, ['global_norm', 'norm', 'value'] as const);
   out.boolean(p + 'shuffleBatchPerEpoch', t.shuffleBatchPerEpoch);

@@ -26,6 +26,10 @@ export interface FakeFleet {
   current(workerIndex: number): FakeWorker;
   /** Make the next `n` starts of this index fail (crash during restart). */
   failNextStarts(workerIndex: number, n: number): void;
+  /** Make the next `n` init() calls of this index crash their worker mid-call (a restart that dies while starting). */
+  crashDuringNextInits(workerIndex: number, n: number): void;
+  /** Make the next `n` init() calls of this index never answer (a restarted runner that hangs while starting). */
+  hangDuringNextInits(workerIndex: number, n: number): void;
   /** Make every sample() on this index crash the worker (crash loop). */
   crashOnSample(workerIndex: number, on: boolean): void;
 }
@@ -35,6 +39,8 @@ export function fakeFleet(): FakeFleet {
   const live = new Map<number, FakeWorker>();
   const failStarts = new Map<number, number>();
   const crashOnSample = new Set<number>();
+  const crashInits = new Map<number, number>();
+  const hangInits = new Map<number, number>();
   const incarnations = new Map<number, number>();
 
   const connect: ConnectRunner = (workerIndex) => {
@@ -62,7 +68,22 @@ export function fakeFleet(): FakeFleet {
       },
     };
     const api: EnvRunnerWorkerApi = {
-      init: (s) => guard(() => host.init(s)),
+      init: (s) =>
+        guard(() => {
+          const pendingCrashes = crashInits.get(workerIndex) ?? 0;
+          if (pendingCrashes > 0) {
+            crashInits.set(workerIndex, pendingCrashes - 1);
+            // Like a real worker: the error event fires and the pending call never answers.
+            worker.crash('died during init()');
+            return never;
+          }
+          const pendingHangs = hangInits.get(workerIndex) ?? 0;
+          if (pendingHangs > 0) {
+            hangInits.set(workerIndex, pendingHangs - 1);
+            return never;
+          }
+          return host.init(s);
+        }),
       sample: (r) =>
         guard(() => {
           if (crashOnSample.has(workerIndex)) {
@@ -112,6 +133,8 @@ export function fakeFleet(): FakeFleet {
       return w;
     },
     failNextStarts: (i, n) => failStarts.set(i, n),
+    crashDuringNextInits: (i, n) => crashInits.set(i, n),
+    hangDuringNextInits: (i, n) => hangInits.set(i, n),
     crashOnSample: (i, on) => (on ? crashOnSample.add(i) : crashOnSample.delete(i)),
   };
 }

@@ -1,0 +1,179 @@
+/**
+ * Size limits: what a browser tab can build without freezing or running out of memory. Hard
+ * limits are validation errors; "exceeds this machine" findings are warnings that a shared link
+ * with `autostart=1` must ask about before it builds (see `machineWarnings`).
+ *
+ * Why these numbers:
+ * - Each EnvRunner is a Web Worker with its own JS heap, TF.js and a copy of the model: tens of
+ *   MB each before sampling anything. Past 64, browsers refuse new workers or the tab dies.
+ * - Weights are float32 on the page with gradients and two Adam moments (4 copies), plus one copy
+ *   per runner. 50M parameters is 800 MB on the page alone.
+ * - Sampled steps sit in preallocated typed arrays per runner and in the train batch.
+ */
+import type { ConfigIssue } from './errors';
+import type { AlgorithmConfigBase, EnvRunnersConfig, RLModuleConfig } from './config';
+
+export const MAX_ENV_RUNNERS = 64;
+export const MAX_ENVS_PER_ENV_RUNNER = 4096;
+export const MAX_ROLLOUT_FRAGMENT_LENGTH = 100_000;
+/** Env steps one runner returns per sample call (numEnvsPerEnvRunner x rolloutFragmentLength). */
+export const MAX_ENV_STEPS_PER_SAMPLE_CALL = 1_000_000;
+export const MAX_TRAIN_BATCH_SIZE = 1_000_000;
+export const MAX_HIDDEN_LAYERS = 32;
+/** Hard cap on model parameters (policy and value function together). */
+export const MAX_MODEL_PARAMETERS = 50_000_000;
+/** Above this a model is "large": building it takes seconds and hundreds of MB; a link asks first. */
+export const LARGE_MODEL_PARAMETERS = 5_000_000;
+
+/** Copies of every parameter the page holds while training: weights, gradients, Adam's m and v. */
+const LEARNER_COPIES = 4;
+const BYTES_PER_FLOAT = 4;
+
+/**
+ * Parameters of the MLP module (RLlib's default model): the policy torso and head, and the value
+ * torso (unless shared) and head. `observationDim`/`actionDim` default to 1, so without the env's
+ * spaces this is a lower bound.
+ */
+export function modelParameterCount(
+  model: Pick<RLModuleConfig, 'fcnetHiddens' | 'vfShareLayers'>,
+  observationDim = 1,
+  actionDim = 1,
+): number {
+  let torso = 0;
+  let prev = observationDim;
+  for (const h of model.fcnetHiddens) {
+    torso += prev * h + h;
+    prev = h;
+  }
+  const torsos = model.vfShareLayers ? 1 : 2;
+  return torsos * torso + (prev * actionDim + actionDim) + (prev + 1);
+}
+
+/** Megabytes the page needs for a model's parameters while training (weights, gradients, Adam). */
+export function learnerMegabytes(parameters: number): number {
+  return (parameters * BYTES_PER_FLOAT * LEARNER_COPIES) / 1e6;
+}
+
+const fmt = (n: number): string => (n >= 1e9 ? n.toExponential(1) : n.toLocaleString('en-US'));
+const isCount = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
+
+export interface MachineContext {
+  /** navigator.hardwareConcurrency of the tab that will run the workers. */
+  readonly hardwareConcurrency?: number;
+}
+
+/**
+ * Findings that the config asks more of this machine than it has (more runners than cores, a
+ * large model). Warnings: the user may build anyway, but a link must not build them unasked.
+ */
+export function machineWarnings(cfg: AlgorithmConfigBase, ctx: MachineContext = {}): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const r: Partial<EnvRunnersConfig> = cfg.envRunners ?? {};
+  const cores = ctx.hardwareConcurrency;
+  const cpus = r.numCpusPerEnvRunner;
+  const cpusOk = typeof cpus === 'number' && Number.isFinite(cpus) && cpus > 0;
+  if (isCount(r.numEnvRunners, 0) && cpusOk && cores !== undefined && r.numEnvRunners * cpus > cores) {
+    out.push({
+      path: 'envRunners.numEnvRunners',
+      severity: 'warning',
+      message:
+        `numEnvRunners (${r.numEnvRunners}) x numCpusPerEnvRunner (${cpus}) is more than the ` +
+        `${cores} cores this browser reports (navigator.hardwareConcurrency); workers will compete for cores. ` +
+        `Use at most ${Math.max(1, cores - 1)} runners and raise numEnvsPerEnvRunner instead ` +
+        `(one batched forward pass covers all of a runner's sub-envs).`,
+    });
+  }
+  const params = hiddensOk(cfg.rlModule) ? modelParameterCount(cfg.rlModule) : null;
+  if (params !== null && params > LARGE_MODEL_PARAMETERS && params <= MAX_MODEL_PARAMETERS) {
+    out.push({
+      path: 'rlModule.fcnetHiddens',
+      severity: 'warning',
+      message:
+        `fcnetHiddens [${cfg.rlModule.fcnetHiddens.join(', ')}] is a large model: at least ${fmt(params)} parameters ` +
+        `(~${Math.ceil(learnerMegabytes(params))} MB on the page while training, and a copy in every EnvRunner). ` +
+        `Building it takes a while and training is slow on a CPU; [256, 256] is RLlib's default.`,
+    });
+  }
+  return out;
+}
+
+function hiddensOk(m: RLModuleConfig | undefined): m is RLModuleConfig {
+  const h: unknown = m?.fcnetHiddens;
+  return Array.isArray(h) && h.length <= MAX_HIDDEN_LAYERS && h.every((x) => isCount(x, 1));
+}
+
+/** Hard size limits (errors) of the shared sections; values of the wrong type are reported elsewhere. */
+export function sizeErrors(cfg: AlgorithmConfigBase): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const err = (path: string, message: string): void => void out.push({ path, severity: 'error', message });
+  const r: Partial<EnvRunnersConfig> = cfg.envRunners ?? {};
+  if (isCount(r.numEnvRunners, 0) && r.numEnvRunners > MAX_ENV_RUNNERS) {
+    err(
+      'envRunners.numEnvRunners',
+      `numEnvRunners (${fmt(r.numEnvRunners)}) is more than the limit of ${MAX_ENV_RUNNERS}: each runner is a Web Worker ` +
+        `with its own heap, TF.js and model copy, and a tab runs out of memory long before that. Use at most the ` +
+        `cores this machine has and raise numEnvsPerEnvRunner instead.`,
+    );
+  }
+  const envs = r.numEnvsPerEnvRunner;
+  if (isCount(envs, 1) && envs > MAX_ENVS_PER_ENV_RUNNER) {
+    err(
+      'envRunners.numEnvsPerEnvRunner',
+      `numEnvsPerEnvRunner (${fmt(envs)}) is more than the limit of ${MAX_ENVS_PER_ENV_RUNNER} sub-envs per runner ` +
+        `(one batched forward pass and preallocated buffers per runner). Use more runners or fewer envs.`,
+    );
+  }
+  const fragment = r.rolloutFragmentLength;
+  if (isCount(fragment, 1) && fragment > MAX_ROLLOUT_FRAGMENT_LENGTH) {
+    err(
+      'envRunners.rolloutFragmentLength',
+      `rolloutFragmentLength (${fmt(fragment)}) is more than the limit of ${fmt(MAX_ROLLOUT_FRAGMENT_LENGTH)} steps ` +
+        `per sub-env per sample call. Use 'auto' (derived from the train batch size) or a smaller value.`,
+    );
+  } else if (isCount(fragment, 1) && isCount(envs, 1) && envs <= MAX_ENVS_PER_ENV_RUNNER) {
+    if (fragment * envs > MAX_ENV_STEPS_PER_SAMPLE_CALL) {
+      err(
+        'envRunners.rolloutFragmentLength',
+        `numEnvsPerEnvRunner (${envs}) x rolloutFragmentLength (${fragment}) = ${fmt(fragment * envs)} env steps per ` +
+          `sample call, more than the limit of ${fmt(MAX_ENV_STEPS_PER_SAMPLE_CALL)} a runner buffers at once. ` +
+          `Use rolloutFragmentLength 'auto' or a smaller value.`,
+      );
+    }
+  }
+  modelSizeErrors(cfg.rlModule, err);
+  return out;
+}
+
+function modelSizeErrors(m: RLModuleConfig | undefined, err: (path: string, message: string) => void): void {
+  const hiddens: unknown = m?.fcnetHiddens;
+  if (!Array.isArray(hiddens) || !m) return;
+  if (hiddens.length > MAX_HIDDEN_LAYERS) {
+    err(
+      'rlModule.fcnetHiddens',
+      `fcnetHiddens has ${hiddens.length} layers, more than the limit of ${MAX_HIDDEN_LAYERS}. Use fewer layers.`,
+    );
+    return;
+  }
+  if (!hiddensOk(m)) return;
+  const params = modelParameterCount(m);
+  if (params <= MAX_MODEL_PARAMETERS) return;
+  err(
+    'rlModule.fcnetHiddens',
+    `fcnetHiddens [${m.fcnetHiddens.join(', ')}] gives at least ${fmt(params)} parameters ` +
+      `(~${fmt(Math.ceil(learnerMegabytes(params)))} MB on the page while training, plus a copy in every EnvRunner); ` +
+      `the limit is ${fmt(MAX_MODEL_PARAMETERS)} parameters (~${learnerMegabytes(MAX_MODEL_PARAMETERS)} MB) so the ` +
+      `tab does not run out of memory. Use smaller layers, e.g. [256, 256] (RLlib's default).`,
+  );
+}
+
+/** The train batch limit, for algorithms' `training` checks. */
+export function trainBatchSizeError(path: string, v: unknown): ConfigIssue | null {
+  if (!isCount(v, 1) || v <= MAX_TRAIN_BATCH_SIZE) return null;
+  return {
+    path,
+    severity: 'error',
+    message:
+      `${path.slice(path.lastIndexOf('.') + 1)} (${fmt(v)}) is more than the limit of ${fmt(MAX_TRAIN_BATCH_SIZE)} env ` +
+      `steps per iteration: the whole batch and its gradients live in the tab's memory. Use a smaller batch.`,
+  };
+}
