@@ -8,6 +8,8 @@ import type { AlgorithmConfigBase, ScheduleValue } from '../../core/config';
 import { IssueList, formatValue, validateBase } from '../../core/config-validation';
 import type { ValidationContext } from '../../core/config-validation';
 import type { ConfigIssue } from '../../core/errors';
+// From a TF.js-free module: the UI imports this config file and must not load TF.js.
+import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES } from '../../learner/defaults';
 import { AlgorithmConfigBuilder } from '../algorithm-config';
 
 export interface PPOTrainingConfig {
@@ -43,6 +45,13 @@ export interface PPOTrainingConfig {
   readonly gradClipBy: 'global_norm' | 'norm' | 'value';
   /** Reshuffle the batch before each epoch. RLlib: shuffle_batch_per_epoch (PPO: true). CleanRL: np.random.shuffle(b_inds). */
   readonly shuffleBatchPerEpoch: boolean;
+  /**
+   * Adam steps in a row whose loss, gradient norm or update is NaN/Inf (each one skipped, not
+   * applied) after which training stops with `learner/diverged`; checked at the end of each
+   * update. Counted in steps, not updates, so it means the same whatever the epochs and
+   * minibatches. RLlib: none (it trains on with NaN weights).
+   */
+  readonly maxConsecutiveNonFiniteUpdates: number;
 }
 
 export type PPOConfig = AlgorithmConfigBase & { readonly algo: 'PPO'; readonly training: PPOTrainingConfig };
@@ -64,6 +73,7 @@ export const PPO_TRAINING_DEFAULTS: PPOTrainingConfig = {
   gradClip: null,
   gradClipBy: 'global_norm',
   shuffleBatchPerEpoch: true,
+  maxConsecutiveNonFiniteUpdates: DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES,
 };
 
 export const PPO_DEFAULTS: PPOConfig = deepFreeze({
@@ -151,6 +161,7 @@ export function validatePPOConfig(cfg: PPOConfig, ctx: ValidationContext = {}): 
   if (t.gradClip !== null) out.number(p + 'gradClip', t.gradClip, { above: 0 });
   out.oneOf(p + 'gradClipBy', t.gradClipBy, ['global_norm', 'norm', 'value'] as const);
   out.boolean(p + 'shuffleBatchPerEpoch', t.shuffleBatchPerEpoch);
+  out.integer(p + 'maxConsecutiveNonFiniteUpdates', t.maxConsecutiveNonFiniteUpdates, 1);
 
   const mbs = t.minibatchSize;
   const tbs = t.trainBatchSizePerLearner;
