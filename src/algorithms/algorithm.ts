@@ -14,7 +14,7 @@ import type { DeviceInfo } from '../runtime/device';
 import type { EnvRunnerGroup } from '../runtime/env-runner-group';
 import type { FailureEvent } from '../runtime/supervisor';
 import { CHECKPOINT_FORMAT, type AlgorithmCounters, type Checkpoint } from './checkpoint';
-import { mean, MetricsLogger } from './metrics-logger';
+import { mean, MetricsLogger, minMax } from './metrics-logger';
 
 export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigBase> {
   readonly metrics = new MetricsLogger();
@@ -94,6 +94,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     const life = group.lifetime;
     const sup = group.supervisor;
     const returns = this.metrics.episodeReturns;
+    const returnRange = minMax(returns);
     const values = this.metrics.reduce();
     const samplingS = Number(values[K.Timers.ENV_RUNNER_SAMPLING] ?? 0);
     return {
@@ -102,8 +103,8 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
       [K.TIME_THIS_ITER_S]: iterS,
       [K.TIME_TOTAL_S]: this.timeTotalS,
       [K.EPISODE_RETURN_MEAN]: mean(returns),
-      [K.EPISODE_RETURN_MIN]: returns.length ? Math.min(...returns) : Number.NaN,
-      [K.EPISODE_RETURN_MAX]: returns.length ? Math.max(...returns) : Number.NaN,
+      [K.EPISODE_RETURN_MIN]: returnRange.min,
+      [K.EPISODE_RETURN_MAX]: returnRange.max,
       [K.EPISODE_LEN_MEAN]: mean(this.metrics.episodeLengths),
       [K.NUM_EPISODES_LIFETIME]: life.numEpisodes,
       [K.ENV_RUNNERS_NUM_ENV_STEPS_SAMPLED]: sampledThisIter,
