@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PPO_DEFAULTS, ppo } from '../../src/algorithms/ppo/ppo-config';
+import { PPO } from '../../src/algorithms/ppo/ppo';
 import { PPOLearner } from '../../src/algorithms/ppo/ppo-learner';
 import type { PPOUpdateConfig } from '../../src/algorithms/ppo/ppo-learner';
 import { resolveKeyPath } from '../../src/core/config-keys';
@@ -18,6 +19,7 @@ import { Learner } from '../../src/learner';
 import { FlatAdam } from '../../src/learner/flat-adam';
 import type { MLPModule } from '../../src/rl-module';
 import { makeModule } from '../../src/rl-module';
+import { fakeFleet } from './helpers/fake-runners';
 import { syntheticBatch } from './helpers/ppo-batch';
 
 beforeAll(async () => {
@@ -210,5 +212,28 @@ describe('training.maxConsecutiveNonFiniteUpdates', () => {
     expect(cfg.training.maxConsecutiveNonFiniteUpdates).toBe(3);
     const issues = ppo().fromJson({ max_consecutive_non_finite_updates: 0 }).validate();
     expect(issues.map((i) => i.path)).toContain('training.maxConsecutiveNonFiniteUpdates');
+  });
+});
+
+describe('PPO.train() on divergence', () => {
+  it('rejects with learner/diverged naming the iteration; the weights it would save stay finite', async () => {
+    const config = ppo()
+      .environment('Pendulum-v1')
+      .envRunners({ numEnvRunners: 1, numEnvsPerEnvRunner: 2, rolloutFragmentLength: 32 })
+      .rlModule({ fcnetHiddens: [8], fcnetActivation: 'tanh', vfShareLayers: false })
+      .training({ lr: 1e30, trainBatchSizePerLearner: 64, minibatchSize: 16, numEpochs: 4 })
+      .debugging({ seed: 1 })
+      .toConfig();
+    const algo = await PPO.build(config, { backend: 'cpu', connect: fakeFleet().connect });
+    try {
+      const error = await algo.train().catch((e: unknown) => e);
+      expect((error as RLError).code).toBe('learner/diverged');
+      expect((error as RLError).message).toMatch(/^Training iteration 1 diverged/);
+      const ckpt = await algo.save();
+      expect(ckpt.counters.trainingIteration).toBe(0);
+      expect(allFinite(ckpt.weights.arrays)).toBe(true);
+    } finally {
+      algo.stop();
+    }
   });
 });
