@@ -129,6 +129,8 @@ export class Learner<M extends TrainableModule> {
     const numMinibatches = Math.ceil(rowCount / minibatchSize);
     const permutation = Int32Array.from({ length: rowCount }, (_, i) => i);
     const indices = new Int32Array(minibatchSize);
+    // Only after an update that threw midway: its applied steps were never committed.
+    if (this.optimizer.hasUncommittedSteps) await this.optimizer.syncStep();
     const batch = uploadColumns(columns, rowCount);
     const sums = new Map<string, tf.Scalar>();
     const streak = new NonFiniteStreak(this.consecutiveNonFinite);
@@ -188,8 +190,9 @@ export class Learner<M extends TrainableModule> {
     const stats: Record<string, number> = {};
     let i = 0;
     for (const key of sums.keys()) stats[key] = values[i++]! / numSteps;
-    const counts = NonFiniteStreak.readCounts(values.subarray(i, i + 3));
-    return { stats, counts, applied: pending ? values[i + 3]! : 0 };
+    const applied = pending ? values[i + 2]! : 0;
+    const counts = { skipped: numSteps - applied, run: values[i]!, longest: values[i + 1]! };
+    return { stats, counts, applied };
   }
 
   /**

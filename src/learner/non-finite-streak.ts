@@ -23,43 +23,46 @@ export interface NonFiniteCounts {
   readonly longest: number;
 }
 
+/**
+ * The run of skipped steps and its longest length, as two device scalars updated per step (3
+ * kernels). The number skipped is not tracked here: it is the steps tried minus FlatAdam's count
+ * of applied ones.
+ */
 export class NonFiniteStreak {
-  private skipped: tf.Scalar;
+  private readonly zero = tf.scalar(0);
   private run: tf.Scalar;
   private longest: tf.Scalar;
 
   /** `carriedRun`: skipped steps in a row at the end of the previous update. */
   constructor(carriedRun: number) {
-    this.skipped = tf.scalar(0);
     this.run = tf.scalar(carriedRun);
     this.longest = tf.scalar(carriedRun);
   }
 
-  /** Adds one step: `applied` is FlatAdam's 1/0 flag (disposed here). */
+  /** Adds one step: `applied` is FlatAdam's bool flag (disposed here). */
   record(applied: tf.Scalar): void {
     const next = tf.tidy(() => {
-      const skippedNow = tf.sub(1, applied);
-      // run and skippedNow are finite (counts, 0/1), so a multiply resets the run safely.
-      const run = tf.mul(tf.add(this.run, 1), skippedNow);
-      return { skipped: tf.add(this.skipped, skippedNow), run, longest: tf.maximum(this.longest, run) };
+      // The Select kernel: tf.where would clone all three scalars first (see FlatAdam's select).
+      const run = tf.engine().runKernel<tf.Scalar>('Select', {
+        condition: applied,
+        t: this.zero,
+        e: tf.add(this.run, 1),
+      });
+      const longest: tf.Scalar = tf.maximum(this.longest, run);
+      return { run, longest };
     });
-    tf.dispose([applied, this.skipped, this.run, this.longest]);
-    this.skipped = next.skipped as tf.Scalar;
-    this.run = next.run as tf.Scalar;
-    this.longest = next.longest as tf.Scalar;
+    tf.dispose([applied, this.run, this.longest]);
+    this.run = next.run;
+    this.longest = next.longest;
   }
 
-  /** The scalars to read back, in `readCounts` order. */
+  /** The scalars to read back: run, longest. */
   tensors(): tf.Scalar[] {
-    return [this.skipped, this.run, this.longest];
-  }
-
-  static readCounts(values: ArrayLike<number>): NonFiniteCounts {
-    return { skipped: values[0] ?? 0, run: values[1] ?? 0, longest: values[2] ?? 0 };
+    return [this.run, this.longest];
   }
 
   dispose(): void {
-    tf.dispose(this.tensors());
+    tf.dispose([this.zero, this.run, this.longest]);
   }
 }
 
