@@ -15,7 +15,7 @@ import type { EnvRunnerGroup } from '../runtime/env-runner-group';
 import type { FailureEvent } from '../runtime/supervisor';
 import { CHECKPOINT_FORMAT, type AlgorithmCounters, type Checkpoint } from './checkpoint';
 import { assertSaveable, validateCheckpoint } from './checkpoint-schema';
-import { mean, MetricsLogger } from './metrics-logger';
+import { mean, MetricsLogger, minMax } from './metrics-logger';
 
 export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigBase> {
   readonly metrics = new MetricsLogger();
@@ -95,6 +95,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     const life = group.lifetime;
     const sup = group.supervisor;
     const returns = this.metrics.episodeReturns;
+    const returnRange = minMax(returns);
     const values = this.metrics.reduce();
     const samplingS = Number(values[K.Timers.ENV_RUNNER_SAMPLING] ?? 0);
     return {
@@ -103,8 +104,8 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
       [K.TIME_THIS_ITER_S]: iterS,
       [K.TIME_TOTAL_S]: this.timeTotalS,
       [K.EPISODE_RETURN_MEAN]: mean(returns),
-      [K.EPISODE_RETURN_MIN]: returns.length ? Math.min(...returns) : Number.NaN,
-      [K.EPISODE_RETURN_MAX]: returns.length ? Math.max(...returns) : Number.NaN,
+      [K.EPISODE_RETURN_MIN]: returnRange.min,
+      [K.EPISODE_RETURN_MAX]: returnRange.max,
       [K.EPISODE_LEN_MEAN]: mean(this.metrics.episodeLengths),
       [K.NUM_EPISODES_LIFETIME]: life.numEpisodes,
       [K.ENV_RUNNERS_NUM_ENV_STEPS_SAMPLED]: sampledThisIter,
@@ -209,8 +210,11 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     sup.numFailures = c.numEnvRunnerFailuresLifetime;
     sup.numRestarts = c.numEnvRunnerRestartsLifetime;
     this.rng.setState(ckpt.rngState);
-    this.metrics.episodeReturns.splice(0, Infinity, ...ckpt.episodeReturns);
-    this.metrics.episodeLengths.splice(0, Infinity, ...ckpt.episodeLengths);
+    // The schema caps the window at 100 entries; a loop all the same, never a spread of input data.
+    this.metrics.episodeReturns.length = 0;
+    this.metrics.episodeLengths.length = 0;
+    for (const r of ckpt.episodeReturns) this.metrics.episodeReturns.push(r);
+    for (const l of ckpt.episodeLengths) this.metrics.episodeLengths.push(l);
     await this.envRunnerGroup.syncWeights(ckpt.weights);
   }
 

@@ -28,13 +28,10 @@ export class MetricsLogger {
     for (const [k, v] of Object.entries(stats)) this.values.set(`${prefix}/${k}`, v);
   }
 
+  /** Adds finished episodes to the window; any number of them (one iteration can end 100k+). */
   addEpisodes(returns: readonly number[], lengths: readonly number[]): void {
-    this.episodeReturns.push(...returns);
-    this.episodeLengths.push(...lengths);
-    if (this.episodeReturns.length > EPISODE_WINDOW)
-      this.episodeReturns.splice(0, this.episodeReturns.length - EPISODE_WINDOW);
-    if (this.episodeLengths.length > EPISODE_WINDOW)
-      this.episodeLengths.splice(0, this.episodeLengths.length - EPISODE_WINDOW);
+    appendToWindow(this.episodeReturns, returns, EPISODE_WINDOW);
+    appendToWindow(this.episodeLengths, lengths, EPISODE_WINDOW);
   }
 
   /** This iteration's values; clears them (the episode window persists). */
@@ -47,4 +44,29 @@ export class MetricsLogger {
 
 export function mean(xs: readonly number[]): number {
   return xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/**
+ * Smallest and largest value (NaN for none), by a loop: `Math.min(...xs)` passes every element as
+ * an argument and throws "Maximum call stack size exceeded" beyond ~100k of them.
+ */
+export function minMax(xs: readonly number[]): { min: number; max: number } {
+  if (xs.length === 0) return { min: Number.NaN, max: Number.NaN };
+  let min = Infinity;
+  let max = -Infinity;
+  for (const x of xs) {
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return { min, max };
+}
+
+/**
+ * Appends the values that can stay in a window of `size` (only the last `size` new ones) and
+ * drops the oldest. A loop, not `window.push(...values)`: a spread passes every value as an
+ * argument, which overflows the call stack beyond ~100k values.
+ */
+function appendToWindow(window: number[], values: readonly number[], size: number): void {
+  for (let i = Math.max(0, values.length - size); i < values.length; i++) window.push(values[i]!);
+  if (window.length > size) window.splice(0, window.length - size);
 }

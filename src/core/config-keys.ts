@@ -93,6 +93,7 @@ export const RLLIB_KEY_ALIASES: Readonly<Record<string, string>> = {
   grad_clip: 'training.gradClip',
   grad_clip_by: 'training.gradClipBy',
   shuffle_batch_per_epoch: 'training.shuffleBatchPerEpoch',
+  max_consecutive_non_finite_updates: 'training.maxConsecutiveNonFiniteUpdates',
 
   restart_failed_env_runners: 'faultTolerance.restartFailedEnvRunners',
   recreate_failed_env_runners: 'faultTolerance.restartFailedEnvRunners',

@@ -14,6 +14,8 @@ import type { SampleBatch } from '../core/sample-batch';
 import { makeVectorEnv, SubEnvCrashError, type VectorEnv } from '../envs';
 import { makeModule, type MLPModule, type ModuleWeights } from '../rl-module';
 import type { EnvRunnerMetrics, EnvRunnerSettings, SampleRequest } from './env-runner-config';
+import type { NonFiniteValue } from './non-finite-check';
+import { findNonFinite, nonFiniteError, obsHasNonFinite, stepHasNonFinite } from './non-finite-check';
 import { StepStaging } from './step-staging';
 
 /** Episode ids are unique per run: worker index in the high part, a counter below. */
@@ -25,6 +27,7 @@ const EPISODE_ID_STRIDE = 1e9;
 const YIELD_EVERY_MS = 20;
 /** A sub-env that keeps crashing while being rebuilt is a broken env, not bad luck. */
 const MAX_SUB_ENV_REBUILD_TRIES = 10;
+const NO_FAILURES: readonly number[] = [];
 
 export class EnvRunner {
   readonly env: VectorEnv;
@@ -172,12 +175,13 @@ export class EnvRunner {
     this.pending.inferenceMs += tEnv - tInfer;
     this.staging.writePolicyOutputs(t, out.actions, out.actionLogp, out.vfPreds);
 
-    let failed: readonly number[] = [];
+    let failed = NO_FAILURES;
     try {
       this.env.step(out.actions);
     } catch (e) {
       failed = this.subEnvFailures(e);
     }
+    if (stepHasNonFinite(this.env, this.obsDim)) failed = this.withNonFiniteSubEnvs(failed);
     this.pending.envStepMs += performance.now() - tEnv;
 
     let steps = 0;
@@ -205,6 +209,37 @@ export class EnvRunner {
     throw e;
   }
 
+  /**
+   * Adds the sub-envs whose step returned NaN/Inf to the failed ones (restarted like a crash);
+   * with sub-env restarts off, the first one is a runner error naming env, sub-env and field.
+   */
+  private withNonFiniteSubEnvs(failed: readonly number[]): readonly number[] {
+    const out = failed.slice();
+    for (let i = 0; i < this.settings.numEnvs; i++) {
+      if (failed.includes(i)) continue; // a crashed sub-env's rows are not valid anyway
+      const bad = findNonFinite(this.env, i, this.obsDim, true);
+      if (!bad) continue;
+      if (!this.settings.restartFailedSubEnvironments) throw this.nonFiniteError(bad, 'step');
+      out.push(i);
+    }
+    return out;
+  }
+
+  /** The first sub-env with a NaN/Inf observation after a reset of sub-env `only` (or of all). */
+  private nonFiniteAfterReset(only?: number): NonFiniteValue | null {
+    if (only !== undefined) return findNonFinite(this.env, only, this.obsDim, false);
+    if (!obsHasNonFinite(this.env.obs)) return null;
+    for (let i = 0; i < this.settings.numEnvs; i++) {
+      const bad = findNonFinite(this.env, i, this.obsDim, false);
+      if (bad) return bad;
+    }
+    return null;
+  }
+
+  private nonFiniteError(bad: NonFiniteValue, phase: 'step' | 'reset'): RLError {
+    return nonFiniteError(this.settings.env, this.workerIndex, bad, phase);
+  }
+
   /** Drops the sub-env's partial episode (rows in this call) and rebuilds that sub-env alone. */
   private rebuildSubEnv(i: number, t: number): void {
     const from = Math.max(0, this.episodeStartT[i] ?? 0);
@@ -216,9 +251,13 @@ export class EnvRunner {
       try {
         if (this.env.resetSubEnv) this.env.resetSubEnv(i);
         else this.env.reset();
+        // A NaN first observation is a failed rebuild too; the next try draws a new start state.
+        const bad = this.nonFiniteAfterReset(this.env.resetSubEnv ? i : undefined);
+        if (bad) throw this.nonFiniteError(bad, 'reset');
         break;
       } catch (e) {
-        if (!(e instanceof SubEnvCrashError) || attempt >= MAX_SUB_ENV_REBUILD_TRIES) {
+        const retryable = e instanceof SubEnvCrashError || (e instanceof RLError && e.code === 'env/non-finite');
+        if (!retryable || attempt >= MAX_SUB_ENV_REBUILD_TRIES) {
           throw new RLError('env/sub-env-rebuild', `Sub-env ${i} failed ${attempt} rebuilds in a row`, { cause: e });
         }
       }
@@ -243,7 +282,11 @@ export class EnvRunner {
     for (let attempt = 1; ; attempt++) {
       try {
         this.env.reset(seed);
-        break;
+        const bad = this.nonFiniteAfterReset();
+        if (!bad) break;
+        if (!this.settings.restartFailedSubEnvironments || attempt >= MAX_SUB_ENV_REBUILD_TRIES)
+          throw this.nonFiniteError(bad, 'reset');
+        this.pending.numSubEnvRestarts++;
       } catch (e) {
         if (!(e instanceof SubEnvCrashError && this.settings.restartFailedSubEnvironments)) throw e;
         if (attempt >= MAX_SUB_ENV_REBUILD_TRIES)

@@ -12,6 +12,14 @@
  * Layout: variable i owns `[offsets[i], offsets[i] + sizes[i])` of the flat m and v, in the
  * order of the variables given to the constructor. The moments are created on the first step,
  * so an optimizer that has not stepped has none (as TF.js's).
+ *
+ * Non-finite steps are skipped on the device: a step whose update (or the caller's `check`
+ * scalar: loss + gradient norm) is NaN/Inf changes nothing, not the variables, not m and v, not
+ * the step count. Whether a step was applied is only known on the device, and reading it back
+ * per step would stall the minibatch loop (DESIGN section 4), so the count of applied steps is a
+ * device counter: the bias corrections of step `committed + 1 + k` are precomputed in float64 (as
+ * before) into two small tables that the step gathers from at k = applied-since-commit, and the
+ * caller tells `commitSteps` how many were applied once it reads its stats.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -26,8 +34,16 @@ export class FlatAdam {
   readonly size: number;
   private readonly sizes: number[];
   private readonly offsets: number[];
-  private t = 0;
+  /** Adam steps applied up to the last commit. */
+  private committed = 0;
+  /** Steps tried since the last commit (a JS count: the correction tables must cover them). */
+  private triedSinceCommit = 0;
+  /** Device int32 scalar: steps applied since the last commit. */
+  private appliedSinceCommit: tf.Variable<tf.Rank.R0> | null = null;
   private moments: { m: tf.Variable<tf.Rank.R1>; v: tf.Variable<tf.Rank.R1> } | null = null;
+  private corrections: BiasCorrections | null = null;
+  /** The update of a skipped step. */
+  private zeros: tf.Tensor1D | null = null;
 
   constructor(
     private readonly variables: readonly tf.Variable[],
@@ -47,9 +63,44 @@ export class FlatAdam {
     this.size = offset;
   }
 
-  /** Adam steps taken. */
+  /**
+   * Adam steps applied, as of the last `commitSteps` / `syncStep` (steps since then are only
+   * counted on the device).
+   */
   get step(): number {
-    return this.t;
+    return this.committed;
+  }
+
+  /**
+   * Device int32 scalar: steps applied since the last commit. Read it with the caller's other
+   * stats and pass the value to `commitSteps`. Null before the first step.
+   */
+  get pendingAppliedSteps(): tf.Scalar | null {
+    return this.appliedSinceCommit;
+  }
+
+  /** Whether steps were tried since the last commit (an update that threw before committing). */
+  get hasUncommittedSteps(): boolean {
+    return this.triedSinceCommit > 0;
+  }
+
+  /** Adds `applied` (read back from `pendingAppliedSteps`) to `step` and restarts the device count. */
+  commitSteps(applied: number): void {
+    if (!Number.isInteger(applied) || applied < 0 || applied > this.triedSinceCommit) {
+      throw new RangeError(`FlatAdam.commitSteps(${applied}): ${this.triedSinceCommit} steps were tried`);
+    }
+    this.committed += applied;
+    this.triedSinceCommit = 0;
+    this.resetPendingCount();
+  }
+
+  /** Reads the device count and commits it (one readback; for callers without their own). */
+  async syncStep(): Promise<number> {
+    if (this.appliedSinceCommit && this.triedSinceCommit > 0) {
+      const [applied] = await this.appliedSinceCommit.data();
+      this.commitSteps(applied ?? 0);
+    }
+    return this.committed;
   }
 
   /**
@@ -68,14 +119,19 @@ export class FlatAdam {
   }
 
   /**
-   * One Adam step from a flat gradient (layout of `flatten`). `present[i]` false: variable i got no
-   * gradient, so neither it nor its slice of m and v changes (torch skips a parameter whose grad is
-   * None). The step counter is shared, as in tf.train.adam; torch counts steps per parameter, which
-   * only differs for a parameter that skipped steps. PPO's loss reaches every variable, so the
-   * masked path (2 extra kernels) only runs for losses like the value-only regression in the tests.
-   * Call inside `tf.tidy`.
+   * One Adam step from a flat gradient (layout of `flatten`), unless it is not finite. `present[i]`
+   * false: variable i got no gradient, so neither it nor its slice of m and v changes (torch
+   * skips a parameter whose grad is None). The step counter is shared, as in tf.train.adam; torch
+   * counts steps per parameter, which only differs for a parameter that skipped steps. PPO's loss
+   * reaches every variable, so the masked path (2 extra kernels) only runs for losses like the
+   * value-only regression in the tests.
+   *
+   * The step is skipped (nothing changes) when `check + sum(update)` is NaN or +-Inf: `check` is
+   * the caller's loss + global gradient norm, the sum catches an update that overflows (a huge lr).
+   * Selection is a select (where), never a multiply by 0 (NaN * 0 is NaN). Returns a bool scalar,
+   * true if the step was applied. Call inside `tf.tidy`.
    */
-  applyFlatGradient(grad: tf.Tensor1D, present: readonly boolean[]): void {
+  applyFlatGradient(grad: tf.Tensor1D, present: readonly boolean[], check?: tf.Scalar): tf.Scalar {
     if (grad.size !== this.size || present.length !== this.variables.length) {
       throw new RangeError(
         `FlatAdam: gradient of ${grad.size} values and ${present.length} flags for ${this.size} parameters in ${this.variables.length} variables`,
@@ -85,7 +141,8 @@ export class FlatAdam {
       m: flatVariable(new Float32Array(this.size)),
       v: flatVariable(new Float32Array(this.size)),
     });
-    const t = this.t + 1;
+    const applied = (this.appliedSinceCommit ??= countVariable());
+    const corrections = this.correctionsCovering(this.triedSinceCommit + 1);
     const { beta1: b1, beta2: b2 } = this;
     let newM: tf.Tensor1D = tf.add(tf.mul(m, b1), tf.mul(grad, 1 - b1));
     let newV: tf.Tensor1D = tf.add(tf.mul(v, b2), tf.mul(tf.square(grad), 1 - b2));
@@ -98,19 +155,57 @@ export class FlatAdam {
     }
     // torch.optim.Adam (single-tensor path): step_size = lr / bc1 and sqrt(bc2) as host scalars,
     // denom = sqrt(v) / sqrt(bc2) + eps, p -= step_size * m / denom. Equal to TF.js's
-    // lr * (m / bc1) / (sqrt(v / bc2) + eps) up to float32 rounding.
-    const stepSize = this.learningRate / (1 - b1 ** t);
-    const denom = tf.add(tf.div(tf.sqrt(newV), Math.sqrt(1 - b2 ** t)), this.epsilon);
-    const update = tf.mul(tf.div(newM, denom), stepSize);
-    m.assign(newM);
-    v.assign(newV);
+    // lr * (m / bc1) / (sqrt(v / bc2) + eps) up to float32 rounding. The host scalars come from the
+    // tables, at the number of steps applied so far.
+    const stepSize = tf.gather(corrections.stepSize, applied);
+    const sqrtBc2 = tf.gather(corrections.sqrtBc2, applied);
+    const denom = tf.add(tf.div(tf.sqrt(newV), sqrtBc2), this.epsilon);
+    const rawUpdate: tf.Tensor1D = tf.mul(tf.div(newM, denom), stepSize);
+    const sum = tf.sum<tf.Scalar>(rawUpdate);
+    const total: tf.Scalar = check ? tf.add(check, sum) : sum;
+    const finite = tf.isFinite(total);
+    // The flag spread over the vector as zeros + total (NaN/Inf everywhere or nowhere), not
+    // tf.broadcastTo: its Tile of a bool took ~0.6 ms per step on wasm, 15% of a PPO step.
+    const zeros = (this.zeros ??= tf.keep(tf.zeros([this.size])));
+    const ok = tf.isFinite(tf.add(zeros, total));
+    m.assign(select(ok, newM, m));
+    v.assign(select(ok, newV, v));
+    const update = select(ok, rawUpdate, zeros);
+    applied.assign(tf.add(applied, tf.cast(finite, 'int32')));
     const pieces = tf.split(update, this.sizes);
     this.variables.forEach((variable, i) => {
       if (!present[i]) return;
       const piece = pieces[i]!;
       variable.assign(tf.sub(variable, variable.rank === 1 ? piece : tf.reshape(piece, variable.shape)));
     });
-    this.t = t;
+    this.triedSinceCommit++;
+    return finite;
+  }
+
+  /**
+   * Bias-correction tables for steps committed + 1 .. committed + length, length >= `tries`
+   * (rebuilt, doubling, when the learning rate, the commit or the number of tries outgrows them).
+   */
+  private correctionsCovering(tries: number): BiasCorrections {
+    const c = this.corrections;
+    if (c && c.firstStep === this.committed + 1 && c.lr === this.learningRate && c.length >= tries) return c;
+    const length = Math.max(64, 2 * tries, c?.length ?? 0);
+    const stepSize = new Float32Array(length);
+    const sqrtBc2 = new Float32Array(length);
+    for (let k = 0; k < length; k++) {
+      const t = this.committed + 1 + k;
+      stepSize[k] = this.learningRate / (1 - this.beta1 ** t);
+      sqrtBc2[k] = Math.sqrt(1 - this.beta2 ** t);
+    }
+    this.disposeCorrections();
+    this.corrections = {
+      firstStep: this.committed + 1,
+      lr: this.learningRate,
+      length,
+      stepSize: tf.keep(tf.tensor1d(stepSize)),
+      sqrtBc2: tf.keep(tf.tensor1d(sqrtBc2)),
+    };
+    return this.corrections;
   }
 
   /** m and v per variable (one readback each), or null before the first step. */
@@ -140,17 +235,42 @@ export class FlatAdam {
     const values = moments && { m: flat(moments.m), v: flat(moments.v) };
     this.disposeMoments();
     if (values) this.moments = { m: flatVariable(values.m), v: flatVariable(values.v) };
-    this.t = step;
+    this.committed = step;
+    this.triedSinceCommit = 0;
+    this.resetPendingCount();
   }
 
   dispose(): void {
     this.disposeMoments();
+    this.disposeCorrections();
+    tf.dispose([this.appliedSinceCommit ?? [], this.zeros ?? []]);
+    this.appliedSinceCommit = null;
+    this.zeros = null;
+  }
+
+  private resetPendingCount(): void {
+    const counter = this.appliedSinceCommit;
+    if (counter) tf.tidy(() => counter.assign(tf.scalar(0, 'int32')));
   }
 
   private disposeMoments(): void {
     if (this.moments) tf.dispose([this.moments.m, this.moments.v]);
     this.moments = null;
   }
+
+  private disposeCorrections(): void {
+    if (this.corrections) tf.dispose([this.corrections.stepSize, this.corrections.sqrtBc2]);
+    this.corrections = null;
+  }
+}
+
+/** lr / (1 - beta1^t) and sqrt(1 - beta2^t) for t = firstStep .. firstStep + length - 1. */
+interface BiasCorrections {
+  readonly firstStep: number;
+  readonly lr: number;
+  readonly length: number;
+  readonly stepSize: tf.Tensor1D;
+  readonly sqrtBc2: tf.Tensor1D;
 }
 
 /** A non-trainable variable holding `values`, with no stray initial tensor (tidy or not). */
@@ -159,4 +279,21 @@ function flatVariable(values: Float32Array): tf.Variable<tf.Rank.R1> {
   const variable = tf.variable(initial, false);
   initial.dispose();
   return variable;
+}
+
+/** A non-trainable int32 scalar variable at 0. */
+function countVariable(): tf.Variable<tf.Rank.R0> {
+  const initial = tf.scalar(0, 'int32');
+  const variable = tf.variable(initial, false);
+  initial.dispose();
+  return variable;
+}
+
+/**
+ * `tf.where(condition, a, b)` for three operands of one shape, as the Select kernel alone. tf.where
+ * first broadcasts every operand, even to its own shape, and that is a clone: a copy kernel on
+ * wasm, so 3 extra kernels per select (9 per Adam step here).
+ */
+function select<T extends tf.Tensor>(condition: tf.Tensor, a: T, b: T): T {
+  return tf.engine().runKernel<T>('Select', { condition, t: a, e: b });
 }

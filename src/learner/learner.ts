@@ -16,6 +16,9 @@ import type { GradClipBy } from './grad-clip';
 import { clipFlatGradient, clipGradients } from './grad-clip';
 import type { LrSchedule } from './lr-schedule';
 import { lrAt, validateLrSchedule } from './lr-schedule';
+import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES } from './defaults';
+import type { NonFiniteCounts } from './non-finite-streak';
+import { NonFiniteStreak, divergedError } from './non-finite-streak';
 
 /** What the Learner needs from a module (MLPModule satisfies it). */
 export interface TrainableModule {
@@ -35,6 +38,11 @@ export interface LearnerConfig {
   readonly gradClipBy: GradClipBy;
   /** Adam epsilon (default 1e-8 as torch.optim.Adam; CleanRL uses 1e-5). */
   readonly adamEpsilon?: number;
+  /**
+   * Non-finite Adam steps in a row (skipped, not applied) after which `update` throws
+   * `learner/diverged` (default 10). Config: training.maxConsecutiveNonFiniteUpdates.
+   */
+  readonly maxConsecutiveNonFiniteUpdates?: number;
 }
 
 export type Minibatch = Readonly<Record<string, tf.Tensor>>;
@@ -55,6 +63,8 @@ export interface LearnerUpdateOptions {
   readonly rng: Rng;
   /** For the lr schedule. RLlib: NUM_ENV_STEPS_SAMPLED_LIFETIME. */
   readonly lifetimeEnvSteps: number;
+  /** The iteration this update belongs to, named in the divergence error. */
+  readonly trainingIteration?: number;
 }
 
 /**
@@ -79,6 +89,8 @@ const BETA2 = 0.999;
 
 export class Learner<M extends TrainableModule> {
   private readonly optimizer: FlatAdam;
+  /** Skipped (non-finite) Adam steps in a row at the end of the last update. */
+  private consecutiveNonFinite = 0;
 
   constructor(
     readonly module: M,
@@ -99,8 +111,12 @@ export class Learner<M extends TrainableModule> {
    * Runs numEpochs x ceil(rows / minibatchSize) Adam steps. Every minibatch has exactly
    * minibatchSize rows: the last one of an epoch wraps around to the start of that epoch's
    * permutation (RLlib's MiniBatchCyclicIterator), so every row is used at least once per epoch.
-   * Returns loss stats averaged over minibatches, plus gradient_global_norm (pre-clip), curr_lr
-   * and num_module_steps_trained. Bumps module.weightsVersion.
+   * Returns loss stats averaged over minibatches, plus gradient_global_norm (pre-clip), curr_lr,
+   * num_module_steps_trained, num_non_finite_updates (Adam steps skipped because the loss, the
+   * gradient norm or the update was NaN/Inf) and longest_non_finite_run (skipped steps in a row,
+   * counting a run carried over from the last update). Bumps module.weightsVersion. Throws
+   * `learner/diverged` once that run reaches maxConsecutiveNonFiniteUpdates; it is checked at the
+   * end of the update, where the stats are read, and the skipped steps changed nothing.
    */
   async update(columns: Columns, rowCount: number, opts: LearnerUpdateOptions): Promise<Record<string, number>> {
     if (rowCount < 1) throw new RangeError('Learner.update needs at least one row');
@@ -113,8 +129,11 @@ export class Learner<M extends TrainableModule> {
     const numMinibatches = Math.ceil(rowCount / minibatchSize);
     const permutation = Int32Array.from({ length: rowCount }, (_, i) => i);
     const indices = new Int32Array(minibatchSize);
+    // Only after an update that threw midway: its applied steps were never committed.
+    if (this.optimizer.hasUncommittedSteps) await this.optimizer.syncStep();
     const batch = uploadColumns(columns, rowCount);
     const sums = new Map<string, tf.Scalar>();
+    const streak = new NonFiniteStreak(this.consecutiveNonFinite);
     try {
       for (let epoch = 0; epoch < opts.numEpochs; epoch++) {
         if (opts.shuffle) shuffleInPlace(permutation, opts.rng);
@@ -124,29 +143,74 @@ export class Learner<M extends TrainableModule> {
           // Yield once enough work has piled up (counting the work before the update): every
           // yield lets the page render a frame, so yielding after each (~15 ms) step cost 12%.
           await yieldIfBusy(YIELD_EVERY_MS);
-          accumulate(sums, this.minibatchStep(batch, indices));
+          const step = this.minibatchStep(batch, indices);
+          accumulate(sums, step.stats);
+          streak.record(step.applied);
         }
       }
-      const stats = await readMeans(sums, opts.numEpochs * numMinibatches);
+      const numSteps = opts.numEpochs * numMinibatches;
+      const { stats, counts, applied } = await this.readUpdateStats(sums, streak, numSteps);
+      this.optimizer.commitSteps(applied);
+      this.consecutiveNonFinite = counts.run;
+      const limit = this.config.maxConsecutiveNonFiniteUpdates ?? DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES;
+      if (counts.longest >= limit) {
+        const { trainingIteration } = opts;
+        throw divergedError({ run: counts.longest, limit, trainingIteration, lr, gradClip: this.config.gradClip });
+      }
       stats.curr_lr = lr;
-      stats.num_module_steps_trained = opts.numEpochs * numMinibatches * minibatchSize;
+      stats.num_module_steps_trained = numSteps * minibatchSize;
+      stats.num_non_finite_updates = counts.skipped;
+      stats.longest_non_finite_run = counts.longest;
       this.module.weightsVersion += 1;
       return stats;
     } finally {
       tf.dispose(Object.values(batch));
       tf.dispose([...sums.values()]);
+      streak.dispose();
     }
   }
 
-  /** One Adam step on the gathered rows; returns that step's stats (scalars owned by the caller). */
-  private minibatchStep(batch: Minibatch, indices: Int32Array): Record<string, tf.Scalar> {
+  /**
+   * The single readback of an update: the stat sums (returned as means over `numSteps`), the
+   * non-finite counts and the optimizer's count of applied steps, stacked into one tensor.
+   */
+  private async readUpdateStats(
+    sums: Map<string, tf.Scalar>,
+    streak: NonFiniteStreak,
+    numSteps: number,
+  ): Promise<{ stats: Record<string, number>; counts: NonFiniteCounts; applied: number }> {
+    const pending = this.optimizer.pendingAppliedSteps;
+    const pendingFloat = pending ? tf.cast<tf.Scalar>(pending, 'float32') : null;
+    let values: Float32Array;
+    try {
+      values = await readScalars([...sums.values(), ...streak.tensors(), ...(pendingFloat ? [pendingFloat] : [])]);
+    } finally {
+      pendingFloat?.dispose();
+    }
+    const stats: Record<string, number> = {};
+    let i = 0;
+    for (const key of sums.keys()) stats[key] = values[i++]! / numSteps;
+    const applied = pending ? values[i + 2]! : 0;
+    const counts = { skipped: numSteps - applied, run: values[i]!, longest: values[i + 1]! };
+    return { stats, counts, applied };
+  }
+
+  /**
+   * One Adam step on the gathered rows, skipped on the device when the loss or the global gradient
+   * norm is not finite. Returns that step's stats and FlatAdam's applied flag (scalars owned by
+   * the caller).
+   */
+  private minibatchStep(
+    batch: Minibatch,
+    indices: Int32Array,
+  ): { stats: Record<string, tf.Scalar>; applied: tf.Scalar } {
     const variables = this.module.trainableVariables;
     return tf.tidy(() => {
       const rows = tf.tensor1d(indices, 'int32');
       const minibatch: Record<string, tf.Tensor> = {};
       for (const [name, column] of Object.entries(batch)) minibatch[name] = tf.gather(column, rows);
       let stats: Record<string, tf.Scalar> = {};
-      const { grads } = tf.variableGrads(() => {
+      const { value: loss, grads } = tf.variableGrads(() => {
         const out = this.lossFn(this.module, minibatch);
         // The tape's forward tidy would dispose the stats; keep them for the running sums.
         stats = out.stats;
@@ -173,8 +237,10 @@ export class Learner<M extends TrainableModule> {
       } else {
         ({ grad: flat, globalNorm } = clipFlatGradient(this.optimizer.flatten(perVariable), gradClip, gradClipBy));
       }
-      this.optimizer.applyFlatGradient(flat, present);
-      return { ...stats, gradient_global_norm: globalNorm };
+      // The norm is already computed (for clipping and the stat); NaN/Inf anywhere in the gradient
+      // makes it NaN/Inf, so loss + norm is one finiteness check for both.
+      const applied = this.optimizer.applyFlatGradient(flat, present, tf.add(loss, globalNorm));
+      return { stats: { ...stats, gradient_global_norm: globalNorm }, applied };
     });
   }
 
@@ -185,7 +251,8 @@ export class Learner<M extends TrainableModule> {
    */
   async getOptimizerState(): Promise<OptimizerState> {
     const moments = await this.optimizer.readMoments();
-    const step = this.optimizer.step;
+    // Committed after each update; sync anyway in case an update threw after some steps.
+    const step = await this.optimizer.syncStep();
     const variables = this.module.trainableVariables;
     const names = this.module.variableNames;
     const momentNames = moments ? [...names.map((n) => `m/${n}`), ...names.map((n) => `v/${n}`)] : [];
@@ -289,13 +356,12 @@ function accumulate(sums: Map<string, tf.Scalar>, step: Record<string, tf.Scalar
   }
 }
 
-/** The single readback of an update: all sums stacked into one tensor. */
-async function readMeans(sums: Map<string, tf.Scalar>, count: number): Promise<Record<string, number>> {
-  const keys = [...sums.keys()];
-  const packed = tf.stack([...sums.values()]);
-  const values = await packed.data();
-  packed.dispose();
-  const stats: Record<string, number> = {};
-  keys.forEach((k, i) => (stats[k] = values[i]! / count));
-  return stats;
+/** Reads scalars with one readback (stacked into one tensor); disposes nothing it was given. */
+async function readScalars(scalars: readonly tf.Scalar[]): Promise<Float32Array> {
+  const packed = tf.stack([...scalars]);
+  try {
+    return (await packed.data()) as Float32Array;
+  } finally {
+    packed.dispose();
+  }
 }

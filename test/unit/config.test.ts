@@ -41,6 +41,7 @@ describe('PPO defaults', () => {
       gradClip: null,
       gradClipBy: 'global_norm',
       shuffleBatchPerEpoch: true,
+      maxConsecutiveNonFiniteUpdates: 10,
     });
     expect(PPO_DEFAULTS.envRunners).toMatchObject({
       numEnvRunners: 2,

@@ -39,14 +39,17 @@ function gradientValues(steps: number, seed: number, missing: (step: number, i: 
 }
 type Grads = ReturnType<typeof gradientValues>[number];
 
+/** One step, committed at once (the Learner commits once per update, from its stats readback). */
 function flatStep(opt: FlatAdam, grads: Grads): void {
-  tf.tidy(() => {
+  const applied = tf.tidy(() => {
     const tensors = grads.map((g) => (g ? tf.tensor(g.values, g.shape) : null));
-    opt.applyFlatGradient(
+    return opt.applyFlatGradient(
       opt.flatten(tensors),
       tensors.map((t) => t !== null),
     );
   });
+  opt.commitSteps(applied.dataSync()[0]!);
+  applied.dispose();
 }
 
 function tfjsStep(opt: tf.AdamOptimizer, vars: tf.Variable[], grads: Grads): void {

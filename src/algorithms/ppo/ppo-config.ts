@@ -9,6 +9,8 @@ import { IssueList, formatValue, validateBase } from '../../core/config-validati
 import { trainBatchSizeError } from '../../core/config-limits';
 import type { ValidationContext } from '../../core/config-validation';
 import type { ConfigIssue } from '../../core/errors';
+// From a TF.js-free module: the UI imports this config file and must not load TF.js.
+import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES } from '../../learner/defaults';
 import { AlgorithmConfigBuilder } from '../algorithm-config';
 
 export interface PPOTrainingConfig {
@@ -44,6 +46,13 @@ export interface PPOTrainingConfig {
   readonly gradClipBy: 'global_norm' | 'norm' | 'value';
   /** Reshuffle the batch before each epoch. RLlib: shuffle_batch_per_epoch (PPO: true). CleanRL: np.random.shuffle(b_inds). */
   readonly shuffleBatchPerEpoch: boolean;
+  /**
+   * Adam steps in a row whose loss, gradient norm or update is NaN/Inf (each one skipped, not
+   * applied) after which training stops with `learner/diverged`; checked at the end of each
+   * update. Counted in steps, not updates, so it means the same whatever the epochs and
+   * minibatches. RLlib: none (it trains on with NaN weights).
+   */
+  readonly maxConsecutiveNonFiniteUpdates: number;
 }
 
 export type PPOConfig = AlgorithmConfigBase & { readonly algo: 'PPO'; readonly training: PPOTrainingConfig };
@@ -65,6 +74,7 @@ export const PPO_TRAINING_DEFAULTS: PPOTrainingConfig = {
   gradClip: null,
   gradClipBy: 'global_norm',
   shuffleBatchPerEpoch: true,
+  maxConsecutiveNonFiniteUpdates: DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES,
 };
 
 export const PPO_DEFAULTS: PPOConfig = deepFreeze({
@@ -154,6 +164,7 @@ export function validatePPOConfig(cfg: PPOConfig, ctx: ValidationContext = {}): 
   if (t.gradClip !== null) out.number(p + 'gradClip', t.gradClip, { above: 0 });
   out.oneOf(p + 'gradClipBy', t.gradClipBy, ['global_norm', 'norm', 'value'] as const);
   out.boolean(p + 'shuffleBatchPerEpoch', t.shuffleBatchPerEpoch);
+  out.integer(p + 'maxConsecutiveNonFiniteUpdates', t.maxConsecutiveNonFiniteUpdates, 1);
 
   const mbs = t.minibatchSize;
   const tbs = t.trainBatchSizePerLearner;

@@ -27,6 +27,8 @@ export interface PPOUpdateConfig extends Omit<PPOLossConfig, 'klCoeff'> {
   readonly rng: Rng;
   /** For the lr schedule. */
   readonly lifetimeEnvSteps: number;
+  /** The iteration this update belongs to, named in the divergence error. */
+  readonly trainingIteration?: number;
 }
 
 /** What a PPO learner adds to a checkpoint besides weights and optimizer state. */

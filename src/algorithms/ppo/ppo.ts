@@ -44,7 +44,16 @@ export class PPO extends Algorithm<PPOConfig> {
       seed,
     });
     const t = config.training;
-    const learner = new PPOLearner(module, { lr: t.lr, gradClip: t.gradClip, gradClipBy: t.gradClipBy }, t.klCoeff);
+    const learner = new PPOLearner(
+      module,
+      {
+        lr: t.lr,
+        gradClip: t.gradClip,
+        gradClipBy: t.gradClipBy,
+        maxConsecutiveNonFiniteUpdates: t.maxConsecutiveNonFiniteUpdates,
+      },
+      t.klCoeff,
+    );
     const sizes = derivedSizes(config);
     const er = config.envRunners;
     const group = new EnvRunnerGroup({
@@ -92,6 +101,7 @@ export class PPO extends Algorithm<PPOConfig> {
         shuffle: t.shuffleBatchPerEpoch,
         rng: this.rng,
         lifetimeEnvSteps: this.envRunnerGroup.lifetime.numEnvStepsSampled,
+        trainingIteration: this.iteration + 1,
       }),
     );
     this.envStepsTrainedLifetime += batch.numSteps;
