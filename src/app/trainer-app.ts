@@ -5,9 +5,10 @@
  */
 import type { Algorithm } from '../algorithms/algorithm';
 import type { Checkpoint } from '../algorithms/checkpoint';
-import { buildAlgorithm, resolveConfig, type AnyAlgorithmConfig } from '../algorithms/registry';
+import { buildAlgorithm, resolveConfigWithWarnings, type AnyAlgorithmConfig } from '../algorithms/registry';
 import { metStopCriterion, normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
-import { RLError, errorMessage } from '../core/errors';
+import { RLError, errorMessage, type ConfigIssue } from '../core/errors';
+import { interruptYieldsWith } from '../core/yield';
 import type { ResultDict } from '../core/metric-keys';
 import type { BackendName } from '../env-runner/tf-backend';
 import { detectDevice, type DeviceInfo } from '../runtime/device';
@@ -63,12 +64,23 @@ export class TrainerApp {
   config: AnyAlgorithmConfig | null = null;
   readonly results: ResultDict[] = [];
   lastError: string | null = null;
+  /** validate()'s warnings for the built config (cores oversubscribed, numGpusPerLearner > 1, ...). */
+  configWarnings: readonly ConfigIssue[] = [];
   private pauseGate: { promise: Promise<void>; open: () => void } | null = null;
   private stopRequested = false;
   private readonly resultListeners = new Set<Listener<ResultDict>>();
   private readonly statusListeners = new Set<Listener<AppStatus>>();
   private readonly checkpointListeners = new Set<Listener<Checkpoint>>();
   private readonly runnerListeners = new Set<Listener<RunnerView[]>>();
+  /** Aborts the iteration in progress (interrupt()); null between iterations. */
+  private iterationAbort: AbortController | null = null;
+  /** interrupt() came before step() started (its call was on the way): the next step() stops at once. */
+  private interruptPending = false;
+  /** An iteration was cut short: the algorithm holds part of an update, so only lastCompleted is saved. */
+  private interrupted = false;
+  /** Snapshot the state after every iteration (keepLastCompletedIteration), so an interrupt loses nothing. */
+  private keepLastCompleted = false;
+  private lastCompleted: Checkpoint | null = null;
 
   /** Device self-checks: the same computation on several backends (used by the WebGPU e2e test). */
   readonly diagnostics = { tinyComputation, ppoBackendParity, learnerThroughput, measureEnvStepsPerSecond };
@@ -90,12 +102,16 @@ export class TrainerApp {
     this.setStatus('building');
     try {
       const detected = await detectDevice();
-      const config = resolveConfig(input, {
+      const { config, warnings } = resolveConfigWithWarnings(input, {
         hardwareConcurrency: detected.hardwareConcurrency,
         webGpuAvailable: detected.adapter !== null,
       });
       this.algorithm = await buildAlgorithm(config, opts);
       this.config = config;
+      this.configWarnings = warnings;
+      this.interrupted = false;
+      this.interruptPending = false;
+      this.lastCompleted = null;
       this.results.length = 0;
       this.algorithm.envRunnerGroup.supervisor.onChange(() => this.emitRunners());
       this.setStatus('ready');
@@ -112,12 +128,64 @@ export class TrainerApp {
     return this.algorithm;
   }
 
-  /** One training iteration. */
+  /**
+   * One training iteration. interrupt() cuts it short at its next yield point or pending runner
+   * call (within ~40 ms plus one minibatch): it then rejects with `app/interrupted`, and the
+   * algorithm holds a partial update, so save() returns the last completed iteration instead.
+   */
   async step(): Promise<ResultDict> {
-    const result = await this.algo.train();
-    this.results.push(result);
-    for (const l of this.resultListeners) l(result);
-    return result;
+    const algo = this.algo;
+    if (this.interrupted) {
+      throw new RLError(
+        'app/interrupted',
+        'The last iteration was interrupted mid-way; restore a checkpoint (or build again) to train on.',
+      );
+    }
+    if (this.interruptPending) {
+      this.interruptPending = false;
+      throw new RLError('app/interrupted', 'Interrupted before the iteration started.');
+    }
+    const abort = new AbortController();
+    this.iterationAbort = abort;
+    const release = interruptYieldsWith(abort.signal);
+    const iteration = algo.train();
+    // An abandoned iteration keeps running until its next yield point or runner answer; the yield
+    // points throw until then, so it cannot go on updating weights in the background.
+    void iteration.then(release, release);
+    try {
+      const result = await untilAborted(iteration, abort.signal);
+      if (this.keepLastCompleted) this.lastCompleted = await algo.save();
+      this.results.push(result);
+      for (const l of this.resultListeners) l(result);
+      return result;
+    } catch (e) {
+      if (!abort.signal.aborted) throw e;
+      this.interrupted = true;
+      throw new RLError('app/interrupted', 'Interrupted mid-iteration; the last completed iteration is kept.');
+    } finally {
+      this.iterationAbort = null;
+      if (!abort.signal.aborted) release();
+    }
+  }
+
+  /** Cuts the iteration in progress short (see step()), or the next one before it starts; true if one was running. */
+  interrupt(): boolean {
+    const abort = this.iterationAbort;
+    if (!abort) {
+      this.interruptPending = true;
+      return false;
+    }
+    abort.abort(new RLError('app/interrupted', 'Interrupted mid-iteration.'));
+    return true;
+  }
+
+  /**
+   * Headless runs: keep a checkpoint of the state after every iteration (one weight read-back per
+   * iteration, small next to the iteration itself), so an interrupt can save the last completed one.
+   */
+  keepLastCompletedIteration(on: boolean): void {
+    this.keepLastCompleted = on;
+    if (!on) this.lastCompleted = null;
   }
 
   /** Trains until a stop criterion is met or stop() is called; pause() holds between iterations. */
@@ -192,8 +260,14 @@ export class TrainerApp {
     this.setStatus('idle');
   }
 
-  save(): Promise<Checkpoint> {
-    return this.algo.save();
+  /** The current state; after an interrupt, the last completed iteration's. */
+  async save(): Promise<Checkpoint> {
+    if (!this.interrupted) return this.algo.save();
+    if (this.lastCompleted) return this.lastCompleted;
+    throw new RLError(
+      'app/no-completed-iteration',
+      'No iteration completed before the interrupt (or keepLastCompletedIteration was off); nothing to save.',
+    );
   }
 
   /** Restores into a freshly built algorithm with the checkpoint's config. */
@@ -319,4 +393,13 @@ export class TrainerApp {
     this.lastError = errorMessage(e);
     this.setStatus('error');
   }
+}
+
+/** Resolves like `p`, or rejects with the signal's reason once `signal` aborts (a pending runner call included). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
