@@ -151,7 +151,9 @@ export function readResultsFile(file: string, upTo: number): { results: ResultDi
     }
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
       if (i === last) {
-        warnings.push(`${file}: dropped its last line ${i + 1}, which is incomplete (the earlier run was killed while writing it).`);
+        warnings.push(
+          `${file}: dropped its last line ${i + 1}, which is incomplete (the earlier run was killed while writing it).`,
+        );
         return;
       }
       throw new UsageError(

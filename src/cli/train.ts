@@ -126,7 +126,8 @@ async function startBrowserSide(
 function prepareOutDir(opts: CliOptions, plan: RunPlan, progress: Progress): RunFiles {
   const continuing = plan.restore !== null && isInside(plan.restore.file, plan.outDir);
   checkOutDir(plan.outDir, { continuing, overwrite: opts.overwrite });
-  if (opts.overwrite && !continuing) progress.debug(`--overwrite: the run files in ${plan.outDir} go once the build succeeds.`);
+  if (opts.overwrite && !continuing)
+    progress.debug(`--overwrite: the run files in ${plan.outDir} go once the build succeeds.`);
   const kept = continuing
     ? readResultsFile(path.join(plan.outDir, FILES.results), plan.restore?.iteration ?? 0)
     : { results: [], warnings: [] };
@@ -149,9 +150,7 @@ async function run(opts: CliOptions, progress: Progress): Promise<number> {
     () => training.requestInterrupt(),
     (signal) => {
       const latest = path.join(plan.outDir, FILES.latest);
-      progress.warn(
-        `${signal} again: quitting at once without saving; ${training.checkpointNote(latest)}`,
-      );
+      progress.warn(`${signal} (second signal): quitting at once without saving; ${training.checkpointNote(latest)}`);
       void cleanup();
       process.exit(EXIT_INTERRUPTED);
     },
