@@ -50,7 +50,7 @@ test('<rl-trainer> refuses a javascript: src with a console error and an error e
       window.trainerErrors = [];
       const bad = document.createElement('rl-trainer');
       bad.addEventListener('error', (e) => window.trainerErrors.push(e.detail.message));
-      bad.setAttribute('src', 'javascript:parent.pwned = 1');
+      bad.setAttribute('src', 'javascript:parent.pwned = 1; //');
       document.body.append(bad);
       const good = document.createElement('rl-trainer');
       good.id = 'good';
@@ -64,7 +64,7 @@ test('<rl-trainer> refuses a javascript: src with a console error and an error e
   expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
   const errors = await page.evaluate(() => (window as unknown as { trainerErrors: string[] }).trainerErrors);
   expect(errors).toEqual([
-    "<rl-trainer>: src must be an http(s) URL, got 'javascript:parent.pwned = 1'; the trainer is not loaded.",
+    "<rl-trainer>: src must be an http(s) URL, got 'javascript:parent.pwned = 1; //'; the trainer is not loaded.",
   ]);
   // A relative URL is resolved against the document and loads, restricted to this page's origin.
   const origin = new URL(page.url()).origin;
