@@ -157,12 +157,12 @@ test.describe('signals and warnings (item 10)', () => {
     expect(run.stderr).toMatch(/warning: envRunners.numEnvRunners: numEnvRunners \(1\) x numCpusPerEnvRunner \(64\)/);
   });
 
-  // One iteration takes ~20 s here (150 epochs of 32 minibatches); the old runner finished it first.
+  // One iteration takes ~30 s here (600 epochs of 32 minibatches); the old runner finished it first.
   // prettier-ignore
   const LONG_ITERATION = [
     '--env', 'CartPole-v1', '--preset', 'none', '--seed', '1',
     '--num-env-runners', '1', '--num-envs-per-env-runner', '8', '--rollout-fragment-length', '128',
-    '--train-batch-size-per-learner', '1024', '--minibatch-size', '32', '--num-epochs', '150',
+    '--train-batch-size-per-learner', '1024', '--minibatch-size', '32', '--num-epochs', '600',
     '--fcnet-hiddens', '64,64', '--stop-iters', '1000',
   ];
 
@@ -178,9 +178,9 @@ test.describe('signals and warnings (item 10)', () => {
     const run = await done;
     const seconds = (Date.now() - sentAt) / 1000;
     expect(run.code, run.stderr).toBe(130);
-    expect(run.stderr).toContain('SIGTERM: stopping now and saving the last completed iteration');
     // The iteration is cut at its next yield point; closing the browser takes most of this.
-    expect(seconds).toBeLessThan(8);
+    expect(seconds, run.stderr).toBeLessThan(5);
+    expect(run.stderr).toContain('SIGTERM: stopping now and saving the last completed iteration');
     const summary = readJson(path.join(out, 'summary.json'));
     expect(summary).toMatchObject({ reason: 'interrupted', exitCode: 130, iterations: 1 });
     const ckpt = readJson<{ counters: { trainingIteration: number } }>(path.join(out, 'checkpoint', 'final.json'));
