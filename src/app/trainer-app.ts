@@ -8,7 +8,7 @@ import type { Checkpoint } from '../algorithms/checkpoint';
 import { buildAlgorithm, resolveConfigWithWarnings, type AnyAlgorithmConfig } from '../algorithms/registry';
 import { metStopCriterion, normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
 import { RLError, errorMessage, type ConfigIssue } from '../core/errors';
-import { interruptYieldsWith } from '../core/yield';
+import { interruptYieldsWith, untilAborted } from '../core/yield';
 import type { ResultDict } from '../core/metric-keys';
 import type { BackendName } from '../env-runner/tf-backend';
 import { detectDevice, type DeviceInfo } from '../runtime/device';
@@ -393,13 +393,4 @@ export class TrainerApp {
     this.lastError = errorMessage(e);
     this.setStatus('error');
   }
-}
-
-/** Resolves like `p`, or rejects with the signal's reason once `signal` aborts (a pending runner call included). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -64,3 +64,12 @@ export async function yieldIfBusy(budgetMs: number): Promise<void> {
   if (turnDue(budgetMs)) await takeTurn();
   else throwIfInterrupted();
 }
+
+/** Resolves like `p`, or rejects with the signal's reason once `signal` aborts (a pending runner call included). */
+export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
