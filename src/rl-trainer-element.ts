@@ -12,8 +12,11 @@
  *
  * Every attribute becomes a key of the app's URL hash (dashes become underscores, a bare attribute
  * means 1), plus `embed=1`: any RLlib config name, `stop-reward` / `stop-timesteps` / `stop-iters`,
- * `preset`, `hide`, `autostart`. `src` is the app's URL (default: where this script came from),
- * `height` the frame's height in CSS pixels (default 560). The app's postMessage events come out
+ * `preset`, `hide`, `autostart`. `src` is the app's URL (default: where this script came from);
+ * only http(s) URLs are loaded (relative ones against the document): anything else, `javascript:`
+ * above all, would run in this page, so it is refused with a console error and an `error` event.
+ * `allow-origin` (default: this page's origin) is the only origin the app takes commands from and
+ * posts its events to. `height` is the frame's height in CSS pixels (default 560). The app's postMessage events come out
  * as DOM CustomEvents on the element, named by their type (`ready`, `progress`, `episode`, `done`,
  * `error`) with the message as `detail`. Methods: `train()`, `pause()`, `resume()`, `stop()`.
  */
@@ -38,8 +41,15 @@ function defaultAppUrl(): string {
   return new URL(/\/src\/rl-trainer-element\.ts(\?.*)?$/.test(import.meta.url) ? '../' : './', import.meta.url).href;
 }
 
+/** This page's origin when it is an http(s) one (a file:// page's origin is opaque: 'null'). */
+function ownOrigin(): string | null {
+  return /^https?:$/.test(location.protocol) ? location.origin : null;
+}
+
 export class RLTrainerElement extends HTMLElement {
   private readonly frame: HTMLIFrameElement;
+  /** The last refused `src`, so one bad value is reported once, not on every attribute change. */
+  private refusedSrc: string | null = null;
   private readonly observer = new MutationObserver(() => this.update());
   private readonly onMessage = (event: MessageEvent<unknown>): void => {
     if (event.source !== this.frame.contentWindow) return;
@@ -84,6 +94,8 @@ export class RLTrainerElement extends HTMLElement {
       );
     }
     if (!this.hasAttribute('embed')) parts.push('embed=1');
+    const origin = ownOrigin();
+    if (!this.hasAttribute('allow-origin') && origin) parts.push(`allow_origin=${origin}`);
     return parts.join('&');
   }
 
@@ -103,19 +115,44 @@ export class RLTrainerElement extends HTMLElement {
     this.command('stop');
   }
 
-  private get appUrl(): URL {
-    return new URL(this.getAttribute('src') ?? defaultAppUrl(), document.baseURI);
+  /** The app's URL, or null when `src` is not an http(s) URL. */
+  private get appUrl(): URL | null {
+    const src = this.getAttribute('src');
+    if (src === null) return new URL(defaultAppUrl(), document.baseURI);
+    let url: URL;
+    try {
+      url = new URL(src, document.baseURI);
+    } catch {
+      return null;
+    }
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
   }
 
   private command(type: string): void {
-    this.frame.contentWindow?.postMessage({ type }, this.appUrl.origin);
+    const url = this.appUrl;
+    if (url) this.frame.contentWindow?.postMessage({ type }, url.origin);
   }
 
   private update(): void {
+    this.frame.style.height = `${Number(this.getAttribute('height')) || 560}px`;
     const url = this.appUrl;
+    if (!url) {
+      this.refuseSrc(this.getAttribute('src') ?? '');
+      return;
+    }
+    this.refusedSrc = null;
     url.hash = this.hash;
     if (this.frame.src !== url.href) this.frame.src = url.href;
-    this.frame.style.height = `${Number(this.getAttribute('height')) || 560}px`;
+  }
+
+  private refuseSrc(src: string): void {
+    if (this.frame.hasAttribute('src')) this.frame.removeAttribute('src');
+    if (this.refusedSrc === src) return;
+    this.refusedSrc = src;
+    const message = `<rl-trainer>: src must be an http(s) URL, got '${src}'; the trainer is not loaded.`;
+    console.error(message);
+    const detail = { source: 'browser-rl', type: 'error', message };
+    this.dispatchEvent(new CustomEvent('error', { detail, bubbles: true, composed: true }));
   }
 }
 

@@ -1,6 +1,6 @@
 /** Algorithms by name: config resolution and building, for the app facade, CLI and URL. */
 import type { ValidationContext } from '../core/config-validation';
-import { ConfigError, RLError } from '../core/errors';
+import { ConfigError, RLError, type ConfigIssue } from '../core/errors';
 import { listEnvs } from '../envs';
 import type { Algorithm } from './algorithm';
 import { PPO, type BuildOptions } from './ppo/ppo';
@@ -26,15 +26,27 @@ function algoName(input: unknown): string {
  * algorithm's defaults; the other keys are applied over it. Throws ConfigError with every problem.
  */
 export function resolveConfig(input: unknown, ctx: ValidationContext = {}): AnyAlgorithmConfig {
+  return resolveConfigWithWarnings(input, ctx).config;
+}
+
+/**
+ * resolveConfig, also returning validate()'s warnings (cores oversubscribed, numGpusPerLearner > 1,
+ * ignored RLlib keys), which callers show: the UI in its form, the CLI at the start of a run.
+ */
+export function resolveConfigWithWarnings(
+  input: unknown,
+  ctx: ValidationContext = {},
+): { config: AnyAlgorithmConfig; warnings: ConfigIssue[] } {
   const name = algoName(input);
   if (name !== 'PPO') {
     throw new RLError('config/unknown-algo', `Unknown algorithm '${name}'. Available: ${ALGORITHMS.join(', ')}.`);
   }
   const { preset, rest } = splitPreset(input);
   const builder = (preset ? applyPreset(preset) : ppo()).fromJson(rest);
-  const issues = builder.validate({ knownEnvIds: listEnvs(), ...ctx }).filter((i) => i.severity === 'error');
-  if (issues.length > 0) throw new ConfigError(issues);
-  return builder.toConfig();
+  const issues = builder.validate({ knownEnvIds: listEnvs(), ...ctx });
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (errors.length > 0) throw new ConfigError(errors);
+  return { config: builder.toConfig(), warnings: issues.filter((i) => i.severity === 'warning') };
 }
 
 function splitPreset(input: unknown): { preset: string | null; rest: unknown } {

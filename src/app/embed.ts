@@ -12,9 +12,13 @@
  *   { source, type: 'error', message }                               build or training failed
  * In (from the parent): { type: 'train' | 'pause' | 'resume' | 'stop' }
  *
- * The payloads hold only numbers and strings: a host on any origin may read them, so targetOrigin
- * is '*'; commands are accepted only from the parent window.
+ * The bridge starts only when the URL says `embed=1` (a page framed without asking for it talks to
+ * nobody). Commands are accepted only from the parent window. With `allow_origin=<origin>` in the
+ * URL (`allow-origin` on `<rl-trainer>`) they are accepted only from that origin and every message
+ * is posted to that origin alone; without it, messages go to any origin ('*'): they hold only
+ * numbers and strings.
  */
+import { RLError } from '../core/errors';
 import * as K from '../core/metric-keys';
 import type { ResultDict } from '../core/metric-keys';
 import type { RunSummary, TrainerApp } from './trainer-app';
@@ -69,6 +73,26 @@ export function isEmbedded(): boolean {
   }
 }
 
+/**
+ * The origin in `allow_origin`, normalised (`https://host:port`); throws for anything but an
+ * http(s) origin, so a typo never falls back to accepting every origin.
+ */
+export function parseAllowOrigin(raw: string): string {
+  let url: URL | null;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new RLError(
+      'config/allow-origin',
+      `allow_origin must be an http(s) origin such as https://example.org, got '${raw}'; the embed bridge is off.`,
+    );
+  }
+  return url.origin;
+}
+
 /** A finite number from a result, or null (JSON has no NaN). */
 function num(result: ResultDict | null, key: string): number | null {
   const v = result?.[key];
@@ -116,12 +140,18 @@ export function doneMessage(s: RunSummary): DoneMessage {
 
 export class EmbedBridge {
   private readonly unsubscribe: (() => void)[] = [];
+  /** The only origin commands come from and messages go to; null: any. */
+  private readonly allowOrigin: string | null;
 
   constructor(
     private readonly app: TrainerApp,
     private readonly onCommand: (command: EmbedCommand) => void,
+    /** `allow_origin` from the URL, checked by parseAllowOrigin (throws when it is not an origin). */
+    allowOrigin: string | null = null,
     private readonly target: Window = window.parent,
-  ) {}
+  ) {
+    this.allowOrigin = allowOrigin === null ? null : parseAllowOrigin(allowOrigin);
+  }
 
   /** Subscribes to results and commands, then announces itself; returns a function that stops it. */
   start(): () => void {
@@ -134,6 +164,7 @@ export class EmbedBridge {
     );
     const onMessage = (event: MessageEvent<unknown>): void => {
       if (event.source !== this.target) return;
+      if (this.allowOrigin !== null && event.origin !== this.allowOrigin) return;
       const type = (event.data as { type?: unknown } | null)?.type;
       if (type === 'train' || type === 'pause' || type === 'resume' || type === 'stop') this.onCommand(type);
     };
@@ -152,6 +183,6 @@ export class EmbedBridge {
   }
 
   private post(message: EmbedMessage): void {
-    this.target.postMessage({ source: EMBED_SOURCE, ...message }, '*');
+    this.target.postMessage({ source: EMBED_SOURCE, ...message }, this.allowOrigin ?? '*');
   }
 }

@@ -1,6 +1,9 @@
 /**
  * A live picture of the current policy: one page-side copy of the training env, stepped with the
  * learner module's greedy actions at a steady frame rate and drawn with the env's own render().
+ * Before anything is built it shows the form's env reset with the form's seed (drawn once); once a
+ * policy exists it plays it, during a run and after it ends (stop criterion or Stop) alike, until
+ * the algorithm is reset.
  * It never touches the EnvRunners, so it costs training one batch-of-1 forward pass per frame.
  * (The learner yields to the page every ~40 ms of work, so frames keep coming during updates,
  * at a lower rate on wasm.)
@@ -16,10 +19,16 @@ export interface PreviewEnvSpec {
   readonly maxEpisodeSteps: number | null;
 }
 
+/** What the preview shows: the env's initial state, the policy while it trains, or the last policy after a run. */
+export type PreviewMode = 'initial' | 'training' | 'last-policy';
+
 export interface PreviewStats {
   readonly envId: string;
+  readonly mode: PreviewMode;
   /** Whether a policy drives the env (false: nothing built yet, the env stands still). */
   readonly playing: boolean;
+  /** The seed the preview env was reset with (the built algorithm's, else the form's, else 0). */
+  readonly seed: number;
   readonly episodeReturn: number;
   readonly episodeLength: number;
   /** Return of the last finished preview episode. */
@@ -30,7 +39,9 @@ export interface PreviewStats {
 
 const IDLE_STATS: PreviewStats = {
   envId: '',
+  mode: 'initial',
   playing: false,
+  seed: 0,
   episodeReturn: 0,
   episodeLength: 0,
   lastReturn: null,
@@ -42,6 +53,7 @@ export class EnvPreview {
   private env: VectorEnv | null = null;
   private envKey = '';
   private fallback: PreviewEnvSpec | null = null;
+  private fallbackSeed: number | null = null;
   private inFlight = false;
   private lastStepMs = 0;
   private stats: PreviewStats = IDLE_STATS;
@@ -56,9 +68,10 @@ export class EnvPreview {
     private readonly fps = 30,
   ) {}
 
-  /** The env to show while nothing is built (the form's choice). */
-  setFallbackEnv(spec: PreviewEnvSpec | null): void {
+  /** The env (and seed, null: 0) to show while nothing is built: the form's choice. */
+  setFallbackEnv(spec: PreviewEnvSpec | null, seed: number | null = null): void {
     this.fallback = spec;
+    this.fallbackSeed = seed;
   }
 
   /** Starts drawing into `canvas` (sized to its CSS box); returns a function that stops it. */
@@ -95,27 +108,31 @@ export class EnvPreview {
     };
   }
 
-  private spec(): PreviewEnvSpec | null {
-    return this.app.config?.environment ?? this.fallback;
+  /** The built algorithm's env and seed; the form's while nothing is built. */
+  private current(): { spec: PreviewEnvSpec; seed: number } | null {
+    const algo = this.app.status === 'building' ? null : this.app.algorithm;
+    if (algo && this.app.config) return { spec: this.app.config.environment, seed: algo.seed };
+    return this.fallback ? { spec: this.fallback, seed: this.fallbackSeed ?? 0 } : null;
   }
 
   private ensureEnv(): void {
-    const spec = this.spec();
-    const key = spec ? JSON.stringify(spec) : '';
+    const current = this.current();
+    const key = current ? JSON.stringify(current) : '';
     if (key === this.envKey) return;
     this.envKey = key;
     this.env = null;
     this.stillFrameDrawn = false;
-    this.stats = { ...IDLE_STATS, envId: spec?.env ?? '' };
-    if (!spec) return;
+    this.stats = { ...IDLE_STATS, envId: current?.spec.env ?? '', seed: current?.seed ?? 0 };
+    if (!current) return;
+    const { spec, seed } = current;
     try {
       const env = makeVectorEnv(spec.env, {
         numEnvs: 1,
-        seed: 0,
+        seed,
         envConfig: spec.envConfig,
         maxEpisodeSteps: spec.maxEpisodeSteps ?? undefined,
       });
-      env.reset(0);
+      env.reset(seed);
       this.env = env;
     } catch (e) {
       this.stats = { ...this.stats, error: errorMessage(e) };
@@ -129,7 +146,7 @@ export class EnvPreview {
     if (!env || !algo) {
       // Redrawing a still env 30 times a second kept ~10% of a core busy on an idle page.
       if (this.stillFrameDrawn && !this.stats.playing) return;
-      this.stats = { ...this.stats, playing: false };
+      this.stats = { ...this.stats, playing: false, mode: 'initial' };
       this.draw(ctx);
       this.stillFrameDrawn = true;
       return;
@@ -140,7 +157,7 @@ export class EnvPreview {
       if (env !== this.env) return; // the env changed while the policy was thinking
       clipToSpace(env, actions);
       env.step(actions);
-      this.afterStep(env);
+      this.afterStep(env, this.app.status === 'training' || this.app.status === 'paused' ? 'training' : 'last-policy');
     } catch (e) {
       // The algorithm was rebuilt or disposed mid-call, or a chaos env crashed: start over quietly.
       if (env === this.env) env.reset();
@@ -156,8 +173,8 @@ export class EnvPreview {
     this.draw(ctx);
   }
 
-  private afterStep(env: VectorEnv): void {
-    const s = this.stats;
+  private afterStep(env: VectorEnv, mode: PreviewMode): void {
+    const s = { ...this.stats, mode };
     const episodeReturn = s.episodeReturn + env.rewards[0]!;
     const done = env.terminated[0] === 1 || env.truncated[0] === 1;
     this.stats = done

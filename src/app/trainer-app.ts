@@ -7,9 +7,10 @@ import type { Algorithm } from '../algorithms/algorithm';
 import type { Checkpoint } from '../algorithms/checkpoint';
 import { validateCheckpoint } from '../algorithms/checkpoint-schema';
 import type { BuildOptions } from '../algorithms/ppo/ppo';
-import { buildAlgorithm, resolveConfig, type AnyAlgorithmConfig } from '../algorithms/registry';
+import { buildAlgorithm, resolveConfigWithWarnings, type AnyAlgorithmConfig } from '../algorithms/registry';
 import { metStopCriterion, normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
-import { RLError, errorMessage } from '../core/errors';
+import { RLError, errorMessage, type ConfigIssue } from '../core/errors';
+import { interruptYieldsWith, untilAborted } from '../core/yield';
 import type { ResultDict } from '../core/metric-keys';
 import { detectDevice, type DeviceInfo } from '../runtime/device';
 import type { FailureEvent, RunnerState } from '../runtime/supervisor';
@@ -52,6 +53,8 @@ export type AppBuildOptions = BuildOptions;
 interface BuiltAlgorithm {
   readonly algorithm: Algorithm;
   readonly config: AnyAlgorithmConfig;
+  /** Validation warnings of the config (oversubscribed cores, ...), for the CLI to print. */
+  readonly warnings: readonly ConfigIssue[];
 }
 
 export interface SampleSummary {
@@ -72,6 +75,8 @@ export class TrainerApp {
   config: AnyAlgorithmConfig | null = null;
   readonly results: ResultDict[] = [];
   lastError: string | null = null;
+  /** validate()'s warnings for the built config (cores oversubscribed, numGpusPerLearner > 1, ...). */
+  configWarnings: readonly ConfigIssue[] = [];
   private pauseGate: { promise: Promise<void>; open: () => void } | null = null;
   private stopRequested = false;
   /** The running train() loop, so a restore can end it before swapping algorithms. */
@@ -80,6 +85,15 @@ export class TrainerApp {
   private readonly statusListeners = new Set<Listener<AppStatus>>();
   private readonly checkpointListeners = new Set<Listener<Checkpoint>>();
   private readonly runnerListeners = new Set<Listener<RunnerView[]>>();
+  /** Aborts the iteration in progress (interrupt()); null between iterations. */
+  private iterationAbort: AbortController | null = null;
+  /** interrupt() came before step() started (its call was on the way): the next step() stops at once. */
+  private interruptPending = false;
+  /** An iteration was cut short: the algorithm holds part of an update, so only lastCompleted is saved. */
+  private interrupted = false;
+  /** Snapshot the state after every iteration (keepLastCompletedIteration), so an interrupt loses nothing. */
+  private keepLastCompleted = false;
+  private lastCompleted: Checkpoint | null = null;
 
   /** Device self-checks: the same computation on several backends (used by the WebGPU e2e test). */
   readonly diagnostics = { tinyComputation, ppoBackendParity, learnerThroughput, measureEnvStepsPerSecond };
@@ -109,17 +123,21 @@ export class TrainerApp {
   /** Resolves the config and builds an algorithm without touching the current one. */
   private async buildAlgorithmAside(input: unknown, opts: AppBuildOptions): Promise<BuiltAlgorithm> {
     const detected = await detectDevice();
-    const config = resolveConfig(input, {
+    const { config, warnings } = resolveConfigWithWarnings(input, {
       hardwareConcurrency: detected.hardwareConcurrency,
       webGpuAvailable: detected.adapter !== null,
     });
-    return { config, algorithm: await buildAlgorithm(config, opts) };
+    return { config, warnings, algorithm: await buildAlgorithm(config, opts) };
   }
 
   /** Makes a built algorithm the current one (the previous one must be stopped already). */
-  private adopt({ algorithm, config }: BuiltAlgorithm): void {
+  private adopt({ algorithm, config, warnings }: BuiltAlgorithm): void {
     this.algorithm = algorithm;
     this.config = config;
+    this.configWarnings = warnings;
+    this.interrupted = false;
+    this.interruptPending = false;
+    this.lastCompleted = null;
     this.results.length = 0;
     this.lastError = null;
     algorithm.envRunnerGroup.supervisor.onChange(() => this.emitRunners());
@@ -132,12 +150,64 @@ export class TrainerApp {
     return this.algorithm;
   }
 
-  /** One training iteration. */
+  /**
+   * One training iteration. interrupt() cuts it short at its next yield point or pending runner
+   * call (within ~40 ms plus one minibatch): it then rejects with `app/interrupted`, and the
+   * algorithm holds a partial update, so save() returns the last completed iteration instead.
+   */
   async step(): Promise<ResultDict> {
-    const result = await this.algo.train();
-    this.results.push(result);
-    for (const l of this.resultListeners) l(result);
-    return result;
+    const algo = this.algo;
+    if (this.interrupted) {
+      throw new RLError(
+        'app/interrupted',
+        'The last iteration was interrupted mid-way; restore a checkpoint (or build again) to train on.',
+      );
+    }
+    if (this.interruptPending) {
+      this.interruptPending = false;
+      throw new RLError('app/interrupted', 'Interrupted before the iteration started.');
+    }
+    const abort = new AbortController();
+    this.iterationAbort = abort;
+    const release = interruptYieldsWith(abort.signal);
+    const iteration = algo.train();
+    // An abandoned iteration keeps running until its next yield point or runner answer; the yield
+    // points throw until then, so it cannot go on updating weights in the background.
+    void iteration.then(release, release);
+    try {
+      const result = await untilAborted(iteration, abort.signal);
+      if (this.keepLastCompleted) this.lastCompleted = await algo.save();
+      this.results.push(result);
+      for (const l of this.resultListeners) l(result);
+      return result;
+    } catch (e) {
+      if (!abort.signal.aborted) throw e;
+      this.interrupted = true;
+      throw new RLError('app/interrupted', 'Interrupted mid-iteration; the last completed iteration is kept.');
+    } finally {
+      this.iterationAbort = null;
+      if (!abort.signal.aborted) release();
+    }
+  }
+
+  /** Cuts the iteration in progress short (see step()), or the next one before it starts; true if one was running. */
+  interrupt(): boolean {
+    const abort = this.iterationAbort;
+    if (!abort) {
+      this.interruptPending = true;
+      return false;
+    }
+    abort.abort(new RLError('app/interrupted', 'Interrupted mid-iteration.'));
+    return true;
+  }
+
+  /**
+   * Headless runs: keep a checkpoint of the state after every iteration (one weight read-back per
+   * iteration, small next to the iteration itself), so an interrupt can save the last completed one.
+   */
+  keepLastCompletedIteration(on: boolean): void {
+    this.keepLastCompleted = on;
+    if (!on) this.lastCompleted = null;
   }
 
   /** Trains until a stop criterion is met or stop() is called; pause() holds between iterations. */
@@ -222,8 +292,14 @@ export class TrainerApp {
     this.setStatus('idle');
   }
 
-  save(): Promise<Checkpoint> {
-    return this.algo.save();
+  /** The current state; after an interrupt, the last completed iteration's. */
+  async save(): Promise<Checkpoint> {
+    if (!this.interrupted) return this.algo.save();
+    if (this.lastCompleted) return this.lastCompleted;
+    throw new RLError(
+      'app/no-completed-iteration',
+      'No iteration completed before the interrupt (or keepLastCompletedIteration was off); nothing to save.',
+    );
   }
 
   /**

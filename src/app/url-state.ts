@@ -8,6 +8,7 @@
  *   hide=<panel,...>           hide panels (config, controls, charts, preview, workers, log, checkpoints)
  *   autostart=1                build and train as soon as the page loads
  *   embed=1                    compact layout for iframes, postMessage events to the parent page
+ *   allow_origin=<origin>      with embed=1: take commands from, and post events to, that origin only
  */
 import { mergeConfig } from '../algorithms/algorithm-config';
 import { PPO_DEFAULTS, type PPOConfig } from '../algorithms/ppo/ppo-config';
@@ -33,6 +34,8 @@ export interface PageFlags {
   readonly hide: readonly PanelName[];
   readonly autostart: boolean;
   readonly embed: boolean;
+  /** `allow_origin`, as given (embed.ts checks it); null: not given. */
+  readonly allowOrigin: string | null;
 }
 
 export interface UrlState extends PageFlags {
@@ -43,7 +46,7 @@ export interface UrlState extends PageFlags {
   readonly issues: readonly ConfigIssue[];
 }
 
-const PAGE_KEYS = new Set(['hide', 'autostart', 'embed', 'preset']);
+const PAGE_KEYS = new Set(['hide', 'autostart', 'embed', 'preset', 'allow_origin']);
 
 function truthy(v: string | undefined): boolean {
   return v !== undefined && !/^(0|false|no|off)$/i.test(v);
@@ -93,6 +96,7 @@ export function parseUrlState(hash: string, search = ''): UrlState {
     hide,
     autostart: truthy(page.get('autostart')),
     embed,
+    allowOrigin: page.get('allow_origin') ?? null,
   };
 }
 
@@ -138,6 +142,8 @@ export function buildUrlHash(
   const sameAsDefault = hide.length === defaultHidden.length && hide.every((h) => defaultHidden.includes(h));
   if (!sameAsDefault) parts.push(`hide=${hide.join(',')}`);
   if (flags.embed) parts.push('embed=1');
+  // Kept in the URL: a reload of the frame must not loosen the bridge to every origin.
+  if (flags.allowOrigin) parts.push(`allow_origin=${encodeURIComponent(flags.allowOrigin)}`);
   if (flags.autostart) parts.push('autostart=1');
   return parts.filter(Boolean).join('&');
 }

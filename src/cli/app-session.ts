@@ -4,9 +4,10 @@
  * a PageCrashedError instead of a call that never returns, so the loop can reopen and resume.
  */
 import { chromium, type Browser, type ConsoleMessage, type Page } from '@playwright/test';
-import type { DeviceInfo, ResultDict } from '../app';
+import type { DeviceInfo, FailureEvent, ResultDict } from '../app';
+import type { ConfigIssue } from '../core/errors';
 import type { AnyAlgorithmConfig } from '../algorithms/registry';
-import { chromiumArgs } from './browser';
+import { chromiumArgs, useChromiumSandbox } from './browser';
 import { drawCurvePng, type CurveInput } from './curve';
 
 export type LearnerBackend = 'webgpu' | 'wasm' | 'cpu';
@@ -40,11 +41,43 @@ export interface SessionOptions {
   readonly url: string;
   /** Browser console errors/warnings and page errors, one line each. */
   readonly onConsole: (line: string) => void;
+  /** Each runner failure, restart and give-up (the supervisor's log), as it happens. */
+  readonly onRunnerEvent?: (event: FailureEvent) => void;
 }
+
+/** The page-side name of the binding that carries supervisor events to Node. */
+const RUNNER_EVENT_BINDING = '__rlCliRunnerEvent';
 
 // tsx compiles with esbuild's keepNames, which wraps inner functions in `__name(...)`; functions
 // passed to page.evaluate run in the page, where that helper does not exist.
 const KEEP_NAMES_SHIM = 'globalThis.__name = globalThis.__name || ((fn) => fn);';
+
+export interface BuiltInfo {
+  readonly config: AnyAlgorithmConfig;
+  readonly device: DeviceInfo;
+  readonly seed: number;
+  /** validate()'s warnings, which only the page can give (it knows the cores and the GPU). */
+  readonly warnings: readonly ConfigIssue[];
+}
+
+/**
+ * Runs in the page: sends every new supervisor event to Node through the binding, on each runner
+ * change and once a second ('restarted' is logged after the runner's last state change). A rebuilt
+ * algorithm has a new log, which starts from its first event again.
+ */
+function forwardRunnerEvents(binding: string): void {
+  const send = (window as unknown as Record<string, (e: FailureEvent) => void>)[binding];
+  if (!send) return;
+  let log: readonly FailureEvent[] = [];
+  let sent = 0;
+  const flush = (): void => {
+    const now = window.rl.failureLog();
+    if (now !== log) [log, sent] = [now, 0];
+    for (; sent < log.length; sent++) send(log[sent]!);
+  };
+  window.rl.onRunners(flush);
+  setInterval(flush, 1000);
+}
 
 export class AppSession {
   private browser: Browser | null = null;
@@ -59,6 +92,7 @@ export class AppSession {
       this.browser = await chromium.launch({
         executablePath: this.opts.executablePath,
         args: chromiumArgs({ webgpu: this.opts.webgpu }),
+        chromiumSandbox: useChromiumSandbox(),
         // The runner saves a checkpoint on Ctrl-C before closing the browser itself.
         handleSIGINT: false,
         handleSIGTERM: false,
@@ -76,8 +110,11 @@ export class AppSession {
     page.on('console', (m) => this.console(m));
     page.on('pageerror', (e) => this.opts.onConsole(`[pageerror] ${e.message}`));
     await page.addInitScript({ content: KEEP_NAMES_SHIM });
+    const onRunnerEvent = this.opts.onRunnerEvent;
+    if (onRunnerEvent) await page.exposeFunction(RUNNER_EVENT_BINDING, (e: FailureEvent) => onRunnerEvent(e));
     await this.race(page.goto(this.opts.url));
     await this.race(page.waitForFunction(() => typeof window.rl === 'object', null, { timeout: 120_000 }));
+    if (onRunnerEvent) await this.race(page.evaluate(forwardRunnerEvents, RUNNER_EVENT_BINDING));
   }
 
   private console(m: ConsoleMessage): void {
@@ -139,20 +176,33 @@ export class AppSession {
     return this.call('step', []);
   }
 
+  /** Cuts the iteration in progress short (rl.interrupt); resolves at once, step() then rejects. */
+  interrupt(): Promise<boolean> {
+    return this.call('interrupt', []);
+  }
+
+  /** Has the page keep a checkpoint of every completed iteration, for an interrupt to save. */
+  keepLastCompletedIteration(): Promise<void> {
+    return this.call('keepLastCompletedIteration', [true]);
+  }
+
   exportCheckpointJson(): Promise<string> {
     return this.call('exportCheckpointJson', []);
   }
 
   /** The config and device of the built algorithm (after a restore, which builds inside the page). */
-  async built(): Promise<{ config: AnyAlgorithmConfig; device: DeviceInfo; seed: number }> {
+  async built(): Promise<BuiltInfo> {
     const info = await this.race(
       this.livePage.evaluate(() => {
-        const algo = window.rl.algorithm;
-        return algo ? { config: window.rl.config, device: algo.device, seed: algo.seed } : null;
+        const rl = window.rl;
+        const algo = rl.algorithm;
+        return algo
+          ? { config: rl.config, device: algo.device, seed: algo.seed, warnings: [...rl.configWarnings] }
+          : null;
       }),
     );
     if (!info?.config) throw new PageError('app/not-built', 'the page has no built algorithm', null);
-    return { config: info.config, device: info.device, seed: info.seed };
+    return { config: info.config, device: info.device, seed: info.seed, warnings: info.warnings };
   }
 
   /** curve.png as a data URL, drawn on a canvas in the page. */

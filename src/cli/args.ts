@@ -5,6 +5,7 @@
  * config-keys.ts resolves the name and coerces the value.
  */
 import { suggest } from '../core/config';
+import { RLError } from '../core/errors';
 import { coerceValue, leafPaths, resolveKeyPath, rllibName, RLLIB_KEY_ALIASES } from '../core/config-keys';
 import { presetIds } from '../algorithms/ppo/presets';
 import { PPO_DEFAULTS } from '../algorithms/ppo/ppo-config';
@@ -12,11 +13,13 @@ import { PPO_DEFAULTS } from '../algorithms/ppo/ppo-config';
 export const BACKENDS = ['auto', 'webgpu', 'wasm', 'cpu'] as const;
 export type CliBackend = (typeof BACKENDS)[number];
 
-/** A bad command line: printed as one line, exit code 2. */
-export class UsageError extends Error {
-  readonly exitCode = 2;
-  constructor(message: string) {
-    super(message);
+/**
+ * Bad input found on the Node side (a flag, a file, the --out folder, no browser): printed as one
+ * line, exit code 2 (exit-codes.ts). `code` starts with `cli/`.
+ */
+export class UsageError extends RLError {
+  constructor(message: string, code = 'cli/usage') {
+    super(code, message);
     this.name = 'UsageError';
   }
 }
@@ -40,6 +43,8 @@ export interface CliOptions {
   readonly stopTimeS: number | undefined;
   readonly asTest: boolean;
   readonly out: string | undefined;
+  /** Replace the run files of an existing --out folder (without it, reusing one is refused). */
+  readonly overwrite: boolean;
   readonly restore: string | undefined;
   readonly checkpointEvery: number;
   readonly quiet: boolean;
@@ -128,6 +133,12 @@ const OPTIONS: readonly OptionSpec[] = [
     metavar: 'DIR',
     def: 'runs/<algo>-<env>-<timestamp>',
     help: 'Where config.json, result.jsonl, progress.csv, checkpoint/, summary.json, curve.png and console.log go.',
+  },
+  {
+    name: 'overwrite',
+    kind: 'flag',
+    def: 'off',
+    help: "Replace the run in an --out folder that already holds one (only the run's own files are deleted, once the new run has built).",
   },
   {
     name: 'restore',
@@ -284,6 +295,7 @@ function toOptions(values: Map<string, string | true>, configFlags: ConfigFlag[]
     stopTimeS: num('stop-time-s'),
     asTest: flag('as-test'),
     out: str('out'),
+    overwrite: flag('overwrite'),
     restore: str('restore'),
     checkpointEvery: num('checkpoint-every') ?? 10,
     quiet: flag('quiet'),
@@ -334,8 +346,10 @@ export function helpText(): string {
     'Test hooks:',
     ...OPTIONS.filter((x) => x.testHook).map((o) => optionLine(`--${o.name} ${o.metavar ?? ''}`, o.def, o.help)),
     '',
-    'Exit codes: 0 done; 1 training failed, or --as-test and the reward was not reached;',
-    '2 bad option, invalid config, no browser, or WebGPU asked for but missing; 130 interrupted (Ctrl-C).',
+    'Exit codes: 0 done; 1 training failed, or --as-test and the reward was not reached; 2 bad input',
+    '(option, config, checkpoint, env id, an --out that holds another run, no browser, WebGPU asked for',
+    'but missing); 130 interrupted: Ctrl-C or SIGTERM stops at once and saves the last completed',
+    'iteration; a second one quits without saving.',
     '',
     'Examples:',
     '  npm run train -- --env CartPole-v1 --stop-iters 5',

@@ -10,13 +10,21 @@ import { chromium } from '@playwright/test';
 
 const SYSTEM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
-/** Always: no sandbox (root in containers) and no background traffic to hosts we cannot reach. */
-export const BASE_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+/** Always: no background traffic to hosts we cannot reach. */
+export const BASE_ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/**
+ * Chromium keeps its sandbox, which confines a compromised renderer, except as root, where it
+ * refuses to start with one (containers, CI). `uid` is the process's user id (undefined on Windows).
+ * Pass the result as Playwright's `chromiumSandbox` too: Playwright adds --no-sandbox by default.
+ */
+export function useChromiumSandbox(uid: number | undefined = process.getuid?.()): boolean {
+  return uid !== 0;
+}
+
+function sandboxArgs(uid: number | undefined): string[] {
+  return useChromiumSandbox(uid) ? [] : ['--no-sandbox'];
+}
 
 /** WebGPU on a machine without a GPU: SwiftShader's Vulkan. Correct, but ~30-200x slower than wasm. */
 export const SOFTWARE_WEBGPU_ARGS = [
@@ -27,8 +35,9 @@ export const SOFTWARE_WEBGPU_ARGS = [
   '--use-vulkan=swiftshader',
 ];
 
-export function chromiumArgs(opts: { webgpu: boolean }): string[] {
-  return opts.webgpu ? [...BASE_ARGS, ...SOFTWARE_WEBGPU_ARGS] : [...BASE_ARGS];
+export function chromiumArgs(opts: { webgpu: boolean; uid?: number | undefined }): string[] {
+  const base = [...sandboxArgs('uid' in opts ? opts.uid : process.getuid?.()), ...BASE_ARGS];
+  return opts.webgpu ? [...base, ...SOFTWARE_WEBGPU_ARGS] : base;
 }
 
 export const INSTALL_HINT =

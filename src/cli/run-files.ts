@@ -4,7 +4,18 @@
  * Files that are replaced are written to a temp name and renamed, so a crash or Ctrl-C mid-write
  * never leaves a truncated checkpoint behind.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  appendFileSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { ResultDict } from '../app';
 import {
@@ -13,6 +24,7 @@ import {
   TIME_TOTAL_S,
   TRAINING_ITERATION,
 } from '../core/metric-keys';
+import { UsageError } from './args';
 
 export const FILES = {
   config: 'config.json',
@@ -63,40 +75,132 @@ export function progressCsv(results: readonly ResultDict[]): string {
   return [columns.map(csvCell).join(','), ...rows].join('\n') + '\n';
 }
 
+/** The files a run writes (the folder may hold others; those are never touched). */
+const RUN_FILES: readonly string[] = [
+  FILES.config,
+  FILES.results,
+  FILES.progress,
+  FILES.summary,
+  FILES.curve,
+  FILES.console,
+  FILES.latest,
+  FILES.final,
+];
+
+/** The run files already in `dir` (relative names); empty when there is no earlier run. */
+export function existingRunFiles(dir: string): string[] {
+  return RUN_FILES.filter((f) => existsSync(path.join(dir, f)));
+}
+
+/**
+ * Checked before the browser starts: --out must be a folder we can write, and a folder that holds
+ * an earlier run is never reused silently (it used to be truncated and its checkpoint overwritten).
+ * `continuing`: --restore reads a checkpoint inside this folder, so the run goes on where it was.
+ */
+export function checkOutDir(dir: string, opts: { continuing: boolean; overwrite: boolean }): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new UsageError(`--out ${dir} is a file, not a folder; pick a folder name.`, 'cli/out-not-dir');
+  }
+  let ancestor = path.resolve(dir);
+  while (!existsSync(ancestor)) ancestor = path.dirname(ancestor);
+  try {
+    if (!statSync(ancestor).isDirectory()) throw new Error('not a folder');
+    accessSync(ancestor, constants.W_OK);
+  } catch {
+    throw new UsageError(
+      `--out ${dir} cannot be created: ${ancestor} is not a writable folder. Pick another --out.`,
+      'cli/out-not-writable',
+    );
+  }
+  if (opts.continuing) {
+    if (opts.overwrite) {
+      throw new UsageError(
+        `--overwrite would delete the checkpoint that --restore reads from ${dir}; drop --overwrite to continue that run there.`,
+        'cli/out-overwrite-restore',
+      );
+    }
+    return;
+  }
+  const found = existingRunFiles(dir);
+  if (found.length === 0 || opts.overwrite) return;
+  throw new UsageError(
+    `--out ${dir} already holds a run (${found.join(', ')}); it is left as it is. ` +
+      `Continue it with --restore ${dir} --out ${dir}, replace it with --overwrite, or pick another --out.`,
+    'cli/out-exists',
+  );
+}
+
+/**
+ * result.jsonl of an earlier run, up to `upTo`. A killed process can leave its last line torn
+ * (half written, no newline): that line is dropped with a warning, as Tune's result reader does,
+ * so the run can be resumed. A broken line elsewhere is damage we will not guess around.
+ */
+export function readResultsFile(file: string, upTo: number): { results: ResultDict[]; warnings: string[] } {
+  if (!existsSync(file)) return { results: [], warnings: [] };
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const last = lines.reduce((at, l, i) => (l.trim() === '' ? at : i), -1);
+  const results: ResultDict[] = [];
+  const warnings: string[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      row = undefined;
+    }
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      if (i === last) {
+        warnings.push(
+          `${file}: dropped its last line ${i + 1}, which is incomplete (the earlier run was killed while writing it).`,
+        );
+        return;
+      }
+      throw new UsageError(
+        `${file}: line ${i + 1} is not a JSON result; fix or delete that line, or start a new run with another --out.`,
+        'cli/results-corrupt',
+      );
+    }
+    results.push(row as ResultDict);
+  });
+  return { results: results.filter((r) => Number(r[TRAINING_ITERATION]) <= upTo), warnings };
+}
+
 export class RunFiles {
   private opened = false;
   /** Console lines that arrive before the folder exists (it is created only once the build succeeded). */
   private pendingConsole: string[] = [];
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly opts: {
+      /** Delete an earlier run's files when the folder is opened (--overwrite). */
+      readonly overwrite?: boolean;
+      /** Results of the run this one continues in place (readResultsFile), written back first. */
+      readonly kept?: readonly ResultDict[];
+    } = {},
+  ) {}
 
   private p(name: string): string {
     return path.join(this.dir, name);
   }
 
   /**
-   * Creates the folder; called once the algorithm is built, so a bad config leaves no empty run dir.
-   * Resuming a run in its own folder keeps its results up to the restored iteration (as Tune
-   * appends to a restored trial's result.json); they are returned so progress.csv has them too.
+   * Creates the folder; called once the algorithm is built, so a bad config leaves no empty run dir
+   * and --overwrite deletes nothing unless the new run could start. Resuming a run in its own folder
+   * keeps its results up to the restored iteration (as Tune appends to a restored trial's
+   * result.json); they are returned so progress.csv has them too.
    */
-  open(keepResultsUpTo: number | null = null): ResultDict[] {
+  open(): ResultDict[] {
     if (this.opened) return [];
-    const kept = keepResultsUpTo === null ? [] : this.existingResults(keepResultsUpTo);
+    const kept = [...(this.opts.kept ?? [])];
+    if (this.opts.overwrite) for (const f of existingRunFiles(this.dir)) rmSync(this.p(f), { force: true });
     mkdirSync(this.p(FILES.checkpointDir), { recursive: true });
     writeFileSync(this.p(FILES.results), kept.map((r) => resultLine(r) + '\n').join(''));
     writeFileSync(this.p(FILES.console), this.pendingConsole.map((l) => `${l}\n`).join(''));
     this.pendingConsole = [];
     this.opened = true;
     return kept;
-  }
-
-  private existingResults(upTo: number): ResultDict[] {
-    if (!existsSync(this.p(FILES.results))) return [];
-    const rows = readFileSync(this.p(FILES.results), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as ResultDict);
-    return rows.filter((r) => Number(r[TRAINING_ITERATION]) <= upTo);
   }
 
   console(line: string): void {

@@ -3,36 +3,31 @@
  * `window.rl` in headless Chromium through Playwright one iteration at a time, streams progress and
  * writes results, checkpoints, a summary and a learning curve to --out. See `--help`.
  *
- * Exit codes (RLlib example scripts' convention for --as-test): 0 done; 1 training failed or
- * --as-test missed the reward; 2 bad option, invalid config, no browser or no WebGPU; 130 Ctrl-C.
+ * Exit codes: see exit-codes.ts (0 done; 1 training failed or --as-test missed; 2 bad input; 130
+ * interrupted).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FailureEvent } from '../app';
 import { errorMessage } from '../core/errors';
 import { AppSession, PageError } from './app-session';
 import { helpText, parseArgs, UsageError, type CliOptions } from './args';
 import { ensureChromium } from './browser';
+import {
+  errorCode,
+  EXIT_BAD_INPUT,
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  EXIT_TRAINING_FAILED,
+  exitCodeForError,
+} from './exit-codes';
 import { planRun, type RunPlan } from './plan';
 import { Progress } from './progress';
-import { RunFiles } from './run-files';
+import { checkOutDir, FILES, readResultsFile, RunFiles } from './run-files';
 import { serveApp, type AppServer } from './serve';
 import { TrainingRun, type RunSummaryJson } from './training-run';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** A setup failure the user fixes outside the code (no browser, ...): exit 2 without a stack. */
-class SetupError extends Error {}
-
-/** Errors the user caused and can fix: exit 2. */
-function isUserError(e: unknown): boolean {
-  if (e instanceof UsageError || e instanceof SetupError) return true;
-  return (
-    e instanceof PageError &&
-    e.code !== null &&
-    /^(config|device|checkpoint|app\/no-)/.test(e.code) &&
-    e.code !== 'device/lost'
-  );
-}
 
 function isInside(file: string, dir: string): boolean {
   const rel = path.relative(path.resolve(dir), path.resolve(file));
@@ -47,35 +42,51 @@ const HINTS: Readonly<Record<string, string>> = {
 
 function printError(e: unknown, verbose: boolean): void {
   process.stderr.write(`error: ${errorMessage(e)}\n`);
-  const hint = e instanceof PageError && e.code !== null ? HINTS[e.code] : undefined;
+  const code = errorCode(e);
+  const hint = code !== null ? HINTS[code] : undefined;
   if (hint) process.stderr.write(`${hint}\n`);
   if (!verbose) return;
   if (e instanceof PageError && e.pageStack) process.stderr.write(`in the page:\n${e.pageStack}\n`);
   if (e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
 }
 
-function exitCodeFor(s: RunSummaryJson, opts: CliOptions): number {
-  if (s.reason === 'interrupted') return 130;
-  if (s.reason === 'error') return 1;
-  return opts.asTest && !s.reached ? 1 : 0;
+function exitCodeFor(s: RunSummaryJson, opts: CliOptions, error: unknown): number {
+  if (s.reason === 'interrupted') return EXIT_INTERRUPTED;
+  if (s.reason === 'error') return exitCodeForError(error);
+  return opts.asTest && !s.reached ? EXIT_TRAINING_FAILED : EXIT_OK;
 }
 
-/** Ctrl-C once: checkpoint and stop after this iteration. Twice: quit now. */
-function installSignalHandlers(progress: Progress, onInterrupt: () => void, quitNow: () => void): void {
+/**
+ * Ctrl-C or SIGTERM once: stop at the iteration's next yield point (well under 2 s), save the last
+ * completed iteration, exit 130. Twice: quit at once without saving, and say what is on disk.
+ */
+function installSignalHandlers(progress: Progress, onInterrupt: () => void, quitNow: (signal: string) => void): void {
   let count = 0;
   const handler = (signal: NodeJS.Signals): void => {
     count++;
     if (count === 1) {
       progress.warn(
-        `${signal}: finishing this iteration and saving a checkpoint (press Ctrl-C again to quit at once).`,
+        `${signal}: stopping now and saving the last completed iteration (send it again to quit at once, without saving).`,
       );
       onInterrupt();
     } else {
-      quitNow();
+      quitNow(signal);
     }
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+}
+
+/** One line per runner failure, restart or give-up, as the page's supervisor logs it. */
+function runnerEventLine(e: FailureEvent): string {
+  const what: Record<FailureEvent['action'], string> = {
+    'restart-scheduled': 'failed; restart scheduled',
+    restarted: 'restarted',
+    dropped: 'failed; dropped (ignoreEnvRunnerFailures)',
+    'gave-up': 'failed; no restarts left',
+    fatal: 'failed; training stops',
+  };
+  return `env runner ${e.workerIndex} ${what[e.action]}${e.action === 'restarted' ? '' : `: ${e.cause}`}`;
 }
 
 async function startBrowserSide(
@@ -88,7 +99,7 @@ async function startBrowserSide(
   try {
     executablePath = ensureChromium((m) => progress.info(m));
   } catch (e) {
-    throw new SetupError(errorMessage(e));
+    throw new UsageError(errorMessage(e), 'cli/no-browser');
   }
   const server = await serveApp(ROOT, (m) => progress.info(m), opts.verbose);
   progress.debug(
@@ -102,14 +113,32 @@ async function startBrowserSide(
       files.console(line);
       if (opts.verbose) progress.warn(`[browser] ${line}`);
     },
+    onRunnerEvent: (event) => {
+      const line = runnerEventLine(event);
+      files.console(`[runner] ${line}`);
+      progress.warn(line);
+    },
   });
   return { server, session };
+}
+
+/** Checks --out before the browser starts; returns the results kept when continuing a run in place. */
+function prepareOutDir(opts: CliOptions, plan: RunPlan, progress: Progress): RunFiles {
+  const continuing = plan.restore !== null && isInside(plan.restore.file, plan.outDir);
+  checkOutDir(plan.outDir, { continuing, overwrite: opts.overwrite });
+  if (opts.overwrite && !continuing)
+    progress.debug(`--overwrite: the run files in ${plan.outDir} go once the build succeeds.`);
+  const kept = continuing
+    ? readResultsFile(path.join(plan.outDir, FILES.results), plan.restore?.iteration ?? 0)
+    : { results: [], warnings: [] };
+  for (const w of kept.warnings) progress.warn(`warning: ${w}`);
+  return new RunFiles(plan.outDir, { overwrite: opts.overwrite && !continuing, kept: kept.results });
 }
 
 async function run(opts: CliOptions, progress: Progress): Promise<number> {
   const plan = planRun(opts);
   for (const w of plan.warnings) progress.warn(`warning: ${w}`);
-  const files = new RunFiles(plan.outDir);
+  const files = prepareOutDir(opts, plan, progress);
   const { server, session } = await startBrowserSide(opts, plan, progress, files);
   const training = new TrainingRun({ plan, opts, session, files, progress });
   const cleanup = async (): Promise<void> => {
@@ -119,15 +148,16 @@ async function run(opts: CliOptions, progress: Progress): Promise<number> {
   installSignalHandlers(
     progress,
     () => training.requestInterrupt(),
-    () => {
+    (signal) => {
+      const latest = path.join(plan.outDir, FILES.latest);
+      progress.warn(`${signal} (second signal): quitting at once without saving; ${training.checkpointNote(latest)}`);
       void cleanup();
-      process.exit(130);
+      process.exit(EXIT_INTERRUPTED);
     },
   );
   try {
     const built = await training.setUp();
-    const restoredHere = plan.restore !== null && isInside(plan.restore.file, plan.outDir);
-    training.results.push(...files.open(restoredHere ? plan.restore.iteration : null));
+    training.results.push(...files.open());
     files.writeConfig({ ...built.config, debugging: { ...built.config.debugging, seed: built.seed } });
     progress.header({
       config: built.config,
@@ -139,9 +169,10 @@ async function run(opts: CliOptions, progress: Progress): Promise<number> {
       stopSource: plan.stopSource,
       outDir: plan.outDir,
     });
+    for (const w of built.warnings) progress.warn(`warning: ${w.path}: ${w.message}`);
     progress.start(plan.restore?.iteration ?? 0, plan.restore?.steps ?? 0);
     const outcome = await training.train();
-    const summary = await training.finish(outcome, (s) => exitCodeFor(s, opts));
+    const summary = await training.finish(outcome, (s) => exitCodeFor(s, opts, outcome.error));
     progress.summary({ ...summary, outDir: plan.outDir });
     if (outcome.reason === 'error') printError(outcome.error, opts.verbose);
     else if (opts.asTest && !summary.reached) {
@@ -162,7 +193,7 @@ async function main(argv: readonly string[]): Promise<number> {
     opts = parseArgs(argv);
   } catch (e) {
     printError(e, argv.includes('--verbose'));
-    return 2;
+    return EXIT_BAD_INPUT;
   }
   if (opts.help) {
     process.stdout.write(helpText() + '\n');
@@ -173,7 +204,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return await run(opts, progress);
   } catch (e) {
     printError(e, opts.verbose);
-    return isUserError(e) ? 2 : 1;
+    return exitCodeForError(e);
   }
 }
 

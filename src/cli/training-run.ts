@@ -6,7 +6,6 @@
  * monotonic and the redone iterations continue them.
  */
 import type { DeviceInfo, ResultDict } from '../app';
-import type { AnyAlgorithmConfig } from '../algorithms/registry';
 import { metStopCriterion } from '../algorithms/stop-criteria';
 import { errorMessage } from '../core/errors';
 import {
@@ -15,7 +14,7 @@ import {
   TIME_TOTAL_S,
   TRAINING_ITERATION,
 } from '../core/metric-keys';
-import { PageCrashedError, PageError, type AppSession } from './app-session';
+import { PageCrashedError, PageError, type AppSession, type BuiltInfo } from './app-session';
 import type { CliOptions } from './args';
 import { pngFromDataUrl } from './curve';
 import type { RunPlan } from './plan';
@@ -77,9 +76,13 @@ export class TrainingRun {
   readonly results: ResultDict[] = [];
   pageCrashes = 0;
   gpuDeviceLosses = 0;
-  built: { config: AnyAlgorithmConfig; device: DeviceInfo; seed: number } | null = null;
+  built: BuiltInfo | null = null;
   private checkpoint: { text: string; iteration: number } | null;
   private interruptRequested = false;
+  /** An rl.step() call is in flight (an interrupt then cuts it short in the page). */
+  private stepping = false;
+  /** Iteration of the last checkpoint written to --out in this run. */
+  private savedIteration: number | null = null;
   private crashHookFired = false;
   private startedAt = Date.now();
 
@@ -87,17 +90,29 @@ export class TrainingRun {
     this.checkpoint = d.plan.restore ? { text: d.plan.restore.text, iteration: d.plan.restore.iteration } : null;
   }
 
-  /** Ctrl-C: finish the current iteration, save a checkpoint, stop. */
+  /**
+   * Ctrl-C / SIGTERM: cut the iteration in progress short at its next yield point (the page then
+   * keeps the last completed iteration, which finish() saves) and stop.
+   */
   requestInterrupt(): void {
     this.interruptRequested = true;
+    if (this.stepping) this.d.session.interrupt().catch(() => {});
+  }
+
+  /** What a quit-at-once leaves on disk, for its message. */
+  checkpointNote(latestFile: string): string {
+    return this.savedIteration === null
+      ? 'no checkpoint was saved in this run.'
+      : `${latestFile} holds iteration ${this.savedIteration}.`;
   }
 
   /** Opens the page and builds the algorithm, or restores the last checkpoint into it. */
-  async setUp(): Promise<{ config: AnyAlgorithmConfig; device: DeviceInfo; seed: number }> {
+  async setUp(): Promise<BuiltInfo> {
     const { session, plan } = this.d;
     await session.open();
     if (this.checkpoint) await session.restoreFromJson(this.checkpoint.text, plan.backend);
     else await session.build(plan.configInput, plan.backend);
+    await session.keepLastCompletedIteration();
     this.built = await session.built();
     return this.built;
   }
@@ -114,7 +129,8 @@ export class TrainingRun {
     for (;;) {
       if (this.interruptRequested) return { reason: 'interrupted', criterion: null, error: null };
       try {
-        const result = await session.step();
+        this.stepping = true;
+        const result = await session.step().finally(() => (this.stepping = false));
         this.results.push(result);
         files.appendResult(result);
         progress.iteration(result, plan.stop);
@@ -128,6 +144,7 @@ export class TrainingRun {
           await session.crashPage();
         }
       } catch (e) {
+        if (this.interruptRequested) return { reason: 'interrupted', criterion: null, error: null };
         if (!isRecoverable(e)) return { reason: 'error', criterion: null, error: e };
         try {
           await this.recover(e);
@@ -142,6 +159,7 @@ export class TrainingRun {
     const text = await this.d.session.exportCheckpointJson();
     this.checkpoint = { text, iteration: this.lastIteration };
     this.d.files.writeCheckpoint(text, { final });
+    this.savedIteration = this.checkpoint.iteration;
     if (!final) this.d.files.writeProgressCsv(this.results);
   }
 
@@ -170,7 +188,9 @@ export class TrainingRun {
   async finish(outcome: RunOutcome, exitCodeFor: (s: RunSummaryJson) => number): Promise<RunSummaryJson> {
     const { files, progress } = this.d;
     const wallTimeS = (Date.now() - this.startedAt) / 1000;
-    if (outcome.reason !== 'error') {
+    if (outcome.reason === 'interrupted' && this.lastIteration === (this.d.plan.restore?.iteration ?? 0)) {
+      progress.warn('interrupted before the first iteration completed: no checkpoint saved.');
+    } else if (outcome.reason !== 'error') {
       await this.saveCheckpoint(true).catch((e: unknown) =>
         progress.warn(`could not save the final checkpoint: ${errorMessage(e)}`),
       );

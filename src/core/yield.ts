@@ -20,6 +20,28 @@ function yieldToEventLoop(): Promise<void> {
 /** When code in this realm last gave the event loop a turn through `takeTurn`. */
 let lastTurnAt = 0;
 
+/** Set by whoever may cut the current work short (the app's interrupt); null: nothing can. */
+let interruptSignal: AbortSignal | null = null;
+
+/**
+ * From now on every yield point in this realm throws `signal.reason` once `signal` is aborted, so
+ * long work (the learner's minibatch loop, page-side sampling) stops within one turn budget
+ * (~40 ms) instead of at the end of the iteration. The yield points are where the work already
+ * gives up the thread, so nothing is left half-applied inside a TF.js kernel. Returns a function
+ * that stops it (a no-op once another signal has taken over).
+ */
+export function interruptYieldsWith(signal: AbortSignal): () => void {
+  interruptSignal = signal;
+  return () => {
+    if (interruptSignal === signal) interruptSignal = null;
+  };
+}
+
+/** Throws if the current work was interrupted (see interruptYieldsWith). */
+export function throwIfInterrupted(): void {
+  interruptSignal?.throwIfAborted();
+}
+
 /**
  * Whether `budgetMs` has passed since the last turn. The clock is shared by every caller in the
  * realm, so work that runs back to back (a learner update, then the weight sync, then sampling on
@@ -34,9 +56,20 @@ export function turnDue(budgetMs: number): boolean {
 export async function takeTurn(): Promise<void> {
   await yieldToEventLoop();
   lastTurnAt = performance.now();
+  throwIfInterrupted();
 }
 
-/** `takeTurn()` if `turnDue(budgetMs)`. */
+/** `takeTurn()` if `turnDue(budgetMs)`; throws if the work was interrupted either way. */
 export async function yieldIfBusy(budgetMs: number): Promise<void> {
   if (turnDue(budgetMs)) await takeTurn();
+  else throwIfInterrupted();
+}
+
+/** Resolves like `p`, or rejects with the signal's reason once `signal` aborts (a pending runner call included). */
+export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -1,0 +1,50 @@
+/**
+ * The CLI's exit codes, decided in one place (RLlib example scripts' convention for --as-test):
+ *   0   done (and --as-test reached its reward)
+ *   1   training failed: divergence, runners failing beyond tolerance, a crash we could not recover
+ *       from, or --as-test missed its reward
+ *   2   bad input the user fixes outside the code: a flag, a config, a checkpoint, an env id, an
+ *       --out folder, no browser, WebGPU asked for but missing
+ *   130 interrupted (Ctrl-C / SIGTERM)
+ * Errors carry a stable code (`area/what`); the code decides, never the message text.
+ */
+import { RLError } from '../core/errors';
+
+export const EXIT_OK = 0;
+export const EXIT_TRAINING_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * Codes (or code prefixes, ending in '/') that mean "the input is wrong". Anything else, including
+ * `learner/diverged`, `env-runner/*` and `device/lost`, is a failed run.
+ */
+const INPUT_CODES: readonly string[] = [
+  'cli/',
+  'config/',
+  'checkpoint/',
+  'env/unknown',
+  'env/invalid-id',
+  'device/unavailable',
+  'device/no-webgpu',
+  'device/webgpu-init',
+  'device/backend-init',
+  'app/no-stop',
+];
+
+export function isInputErrorCode(code: string): boolean {
+  return INPUT_CODES.some((c) => (c.endsWith('/') ? code.startsWith(c) : code === c));
+}
+
+/** The error's code: RLError's, or the page's code carried over to Node (PageError). */
+export function errorCode(e: unknown): string | null {
+  if (e instanceof RLError) return e.code;
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.includes('/') ? code : null;
+}
+
+/** 2 for input problems, 1 for everything else (a training that failed). */
+export function exitCodeForError(e: unknown): number {
+  const code = errorCode(e);
+  return code !== null && isInputErrorCode(code) ? EXIT_BAD_INPUT : EXIT_TRAINING_FAILED;
+}

@@ -1,0 +1,204 @@
+/**
+ * Issue 12 through the CLI as a user runs it (`npm run train` as a subprocess): reused --out
+ * folders (item 8), signals and what the run prints (item 10), and exit codes (item 12).
+ * Runs are tiny (16x16 nets, one runner); the signal test uses one long iteration on purpose.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from '@playwright/test';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+// prettier-ignore
+const TINY = [
+  '--env', 'CartPole-v1', '--preset', 'none',
+  '--num-env-runners', '1', '--num-envs-per-env-runner', '4', '--rollout-fragment-length', '32',
+  '--train-batch-size-per-learner', '128', '--minibatch-size', '64', '--num-epochs', '2',
+  '--fcnet-hiddens', '16,16', '--seed', '1',
+];
+
+interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function startCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; done: Promise<CliRun> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliRun>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { child, done };
+}
+const runCli = (args: readonly string[], env?: NodeJS.ProcessEnv): Promise<CliRun> => startCli(args, env).done;
+
+const tmpDirs: string[] = [];
+function tmpOut(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cli-safety-'));
+  tmpDirs.push(dir);
+  return path.join(dir, 'run');
+}
+test.afterAll(() => {
+  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
+});
+
+type Row = Record<string, number | string | null>;
+const readJson = <T = Record<string, unknown>>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+const readResults = (dir: string): Row[] =>
+  readFileSync(path.join(dir, 'result.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Row);
+const STACK_LINE = /^\s+at .+:\d+/m;
+
+test.describe.configure({ mode: 'serial', timeout: 240_000 });
+
+test.describe('--out folders (item 8)', () => {
+  test('a folder holding an earlier run is refused with exit 2 and left as it was', async () => {
+    const out = tmpOut();
+    mkdirSync(path.join(out, 'checkpoint'), { recursive: true });
+    writeFileSync(path.join(out, 'result.jsonl'), '{"training_iteration":1}\n');
+    writeFileSync(path.join(out, 'checkpoint', 'latest.json'), '{"earlier":"run"}');
+    const run = await runCli([...TINY, '--stop-iters', '1', '--out', out]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain(`--out ${out} already holds a run`);
+    expect(run.stderr).toContain(`--restore ${out} --out ${out}`);
+    expect(run.stderr).toContain('--overwrite');
+    expect(run.stderr).not.toMatch(STACK_LINE);
+    expect(readFileSync(path.join(out, 'result.jsonl'), 'utf8')).toBe('{"training_iteration":1}\n');
+    expect(readFileSync(path.join(out, 'checkpoint', 'latest.json'), 'utf8')).toBe('{"earlier":"run"}');
+  });
+
+  test('a torn last result line is dropped with a warning and the run continues in place', async () => {
+    const out = tmpOut();
+    const first = await runCli([...TINY, '--stop-iters', '2', '--out', out]);
+    expect(first.code, first.stderr).toBe(0);
+    appendFileSync(path.join(out, 'result.jsonl'), '{"training_iteration":3,"num_env_st'); // killed mid-write
+    const again = await runCli(['--restore', out, '--out', out, '--stop-iters', '3']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/dropped its last line 3, which is incomplete/);
+    expect(readResults(out).map((r) => r['training_iteration'])).toEqual([1, 2, 3]);
+  });
+
+  test('--overwrite replaces the earlier run', async () => {
+    const out = tmpOut();
+    mkdirSync(path.join(out, 'checkpoint'), { recursive: true });
+    writeFileSync(path.join(out, 'result.jsonl'), '{"training_iteration":7}\n');
+    writeFileSync(path.join(out, 'checkpoint', 'final.json'), '{"earlier":"run"}');
+    const run = await runCli([...TINY, '--stop-iters', '1', '--checkpoint-every', '0', '--overwrite', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readResults(out).map((r) => r['training_iteration'])).toEqual([1]);
+    expect(
+      readJson<{ counters: { trainingIteration: number } }>(path.join(out, 'checkpoint', 'final.json')).counters,
+    ).toMatchObject({ trainingIteration: 1 });
+  });
+});
+
+test.describe('exit codes (item 12)', () => {
+  test('input problems exit 2 with one message and no stack trace', async () => {
+    const dir = tmpOut();
+    mkdirSync(dir, { recursive: true });
+    const notACheckpoint = path.join(dir, 'ckpt.json');
+    writeFileSync(notACheckpoint, '{"format":"something else"}');
+    const cases: [string, string[], NodeJS.ProcessEnv, RegExp][] = [
+      ['bad flag', ['--stop-iters', 'many'], {}, /--stop-iters needs a number/],
+      ['bad config', [...TINY, '--minibatch-size', '0'], {}, /Invalid config/],
+      ['bad checkpoint', ['--restore', notACheckpoint], {}, /is not a checkpoint/],
+      ['missing env', [...TINY, '--env', 'NoSuchEnv-v0'], {}, /unknown env 'NoSuchEnv-v0'/],
+      ['no browser', [...TINY], { CHROMIUM_PATH: '/nonexistent/chromium' }, /CHROMIUM_PATH is set to/],
+      ['unwritable --out', [...TINY, '--out', '/dev/null/run'], {}, /--out \/dev\/null\/run cannot be created/],
+    ];
+    for (const [name, args, env, message] of cases) {
+      const run = await runCli(args, env);
+      expect(run.code, `${name}: ${run.stderr}`).toBe(2);
+      expect(run.stderr, name).toMatch(message);
+      expect(run.stderr, name).not.toMatch(STACK_LINE);
+    }
+  });
+
+  test('runners failing beyond tolerance exit 1, and each failure is printed as it happens (item 10)', async () => {
+    const out = tmpOut();
+    const run = await runCli([
+      ...TINY,
+      '--env',
+      'CartPoleCrashing-v1',
+      '--env-config',
+      '{"pCrash":0.05}',
+      '--restart-failed-env-runners',
+      'false',
+      '--stop-iters',
+      '3',
+      '--out',
+      out,
+    ]);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/^env runner 1 failed; training stops: CartPoleCrashing-v1: sub-env\(s\) .* crashed/m);
+    expect(readJson(path.join(out, 'summary.json'))).toMatchObject({ reason: 'error', exitCode: 1 });
+  });
+});
+
+test.describe('signals and warnings (item 10)', () => {
+  test('config warnings that only the page can give are printed at the start', async () => {
+    const out = tmpOut();
+    const run = await runCli([...TINY, '--num-cpus-per-env-runner', '64', '--stop-iters', '1', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/warning: envRunners.numEnvRunners: numEnvRunners \(1\) x numCpusPerEnvRunner \(64\)/);
+  });
+
+  // One iteration takes ~30 s here (600 epochs of 32 minibatches); the old runner finished it first.
+  // prettier-ignore
+  const LONG_ITERATION = [
+    '--env', 'CartPole-v1', '--preset', 'none', '--seed', '1',
+    '--num-env-runners', '1', '--num-envs-per-env-runner', '8', '--rollout-fragment-length', '128',
+    '--train-batch-size-per-learner', '1024', '--minibatch-size', '32', '--num-epochs', '600',
+    '--fcnet-hiddens', '64,64', '--stop-iters', '1000',
+  ];
+
+  test('SIGTERM mid-iteration stops within seconds, saves the last completed iteration, exits 130', async () => {
+    const out = tmpOut();
+    const { child, done } = startCli([...LONG_ITERATION, '--checkpoint-every', '0', '--out', out]);
+    await expect
+      .poll(() => (existsSync(path.join(out, 'result.jsonl')) ? readResults(out).length : 0), { timeout: 180_000 })
+      .toBeGreaterThanOrEqual(1);
+    await new Promise((r) => setTimeout(r, 1000)); // well inside iteration 2
+    const sentAt = Date.now();
+    child.kill('SIGTERM');
+    const run = await done;
+    const seconds = (Date.now() - sentAt) / 1000;
+    expect(run.code, run.stderr).toBe(130);
+    // The iteration is cut at its next yield point; closing the browser takes most of this.
+    expect(seconds, run.stderr).toBeLessThan(5);
+    expect(run.stderr).toContain('SIGTERM: stopping now and saving the last completed iteration');
+    const summary = readJson(path.join(out, 'summary.json'));
+    expect(summary).toMatchObject({ reason: 'interrupted', exitCode: 130, iterations: 1 });
+    const ckpt = readJson<{ counters: { trainingIteration: number } }>(path.join(out, 'checkpoint', 'final.json'));
+    expect(ckpt.counters.trainingIteration).toBe(1);
+    expect(readResults(out)).toHaveLength(1);
+  });
+
+  test('a second signal quits at once and says so', async () => {
+    const out = tmpOut();
+    const { child, done } = startCli([...LONG_ITERATION, '--out', out]);
+    await expect.poll(() => existsSync(path.join(out, 'config.json')), { timeout: 180_000 }).toBe(true);
+    // Two different signals: two of the same kind sent at once can arrive as one.
+    child.kill('SIGTERM');
+    child.kill('SIGINT');
+    const run = await done;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(
+      /(SIGINT|SIGTERM) \(second signal\): quitting at once without saving; no checkpoint was saved in this run\./,
+    );
+  });
+});
