@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import { checkpointFromJson } from '../../src/app/checkpoint-codec';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -200,5 +201,38 @@ test.describe('signals and warnings (item 10)', () => {
     expect(run.stderr).toMatch(
       /(SIGINT|SIGTERM) \(second signal\): quitting at once without saving; no checkpoint was saved in this run\./,
     );
+  });
+});
+
+test.describe('divergence (item 1)', () => {
+  // prettier-ignore
+  const TINY_PENDULUM = [
+    '--env', 'Pendulum-v1', '--preset', 'none',
+    '--num-env-runners', '1', '--num-envs-per-env-runner', '4', '--rollout-fragment-length', '32',
+    '--train-batch-size-per-learner', '128', '--minibatch-size', '64', '--num-epochs', '2',
+    '--fcnet-hiddens', '16,16', '--seed', '1',
+  ];
+
+  test('a diverging continuation exits 1 naming learner/diverged; every checkpoint on disk stays finite', async () => {
+    const out = tmpOut();
+    const good = await runCli([...TINY_PENDULUM, '--stop-iters', '2', '--checkpoint-every', '1', '--out', out]);
+    expect(good.code, good.stderr).toBe(0);
+    const latest = path.join(out, 'checkpoint', 'latest.json');
+    const final = path.join(out, 'checkpoint', 'final.json');
+    const finalBefore = readFileSync(final, 'utf8');
+
+    // lr 1e30 makes the Gaussian head's weights non-finite within a few updates (CartPole's stay finite).
+    const args = [...TINY_PENDULUM, '--lr', '1e30', '--stop-iters', '20', '--checkpoint-every', '1'];
+    const run = await runCli(['--restore', out, '--out', out, ...args]);
+    expect(run.code, run.stderr).toBe(1);
+    const diverged = /Training iteration (\d+) diverged/.exec(run.stderr);
+    expect(diverged, run.stderr).not.toBeNull();
+    expect(run.stderr).toMatch(/lower/i); // the fix: lower the learning rate
+    expect(run.stderr).not.toMatch(STACK_LINE);
+    // Checkpoints written before the divergence are finite (the schema check refuses anything else),
+    // and the one the failed iteration would have written does not exist.
+    const ckpt = checkpointFromJson(readFileSync(latest, 'utf8'));
+    expect(ckpt.counters.trainingIteration).toBeLessThan(Number(diverged?.[1]));
+    expect(readFileSync(final, 'utf8') === finalBefore, 'final.json untouched by the failed run').toBe(true);
   });
 });
