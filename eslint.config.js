@@ -5,7 +5,17 @@ import tseslint from 'typescript-eslint';
 import svelteConfig from './svelte.config.js';
 
 export default tseslint.config(
-  { ignores: ['dist-e2e-*/**', 'dist/', 'node_modules/', 'runs/', 'bench/results/', 'test-results/', 'playwright-report/'] },
+  {
+    ignores: [
+      'dist-e2e-*/**',
+      'dist/',
+      'node_modules/',
+      'runs/',
+      'bench/results/',
+      'test-results/',
+      'playwright-report/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   ...svelte.configs.recommended,
