@@ -42,6 +42,24 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
   /** One iteration's work: sample, update, sync weights. Subclasses time each phase. */
   protected abstract trainingStep(): Promise<void>;
 
+  /** Sends the learner's weights (and any exploration state) to every runner. */
+  protected abstract syncRunnerWeights(): Promise<void>;
+
+  /**
+   * Starts the runners and sends them the first weights; stops everything if that fails (the
+   * end of every algorithm's `build`).
+   */
+  protected async start(): Promise<this> {
+    try {
+      await this.envRunnerGroup.start();
+      await this.syncRunnerWeights();
+    } catch (e) {
+      this.stop();
+      throw e;
+    }
+    return this;
+  }
+
   /** Greedy actions of the learner's module (what the runners should agree with after a sync). */
   abstract computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array>;
 

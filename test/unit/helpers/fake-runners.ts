@@ -92,10 +92,10 @@ export function fakeFleet(): FakeFleet {
           }
           return host.sample(r);
         }),
-      setWeights: (w, seq) =>
+      setWeights: (w, seq, exploration) =>
         guard(() => {
           worker.weightsSeqsReceived.push(seq);
-          return host.setWeights(w, seq);
+          return host.setWeights(w, seq, exploration);
         }),
       getMetrics: () => guard(() => host.getMetrics()),
       computeActions: (obs, n) => guard(() => host.computeActions(obs, n)),
