@@ -13,7 +13,7 @@ import { onGpuFailure } from '../env-runner/tf-backend';
 import type { DeviceInfo } from '../runtime/device';
 import type { EnvRunnerGroup } from '../runtime/env-runner-group';
 import type { FailureEvent } from '../runtime/supervisor';
-import { CHECKPOINT_FORMAT, type AlgorithmCounters, type Checkpoint } from './checkpoint';
+import { CHECKPOINT_FORMAT, type AlgorithmCounters, type Checkpoint, type LearnerCheckpoint } from './checkpoint';
 import { assertSaveable, validateCheckpoint } from './checkpoint-schema';
 import { mean, MetricsLogger, minMax } from './metrics-logger';
 
@@ -63,7 +63,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
   /** Greedy actions of the learner's module (what the runners should agree with after a sync). */
   abstract computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array>;
 
-  protected abstract saveLearner(): Promise<Pick<Checkpoint, 'weights' | 'optimizerState' | 'learnerState'>>;
+  protected abstract saveLearner(): Promise<LearnerCheckpoint>;
   protected abstract restoreLearner(ckpt: Checkpoint): Promise<void>;
 
   /** Runs one training iteration and returns its result dict. */
@@ -233,7 +233,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     this.metrics.episodeLengths.length = 0;
     for (const r of ckpt.episodeReturns) this.metrics.episodeReturns.push(r);
     for (const l of ckpt.episodeLengths) this.metrics.episodeLengths.push(l);
-    await this.envRunnerGroup.syncWeights(ckpt.weights);
+    await this.syncRunnerWeights();
   }
 
   private throwIfGpuLost(): void {

@@ -13,7 +13,7 @@ import type { DeviceInfo } from '../../runtime/device';
 import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
 import { Algorithm } from '../algorithm';
 import { setupAlgorithm, type BuildOptions } from '../algorithm-setup';
-import type { Checkpoint } from '../checkpoint';
+import type { Checkpoint, LearnerCheckpoint } from '../checkpoint';
 import { dqnSamplingLayout, nStepRange, replayRatio, type DQNConfig } from './dqn-config';
 import { DQNLearner } from './dqn-learner';
 import { restoreDQNState, saveDQNState } from './dqn-state';
@@ -99,8 +99,12 @@ export class DQN extends Algorithm<DQNConfig> {
       }
       timers.sampling += performance.now() - t0;
       // 2. Replay updates once enough env steps were sampled. RLlib: num_steps_sampled_before_learning_starts.
+      // (A run restored without its buffer refills one batch first.)
       t0 = performance.now();
-      if (this.envStepsSampled >= t.numStepsSampledBeforeLearningStarts) {
+      if (
+        this.envStepsSampled >= t.numStepsSampledBeforeLearningStarts &&
+        this.replayBuffer.size >= t.trainBatchSizePerLearner
+      ) {
         for (let u = 0; u < this.ratio.updates; u++, numUpdates++) {
           for (const [k, v] of Object.entries(await this.replayUpdate())) sums.set(k, (sums.get(k) ?? 0) + v);
         }
@@ -161,7 +165,7 @@ export class DQN extends Algorithm<DQNConfig> {
     return actions;
   }
 
-  protected saveLearner(): Promise<Pick<Checkpoint, 'weights' | 'optimizerState' | 'learnerState'>> {
+  protected saveLearner(): Promise<LearnerCheckpoint> {
     return saveDQNState(this);
   }
 

@@ -8,7 +8,7 @@ import type { DeviceInfo } from '../../runtime/device';
 import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
 import { Algorithm } from '../algorithm';
 import { setupAlgorithm, type BuildOptions } from '../algorithm-setup';
-import type { Checkpoint } from '../checkpoint';
+import type { Checkpoint, LearnerCheckpoint } from '../checkpoint';
 import { derivedSizes, type PPOConfig } from './ppo-config';
 import { PPOLearner } from './ppo-learner';
 
@@ -79,7 +79,7 @@ export class PPO extends Algorithm<PPOConfig> {
     return actions;
   }
 
-  protected async saveLearner(): Promise<Pick<Checkpoint, 'weights' | 'optimizerState' | 'learnerState'>> {
+  protected async saveLearner(): Promise<LearnerCheckpoint> {
     return {
       weights: await this.learner.module.getWeights(),
       optimizerState: await this.learner.getOptimizerState(),
