@@ -13,7 +13,7 @@ import { onGpuFailure } from '../env-runner/tf-backend';
 import type { DeviceInfo } from '../runtime/device';
 import type { EnvRunnerGroup } from '../runtime/env-runner-group';
 import type { FailureEvent } from '../runtime/supervisor';
-import { CHECKPOINT_FORMAT, type AlgorithmCounters, type Checkpoint } from './checkpoint';
+import { CHECKPOINT_FORMAT, type AlgorithmCounters, type Checkpoint, type LearnerCheckpoint } from './checkpoint';
 import { assertSaveable, validateCheckpoint } from './checkpoint-schema';
 import { mean, MetricsLogger, minMax } from './metrics-logger';
 
@@ -42,10 +42,28 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
   /** One iteration's work: sample, update, sync weights. Subclasses time each phase. */
   protected abstract trainingStep(): Promise<void>;
 
+  /** Sends the learner's weights (and any exploration state) to every runner. */
+  protected abstract syncRunnerWeights(): Promise<void>;
+
+  /**
+   * Starts the runners and sends them the first weights; stops everything if that fails (the
+   * end of every algorithm's `build`).
+   */
+  protected async start(): Promise<this> {
+    try {
+      await this.envRunnerGroup.start();
+      await this.syncRunnerWeights();
+    } catch (e) {
+      this.stop();
+      throw e;
+    }
+    return this;
+  }
+
   /** Greedy actions of the learner's module (what the runners should agree with after a sync). */
   abstract computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array>;
 
-  protected abstract saveLearner(): Promise<Pick<Checkpoint, 'weights' | 'optimizerState' | 'learnerState'>>;
+  protected abstract saveLearner(): Promise<LearnerCheckpoint>;
   protected abstract restoreLearner(ckpt: Checkpoint): Promise<void>;
 
   /** Runs one training iteration and returns its result dict. */
@@ -215,7 +233,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     this.metrics.episodeLengths.length = 0;
     for (const r of ckpt.episodeReturns) this.metrics.episodeReturns.push(r);
     for (const l of ckpt.episodeLengths) this.metrics.episodeLengths.push(l);
-    await this.envRunnerGroup.syncWeights(ckpt.weights);
+    await this.syncRunnerWeights();
   }
 
   private throwIfGpuLost(): void {

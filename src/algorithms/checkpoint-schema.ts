@@ -11,7 +11,9 @@ import { isPlainObject } from '../core/config';
 import { formatValue } from '../core/config-validation';
 import { RLError } from '../core/errors';
 import { listEnvs } from '../envs';
+import { checkAlgorithmState, checkOptimizers } from './checkpoint-schema-v2';
 import {
+  CHECKPOINT_FORMAT,
   KNOWN_CHECKPOINT_FORMATS,
   OPTIONAL_COUNTERS,
   REQUIRED_COUNTERS,
@@ -19,6 +21,7 @@ import {
   type Checkpoint,
 } from './checkpoint';
 import { EPISODE_WINDOW } from './metrics-logger';
+import { dqn } from './dqn/dqn-config';
 import { ppo } from './ppo/ppo-config';
 
 /** Sizes a checkpoint may have; beyond them a file is refused rather than allocated. */
@@ -65,7 +68,7 @@ const INT32_MIN = -(2 ** 31);
 const UINT32_END = 2 ** 32;
 
 /** Collects issues while walking a checkpoint; each check returns whether it passed. */
-class Checker {
+export class Checker {
   readonly issues: CheckpointIssue[] = [];
   floats = 0;
 
@@ -149,7 +152,7 @@ class Checker {
   }
 }
 
-function describe(v: unknown): string {
+export function describe(v: unknown): string {
   if (v === undefined) return 'nothing (missing)';
   if (v === null) return 'null';
   if (Array.isArray(v)) return `an array of ${v.length}`;
@@ -160,7 +163,7 @@ function describe(v: unknown): string {
 }
 
 /** Named arrays with shapes, as weights and optimizer state both are. */
-function checkNamedArrays(c: Checker, path: string, v: unknown): void {
+export function checkNamedArrays(c: Checker, path: string, v: unknown): void {
   if (!c.object(path, v)) return;
   const { names, shapes, arrays } = v;
   const max = CHECKPOINT_LIMITS.maxArrays;
@@ -252,6 +255,11 @@ const CONFIG_VALIDATORS: Readonly<Record<string, (config: unknown) => { path: st
       .fromJson(config)
       .validate({ knownEnvIds: listEnvs() })
       .filter((i) => i.severity === 'error'),
+  DQN: (config) =>
+    dqn()
+      .fromJson(config)
+      .validate({ knownEnvIds: listEnvs() })
+      .filter((i) => i.severity === 'error'),
 };
 
 function checkConfig(c: Checker, algo: unknown, config: unknown): void {
@@ -301,6 +309,9 @@ export function checkpointIssues(value: unknown): CheckpointIssue[] {
   checkEpisodeWindow(c, value['episodeReturns'], value['episodeLengths']);
   checkDevice(c, value['device']);
   c.string('createdAt', value['createdAt']);
+  // Format 2's additions (a format-1 file has neither).
+  if (value['optimizers'] !== undefined) checkOptimizers(c, value['optimizers']);
+  if (value['algorithmState'] !== undefined) checkAlgorithmState(c, value['algorithmState']);
   if (c.floats > CHECKPOINT_LIMITS.maxFloats) {
     c.fail('(root)', `holds ${c.floats} float values in all; at most ${CHECKPOINT_LIMITS.maxFloats}.`);
   }
@@ -308,8 +319,10 @@ export function checkpointIssues(value: unknown): CheckpointIssue[] {
 }
 
 /**
- * Returns `value` as a Checkpoint (counters it lacks filled with 0), or throws CheckpointError
- * `checkpoint/invalid` listing every problem.
+ * Returns `value` as a format-2 Checkpoint (counters it lacks filled with 0), or throws
+ * CheckpointError `checkpoint/invalid` listing every problem. A format-1 file migrates: its
+ * weights are module `default_policy`, its optimizer state group 'default', and it has no
+ * algorithm state (format 1 only ever held PPO, which keeps none).
  */
 export function validateCheckpoint(value: unknown): Checkpoint {
   const issues = checkpointIssues(value);
@@ -317,7 +330,7 @@ export function validateCheckpoint(value: unknown): Checkpoint {
   const ckpt = value as Checkpoint;
   const counters = { ...ckpt.counters } as Record<keyof AlgorithmCounters, number>;
   for (const k of OPTIONAL_COUNTERS) counters[k] = counters[k] ?? 0;
-  return { ...ckpt, counters };
+  return { ...ckpt, format: CHECKPOINT_FORMAT, counters };
 }
 
 /**

@@ -4,12 +4,35 @@
  * data with typed arrays: IndexedDB stores it as is; app/checkpoint-codec.ts turns it into JSON.
  */
 import type { OptimizerState } from '../learner/learner';
+import type { TargetNetworkState } from '../learner/target-network';
+import type { ReplayBufferState } from '../replay';
 import type { ModuleWeights } from '../rl-module';
 import type { DeviceInfo } from '../runtime/device';
 
-export const CHECKPOINT_FORMAT = 'browser-rl-checkpoint/1';
+export const CHECKPOINT_FORMAT = 'browser-rl-checkpoint/2';
+/** Format 1: one module, one optimizer, no algorithm state. Read and migrated by checkpoint-schema.ts. */
+export const CHECKPOINT_FORMAT_V1 = 'browser-rl-checkpoint/1';
 /** Formats this version reads (checkpoint-schema.ts checks each against this list). */
-export const KNOWN_CHECKPOINT_FORMATS: readonly string[] = [CHECKPOINT_FORMAT];
+export const KNOWN_CHECKPOINT_FORMATS: readonly string[] = [CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_V1];
+
+/** RLlib's id of the single-agent module (DEFAULT_MODULE_ID). */
+export const DEFAULT_MODULE_ID = 'default_policy';
+
+/**
+ * What an algorithm keeps besides weights and optimizers (RLlib: Algorithm.get_state's learner
+ * and replay-buffer parts). Plain data; every field optional, each algorithm fills its own.
+ */
+export interface AlgorithmState {
+  /** Target networks by module id (DQN: the Q-network's target and RLlib's two counters). */
+  readonly targetNetworks?: Readonly<Record<string, TargetNetworkState>>;
+  /** Replay buffer pointers, and its contents when store_buffer_in_checkpoints is on. */
+  readonly replayBuffer?: {
+    readonly capacity: number;
+    readonly size: number;
+    readonly numAdded: number;
+    readonly contents?: ReplayBufferState;
+  };
+}
 
 export interface AlgorithmCounters {
   readonly trainingIteration: number;
@@ -52,13 +75,24 @@ export const REQUIRED_COUNTERS = [
   'timeTotalS',
 ] as const satisfies readonly (keyof AlgorithmCounters)[];
 
+/**
+ * Format 2. `weights` is module `default_policy` (what the runners run, and all format 1 had);
+ * `optimizerState` the first optimizer group ('default'), `optimizers` any further groups by name.
+ * Those two keep format 1's names so files, the UI's weight export and format-1 readers line up.
+ */
 export interface Checkpoint {
   readonly format: typeof CHECKPOINT_FORMAT;
   readonly algo: string;
   /** The full resolved config (JSON). */
   readonly config: unknown;
+  /** Module `default_policy`'s weights. */
   readonly weights: ModuleWeights;
+  /** The first optimizer group's Adam state ('default'). */
   readonly optimizerState: OptimizerState;
+  /** Optimizer groups after the first, by group name (SAC's actor/critic/alpha); absent: none. */
+  readonly optimizers?: Readonly<Record<string, OptimizerState>>;
+  /** Target networks, replay buffer pointers and contents; absent for PPO and format 1. */
+  readonly algorithmState?: AlgorithmState;
   /** Algorithm-specific learner state, e.g. PPO's current KL coefficient. */
   readonly learnerState: Readonly<Record<string, number>>;
   readonly counters: AlgorithmCounters;
@@ -70,3 +104,9 @@ export interface Checkpoint {
   /** ISO time. */
   readonly createdAt: string;
 }
+
+/** What an algorithm's learner part contributes to a checkpoint. */
+export type LearnerCheckpoint = Pick<
+  Checkpoint,
+  'weights' | 'optimizerState' | 'learnerState' | 'optimizers' | 'algorithmState'
+>;

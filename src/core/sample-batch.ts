@@ -7,6 +7,8 @@
  * was truncated (time limit), or because the sample call's fragment ended (a *cut*; the episode
  * continues in the next call under the same episode id).
  */
+import { RLError } from './errors';
+
 export const ChunkEnd = { CUT: 0, TERMINATED: 1, TRUNCATED: 2 } as const;
 export type ChunkEnd = (typeof ChunkEnd)[keyof typeof ChunkEnd];
 
@@ -25,10 +27,15 @@ export interface SampleBatch {
   readonly terminateds: Uint8Array;
   /** 1 on the last row of a chunk whose episode was truncated. */
   readonly truncateds: Uint8Array;
-  /** log pi(a|s) under the sampling policy (PPO's "old" log-prob). */
-  readonly actionLogp: Float32Array;
-  /** V(s) under the sampling policy. */
-  readonly vfPreds: Float32Array;
+  /**
+   * Extra columns, filled only by modules that produce them (RLModule.explorationOutputs): a
+   * stochastic actor-critic writes both, a Q-network neither. Readers that need one take it
+   * through `requireColumn`, which names the module that should have produced it.
+   */
+  /** log pi(a|s) under the sampling policy (PPO's "old" log-prob). RLlib: action_logp. */
+  readonly actionLogp?: Float32Array;
+  /** V(s) under the sampling policy. RLlib: vf_preds. */
+  readonly vfPreds?: Float32Array;
   /** numChunks + 1 row offsets; chunk c is rows [chunkStarts[c], chunkStarts[c+1]). */
   readonly chunkStarts: Int32Array;
   /** numChunks: why each chunk ended (ChunkEnd). */
@@ -49,6 +56,26 @@ export interface SampleBatch {
   readonly weightsSeq: number;
 }
 
+/** The optional per-row columns of a SampleBatch. */
+export type ExtraColumn = 'actionLogp' | 'vfPreds';
+export const EXTRA_COLUMNS: readonly ExtraColumn[] = ['actionLogp', 'vfPreds'];
+
+/**
+ * An extra column the caller cannot do without (PPO's GAE needs vfPreds, its loss actionLogp);
+ * throws `batch/missing-column` naming the fix when the sampling module did not write it.
+ */
+export function requireColumn(batch: SampleBatch, column: ExtraColumn, neededBy: string): Float32Array {
+  const values = batch[column];
+  if (!values) {
+    throw new RLError(
+      'batch/missing-column',
+      `${neededBy} needs the '${column}' column, but the batch has none: the EnvRunners sampled with a module ` +
+        `that does not produce it (e.g. a Q-network). Sample with an actor-critic module (rlModule kind 'actor-critic').`,
+    );
+  }
+  return values;
+}
+
 export function numChunks(batch: SampleBatch): number {
   return batch.chunkEnds.length;
 }
@@ -61,8 +88,7 @@ export function batchTransferables(batch: SampleBatch): ArrayBuffer[] {
     batch.rewards,
     batch.terminateds,
     batch.truncateds,
-    batch.actionLogp,
-    batch.vfPreds,
+    ...EXTRA_COLUMNS.flatMap((k) => batch[k] ?? []),
     batch.chunkStarts,
     batch.chunkEnds,
     batch.chunkEpisodeIds,
@@ -72,6 +98,16 @@ export function batchTransferables(batch: SampleBatch): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const c of columns) if (c.buffer instanceof ArrayBuffer) buffers.add(c.buffer);
   return [...buffers];
+}
+
+/** Extra columns present in every batch, concatenated; a column some batch lacks is left out. */
+function concatExtraColumns(batches: readonly SampleBatch[]): Partial<Record<ExtraColumn, Float32Array>> {
+  const out: Partial<Record<ExtraColumn, Float32Array>> = {};
+  for (const k of EXTRA_COLUMNS) {
+    const parts = batches.map((b) => b[k]);
+    if (parts.every((p): p is Float32Array => p !== undefined)) out[k] = concatTyped(parts, (n) => new Float32Array(n));
+  }
+  return out;
 }
 
 function concatTyped<T extends Float32Array | Int32Array | Uint8Array | Float64Array>(
@@ -128,14 +164,7 @@ export function concatBatches(batches: readonly SampleBatch[]): SampleBatch {
       batches.map((b) => b.truncateds),
       (n) => new Uint8Array(n),
     ),
-    actionLogp: concatTyped(
-      batches.map((b) => b.actionLogp),
-      (n) => new Float32Array(n),
-    ),
-    vfPreds: concatTyped(
-      batches.map((b) => b.vfPreds),
-      (n) => new Float32Array(n),
-    ),
+    ...concatExtraColumns(batches),
     chunkStarts: Int32Array.from(starts),
     chunkEnds: concatTyped(
       batches.map((b) => b.chunkEnds),

@@ -43,28 +43,3 @@ export function flatDim(space: Space): number {
 export function actionOutputDim(space: Space): number {
   return space.kind === 'discrete' ? space.n : flatDim(space);
 }
-
-export function isDiscrete(space: Space): space is Discrete {
-  return space.kind === 'discrete';
-}
-
-export function contains(space: Space, value: ArrayLike<number>, offset = 0): boolean {
-  if (space.kind === 'discrete') {
-    const a = value[offset];
-    return a !== undefined && Number.isInteger(a) && a >= 0 && a < space.n;
-  }
-  for (let i = 0; i < space.low.length; i++) {
-    const v = value[offset + i];
-    const lo = space.low[i] ?? -Infinity;
-    const hi = space.high[i] ?? Infinity;
-    if (v === undefined || Number.isNaN(v) || v < lo || v > hi) return false;
-  }
-  return true;
-}
-
-/** JSON turns Infinity into null; put it back. */
-export function spaceFromJson(json: Space): Space {
-  if (json.kind === 'discrete') return json;
-  const fix = (xs: readonly (number | null)[], inf: number): number[] => xs.map((x) => (x === null ? inf : x));
-  return { kind: 'box', shape: json.shape, low: fix(json.low, -Infinity), high: fix(json.high, Infinity) };
-}

@@ -1,4 +1,4 @@
-import type { ModelConfig } from '../rl-module';
+import type { ModuleDescriptor } from '../rl-module/module-factory';
 
 /** Everything an EnvRunner needs, as plain data: it crosses postMessage to a worker. */
 export interface EnvRunnerSettings {
@@ -11,7 +11,8 @@ export interface EnvRunnerSettings {
   readonly rolloutFragmentLength: number;
   readonly batchMode: 'truncate_episodes' | 'complete_episodes';
   readonly explore: boolean;
-  readonly model: ModelConfig;
+  /** The RLModule the runner builds (makeRLModule): its kind and model config. */
+  readonly module: ModuleDescriptor;
   /** Base seed of the run; the runner derives its env and action seeds from it and workerIndex. */
   readonly seed: number;
   readonly restartFailedSubEnvironments: boolean;
@@ -41,4 +42,15 @@ export interface EnvRunnerMetrics {
   readonly numEnvStepsLost: number;
   readonly numEpisodesLost: number;
   readonly weightsSeq: number;
+}
+
+/**
+ * Per-module exploration state that travels with every weight sync. RLlib's DQN module evaluates
+ * its epsilon schedule itself at the runner's env-step count; here the algorithm evaluates it at
+ * the lifetime env steps sampled (a page-side counter that survives runner restarts) and sends
+ * the value, so every runner explores with the same epsilon.
+ */
+export interface ExplorationState {
+  /** Epsilon-greedy probability of a random action (QModule.setEpsilon). */
+  readonly epsilon?: number;
 }

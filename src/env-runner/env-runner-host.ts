@@ -6,7 +6,7 @@ import { RLError } from '../core/errors';
 import { batchTransferables } from '../core/sample-batch';
 import type { ModuleWeights } from '../rl-module';
 import { EnvRunner } from './env-runner';
-import type { EnvRunnerMetrics, EnvRunnerSettings, SampleRequest } from './env-runner-config';
+import type { EnvRunnerMetrics, EnvRunnerSettings, ExplorationState, SampleRequest } from './env-runner-config';
 import type { EnvRunnerWorkerApi, RunnerInfo, SampleResult } from './protocol';
 import { activateBackend } from './tf-backend';
 
@@ -49,8 +49,8 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
     return this.transfer(result, batchTransferables(result.batch));
   }
 
-  setWeights(weights: ModuleWeights, seq: number): Promise<boolean> {
-    return Promise.resolve(this.active.setWeights(weights, seq));
+  setWeights(weights: ModuleWeights, seq: number, exploration?: ExplorationState): Promise<boolean> {
+    return Promise.resolve(this.active.setWeights(weights, seq, exploration));
   }
 
   getMetrics(): Promise<EnvRunnerMetrics> {

@@ -10,10 +10,12 @@ import { flatDim } from '../core/spaces';
 import { Rng } from '../core/rng';
 import { RLError } from '../core/errors';
 import { takeTurn, turnDue } from '../core/yield';
-import type { SampleBatch } from '../core/sample-batch';
+import { EXTRA_COLUMNS, type ExtraColumn, type SampleBatch } from '../core/sample-batch';
 import { makeVectorEnv, SubEnvCrashError, type VectorEnv } from '../envs';
-import { makeModule, type MLPModule, type ModuleWeights } from '../rl-module';
-import type { EnvRunnerMetrics, EnvRunnerSettings, SampleRequest } from './env-runner-config';
+import { makeRLModule } from '../rl-module/module-factory';
+import type { ExplorationOutputs, InferenceModule } from '../rl-module/rl-module';
+import type { ModuleWeights } from '../rl-module/weights';
+import type { EnvRunnerMetrics, EnvRunnerSettings, ExplorationState, SampleRequest } from './env-runner-config';
 import type { NonFiniteValue } from './non-finite-check';
 import { findNonFinite, nonFiniteError, obsHasNonFinite, stepHasNonFinite } from './non-finite-check';
 import { StepStaging } from './step-staging';
@@ -31,7 +33,9 @@ const NO_FAILURES: readonly number[] = [];
 
 export class EnvRunner {
   readonly env: VectorEnv;
-  readonly module: MLPModule;
+  readonly module: InferenceModule;
+  /** The SampleBatch extra columns this module writes (all of them when it does not say). */
+  private readonly extraColumns: readonly ExtraColumn[];
   private readonly rng: Rng;
   private readonly obsDim: number;
   private readonly actionDim: number;
@@ -47,7 +51,7 @@ export class EnvRunner {
   private readonly episodeStartT: Int32Array;
 
   private readonly staging: StepStaging;
-  private readonly stepOut: { actions: Int32Array | Float32Array; actionLogp: Float32Array; vfPreds: Float32Array };
+  private readonly stepOut: ExplorationOutputs;
   private pending = emptyPending();
 
   constructor(readonly settings: EnvRunnerSettings) {
@@ -62,12 +66,13 @@ export class EnvRunner {
     this.obsDim = flatDim(this.env.singleObservationSpace);
     this.discrete = this.env.singleActionSpace.kind === 'discrete';
     this.actionDim = flatDim(this.env.singleActionSpace);
-    this.module = makeModule({
-      observationSpace: this.env.singleObservationSpace,
-      actionSpace: this.env.singleActionSpace,
-      model: settings.model,
-      seed: settings.seed,
-    });
+    this.module = makeRLModule(
+      settings.module,
+      { observationSpace: this.env.singleObservationSpace, actionSpace: this.env.singleActionSpace },
+      settings.seed,
+    );
+    const written = this.module.explorationOutputs;
+    this.extraColumns = written ? EXTRA_COLUMNS.filter((k) => written.includes(k)) : EXTRA_COLUMNS;
     this.rng = new Rng(settings.seed * 7919 + settings.workerIndex * 104729 + 17);
     this.episodeIds = new Float64Array(n);
     this.episodeReturns = new Float64Array(n);
@@ -87,10 +92,14 @@ export class EnvRunner {
     return this.settings.workerIndex;
   }
 
-  /** Applies weights unless they are older than (or as old as) what the runner has. */
-  setWeights(weights: ModuleWeights, seq: number): boolean {
+  /**
+   * Applies weights, and the exploration state sent with them, unless they are older than (or as
+   * old as) what the runner has.
+   */
+  setWeights(weights: ModuleWeights, seq: number, exploration?: ExplorationState): boolean {
     if (seq <= this.weightsSeq) return false;
     this.module.setWeights(weights);
+    if (exploration?.epsilon !== undefined) this.module.setEpsilon?.(exploration.epsilon);
     this.weightsSeq = seq;
     return true;
   }
@@ -150,6 +159,7 @@ export class EnvRunner {
       currentObs: this.env.obs,
       workerIndex: this.workerIndex,
       weightsSeq: this.weightsSeq,
+      extraColumns: this.extraColumns,
     });
     this.pending.numEnvSteps += batch.numSteps;
     this.pending.sampleMs += performance.now() - t0;

@@ -5,7 +5,7 @@
 import type { SampleBatch } from '../core/sample-batch';
 import type { Space } from '../core/spaces';
 import type { ModuleWeights } from '../rl-module';
-import type { EnvRunnerMetrics, EnvRunnerSettings, SampleRequest } from './env-runner-config';
+import type { EnvRunnerMetrics, EnvRunnerSettings, ExplorationState, SampleRequest } from './env-runner-config';
 
 export type WorkerControlMessage =
   /** Posted once after Comlink.expose: nothing calls the worker before this arrives. */
@@ -39,8 +39,11 @@ export interface SampleResult {
 export interface EnvRunnerWorkerApi {
   init(settings: EnvRunnerSettings): Promise<RunnerInfo>;
   sample(request: SampleRequest): Promise<SampleResult>;
-  /** Returns false when the weights were stale (older than what the runner has). */
-  setWeights(weights: ModuleWeights, seq: number): Promise<boolean>;
+  /**
+   * Returns false when the weights were stale (older than what the runner has). `exploration`
+   * (DQN's epsilon) is applied with the weights, under the same sequence number.
+   */
+  setWeights(weights: ModuleWeights, seq: number, exploration?: ExplorationState): Promise<boolean>;
   getMetrics(): Promise<EnvRunnerMetrics>;
   /** Greedy actions for the given observations (batchSize rows): checks that weights arrived. */
   computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array>;

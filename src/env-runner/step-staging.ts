@@ -3,7 +3,7 @@
  * and grown only when a complete_episodes call runs long. `toBatch` lays the rows out chunk by
  * chunk (sub-env, then time) into fresh arrays that are then transferred to the caller.
  */
-import { ChunkEnd, type SampleBatch } from '../core/sample-batch';
+import { ChunkEnd, EXTRA_COLUMNS, type ExtraColumn, type SampleBatch } from '../core/sample-batch';
 import type { VectorEnv } from '../envs';
 
 export class StepStaging {
@@ -104,6 +104,8 @@ export class StepStaging {
     currentObs: Float32Array;
     workerIndex: number;
     weightsSeq: number;
+    /** The extra columns the sampling module writes (default: all); the others are left out. */
+    extraColumns?: readonly ExtraColumn[];
   }): SampleBatch {
     const { numEnvs: n, obsDim: od, actionDim: ad, usedT } = this;
     const keep = this.keptRows(opts.completeEpisodesOnly);
@@ -143,8 +145,11 @@ export class StepStaging {
       }
       if (chunkOpen) closeChunk(ChunkEnd.CUT, opts.currentObs, i * od, i, lastId);
     }
+    const { actionLogp, vfPreds, ...columns } = out;
+    const extras = { actionLogp, vfPreds };
     return {
-      ...out,
+      ...columns,
+      ...Object.fromEntries((opts.extraColumns ?? EXTRA_COLUMNS).map((k) => [k, extras[k]])),
       chunkStarts: Int32Array.from(starts),
       chunkEnds: out.chunkEnds.slice(0, c),
       chunkEpisodeIds: out.chunkEpisodeIds.slice(0, c),

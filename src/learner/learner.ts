@@ -1,7 +1,9 @@
 /**
- * Learner (RLlib's role): owns a trainable module and an Adam optimizer, and runs
- * epochs x minibatches of a loss over a train batch. It knows nothing about PPO: the algorithm
- * passes a loss function.
+ * Learner (RLlib's role): owns a trainable module and its optimizer groups (one FlatAdam each,
+ * over a subset of the variables, with its own lr schedule and clip), and runs a loss the
+ * algorithm passes. Two loops: epochs x minibatches over a train batch (on-policy: PPO), and one
+ * gradient step per replay batch (off-policy: DQN). Each step is compute-gradients (the loss under
+ * the tape) then apply-gradients (every group, skipped on the device when not finite).
  *
  * It runs on whatever TF.js backend is active (cpu in tests, wasm/webgpu in the browser). The
  * batch is uploaded once per update, minibatches are `tf.gather`s of it, stats stay on the device
@@ -11,12 +13,10 @@ import * as tf from '@tensorflow/tfjs';
 import { RLError } from '../core/errors';
 import type { Rng } from '../core/rng';
 import { yieldIfBusy } from '../core/yield';
-import { FlatAdam } from './flat-adam';
 import type { GradClipBy } from './grad-clip';
-import { clipFlatGradient, clipGradients } from './grad-clip';
 import type { LrSchedule } from './lr-schedule';
-import { lrAt, validateLrSchedule } from './lr-schedule';
 import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES } from './defaults';
+import { DEFAULT_OPTIMIZER, OptimizerGroup, type OptimizerGroupConfig, type OptimizerState } from './optimizer-group';
 import type { NonFiniteCounts } from './non-finite-streak';
 import { NonFiniteStreak, divergedError } from './non-finite-streak';
 
@@ -43,15 +43,25 @@ export interface LearnerConfig {
    * `learner/diverged` (default 10). Config: training.maxConsecutiveNonFiniteUpdates.
    */
   readonly maxConsecutiveNonFiniteUpdates?: number;
+  /**
+   * Named optimizer groups; absent: one group 'default' over every variable with the settings
+   * above. The first group's lr and clip are the ones reported as curr_lr / named in errors.
+   */
+  readonly optimizerGroups?: Readonly<Record<string, OptimizerGroupConfig>>;
 }
 
 export type Minibatch = Readonly<Record<string, tf.Tensor>>;
 
+/** What a loss returns: the scalar to minimise, stats, and optionally per-row TD errors (DQN). */
+export interface LossOutput {
+  readonly loss: tf.Scalar;
+  readonly stats: Readonly<Record<string, tf.Scalar>>;
+  /** |TD error| per row, for prioritized replay. RLlib: TD_ERROR_KEY. */
+  readonly tdErrors?: tf.Tensor1D;
+}
+
 /** A loss over one minibatch; runs under the gradient tape, so stats tensors are kept for the caller. */
-export type LossFn<M extends TrainableModule> = (
-  module: M,
-  minibatch: Minibatch,
-) => { loss: tf.Scalar; stats: Record<string, tf.Scalar> };
+export type LossFn<M extends TrainableModule> = (module: M, minibatch: Minibatch) => LossOutput;
 
 export interface LearnerUpdateOptions {
   /** Passes over the batch. RLlib: num_epochs. */
@@ -67,29 +77,34 @@ export interface LearnerUpdateOptions {
   readonly trainingIteration?: number;
 }
 
-/**
- * Adam's m and v per variable and its beta powers, as plain data for checkpoints: names
- * `m/<var>`..., `v/<var>`... (none before the first step), `beta1_power`, `beta2_power`.
- */
-export interface OptimizerState {
-  readonly names: string[];
-  readonly shapes: number[][];
-  readonly arrays: Float32Array[];
-  /** Adam steps taken. */
-  readonly step: number;
-}
+export type { OptimizerState } from './optimizer-group';
 
 export type Columns = Readonly<Record<string, Float32Array | Int32Array>>;
 
 /** Longest stretch of Adam steps without giving the page a turn (long tasks start at 50 ms). */
 const YIELD_EVERY_MS = 40;
 
-const BETA1 = 0.9;
-const BETA2 = 0.999;
+/** Options of one off-policy gradient step (`updateOnBatch`). */
+export interface LearnerStepOptions {
+  /** For the lr schedules. RLlib: NUM_ENV_STEPS_SAMPLED_LIFETIME. */
+  readonly lifetimeEnvSteps: number;
+  /** The iteration this step belongs to, named in the divergence error. */
+  readonly trainingIteration?: number;
+}
+
+/** One compute-gradients result: the loss, its stats and TD errors (kept), one gradient per variable. */
+export interface Gradients {
+  readonly loss: tf.Scalar;
+  readonly stats: Record<string, tf.Scalar>;
+  readonly tdErrors: tf.Tensor1D | null;
+  /** In `trainableVariables` order; null where the loss does not reach a variable. */
+  readonly grads: (tf.Tensor | null)[];
+}
 
 export class Learner<M extends TrainableModule> {
-  private readonly optimizer: FlatAdam;
-  /** Skipped (non-finite) Adam steps in a row at the end of the last update. */
+  /** Optimizer groups in the order given ('default' alone unless the config names groups). */
+  readonly groups: readonly OptimizerGroup[];
+  /** Skipped (non-finite) steps in a row at the end of the last update. */
   private consecutiveNonFinite = 0;
 
   constructor(
@@ -97,22 +112,23 @@ export class Learner<M extends TrainableModule> {
     readonly config: LearnerConfig,
     private readonly lossFn: LossFn<M>,
   ) {
-    validateLrSchedule(config.lr);
-    this.optimizer = new FlatAdam(
-      module.trainableVariables,
-      lrAt(config.lr, 0),
-      BETA1,
-      BETA2,
-      config.adamEpsilon ?? 1e-8,
-    );
+    const groups = config.optimizerGroups ?? {
+      [DEFAULT_OPTIMIZER]: {
+        lr: config.lr,
+        gradClip: config.gradClip,
+        gradClipBy: config.gradClipBy,
+        ...(config.adamEpsilon !== undefined ? { adamEpsilon: config.adamEpsilon } : {}),
+      },
+    };
+    this.groups = Object.entries(groups).map(([name, g]) => new OptimizerGroup(name, g, module));
   }
 
   /**
-   * Runs numEpochs x ceil(rows / minibatchSize) Adam steps. Every minibatch has exactly
+   * Runs numEpochs x ceil(rows / minibatchSize) gradient steps. Every minibatch has exactly
    * minibatchSize rows: the last one of an epoch wraps around to the start of that epoch's
    * permutation (RLlib's MiniBatchCyclicIterator), so every row is used at least once per epoch.
    * Returns loss stats averaged over minibatches, plus gradient_global_norm (pre-clip), curr_lr,
-   * num_module_steps_trained, num_non_finite_updates (Adam steps skipped because the loss, the
+   * num_module_steps_trained, num_non_finite_updates (steps skipped because the loss, the
    * gradient norm or the update was NaN/Inf) and longest_non_finite_run (skipped steps in a row,
    * counting a run carried over from the last update). Bumps module.weightsVersion. Throws
    * `learner/diverged` once that run reaches maxConsecutiveNonFiniteUpdates; it is checked at the
@@ -123,14 +139,12 @@ export class Learner<M extends TrainableModule> {
     if (opts.minibatchSize < 1 || opts.numEpochs < 1) {
       throw new RangeError(`minibatchSize (${opts.minibatchSize}) and numEpochs (${opts.numEpochs}) must be >= 1`);
     }
-    const lr = lrAt(this.config.lr, opts.lifetimeEnvSteps);
-    this.optimizer.learningRate = lr;
+    const lrs = this.beginUpdate(opts.lifetimeEnvSteps);
     const minibatchSize = Math.min(opts.minibatchSize, rowCount);
     const numMinibatches = Math.ceil(rowCount / minibatchSize);
     const permutation = Int32Array.from({ length: rowCount }, (_, i) => i);
     const indices = new Int32Array(minibatchSize);
-    // Only after an update that threw midway: its applied steps were never committed.
-    if (this.optimizer.hasUncommittedSteps) await this.optimizer.syncStep();
+    await this.commitLeftoverSteps();
     const batch = uploadColumns(columns, rowCount);
     const sums = new Map<string, tf.Scalar>();
     const streak = new NonFiniteStreak(this.consecutiveNonFinite);
@@ -143,26 +157,14 @@ export class Learner<M extends TrainableModule> {
           // Yield once enough work has piled up (counting the work before the update): every
           // yield lets the page render a frame, so yielding after each (~15 ms) step cost 12%.
           await yieldIfBusy(YIELD_EVERY_MS);
-          const step = this.minibatchStep(batch, indices);
+          const step = this.gradientStep(batch, indices);
           accumulate(sums, step.stats);
           streak.record(step.applied);
         }
       }
       const numSteps = opts.numEpochs * numMinibatches;
-      const { stats, counts, applied } = await this.readUpdateStats(sums, streak, numSteps);
-      this.optimizer.commitSteps(applied);
-      this.consecutiveNonFinite = counts.run;
-      const limit = this.config.maxConsecutiveNonFiniteUpdates ?? DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES;
-      if (counts.longest >= limit) {
-        const { trainingIteration } = opts;
-        throw divergedError({ run: counts.longest, limit, trainingIteration, lr, gradClip: this.config.gradClip });
-      }
-      stats.curr_lr = lr;
-      stats.num_module_steps_trained = numSteps * minibatchSize;
-      stats.num_non_finite_updates = counts.skipped;
-      stats.longest_non_finite_run = counts.longest;
-      this.module.weightsVersion += 1;
-      return stats;
+      const { stats } = await this.finishUpdate(sums, streak, numSteps, null, opts.trainingIteration);
+      return { ...stats, ...lrs, num_module_steps_trained: numSteps * minibatchSize };
     } finally {
       tf.dispose(Object.values(batch));
       tf.dispose([...sums.values()]);
@@ -171,144 +173,220 @@ export class Learner<M extends TrainableModule> {
   }
 
   /**
+   * One gradient step on a whole (replay) batch: the off-policy loop (RLlib's DQN learner update
+   * on each sampled batch). Stats, the non-finite counts and the loss's per-row TD errors come
+   * back in one readback per step: prioritized replay needs the TD errors before it samples
+   * again, so this step cannot defer its read as `update` does (RLlib's DQN also moves the TD
+   * errors to the CPU after every update, to update the priorities).
+   */
+  async updateOnBatch(
+    columns: Columns,
+    rowCount: number,
+    opts: LearnerStepOptions,
+  ): Promise<{ stats: Record<string, number>; tdErrors: Float32Array | null }> {
+    if (rowCount < 1) throw new RangeError('Learner.updateOnBatch needs at least one row');
+    const lrs = this.beginUpdate(opts.lifetimeEnvSteps);
+    await this.commitLeftoverSteps();
+    const batch = uploadColumns(columns, rowCount);
+    const streak = new NonFiniteStreak(this.consecutiveNonFinite);
+    let step: ReturnType<Learner<M>['gradientStep']> | null = null;
+    try {
+      step = this.gradientStep(batch, null);
+      streak.record(step.applied);
+      const sums = new Map(Object.entries(step.stats));
+      const { stats, tdErrors } = await this.finishUpdate(
+        sums,
+        streak,
+        1,
+        step.tdErrors ?? null,
+        opts.trainingIteration,
+      );
+      return { stats: { ...stats, ...lrs, num_module_steps_trained: rowCount }, tdErrors };
+    } finally {
+      tf.dispose(Object.values(batch));
+      if (step) tf.dispose([...Object.values(step.stats), ...(step.tdErrors ? [step.tdErrors] : [])]);
+      streak.dispose();
+    }
+  }
+
+  /** Sets every group's lr from its schedule; returns curr_lr (first group) and <group>/curr_lr. */
+  private beginUpdate(lifetimeEnvSteps: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.groups.forEach((g, i) => {
+      const lr = g.setLrAt(lifetimeEnvSteps);
+      out[i === 0 ? 'curr_lr' : `${g.name}/curr_lr`] = lr;
+    });
+    return out;
+  }
+
+  /** Only after an update that threw midway: its applied steps were never committed. */
+  private async commitLeftoverSteps(): Promise<void> {
+    for (const g of this.groups) if (g.optimizer.hasUncommittedSteps) await g.optimizer.syncStep();
+  }
+
+  /**
+   * Reads the stats, commits each group's applied steps, carries the non-finite run over, throws
+   * `learner/diverged` when it reached the limit, bumps the weights version.
+   */
+  private async finishUpdate(
+    sums: Map<string, tf.Scalar>,
+    streak: NonFiniteStreak,
+    numSteps: number,
+    tdErrors: tf.Tensor1D | null,
+    trainingIteration: number | undefined,
+  ): Promise<{ stats: Record<string, number>; tdErrors: Float32Array | null }> {
+    const read = await this.readUpdateStats(sums, streak, numSteps, tdErrors);
+    this.groups.forEach((g, i) => g.optimizer.commitSteps(read.applied[i]!));
+    this.consecutiveNonFinite = read.counts.run;
+    const limit = this.config.maxConsecutiveNonFiniteUpdates ?? DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES;
+    if (read.counts.longest >= limit) {
+      const first = this.groups[0]!;
+      throw divergedError({
+        run: read.counts.longest,
+        limit,
+        trainingIteration,
+        lr: first.optimizer.learningRate,
+        gradClip: first.config.gradClip,
+      });
+    }
+    read.stats.num_non_finite_updates = read.counts.skipped;
+    read.stats.longest_non_finite_run = read.counts.longest;
+    this.module.weightsVersion += 1;
+    return { stats: read.stats, tdErrors: read.tdErrors };
+  }
+
+  /**
    * The single readback of an update: the stat sums (returned as means over `numSteps`), the
-   * non-finite counts and the optimizer's count of applied steps, stacked into one tensor.
+   * non-finite counts, each group's count of applied steps and the TD errors, in one tensor.
    */
   private async readUpdateStats(
     sums: Map<string, tf.Scalar>,
     streak: NonFiniteStreak,
     numSteps: number,
-  ): Promise<{ stats: Record<string, number>; counts: NonFiniteCounts; applied: number }> {
-    const pending = this.optimizer.pendingAppliedSteps;
-    const pendingFloat = pending ? tf.cast<tf.Scalar>(pending, 'float32') : null;
+    tdErrors: tf.Tensor1D | null,
+  ): Promise<{
+    stats: Record<string, number>;
+    counts: NonFiniteCounts;
+    applied: number[];
+    tdErrors: Float32Array | null;
+  }> {
+    const pending = this.groups.map((g) => g.optimizer.pendingAppliedSteps);
+    const packed = tf.tidy(() => {
+      const pendingFloats = pending.map((p) => (p ? tf.cast<tf.Scalar>(p, 'float32') : tf.scalar(0)));
+      const scalars = tf.stack([...sums.values(), ...streak.tensors(), ...pendingFloats]);
+      return tdErrors ? tf.concat([scalars, tf.reshape(tdErrors, [-1])]) : scalars;
+    });
     let values: Float32Array;
     try {
-      values = await readScalars([...sums.values(), ...streak.tensors(), ...(pendingFloat ? [pendingFloat] : [])]);
+      values = (await packed.data()) as Float32Array;
     } finally {
-      pendingFloat?.dispose();
+      packed.dispose();
     }
     const stats: Record<string, number> = {};
     let i = 0;
     for (const key of sums.keys()) stats[key] = values[i++]! / numSteps;
-    const applied = pending ? values[i + 2]! : 0;
-    const counts = { skipped: numSteps - applied, run: values[i]!, longest: values[i + 1]! };
-    return { stats, counts, applied };
+    const run = values[i++]!;
+    const longest = values[i++]!;
+    const applied = pending.map(() => values[i++]!);
+    // A step counts as applied when every group applied it; a group skips on its own check.
+    const counts = { skipped: numSteps - Math.min(...applied), run, longest };
+    return { stats, counts, applied, tdErrors: tdErrors ? values.slice(i) : null };
   }
 
   /**
-   * One Adam step on the gathered rows, skipped on the device when the loss or the global gradient
-   * norm is not finite. Returns that step's stats and FlatAdam's applied flag (scalars owned by
-   * the caller).
+   * Compute-gradients: the loss on `minibatch` under the tape, one gradient per variable (null
+   * where the loss does not reach one). Stats and TD errors are kept past the tape's tidy. Call
+   * inside `tf.tidy`.
    */
-  private minibatchStep(
-    batch: Minibatch,
-    indices: Int32Array,
-  ): { stats: Record<string, tf.Scalar>; applied: tf.Scalar } {
+  computeGradients(minibatch: Minibatch): Gradients {
     const variables = this.module.trainableVariables;
+    let stats: Record<string, tf.Scalar> = {};
+    let tdErrors: tf.Tensor1D | null = null;
+    const { value: loss, grads } = tf.variableGrads(() => {
+      const out = this.lossFn(this.module, minibatch);
+      // The tape's forward tidy would dispose the stats; keep them for the running sums.
+      stats = { ...out.stats };
+      for (const s of Object.values(stats)) tf.keep(s);
+      if (out.tdErrors) tdErrors = tf.keep(out.tdErrors);
+      return out.loss;
+    }, [...variables]);
+    return { loss, stats, tdErrors, grads: variables.map((v) => grads[v.name] ?? null) };
+  }
+
+  /**
+   * Apply-gradients: every optimizer group takes its step on its variables. Returns one applied
+   * flag (all groups applied) and each group's pre-clip norm as `gradient_global_norm` (first
+   * group) / `<group>/gradient_global_norm`. Call inside `tf.tidy`.
+   */
+  applyGradients(gradients: Gradients): { applied: tf.Scalar; norms: Record<string, tf.Scalar> } {
+    const norms: Record<string, tf.Scalar> = {};
+    let applied: tf.Scalar | null = null;
+    this.groups.forEach((g, i) => {
+      const step = g.apply(gradients.grads, gradients.loss);
+      norms[i === 0 ? 'gradient_global_norm' : `${g.name}/gradient_global_norm`] = step.globalNorm;
+      applied = applied ? tf.logicalAnd(applied, step.applied) : step.applied;
+    });
+    return { applied: applied!, norms };
+  }
+
+  /** One step on the gathered rows (`indices`, or every row for null). Tensors owned by the caller. */
+  private gradientStep(
+    batch: Minibatch,
+    indices: Int32Array | null,
+  ): { stats: Record<string, tf.Scalar>; applied: tf.Scalar; tdErrors?: tf.Tensor1D } {
     return tf.tidy(() => {
-      const rows = tf.tensor1d(indices, 'int32');
-      const minibatch: Record<string, tf.Tensor> = {};
-      for (const [name, column] of Object.entries(batch)) minibatch[name] = tf.gather(column, rows);
-      let stats: Record<string, tf.Scalar> = {};
-      const { value: loss, grads } = tf.variableGrads(() => {
-        const out = this.lossFn(this.module, minibatch);
-        // The tape's forward tidy would dispose the stats; keep them for the running sums.
-        stats = out.stats;
-        for (const s of Object.values(stats)) tf.keep(s);
-        return out.loss;
-      }, [...variables]);
-      // Variables the loss does not reach get no gradient: Adam skips them (as torch does for None).
-      let perVariable = variables.map((v) => grads[v.name] ?? null);
-      const present = perVariable.map((g) => g !== null);
-      const { gradClip, gradClipBy } = this.config;
-      let flat: tf.Tensor1D;
-      let globalNorm: tf.Scalar;
-      if (gradClip !== null && gradClipBy === 'norm') {
-        // Per-tensor norms: clip before flattening.
-        const clipped = clipGradients(
-          perVariable.flatMap((g) => (g ? [g] : [])),
-          gradClip,
-          gradClipBy,
-        );
-        let k = 0;
-        perVariable = perVariable.map((g) => (g ? clipped.grads[k++]! : null));
-        flat = this.optimizer.flatten(perVariable);
-        globalNorm = clipped.globalNorm;
-      } else {
-        ({ grad: flat, globalNorm } = clipFlatGradient(this.optimizer.flatten(perVariable), gradClip, gradClipBy));
+      let minibatch: Minibatch = batch;
+      if (indices) {
+        const rows = tf.tensor1d(indices, 'int32');
+        const gathered: Record<string, tf.Tensor> = {};
+        for (const [name, column] of Object.entries(batch)) gathered[name] = tf.gather(column, rows);
+        minibatch = gathered;
       }
-      // The norm is already computed (for clipping and the stat); NaN/Inf anywhere in the gradient
-      // makes it NaN/Inf, so loss + norm is one finiteness check for both.
-      const applied = this.optimizer.applyFlatGradient(flat, present, tf.add(loss, globalNorm));
-      return { stats: { ...stats, gradient_global_norm: globalNorm }, applied };
+      const gradients = this.computeGradients(minibatch);
+      const { applied, norms } = this.applyGradients(gradients);
+      const stats = { ...gradients.stats, ...norms };
+      return gradients.tdErrors ? { stats, applied, tdErrors: gradients.tdErrors } : { stats, applied };
     });
   }
 
-  /**
-   * Adam state for checkpoints: m and v per variable (after the first step), beta powers, step.
-   * The beta powers keep tf.train.adam's meaning, the power the next step will use:
-   * beta^(step + 1), so checkpoints read the same as those written before FlatAdam.
-   */
+  /** The first group's Adam state (PPO's single optimizer; v1 checkpoints hold this one). */
   async getOptimizerState(): Promise<OptimizerState> {
-    const moments = await this.optimizer.readMoments();
-    // Committed after each update; sync anyway in case an update threw after some steps.
-    const step = await this.optimizer.syncStep();
-    const variables = this.module.trainableVariables;
-    const names = this.module.variableNames;
-    const momentNames = moments ? [...names.map((n) => `m/${n}`), ...names.map((n) => `v/${n}`)] : [];
-    const momentShapes = moments ? [...variables, ...variables].map((v) => [...v.shape]) : [];
-    return {
-      names: [...momentNames, 'beta1_power', 'beta2_power'],
-      shapes: [...momentShapes, [], []],
-      arrays: [
-        ...(moments ? [...moments.m, ...moments.v] : []),
-        Float32Array.of(BETA1 ** (step + 1)),
-        Float32Array.of(BETA2 ** (step + 1)),
-      ],
-      step,
-    };
+    return this.groups[0]!.getState();
   }
 
-  /**
-   * Restores Adam's moments and step; throws `learner/optimizer-state-mismatch` (leaving the
-   * optimizer as it was) when the state does not fit. The stored beta powers are not read: FlatAdam
-   * recomputes them from `step` (in float64; TF.js kept them as float32 running products, which
-   * differ in the last bits).
-   */
+  /** Restores the first group's Adam state; throws `learner/optimizer-state-mismatch` when it does not fit. */
   setOptimizerState(state: OptimizerState): Promise<void> {
     // Synchronous work, still a Promise as before: callers await it, and a mismatch is a rejection.
     return new Promise((resolve) => {
-      this.restoreOptimizerState(state);
+      this.groups[0]!.setState(state);
       resolve();
     });
   }
 
-  private restoreOptimizerState(state: OptimizerState): void {
-    const variables = this.module.trainableVariables;
-    const numMoments = state.arrays.length - 2;
-    const expectedShapes = numMoments === 0 ? [] : [...variables, ...variables].map((v) => v.shape);
-    const mismatch = (what: string): never => {
-      throw new RLError(
-        'learner/optimizer-state-mismatch',
-        `Optimizer state does not fit this learner: ${what}. It must come from a learner with the same module config.`,
-      );
-    };
-    if (!Number.isInteger(state.step) || state.step < 0) mismatch(`step ${state.step} is not a count of Adam steps`);
-    if (numMoments !== expectedShapes.length)
-      mismatch(`${numMoments} moment arrays, expected ${expectedShapes.length}`);
-    expectedShapes.forEach((shape, i) => {
-      const size = shape.reduce((a, b) => a * b, 1);
-      if (state.arrays[i]?.length !== size)
-        mismatch(`'${state.names[i]}' has ${state.arrays[i]?.length} values, expected ${size}`);
-    });
-    const n = variables.length;
-    const moments = numMoments === 0 ? null : { m: state.arrays.slice(0, n), v: state.arrays.slice(n, 2 * n) };
-    this.optimizer.restore(state.step, moments);
+  /** Every group's Adam state by group name (checkpoint v2: optimizers keyed by name). */
+  async getOptimizerStates(): Promise<Record<string, OptimizerState>> {
+    const out: Record<string, OptimizerState> = {};
+    for (const g of this.groups) out[g.name] = await g.getState();
+    return out;
   }
 
-  /** Disposes the optimizer and the module the Learner owns. */
+  /** Restores each group from `states[name]`; a group missing there is an optimizer-state mismatch. */
+  setOptimizerStates(states: Readonly<Record<string, OptimizerState>>): void {
+    for (const g of this.groups) {
+      const state = Object.hasOwn(states, g.name) ? states[g.name] : undefined;
+      if (!state) {
+        throw new RLError(
+          'learner/optimizer-state-mismatch',
+          `The checkpoint has no state for optimizer group '${g.name}' (it has ${Object.keys(states).join(', ') || 'none'}).`,
+        );
+      }
+      g.setState(state);
+    }
+  }
+
+  /** Disposes the optimizers and the module the Learner owns. */
   dispose(): void {
-    this.optimizer.dispose();
+    for (const g of this.groups) g.dispose();
     this.module.dispose();
   }
 }
@@ -353,15 +431,5 @@ function accumulate(sums: Map<string, tf.Scalar>, step: Record<string, tf.Scalar
     sums.set(key, tf.add(prev, value));
     prev.dispose();
     value.dispose();
-  }
-}
-
-/** Reads scalars with one readback (stacked into one tensor); disposes nothing it was given. */
-async function readScalars(scalars: readonly tf.Scalar[]): Promise<Float32Array> {
-  const packed = tf.stack([...scalars]);
-  try {
-    return (await packed.data()) as Float32Array;
-  } finally {
-    packed.dispose();
   }
 }

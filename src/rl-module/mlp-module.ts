@@ -11,6 +11,7 @@
  * All of it comes from `spec.seed`, so the same seed gives the same weights.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { RLModuleConfig } from '../core/config';
 import { Rng } from '../core/rng';
 import type { Box, Space } from '../core/spaces';
 import { actionOutputDim, flatDim } from '../core/spaces';
@@ -21,26 +22,12 @@ import { checkWeights, orthogonal } from './weights';
 import { dense } from './dense';
 import type { JsDense } from './js-mlp';
 import { JsMlp, jsDense } from './js-mlp';
-
-export interface ModelConfig {
-  /** Hidden layer sizes. RLlib: fcnet_hiddens (default [256, 256]). */
-  readonly fcnetHiddens: readonly number[];
-  /** Hidden activation. RLlib: fcnet_activation. */
-  readonly fcnetActivation: 'tanh' | 'relu';
-  /** One torso for policy and value function. RLlib: vf_share_layers (default false). */
-  readonly vfShareLayers: boolean;
-}
-
-export const DEFAULT_MODEL_CONFIG: ModelConfig = {
-  fcnetHiddens: [256, 256],
-  fcnetActivation: 'tanh',
-  vfShareLayers: false,
-};
+import type { ExplorationOutputs, InferenceOutputs, RLModule } from './rl-module';
 
 export interface RLModuleSpec {
   readonly observationSpace: Box;
   readonly actionSpace: Space;
-  readonly model: ModelConfig;
+  readonly model: RLModuleConfig;
   /** Seeds the weight initialisation. */
   readonly seed: number;
 }
@@ -61,7 +48,7 @@ interface Dense {
  */
 const JS_FORWARD_MAX_MACS = 100_000;
 
-export class MLPModule {
+export class MLPModule implements RLModule<{ actionDistInputs: tf.Tensor2D; vfPreds: tf.Tensor1D }> {
   readonly distribution: ActionDistribution;
   /** Trainable variables, in the order of `variableNames` and of `getWeights()`. */
   readonly trainableVariables: tf.Variable[] = [];
@@ -178,12 +165,7 @@ export class MLPModule {
    * Hot path for EnvRunners: one batched forward, one readback of [dist inputs ++ values], then
    * sampling in plain JS with the caller's seeded Rng, written into the caller's arrays.
    */
-  async forwardExploration(
-    obs: Float32Array,
-    batchSize: number,
-    rng: Rng,
-    out: { actions: Int32Array | Float32Array; actionLogp: Float32Array; vfPreds: Float32Array },
-  ): Promise<void> {
+  async forwardExploration(obs: Float32Array, batchSize: number, rng: Rng, out: ExplorationOutputs): Promise<void> {
     if (batchSize === 0) return;
     const data = await this.forwardPacked(obs, batchSize, true);
     const dist = this.distribution;
@@ -195,11 +177,7 @@ export class MLPModule {
   }
 
   /** Greedy actions (argmax of logits / Gaussian means); skips the value function. */
-  async forwardInference(
-    obs: Float32Array,
-    batchSize: number,
-    out: { actions: Int32Array | Float32Array },
-  ): Promise<void> {
+  async forwardInference(obs: Float32Array, batchSize: number, out: InferenceOutputs): Promise<void> {
     if (batchSize === 0) return;
     const data = await this.forwardPacked(obs, batchSize, false);
     // Categorical rows are the logits; for Box the means (the first d of each row) are the greedy actions.

@@ -8,7 +8,7 @@ import type { FaultToleranceConfig } from '../core/config';
 import { RLError, errorMessage } from '../core/errors';
 import type { SampleBatch } from '../core/sample-batch';
 import * as Comlink from 'comlink';
-import type { EnvRunnerMetrics, EnvRunnerSettings } from '../env-runner/env-runner-config';
+import type { EnvRunnerMetrics, EnvRunnerSettings, ExplorationState } from '../env-runner/env-runner-config';
 import type { SampleResult } from '../env-runner/protocol';
 import type { ModuleWeights } from '../rl-module';
 import { connectLocal, connectWorker, type ConnectRunner } from './runner-connection';
@@ -203,11 +203,11 @@ export class EnvRunnerGroup {
   /**
    * Sends weights to every healthy runner as transferred buffers (one copy each), tagged with a
    * sequence number; runners ignore anything older than what they have. Restarted runners get the
-   * latest weights from the supervisor before they sample.
+   * latest weights (and exploration state) from the supervisor before they sample.
    */
-  async syncWeights(weights: ModuleWeights): Promise<number> {
+  async syncWeights(weights: ModuleWeights, exploration?: ExplorationState): Promise<number> {
     const seq = ++this.weightsSeq;
-    this.supervisor.setLatestWeights(weights, seq);
+    this.supervisor.setLatestWeights(weights, seq, exploration);
     const timeoutMs = deadlineMs(this.opts.sampleTimeoutS);
     await Promise.allSettled(
       this.supervisor
@@ -215,7 +215,7 @@ export class EnvRunnerGroup {
         .map((slot) =>
           this.supervisor.call(
             slot,
-            (api) => api.setWeights(transferable(copyWeights(weights)), seq),
+            (api) => api.setWeights(transferable(copyWeights(weights)), seq, exploration),
             timeoutMs,
             'setWeights()',
           ),

@@ -7,7 +7,7 @@
  */
 import type { FaultToleranceConfig } from '../core/config';
 import { RLError, errorMessage } from '../core/errors';
-import type { EnvRunnerSettings } from '../env-runner/env-runner-config';
+import type { EnvRunnerSettings, ExplorationState } from '../env-runner/env-runner-config';
 import type { EnvRunnerWorkerApi, RunnerInfo } from '../env-runner/protocol';
 import type { ModuleWeights } from '../rl-module';
 import type { ConnectRunner, RunnerConnection } from './runner-connection';
@@ -74,7 +74,7 @@ export class Supervisor {
   numRestarts = 0;
   numFailures = 0;
   fatalError: RLError | null = null;
-  private latestWeights: { weights: ModuleWeights; seq: number } | null = null;
+  private latestWeights: { weights: ModuleWeights; seq: number; exploration?: ExplorationState } | null = null;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private stopped = false;
@@ -116,8 +116,8 @@ export class Supervisor {
   }
 
   /** Remembers the newest weights so restarted runners get them before they sample. */
-  setLatestWeights(weights: ModuleWeights, seq: number): void {
-    this.latestWeights = { weights, seq };
+  setLatestWeights(weights: ModuleWeights, seq: number, exploration?: ExplorationState): void {
+    this.latestWeights = { weights, seq, ...(exploration ? { exploration } : {}) };
   }
 
   throwIfFatal(): void {
@@ -280,7 +280,7 @@ export class Supervisor {
     slot.info = await rpcCall(conn.api.init(settings), { timeoutMs, failure: conn.failure, what: `${what} init()` });
     const latest = this.latestWeights;
     if (latest) {
-      await rpcCall(conn.api.setWeights(latest.weights, latest.seq), {
+      await rpcCall(conn.api.setWeights(latest.weights, latest.seq, latest.exploration), {
         timeoutMs,
         failure: conn.failure,
         what: `${what} setWeights()`,

@@ -133,7 +133,7 @@ test('CLI: --restore of a bad checkpoint exits 2 before the browser starts, list
     // The issue's cases in one file: a NaN weight, a string counter, a string episode window,
     // -1e18 steps and no rng state.
     const ckpt = {
-      format: 'browser-rl-checkpoint/1',
+      format: 'browser-rl-checkpoint/2',
       algo: 'PPO',
       config: { algo: 'PPO', ...TINY_CONFIG },
       weights: { version: 1, names: ['pi/fc_0/bias'], shapes: [[2]], arrays: [f32([Number.NaN, 0])] },

@@ -125,7 +125,7 @@ test('save, download, load and export checkpoints', async ({ appPage: page, cons
   ]);
   const ckptPath = testInfo.outputPath('e2e-ckpt.checkpoint.json');
   await download.saveAs(ckptPath);
-  expect(JSON.parse(readFileSync(ckptPath, 'utf8'))).toMatchObject({ format: 'browser-rl-checkpoint/1', algo: 'PPO' });
+  expect(JSON.parse(readFileSync(ckptPath, 'utf8'))).toMatchObject({ format: 'browser-rl-checkpoint/2', algo: 'PPO' });
   const [weightsDownload] = await Promise.all([
     page.waitForEvent('download'),
     page.getByRole('button', { name: 'Export policy weights' }).click(),

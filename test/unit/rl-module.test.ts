@@ -4,7 +4,8 @@ import { RLError } from '../../src/core/errors';
 import { Rng } from '../../src/core/rng';
 import { box, discrete } from '../../src/core/spaces';
 import type { Space } from '../../src/core/spaces';
-import type { ModelConfig, RLModuleSpec } from '../../src/rl-module';
+import type { RLModuleConfig as ModelConfig } from '../../src/core/config';
+import type { RLModuleSpec } from '../../src/rl-module';
 import { MLPModule, makeModule } from '../../src/rl-module';
 
 beforeAll(async () => {

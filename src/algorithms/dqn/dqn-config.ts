@@ -8,7 +8,15 @@
  * that the algorithm wiring should apply: rollout_fragment_length 'auto' = n_step (the upper end
  * of a range), min_sample_timesteps_per_iteration 1000, evaluation with explore = false.
  */
-import type { ScheduleValue } from '../../core/config';
+import { ALGORITHM_CONFIG_DEFAULTS, deepFreeze, deepMerge, isPlainObject } from '../../core/config';
+import type { AlgorithmConfigBase, ScheduleValue } from '../../core/config';
+import { IssueList, formatValue, validateBase, type ValidationContext } from '../../core/config-validation';
+import type { ConfigIssue } from '../../core/errors';
+import { makeVectorEnv } from '../../envs';
+import { validateLrSchedule } from '../../learner/lr-schedule';
+import { validateReplayBufferConfig } from '../../replay';
+import { AlgorithmConfigBuilder } from '../algorithm-config';
+import type { SamplingLayout } from '../spec';
 
 export interface ReplayBufferConfig {
   /** RLlib: replay_buffer_config.type (DQN: 'PrioritizedEpisodeReplayBuffer'). */
@@ -56,7 +64,17 @@ export interface DQNTrainingConfig {
   readonly replayBufferConfig: ReplayBufferConfig;
   /** Save the replay buffer's contents in checkpoints. RLlib: store_buffer_in_checkpoints (false). */
   readonly storeBufferInCheckpoints: boolean;
+  /** Hidden layers of the Q heads (af, and vf when dueling). RLlib: model_config head_fcnet_hiddens ([]). */
+  readonly headFcnetHiddens: readonly number[];
+  /** Head hidden activation. RLlib: model_config head_fcnet_activation ('relu'). */
+  readonly headFcnetActivation: 'tanh' | 'relu';
+  /** Env steps sampled at least per training iteration. RLlib: min_sample_timesteps_per_iteration (DQN 1000). */
+  readonly minSampleTimestepsPerIteration: number;
+  /** Non-finite gradient steps in a row that stop training with learner/diverged (see PPO's). */
+  readonly maxConsecutiveNonFiniteUpdates: number;
 }
+
+export type DQNConfig = AlgorithmConfigBase & { readonly algo: 'DQN'; readonly training: DQNTrainingConfig };
 
 export const DQN_TRAINING_DEFAULTS: DQNTrainingConfig = {
   lr: 5e-4,
@@ -79,7 +97,183 @@ export const DQN_TRAINING_DEFAULTS: DQNTrainingConfig = {
   tdErrorLossFn: 'huber',
   replayBufferConfig: { type: 'PrioritizedEpisodeReplayBuffer', capacity: 50000, alpha: 0.6, beta: 0.4 },
   storeBufferInCheckpoints: false,
+  headFcnetHiddens: [],
+  headFcnetActivation: 'relu',
+  minSampleTimestepsPerIteration: 1000,
+  maxConsecutiveNonFiniteUpdates: 10,
 };
+
+/**
+ * RLlib's DQNConfig over the shared sections. num_env_runners 0: off-policy algorithms sample on
+ * the page (the seed's rule; RLlib's base default is 0 too), remote runners work as well.
+ */
+export const DQN_DEFAULTS: DQNConfig = deepFreeze({
+  algo: 'DQN',
+  ...ALGORITHM_CONFIG_DEFAULTS,
+  envRunners: { ...ALGORITHM_CONFIG_DEFAULTS.envRunners, numEnvRunners: 0 },
+  training: DQN_TRAINING_DEFAULTS,
+});
+
+export class DQNConfigBuilder extends AlgorithmConfigBuilder<DQNConfig> {
+  constructor() {
+    super(DQN_DEFAULTS);
+  }
+
+  protected override validateConfig(cfg: DQNConfig, ctx: ValidationContext): ConfigIssue[] {
+    return validateDQNConfig(cfg, ctx);
+  }
+
+  /** `replay_buffer_config` given in part keeps the other entries (RLlib merges it into the defaults). */
+  protected override update(partial: object): this {
+    const training = (partial as { training?: unknown }).training;
+    if (!isPlainObject(training) || !isPlainObject(training['replayBufferConfig'])) return super.update(partial);
+    const replay = training['replayBufferConfig'];
+    const merged = deepMerge(this.cfg.training.replayBufferConfig, replay as Partial<ReplayBufferConfig>);
+    return super.update({ ...partial, training: { ...training, replayBufferConfig: merged } });
+  }
+}
+
+/** RLlib: `DQNConfig()`. */
+export function dqn(): DQNConfigBuilder {
+  return new DQNConfigBuilder();
+}
+
+/** The n-step range as [min, max] (a number n is [n, n]). */
+export function nStepRange(nStep: DQNTrainingConfig['nStep']): readonly [number, number] {
+  return typeof nStep === 'number' ? [nStep, nStep] : nStep;
+}
+
+/**
+ * Sampling per training_step: each runner samples rolloutFragmentLength steps per sub-env; 'auto'
+ * is RLlib DQN's `get_rollout_fragment_length`: n_step (the upper end of a range).
+ */
+export function dqnSamplingLayout(cfg: Pick<DQNConfig, 'envRunners' | 'training'>): SamplingLayout {
+  const { numEnvRunners, numEnvsPerEnvRunner, rolloutFragmentLength } = cfg.envRunners;
+  const fragment = rolloutFragmentLength === 'auto' ? nStepRange(cfg.training.nStep)[1] : rolloutFragmentLength;
+  const numRunnersSampling = Math.max(1, numEnvRunners);
+  const stepsPerSampleCall = fragment * numEnvsPerEnvRunner;
+  return {
+    rolloutFragmentLength: fragment,
+    stepsPerSampleCall,
+    trainBatchSize: stepsPerSampleCall * numRunnersSampling,
+    numRunnersSampling,
+    numSampleRounds: 1,
+  };
+}
+
+/**
+ * RLlib's `calculate_rr_weights` (rllib/algorithms/dqn/dqn.py): [sample rounds, replay updates]
+ * per training_step. training_intensity null: [1, 1]. Else the native ratio is train batch size /
+ * env steps per sample round, and intensity / native ratio updates follow each round (or one
+ * update every 1 / that many rounds). RLlib counts num_env_runners + 1 samplers (its local runner
+ * samples too on the old stack); here only the runners that sample count.
+ */
+export function replayRatio(cfg: Pick<DQNConfig, 'envRunners' | 'training'>): {
+  sampleRounds: number;
+  updates: number;
+} {
+  const intensity = cfg.training.trainingIntensity;
+  if (!intensity) return { sampleRounds: 1, updates: 1 };
+  const layout = dqnSamplingLayout(cfg);
+  const nativeRatio = cfg.training.trainBatchSizePerLearner / layout.trainBatchSize;
+  const weight = intensity / nativeRatio;
+  return weight < 1
+    ? { sampleRounds: Math.max(1, Math.round(1 / weight)), updates: 1 }
+    : { sampleRounds: 1, updates: Math.max(1, Math.round(weight)) };
+}
+
+/** validateBase + DQN's training checks; every problem at once, each naming the setting and the fix. */
+export function validateDQNConfig(cfg: DQNConfig, ctx: ValidationContext = {}): ConfigIssue[] {
+  const out = new IssueList();
+  out.issues.push(...validateBase(cfg, ctx));
+  if (cfg.algo !== 'DQN') out.error('algo', `algo must be 'DQN' for a DQN config, got ${formatValue(cfg.algo)}.`);
+  if (!out.section('training', cfg.training)) return out.issues;
+  const t = cfg.training;
+  const p = 'training.';
+  schedule(out, p + 'lr', t.lr, 'lr');
+  schedule(out, p + 'epsilon', t.epsilon, 'epsilon');
+  const epsilon: unknown = t.epsilon;
+  const eps: unknown[] =
+    typeof epsilon === 'number'
+      ? [epsilon]
+      : Array.isArray(epsilon)
+        ? epsilon.map((x: unknown) => (Array.isArray(x) ? (x[1] as unknown) : x))
+        : [];
+  if (eps.some((e) => !(typeof e === 'number' && e >= 0 && e <= 1)))
+    out.error(p + 'epsilon', `epsilon values must be in [0, 1], got ${formatValue(t.epsilon)}.`);
+  out.number(p + 'gamma', t.gamma, { min: 0, max: 1 });
+  out.integer(p + 'trainBatchSizePerLearner', t.trainBatchSizePerLearner, 1);
+  if (t.gradClip !== null) out.number(p + 'gradClip', t.gradClip, { above: 0 });
+  out.oneOf(p + 'gradClipBy', t.gradClipBy, ['global_norm', 'norm', 'value'] as const);
+  out.number(p + 'adamEpsilon', t.adamEpsilon, { above: 0 });
+  out.boolean(p + 'doubleQ', t.doubleQ);
+  out.boolean(p + 'dueling', t.dueling);
+  const [nMin, nMax] = nStepRange(t.nStep);
+  if (!(Number.isInteger(nMin) && Number.isInteger(nMax) && nMin >= 1 && nMax >= nMin)) {
+    out.error(
+      p + 'nStep',
+      `nStep must be an integer >= 1 or a range [min, max] with 1 <= min <= max, got ${formatValue(t.nStep)}.`,
+    );
+  }
+  out.integer(p + 'targetNetworkUpdateFreq', t.targetNetworkUpdateFreq, 0);
+  out.number(p + 'tau', t.tau, { min: 0, max: 1 });
+  out.integer(p + 'numStepsSampledBeforeLearningStarts', t.numStepsSampledBeforeLearningStarts, 0);
+  if (t.trainingIntensity !== null) out.number(p + 'trainingIntensity', t.trainingIntensity, { above: 0 });
+  out.oneOf(p + 'tdErrorLossFn', t.tdErrorLossFn, ['huber', 'mse'] as const);
+  out.boolean(p + 'storeBufferInCheckpoints', t.storeBufferInCheckpoints);
+  if (out.section(p + 'replayBufferConfig', t.replayBufferConfig)) {
+    out.issues.push(
+      ...validateReplayBufferConfig({ ...t.replayBufferConfig, storeBufferInCheckpoints: t.storeBufferInCheckpoints }),
+    );
+  }
+  if (!Array.isArray(t.headFcnetHiddens) || !t.headFcnetHiddens.every((u) => Number.isInteger(u) && u >= 1)) {
+    out.error(
+      p + 'headFcnetHiddens',
+      `headFcnetHiddens must be a list of positive layer sizes, got ${formatValue(t.headFcnetHiddens)}.`,
+    );
+  }
+  out.oneOf(p + 'headFcnetActivation', t.headFcnetActivation, ['tanh', 'relu'] as const);
+  out.integer(p + 'minSampleTimestepsPerIteration', t.minSampleTimestepsPerIteration, 0);
+  out.integer(p + 'maxConsecutiveNonFiniteUpdates', t.maxConsecutiveNonFiniteUpdates, 1);
+  checkDiscreteActions(out, cfg.environment.env);
+  if (cfg.envRunners.batchMode === 'complete_episodes') {
+    out.warn(
+      'envRunners.batchMode',
+      `DQN samples fragments into a replay buffer; 'truncate_episodes' keeps each call short.`,
+    );
+  }
+  return out.issues;
+}
+
+/** DQN's Q-network has one output per action: a Box action space cannot work. */
+function checkDiscreteActions(out: IssueList, env: string): void {
+  let kind: string;
+  try {
+    kind = makeVectorEnv(env, { numEnvs: 1, seed: 0 }).singleActionSpace.kind;
+  } catch {
+    return; // an unknown env id is validateBase's to report
+  }
+  if (kind !== 'discrete') {
+    out.error(
+      'environment.env',
+      `DQN needs a Discrete action space; ${env} has continuous (Box) actions. Use SAC or PPO for it, or pick an env with discrete actions (CartPole-v1, Acrobot-v1, MountainCar-v0).`,
+    );
+  }
+}
+
+function schedule(out: IssueList, path: string, v: ScheduleValue, what: string): void {
+  try {
+    validateLrSchedule(v);
+    if (typeof v !== 'number' && v[0]?.[0] !== 0) {
+      out.error(path, `a ${what} schedule must start at step 0 (RLlib requires it), e.g. [[0, 1.0], [10000, 0.05]].`);
+    }
+  } catch {
+    out.error(
+      path,
+      `${what} must be a number >= 0 or a schedule [[envStep, value], ...] with increasing steps, got ${formatValue(v)}.`,
+    );
+  }
+}
 
 /**
  * RLlib's tuned CartPole-v1 settings (rllib/tuned_examples/dqn/cartpole_dqn.py: 450 within

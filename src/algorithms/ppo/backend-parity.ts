@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { discrete, box } from '../../core/spaces';
 import { Rng } from '../../core/rng';
-import { ChunkEnd, type SampleBatch } from '../../core/sample-batch';
+import { ChunkEnd, requireColumn, type SampleBatch } from '../../core/sample-batch';
 import { activateBackend, type BackendName } from '../../env-runner/tf-backend';
 import { makeModule, type MLPModule, type ModuleWeights } from '../../rl-module';
 import { ppoLoss, PPOColumns, type PPOLossConfig } from './ppo-loss';
@@ -75,7 +75,7 @@ async function gradientsOf(module: MLPModule, batch: SampleBatch): Promise<numbe
     const minibatch = {
       [PPOColumns.OBS]: tf.tensor2d(batch.obs, [n, OBS_DIM]),
       [PPOColumns.ACTIONS]: tf.tensor1d(batch.actions, 'int32'),
-      [PPOColumns.OLD_LOGP]: tf.tensor1d(batch.actionLogp),
+      [PPOColumns.OLD_LOGP]: tf.tensor1d(requireColumn(batch, 'actionLogp', 'backend parity')),
       [PPOColumns.OLD_DIST_INPUTS]: tf.tensor2d(
         Float32Array.from({ length: n * 2 }, () => rng.normal() * 0.1),
         [n, 2],

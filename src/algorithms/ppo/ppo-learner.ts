@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { computeGae, normalizeAdvantages } from '../../connectors/gae';
 import type { Rng } from '../../core/rng';
-import type { SampleBatch } from '../../core/sample-batch';
+import { requireColumn, type SampleBatch } from '../../core/sample-batch';
 import type { LearnerConfig, OptimizerState } from '../../learner/learner';
 import { Learner } from '../../learner/learner';
 import type { MLPModule } from '../../rl-module/mlp-module';
@@ -84,7 +84,7 @@ export class PPOLearner {
       {
         [PPOColumns.OBS]: batch.obs,
         [PPOColumns.ACTIONS]: batch.actions,
-        [PPOColumns.OLD_LOGP]: batch.actionLogp,
+        [PPOColumns.OLD_LOGP]: requireColumn(batch, 'actionLogp', 'The PPO loss'),
         // Only the KL term reads the old distribution; every column is gathered per minibatch.
         ...(cfg.useKlLoss ? { [PPOColumns.OLD_DIST_INPUTS]: oldDistInputs } : {}),
         [PPOColumns.ADVANTAGES]: advantages,

@@ -4,23 +4,15 @@
  */
 import { concatBatches } from '../../core/sample-batch';
 import { LEARNER_RESULTS, Timers } from '../../core/metric-keys';
-import { makeVectorEnv } from '../../envs';
-import { makeModule } from '../../rl-module';
-import type { BackendName } from '../../env-runner/tf-backend';
-import { selectLearnerDevice, type DeviceInfo } from '../../runtime/device';
-import { EnvRunnerGroup } from '../../runtime/env-runner-group';
-import type { ConnectRunner } from '../../runtime/runner-connection';
+import type { DeviceInfo } from '../../runtime/device';
+import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
 import { Algorithm } from '../algorithm';
-import type { Checkpoint } from '../checkpoint';
+import { setupAlgorithm, type BuildOptions } from '../algorithm-setup';
+import type { Checkpoint, LearnerCheckpoint } from '../checkpoint';
 import { derivedSizes, type PPOConfig } from './ppo-config';
 import { PPOLearner } from './ppo-learner';
 
-export interface BuildOptions {
-  /** Force a TF.js backend for the Learner instead of deciding from numGpusPerLearner. */
-  readonly backend?: BackendName;
-  /** Fake workers, for tests. */
-  readonly connect?: ConnectRunner;
-}
+export type { BuildOptions } from '../algorithm-setup';
 
 export class PPO extends Algorithm<PPOConfig> {
   private constructor(
@@ -34,18 +26,13 @@ export class PPO extends Algorithm<PPOConfig> {
   }
 
   static async build(config: PPOConfig, opts: BuildOptions = {}): Promise<PPO> {
-    const seed = config.debugging.seed ?? Math.floor(Date.now() % 2_147_483_647);
-    const device = await selectLearnerDevice(config.learners.numGpusPerLearner, opts.backend);
-    const probe = makeVectorEnv(config.environment.env, { numEnvs: 1, seed, envConfig: config.environment.envConfig });
-    const module = makeModule({
-      observationSpace: probe.singleObservationSpace,
-      actionSpace: probe.singleActionSpace,
-      model: config.rlModule,
-      seed,
+    const setup = await setupAlgorithm(config, opts, {
+      module: { kind: 'actor-critic', model: config.rlModule },
+      rolloutFragmentLength: derivedSizes(config).rolloutFragmentLength,
     });
     const t = config.training;
     const learner = new PPOLearner(
-      module,
+      setup.module,
       {
         lr: t.lr,
         gradClip: t.gradClip,
@@ -54,38 +41,11 @@ export class PPO extends Algorithm<PPOConfig> {
       },
       t.klCoeff,
     );
-    const sizes = derivedSizes(config);
-    const er = config.envRunners;
-    const group = new EnvRunnerGroup({
-      numEnvRunners: er.numEnvRunners,
-      faultTolerance: config.faultTolerance,
-      sampleTimeoutS: er.sampleTimeoutS,
-      ...(opts.connect ? { connect: opts.connect } : {}),
-      settingsFor: (workerIndex, incarnation) => ({
-        workerIndex,
-        env: config.environment.env,
-        envConfig: config.environment.envConfig,
-        maxEpisodeSteps: config.environment.maxEpisodeSteps,
-        numEnvs: er.numEnvsPerEnvRunner,
-        rolloutFragmentLength: sizes.rolloutFragmentLength,
-        batchMode: er.batchMode,
-        explore: er.explore,
-        model: config.rlModule,
-        // A restarted runner gets fresh env seeds, so it does not replay its first life.
-        seed: seed + incarnation * 7_919_993,
-        restartFailedSubEnvironments: config.faultTolerance.restartFailedSubEnvironments,
-        inferenceBackend: er.numGpusPerEnvRunner > 0 ? 'webgpu' : 'wasm',
-      }),
-    });
-    const algo = new PPO(config, device, group, seed, learner);
-    try {
-      await group.start();
-      await group.syncWeights(await module.getWeights());
-    } catch (e) {
-      algo.stop();
-      throw e;
-    }
-    return algo;
+    return new PPO(config, setup.device, setup.envRunnerGroup, setup.seed, learner).start();
+  }
+
+  protected async syncRunnerWeights(): Promise<void> {
+    await this.envRunnerGroup.syncWeights(await this.learner.module.getWeights());
   }
 
   protected async trainingStep(): Promise<void> {
@@ -106,9 +66,7 @@ export class PPO extends Algorithm<PPOConfig> {
     );
     this.envStepsTrainedLifetime += batch.numSteps;
     this.metrics.set('num_env_steps_trained', batch.numSteps);
-    await this.metrics.time(Timers.SYNCH_WEIGHTS, async () =>
-      this.envRunnerGroup.syncWeights(await this.learner.module.getWeights()),
-    );
+    await this.metrics.time(Timers.SYNCH_WEIGHTS, () => this.syncRunnerWeights());
     this.metrics.merge(LEARNER_RESULTS, stats);
   }
 
@@ -121,7 +79,7 @@ export class PPO extends Algorithm<PPOConfig> {
     return actions;
   }
 
-  protected async saveLearner(): Promise<Pick<Checkpoint, 'weights' | 'optimizerState' | 'learnerState'>> {
+  protected async saveLearner(): Promise<LearnerCheckpoint> {
     return {
       weights: await this.learner.module.getWeights(),
       optimizerState: await this.learner.getOptimizerState(),

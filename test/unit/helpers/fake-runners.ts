@@ -4,6 +4,7 @@
  * or fail at start.
  */
 import { EnvRunnerHost } from '../../../src/env-runner/env-runner-host';
+import type { ExplorationState } from '../../../src/env-runner/env-runner-config';
 import type { EnvRunnerWorkerApi } from '../../../src/env-runner/protocol';
 import type { ConnectRunner, RunnerConnection } from '../../../src/runtime/runner-connection';
 import { failureSignal } from '../../../src/runtime/rpc';
@@ -16,6 +17,8 @@ export interface FakeWorker {
   hang(): void;
   terminated: boolean;
   weightsSeqsReceived: number[];
+  /** The exploration state (DQN's epsilon) sent with each weight sync. */
+  explorationReceived: (ExplorationState | undefined)[];
 }
 
 export interface FakeFleet {
@@ -62,6 +65,7 @@ export function fakeFleet(): FakeFleet {
       host,
       terminated: false,
       weightsSeqsReceived: [],
+      explorationReceived: [],
       crash: (message = 'boom') => failure.fail(new Error(`EnvRunner ${workerIndex} crashed: ${message}`)),
       hang: () => {
         hung = true;
@@ -92,10 +96,11 @@ export function fakeFleet(): FakeFleet {
           }
           return host.sample(r);
         }),
-      setWeights: (w, seq) =>
+      setWeights: (w, seq, exploration) =>
         guard(() => {
           worker.weightsSeqsReceived.push(seq);
-          return host.setWeights(w, seq);
+          worker.explorationReceived.push(exploration);
+          return host.setWeights(w, seq, exploration);
         }),
       getMetrics: () => guard(() => host.getMetrics()),
       computeActions: (obs, n) => guard(() => host.computeActions(obs, n)),

@@ -10,7 +10,7 @@ export function runnerSettings(over: Partial<EnvRunnerSettings> = {}): EnvRunner
     rolloutFragmentLength: 16,
     batchMode: 'truncate_episodes',
     explore: true,
-    model: { fcnetHiddens: [16], fcnetActivation: 'tanh', vfShareLayers: false },
+    module: { kind: 'actor-critic', model: { fcnetHiddens: [16], fcnetActivation: 'tanh', vfShareLayers: false } },
     seed: 7,
     restartFailedSubEnvironments: false,
     inferenceBackend: 'cpu',

@@ -1,0 +1,86 @@
+/**
+ * The wiring every algorithm shares (RLlib: `Algorithm.setup`): pick the seed and the Learner's
+ * device, probe the env for its spaces, build the learner's RLModule from a descriptor, and
+ * describe the EnvRunnerGroup (each runner builds the same module kind from the same descriptor).
+ * An algorithm's `build` adds its learner, then `Algorithm.start` starts the runners and sends
+ * the first weights.
+ */
+import type { AlgorithmConfigBase } from '../core/config';
+import type { Space } from '../core/spaces';
+import type { EnvRunnerSettings } from '../env-runner/env-runner-config';
+import type { BackendName } from '../env-runner/tf-backend';
+import { makeVectorEnv } from '../envs';
+import { makeRLModule, type ModuleDescriptor } from '../rl-module/module-factory';
+import type { RLModule } from '../rl-module/rl-module';
+import { selectLearnerDevice, type DeviceInfo } from '../runtime/device';
+import { EnvRunnerGroup } from '../runtime/env-runner-group';
+import type { ConnectRunner } from '../runtime/runner-connection';
+
+/** Options for building an algorithm (tests pass fake runners; benchmarks force a backend). */
+export interface BuildOptions {
+  /** Force a TF.js backend for the Learner instead of deciding from numGpusPerLearner. */
+  readonly backend?: BackendName;
+  /**
+   * Fake workers, for tests (runtime/runner-connection.ts). Kept: the unit tests run whole
+   * algorithms in Node through it, where there are no Web Workers.
+   */
+  readonly connect?: ConnectRunner;
+}
+
+export interface AlgorithmSetup<M extends RLModule = RLModule> {
+  /** config.debugging.seed, or the one chosen now (saved in checkpoints). */
+  readonly seed: number;
+  readonly device: DeviceInfo;
+  readonly observationSpace: Space;
+  readonly actionSpace: Space;
+  /** The learner's module (the runners build their own copies from the same descriptor). */
+  readonly module: M;
+  readonly envRunnerGroup: EnvRunnerGroup;
+}
+
+export interface SetupOptions<D extends ModuleDescriptor> {
+  readonly module: D;
+  /** Steps per sub-env per sample call ('auto' resolved by the algorithm's sampling layout). */
+  readonly rolloutFragmentLength: number;
+}
+
+type ModuleOf<D extends ModuleDescriptor> = D extends { kind: 'q' }
+  ? import('../rl-module/q-module').QModule
+  : import('../rl-module/mlp-module').MLPModule;
+
+export async function setupAlgorithm<D extends ModuleDescriptor>(
+  config: AlgorithmConfigBase,
+  opts: BuildOptions,
+  setup: SetupOptions<D>,
+): Promise<AlgorithmSetup<ModuleOf<D>>> {
+  const seed = config.debugging.seed ?? Math.floor(Date.now() % 2_147_483_647);
+  const device = await selectLearnerDevice(config.learners.numGpusPerLearner, opts.backend);
+  const probe = makeVectorEnv(config.environment.env, { numEnvs: 1, seed, envConfig: config.environment.envConfig });
+  const spaces = { observationSpace: probe.singleObservationSpace, actionSpace: probe.singleActionSpace };
+  // The factory returns the class the descriptor's kind names (see ModuleOf).
+  const module = makeRLModule(setup.module, spaces, seed) as ModuleOf<D>;
+  const er = config.envRunners;
+  const settingsFor = (workerIndex: number, incarnation: number): EnvRunnerSettings => ({
+    workerIndex,
+    env: config.environment.env,
+    envConfig: config.environment.envConfig,
+    maxEpisodeSteps: config.environment.maxEpisodeSteps,
+    numEnvs: er.numEnvsPerEnvRunner,
+    rolloutFragmentLength: setup.rolloutFragmentLength,
+    batchMode: er.batchMode,
+    explore: er.explore,
+    module: setup.module,
+    // A restarted runner gets fresh env seeds, so it does not replay its first life.
+    seed: seed + incarnation * 7_919_993,
+    restartFailedSubEnvironments: config.faultTolerance.restartFailedSubEnvironments,
+    inferenceBackend: er.numGpusPerEnvRunner > 0 ? 'webgpu' : 'wasm',
+  });
+  const envRunnerGroup = new EnvRunnerGroup({
+    numEnvRunners: er.numEnvRunners,
+    faultTolerance: config.faultTolerance,
+    sampleTimeoutS: er.sampleTimeoutS,
+    ...(opts.connect ? { connect: opts.connect } : {}),
+    settingsFor,
+  });
+  return { seed, device, ...spaces, module, envRunnerGroup };
+}

@@ -1,0 +1,116 @@
+/**
+ * Checks of what checkpoint format 2 added: optimizer groups by name and the algorithm state
+ * (target networks by module id, replay buffer pointers and optional contents). Every problem is
+ * collected with its path, as for the rest of the checkpoint.
+ */
+import { isPlainObject } from '../core/config';
+import { CHECKPOINT_LIMITS, checkNamedArrays, describe, type Checker } from './checkpoint-schema';
+
+const NAME = /^[A-Za-z0-9_./-]{1,64}$/;
+const MAX_ENTRIES = 64;
+
+/** A record of up to MAX_ENTRIES entries with short, plain names; returns its entries or null. */
+function namedEntries(c: Checker, path: string, v: unknown): [string, unknown][] | null {
+  if (!c.object(path, v)) return null;
+  const entries = Object.entries(v);
+  if (entries.length > MAX_ENTRIES) {
+    c.fail(path, `has ${entries.length} entries; at most ${MAX_ENTRIES}.`);
+    return null;
+  }
+  for (const [k] of entries)
+    if (!NAME.test(k)) c.fail(`${path}.${k.slice(0, 64)}`, 'is not a valid name (letters, digits, _ . / -).');
+  return entries.filter(([k]) => NAME.test(k));
+}
+
+export function checkOptimizers(c: Checker, v: unknown): void {
+  for (const [name, state] of namedEntries(c, 'optimizers', v) ?? []) {
+    checkNamedArrays(c, `optimizers.${name}`, state);
+    if (isPlainObject(state)) c.count(`optimizers.${name}.step`, state['step']);
+  }
+}
+
+export function checkAlgorithmState(c: Checker, v: unknown): void {
+  if (!c.object('algorithmState', v)) return;
+  if (v['targetNetworks'] !== undefined) {
+    for (const [id, target] of namedEntries(c, 'algorithmState.targetNetworks', v['targetNetworks']) ?? []) {
+      const path = `algorithmState.targetNetworks.${id}`;
+      if (!c.object(path, target)) continue;
+      checkNamedArrays(c, `${path}.weights`, target['weights']);
+      if (isPlainObject(target['weights'])) c.count(`${path}.weights.version`, target['weights']['version']);
+      c.count(`${path}.numTargetUpdates`, target['numTargetUpdates']);
+      c.count(`${path}.lastTargetUpdateTs`, target['lastTargetUpdateTs']);
+    }
+  }
+  if (v['replayBuffer'] !== undefined) checkReplayBuffer(c, v['replayBuffer']);
+}
+
+function checkReplayBuffer(c: Checker, v: unknown): void {
+  const path = 'algorithmState.replayBuffer';
+  if (!c.object(path, v)) return;
+  const capacityOk = c.count(`${path}.capacity`, v['capacity']);
+  const sizeOk = c.count(`${path}.size`, v['size']);
+  const addedOk = c.count(`${path}.numAdded`, v['numAdded']);
+  if (capacityOk && sizeOk && addedOk) {
+    const capacity = v['capacity'] as number;
+    const expected = Math.min(v['numAdded'] as number, capacity);
+    if (v['size'] !== expected)
+      c.fail(`${path}.size`, `is ${String(v['size'])}; numAdded and capacity give ${expected}.`);
+  }
+  if (v['contents'] !== undefined) checkReplayContents(c, `${path}.contents`, v['contents'], v);
+}
+
+type ArrayKind = 'f32' | 'f64' | 'i32' | 'u8';
+const KINDS: Record<ArrayKind, (x: unknown) => boolean> = {
+  f32: (x) => x instanceof Float32Array,
+  f64: (x) => x instanceof Float64Array,
+  i32: (x) => x instanceof Int32Array,
+  u8: (x) => x instanceof Uint8Array,
+};
+
+/** The stored transitions: each column's type and size against capacity x dims, finite values. */
+function checkReplayContents(c: Checker, path: string, v: unknown, pointers: Record<string, unknown>): void {
+  if (!c.object(path, v)) return;
+  const dims = ['capacity', 'obsDim', 'actionDim', 'numAdded'].map((k) =>
+    c.count(`${path}.${k}`, v[k]) ? v[k] : null,
+  );
+  const [capacity, obsDim, actionDim, numAdded] = dims;
+  if (capacity !== null && capacity !== pointers['capacity'])
+    c.fail(`${path}.capacity`, `is ${capacity}; the buffer's capacity is ${String(pointers['capacity'])}.`);
+  if (numAdded !== null && numAdded !== pointers['numAdded'])
+    c.fail(`${path}.numAdded`, `is ${numAdded}; the pointers say ${String(pointers['numAdded'])}.`);
+  c.boolean(`${path}.discreteActions`, v['discreteActions']);
+  if (capacity === null || capacity === undefined || obsDim === null || obsDim === undefined) return;
+  if (actionDim === null || actionDim === undefined) return;
+  if (capacity * (2 * obsDim + actionDim + 4) > CHECKPOINT_LIMITS.maxFloats) {
+    c.fail(path, `holds ${capacity} transitions of ${obsDim} observations; too large for a checkpoint.`);
+    return;
+  }
+  const actionKind: ArrayKind = v['discreteActions'] === true ? 'i32' : 'f32';
+  const columns: [string, ArrayKind, number | null][] = [
+    ['obs', 'f32', capacity * obsDim],
+    ['nextObs', 'f32', capacity * obsDim],
+    ['actions', actionKind, capacity * actionDim],
+    ['rewards', 'f32', capacity],
+    ['terminateds', 'u8', capacity],
+    ['truncateds', 'u8', capacity],
+    ['successorIds', 'f64', capacity],
+    ['pendingEpisodeIds', 'f64', null],
+    ['pendingStepIds', 'f64', null],
+    ['pendingEnvIndices', 'i32', null],
+  ];
+  if (v['priorities'] !== undefined) columns.push(['priorities', 'f64', capacity]);
+  for (const [name, kind, size] of columns) checkTyped(c, `${path}.${name}`, v[name], kind, size);
+  if (v['maxPriority'] !== undefined) c.number(`${path}.maxPriority`, v['maxPriority']);
+}
+
+function checkTyped(c: Checker, path: string, v: unknown, kind: ArrayKind, size: number | null): void {
+  if (!KINDS[kind](v)) {
+    c.fail(path, `must be ${kind} typed-array data, got ${describe(v)}.`);
+    return;
+  }
+  const arr = v as Float32Array | Float64Array | Int32Array | Uint8Array;
+  if (size !== null && arr.length !== size) c.fail(path, `has ${arr.length} values; the buffer's shape needs ${size}.`);
+  let bad = 0;
+  for (let i = 0; i < arr.length; i++) if (!Number.isFinite(arr[i])) bad++;
+  if (bad > 0) c.fail(path, `has ${bad} non-finite value${bad === 1 ? '' : 's'}.`, true);
+}
