@@ -1,6 +1,7 @@
 /**
  * Checkpoints as JSON text (file download, the CLI's checkpoint/ folder): typed arrays become
- * `{ "$f32": "<base64>" }` so weights survive bit-exact; everything else is plain JSON.
+ * `{ "$f32": "<base64>" }` (also `$i32`, `$f64`, `$u8` for a stored replay buffer's columns) so
+ * they survive bit-exact; everything else is plain JSON.
  */
 import type { Checkpoint } from '../algorithms/checkpoint';
 import { validateCheckpoint } from '../algorithms/checkpoint-schema';
@@ -20,11 +21,31 @@ function fromBase64(text: string): Uint8Array {
   return out;
 }
 
+type TypedColumn = Float32Array | Int32Array | Float64Array | Uint8Array;
+
+/** Tag -> typed array kind; the byte width decides which base64 lengths are whole arrays. */
+const TYPED_TAGS = {
+  $f32: { make: (b: ArrayBuffer, o: number, n: number): TypedColumn => new Float32Array(b, o, n), bytes: 4 },
+  $i32: { make: (b: ArrayBuffer, o: number, n: number): TypedColumn => new Int32Array(b, o, n), bytes: 4 },
+  $f64: { make: (b: ArrayBuffer, o: number, n: number): TypedColumn => new Float64Array(b, o, n), bytes: 8 },
+  $u8: { make: (b: ArrayBuffer, o: number, n: number): TypedColumn => new Uint8Array(b, o, n), bytes: 1 },
+} as const;
+type TypedTag = keyof typeof TYPED_TAGS;
+
+function tagOf(value: unknown): TypedTag | null {
+  if (value instanceof Float32Array) return '$f32';
+  if (value instanceof Int32Array) return '$i32';
+  if (value instanceof Float64Array) return '$f64';
+  if (value instanceof Uint8Array) return '$u8';
+  return null;
+}
+
 export function checkpointToJson(ckpt: Checkpoint): string {
   return JSON.stringify(ckpt, (_key, value: unknown) => {
-    if (value instanceof Float32Array)
-      return { $f32: toBase64(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)) };
-    return value;
+    const tag = tagOf(value);
+    if (!tag) return value;
+    const typed = value as TypedColumn;
+    return { [tag]: toBase64(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength)) };
   });
 }
 
@@ -34,22 +55,26 @@ export const MAX_CHECKPOINT_TEXT_CHARS = 400 * 1024 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
- * `{ "$f32": "<base64>" }` as a Float32Array; anything else under that key is left as it is, so the
- * schema check reports it with its path.
+ * `{ "$f32": "<base64>" }` (or `$i32`, `$f64`, `$u8`) as its typed array; anything else is left as
+ * it is, so the schema check reports it with its path.
  */
-function decodeF32(value: Record<string, unknown>): unknown {
-  const text = value['$f32'];
-  if (Object.keys(value).length !== 1 || typeof text !== 'string' || !BASE64.test(text) || text.length % 4 !== 0) {
-    return value;
-  }
+function decodeTyped(value: Record<string, unknown>): unknown {
+  const keys = Object.keys(value);
+  const tag = keys[0];
+  if (keys.length !== 1 || tag === undefined || !(tag in TYPED_TAGS)) return value;
+  const text = value[tag];
+  if (typeof text !== 'string' || !BASE64.test(text) || text.length % 4 !== 0) return value;
   let bytes: Uint8Array;
   try {
     bytes = fromBase64(text);
   } catch {
     return value;
   }
-  if (bytes.byteLength % 4 !== 0) return value;
-  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  const kind = TYPED_TAGS[tag as TypedTag];
+  if (bytes.byteLength % kind.bytes !== 0) return value;
+  // A fresh buffer: Float64Array needs 8-byte alignment, which a view into another buffer may lack.
+  const copy = bytes.slice();
+  return kind.make(copy.buffer, 0, copy.byteLength / kind.bytes);
 }
 
 /**
@@ -67,8 +92,8 @@ export function checkpointFromJson(text: string): Checkpoint {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text, (_key, value: unknown) =>
-      value !== null && typeof value === 'object' && !Array.isArray(value) && '$f32' in value
-        ? decodeF32(value)
+      value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? decodeTyped(value as Record<string, unknown>)
         : value,
     );
   } catch (e) {
