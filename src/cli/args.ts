@@ -2,13 +2,15 @@
  * Command-line options of `npm run train`. Names are kebab-case like RLlib's example scripts
  * (`--stop-reward`, `--as-test`, `--num-env-runners`); snake_case is accepted too. Any config key
  * RLlib or our config knows (`--lr`, `--num_sgd_iter`, `--training.clip-param`) is a flag as well:
- * config-keys.ts resolves the name and coerces the value.
+ * config-keys.ts resolves the name against the algorithm's spec and coerces the value. `--algo NAME`
+ * (case-insensitive) picks the algorithm, wherever it stands on the line; without it a key of any
+ * registered algorithm is accepted here, and the page validates it against the run's algorithm
+ * (which may come from --config or --restore).
  */
 import { suggest } from '../core/config';
 import { RLError } from '../core/errors';
-import { coerceValue, leafPaths, resolveKeyPath, rllibName, RLLIB_KEY_ALIASES } from '../core/config-keys';
-import { presetIds } from '../algorithms/ppo/presets';
-import { PPO_DEFAULTS } from '../algorithms/ppo/ppo-config';
+import { coerceValue, keyAliasesOf, leafPaths, resolveKeyPath, rllibName } from '../core/config-keys';
+import { ALGORITHM_SPECS, DEFAULT_SPEC, findSpec, presetIds, type AnySpec } from '../algorithms/registry';
 
 export const BACKENDS = ['auto', 'webgpu', 'wasm', 'cpu'] as const;
 export type CliBackend = (typeof BACKENDS)[number];
@@ -34,6 +36,8 @@ export interface ConfigFlag {
 
 export interface CliOptions {
   readonly help: boolean;
+  /** The algorithm --algo named (its registered name, e.g. 'DQN'); undefined: not given. */
+  readonly algo: string | undefined;
   readonly configFile: string | undefined;
   readonly preset: string | undefined;
   readonly backend: CliBackend | undefined;
@@ -84,7 +88,7 @@ const OPTIONS: readonly OptionSpec[] = [
     kind: 'string',
     metavar: 'NAME',
     def: "the env's default preset unless --config/--restore",
-    help: `PPO preset, 'none' for plain PPO defaults. One of: ${presetIds().join(', ')}.`,
+    help: "The algorithm's preset ('none' for its plain defaults); --help lists them per algorithm.",
   },
   {
     name: 'backend',
@@ -193,8 +197,47 @@ const byName = new Map<string, OptionSpec>();
 for (const o of OPTIONS) for (const n of [o.name, ...(o.aliases ?? [])]) byName.set(n, o);
 
 /** `--flag` for a config path: RLlib's snake name in kebab-case (`training.lr` -> `--lr`). */
-export function flagForPath(path: string): string {
-  return `--${rllibName(path).replace(/_/g, '-')}`;
+export function flagForPath(path: string, spec: AnySpec = DEFAULT_SPEC): string {
+  return `--${rllibName(path, spec).replace(/_/g, '-')}`;
+}
+
+/** Config keys that name the algorithm (RLlib's spellings). */
+const ALGO_FLAGS = new Set(['algo', 'algorithm', 'algo-class', 'algo_class']);
+
+/**
+ * The spec `--algo` names anywhere on the line (the last one wins), or undefined. An unknown name
+ * is a UsageError listing the registered algorithms.
+ */
+function algoFromArgv(argv: readonly string[]): AnySpec | undefined {
+  let spec: AnySpec | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) continue;
+    const eq = arg.indexOf('=');
+    if (!ALGO_FLAGS.has(arg.slice(2, eq < 0 ? undefined : eq))) continue;
+    const name = eq < 0 ? argv[i + 1] : arg.slice(eq + 1);
+    if (name === undefined || name.startsWith('--')) throw new UsageError(`${arg} needs a value, e.g. --algo ppo.`);
+    spec = findSpec(name);
+    if (!spec) {
+      const guess = suggest(name, ALGORITHM_SPECS.map((s) => s.name));
+      const names = ALGORITHM_SPECS.map((s) => s.name.toLowerCase()).join(', ');
+      throw new UsageError(
+        `unknown algorithm '${name}'${guess ? ` (did you mean ${guess.toLowerCase()}?)` : ''}; --algo takes one of: ${names}.`,
+        'cli/unknown-algo',
+      );
+    }
+  }
+  return spec;
+}
+
+/** A config flag's path: against the named algorithm, else the default's keys, then any other algorithm's. */
+function resolveFlag(name: string, spec: AnySpec | undefined): string | undefined {
+  if (spec) return resolveKeyPath(name, spec);
+  for (const s of [DEFAULT_SPEC, ...ALGORITHM_SPECS]) {
+    const path = resolveKeyPath(name, s);
+    if (path !== undefined) return path;
+  }
+  return undefined;
 }
 
 function parseNumber(spec: OptionSpec, raw: string): number {
@@ -206,12 +249,18 @@ function parseNumber(spec: OptionSpec, raw: string): number {
   return n;
 }
 
-function unknownOption(name: string): UsageError {
-  const candidates = [...byName.keys(), ...leafPaths(PPO_DEFAULTS).map((p) => flagForPath(p).slice(2))];
-  for (const alias of Object.keys(RLLIB_KEY_ALIASES)) candidates.push(alias.replace(/_/g, '-'));
+function unknownOption(name: string, spec: AnySpec | undefined): UsageError {
+  const specs = spec ? [spec] : ALGORITHM_SPECS;
+  const candidates = [...byName.keys()];
+  for (const s of specs) {
+    candidates.push(...leafPaths(s.defaults).map((p) => flagForPath(p, s).slice(2)));
+    for (const alias of Object.keys(keyAliasesOf(s))) candidates.push(alias.replace(/_/g, '-'));
+  }
   const guess = suggest(name, candidates);
-  const hint = guess ? ` (did you mean --${guess}?)` : '; run with --help for the list';
-  return new UsageError(`unknown option --${name}${hint}`);
+  const which = spec ? ` for ${spec.name}` : '';
+  const help = spec ? `--algo ${spec.name.toLowerCase()} --help` : '--help';
+  const hint = guess ? ` (did you mean --${guess}?)` : `; run with ${help} for the list`;
+  return new UsageError(`unknown option --${name}${which}${hint}`);
 }
 
 /** Splits `--name=value` / `--name value`; a value-less flag gets `undefined`. */
@@ -232,6 +281,7 @@ function takeValue(
 export function parseArgs(argv: readonly string[]): CliOptions {
   const values = new Map<string, string | true>();
   const configFlags: ConfigFlag[] = [];
+  const algoSpec = algoFromArgv(argv);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-h') {
@@ -252,17 +302,23 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       values.set(spec.name, value ?? true);
       continue;
     }
-    const path = resolveKeyPath(rawName, PPO_DEFAULTS);
-    if (path === undefined) throw unknownOption(rawName);
+    const path = resolveFlag(rawName, algoSpec);
+    if (path === undefined) throw unknownOption(rawName, algoSpec);
     const [value, next] = takeValue(argv, i, inline, true);
     i = next;
+    // The algorithm under its registered name ('dqn' -> 'DQN'); algoFromArgv checked it.
+    const given = path === 'algo' && algoSpec ? algoSpec.name : value;
     // A config flag without a value is a boolean switch: `--vf-share-layers`.
-    configFlags.push({ flag: `--${rawName}`, path, value: coerceValue(path, value ?? 'true') });
+    configFlags.push({ flag: `--${rawName}`, path, value: coerceValue(path, given ?? 'true') });
   }
-  return toOptions(values, configFlags);
+  return toOptions(values, configFlags, algoSpec);
 }
 
-function toOptions(values: Map<string, string | true>, configFlags: ConfigFlag[]): CliOptions {
+function toOptions(
+  values: Map<string, string | true>,
+  configFlags: ConfigFlag[],
+  spec: AnySpec | undefined,
+): CliOptions {
   const str = (name: string): string | undefined => {
     const v = values.get(name);
     return typeof v === 'string' ? v : undefined;
@@ -286,6 +342,7 @@ function toOptions(values: Map<string, string | true>, configFlags: ConfigFlag[]
   if (stopIters === 0) throw new UsageError('--stop-iters must be >= 1.');
   return {
     help: flag('help'),
+    algo: spec?.name,
     configFile: str('config'),
     preset: str('preset'),
     backend: backend as CliBackend | undefined,
@@ -306,8 +363,8 @@ function toOptions(values: Map<string, string | true>, configFlags: ConfigFlag[]
   };
 }
 
-function defaultOf(path: string): string {
-  let v: unknown = PPO_DEFAULTS;
+function defaultOf(path: string, spec: AnySpec): string {
+  let v: unknown = spec.defaults;
   for (const part of path.split('.')) v = (v as Record<string, unknown>)[part];
   return JSON.stringify(v);
 }
@@ -318,8 +375,9 @@ function optionLine(left: string, def: string, help: string): string {
   return left.length > 40 ? `  ${left}\n${' '.repeat(43)}${text}` : head + text;
 }
 
-/** The --help text: every CLI option and every config key, with defaults. */
-export function helpText(): string {
+/** The --help text: every CLI option and every config key of `spec` (--algo's, else the default), with defaults. */
+export function helpText(spec: AnySpec = DEFAULT_SPEC): string {
+  const others = ALGORITHM_SPECS.filter((s) => s !== spec).map((s) => `--algo ${s.name.toLowerCase()} --help`);
   const lines = [
     'Usage: npm run train -- [options]',
     '',
@@ -333,11 +391,22 @@ export function helpText(): string {
     const names = [o.name, ...(o.aliases ?? [])].map((n) => (n.length === 1 ? `-${n}` : `--${n}`)).join(', ');
     lines.push(optionLine(o.metavar ? `${names} ${o.metavar}` : names, o.def, o.help));
   }
-  lines.push('', "Common settings (config keys; a preset may change the defaults shown, which are PPO's):");
-  for (const path of COMMON_CONFIG_PATHS) lines.push(optionLine(`${flagForPath(path)} VALUE`, defaultOf(path), path));
-  lines.push('', 'Every config key is a flag (RLlib names, old-stack names and dotted paths work too):');
-  for (const path of leafPaths(PPO_DEFAULTS).filter((p) => !COMMON_CONFIG_PATHS.includes(p))) {
-    lines.push(optionLine(`${flagForPath(path)} VALUE`, defaultOf(path), path));
+  lines.push(
+    '',
+    `Algorithms (--algo, case-insensitive): ${ALGORITHM_SPECS.map((s) => `${s.name.toLowerCase()}${s === DEFAULT_SPEC ? ' (default)' : ''}`).join(', ')}.`,
+    `This help shows ${spec.name}'s keys and presets${others.length > 0 ? `; ${others.join(', ')} shows the others'` : ''}.`,
+    `  ${spec.title}`,
+    '',
+    `Presets of ${spec.name} (--preset): ${presetIds(spec).join(', ') || 'none'}.`,
+    '',
+    `Common settings (config keys; a preset may change the defaults shown, which are ${spec.name}'s):`,
+  );
+  for (const path of COMMON_CONFIG_PATHS) {
+    lines.push(optionLine(`${flagForPath(path, spec)} VALUE`, defaultOf(path, spec), path));
+  }
+  lines.push('', `Every ${spec.name} config key is a flag (RLlib names, old-stack names and dotted paths work too):`);
+  for (const path of leafPaths(spec.defaults).filter((p) => !COMMON_CONFIG_PATHS.includes(p))) {
+    lines.push(optionLine(`${flagForPath(path, spec)} VALUE`, defaultOf(path, spec), path));
   }
   lines.push(
     '',

@@ -1,32 +1,12 @@
 /**
- * The configuration form as data: one entry per field with its config path, RLlib name, input
- * kind and a one-line explanation (CleanRL's Args docstrings, RLlib's config docs). Defaults are
- * read from PPO_DEFAULTS, so the form never disagrees with the algorithm.
+ * The configuration form as data: the shared sections' fields (sampling, model, fault tolerance),
+ * each with its config path, RLlib name, input kind and a one-line explanation (CleanRL's Args
+ * docstrings, RLlib's config docs), and the stop criteria. An algorithm's own fields come from its
+ * spec (`spec.formSections`); defaults shown in the help lines are the chosen spec's.
  */
-import { PPO_DEFAULTS } from '../algorithms/ppo/ppo-config';
+import type { AnySpec, FieldDef, SectionDef } from '../app/config-form';
 
-export type FieldKind = 'int' | 'number' | 'text' | 'select' | 'checkbox';
-
-export interface FieldDef {
-  /** Dotted config path (`training.lr`); stop criteria use `stop.<result key>`. */
-  readonly path: string;
-  readonly label: string;
-  /** RLlib's snake_case name, shown next to the label and used in the URL. */
-  readonly rllib: string;
-  readonly kind: FieldKind;
-  readonly help: string;
-  readonly options?: readonly { readonly value: string; readonly label: string }[];
-  /** Empty text means null (no seed, no grad clip, the env's own time limit). */
-  readonly nullable?: boolean;
-  /** Shown under "More settings" of its section. */
-  readonly advanced?: boolean;
-}
-
-export interface SectionDef {
-  readonly id: string;
-  readonly title: string;
-  readonly fields: readonly FieldDef[];
-}
+export type { FieldDef, SectionDef } from '../app/config-form';
 
 const f = (def: FieldDef): FieldDef => def;
 
@@ -36,7 +16,8 @@ export const DEVICE_OPTIONS = [
   { value: '0', label: 'CPU (wasm)' },
 ] as const;
 
-export const SECTIONS: readonly SectionDef[] = [
+/** Sections every algorithm has; the algorithm's own sections go after the first (sampling). */
+export const SHARED_SECTIONS: readonly SectionDef[] = [
   {
     id: 'env-runners',
     title: 'Sampling',
@@ -230,7 +211,8 @@ export const STOP_FIELDS: readonly FieldDef[] = [
   }),
 ];
 
-export const ALL_CONFIG_FIELDS: readonly FieldDef[] = [
+/** Fields the panel lays out itself (env, algorithm, device, seed). */
+export const BASE_FIELDS: readonly FieldDef[] = [
   f({ path: 'environment.env', label: 'Environment', rllib: 'env', kind: 'select', help: '' }),
   f({ path: 'algo', label: 'Algorithm', rllib: 'algo', kind: 'select', help: '' }),
   f({
@@ -241,8 +223,18 @@ export const ALL_CONFIG_FIELDS: readonly FieldDef[] = [
     help: '',
   }),
   f({ path: 'debugging.seed', label: 'Seed', rllib: 'seed', kind: 'int', nullable: true, help: '' }),
-  ...SECTIONS.flatMap((s) => s.fields),
 ];
+
+/** The form's sections for an algorithm: sampling, the algorithm's own, then model and fault tolerance. */
+export function sectionsFor(spec: AnySpec): readonly SectionDef[] {
+  const [sampling, ...rest] = SHARED_SECTIONS;
+  return [...(sampling ? [sampling] : []), ...spec.formSections, ...rest];
+}
+
+/** Every config field the form shows for an algorithm (stop criteria not included). */
+export function configFieldsFor(spec: AnySpec): readonly FieldDef[] {
+  return [...BASE_FIELDS, ...sectionsFor(spec).flatMap((s) => s.fields)];
+}
 
 /** The value at a dotted path of a config object. */
 export function valueAt(obj: unknown, path: string): unknown {
@@ -262,10 +254,10 @@ export function formatFieldValue(v: unknown): string {
   return JSON.stringify(v) ?? '';
 }
 
-/** "default 0.99" for the help line; PPO's own defaults (RLlib's PPOConfig). */
-export function defaultText(path: string): string {
+/** "default 0.99" for the help line, from the algorithm's own defaults (RLlib's XConfig). */
+export function defaultText(path: string, defaults: object): string {
   if (path.startsWith('stop.')) return '';
-  const v = valueAt(PPO_DEFAULTS, path);
+  const v = valueAt(defaults, path);
   const text = formatFieldValue(v);
   return text === '' ? 'default: none' : `default ${text}`;
 }
