@@ -4,15 +4,15 @@
  * functions); `buildAlgorithm` loads the chosen algorithm's implementation on demand. app/, ui/
  * and cli/ know algorithms only through this file.
  *
- * Adding an algorithm: write its `<name>-spec.ts` (an AlgorithmSpec) and list it in ALGORITHM_SPECS.
+ * Adding an algorithm: write its `<name>/<name>-spec.ts` (an AlgorithmSpec) and list it in specs.ts.
  */
 import { suggest } from '../core/config';
 import type { ValidationContext } from '../core/config-validation';
 import { ConfigError, RLError, type ConfigIssue } from '../core/errors';
 import { listEnvs } from '../envs';
 import type { Algorithm } from './algorithm';
-import { PPO_SPEC } from './ppo/ppo-spec';
 import { lookupPreset, presetIdsOf } from './presets';
+import { ALGORITHM_SPECS } from './specs';
 import type { AlgorithmSpec, AnyAlgorithmConfig, BuildOptions, Preset } from './spec';
 
 export type { AnyAlgorithmConfig } from './spec';
@@ -21,10 +21,10 @@ export type { AnyAlgorithmConfig } from './spec';
 export type AnySpec = AlgorithmSpec<AnyAlgorithmConfig>;
 
 /** Every registered algorithm, the default first (menus and --help list them in this order). */
-export const ALGORITHM_SPECS: readonly AnySpec[] = [PPO_SPEC];
+export { ALGORITHM_SPECS };
 
-/** The algorithm a config without `algo` gets (RLlib has no default; PPO is what people start with). */
-export const DEFAULT_SPEC: AnySpec = PPO_SPEC;
+/** The algorithm a config without `algo` gets: the first registered (PPO; RLlib itself has no default). */
+export const DEFAULT_SPEC: AnySpec = ALGORITHM_SPECS[0]!;
 
 /** Registered algorithm names ('PPO', ...), in menu order. */
 export function algorithmNames(): string[] {

@@ -62,7 +62,6 @@ interface BuiltAlgorithm {
   readonly warnings: readonly ConfigIssue[];
 }
 
-
 export class TrainerApp {
   status: AppStatus = 'idle';
   algorithm: Algorithm | null = null;

@@ -12,7 +12,14 @@
  *   allow_origin=<origin>      with embed=1: take commands from, and post events to, that origin only
  */
 import { mergeConfig } from '../algorithms/algorithm-config';
-import { DEFAULT_SPEC, findSpec, getPreset, getSpec, type AnyAlgorithmConfig, type AnySpec } from '../algorithms/registry';
+import {
+  DEFAULT_SPEC,
+  findSpec,
+  getPreset,
+  getSpec,
+  type AnyAlgorithmConfig,
+  type AnySpec,
+} from '../algorithms/registry';
 import { decodeConfigHash, encodeConfigHash } from '../core/config-url';
 import { errorMessage, type ConfigIssue } from '../core/errors';
 

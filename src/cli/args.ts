@@ -219,7 +219,10 @@ function algoFromArgv(argv: readonly string[]): AnySpec | undefined {
     if (name === undefined || name.startsWith('--')) throw new UsageError(`${arg} needs a value, e.g. --algo ppo.`);
     spec = findSpec(name);
     if (!spec) {
-      const guess = suggest(name, ALGORITHM_SPECS.map((s) => s.name));
+      const guess = suggest(
+        name,
+        ALGORITHM_SPECS.map((s) => s.name),
+      );
       const names = ALGORITHM_SPECS.map((s) => s.name.toLowerCase()).join(', ');
       throw new UsageError(
         `unknown algorithm '${name}'${guess ? ` (did you mean ${guess.toLowerCase()}?)` : ''}; --algo takes one of: ${names}.`,

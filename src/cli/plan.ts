@@ -271,7 +271,9 @@ export function planRun(opts: CliOptions): RunPlan {
   let presetId: string | null = null;
   let restore: RunPlan['restore'] = null;
   const configFile =
-    opts.configFile === undefined ? null : { file: opts.configFile, json: readJsonFile(opts.configFile, 'config file') };
+    opts.configFile === undefined
+      ? null
+      : { file: opts.configFile, json: readJsonFile(opts.configFile, 'config file') };
   const ckpt = opts.restore === undefined ? null : readCheckpoint(opts.restore);
   const spec = runSpec(opts, configFile, ckpt?.ckpt ?? null);
   if (ckpt !== null) {

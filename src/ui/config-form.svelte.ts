@@ -60,7 +60,9 @@ export class ConfigFormState {
     ...this.stopCheck.issues,
   ]);
   readonly valid: boolean = $derived(this.check.valid && !this.stopCheck.issues.some((i) => i.severity === 'error'));
-  readonly sizes: SamplingLayout | null = $derived(this.check.valid ? this.spec.samplingLayout(this.check.config) : null);
+  readonly sizes: SamplingLayout | null = $derived(
+    this.check.valid ? this.spec.samplingLayout(this.check.config) : null,
+  );
   /** Issues whose path matches no field: shown at the top of the form. */
   readonly generalIssues: readonly ConfigIssue[] = $derived(
     this.issues.filter((i) => !this.fields.some((f) => matches(i.path, f.path)) && !i.path.startsWith('stop.')),

@@ -9,7 +9,9 @@ import { PPO_PRESETS } from './presets';
 import type { BuildOptions as PPOBuildOptions } from './ppo';
 
 function lrText(lr: PPOConfig['training']['lr']): string {
-  return typeof lr === 'number' ? String(lr) : `schedule ${lr.map(([s, v]) => `${v}@${Math.round(s).toLocaleString('en-US')}`).join(' -> ')}`;
+  return typeof lr === 'number'
+    ? String(lr)
+    : `schedule ${lr.map(([s, v]) => `${v}@${Math.round(s).toLocaleString('en-US')}`).join(' -> ')}`;
 }
 
 export const PPO_SPEC: AlgorithmSpec<PPOConfig> = {
