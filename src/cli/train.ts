@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import type { FailureEvent } from '../app';
 import { errorMessage } from '../core/errors';
 import { AppSession, PageError } from './app-session';
-import { helpText, parseArgs, UsageError, type CliOptions } from './args';
+import { parseArgs, UsageError, type CliOptions } from './args';
+import { helpText } from './help';
 import { getSpec } from '../algorithms/registry';
 import { ensureChromium } from './browser';
 import {

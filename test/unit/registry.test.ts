@@ -15,7 +15,8 @@ import {
   resolveConfig,
 } from '../../src/algorithms/registry';
 import { buildUrlHash, parseUrlState } from '../../src/app/url-state';
-import { helpText, parseArgs, UsageError } from '../../src/cli/args';
+import { parseArgs, UsageError } from '../../src/cli/args';
+import { helpText } from '../../src/cli/help';
 import { planRun } from '../../src/cli/plan';
 
 vi.mock('../../src/algorithms/specs', async () => {
