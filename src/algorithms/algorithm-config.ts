@@ -4,9 +4,8 @@
  * and keeps the rest of the section (RLlib semantics: a setting replaces, sections accumulate);
  * `toConfig()` hands out a frozen, JSON-serialisable copy.
  *
- * build() is not defined here. An algorithm registers a factory with `setAlgorithmFactory(algo, f)`;
- * the build step calls `finalize()` (validate, throw ConfigError on errors, pick and record the
- * seed, freeze) and passes the result to the factory registered for `config.algo`.
+ * build() is not defined here: the registry (registry.ts) validates a config and builds it with
+ * its spec's lazily loaded implementation, so this file stays free of TF.js.
  */
 import { deepClone, deepFreeze, isPlainObject, resolveExclusiveSwitches } from '../core/config';
 import type {
@@ -20,30 +19,10 @@ import type {
 } from '../core/config';
 import type { ValidationContext } from '../core/config-validation';
 import { normalizeConfigInput } from '../core/config-keys';
-import { ConfigError } from '../core/errors';
 import type { ConfigIssue } from '../core/errors';
 
 /** The `training` section type of a config, or never if it has none. */
 export type TrainingOf<C> = C extends { readonly training: infer T } ? T : never;
-
-/** Builds a runnable algorithm from a validated, frozen config. */
-export type AlgorithmFactory = (config: AlgorithmConfigBase, ctx: ValidationContext) => unknown;
-
-const factories = new Map<string, AlgorithmFactory>();
-
-/** Registers how to build an algorithm by name ('PPO', ...); the build step looks it up by `config.algo`. */
-export function setAlgorithmFactory(algo: string, factory: AlgorithmFactory): void {
-  factories.set(algo, factory);
-}
-
-export function getAlgorithmFactory(algo: string): AlgorithmFactory | undefined {
-  return factories.get(algo);
-}
-
-/** A seed for runs configured with `seed: null`; crypto, because Math.random is not seedable or allowed here. */
-export function randomSeed(): number {
-  return globalThis.crypto.getRandomValues(new Uint32Array(1))[0]! & 0x7fffffff;
-}
 
 /**
  * Merges a sectioned partial into a config: each section's given settings replace the old ones,
@@ -69,7 +48,14 @@ export abstract class AlgorithmConfigBuilder<C extends AlgorithmConfigBase> {
   /** Problems found while reading JSON input (unknown keys, ...); validate() reports them too. */
   protected inputIssues: ConfigIssue[] = [];
 
-  protected constructor(protected readonly defaults: C) {
+  /**
+   * @param defaults the algorithm's full default config
+   * @param keyAliases RLlib's names of the algorithm's own keys (its spec's keyAliases), for fromJson
+   */
+  protected constructor(
+    protected readonly defaults: C,
+    protected readonly keyAliases: Readonly<Record<string, string>> = {},
+  ) {
     this.cfg = deepClone(defaults);
   }
 
@@ -123,7 +109,7 @@ export abstract class AlgorithmConfigBuilder<C extends AlgorithmConfigBase> {
    * kept as issues and returned by validate(), so a user sees every problem at once.
    */
   fromJson(input: unknown): this {
-    const { partial, issues } = normalizeConfigInput(input, this.defaults);
+    const { partial, issues } = normalizeConfigInput(input, { defaults: this.defaults, keyAliases: this.keyAliases });
     this.inputIssues.push(...issues);
     return this.update(partial);
   }
@@ -150,18 +136,6 @@ export abstract class AlgorithmConfigBuilder<C extends AlgorithmConfigBase> {
     clone.cfg = deepClone(this.cfg);
     clone.inputIssues = [...this.inputIssues];
     return clone;
-  }
-
-  /**
-   * The hook build() uses: validates, throws ConfigError listing every error (warnings pass),
-   * replaces `seed: null` by a chosen seed so the run is reproducible from its checkpoint, freezes.
-   */
-  protected finalize(ctx: ValidationContext = {}, pickSeed: () => number = randomSeed): C {
-    const errors = this.validate(ctx).filter((i) => i.severity === 'error');
-    if (errors.length > 0) throw new ConfigError(errors);
-    const cfg =
-      this.cfg.debugging.seed === null ? mergeConfig(this.cfg, { debugging: { seed: pickSeed() } }) : this.cfg;
-    return deepFreeze(deepClone(cfg));
   }
 
   /** Merges a sectioned partial (see mergeConfig); a switch set alone turns off its exclusive partner. */

@@ -1,30 +1,106 @@
-/** Algorithms by name: config resolution and building, for the app facade, CLI and URL. */
+/**
+ * The algorithms this app knows, as specs: name, defaults, RLlib names, validation, presets, form
+ * fields and charts. Importing this file loads no TF.js (every spec is plain data and light
+ * functions); `buildAlgorithm` loads the chosen algorithm's implementation on demand. app/, ui/
+ * and cli/ know algorithms only through this file.
+ *
+ * Adding an algorithm: write its `<name>/<name>-spec.ts` (an AlgorithmSpec) and list it in specs.ts.
+ */
+import { suggest } from '../core/config';
 import type { ValidationContext } from '../core/config-validation';
 import { ConfigError, RLError, type ConfigIssue } from '../core/errors';
 import { listEnvs } from '../envs';
 import type { Algorithm } from './algorithm';
-import { PPO, type BuildOptions } from './ppo/ppo';
-import { ppo, type PPOConfig } from './ppo/ppo-config';
-import { applyPreset } from './ppo/presets';
+import { lookupPreset, presetIdsOf } from './presets';
+import { ALGORITHM_SPECS } from './specs';
+import type { AlgorithmSpec, AnyAlgorithmConfig, BuildOptions, Preset } from './spec';
 
-export type AnyAlgorithmConfig = PPOConfig;
+export type { AnyAlgorithmConfig } from './spec';
 
-export const ALGORITHMS = ['PPO'] as const;
+/** A spec as app/, ui/ and cli/ hold it: over any algorithm's config. */
+export type AnySpec = AlgorithmSpec<AnyAlgorithmConfig>;
 
-function algoName(input: unknown): string {
-  if (input && typeof input === 'object') {
+/** Every registered algorithm, the default first (menus and --help list them in this order). */
+export { ALGORITHM_SPECS };
+
+/** The algorithm a config without `algo` gets: the first registered (PPO; RLlib itself has no default). */
+export const DEFAULT_SPEC: AnySpec = ALGORITHM_SPECS[0]!;
+
+/** Registered algorithm names ('PPO', ...), in menu order. */
+export function algorithmNames(): string[] {
+  return ALGORITHM_SPECS.map((s) => s.name);
+}
+
+/** The spec for `name`, case-insensitive (`ppo`, `DQN`), or undefined. */
+export function findSpec(name: string): AnySpec | undefined {
+  const upper = name.trim().toUpperCase();
+  return ALGORITHM_SPECS.find((s) => s.name.toUpperCase() === upper);
+}
+
+/** The spec for `name` (case-insensitive); `config/unknown-algo` with a suggestion and the list otherwise. */
+export function getSpec(name: string): AnySpec {
+  const spec = findSpec(name);
+  if (spec) return spec;
+  const guess = suggest(name, algorithmNames());
+  throw new RLError(
+    'config/unknown-algo',
+    `Unknown algorithm '${name}'${guess ? ` (did you mean '${guess}'?)` : ''}. ` +
+      `Available: ${algorithmNames().join(', ')}. Set algo (or --algo) to one of them.`,
+  );
+}
+
+/** The algorithm named by a config input: `algo`, `algorithm` or `algo_class` (RLlib's names); PPO if none. */
+export function specOf(input: unknown): AnySpec {
+  if (input !== null && typeof input === 'object') {
     const rec = input as Record<string, unknown>;
     const name = rec['algo'] ?? rec['algorithm'] ?? rec['algo_class'];
-    if (typeof name === 'string') return name.toUpperCase();
+    if (typeof name === 'string') return getSpec(name);
   }
-  return 'PPO';
+  return DEFAULT_SPEC;
+}
+
+/** Preset ids of an algorithm: `envId` and `envId:variant`. */
+export function presetIds(spec: AnySpec): string[] {
+  return presetIdsOf(spec.presets);
+}
+
+/** An algorithm's preset by id (`CartPole-v1`, `CartPole-v1:cleanrl`); `config/unknown-preset` otherwise. */
+export function getPreset(spec: AnySpec, id: string): Omit<Preset<AnyAlgorithmConfig>, 'variants'> {
+  return lookupPreset(spec.presets, id, spec.name);
+}
+
+/** Whether the algorithm has a preset for this id. */
+export function hasPreset(spec: AnySpec, id: string): boolean {
+  return presetIds(spec).includes(id);
+}
+
+export interface ConfigCheck {
+  readonly spec: AnySpec;
+  /** The input merged over the algorithm's defaults (or preset), exactly as build() would see it. */
+  readonly config: AnyAlgorithmConfig;
+  /** Every error and warning, each with its dotted path. */
+  readonly issues: readonly ConfigIssue[];
+  /** No issue has severity 'error'. */
+  readonly valid: boolean;
 }
 
 /**
- * Resolves JSON input (camel or RLlib snake names, flat or sectioned) to a full validated config.
+ * Validates JSON input (camel or RLlib snake names, flat or sectioned) against the algorithm it
+ * names, without throwing for config problems (only for an unknown algorithm or preset).
  * `preset: 'CartPole-v1'` (or `'CartPole-v1:cleanrl'`) starts from that preset instead of the
- * algorithm's defaults; the other keys are applied over it. Throws ConfigError with every problem.
+ * algorithm's defaults; the other keys are applied over it.
  */
+export function checkConfig(input: unknown, ctx: ValidationContext = {}): ConfigCheck {
+  const spec = specOf(input);
+  const { preset, rest } = splitPreset(input);
+  const builder = spec.builder();
+  if (preset !== null) builder.fromJson(getPreset(spec, preset).config);
+  builder.fromJson(rest);
+  const issues = builder.validate({ knownEnvIds: listEnvs(), ...ctx });
+  return { spec, config: builder.toConfig(), issues, valid: !issues.some((i) => i.severity === 'error') };
+}
+
+/** Resolves input to a full validated config. Throws ConfigError with every problem. */
 export function resolveConfig(input: unknown, ctx: ValidationContext = {}): AnyAlgorithmConfig {
   return resolveConfigWithWarnings(input, ctx).config;
 }
@@ -37,16 +113,10 @@ export function resolveConfigWithWarnings(
   input: unknown,
   ctx: ValidationContext = {},
 ): { config: AnyAlgorithmConfig; warnings: ConfigIssue[] } {
-  const name = algoName(input);
-  if (name !== 'PPO') {
-    throw new RLError('config/unknown-algo', `Unknown algorithm '${name}'. Available: ${ALGORITHMS.join(', ')}.`);
-  }
-  const { preset, rest } = splitPreset(input);
-  const builder = (preset ? applyPreset(preset) : ppo()).fromJson(rest);
-  const issues = builder.validate({ knownEnvIds: listEnvs(), ...ctx });
+  const { config, issues } = checkConfig(input, ctx);
   const errors = issues.filter((i) => i.severity === 'error');
   if (errors.length > 0) throw new ConfigError(errors);
-  return { config: builder.toConfig(), warnings: issues.filter((i) => i.severity === 'warning') };
+  return { config, warnings: issues.filter((i) => i.severity === 'warning') };
 }
 
 function splitPreset(input: unknown): { preset: string | null; rest: unknown } {
@@ -57,6 +127,8 @@ function splitPreset(input: unknown): { preset: string | null; rest: unknown } {
   return { preset, rest };
 }
 
-export function buildAlgorithm(config: AnyAlgorithmConfig, opts: BuildOptions = {}): Promise<Algorithm> {
-  return PPO.build(config, opts);
+/** Builds a validated config with its algorithm's implementation, loaded (with TF.js) on first use. */
+export async function buildAlgorithm(config: AnyAlgorithmConfig, opts: BuildOptions = {}): Promise<Algorithm> {
+  const implementation = await getSpec(config.algo).load();
+  return implementation.build(config, opts);
 }

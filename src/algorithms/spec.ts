@@ -7,7 +7,7 @@
  * RLlib keeps the same split: `AlgorithmConfig` (data + validate) is importable without building
  * anything, and `config.build_algo()` pulls in the Learner and RLModule classes.
  */
-import type { AlgorithmConfigBase, DeepPartial } from '../core/config';
+import type { AlgorithmConfigBase, DeepPartial, ScheduleValue } from '../core/config';
 import type { ValidationContext } from '../core/config-validation';
 import type { ConfigIssue } from '../core/errors';
 import type { Algorithm } from './algorithm';
@@ -77,6 +77,19 @@ export interface Preset<C extends AlgorithmConfigBase = AlgorithmConfigBase> {
   readonly variants?: Readonly<Record<string, Omit<Preset<C>, 'variants'>>>;
 }
 
+/**
+ * Any algorithm's config as app/, ui/ and cli/ handle it: the shared sections plus a `training`
+ * section whose fields belong to the algorithm (RLlib's base AlgorithmConfig has lr, gamma and
+ * train_batch_size_per_learner for every algorithm, so those are typed).
+ */
+export type AnyAlgorithmConfig = AlgorithmConfigBase & {
+  readonly training: {
+    readonly lr: ScheduleValue;
+    readonly gamma: number;
+    readonly trainBatchSizePerLearner: number;
+  };
+};
+
 /** Options for building an algorithm (tests pass fake runners; benchmarks force a backend). */
 export interface BuildOptions {
   /** Force a TF.js backend for the Learner instead of deciding from numGpusPerLearner. */
@@ -95,6 +108,10 @@ export interface AlgorithmSpec<C extends AlgorithmConfigBase = AlgorithmConfigBa
   readonly name: C['algo'];
   /** One line for menus: 'PPO — proximal policy optimization (on-policy)'. */
   readonly title: string;
+  /** One sentence under the algorithm menu (what it is, the paper); optional. */
+  readonly description?: string;
+  /** What the algorithm's plain defaults are, shown for the "no preset" choice; optional. */
+  readonly defaultsNote?: string;
   /** Action space kinds it can train. */
   readonly actionSpaces: readonly ('discrete' | 'box')[];
   readonly defaults: C;
@@ -112,6 +129,11 @@ export interface AlgorithmSpec<C extends AlgorithmConfigBase = AlgorithmConfigBa
   readonly formSections: readonly SectionDef[];
   /** The algorithm's charts besides episode return and throughput, which every algorithm has. */
   readonly charts: readonly ChartDef[];
+  /**
+   * The CLI header's `training` line (`lr 3e-4, gamma 0.99, ...`): the settings that matter most.
+   * Optional; without it the CLI prints lr and gamma.
+   */
+  describeTraining?(config: C): string;
   /** Loads the implementation (TF.js, learner, loss) on demand. */
   load(): Promise<AlgorithmImplementation<C>>;
 }

@@ -73,7 +73,3 @@ export async function listStoredCheckpoints(): Promise<string[]> {
   const keys = await withStore('readonly', (s) => s.getAllKeys());
   return keys.map(String);
 }
-
-export function deleteStoredCheckpoint(name: string): Promise<undefined> {
-  return withStore('readwrite', (s) => s.delete(name));
-}

@@ -1,30 +1,34 @@
 /**
- * What the configuration form needs from below app/: the registered envs and algorithms, the
- * value parser the URL and CLI use, and one validation call that returns every issue with its
- * path, so each field can show its own message (RLlib's validate(), all problems at once).
+ * What the configuration form needs from below app/: the registered envs and algorithms (as
+ * specs: defaults, presets, form sections, charts), the value parser the URL and CLI use, and one
+ * validation call that returns every issue with its path, so each field can show its own message
+ * (RLlib's validate(), all problems at once). Loads no TF.js: the registry holds only specs.
  */
-import { PPO_DEFAULTS, ppo, type PPOConfig } from '../algorithms/ppo/ppo-config';
 import type { ValidationContext } from '../core/config-validation';
 import { coerceValue } from '../core/config-keys';
-import type { ConfigIssue } from '../core/errors';
 import { getEnvSpec, listEnvs } from '../envs';
+import { checkConfig, type ConfigCheck } from '../algorithms/registry';
 
 export type { ConfigIssue } from '../core/errors';
+export type { ConfigCheck, AnySpec, AnyAlgorithmConfig } from '../algorithms/registry';
+export type { ChartDef, FieldDef, SamplingLayout, SectionDef, SeriesDef } from '../algorithms/spec';
+export {
+  ALGORITHM_SPECS,
+  DEFAULT_SPEC,
+  algorithmNames,
+  findSpec,
+  getPreset,
+  getSpec,
+  hasPreset,
+  presetIds,
+} from '../algorithms/registry';
 
-export interface ConfigCheck {
-  /** The input merged over PPO's defaults, exactly as build() would see it. */
-  readonly config: PPOConfig;
-  /** Errors and warnings, each with a dotted path (`training.minibatchSize`, `rlModule.fcnetHiddens.1`). */
-  readonly issues: readonly ConfigIssue[];
-  /** No issue has severity 'error'. */
-  readonly valid: boolean;
-}
-
-/** Validates a (partial, sectioned or RLlib-flat) config the way rl.build() will, without building. */
+/**
+ * Validates a (partial, sectioned or RLlib-flat) config the way rl.build() will, without building,
+ * against the algorithm its `algo` names (PPO when it names none).
+ */
 export function validateConfig(input: unknown, ctx: ValidationContext = {}): ConfigCheck {
-  const builder = ppo().fromJson(input);
-  const issues = builder.validate({ knownEnvIds: listEnvs(), ...ctx });
-  return { config: builder.toConfig(), issues, valid: !issues.some((i) => i.severity === 'error') };
+  return checkConfig(input, ctx);
 }
 
 /** Registered env ids, built-in and custom, in registration order. */
@@ -44,12 +48,6 @@ export function envInfo(
     rewardThreshold: spec.rewardThreshold ?? null,
   };
 }
-
-/**
- * Algorithms the form can configure (each needs its defaults and validation here). Not read from
- * algorithms/registry.ts, which loads TF.js: this module stays light enough for Node tests.
- */
-export const ALGORITHM_NAMES: readonly string[] = [PPO_DEFAULTS.algo];
 
 /**
  * A form field's text as a config value, with the URL's and CLI's rules (`64,64` is a list,

@@ -6,19 +6,24 @@
 import type { Algorithm } from '../algorithms/algorithm';
 import type { Checkpoint } from '../algorithms/checkpoint';
 import { validateCheckpoint } from '../algorithms/checkpoint-schema';
-import type { BuildOptions } from '../algorithms/ppo/ppo';
 import { buildAlgorithm, resolveConfigWithWarnings, type AnyAlgorithmConfig } from '../algorithms/registry';
+import type { BuildOptions } from '../algorithms/spec';
 import { metStopCriterion, normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
 import { RLError, errorMessage, type ConfigIssue } from '../core/errors';
-import { interruptYieldsWith, untilAborted } from '../core/yield';
 import type { ResultDict } from '../core/metric-keys';
 import { detectDevice, type DeviceInfo } from '../runtime/device';
 import type { FailureEvent, RunnerState } from '../runtime/supervisor';
-import { ppoBackendParity, tinyComputation } from '../algorithms/ppo/backend-parity';
-import { learnerThroughput } from '../algorithms/ppo/learner-bench';
 import { measureEnvStepsPerSecond } from '../envs';
 import { checkpointFromJson, checkpointToJson } from './checkpoint-codec';
 import { listStoredCheckpoints, loadStoredCheckpoint, storeCheckpoint } from './checkpoint-storage';
+import { InterruptibleIterations } from './interruptible-iterations';
+import { sampleOnce, type SampleSummary } from './sample-probe';
+
+export type { SampleSummary } from './sample-probe';
+
+/** The device self-checks that need TF.js, loaded on first use (the facade itself loads none). */
+type TfDiagnostics = typeof import('../algorithms/diagnostics');
+const loadDiagnostics = (): Promise<TfDiagnostics> => import('../algorithms/diagnostics');
 
 export type AppStatus = 'idle' | 'building' | 'ready' | 'training' | 'paused' | 'stopped' | 'error';
 
@@ -57,18 +62,6 @@ interface BuiltAlgorithm {
   readonly warnings: readonly ConfigIssue[];
 }
 
-export interface SampleSummary {
-  readonly numSteps: number;
-  /** Sample calls that returned (one per runner per round). */
-  readonly numBatches: number;
-  readonly perWorker: Record<number, number>;
-  readonly numEpisodes: number;
-  readonly numEnvStepsLost: number;
-  readonly numEpisodesLost: number;
-  readonly numSubEnvRestarts: number;
-  readonly seconds: number;
-}
-
 export class TrainerApp {
   status: AppStatus = 'idle';
   algorithm: Algorithm | null = null;
@@ -85,18 +78,21 @@ export class TrainerApp {
   private readonly statusListeners = new Set<Listener<AppStatus>>();
   private readonly checkpointListeners = new Set<Listener<Checkpoint>>();
   private readonly runnerListeners = new Set<Listener<RunnerView[]>>();
-  /** Aborts the iteration in progress (interrupt()); null between iterations. */
-  private iterationAbort: AbortController | null = null;
-  /** interrupt() came before step() started (its call was on the way): the next step() stops at once. */
-  private interruptPending = false;
-  /** An iteration was cut short: the algorithm holds part of an update, so only lastCompleted is saved. */
-  private interrupted = false;
-  /** Snapshot the state after every iteration (keepLastCompletedIteration), so an interrupt loses nothing. */
-  private keepLastCompleted = false;
-  private lastCompleted: Checkpoint | null = null;
+  private readonly iterations = new InterruptibleIterations();
 
-  /** Device self-checks: the same computation on several backends (used by the WebGPU e2e test). */
-  readonly diagnostics = { tinyComputation, ppoBackendParity, learnerThroughput, measureEnvStepsPerSecond };
+  /**
+   * Device self-checks: the same computation on several backends (used by the WebGPU e2e test and
+   * the benchmarks). The TF.js ones come from algorithms/diagnostics.ts on first call.
+   */
+  readonly diagnostics = {
+    tinyComputation: async (...a: Parameters<TfDiagnostics['tinyComputation']>) =>
+      (await loadDiagnostics()).tinyComputation(...a),
+    ppoBackendParity: async (...a: Parameters<TfDiagnostics['ppoBackendParity']>) =>
+      (await loadDiagnostics()).ppoBackendParity(...a),
+    learnerThroughput: async (...a: Parameters<TfDiagnostics['learnerThroughput']>) =>
+      (await loadDiagnostics()).learnerThroughput(...a),
+    measureEnvStepsPerSecond,
+  };
 
   detectDevice(): ReturnType<typeof detectDevice> {
     return detectDevice();
@@ -135,9 +131,7 @@ export class TrainerApp {
     this.algorithm = algorithm;
     this.config = config;
     this.configWarnings = warnings;
-    this.interrupted = false;
-    this.interruptPending = false;
-    this.lastCompleted = null;
+    this.iterations.reset();
     this.results.length = 0;
     this.lastError = null;
     algorithm.envRunnerGroup.supervisor.onChange(() => this.emitRunners());
@@ -152,53 +146,18 @@ export class TrainerApp {
 
   /**
    * One training iteration. interrupt() cuts it short at its next yield point or pending runner
-   * call (within ~40 ms plus one minibatch): it then rejects with `app/interrupted`, and the
-   * algorithm holds a partial update, so save() returns the last completed iteration instead.
+   * call: it then rejects with `app/interrupted`, and save() returns the last completed iteration.
    */
   async step(): Promise<ResultDict> {
-    const algo = this.algo;
-    if (this.interrupted) {
-      throw new RLError(
-        'app/interrupted',
-        'The last iteration was interrupted mid-way; restore a checkpoint (or build again) to train on.',
-      );
-    }
-    if (this.interruptPending) {
-      this.interruptPending = false;
-      throw new RLError('app/interrupted', 'Interrupted before the iteration started.');
-    }
-    const abort = new AbortController();
-    this.iterationAbort = abort;
-    const release = interruptYieldsWith(abort.signal);
-    const iteration = algo.train();
-    // An abandoned iteration keeps running until its next yield point or runner answer; the yield
-    // points throw until then, so it cannot go on updating weights in the background.
-    void iteration.then(release, release);
-    try {
-      const result = await untilAborted(iteration, abort.signal);
-      if (this.keepLastCompleted) this.lastCompleted = await algo.save();
-      this.results.push(result);
-      for (const l of this.resultListeners) l(result);
-      return result;
-    } catch (e) {
-      if (!abort.signal.aborted) throw e;
-      this.interrupted = true;
-      throw new RLError('app/interrupted', 'Interrupted mid-iteration; the last completed iteration is kept.');
-    } finally {
-      this.iterationAbort = null;
-      if (!abort.signal.aborted) release();
-    }
+    const result = await this.iterations.step(this.algo);
+    this.results.push(result);
+    for (const l of this.resultListeners) l(result);
+    return result;
   }
 
   /** Cuts the iteration in progress short (see step()), or the next one before it starts; true if one was running. */
   interrupt(): boolean {
-    const abort = this.iterationAbort;
-    if (!abort) {
-      this.interruptPending = true;
-      return false;
-    }
-    abort.abort(new RLError('app/interrupted', 'Interrupted mid-iteration.'));
-    return true;
+    return this.iterations.interrupt();
   }
 
   /**
@@ -206,8 +165,7 @@ export class TrainerApp {
    * iteration, small next to the iteration itself), so an interrupt can save the last completed one.
    */
   keepLastCompletedIteration(on: boolean): void {
-    this.keepLastCompleted = on;
-    if (!on) this.lastCompleted = null;
+    this.iterations.keepLastCompletedIteration(on);
   }
 
   /** Trains until a stop criterion is met or stop() is called; pause() holds between iterations. */
@@ -293,13 +251,8 @@ export class TrainerApp {
   }
 
   /** The current state; after an interrupt, the last completed iteration's. */
-  async save(): Promise<Checkpoint> {
-    if (!this.interrupted) return this.algo.save();
-    if (this.lastCompleted) return this.lastCompleted;
-    throw new RLError(
-      'app/no-completed-iteration',
-      'No iteration completed before the interrupt (or keepLastCompletedIteration was off); nothing to save.',
-    );
+  save(): Promise<Checkpoint> {
+    return this.iterations.save(() => this.algo);
   }
 
   /**
@@ -353,23 +306,8 @@ export class TrainerApp {
   }
 
   /** One group sample() without training: steps per runner, for the sampling tests and benchmarks. */
-  async sampleOnce(numTimesteps: number): Promise<SampleSummary> {
-    const group = this.algo.envRunnerGroup;
-    const t0 = performance.now();
-    const { batches, metrics } = await group.sample(numTimesteps);
-    const perWorker: Record<number, number> = {};
-    for (const b of batches) perWorker[b.workerIndex] = (perWorker[b.workerIndex] ?? 0) + b.numSteps;
-    const sum = (f: (m: (typeof metrics)[number]) => number): number => metrics.reduce((n, m) => n + f(m), 0);
-    return {
-      numSteps: batches.reduce((n, b) => n + b.numSteps, 0),
-      numBatches: batches.length,
-      perWorker,
-      numEpisodes: sum((m) => m.numEpisodes),
-      numEnvStepsLost: sum((m) => m.numEnvStepsLost),
-      numEpisodesLost: sum((m) => m.numEpisodesLost),
-      numSubEnvRestarts: sum((m) => m.numSubEnvRestarts),
-      seconds: (performance.now() - t0) / 1000,
-    };
+  sampleOnce(numTimesteps: number): Promise<SampleSummary> {
+    return sampleOnce(this.algo.envRunnerGroup, numTimesteps);
   }
 
   /** Greedy actions for `obs` from the page's (learner) module and from every runner. */

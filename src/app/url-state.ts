@@ -1,18 +1,25 @@
 /**
  * The page's state in the URL hash, TensorFlow Playground style: `#env=CartPole-v1&num_env_runners=2&
  * lr=0.0003&stop_reward=450&hide=workers&autostart=1`. Config keys are RLlib's names (config-url.ts
- * writes only what differs from PPO's defaults, so a link reproduces the setup exactly); the rest
- * are page keys:
+ * writes only what differs from the algorithm's defaults, so a link reproduces the setup exactly);
+ * `algo=DQN` picks the algorithm (written only when it is not the default, PPO), and the other
+ * keys are read with that algorithm's names. The rest are page keys:
  *   stop_reward / stop_timesteps / stop_iters / stop_time_s   stop criteria (RLlib example-script flags)
- *   preset=<envId[:variant]>   start from a preset instead of PPO's defaults (input only)
+ *   preset=<envId[:variant]>   start from the algorithm's preset instead of its defaults (input only)
  *   hide=<panel,...>           hide panels (config, controls, charts, preview, workers, log, checkpoints)
  *   autostart=1                build and train as soon as the page loads
  *   embed=1                    compact layout for iframes, postMessage events to the parent page
  *   allow_origin=<origin>      with embed=1: take commands from, and post events to, that origin only
  */
 import { mergeConfig } from '../algorithms/algorithm-config';
-import { PPO_DEFAULTS, type PPOConfig } from '../algorithms/ppo/ppo-config';
-import { getPreset } from '../algorithms/ppo/presets';
+import {
+  DEFAULT_SPEC,
+  findSpec,
+  getPreset,
+  getSpec,
+  type AnyAlgorithmConfig,
+  type AnySpec,
+} from '../algorithms/registry';
 import { decodeConfigHash, encodeConfigHash } from '../core/config-url';
 import { errorMessage, type ConfigIssue } from '../core/errors';
 
@@ -40,13 +47,30 @@ export interface PageFlags {
 
 export interface UrlState extends PageFlags {
   /** Full config (defaults or preset, then the URL's keys), or null when the URL names no setting. */
-  readonly config: PPOConfig | null;
+  readonly config: AnyAlgorithmConfig | null;
   /** Stop criteria from the URL (or the preset's), or null when none is given. */
   readonly stop: Readonly<Record<string, number>> | null;
   readonly issues: readonly ConfigIssue[];
 }
 
 const PAGE_KEYS = new Set(['hide', 'autostart', 'embed', 'preset', 'allow_origin']);
+
+/** RLlib's names for the algorithm key (config-keys.ts maps all three to `algo`). */
+const ALGO_KEYS = new Set(['algo', 'algorithm', 'algo_class']);
+
+/** The algorithm the hash names (default PPO); an unknown name is an issue, and the default is used. */
+function specFromPieces(pieces: readonly string[], issues: ConfigIssue[]): AnySpec {
+  for (const piece of pieces) {
+    const name = algoValue(piece);
+    if (name === undefined) continue;
+    try {
+      return getSpec(name);
+    } catch (e) {
+      issues.push({ path: 'algo', severity: 'error', message: errorMessage(e) });
+    }
+  }
+  return DEFAULT_SPEC;
+}
 
 function truthy(v: string | undefined): boolean {
   return v !== undefined && !/^(0|false|no|off)$/i.test(v);
@@ -73,18 +97,24 @@ export function parseUrlState(hash: string, search = ''): UrlState {
   const embed = truthy(page.get('embed')) || truthy(new URLSearchParams(search).get('embed') ?? undefined);
   const hide = parseHide(page.get('hide'), embed, issues);
   const presetId = page.get('preset');
-  let base: PPOConfig = PPO_DEFAULTS;
+  const spec = specFromPieces(configPieces, issues);
+  // An unknown algo was reported above; decoding goes on without it, with the default's keys.
+  const pieces = configPieces.filter((p) => {
+    const name = algoValue(p);
+    return name === undefined || findSpec(name) !== undefined;
+  });
+  let base: AnyAlgorithmConfig = spec.defaults;
   let presetStop: Readonly<Record<string, number>> | undefined;
   if (presetId !== undefined) {
     try {
-      const preset = getPreset(presetId);
-      base = mergeConfig(PPO_DEFAULTS, preset.config);
+      const preset = getPreset(spec, presetId);
+      base = mergeConfig(spec.defaults, preset.config);
       presetStop = preset.stop;
     } catch (e) {
       issues.push({ path: 'preset', severity: 'error', message: errorMessage(e) });
     }
   }
-  const decoded = decodeConfigHash<PPOConfig>(configPieces.join('&'), PPO_DEFAULTS);
+  const decoded = decodeConfigHash<AnyAlgorithmConfig>(pieces.join('&'), spec);
   issues.push(...decoded.issues);
   const hasConfig = configPieces.length > 0 || presetId !== undefined;
   const config = hasConfig ? mergeConfig(base, decoded.partial) : null;
@@ -118,6 +148,12 @@ function parseHide(raw: string | undefined, embed: boolean, issues: ConfigIssue[
   return out;
 }
 
+/** The value of an `algo=` piece (any of its names), or undefined for other pieces. */
+function algoValue(piece: string): string | undefined {
+  const eq = piece.indexOf('=');
+  return eq >= 0 && ALGO_KEYS.has(safeDecode(piece.slice(0, eq))) ? safeDecode(piece.slice(eq + 1)) : undefined;
+}
+
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
@@ -126,13 +162,17 @@ function safeDecode(s: string): string {
   }
 }
 
-/** The hash (without '#') for a config, its stop criteria and the page flags worth keeping. */
+/**
+ * The hash (without '#') for a config, its stop criteria and the page flags worth keeping:
+ * `algo=` when the algorithm is not the default, then what differs from its own defaults.
+ */
 export function buildUrlHash(
-  config: PPOConfig,
+  config: AnyAlgorithmConfig,
   stop: Readonly<Record<string, number>>,
   flags: Partial<PageFlags> = {},
 ): string {
-  const parts = [encodeConfigHash(config, PPO_DEFAULTS)];
+  const spec = findSpec(config.algo) ?? DEFAULT_SPEC;
+  const parts = [spec === DEFAULT_SPEC ? '' : `algo=${spec.name}`, encodeConfigHash(config, spec)];
   for (const [urlKey, resultKey] of Object.entries(STOP_URL_KEYS)) {
     const v = stop[resultKey];
     if (v !== undefined) parts.push(`${urlKey}=${v}`);

@@ -2,13 +2,15 @@
  * Command-line options of `npm run train`. Names are kebab-case like RLlib's example scripts
  * (`--stop-reward`, `--as-test`, `--num-env-runners`); snake_case is accepted too. Any config key
  * RLlib or our config knows (`--lr`, `--num_sgd_iter`, `--training.clip-param`) is a flag as well:
- * config-keys.ts resolves the name and coerces the value.
+ * config-keys.ts resolves the name against the algorithm's spec and coerces the value. `--algo NAME`
+ * (case-insensitive) picks the algorithm, wherever it stands on the line; without it a key of any
+ * registered algorithm is accepted here, and the page validates it against the run's algorithm
+ * (which may come from --config or --restore).
  */
 import { suggest } from '../core/config';
 import { RLError } from '../core/errors';
-import { coerceValue, leafPaths, resolveKeyPath, rllibName, RLLIB_KEY_ALIASES } from '../core/config-keys';
-import { presetIds } from '../algorithms/ppo/presets';
-import { PPO_DEFAULTS } from '../algorithms/ppo/ppo-config';
+import { coerceValue, keyAliasesOf, leafPaths, resolveKeyPath, rllibName } from '../core/config-keys';
+import { ALGORITHM_SPECS, DEFAULT_SPEC, findSpec, type AnySpec } from '../algorithms/registry';
 
 export const BACKENDS = ['auto', 'webgpu', 'wasm', 'cpu'] as const;
 export type CliBackend = (typeof BACKENDS)[number];
@@ -34,6 +36,8 @@ export interface ConfigFlag {
 
 export interface CliOptions {
   readonly help: boolean;
+  /** The algorithm --algo named (its registered name, e.g. 'DQN'); undefined: not given. */
+  readonly algo: string | undefined;
   readonly configFile: string | undefined;
   readonly preset: string | undefined;
   readonly backend: CliBackend | undefined;
@@ -58,7 +62,7 @@ export interface CliOptions {
 
 type Kind = 'flag' | 'string' | 'number' | 'int';
 
-interface OptionSpec {
+export interface OptionSpec {
   readonly name: string;
   readonly kind: Kind;
   readonly metavar?: string;
@@ -70,7 +74,7 @@ interface OptionSpec {
   readonly testHook?: boolean;
 }
 
-const OPTIONS: readonly OptionSpec[] = [
+export const OPTIONS: readonly OptionSpec[] = [
   { name: 'help', kind: 'flag', def: '', help: 'Print this help and exit.', aliases: ['h'] },
   {
     name: 'config',
@@ -84,7 +88,7 @@ const OPTIONS: readonly OptionSpec[] = [
     kind: 'string',
     metavar: 'NAME',
     def: "the env's default preset unless --config/--restore",
-    help: `PPO preset, 'none' for plain PPO defaults. One of: ${presetIds().join(', ')}.`,
+    help: "The algorithm's preset ('none' for its plain defaults); --help lists them per algorithm.",
   },
   {
     name: 'backend',
@@ -178,23 +182,54 @@ const OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
-/** Config keys shown with their defaults at the top of --help (all keys are listed further down). */
-const COMMON_CONFIG_PATHS = [
-  'algo',
-  'environment.env',
-  'envRunners.numEnvRunners',
-  'envRunners.numEnvsPerEnvRunner',
-  'envRunners.rolloutFragmentLength',
-  'learners.numGpusPerLearner',
-  'debugging.seed',
-];
-
 const byName = new Map<string, OptionSpec>();
 for (const o of OPTIONS) for (const n of [o.name, ...(o.aliases ?? [])]) byName.set(n, o);
 
 /** `--flag` for a config path: RLlib's snake name in kebab-case (`training.lr` -> `--lr`). */
-export function flagForPath(path: string): string {
-  return `--${rllibName(path).replace(/_/g, '-')}`;
+export function flagForPath(path: string, spec: AnySpec = DEFAULT_SPEC): string {
+  return `--${rllibName(path, spec).replace(/_/g, '-')}`;
+}
+
+/** Config keys that name the algorithm (RLlib's spellings). */
+const ALGO_FLAGS = new Set(['algo', 'algorithm', 'algo-class', 'algo_class']);
+
+/**
+ * The spec `--algo` names anywhere on the line (the last one wins), or undefined. An unknown name
+ * is a UsageError listing the registered algorithms.
+ */
+function algoFromArgv(argv: readonly string[]): AnySpec | undefined {
+  let spec: AnySpec | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) continue;
+    const eq = arg.indexOf('=');
+    if (!ALGO_FLAGS.has(arg.slice(2, eq < 0 ? undefined : eq))) continue;
+    const name = eq < 0 ? argv[i + 1] : arg.slice(eq + 1);
+    if (name === undefined || name.startsWith('--')) throw new UsageError(`${arg} needs a value, e.g. --algo ppo.`);
+    spec = findSpec(name);
+    if (!spec) {
+      const guess = suggest(
+        name,
+        ALGORITHM_SPECS.map((s) => s.name),
+      );
+      const names = ALGORITHM_SPECS.map((s) => s.name.toLowerCase()).join(', ');
+      throw new UsageError(
+        `unknown algorithm '${name}'${guess ? ` (did you mean ${guess.toLowerCase()}?)` : ''}; --algo takes one of: ${names}.`,
+        'cli/unknown-algo',
+      );
+    }
+  }
+  return spec;
+}
+
+/** A config flag's path: against the named algorithm, else the default's keys, then any other algorithm's. */
+function resolveFlag(name: string, spec: AnySpec | undefined): string | undefined {
+  if (spec) return resolveKeyPath(name, spec);
+  for (const s of [DEFAULT_SPEC, ...ALGORITHM_SPECS]) {
+    const path = resolveKeyPath(name, s);
+    if (path !== undefined) return path;
+  }
+  return undefined;
 }
 
 function parseNumber(spec: OptionSpec, raw: string): number {
@@ -206,12 +241,18 @@ function parseNumber(spec: OptionSpec, raw: string): number {
   return n;
 }
 
-function unknownOption(name: string): UsageError {
-  const candidates = [...byName.keys(), ...leafPaths(PPO_DEFAULTS).map((p) => flagForPath(p).slice(2))];
-  for (const alias of Object.keys(RLLIB_KEY_ALIASES)) candidates.push(alias.replace(/_/g, '-'));
+function unknownOption(name: string, spec: AnySpec | undefined): UsageError {
+  const specs = spec ? [spec] : ALGORITHM_SPECS;
+  const candidates = [...byName.keys()];
+  for (const s of specs) {
+    candidates.push(...leafPaths(s.defaults).map((p) => flagForPath(p, s).slice(2)));
+    for (const alias of Object.keys(keyAliasesOf(s))) candidates.push(alias.replace(/_/g, '-'));
+  }
   const guess = suggest(name, candidates);
-  const hint = guess ? ` (did you mean --${guess}?)` : '; run with --help for the list';
-  return new UsageError(`unknown option --${name}${hint}`);
+  const which = spec ? ` for ${spec.name}` : '';
+  const help = spec ? `--algo ${spec.name.toLowerCase()} --help` : '--help';
+  const hint = guess ? ` (did you mean --${guess}?)` : `; run with ${help} for the list`;
+  return new UsageError(`unknown option --${name}${which}${hint}`);
 }
 
 /** Splits `--name=value` / `--name value`; a value-less flag gets `undefined`. */
@@ -232,6 +273,7 @@ function takeValue(
 export function parseArgs(argv: readonly string[]): CliOptions {
   const values = new Map<string, string | true>();
   const configFlags: ConfigFlag[] = [];
+  const algoSpec = algoFromArgv(argv);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-h') {
@@ -252,17 +294,23 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       values.set(spec.name, value ?? true);
       continue;
     }
-    const path = resolveKeyPath(rawName, PPO_DEFAULTS);
-    if (path === undefined) throw unknownOption(rawName);
+    const path = resolveFlag(rawName, algoSpec);
+    if (path === undefined) throw unknownOption(rawName, algoSpec);
     const [value, next] = takeValue(argv, i, inline, true);
     i = next;
+    // The algorithm under its registered name ('dqn' -> 'DQN'); algoFromArgv checked it.
+    const given = path === 'algo' && algoSpec ? algoSpec.name : value;
     // A config flag without a value is a boolean switch: `--vf-share-layers`.
-    configFlags.push({ flag: `--${rawName}`, path, value: coerceValue(path, value ?? 'true') });
+    configFlags.push({ flag: `--${rawName}`, path, value: coerceValue(path, given ?? 'true') });
   }
-  return toOptions(values, configFlags);
+  return toOptions(values, configFlags, algoSpec);
 }
 
-function toOptions(values: Map<string, string | true>, configFlags: ConfigFlag[]): CliOptions {
+function toOptions(
+  values: Map<string, string | true>,
+  configFlags: ConfigFlag[],
+  spec: AnySpec | undefined,
+): CliOptions {
   const str = (name: string): string | undefined => {
     const v = values.get(name);
     return typeof v === 'string' ? v : undefined;
@@ -286,6 +334,7 @@ function toOptions(values: Map<string, string | true>, configFlags: ConfigFlag[]
   if (stopIters === 0) throw new UsageError('--stop-iters must be >= 1.');
   return {
     help: flag('help'),
+    algo: spec?.name,
     configFile: str('config'),
     preset: str('preset'),
     backend: backend as CliBackend | undefined,
@@ -304,57 +353,4 @@ function toOptions(values: Map<string, string | true>, configFlags: ConfigFlag[]
     debugCrashAfterIter: num('debug-crash-after-iter'),
     configFlags,
   };
-}
-
-function defaultOf(path: string): string {
-  let v: unknown = PPO_DEFAULTS;
-  for (const part of path.split('.')) v = (v as Record<string, unknown>)[part];
-  return JSON.stringify(v);
-}
-
-function optionLine(left: string, def: string, help: string): string {
-  const head = `  ${left.padEnd(40)} `;
-  const text = def === '' ? help : `${help} [default: ${def}]`;
-  return left.length > 40 ? `  ${left}\n${' '.repeat(43)}${text}` : head + text;
-}
-
-/** The --help text: every CLI option and every config key, with defaults. */
-export function helpText(): string {
-  const lines = [
-    'Usage: npm run train -- [options]',
-    '',
-    'Trains an RL agent headlessly: serves the app on 127.0.0.1, drives it in headless Chromium,',
-    'streams progress and writes results and checkpoints to --out. Options take `--name value` or',
-    '`--name=value`; snake_case spellings (RLlib) work too.',
-    '',
-    'Run options:',
-  ];
-  for (const o of OPTIONS.filter((x) => !x.testHook)) {
-    const names = [o.name, ...(o.aliases ?? [])].map((n) => (n.length === 1 ? `-${n}` : `--${n}`)).join(', ');
-    lines.push(optionLine(o.metavar ? `${names} ${o.metavar}` : names, o.def, o.help));
-  }
-  lines.push('', "Common settings (config keys; a preset may change the defaults shown, which are PPO's):");
-  for (const path of COMMON_CONFIG_PATHS) lines.push(optionLine(`${flagForPath(path)} VALUE`, defaultOf(path), path));
-  lines.push('', 'Every config key is a flag (RLlib names, old-stack names and dotted paths work too):');
-  for (const path of leafPaths(PPO_DEFAULTS).filter((p) => !COMMON_CONFIG_PATHS.includes(p))) {
-    lines.push(optionLine(`${flagForPath(path)} VALUE`, defaultOf(path), path));
-  }
-  lines.push(
-    '',
-    'Values: numbers, true/false, null, lists `16,16` or `[16,16]`, lr schedules `0:1e-3,200000:3e-4`.',
-    '',
-    'Test hooks:',
-    ...OPTIONS.filter((x) => x.testHook).map((o) => optionLine(`--${o.name} ${o.metavar ?? ''}`, o.def, o.help)),
-    '',
-    'Exit codes: 0 done; 1 training failed, or --as-test and the reward was not reached; 2 bad input',
-    '(option, config, checkpoint, env id, an --out that holds another run, no browser, WebGPU asked for',
-    'but missing); 130 interrupted: Ctrl-C or SIGTERM stops at once and saves the last completed',
-    'iteration; a second one quits without saving.',
-    '',
-    'Examples:',
-    '  npm run train -- --env CartPole-v1 --stop-iters 5',
-    '  npm run train -- --preset CartPole-v1:cleanrl --stop-reward 450 --as-test',
-    '  npm run train -- --restore runs/ppo-CartPole-v1-20250101-120000 --stop-iters 50',
-  );
-  return lines.join('\n');
 }

@@ -15,9 +15,8 @@ import {
   TRAINING_ITERATION,
 } from '../core/metric-keys';
 import type { Checkpoint } from '../algorithms/checkpoint';
-import { PPO_DEFAULTS } from '../algorithms/ppo/ppo-config';
+import { DEFAULT_SPEC, getPreset, hasPreset, presetIds, specOf, type AnySpec } from '../algorithms/registry';
 import { checkpointFromJson, checkpointToJson } from '../app/checkpoint-codec';
-import { getPreset, presetIds } from '../algorithms/ppo/presets';
 import { normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
 import { UsageError, type CliBackend, type CliOptions } from './args';
 
@@ -26,7 +25,7 @@ export type ConfigObject = Record<string, unknown>;
 export interface RunPlan {
   readonly algo: string;
   readonly env: string;
-  /** Sectioned partial config for rl.build (a fresh run), merged over PPO's defaults in the page. */
+  /** Sectioned partial config for rl.build (a fresh run), merged over the algorithm's defaults in the page. */
   readonly configInput: ConfigObject;
   /** The checkpoint to resume from, its config replaced by `configInput` (a full config). */
   readonly restore: {
@@ -77,17 +76,25 @@ function readJsonFile(file: string, what: string): unknown {
   }
 }
 
+interface ConfigFile {
+  readonly file: string;
+  readonly json: unknown;
+}
+
 /**
- * Reads --config: unknown keys are errors (every one listed), other notes are warnings. A `preset`
- * key (as rl.build accepts) names the preset the file starts from.
+ * Reads --config with the run's algorithm's names: unknown keys are errors (every one listed),
+ * other notes are warnings. A `preset` key (as rl.build accepts) names the preset the file starts from.
  */
-function readConfigFile(file: string, warnings: string[]): { partial: ConfigObject; preset: string | null } {
-  const json = readJsonFile(file, 'config file');
+function readConfigFile(
+  { file, json }: ConfigFile,
+  spec: AnySpec,
+  warnings: string[],
+): { partial: ConfigObject; preset: string | null } {
   const { preset, ...rest } = isPlainObject(json) ? json : { preset: undefined };
   if (preset !== undefined && typeof preset !== 'string') {
     throw new UsageError(`invalid config file ${file}: 'preset' must be a preset id such as 'CartPole-v1'.`);
   }
-  const { partial, issues } = normalizeConfigInput<ConfigObject>(isPlainObject(json) ? rest : json, PPO_DEFAULTS);
+  const { partial, issues } = normalizeConfigInput<ConfigObject>(isPlainObject(json) ? rest : json, spec);
   const errors = issues.filter((i) => i.severity === 'error');
   if (errors.length > 0) {
     throw new UsageError(
@@ -129,31 +136,52 @@ function readCheckpoint(arg: string): { file: string; ckpt: Checkpoint } {
   }
 }
 
+/**
+ * The run's algorithm: --algo, else the one the --config file names, else the --restore
+ * checkpoint's, else the default (PPO). An unknown name is a UsageError listing the algorithms.
+ */
+function runSpec(opts: CliOptions, configFile: ConfigFile | null, ckpt: Checkpoint | null): AnySpec {
+  const named = opts.algo ?? algoOf(configFile?.json) ?? algoOf(ckpt?.config);
+  try {
+    return named === undefined ? DEFAULT_SPEC : specOf({ algo: named });
+  } catch (e) {
+    throw new UsageError((e as Error).message, 'cli/unknown-algo');
+  }
+}
+
+function algoOf(json: unknown): string | undefined {
+  if (!isPlainObject(json)) return undefined;
+  const name = json['algo'] ?? json['algorithm'] ?? json['algo_class'];
+  return typeof name === 'string' ? name : undefined;
+}
+
 /** Preset, --config file, then flags; the preset applies when neither --config nor --restore is given. */
 function composeFreshConfig(
   opts: CliOptions,
+  spec: AnySpec,
   flags: ConfigObject,
+  configFile: ConfigFile | null,
   warnings: string[],
 ): { config: ConfigObject; presetId: string | null; why: string } {
   const flagEnv = getPath(flags, 'environment.env');
   const { partial: file, preset: filePreset } =
-    opts.configFile === undefined ? { partial: {}, preset: null } : readConfigFile(opts.configFile, warnings);
+    configFile === null ? { partial: {}, preset: null } : readConfigFile(configFile, spec, warnings);
   const fileEnv = getPath(file, 'environment.env');
   const env =
-    typeof flagEnv === 'string' ? flagEnv : typeof fileEnv === 'string' ? fileEnv : PPO_DEFAULTS.environment.env;
+    typeof flagEnv === 'string' ? flagEnv : typeof fileEnv === 'string' ? fileEnv : spec.defaults.environment.env;
   let presetId: string | null = null;
   let why = '';
   if (opts.preset !== undefined && opts.preset !== 'none') {
-    presetId = resolvePresetId(opts.preset);
+    presetId = resolvePresetId(spec, opts.preset);
     why = 'asked for with --preset';
   } else if (opts.preset === undefined && filePreset !== null) {
-    presetId = resolvePresetId(filePreset);
+    presetId = resolvePresetId(spec, filePreset);
     why = `named in ${opts.configFile}`;
   } else if (opts.preset === undefined && opts.configFile === undefined) {
-    presetId = hasPreset(env) ? env : null;
+    presetId = hasPreset(spec, env) ? env : null;
     why = typeof flagEnv === 'string' ? '--env given without --config' : 'default env, no --config';
   }
-  const preset = presetId === null ? {} : presetConfig(presetId);
+  const preset = presetId === null ? {} : presetConfig(spec, presetId);
   const config = deepMerge(deepMerge(preset, file), flags);
   return { config, presetId, why };
 }
@@ -162,8 +190,8 @@ function composeFreshConfig(
  * A preset id as typed: exact (`CartPole-v1:cleanrl`), or case-insensitive without the version
  * (`cartpole`, `cartpole:cleanrl`). Unknown names go to getPreset, whose error lists the ids.
  */
-export function resolvePresetId(name: string): string {
-  const ids = presetIds();
+export function resolvePresetId(spec: AnySpec, name: string): string {
+  const ids = presetIds(spec);
   if (ids.includes(name)) return name;
   const key = (id: string): string => {
     const [env = '', variant] = id.split(':');
@@ -176,31 +204,26 @@ export function resolvePresetId(name: string): string {
   return ids.find((id) => id.toLowerCase() === name.toLowerCase() || key(id) === key(name)) ?? name;
 }
 
-function presetConfig(id: string): ConfigObject {
+function presetConfig(spec: AnySpec, id: string): ConfigObject {
   try {
-    return getPreset(id).config;
+    return getPreset(spec, id).config;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
 }
 
-function hasPreset(env: string): boolean {
-  try {
-    getPreset(env);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function stopCriteria(opts: CliOptions, presetId: string | null): { stop: StopCriteria; source: string } {
+function stopCriteria(
+  opts: CliOptions,
+  spec: AnySpec,
+  presetId: string | null,
+): { stop: StopCriteria; source: string } {
   const fromFlags: Record<string, number> = {};
   if (opts.stopReward !== undefined) fromFlags[EPISODE_RETURN_MEAN] = opts.stopReward;
   if (opts.stopTimesteps !== undefined) fromFlags[NUM_ENV_STEPS_SAMPLED_LIFETIME] = opts.stopTimesteps;
   if (opts.stopIters !== undefined) fromFlags[TRAINING_ITERATION] = opts.stopIters;
   if (opts.stopTimeS !== undefined) fromFlags[TIME_TOTAL_S] = opts.stopTimeS;
   if (Object.keys(fromFlags).length > 0) return { stop: normalizeStopCriteria(fromFlags), source: 'flags' };
-  const presetStop = presetId === null ? undefined : getPreset(presetId).stop;
+  const presetStop = presetId === null ? undefined : getPreset(spec, presetId).stop;
   if (presetStop) return { stop: normalizeStopCriteria(presetStop), source: `preset '${presetId}'` };
   return { stop: { [TRAINING_ITERATION]: 100 }, source: 'default' };
 }
@@ -247,29 +270,34 @@ export function planRun(opts: CliOptions): RunPlan {
   let presetNote: string | null = null;
   let presetId: string | null = null;
   let restore: RunPlan['restore'] = null;
-  if (opts.restore !== undefined) {
-    const ckpt = readCheckpoint(opts.restore);
-    const file = opts.configFile === undefined ? {} : readConfigFile(opts.configFile, warnings).partial;
+  const configFile =
+    opts.configFile === undefined
+      ? null
+      : { file: opts.configFile, json: readJsonFile(opts.configFile, 'config file') };
+  const ckpt = opts.restore === undefined ? null : readCheckpoint(opts.restore);
+  const spec = runSpec(opts, configFile, ckpt?.ckpt ?? null);
+  if (ckpt !== null) {
+    const file = configFile === null ? {} : readConfigFile(configFile, spec, warnings).partial;
     const preset =
-      opts.preset !== undefined && opts.preset !== 'none' ? presetConfig(resolvePresetId(opts.preset)) : {};
+      opts.preset !== undefined && opts.preset !== 'none' ? presetConfig(spec, resolvePresetId(spec, opts.preset)) : {};
     config = deepMerge(deepMerge(deepMerge(ckpt.ckpt.config as ConfigObject, preset), file), flags);
     const { trainingIteration: iteration, numEnvStepsSampledLifetime: steps } = ckpt.ckpt.counters;
     restore = { file: ckpt.file, text: checkpointToJson({ ...ckpt.ckpt, config }), iteration, steps };
   } else {
-    const fresh = composeFreshConfig(opts, flags, warnings);
+    const fresh = composeFreshConfig(opts, spec, flags, configFile, warnings);
     config = fresh.config;
     presetId = fresh.presetId;
     if (presetId !== null) presetNote = `preset '${presetId}' (${fresh.why}; --preset none to skip it)`;
   }
   const device = deviceChoice(opts.backend, config, flags);
-  const { stop, source } = stopCriteria(opts, presetId);
+  const { stop, source } = stopCriteria(opts, spec, presetId);
   if (opts.asTest && stop[EPISODE_RETURN_MEAN] === undefined) {
     throw new UsageError('--as-test needs a reward to reach: add --stop-reward R (or use a preset that has one).');
   }
   const algoValue = getPath(config, 'algo');
   const envValue = getPath(config, 'environment.env');
-  const algo = (typeof algoValue === 'string' ? algoValue : 'PPO').toUpperCase();
-  const env = typeof envValue === 'string' ? envValue : PPO_DEFAULTS.environment.env;
+  const algo = (typeof algoValue === 'string' ? algoValue : spec.name).toUpperCase();
+  const env = typeof envValue === 'string' ? envValue : spec.defaults.environment.env;
   return {
     algo,
     env,

@@ -5,8 +5,7 @@
  * summary and errors.
  */
 import type { DeviceInfo, ResultDict } from '../app';
-import type { AnyAlgorithmConfig } from '../algorithms/registry';
-import { derivedSizes } from '../algorithms/ppo/ppo-config';
+import { getSpec, type AnyAlgorithmConfig } from '../algorithms/registry';
 import type { StopCriteria } from '../algorithms/stop-criteria';
 import {
   EPISODE_RETURN_MEAN,
@@ -104,13 +103,13 @@ export class Progress {
 
   header(h: HeaderInfo): void {
     const c = h.config;
-    const sizes = derivedSizes(c);
+    const spec = getSpec(c.algo);
+    const sizes = spec.samplingLayout(c);
     const runners =
       c.envRunners.numEnvRunners === 0
         ? 'the page (numEnvRunners=0)'
         : `${c.envRunners.numEnvRunners} env runner${c.envRunners.numEnvRunners === 1 ? '' : 's'}`;
     const dev = h.device;
-    const t = c.training;
     this.info(`${c.algo} on ${c.environment.env}${h.presetNote ? ` - ${h.presetNote}` : ''}`);
     if (h.restoredFrom) this.info(`  restored    ${h.restoredFrom.file} (iteration ${h.restoredFrom.iteration})`);
     this.info(
@@ -119,9 +118,8 @@ export class Progress {
     this.info(
       `  model       [${c.rlModule.fcnetHiddens.join(', ')}] ${c.rlModule.fcnetActivation}${c.rlModule.vfShareLayers ? ', shared value torso' : ''}`,
     );
-    this.info(
-      `  training    lr ${lrText(t.lr)}, gamma ${t.gamma}, lambda ${t.lambda}, ${t.numEpochs} epochs x minibatch ${t.minibatchSize}`,
-    );
+    const training = spec.describeTraining?.(c) ?? `lr ${lrText(c.training.lr)}, gamma ${c.training.gamma}`;
+    this.info(`  training    ${training}`);
     this.info(
       `  device      ${dev.backend} (adapter: ${dev.adapter ?? 'none'}${dev.isFallbackAdapter ? ', software' : ''}) - ${dev.reason}`,
     );

@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import type { FailureEvent } from '../app';
 import { errorMessage } from '../core/errors';
 import { AppSession, PageError } from './app-session';
-import { helpText, parseArgs, UsageError, type CliOptions } from './args';
+import { parseArgs, UsageError, type CliOptions } from './args';
+import { helpText } from './help';
+import { getSpec } from '../algorithms/registry';
 import { ensureChromium } from './browser';
 import {
   errorCode,
@@ -196,7 +198,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT_BAD_INPUT;
   }
   if (opts.help) {
-    process.stdout.write(helpText() + '\n');
+    process.stdout.write(helpText(opts.algo === undefined ? undefined : getSpec(opts.algo)) + '\n');
     return 0;
   }
   const progress = new Progress(opts);

@@ -1,6 +1,8 @@
 /**
  * Names an RLlib user already knows, mapped onto our sectioned camelCase config paths, so a
  * config dict, a URL or a CLI line can be pasted as written for RLlib (new or old API stack).
+ * The shared sections' names live here; each algorithm's `training` names come with its spec
+ * (a KeySchema), so core/ knows no algorithm.
  */
 import type { ConfigIssue } from './errors';
 import { ALGORITHM_CONFIG_DEFAULTS, deepClone, isPlainObject, resolveExclusiveSwitches, suggest } from './config';
@@ -37,10 +39,21 @@ export const SECTION_ALIASES: Readonly<Record<string, SectionName>> = {
 };
 
 /**
- * RLlib snake_case names (new stack first, then old-stack names) -> our paths. The first name
+ * What key resolution needs from an algorithm: the paths its config has (`defaults`) and RLlib's
+ * names of its own `training` keys. An AlgorithmSpec is one; core/ never imports an algorithm.
+ */
+export interface KeySchema {
+  readonly defaults: object;
+  /** RLlib snake_case (and old-stack) names of the algorithm's keys -> dotted paths; first listed is written. */
+  readonly keyAliases: Readonly<Record<string, string>>;
+}
+
+/**
+ * RLlib snake_case names of the shared sections' settings (new stack first, then old-stack
+ * names) -> our paths; each algorithm adds its training keys' names in its spec. The first name
  * listed for a path is the one the URL encoder writes.
  */
-export const RLLIB_KEY_ALIASES: Readonly<Record<string, string>> = {
+export const SHARED_KEY_ALIASES: Readonly<Record<string, string>> = {
   algo: 'algo',
   algorithm: 'algo',
   algo_class: 'algo',
@@ -72,28 +85,6 @@ export const RLLIB_KEY_ALIASES: Readonly<Record<string, string>> = {
   fcnet_hiddens: 'rlModule.fcnetHiddens',
   fcnet_activation: 'rlModule.fcnetActivation',
   vf_share_layers: 'rlModule.vfShareLayers',
-
-  lr: 'training.lr',
-  gamma: 'training.gamma',
-  lambda: 'training.lambda',
-  lambda_: 'training.lambda',
-  clip_param: 'training.clipParam',
-  vf_clip_param: 'training.vfClipParam',
-  vf_loss_coeff: 'training.vfLossCoeff',
-  entropy_coeff: 'training.entropyCoeff',
-  use_kl_loss: 'training.useKlLoss',
-  kl_coeff: 'training.klCoeff',
-  kl_target: 'training.klTarget',
-  num_epochs: 'training.numEpochs',
-  num_sgd_iter: 'training.numEpochs',
-  minibatch_size: 'training.minibatchSize',
-  sgd_minibatch_size: 'training.minibatchSize',
-  train_batch_size_per_learner: 'training.trainBatchSizePerLearner',
-  train_batch_size: 'training.trainBatchSizePerLearner', // one learner: per-learner == total
-  grad_clip: 'training.gradClip',
-  grad_clip_by: 'training.gradClipBy',
-  shuffle_batch_per_epoch: 'training.shuffleBatchPerEpoch',
-  max_consecutive_non_finite_updates: 'training.maxConsecutiveNonFiniteUpdates',
 
   restart_failed_env_runners: 'faultTolerance.restartFailedEnvRunners',
   recreate_failed_env_runners: 'faultTolerance.restartFailedEnvRunners',
@@ -128,16 +119,17 @@ const IGNORED_RLLIB_KEYS = new Set([
   'num_cpus_per_learner',
 ]);
 
-/** Paths the shared sections have, plus every path an alias names: the known set without an algorithm. */
-const DEFAULT_KNOWN_PATHS: ReadonlySet<string> = new Set([
-  'algo',
-  ...leafPaths(ALGORITHM_CONFIG_DEFAULTS),
-  ...Object.values(RLLIB_KEY_ALIASES),
-]);
+/** Paths the shared sections have: the known set without an algorithm (no `training` keys). */
+const SHARED_KNOWN_PATHS: ReadonlySet<string> = new Set(['algo', ...leafPaths(ALGORITHM_CONFIG_DEFAULTS)]);
+
+/** The shared aliases plus the algorithm's (its names win: they are more specific). */
+export function keyAliasesOf(schema?: KeySchema): Readonly<Record<string, string>> {
+  return schema ? { ...SHARED_KEY_ALIASES, ...schema.keyAliases } : SHARED_KEY_ALIASES;
+}
 
 /** The RLlib name the URL encoder writes for a path (the first alias listed), else snake_case of the leaf. */
-export function rllibName(path: string): string {
-  for (const [name, p] of Object.entries(RLLIB_KEY_ALIASES)) if (p === path) return name;
+export function rllibName(path: string, schema?: KeySchema): string {
+  for (const [name, p] of Object.entries(keyAliasesOf(schema))) if (p === path) return name;
   return camelToSnake(path.slice(path.lastIndexOf('.') + 1));
 }
 
@@ -164,31 +156,38 @@ export function camelToSnake(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-function knownPathsOf(defaults?: object): ReadonlySet<string> {
-  return defaults ? new Set(['algo', ...leafPaths(defaults)]) : DEFAULT_KNOWN_PATHS;
+function knownPathsOf(schema?: KeySchema): ReadonlySet<string> {
+  return schema ? new Set(['algo', ...leafPaths(schema.defaults)]) : SHARED_KNOWN_PATHS;
 }
 
 /** Resolves a key inside one section: our leaf name, an RLlib alias into that section, or snake_case of ours. */
-function resolveInSection(section: SectionName, key: string, known: ReadonlySet<string>): string | undefined {
-  const candidates = [`${section}.${key}`, own(RLLIB_KEY_ALIASES, key), `${section}.${snakeToCamel(key)}`];
+function resolveInSection(
+  section: SectionName,
+  key: string,
+  known: ReadonlySet<string>,
+  aliases: Readonly<Record<string, string>>,
+): string | undefined {
+  const candidates = [`${section}.${key}`, own(aliases, key), `${section}.${snakeToCamel(key)}`];
   return candidates.find((p) => p !== undefined && p.startsWith(`${section}.`) && known.has(p));
 }
 
 /**
  * Maps a user-facing name to a config path, or undefined. Accepts `--lr`, `--num-env-runners`,
  * `num_env_runners`, `num_workers`, `numEnvRunners`, `envRunners.numEnvRunners`, `env_runners.num_env_runners`.
- * `defaults` restricts the answer to the paths that config has (e.g. PPO_DEFAULTS).
+ * `schema` (an AlgorithmSpec) adds the algorithm's keys and names; without it only the shared
+ * sections' keys resolve.
  */
-export function resolveKeyPath(name: string, defaults?: object): string | undefined {
-  const known = knownPathsOf(defaults);
+export function resolveKeyPath(name: string, schema?: KeySchema): string | undefined {
+  const known = knownPathsOf(schema);
+  const aliases = keyAliasesOf(schema);
   const key = name.trim().replace(/^-+/, '');
   const dot = key.indexOf('.');
   if (dot > 0) {
     const section = own(SECTION_ALIASES, key.slice(0, dot)) ?? own(SECTION_ALIASES, snakeToCamel(key.slice(0, dot)));
-    return section ? resolveInSection(section, key.slice(dot + 1).replace(/-/g, '_'), known) : undefined;
+    return section ? resolveInSection(section, key.slice(dot + 1).replace(/-/g, '_'), known, aliases) : undefined;
   }
   const snake = key.replace(/-/g, '_');
-  const alias = own(RLLIB_KEY_ALIASES, snake);
+  const alias = own(aliases, snake);
   if (alias !== undefined && known.has(alias)) return alias;
   if (known.has(key)) return key; // top-level leaf such as `algo`
   for (const leaf of [key, snakeToCamel(snake)]) {
@@ -239,13 +238,14 @@ export type ConfigInput = DeepPartial<AlgorithmConfigBase> & { training?: Record
  * names: `env_runners`, `model`, `model_config`, ...) or a flat RLlib-style dict
  * (`{ num_env_runners: 2, lr: 3e-4 }`), in camelCase or snake_case, old- or new-stack names.
  * Unknown keys are errors with a "did you mean" suggestion. Values are not checked here; merge
- * the partial into the defaults and validate.
+ * the partial into the defaults and validate. `schema` is the algorithm's (see resolveKeyPath).
  */
 export function normalizeConfigInput<C extends object = ConfigInput>(
   input: unknown,
-  defaults?: object,
+  schema?: KeySchema,
 ): { partial: DeepPartial<C>; issues: ConfigIssue[] } {
-  const known = knownPathsOf(defaults);
+  const known = knownPathsOf(schema);
+  const aliases = keyAliasesOf(schema);
   const issues: ConfigIssue[] = [];
   const partial: Record<string, unknown> = {};
   const setBy = new Map<string, string>();
@@ -283,9 +283,9 @@ export function normalizeConfigInput<C extends object = ConfigInput>(
       issues.push({ path: key, severity: 'warning', message: `${key} has no meaning in the browser and is ignored.` });
       return;
     }
-    const path = (section && resolveInSection(section, key, known)) ?? resolveKeyPath(key, defaults);
+    const path = (section && resolveInSection(section, key, known, aliases)) ?? resolveKeyPath(key, schema);
     if (path !== undefined) return set(path, value, given);
-    issues.push({ path: given, severity: 'error', message: unknownKeyMessage(key, section, known) });
+    issues.push({ path: given, severity: 'error', message: unknownKeyMessage(key, section, known, aliases) });
   };
 
   if (!isPlainObject(input)) {
@@ -296,15 +296,20 @@ export function normalizeConfigInput<C extends object = ConfigInput>(
   return { partial: resolveExclusiveSwitches(partial) as DeepPartial<C>, issues };
 }
 
-function unknownKeyMessage(key: string, section: SectionName | undefined, known: ReadonlySet<string>): string {
+function unknownKeyMessage(
+  key: string,
+  section: SectionName | undefined,
+  known: ReadonlySet<string>,
+  aliases: Readonly<Record<string, string>>,
+): string {
   const inScope = [...known].filter((p) => section === undefined || p.startsWith(`${section}.`));
   const names = new Map<string, string>(); // spelling -> path
   for (const p of inScope) names.set(p.slice(p.lastIndexOf('.') + 1), p);
-  for (const [alias, p] of Object.entries(RLLIB_KEY_ALIASES)) if (inScope.includes(p)) names.set(alias, p);
+  for (const [alias, p] of Object.entries(aliases)) if (inScope.includes(p)) names.set(alias, p);
   const guess = suggest(key, names.keys());
   const where = section ? ` in section ${section}` : '';
   if (guess === undefined) {
-    return `unknown config key '${key}'${where}. Use RLlib's names (snake_case or camelCase); see config-keys.ts for the list.`;
+    return `unknown config key '${key}'${where}. Use RLlib's names (snake_case or camelCase); 'npm run train -- --help' lists them.`;
   }
   return `unknown config key '${key}'${where}; did you mean '${guess}' (${names.get(guess)})?`;
 }

@@ -1,21 +1,24 @@
 /**
  * A config in the URL hash, readable and short: `#num_env_runners=4&lr=0.0003&fcnet_hiddens=64,64`.
  * Only settings that differ from the algorithm's defaults are written, under RLlib's snake_case
- * names; decoding accepts every name `config-keys.ts` knows and reports what it cannot use.
+ * names; decoding accepts every name the shared sections and the algorithm's schema (its spec:
+ * defaults and key aliases) know, and reports what it cannot use. `algo` differs from the defaults
+ * only when the config is not the schema's algorithm; callers pass the config's own spec, and
+ * write `algo=` themselves when it is not the default algorithm (app/url-state.ts).
  */
 import type { ConfigIssue } from './errors';
 import { deepEqual, isPlainObject } from './config';
 import type { AlgorithmConfigBase, DeepPartial } from './config';
-import { coerceValue, normalizeConfigInput, resolveKeyPath, rllibName } from './config-keys';
+import { coerceValue, normalizeConfigInput, resolveKeyPath, rllibName, type KeySchema } from './config-keys';
 
-/** Encodes `cfg` as `k=v&...` (without the leading '#'); `defaults` decides which keys are written. */
-export function encodeConfigHash<C extends AlgorithmConfigBase>(cfg: C, defaults: C): string {
+/** Encodes `cfg` as `k=v&...` (without the leading '#'); the schema's defaults decide which keys are written. */
+export function encodeConfigHash<C extends AlgorithmConfigBase>(cfg: C, schema: KeySchema & { defaults: C }): string {
   const parts: string[] = [];
   const add = (path: string, value: unknown, base: unknown): void => {
-    if (!deepEqual(value, base)) parts.push(`${rllibName(path)}=${encodeComponent(encodeValue(value))}`);
+    if (!deepEqual(value, base)) parts.push(`${rllibName(path, schema)}=${encodeComponent(encodeValue(value))}`);
   };
   for (const [key, value] of Object.entries(cfg)) {
-    const base = (defaults as Record<string, unknown>)[key];
+    const base = (schema.defaults as Record<string, unknown>)[key];
     if (isPlainObject(value)) {
       const baseSection = isPlainObject(base) ? base : {};
       for (const [leaf, v] of Object.entries(value)) add(`${key}.${leaf}`, v, baseSection[leaf]);
@@ -32,7 +35,7 @@ export function encodeConfigHash<C extends AlgorithmConfigBase>(cfg: C, defaults
  */
 export function decodeConfigHash<C extends object = DeepPartial<AlgorithmConfigBase>>(
   hash: string,
-  defaults?: object,
+  schema?: KeySchema,
 ): { partial: DeepPartial<C>; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const flat: Record<string, unknown> = {};
@@ -48,10 +51,10 @@ export function decodeConfigHash<C extends object = DeepPartial<AlgorithmConfigB
       issues.push({ path: piece, severity: 'error', message: `cannot decode '${piece}' from the URL (bad % escape).` });
       continue;
     }
-    const path = resolveKeyPath(key, defaults);
+    const path = resolveKeyPath(key, schema);
     flat[key] = path === undefined ? raw : coerceValue(path, raw);
   }
-  const result = normalizeConfigInput<C>(flat, defaults);
+  const result = normalizeConfigInput<C>(flat, schema);
   return { partial: result.partial, issues: [...issues, ...result.issues] };
 }
 

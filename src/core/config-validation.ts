@@ -6,6 +6,7 @@ import type { ConfigIssue } from './errors';
 import { isPlainObject, suggest } from './config';
 import { machineWarnings, sizeErrors } from './config-limits';
 import { MAX_TIMER_S } from './deadline';
+import { scheduleProblems, type ScheduleRules } from './schedule';
 import type {
   AlgorithmConfigBase,
   EnvironmentConfig,
@@ -86,6 +87,13 @@ export class IssueList {
         `a longer timer fires at once. ${fix}`,
     );
     return false;
+  }
+
+  /** A constant or an RLlib schedule [[envStep, value], ...] (core/schedule.ts, shared with the Learner). */
+  schedule(path: string, v: unknown, rules: ScheduleRules = {}): boolean {
+    const problems = scheduleProblems(leaf(path), v, rules);
+    for (const message of problems) this.error(path, message);
+    return problems.length === 0;
   }
 
   boolean(path: string, v: unknown): v is boolean {

@@ -77,8 +77,6 @@ export interface RLModuleConfig {
   /** Share the torso between policy and value heads. RLlib: vf_share_layers (PPO default false). CleanRL: separate actor and critic. */
   readonly vfShareLayers: boolean;
 }
-/** RLlib's old name for the RLModule section (`model` / `model_config`). */
-export type ModelConfig = RLModuleConfig;
 
 export interface FaultToleranceConfig {
   /** Replace a crashed/unresponsive EnvRunner worker with a new one. RLlib: restart_failed_env_runners (old: recreate_failed_workers). */
@@ -252,22 +250,6 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     return ka.length === Object.keys(b).length && ka.every((k) => k in b && deepEqual(a[k], b[k]));
   }
   return false;
-}
-
-/** Value of a schedule (or constant) at `step`; linear between points, held after the last one. */
-export function scheduleValueAt(schedule: ScheduleValue, step: number): number {
-  if (typeof schedule === 'number') return schedule;
-  const first = schedule[0];
-  if (!first) throw new RangeError('scheduleValueAt: empty schedule');
-  if (step <= first[0]) return first[1];
-  for (let i = 1; i < schedule.length; i++) {
-    const [s1, v1] = schedule[i]!;
-    if (step < s1) {
-      const [s0, v0] = schedule[i - 1]!;
-      return v0 + ((step - s0) / (s1 - s0)) * (v1 - v0);
-    }
-  }
-  return schedule[schedule.length - 1]![1];
 }
 
 /** Levenshtein distance, for "did you mean" suggestions. */

@@ -3,27 +3,13 @@
  * over lifetime env steps (RLlib: PiecewiseSchedule with linear interpolation).
  */
 import { RLError } from '../core/errors';
+import { assertValidSchedule } from '../core/schedule';
 
 export type LrSchedule = number | readonly (readonly [number, number])[];
 
-/** Throws `learner/invalid-lr-schedule` with the fix when a schedule cannot be evaluated. */
+/** Throws `learner/invalid-lr-schedule` with the fix; the same rules as config validation (core/schedule.ts). */
 export function validateLrSchedule(schedule: LrSchedule): void {
-  const fail = (what: string): never => {
-    throw new RLError(
-      'learner/invalid-lr-schedule',
-      `Invalid lr schedule: ${what}. Use a number or [[step, value], ...] with increasing steps, e.g. [[0, 3e-4], [1e6, 0]].`,
-    );
-  };
-  if (typeof schedule === 'number') {
-    if (!Number.isFinite(schedule) || schedule < 0) fail(`lr must be a finite number >= 0, got ${schedule}`);
-    return;
-  }
-  if (schedule.length === 0) fail('the list of [step, value] points is empty');
-  schedule.forEach(([step, value], i) => {
-    if (!Number.isFinite(step) || !Number.isFinite(value) || value < 0) fail(`point ${i} is [${step}, ${value}]`);
-    const prev = schedule[i - 1];
-    if (prev && step <= prev[0]) fail(`steps must increase, point ${i} has step ${step} after ${prev[0]}`);
-  });
+  assertValidSchedule('lr', schedule, 'learner/invalid-lr-schedule', { allowZeroConstant: true });
 }
 
 /**

@@ -1,32 +1,12 @@
 /**
- * The configuration form as data: one entry per field with its config path, RLlib name, input
- * kind and a one-line explanation (CleanRL's Args docstrings, RLlib's config docs). Defaults are
- * read from PPO_DEFAULTS, so the form never disagrees with the algorithm.
+ * The configuration form as data: the shared sections' fields (sampling, model, fault tolerance),
+ * each with its config path, RLlib name, input kind and a one-line explanation (CleanRL's Args
+ * docstrings, RLlib's config docs), and the stop criteria. An algorithm's own fields come from its
+ * spec (`spec.formSections`); defaults shown in the help lines are the chosen spec's.
  */
-import { PPO_DEFAULTS } from '../algorithms/ppo/ppo-config';
+import type { AnySpec, FieldDef, SectionDef } from '../app/config-form';
 
-export type FieldKind = 'int' | 'number' | 'text' | 'select' | 'checkbox';
-
-export interface FieldDef {
-  /** Dotted config path (`training.lr`); stop criteria use `stop.<result key>`. */
-  readonly path: string;
-  readonly label: string;
-  /** RLlib's snake_case name, shown next to the label and used in the URL. */
-  readonly rllib: string;
-  readonly kind: FieldKind;
-  readonly help: string;
-  readonly options?: readonly { readonly value: string; readonly label: string }[];
-  /** Empty text means null (no seed, no grad clip, the env's own time limit). */
-  readonly nullable?: boolean;
-  /** Shown under "More settings" of its section. */
-  readonly advanced?: boolean;
-}
-
-export interface SectionDef {
-  readonly id: string;
-  readonly title: string;
-  readonly fields: readonly FieldDef[];
-}
+export type { FieldDef, SectionDef } from '../app/config-form';
 
 const f = (def: FieldDef): FieldDef => def;
 
@@ -36,7 +16,8 @@ export const DEVICE_OPTIONS = [
   { value: '0', label: 'CPU (wasm)' },
 ] as const;
 
-export const SECTIONS: readonly SectionDef[] = [
+/** Sections every algorithm has; the algorithm's own sections go after the first (sampling). */
+export const SHARED_SECTIONS: readonly SectionDef[] = [
   {
     id: 'env-runners',
     title: 'Sampling',
@@ -99,122 +80,6 @@ export const SECTIONS: readonly SectionDef[] = [
         nullable: true,
         advanced: true,
         help: "Time limit (truncation); empty keeps the env's own limit.",
-      }),
-    ],
-  },
-  {
-    id: 'training',
-    title: 'PPO hyperparameters',
-    fields: [
-      f({
-        path: 'training.lr',
-        label: 'Learning rate',
-        rllib: 'lr',
-        kind: 'text',
-        help: 'Adam step size; a schedule is step:value pairs, e.g. 0:1e-3,200000:3e-4.',
-      }),
-      f({
-        path: 'training.trainBatchSizePerLearner',
-        label: 'Train batch size',
-        rllib: 'train_batch_size_per_learner',
-        kind: 'int',
-        help: 'Env steps collected per training iteration.',
-      }),
-      f({
-        path: 'training.minibatchSize',
-        label: 'Minibatch size',
-        rllib: 'minibatch_size',
-        kind: 'int',
-        help: 'Rows per gradient step; the batch is split into minibatches.',
-      }),
-      f({
-        path: 'training.numEpochs',
-        label: 'Epochs',
-        rllib: 'num_epochs',
-        kind: 'int',
-        help: 'Passes over each train batch per iteration.',
-      }),
-      f({
-        path: 'training.gamma',
-        label: 'Discount γ',
-        rllib: 'gamma',
-        kind: 'number',
-        help: 'How much future reward counts; 0.99 looks ~100 steps ahead.',
-      }),
-      f({
-        path: 'training.lambda',
-        label: 'GAE λ',
-        rllib: 'lambda',
-        kind: 'number',
-        help: 'Advantage bias/variance trade-off: 1 is Monte Carlo, 0 one-step TD.',
-      }),
-      f({
-        path: 'training.clipParam',
-        label: 'Clip ε',
-        rllib: 'clip_param',
-        kind: 'number',
-        help: 'How far one update may move the action probabilities (ratio clip).',
-      }),
-      f({
-        path: 'training.entropyCoeff',
-        label: 'Entropy coeff',
-        rllib: 'entropy_coeff',
-        kind: 'number',
-        help: 'Bonus for keeping the policy random; more means more exploration.',
-      }),
-      f({
-        path: 'training.vfLossCoeff',
-        label: 'Value loss coeff',
-        rllib: 'vf_loss_coeff',
-        kind: 'number',
-        help: "Weight of the value function's squared error in the loss.",
-      }),
-      f({
-        path: 'training.gradClip',
-        label: 'Grad clip',
-        rllib: 'grad_clip',
-        kind: 'number',
-        nullable: true,
-        help: 'Largest global gradient norm per step; empty means no clipping.',
-      }),
-      f({
-        path: 'training.useKlLoss',
-        label: 'KL penalty',
-        rllib: 'use_kl_loss',
-        kind: 'checkbox',
-        help: 'Add an adaptive KL(old‖new) penalty to the loss.',
-      }),
-      f({
-        path: 'training.klCoeff',
-        label: 'KL coeff',
-        rllib: 'kl_coeff',
-        kind: 'number',
-        advanced: true,
-        help: 'Starting weight of the KL penalty, adapted toward the KL target.',
-      }),
-      f({
-        path: 'training.klTarget',
-        label: 'KL target',
-        rllib: 'kl_target',
-        kind: 'number',
-        advanced: true,
-        help: 'KL divergence per update the penalty aims for.',
-      }),
-      f({
-        path: 'training.vfClipParam',
-        label: 'Value clip',
-        rllib: 'vf_clip_param',
-        kind: 'number',
-        advanced: true,
-        help: "Clamp on each step's squared value error.",
-      }),
-      f({
-        path: 'training.shuffleBatchPerEpoch',
-        label: 'Shuffle per epoch',
-        rllib: 'shuffle_batch_per_epoch',
-        kind: 'checkbox',
-        advanced: true,
-        help: 'Reshuffle the batch before every epoch.',
       }),
     ],
   },
@@ -346,7 +211,8 @@ export const STOP_FIELDS: readonly FieldDef[] = [
   }),
 ];
 
-export const ALL_CONFIG_FIELDS: readonly FieldDef[] = [
+/** Fields the panel lays out itself (env, algorithm, device, seed). */
+export const BASE_FIELDS: readonly FieldDef[] = [
   f({ path: 'environment.env', label: 'Environment', rllib: 'env', kind: 'select', help: '' }),
   f({ path: 'algo', label: 'Algorithm', rllib: 'algo', kind: 'select', help: '' }),
   f({
@@ -357,8 +223,18 @@ export const ALL_CONFIG_FIELDS: readonly FieldDef[] = [
     help: '',
   }),
   f({ path: 'debugging.seed', label: 'Seed', rllib: 'seed', kind: 'int', nullable: true, help: '' }),
-  ...SECTIONS.flatMap((s) => s.fields),
 ];
+
+/** The form's sections for an algorithm: sampling, the algorithm's own, then model and fault tolerance. */
+export function sectionsFor(spec: AnySpec): readonly SectionDef[] {
+  const [sampling, ...rest] = SHARED_SECTIONS;
+  return [...(sampling ? [sampling] : []), ...spec.formSections, ...rest];
+}
+
+/** Every config field the form shows for an algorithm (stop criteria not included). */
+export function configFieldsFor(spec: AnySpec): readonly FieldDef[] {
+  return [...BASE_FIELDS, ...sectionsFor(spec).flatMap((s) => s.fields)];
+}
 
 /** The value at a dotted path of a config object. */
 export function valueAt(obj: unknown, path: string): unknown {
@@ -378,10 +254,10 @@ export function formatFieldValue(v: unknown): string {
   return JSON.stringify(v) ?? '';
 }
 
-/** "default 0.99" for the help line; PPO's own defaults (RLlib's PPOConfig). */
-export function defaultText(path: string): string {
+/** "default 0.99" for the help line, from the algorithm's own defaults (RLlib's XConfig). */
+export function defaultText(path: string, defaults: object): string {
   if (path.startsWith('stop.')) return '';
-  const v = valueAt(PPO_DEFAULTS, path);
+  const v = valueAt(defaults, path);
   const text = formatFieldValue(v);
   return text === '' ? 'default: none' : `default ${text}`;
 }

@@ -1,14 +1,26 @@
 /**
- * The configuration form's state: field texts over a base config (defaults, a preset, the URL or
- * a checkpoint), validated on every change through the app's validateConfig, so every field can
- * show its own message and Train knows whether the config is usable.
+ * The configuration form's state: the chosen algorithm's spec, and field texts over a base config
+ * (its defaults, a preset, the URL or a checkpoint), validated on every change through the app's
+ * validateConfig, so every field can show its own message and Train knows whether the config is
+ * usable. Nothing here names an algorithm: fields, presets and sizes come from the spec.
  */
-import { PPO_DEFAULTS, derivedSizes, type DerivedSizes, type PPOConfig } from '../algorithms/ppo/ppo-config';
-import { PPO_PRESETS, getPreset } from '../algorithms/ppo/presets';
 import { deepMerge } from '../core/config';
 import type { ValidationContext } from '../core/config-validation';
-import { parseFieldValue, validateConfig, type ConfigCheck, type ConfigIssue } from '../app/config-form';
-import { ALL_CONFIG_FIELDS, STOP_FIELDS, formatFieldValue, valueAt, type FieldDef } from './config-fields';
+import {
+  DEFAULT_SPEC,
+  findSpec,
+  getPreset,
+  getSpec,
+  hasPreset,
+  parseFieldValue,
+  validateConfig,
+  type AnyAlgorithmConfig,
+  type AnySpec,
+  type ConfigCheck,
+  type ConfigIssue,
+  type SamplingLayout,
+} from '../app/config-form';
+import { STOP_FIELDS, configFieldsFor, formatFieldValue, valueAt, type FieldDef } from './config-fields';
 
 export type FieldValue = string | boolean;
 
@@ -24,18 +36,22 @@ export interface StopCheck {
 }
 
 export class ConfigFormState {
+  /** The algorithm being configured: its fields, presets, defaults and sampling layout. */
+  spec: AnySpec = $state.raw(DEFAULT_SPEC);
   /** Settings the form does not show come from here. */
-  base: PPOConfig = $state.raw(PPO_DEFAULTS);
+  base: AnyAlgorithmConfig = $state.raw(DEFAULT_SPEC.defaults);
   /** Field text (or checkbox state) by config path; stop criteria under `stop.<result key>`. */
   values: Record<string, FieldValue> = $state({});
-  /** The preset the settings started from ('' = PPO's defaults). */
+  /** The preset the settings started from ('' = the algorithm's defaults). */
   presetId = $state('');
   /** What the browser offers (WebGPU adapter, cores), for the device checks. */
   context: ValidationContext = $state.raw({});
   /** Problems in the URL the page was opened with (unknown keys, bad escapes). */
   urlIssues: readonly ConfigIssue[] = $state.raw([]);
 
-  readonly input: PPOConfig = $derived.by(() => this.buildInput());
+  /** Every config field shown for the algorithm (its own sections included). */
+  readonly fields: readonly FieldDef[] = $derived(configFieldsFor(this.spec));
+  readonly input: AnyAlgorithmConfig = $derived.by(() => this.buildInput());
   readonly check: ConfigCheck = $derived(validateConfig(this.input, this.context));
   readonly stopCheck: StopCheck = $derived.by(() => this.parseStop());
   readonly issues: readonly ConfigIssue[] = $derived([
@@ -44,10 +60,12 @@ export class ConfigFormState {
     ...this.stopCheck.issues,
   ]);
   readonly valid: boolean = $derived(this.check.valid && !this.stopCheck.issues.some((i) => i.severity === 'error'));
-  readonly sizes: DerivedSizes | null = $derived(this.check.valid ? derivedSizes(this.check.config) : null);
+  readonly sizes: SamplingLayout | null = $derived(
+    this.check.valid ? this.spec.samplingLayout(this.check.config) : null,
+  );
   /** Issues whose path matches no field: shown at the top of the form. */
   readonly generalIssues: readonly ConfigIssue[] = $derived(
-    this.issues.filter((i) => !ALL_CONFIG_FIELDS.some((f) => matches(i.path, f.path)) && !i.path.startsWith('stop.')),
+    this.issues.filter((i) => !this.fields.some((f) => matches(i.path, f.path)) && !i.path.startsWith('stop.')),
   );
 
   constructor() {
@@ -59,12 +77,13 @@ export class ConfigFormState {
     return this.issues.filter((i) => matches(i.path, path));
   }
 
-  /** Shows `config` in every field; `stop` replaces the stop criteria. */
-  load(config: PPOConfig, stop: Readonly<Record<string, number>> | null, presetId = ''): void {
+  /** Shows `config` (of any registered algorithm) in every field; `stop` replaces the stop criteria. */
+  load(config: AnyAlgorithmConfig, stop: Readonly<Record<string, number>> | null, presetId = ''): void {
+    this.spec = findSpec(config.algo) ?? DEFAULT_SPEC;
     this.base = config;
     this.presetId = presetId;
     const values: Record<string, FieldValue> = {};
-    for (const field of ALL_CONFIG_FIELDS) {
+    for (const field of configFieldsFor(this.spec)) {
       const v = valueAt(config, field.path);
       values[field.path] = field.kind === 'checkbox' ? v === true : formatFieldValue(v);
     }
@@ -74,24 +93,35 @@ export class ConfigFormState {
   }
 
   /**
-   * Applies a preset ('' = PPO's defaults for the current env) over PPO's defaults. The device
-   * and seed stay as they were: they describe this machine and this experiment, not the env.
+   * Applies a preset of `spec` ('' = its defaults for the current env) over its defaults. The
+   * device and seed stay as they were: they describe this machine and this experiment, not the env.
    */
-  applyPreset(id: string): void {
+  applyPreset(id: string, spec: AnySpec = this.spec): void {
     const env = typeof this.values['environment.env'] === 'string' ? this.values['environment.env'] : START_PRESET;
-    const preset = id === '' ? null : getPreset(id);
+    const preset = id === '' ? null : getPreset(spec, id);
     const fromPreset = preset
-      ? deepMerge<PPOConfig>(PPO_DEFAULTS, preset.config)
-      : deepMerge<PPOConfig>(PPO_DEFAULTS, { environment: { env } });
+      ? deepMerge<AnyAlgorithmConfig>(spec.defaults, preset.config)
+      : deepMerge<AnyAlgorithmConfig>(spec.defaults, { environment: { env } });
     const keep =
       Object.keys(this.values).length > 0 ? { learners: this.input.learners, debugging: this.input.debugging } : {};
-    const config = deepMerge<PPOConfig>(fromPreset, keep);
-    this.load(config, preset?.stop ?? envStop(config.environment.env), id);
+    const config = deepMerge<AnyAlgorithmConfig>(fromPreset, keep);
+    this.load(config, preset?.stop ?? envStop(spec, config.environment.env), id);
+  }
+
+  /**
+   * Switches the algorithm (the menu): its form sections, defaults and charts replace the old
+   * one's, starting from its preset for the current env when it has one, else its defaults.
+   */
+  setAlgorithm(name: string): void {
+    const spec = getSpec(name);
+    if (spec === this.spec) return;
+    const env = String(this.values['environment.env'] ?? START_PRESET);
+    this.applyPreset(hasPreset(spec, env) ? env : '', spec);
   }
 
   /** A new env brings its preset when one exists (sizes and nets differ a lot between envs). */
   setEnv(env: string): void {
-    if (Object.hasOwn(PPO_PRESETS, env)) {
+    if (hasPreset(this.spec, env)) {
       this.values['environment.env'] = env;
       this.applyPreset(env);
       return;
@@ -100,14 +130,14 @@ export class ConfigFormState {
     this.presetId = '';
   }
 
-  private buildInput(): PPOConfig {
+  private buildInput(): AnyAlgorithmConfig {
     const partial: Record<string, unknown> = {};
-    for (const field of ALL_CONFIG_FIELDS) {
+    for (const field of this.fields) {
       const raw = this.values[field.path];
       if (raw === undefined) continue;
       setPath(partial, field.path, typeof raw === 'boolean' ? raw : parseField(field, raw));
     }
-    return deepMerge<PPOConfig>(this.base, partial);
+    return deepMerge<AnyAlgorithmConfig>(this.base, partial);
   }
 
   private parseStop(): StopCheck {
@@ -162,6 +192,6 @@ function matches(issuePath: string, fieldPath: string): boolean {
 }
 
 /** Stop criteria for an env without a preset: its Gymnasium reward threshold is not always set. */
-function envStop(env: string): Readonly<Record<string, number>> {
-  return Object.hasOwn(PPO_PRESETS, env) ? (PPO_PRESETS[env]?.stop ?? FALLBACK_STOP) : FALLBACK_STOP;
+function envStop(spec: AnySpec, env: string): Readonly<Record<string, number>> {
+  return hasPreset(spec, env) ? (getPreset(spec, env).stop ?? FALLBACK_STOP) : FALLBACK_STOP;
 }

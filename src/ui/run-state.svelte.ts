@@ -3,10 +3,10 @@
  * into reactive state, and the run controls (train, pause, resume, stop, reset, chaos). Results
  * go into a MetricSeries (plain arrays) and bump `version`, which is what the charts watch.
  */
-import { derivedSizes, type PPOConfig } from '../algorithms/ppo/ppo-config';
 import { deepEqual } from '../core/config';
 import type { AppStatus, FailureEvent, ResultDict, RunnerView, RunSummary, TrainerApp } from '../app';
 import type { EmbedBridge } from '../app/embed';
+import { getSpec, type AnyAlgorithmConfig } from '../app/config-form';
 import { MetricSeries } from './metric-series';
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -32,7 +32,7 @@ export class RunState {
   /** Training iteration of a restored checkpoint, until the first new result. */
   restoredIteration = $state(0);
   /** The config the current algorithm was built from (null: nothing built). */
-  builtConfig: PPOConfig | null = $state.raw(null);
+  builtConfig: AnyAlgorithmConfig | null = $state.raw(null);
   /** From Train until train() returns (building included). */
   inRun = $state(false);
 
@@ -71,7 +71,7 @@ export class RunState {
   }
 
   /** Trains `config` until `stop`: continues the current run if it was built from the same config. */
-  async train(config: PPOConfig, stop: Readonly<Record<string, number>>): Promise<void> {
+  async train(config: AnyAlgorithmConfig, stop: Readonly<Record<string, number>>): Promise<void> {
     if (this.inRun) return;
     this.inRun = true;
     try {
@@ -82,7 +82,7 @@ export class RunState {
     }
   }
 
-  private async buildAndTrain(config: PPOConfig, stop: Readonly<Record<string, number>>): Promise<void> {
+  private async buildAndTrain(config: AnyAlgorithmConfig, stop: Readonly<Record<string, number>>): Promise<void> {
     this.error = null;
     this.summary = null;
     if (!this.builtConfig || !deepEqual(config, this.builtConfig)) {
@@ -204,7 +204,7 @@ export class RunState {
   private trackRunnerSps(views: readonly RunnerView[]): void {
     const config = this.app.config;
     if (!config) return;
-    const steps = derivedSizes(config).stepsPerSampleCall;
+    const steps = getSpec(config.algo).samplingLayout(config).stepsPerSampleCall;
     const now = performance.now();
     let sps: Record<number, number> | null = null;
     for (const v of views) {

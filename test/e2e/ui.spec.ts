@@ -278,3 +278,33 @@ test('an idle page draws the still env once, and again only when the env changes
   await page.getByRole('combobox', { name: /^Environment/ }).selectOption('Acrobot-v1');
   await expect.poll(frames).toBeGreaterThan(settled);
 });
+
+test("the algorithm menu lists the registered algorithms and shows the chosen one's form and charts", async ({
+  appPage: page,
+  consoleErrors,
+}) => {
+  const menu = page.getByTestId('algo-menu');
+  await expect(menu).toHaveValue('PPO');
+  await expect(menu.locator('option')).toContainText(['PPO — proximal policy optimization (on-policy)']);
+  // PPO's own section and charts come from its spec; the shared ones stay.
+  await expect(page.getByRole('heading', { name: 'PPO hyperparameters' })).toBeVisible();
+  await expect(field(page, 'clip_param')).toBeVisible();
+  await expect(field(page, 'num_env_runners')).toBeVisible();
+  for (const id of ['chart-return', 'chart-losses', 'chart-entropy', 'chart-kl', 'chart-sps']) {
+    await expect(page.getByTestId(id)).toBeVisible();
+  }
+  // Choosing the algorithm again keeps the settings.
+  await field(page, 'lr').fill('0.0011');
+  await menu.selectOption('PPO');
+  await expect(field(page, 'lr')).toHaveValue('0.0011');
+
+  // The URL picks the algorithm by any case; an unknown one is reported at the menu.
+  await page.goto('/#algo=ppo&lr=0.002');
+  await expect(page.getByTestId('algo-menu')).toHaveValue('PPO');
+  await expect(field(page, 'lr')).toHaveValue('0.002');
+  await page.goto('/');
+  await page.goto('/#algo=nope&lr=0.003');
+  await expect(page.getByRole('alert').filter({ hasText: "Unknown algorithm 'nope'" })).toBeVisible();
+  await expect(field(page, 'lr')).toHaveValue('0.003');
+  expect(consoleErrors).toEqual([]);
+});

@@ -11,7 +11,8 @@ import { resolveConfig } from '../../src/algorithms/registry';
 import { parseUrlState } from '../../src/app/url-state';
 import { parseArgs, UsageError } from '../../src/cli/args';
 import { decodeConfigHash, encodeConfigHash } from '../../src/core/config-url';
-import { leafPaths, RLLIB_KEY_ALIASES, SECTION_ALIASES } from '../../src/core/config-keys';
+import { keyAliasesOf, leafPaths, SECTION_ALIASES } from '../../src/core/config-keys';
+import { PPO_SPEC } from '../../src/algorithms/ppo/ppo-spec';
 import { RLError } from '../../src/core/errors';
 
 const RUNS = 1000;
@@ -30,7 +31,7 @@ function succeedsOrThrowsCoded(
 }
 
 const camelPaths = leafPaths(PPO_DEFAULTS);
-const snakeNames = Object.keys(RLLIB_KEY_ALIASES);
+const snakeNames = Object.keys(keyAliasesOf(PPO_SPEC));
 const sectionNames = Object.keys(SECTION_ALIASES);
 /** Every spelling of a key a user may write, plus names that probe prototype lookups. */
 const keyName = fc.oneof(
@@ -167,9 +168,9 @@ describe('CLI flags (parseArgs)', () => {
 /** A valid hash from a mutated config, then pieces of it mutated as text. */
 const validHash = configInput.map((input) => {
   try {
-    return encodeConfigHash(resolveConfig(input), PPO_DEFAULTS);
+    return encodeConfigHash(resolveConfig(input), PPO_SPEC);
   } catch {
-    return encodeConfigHash(PPO_DEFAULTS, PPO_DEFAULTS) || 'num_env_runners=3&lr=0.001&fcnet_hiddens=64,64';
+    return encodeConfigHash(PPO_DEFAULTS, PPO_SPEC) || 'num_env_runners=3&lr=0.001&fcnet_hiddens=64,64';
   }
 });
 const hashPiece = fc.oneof(
@@ -205,7 +206,7 @@ describe('URL hash (parseUrlState / decodeConfigHash)', () => {
       fc.property(fc.string({ unit: 'binary' }), fc.string(), (hash, search) => {
         const state = parseUrlState(hash, search);
         if (state.config) succeedsOrThrowsCoded(() => resolveConfig(state.config));
-        decodeConfigHash(hash, PPO_DEFAULTS);
+        decodeConfigHash(hash, PPO_SPEC);
       }),
       { numRuns: RUNS },
     );
@@ -238,7 +239,7 @@ describe('URL hash (parseUrlState / decodeConfigHash)', () => {
           if (e instanceof RLError) return;
           throw e;
         }
-        const state = parseUrlState(`#${encodeConfigHash(cfg, PPO_DEFAULTS)}`);
+        const state = parseUrlState(`#${encodeConfigHash(cfg, PPO_SPEC)}`);
         expect(state.issues.filter((i) => i.severity === 'error')).toEqual([]);
         // Equal as JSON, the form a config is stored and shared in (-0 and 0 are the same setting).
         const asJson = (c: unknown): unknown => JSON.parse(JSON.stringify(c));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RLError } from '../../src/core/errors';
-import { scheduleValueAt } from '../../src/core/config';
+import { lrAt } from '../../src/learner/lr-schedule';
 import { PPO_PRESETS, applyPreset, getPreset, presetIds } from '../../src/algorithms/ppo/presets';
 import { derivedSizes } from '../../src/algorithms/ppo/ppo-config';
 
@@ -36,9 +36,9 @@ describe('PPO presets', () => {
     expect(sizes.numRunnersSampling).toBe(1);
     expect(sizes.trainBatchSize / cfg.training.minibatchSize).toBe(4);
     expect(cfg.training.numEpochs).toBe(4);
-    expect(scheduleValueAt(cfg.training.lr, 0)).toBe(2.5e-4);
-    expect(scheduleValueAt(cfg.training.lr, 250_000)).toBeCloseTo(1.25e-4, 12);
-    expect(scheduleValueAt(cfg.training.lr, 500_000)).toBe(0);
+    expect(lrAt(cfg.training.lr, 0)).toBe(2.5e-4);
+    expect(lrAt(cfg.training.lr, 250_000)).toBeCloseTo(1.25e-4, 12);
+    expect(lrAt(cfg.training.lr, 500_000)).toBe(0);
     expect(cfg.training).toMatchObject({
       gamma: 0.99,
       lambda: 0.95,

@@ -3,16 +3,17 @@ import { decodeConfigHash, encodeConfigHash } from '../../src/core/config-url';
 import { mergeConfig } from '../../src/algorithms/algorithm-config';
 import { PPO_DEFAULTS, ppo } from '../../src/algorithms/ppo/ppo-config';
 import type { PPOConfig } from '../../src/algorithms/ppo/ppo-config';
+import { PPO_SPEC } from '../../src/algorithms/ppo/ppo-spec';
 
 function roundTrip(cfg: PPOConfig): PPOConfig {
-  const { partial, issues } = decodeConfigHash(`#${encodeConfigHash(cfg, PPO_DEFAULTS)}`, PPO_DEFAULTS);
+  const { partial, issues } = decodeConfigHash(`#${encodeConfigHash(cfg, PPO_SPEC)}`, PPO_SPEC);
   expect(issues).toEqual([]);
   return mergeConfig(PPO_DEFAULTS, partial);
 }
 
 describe('config URL hash', () => {
   it('writes nothing for the defaults', () => {
-    expect(encodeConfigHash(PPO_DEFAULTS, PPO_DEFAULTS)).toBe('');
+    expect(encodeConfigHash(PPO_DEFAULTS, PPO_SPEC)).toBe('');
     expect(roundTrip(PPO_DEFAULTS)).toEqual(PPO_DEFAULTS);
   });
 
@@ -22,7 +23,7 @@ describe('config URL hash', () => {
       .rlModule({ fcnetHiddens: [64, 64] })
       .training({ lr: 3e-4, lambda: 0.95 })
       .toConfig();
-    expect(encodeConfigHash(cfg, PPO_DEFAULTS)).toBe('num_env_runners=4&fcnet_hiddens=64,64&lr=0.0003&lambda=0.95');
+    expect(encodeConfigHash(cfg, PPO_SPEC)).toBe('num_env_runners=4&fcnet_hiddens=64,64&lr=0.0003&lambda=0.95');
   });
 
   it('round-trips every kind of value', () => {
@@ -43,7 +44,7 @@ describe('config URL hash', () => {
       .faultTolerance({ delayBetweenEnvRunnerRestartsS: 0.25 })
       .debugging({ seed: 42 })
       .toConfig();
-    const hash = encodeConfigHash(cfg, PPO_DEFAULTS);
+    const hash = encodeConfigHash(cfg, PPO_SPEC);
     expect(hash).toContain('lr=0:0.00025,500000:0');
     expect(hash).toContain('env=Pendulum-v1');
     expect(roundTrip(cfg)).toEqual(cfg);
@@ -55,7 +56,7 @@ describe('config URL hash', () => {
   it('accepts old-stack and camelCase names and bare flags when decoding', () => {
     const { partial, issues } = decodeConfigHash(
       'num_workers=3&numEnvsPerEnvRunner=2&sgd_minibatch_size=64&explore&num_gpus=auto',
-      PPO_DEFAULTS,
+      PPO_SPEC,
     );
     expect(issues).toEqual([]);
     expect(partial).toEqual({
@@ -66,14 +67,14 @@ describe('config URL hash', () => {
   });
 
   it('reports unknown keys and bad escapes, keeps the rest', () => {
-    const { partial, issues } = decodeConfigHash('#lr=0.001&num_env_runner=2&bad=%E0%A4%A', PPO_DEFAULTS);
+    const { partial, issues } = decodeConfigHash('#lr=0.001&num_env_runner=2&bad=%E0%A4%A', PPO_SPEC);
     expect(partial).toEqual({ training: { lr: 0.001 } });
     expect(issues.map((i) => i.path)).toEqual(['bad=%E0%A4%A', 'num_env_runner']);
     expect(issues[1]!.message).toMatch(/did you mean 'num_env_runners'/);
   });
 
   it('leaves invalid values for validate() to report', () => {
-    const { partial } = decodeConfigHash('gamma=high', PPO_DEFAULTS);
+    const { partial } = decodeConfigHash('gamma=high', PPO_SPEC);
     const issues = ppo().fromJson(partial).validate();
     expect(issues.map((i) => [i.path, i.message])).toEqual([
       ['training.gamma', "gamma must be a finite number, got 'high'."],

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { deepEqual, deepMerge, scheduleValueAt } from '../../src/core/config';
+import { deepEqual, deepMerge } from '../../src/core/config';
+import { lrAt } from '../../src/learner/lr-schedule';
 import { validateBase } from '../../src/core/config-validation';
 import type { ValidationContext } from '../../src/core/config-validation';
 import { coerceValue, normalizeConfigInput, resolveKeyPath } from '../../src/core/config-keys';
 import { ConfigError } from '../../src/core/errors';
 import type { ConfigIssue } from '../../src/core/errors';
-import { getAlgorithmFactory, setAlgorithmFactory } from '../../src/algorithms/algorithm-config';
+import { resolveConfig } from '../../src/algorithms/registry';
+import { PPO_SPEC } from '../../src/algorithms/ppo/ppo-spec';
 import {
   PPOConfigBuilder,
   PPO_DEFAULTS,
@@ -160,7 +162,7 @@ describe('validate()', () => {
     expect(check([[10, 1e-3]])[0]).toMatch(/must start at step 0/);
     expect(check([[0, -1]])[0]).toMatch(/>= 0, got -1/);
     expect(check('fast')[0]).toMatch(/positive number or a schedule/);
-    expect(check(0)[0]).toBe('lr (0) must be > 0.');
+    expect(check(0)[0]).toBe('lr must be a finite number > 0, got 0.');
   });
 
   it('warns when explicit fragments overshoot the train batch by more than 10%', () => {
@@ -262,7 +264,7 @@ describe('RLlib names', () => {
   it('reports unknown keys with a suggestion, flat and inside sections', () => {
     const { issues } = normalizeConfigInput(
       { num_env_runner: 2, training: { clip_parm: 0.2 }, env_runners: { numEnvsPerRunner: 2 }, zzz_qqq_xxx: 1 },
-      PPO_DEFAULTS,
+      PPO_SPEC,
     );
     expect(issues.map((i) => [i.path, i.severity])).toEqual([
       ['num_env_runner', 'error'],
@@ -313,7 +315,7 @@ describe('RLlib names', () => {
       constructor: undefined,
     };
     for (const [name, path] of Object.entries(cases))
-      expect([name, resolveKeyPath(name, PPO_DEFAULTS)]).toEqual([name, path]);
+      expect([name, resolveKeyPath(name, PPO_SPEC)]).toEqual([name, path]);
   });
 
   it('coerceValue reads CLI/URL strings', () => {
@@ -392,31 +394,18 @@ describe('builder', () => {
     expect(a.model({ fcnetHiddens: [8] }).toConfig().rlModule.fcnetHiddens).toEqual([8]);
   });
 
-  it('finalize() validates, throws ConfigError with every error, and records a seed', () => {
-    class Exposed extends PPOConfigBuilder {
-      run(ctx: ValidationContext): PPOConfig {
-        return this.finalize(ctx, () => 1234);
-      }
-    }
-    const ok = new Exposed().run(CTX);
-    expect(ok.debugging.seed).toBe(1234);
+  it('resolveConfig validates, throws ConfigError with every error, and freezes a valid config', () => {
+    const ok = resolveConfig(ppo().toConfig(), CTX);
     expect(Object.isFrozen(ok)).toBe(true);
-    expect(new Exposed().debugging({ seed: 5 }).run(CTX).debugging.seed).toBe(5);
-    const bad = new Exposed().training({ gamma: 2 }).learners({ numLearners: 1 });
-    expect(() => bad.run(CTX)).toThrow(ConfigError);
+    expect(resolveConfig(ppo().debugging({ seed: 5 }).toConfig(), CTX).debugging.seed).toBe(5);
+    const bad = ppo().training({ gamma: 2 }).learners({ numLearners: 1 }).toConfig();
+    expect(() => resolveConfig(bad, CTX)).toThrow(ConfigError);
     try {
-      bad.run(CTX);
+      resolveConfig(bad, CTX);
     } catch (e) {
       expect((e as ConfigError).issues.map((i) => i.path)).toEqual(['learners.numLearners', 'training.gamma']);
       expect((e as ConfigError).code).toBe('config/invalid');
     }
-  });
-
-  it('algorithm factories are registered by name', () => {
-    const factory = (): string => 'built';
-    setAlgorithmFactory('TEST-ALGO', factory);
-    expect(getAlgorithmFactory('TEST-ALGO')).toBe(factory);
-    expect(getAlgorithmFactory('NOPE')).toBeUndefined();
   });
 });
 
@@ -461,17 +450,17 @@ describe('derivedSizes', () => {
 });
 
 describe('config helpers', () => {
-  it('scheduleValueAt interpolates linearly and holds the last value', () => {
+  it('lrAt (the one schedule evaluator) interpolates linearly and holds the last value', () => {
     const s = [
       [0, 1],
       [100, 0],
       [200, 0.5],
     ] as const;
-    expect(scheduleValueAt(s, 0)).toBe(1);
-    expect(scheduleValueAt(s, 25)).toBeCloseTo(0.75, 12);
-    expect(scheduleValueAt(s, 150)).toBeCloseTo(0.25, 12);
-    expect(scheduleValueAt(s, 1e9)).toBe(0.5);
-    expect(scheduleValueAt(3e-4, 1e9)).toBe(3e-4);
+    expect(lrAt(s, 0)).toBe(1);
+    expect(lrAt(s, 25)).toBeCloseTo(0.75, 12);
+    expect(lrAt(s, 150)).toBeCloseTo(0.25, 12);
+    expect(lrAt(s, 1e9)).toBe(0.5);
+    expect(lrAt(3e-4, 1e9)).toBe(3e-4);
   });
 
   it('deepMerge merges objects, replaces arrays, skips undefined', () => {

@@ -10,6 +10,7 @@ import { PPO } from '../../src/algorithms/ppo/ppo';
 import { PPOLearner } from '../../src/algorithms/ppo/ppo-learner';
 import type { PPOUpdateConfig } from '../../src/algorithms/ppo/ppo-learner';
 import { resolveKeyPath } from '../../src/core/config-keys';
+import { PPO_SPEC } from '../../src/algorithms/ppo/ppo-spec';
 import { RLError } from '../../src/core/errors';
 import { Rng } from '../../src/core/rng';
 import { ChunkEnd } from '../../src/core/sample-batch';
@@ -205,7 +206,7 @@ describe('FlatAdam non-finite steps', () => {
 describe('training.maxConsecutiveNonFiniteUpdates', () => {
   it('defaults to 10, takes the snake_case name and refuses values below 1', () => {
     expect(PPO_DEFAULTS.training.maxConsecutiveNonFiniteUpdates).toBe(10);
-    expect(resolveKeyPath('max_consecutive_non_finite_updates', PPO_DEFAULTS)).toBe(
+    expect(resolveKeyPath('max_consecutive_non_finite_updates', PPO_SPEC)).toBe(
       'training.maxConsecutiveNonFiniteUpdates',
     );
     const cfg = ppo().fromJson({ max_consecutive_non_finite_updates: 3 }).toConfig();

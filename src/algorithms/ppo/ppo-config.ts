@@ -12,6 +12,7 @@ import type { ConfigIssue } from '../../core/errors';
 // From a TF.js-free module: the UI imports this config file and must not load TF.js.
 import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES } from '../../learner/defaults';
 import { AlgorithmConfigBuilder } from '../algorithm-config';
+import type { SamplingLayout } from '../spec';
 
 export interface PPOTrainingConfig {
   /** Adam learning rate, or a schedule [[envStep, lr], ...] over lifetime env steps. RLlib: lr (PPO default 5e-5). CleanRL: learning_rate (+ anneal_lr). */
@@ -83,9 +84,38 @@ export const PPO_DEFAULTS: PPOConfig = deepFreeze({
   training: PPO_TRAINING_DEFAULTS,
 });
 
+/**
+ * RLlib's names of PPO's training keys (new stack first, then old-stack names) -> our paths; the
+ * first name listed for a path is the one the URL writes. The shared sections' names are in
+ * core/config-keys.ts.
+ */
+export const PPO_KEY_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  lr: 'training.lr',
+  gamma: 'training.gamma',
+  lambda: 'training.lambda',
+  lambda_: 'training.lambda',
+  clip_param: 'training.clipParam',
+  vf_clip_param: 'training.vfClipParam',
+  vf_loss_coeff: 'training.vfLossCoeff',
+  entropy_coeff: 'training.entropyCoeff',
+  use_kl_loss: 'training.useKlLoss',
+  kl_coeff: 'training.klCoeff',
+  kl_target: 'training.klTarget',
+  num_epochs: 'training.numEpochs',
+  num_sgd_iter: 'training.numEpochs',
+  minibatch_size: 'training.minibatchSize',
+  sgd_minibatch_size: 'training.minibatchSize',
+  train_batch_size_per_learner: 'training.trainBatchSizePerLearner',
+  train_batch_size: 'training.trainBatchSizePerLearner', // one learner: per-learner == total
+  grad_clip: 'training.gradClip',
+  grad_clip_by: 'training.gradClipBy',
+  shuffle_batch_per_epoch: 'training.shuffleBatchPerEpoch',
+  max_consecutive_non_finite_updates: 'training.maxConsecutiveNonFiniteUpdates',
+});
+
 export class PPOConfigBuilder extends AlgorithmConfigBuilder<PPOConfig> {
   constructor() {
-    super(PPO_DEFAULTS);
+    super(PPO_DEFAULTS, PPO_KEY_ALIASES);
   }
 
   protected override validateConfig(cfg: PPOConfig, ctx: ValidationContext): ConfigIssue[] {
@@ -98,26 +128,13 @@ export function ppo(): PPOConfigBuilder {
   return new PPOConfigBuilder();
 }
 
-export interface DerivedSizes {
-  /** Steps per sub-env per sample call ('auto' resolved). */
-  readonly rolloutFragmentLength: number;
-  /** Env steps one runner returns per sample call: rolloutFragmentLength * numEnvsPerEnvRunner. */
-  readonly stepsPerSampleCall: number;
-  /** Env steps actually trained on per iteration: whole sample rounds until >= trainBatchSizePerLearner. */
-  readonly trainBatchSize: number;
-  /** Runners that sample: numEnvRunners, or 1 (the local runner on the page) when it is 0. */
-  readonly numRunnersSampling: number;
-  /** Rounds of parallel sample calls per iteration (1 when the sizes line up). */
-  readonly numSampleRounds: number;
-}
-
 /**
  * Batch sizes from runners x envs x fragment length, in one place. 'auto' fragment length is
  * RLlib's: ceil(trainBatchSizePerLearner / (max(1, numEnvRunners) * numEnvsPerEnvRunner))
  * (`AlgorithmConfig.get_rollout_fragment_length`). Like RLlib's synchronous sampling, whole rounds
  * are collected until the train batch size is reached, so the trained batch can be a little larger.
  */
-export function derivedSizes(cfg: Pick<PPOConfig, 'envRunners' | 'training'>): DerivedSizes {
+export function derivedSizes(cfg: Pick<PPOConfig, 'envRunners' | 'training'>): SamplingLayout {
   const { numEnvRunners, numEnvsPerEnvRunner, rolloutFragmentLength } = cfg.envRunners;
   const target = cfg.training.trainBatchSizePerLearner;
   const numRunnersSampling = Math.max(1, numEnvRunners);
@@ -146,7 +163,7 @@ export function validatePPOConfig(cfg: PPOConfig, ctx: ValidationContext = {}): 
   const t = cfg.training;
   const p = 'training.';
 
-  validateSchedule(out, p + 'lr', t.lr);
+  out.schedule(p + 'lr', t.lr);
   out.number(p + 'gamma', t.gamma, { min: 0, max: 1 });
   out.number(p + 'lambda', t.lambda, { min: 0, max: 1 });
   out.number(p + 'clipParam', t.clipParam, { above: 0 });
@@ -177,34 +194,6 @@ export function validatePPOConfig(cfg: PPOConfig, ctx: ValidationContext = {}): 
   }
   if (tbsOk && sizesAreValid(cfg)) checkFragmentFitsBatch(out, cfg);
   return out.issues;
-}
-
-function validateSchedule(out: IssueList, path: string, v: ScheduleValue): void {
-  if (typeof v === 'number') {
-    out.number(path, v, { above: 0 });
-    return;
-  }
-  const points: unknown = v;
-  const isPoint = (x: unknown): x is [number, number] =>
-    Array.isArray(x) && x.length === 2 && x.every((y) => typeof y === 'number' && Number.isFinite(y));
-  if (!Array.isArray(points) || points.length === 0 || !points.every(isPoint)) {
-    out.error(path, `lr must be a positive number or a schedule [[envStep, value], ...], got ${formatValue(v)}.`);
-    return;
-  }
-  const pts = points as readonly (readonly [number, number])[];
-  const [firstStep] = pts[0]!;
-  if (firstStep !== 0) {
-    out.error(path, `an lr schedule must start at step 0 (RLlib requires it), got first step ${firstStep}.`);
-  }
-  for (let i = 1; i < pts.length; i++) {
-    const [step] = pts[i]!;
-    const [prevStep] = pts[i - 1]!;
-    if (step <= prevStep) {
-      out.error(path, `lr schedule steps must increase; step ${step} follows ${prevStep}. Sort by step.`);
-    }
-  }
-  const negative = pts.find(([, value]) => value < 0);
-  if (negative) out.error(path, `lr schedule values must be >= 0, got ${negative[1]} at step ${negative[0]}.`);
 }
 
 function sizesAreValid(cfg: PPOConfig): boolean {

@@ -11,19 +11,13 @@
  *    coefficient, so CleanRL's vf_coef 0.5 is vfLossCoeff 0.25 here.
  */
 import { deepFreeze } from '../../core/config';
-import type { DeepPartial } from '../../core/config';
-import { RLError } from '../../core/errors';
+import { lookupPreset, presetIdsOf } from '../presets';
+import type { Preset } from '../spec';
 import { ppo } from './ppo-config';
 import type { PPOConfig, PPOConfigBuilder } from './ppo-config';
 
-export interface PPOPreset {
-  readonly description: string;
-  readonly config: DeepPartial<PPOConfig>;
-  /** RLlib-style stop criteria the source reports for this setup, where it reports them. */
-  readonly stop?: Readonly<Record<string, number>>;
-  /** Named alternatives for the same env (e.g. 'cleanrl'). */
-  readonly variants?: Readonly<Record<string, Omit<PPOPreset, 'variants'>>>;
-}
+/** A PPO preset (the generic shape lives in spec.ts). */
+export type PPOPreset = Preset<PPOConfig>;
 
 /** A vfClipParam that never binds: squared value errors of these envs stay far below it. */
 export const NO_VF_CLIP = 1e6;
@@ -224,38 +218,15 @@ export const PPO_PRESETS: Readonly<Record<string, PPOPreset>> = deepFreeze({
 
 /** Preset ids: each env id (its default preset) and `envId:variant` for every variant. */
 export function presetIds(): string[] {
-  return Object.entries(PPO_PRESETS).flatMap(([envId, p]) => [
-    envId,
-    ...Object.keys(p.variants ?? {}).map((name) => `${envId}:${name}`),
-  ]);
+  return presetIdsOf(PPO_PRESETS);
 }
 
 /** The preset for `envId` (default) or one of its variants; `envId` may also be 'envId:variant'. */
 export function getPreset(envId: string, name?: string): Omit<PPOPreset, 'variants'> {
-  const [env, variant] = name === undefined ? splitId(envId) : [envId, name];
-  const base = Object.hasOwn(PPO_PRESETS, env) ? PPO_PRESETS[env] : undefined;
-  const variants = base?.variants ?? {};
-  const preset =
-    variant === undefined || variant === 'default'
-      ? base
-      : Object.hasOwn(variants, variant)
-        ? variants[variant]
-        : undefined;
-  if (!preset) {
-    throw new RLError(
-      'config/unknown-preset',
-      `No PPO preset '${variant === undefined ? env : `${env}:${variant}`}'. Available: ${presetIds().join(', ')}.`,
-    );
-  }
-  return preset;
+  return lookupPreset(PPO_PRESETS, name === undefined ? envId : `${envId}:${name}`, 'PPO');
 }
 
 /** A PPO builder with the preset applied over PPO's defaults, ready for further settings. */
 export function applyPreset(envId: string, name?: string): PPOConfigBuilder {
   return ppo().fromJson(getPreset(envId, name).config);
-}
-
-function splitId(id: string): [string, string | undefined] {
-  const colon = id.lastIndexOf(':');
-  return colon < 0 ? [id, undefined] : [id.slice(0, colon), id.slice(colon + 1)];
 }

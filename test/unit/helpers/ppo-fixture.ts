@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Checkpoint } from '../../../src/algorithms/checkpoint';
 import { PPO } from '../../../src/algorithms/ppo/ppo';
+import type { PPOConfig } from '../../../src/algorithms/ppo/ppo-config';
 import { resolveConfig, type AnyAlgorithmConfig } from '../../../src/algorithms/registry';
 import { fakeFleet, type FakeFleet } from './fake-runners';
 
@@ -27,7 +28,8 @@ export async function buildTinyPpo(
   fleet: FakeFleet = fakeFleet(),
 ): Promise<{ algo: PPO; fleet: FakeFleet }> {
   await tf.setBackend('cpu');
-  const algo = await PPO.build(config, { backend: 'cpu', connect: fleet.connect });
+  // The registry's configs are generic (AnyAlgorithmConfig); this one is PPO's (TINY_PPO names no algo).
+  const algo = await PPO.build(config as PPOConfig, { backend: 'cpu', connect: fleet.connect });
   return { algo, fleet };
 }
 

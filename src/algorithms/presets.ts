@@ -1,0 +1,44 @@
+/**
+ * Preset lookup shared by every algorithm: presets are keyed by env id, each with optional named
+ * variants (`CartPole-v1:cleanrl`), like RLlib's tuned_examples/<algo>/ and rl-baselines3-zoo.
+ */
+import type { AlgorithmConfigBase } from '../core/config';
+import { RLError } from '../core/errors';
+import type { Preset } from './spec';
+
+/** Preset ids: each env id (its default preset) and `envId:variant` for every variant. */
+export function presetIdsOf(presets: Readonly<Record<string, Preset<AlgorithmConfigBase>>>): string[] {
+  return Object.entries(presets).flatMap(([envId, p]) => [
+    envId,
+    ...Object.keys(p.variants ?? {}).map((name) => `${envId}:${name}`),
+  ]);
+}
+
+/**
+ * The preset `id` (`envId` or `envId:variant`; `envId:default` is the env's own), or
+ * `config/unknown-preset` naming the algorithm and listing its preset ids.
+ */
+export function lookupPreset<C extends AlgorithmConfigBase>(
+  presets: Readonly<Record<string, Preset<C>>>,
+  id: string,
+  algoName: string,
+): Omit<Preset<C>, 'variants'> {
+  const colon = id.lastIndexOf(':');
+  const [env, variant] = colon < 0 ? [id, undefined] : [id.slice(0, colon), id.slice(colon + 1)];
+  const base = Object.hasOwn(presets, env) ? presets[env] : undefined;
+  const variants = base?.variants ?? {};
+  const preset =
+    variant === undefined || variant === 'default'
+      ? base
+      : Object.hasOwn(variants, variant)
+        ? variants[variant]
+        : undefined;
+  if (!preset) {
+    const ids = presetIdsOf(presets);
+    throw new RLError(
+      'config/unknown-preset',
+      `No ${algoName} preset '${id}'. Available: ${ids.length > 0 ? ids.join(', ') : 'none'}.`,
+    );
+  }
+  return preset;
+}
