@@ -2,7 +2,8 @@
  * The registered algorithms, as specs (no TF.js: each spec loads its implementation on demand).
  * Adding an algorithm is one import and one entry here; the first entry is the default.
  */
+import { DQN_SPEC } from './dqn/dqn-spec';
 import { PPO_SPEC } from './ppo/ppo-spec';
 import type { AlgorithmSpec, AnyAlgorithmConfig } from './spec';
 
-export const ALGORITHM_SPECS: readonly AlgorithmSpec<AnyAlgorithmConfig>[] = [PPO_SPEC];
+export const ALGORITHM_SPECS: readonly AlgorithmSpec<AnyAlgorithmConfig>[] = [PPO_SPEC, DQN_SPEC];

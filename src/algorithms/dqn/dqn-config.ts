@@ -114,9 +114,41 @@ export const DQN_DEFAULTS: DQNConfig = deepFreeze({
   training: DQN_TRAINING_DEFAULTS,
 });
 
+const T = 'training.';
+
+/** RLlib's DQNConfig.training() names (and old-stack ones) -> our paths. */
+export const DQN_KEY_ALIASES: Readonly<Record<string, string>> = {
+  lr: `${T}lr`,
+  gamma: `${T}gamma`,
+  train_batch_size_per_learner: `${T}trainBatchSizePerLearner`,
+  train_batch_size: `${T}trainBatchSizePerLearner`,
+  grad_clip: `${T}gradClip`,
+  grad_clip_by: `${T}gradClipBy`,
+  adam_epsilon: `${T}adamEpsilon`,
+  double_q: `${T}doubleQ`,
+  dueling: `${T}dueling`,
+  n_step: `${T}nStep`,
+  target_network_update_freq: `${T}targetNetworkUpdateFreq`,
+  tau: `${T}tau`,
+  num_steps_sampled_before_learning_starts: `${T}numStepsSampledBeforeLearningStarts`,
+  epsilon: `${T}epsilon`,
+  training_intensity: `${T}trainingIntensity`,
+  td_error_loss_fn: `${T}tdErrorLossFn`,
+  replay_buffer_config: `${T}replayBufferConfig`,
+  'replay_buffer_config.type': `${T}replayBufferConfig.type`,
+  'replay_buffer_config.capacity': `${T}replayBufferConfig.capacity`,
+  'replay_buffer_config.alpha': `${T}replayBufferConfig.alpha`,
+  'replay_buffer_config.beta': `${T}replayBufferConfig.beta`,
+  store_buffer_in_checkpoints: `${T}storeBufferInCheckpoints`,
+  head_fcnet_hiddens: `${T}headFcnetHiddens`,
+  head_fcnet_activation: `${T}headFcnetActivation`,
+  min_sample_timesteps_per_iteration: `${T}minSampleTimestepsPerIteration`,
+  max_consecutive_non_finite_updates: `${T}maxConsecutiveNonFiniteUpdates`,
+};
+
 export class DQNConfigBuilder extends AlgorithmConfigBuilder<DQNConfig> {
   constructor() {
-    super(DQN_DEFAULTS);
+    super(DQN_DEFAULTS, DQN_KEY_ALIASES);
   }
 
   protected override validateConfig(cfg: DQNConfig, ctx: ValidationContext): ConfigIssue[] {

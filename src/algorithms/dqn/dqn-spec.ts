@@ -3,45 +3,15 @@
  * layout, presets, form fields and charts, without TF.js. `load()` brings in the implementation.
  */
 import type { AlgorithmSpec, Preset, SectionDef } from '../spec';
-import { DQN_DEFAULTS, dqn, dqnSamplingLayout, validateDQNConfig, type DQNConfig } from './dqn-config';
-
-const T = 'training.';
-
-/** RLlib's DQNConfig.training() names (and old-stack ones) -> our paths. */
-const KEY_ALIASES: Readonly<Record<string, string>> = {
-  lr: `${T}lr`,
-  gamma: `${T}gamma`,
-  train_batch_size_per_learner: `${T}trainBatchSizePerLearner`,
-  train_batch_size: `${T}trainBatchSizePerLearner`,
-  grad_clip: `${T}gradClip`,
-  grad_clip_by: `${T}gradClipBy`,
-  adam_epsilon: `${T}adamEpsilon`,
-  double_q: `${T}doubleQ`,
-  dueling: `${T}dueling`,
-  n_step: `${T}nStep`,
-  target_network_update_freq: `${T}targetNetworkUpdateFreq`,
-  tau: `${T}tau`,
-  num_steps_sampled_before_learning_starts: `${T}numStepsSampledBeforeLearningStarts`,
-  epsilon: `${T}epsilon`,
-  training_intensity: `${T}trainingIntensity`,
-  td_error_loss_fn: `${T}tdErrorLossFn`,
-  replay_buffer_config: `${T}replayBufferConfig`,
-  'replay_buffer_config.type': `${T}replayBufferConfig.type`,
-  'replay_buffer_config.capacity': `${T}replayBufferConfig.capacity`,
-  'replay_buffer_config.alpha': `${T}replayBufferConfig.alpha`,
-  'replay_buffer_config.beta': `${T}replayBufferConfig.beta`,
-  store_buffer_in_checkpoints: `${T}storeBufferInCheckpoints`,
-  head_fcnet_hiddens: `${T}headFcnetHiddens`,
-  head_fcnet_activation: `${T}headFcnetActivation`,
-  min_sample_timesteps_per_iteration: `${T}minSampleTimestepsPerIteration`,
-  max_consecutive_non_finite_updates: `${T}maxConsecutiveNonFiniteUpdates`,
-};
+import { DQN_DEFAULTS, DQN_KEY_ALIASES, dqn, dqnSamplingLayout, validateDQNConfig, type DQNConfig } from './dqn-config';
 
 /**
  * RLlib's tuned_examples/dqn/cartpole_dqn.py (450 within 200,000 env steps): fcnet [256] tanh,
  * head [256], n_step (2, 5), epsilon to 0.02 over 10,000 steps, prioritized replay, lr 5e-4.
  * Sampling stays on the page (numEnvRunners 0): a replay learner gains nothing from workers here.
  */
+const T = 'training.';
+
 const CARTPOLE: Preset<DQNConfig> = {
   description: "RLlib's tuned cartpole_dqn.py: dueling double DQN, n-step 2-5, prioritized replay.",
   config: {
@@ -164,7 +134,7 @@ export const DQN_SPEC: AlgorithmSpec<DQNConfig> = {
   title: 'DQN — deep Q-network (off-policy, replay buffer)',
   actionSpaces: ['discrete'],
   defaults: DQN_DEFAULTS,
-  keyAliases: KEY_ALIASES,
+  keyAliases: DQN_KEY_ALIASES,
   builder: dqn,
   validate: (config, ctx) => validateDQNConfig(config, ctx),
   samplingLayout: dqnSamplingLayout,
