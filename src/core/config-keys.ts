@@ -157,7 +157,9 @@ export function camelToSnake(s: string): string {
 }
 
 function knownPathsOf(schema?: KeySchema): ReadonlySet<string> {
-  return schema ? new Set(['algo', ...leafPaths(schema.defaults)]) : SHARED_KNOWN_PATHS;
+  if (!schema) return SHARED_KNOWN_PATHS;
+  // Alias targets may reach one level deeper than leafPaths (`training.replayBufferConfig.capacity`).
+  return new Set(['algo', ...leafPaths(schema.defaults), ...Object.values(schema.keyAliases)]);
 }
 
 /** Resolves a key inside one section: our leaf name, an RLlib alias into that section, or snake_case of ours. */
@@ -181,6 +183,10 @@ export function resolveKeyPath(name: string, schema?: KeySchema): string | undef
   const known = knownPathsOf(schema);
   const aliases = keyAliasesOf(schema);
   const key = name.trim().replace(/^-+/, '');
+  // Whole dotted names first: RLlib's `replay_buffer_config.capacity`, or our own full path.
+  const whole = own(aliases, key.replace(/-/g, '_'));
+  if (whole !== undefined && known.has(whole)) return whole;
+  if (key.includes('.') && known.has(key)) return key;
   const dot = key.indexOf('.');
   if (dot > 0) {
     const section = own(SECTION_ALIASES, key.slice(0, dot)) ?? own(SECTION_ALIASES, snakeToCamel(key.slice(0, dot)));
@@ -267,9 +273,14 @@ export function normalizeConfigInput<C extends object = ConfigInput>(
       partial[path] = deepClone(value);
       return;
     }
-    const section = path.slice(0, dot);
-    const sec = (partial[section] ??= {}) as Record<string, unknown>;
-    sec[path.slice(dot + 1)] = deepClone(value);
+    // Nested objects down to the leaf (`training.replayBufferConfig.capacity` is three levels).
+    const parts = path.split('.');
+    let node = partial;
+    for (const part of parts.slice(0, -1)) {
+      const next = node[part];
+      node = isPlainObject(next) ? next : (node[part] = {});
+    }
+    node[parts[parts.length - 1]!] = deepClone(value);
   };
 
   const place = (key: string, value: unknown, section: SectionName | undefined, given: string): void => {
