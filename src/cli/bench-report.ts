@@ -1,5 +1,5 @@
 /** Renders benchmark results as the Markdown tables pasted into the README. */
-import type { EnvRow, LearnerRow, PpoRunRow, SamplerRow } from './bench-sections';
+import type { EnvRow, LearnerRow, LearningRunRow, SamplerRow } from './bench-sections';
 
 export interface BenchResults {
   date: string;
@@ -14,7 +14,8 @@ export interface BenchResults {
   envs: EnvRow[];
   sampler: SamplerRow[];
   learner: LearnerRow[];
-  ppo: PpoRunRow[];
+  /** End-to-end learning runs of every algorithm benchmarked. */
+  runs: LearningRunRow[];
 }
 
 const fmt = (n: number): string =>
@@ -26,21 +27,30 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function ppoSummary(rows: PpoRunRow[]): string[] {
-  const presets = [...new Set(rows.map((r) => r.preset))];
+function minMax(xs: readonly number[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of xs) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
+  return [lo, hi];
+}
+
+function runsSummary(rows: LearningRunRow[]): string[] {
   const lines = [
-    '| preset | seeds reaching 475 | wall s to 475 (median, range) | env steps to 475 (median, range) | SPS (median) | longest main-thread task ms |',
-    '|---|---|---|---|---|---|',
+    '| algorithm | preset | target | seeds reaching it | wall s to target (median, range) | env steps to target (median, range) | SPS (median) | longest main-thread task ms |',
+    '|---|---|---:|---|---|---|---|---|',
   ];
-  for (const p of presets) {
-    const rs = rows.filter((r) => r.preset === p);
+  const groups = [...new Set(rows.map((r) => `${r.algo}\u0000${r.preset}`))];
+  for (const g of groups) {
+    const rs = rows.filter((r) => `${r.algo}\u0000${r.preset}` === g);
+    const first = rs[0]!;
     const ok = rs.filter((r) => r.reached);
-    const range = (f: (r: PpoRunRow) => number, digits: number): string =>
-      ok.length
-        ? `${median(ok.map(f)).toFixed(digits)} (${Math.min(...ok.map(f)).toFixed(digits)}-${Math.max(...ok.map(f)).toFixed(digits)})`
-        : 'n/a';
+    const range = (f: (r: LearningRunRow) => number, digits: number): string => {
+      if (!ok.length) return 'n/a';
+      const [lo, hi] = minMax(ok.map(f));
+      return `${median(ok.map(f)).toFixed(digits)} (${lo.toFixed(digits)}-${hi.toFixed(digits)})`;
+    };
     lines.push(
-      `| ${p} | ${ok.length}/${rs.length} | ${range((r) => r.wallSeconds, 1)} | ${range((r) => r.envSteps, 0)} | ${fmt(median(rs.map((r) => r.stepsPerSecond)))} | ${Math.max(...rs.map((r) => r.longestMainThreadTaskMs)).toFixed(0)} |`,
+      `| ${first.algo} | ${first.preset} | ${first.target} | ${ok.length}/${rs.length} | ${range((r) => r.wallSeconds, 1)} | ${range((r) => r.envSteps, 0)} | ${fmt(median(rs.map((r) => r.stepsPerSecond)))} | ${minMax(rs.map((r) => r.longestMainThreadTaskMs))[1].toFixed(0)} |`,
     );
   }
   return lines;
@@ -92,8 +102,8 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
       );
     out.push('');
   }
-  if (r.ppo.length) {
-    out.push('### End-to-end PPO on CartPole-v1 (to a 100-episode mean of 475)', '', ...ppoSummary(r.ppo), '');
+  if (r.runs.length) {
+    out.push('### End-to-end learning runs (to a 100-episode mean return target)', '', ...runsSummary(r.runs), '');
   }
   return out.join('\n');
 }

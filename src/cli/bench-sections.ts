@@ -25,8 +25,12 @@ export interface LearnerRow {
   firstCallMs: number;
   samplesPerSecond: number;
 }
-export interface PpoRunRow {
+/** One end-to-end learning run: an algorithm's preset trained to a return target or a step budget. */
+export interface LearningRunRow {
+  algo: string;
   preset: string;
+  /** The 100-episode mean return the run aims for. */
+  target: number;
   seed: number;
   reached: boolean;
   wallSeconds: number;
@@ -126,26 +130,36 @@ export async function benchLearner(
   return rows;
 }
 
-/** One PPO run to a 100-episode mean of 475, recording long main-thread tasks while it trains. */
-export async function benchPpoRun(page: Page, preset: string, seed: number, maxSteps: number): Promise<PpoRunRow> {
+export interface LearningRunSpec {
+  readonly algo: string;
+  readonly preset: string;
+  readonly target: number;
+  readonly maxSteps: number;
+}
+
+/** One run to a 100-episode mean of `target`, recording long main-thread tasks while it trains. */
+export async function benchLearningRun(page: Page, run: LearningRunSpec, seed: number): Promise<LearningRunRow> {
   return page.evaluate(
-    async ({ preset, seed, maxSteps }) => {
+    async ({ run, seed }) => {
       let longest = 0;
       const observer = new PerformanceObserver((list) => {
         for (const e of list.getEntries()) longest = Math.max(longest, e.duration);
       });
-      await window.rl.build({ preset, learners: { numGpusPerLearner: 0 }, debugging: { seed } });
+      const { algo, preset, target, maxSteps } = run;
+      await window.rl.build({ algo, preset, learners: { numGpusPerLearner: 0 }, debugging: { seed } });
       observer.observe({ type: 'longtask', buffered: false });
       const t0 = performance.now();
       const s = await window.rl.train({
-        stop: { 'env_runners/episode_return_mean': 475, num_env_steps_sampled_lifetime: maxSteps },
+        stop: { 'env_runners/episode_return_mean': target, num_env_steps_sampled_lifetime: maxSteps },
       });
       const wall = (performance.now() - t0) / 1000;
       observer.disconnect();
       window.rl.dispose();
       const steps = Number(s.lastResult?.['num_env_steps_sampled_lifetime'] ?? 0);
       return {
+        algo,
         preset,
+        target,
         seed,
         reached: s.criterion === 'env_runners/episode_return_mean',
         wallSeconds: wall,
@@ -155,6 +169,6 @@ export async function benchPpoRun(page: Page, preset: string, seed: number, maxS
         longestMainThreadTaskMs: longest,
       };
     },
-    { preset, seed, maxSteps },
+    { run, seed },
   );
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in headless Chromium, written to bench/results/<date>.json and
- * <date>.md. `--only envs,sampling,learner,ppo` picks sections (`npm run bench:sampling` runs
+ * <date>.md. `--only envs,sampling,learner,ppo,dqn` picks sections (`npm run bench:sampling` runs
  * envs + sampling); `--quick` shortens every measurement (for a smoke run).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -8,11 +8,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumArgs, ensureChromium } from './browser';
-import { benchEnvs, benchLearner, benchPpoRun, benchSampler, type PpoRunRow } from './bench-sections';
+import { benchEnvs, benchLearner, benchLearningRun, benchSampler, type LearningRunSpec } from './bench-sections';
 import { renderMarkdown, type BenchResults } from './bench-report';
 import { serveApp } from './serve';
 
-const SECTIONS = ['envs', 'sampling', 'learner', 'ppo'] as const;
+const SECTIONS = ['envs', 'sampling', 'learner', 'ppo', 'dqn'] as const;
+
+/** The end-to-end runs of each algorithm section: RLlib's tuned bars (return target, step budget). */
+const LEARNING_RUNS: Readonly<Record<'ppo' | 'dqn', readonly LearningRunSpec[]>> = {
+  ppo: [
+    { algo: 'PPO', preset: 'CartPole-v1', target: 475, maxSteps: 300_000 },
+    { algo: 'PPO', preset: 'CartPole-v1:cleanrl', target: 475, maxSteps: 500_000 },
+  ],
+  dqn: [
+    { algo: 'DQN', preset: 'CartPole-v1', target: 450, maxSteps: 200_000 },
+    { algo: 'DQN', preset: 'Acrobot-v1', target: -100, maxSteps: 200_000 },
+  ],
+};
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: string[]): { only: Set<Section>; quick: boolean } {
@@ -27,7 +39,7 @@ function parseArgs(argv: string[]): { only: Set<Section>; quick: boolean } {
       if (bad.length) throw new Error(`--only: unknown section(s) ${bad.join(', ')}; known: ${SECTIONS.join(', ')}`);
       only = new Set(list as Section[]);
     } else if (a === '--help') {
-      console.log('npm run bench -- [--only envs,sampling,learner,ppo] [--quick]');
+      console.log(`npm run bench -- [--only ${SECTIONS.join(',')}] [--quick]`);
       process.exit(0);
     } else throw new Error(`unknown option ${a}; try --help`);
   }
@@ -75,7 +87,7 @@ async function main(): Promise<void> {
       envs: [],
       sampler: [],
       learner: [],
-      ppo: [],
+      runs: [],
     };
     if (only.has('envs')) {
       log('env stepping ...');
@@ -104,23 +116,20 @@ async function main(): Promise<void> {
     // Nothing else may share the CPU with the end-to-end runs below: this browser's idle app page
     // once kept a quarter of a core busy (bench/NOTES.md, change 8).
     await gpuBrowser.close();
-    if (only.has('ppo')) {
-      const runs: PpoRunRow[] = [];
-      for (const [preset, maxSteps] of [
-        ['CartPole-v1', 300_000],
-        ['CartPole-v1:cleanrl', 500_000],
-      ] as const) {
+    for (const section of ['ppo', 'dqn'] as const) {
+      if (!only.has(section)) continue;
+      for (const run of LEARNING_RUNS[section]) {
         for (const seed of quick ? [1] : [1, 2, 3]) {
-          log(`PPO ${preset} seed ${seed} ...`);
+          log(`${run.algo} ${run.preset} seed ${seed} ...`);
           await fresh();
-          const row = await benchPpoRun(page, preset, seed, quick ? 20_000 : maxSteps);
+          const row = await benchLearningRun(page, { ...run, maxSteps: quick ? 20_000 : run.maxSteps }, seed);
+          const verdict = row.reached ? `reached ${run.target}` : `did not reach ${run.target}`;
           log(
-            `  ${row.reached ? 'reached 475' : 'did not reach 475'} in ${row.wallSeconds.toFixed(1)} s, ${row.envSteps} steps, ${Math.round(row.stepsPerSecond)} SPS`,
+            `  ${verdict} in ${row.wallSeconds.toFixed(1)} s, ${row.envSteps} steps, ${Math.round(row.stepsPerSecond)} SPS`,
           );
-          runs.push(row);
+          results.runs.push(row);
         }
       }
-      results.ppo = runs;
     }
     const totalS = (Date.now() - started) / 1000;
     const md = renderMarkdown(results, totalS);
