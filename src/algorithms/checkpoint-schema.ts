@@ -21,8 +21,7 @@ import {
   type Checkpoint,
 } from './checkpoint';
 import { EPISODE_WINDOW } from './metrics-logger';
-import { dqn } from './dqn/dqn-config';
-import { ppo } from './ppo/ppo-config';
+import { ALGORITHM_SPECS } from './specs';
 
 /** Sizes a checkpoint may have; beyond them a file is refused rather than allocated. */
 export const CHECKPOINT_LIMITS = {
@@ -248,27 +247,23 @@ function checkDevice(c: Checker, v: unknown): void {
   c.count('device.hardwareConcurrency', v['hardwareConcurrency']);
 }
 
-/** Each algorithm's own TF.js-free config validation (errors only; warnings do not block). */
-const CONFIG_VALIDATORS: Readonly<Record<string, (config: unknown) => { path: string; message: string }[]>> = {
-  PPO: (config) =>
-    ppo()
+/** Each registered algorithm's own TF.js-free config validation (errors only; warnings do not block). */
+function configValidator(algo: string): ((config: unknown) => { path: string; message: string }[]) | undefined {
+  const spec = ALGORITHM_SPECS.find((s) => s.name === algo);
+  if (!spec) return undefined;
+  return (config) =>
+    spec
+      .builder()
       .fromJson(config)
       .validate({ knownEnvIds: listEnvs() })
-      .filter((i) => i.severity === 'error'),
-  DQN: (config) =>
-    dqn()
-      .fromJson(config)
-      .validate({ knownEnvIds: listEnvs() })
-      .filter((i) => i.severity === 'error'),
-};
+      .filter((i) => i.severity === 'error');
+}
 
 function checkConfig(c: Checker, algo: unknown, config: unknown): void {
-  const validate = typeof algo === 'string' ? CONFIG_VALIDATORS[algo] : undefined;
+  const validate = typeof algo === 'string' ? configValidator(algo) : undefined;
   if (typeof algo !== 'string' || !validate) {
-    c.fail(
-      'algo',
-      `must name a known algorithm (${Object.keys(CONFIG_VALIDATORS).join(', ')}), got ${describe(algo)}.`,
-    );
+    const known = ALGORITHM_SPECS.map((s) => s.name).join(', ');
+    c.fail('algo', `must name a known algorithm (${known}), got ${describe(algo)}.`);
     return;
   }
   if (!c.object('config', config)) return;
