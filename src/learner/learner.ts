@@ -19,6 +19,7 @@ import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES } from './defaults';
 import { DEFAULT_OPTIMIZER, OptimizerGroup, type OptimizerGroupConfig, type OptimizerState } from './optimizer-group';
 import type { NonFiniteCounts } from './non-finite-streak';
 import { NonFiniteStreak, divergedError } from './non-finite-streak';
+import { accumulate, shuffleInPlace, uploadColumns, type Columns } from './batch-columns';
 
 /** What the Learner needs from a module (MLPModule satisfies it). */
 export interface TrainableModule {
@@ -79,7 +80,7 @@ export interface LearnerUpdateOptions {
 
 export type { OptimizerState } from './optimizer-group';
 
-export type Columns = Readonly<Record<string, Float32Array | Int32Array>>;
+export type { Columns } from './batch-columns';
 
 /** Longest stretch of Adam steps without giving the page a turn (long tasks start at 50 ms). */
 const YIELD_EVERY_MS = 40;
@@ -388,48 +389,5 @@ export class Learner<M extends TrainableModule> {
   dispose(): void {
     for (const g of this.groups) g.dispose();
     this.module.dispose();
-  }
-}
-
-/** Uploads each per-row column once: width 1 -> [rows], else [rows, width]. */
-function uploadColumns(columns: Columns, rowCount: number): Record<string, tf.Tensor> {
-  const out: Record<string, tf.Tensor> = {};
-  try {
-    for (const [name, values] of Object.entries(columns)) {
-      const width = values.length / rowCount;
-      if (!Number.isInteger(width) || width < 1) {
-        throw new RangeError(`column '${name}' has ${values.length} values, not a multiple of ${rowCount} rows`);
-      }
-      const dtype = values instanceof Int32Array ? 'int32' : 'float32';
-      out[name] = tf.tensor(values, width === 1 ? [rowCount] : [rowCount, width], dtype);
-    }
-  } catch (e) {
-    tf.dispose(Object.values(out));
-    throw e;
-  }
-  return out;
-}
-
-/** Fisher-Yates with the seeded Rng. */
-function shuffleInPlace(a: Int32Array, rng: Rng): void {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.integer(i + 1);
-    const t = a[i]!;
-    a[i] = a[j]!;
-    a[j] = t;
-  }
-}
-
-/** Adds one step's stats into the running sums (2-input adds only) and frees them. */
-function accumulate(sums: Map<string, tf.Scalar>, step: Record<string, tf.Scalar>): void {
-  for (const [key, value] of Object.entries(step)) {
-    const prev = sums.get(key);
-    if (!prev) {
-      sums.set(key, value);
-      continue;
-    }
-    sums.set(key, tf.add(prev, value));
-    prev.dispose();
-    value.dispose();
   }
 }
