@@ -4,7 +4,7 @@
  * collected with its path, as for the rest of the checkpoint.
  */
 import { isPlainObject } from '../core/config';
-import { CHECKPOINT_LIMITS, checkNamedArrays, describe, type Checker } from './checkpoint-schema';
+import { CHECKPOINT_LIMITS, checkNamedArrays, describe, type Checker } from './checkpoint-checker';
 
 const NAME = /^[A-Za-z0-9_./-]{1,64}$/;
 const MAX_ENTRIES = 64;
