@@ -18,11 +18,12 @@ import { actionOutputDim, flatDim } from '../core/spaces';
 import type { ActionDistribution } from './distributions';
 import { distributionFor } from './distributions';
 import type { ModuleWeights } from './weights';
-import { checkWeights, orthogonal } from './weights';
+import { orthogonal } from './weights';
 import { dense } from './dense';
 import type { JsDense } from './js-mlp';
 import { JsMlp, jsDense } from './js-mlp';
 import type { ExplorationOutputs, InferenceOutputs, RLModule } from './rl-module';
+import { assignWeights, readWeights } from './variables';
 
 export interface RLModuleSpec {
   readonly observationSpace: Box;
@@ -233,33 +234,13 @@ export class MLPModule implements RLModule<{ actionDistInputs: tf.Tensor2D; vfPr
   }
 
   /** Copies of every variable (one `await data()` each), with names, shapes and version. */
-  async getWeights(): Promise<ModuleWeights> {
-    const arrays = await Promise.all(
-      this.trainableVariables.map(async (v) => new Float32Array((await v.data()) as Float32Array)),
-    );
-    return {
-      version: this.weightsVersion,
-      names: [...this.variableNames],
-      shapes: this.trainableVariables.map((v) => [...v.shape]),
-      arrays,
-    };
+  getWeights(): Promise<ModuleWeights> {
+    return readWeights(this.trainableVariables, this.variableNames, this.weightsVersion);
   }
 
   /** Checks names and shapes (throws `module/weights-mismatch`), then assigns copies. */
   setWeights(weights: ModuleWeights): void {
-    checkWeights(
-      weights,
-      this.variableNames,
-      this.trainableVariables.map((v) => v.shape),
-    );
-    // Copies: the cpu backend would otherwise keep the caller's arrays as the variables' storage.
-    // The variables and the JS forward may share them: neither writes to its arrays.
-    const arrays = weights.arrays.map((a) => new Float32Array(a));
-    this.trainableVariables.forEach((v, i) => {
-      const value = tf.tensor(arrays[i]!, v.shape);
-      v.assign(value);
-      value.dispose();
-    });
+    const arrays = assignWeights(this.trainableVariables, this.variableNames, weights);
     this.weightsVersion = weights.version;
     this.jsMlp = { mlp: this.buildJsMlp(arrays), version: weights.version };
   }

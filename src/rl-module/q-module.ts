@@ -29,7 +29,7 @@ import { jsDense } from './js-sequential';
 import { JsSequential } from './js-sequential';
 import type { ExplorationOutput, ExplorationOutputs, InferenceOutputs, RLModule } from './rl-module';
 import type { ModuleWeights } from './weights';
-import { checkWeights } from './weights';
+import { assignWeights, readWeights } from './variables';
 
 export interface QModelConfig {
   /** Encoder layer sizes. RLlib: fcnet_hiddens (DefaultModelConfig [256, 256]; tuned CartPole [256]). */
@@ -287,32 +287,13 @@ export class QModule implements RLModule<QTrainOutputs> {
   }
 
   /** Copies of every variable (one `await data()` each), with names, shapes and version. */
-  async getWeights(): Promise<ModuleWeights> {
-    const arrays = await Promise.all(
-      this.trainableVariables.map(async (v) => new Float32Array((await v.data()) as Float32Array)),
-    );
-    return {
-      version: this.weightsVersion,
-      names: [...this.variableNames],
-      shapes: this.trainableVariables.map((v) => [...v.shape]),
-      arrays,
-    };
+  getWeights(): Promise<ModuleWeights> {
+    return readWeights(this.trainableVariables, this.variableNames, this.weightsVersion);
   }
 
   /** Checks names and shapes (throws `module/weights-mismatch`), then assigns copies. */
   setWeights(weights: ModuleWeights): void {
-    checkWeights(
-      weights,
-      this.variableNames,
-      this.trainableVariables.map((v) => v.shape),
-    );
-    // Copies: the cpu backend would otherwise keep the caller's arrays as the variables' storage.
-    const arrays = weights.arrays.map((a) => new Float32Array(a));
-    this.trainableVariables.forEach((v, i) => {
-      const value = tf.tensor(arrays[i]!, v.shape);
-      v.assign(value);
-      value.dispose();
-    });
+    const arrays = assignWeights(this.trainableVariables, this.variableNames, weights);
     this.weightsVersion = weights.version;
     this.js = { stacks: this.buildJs(arrays), version: weights.version };
   }
