@@ -3,15 +3,11 @@
  * folders (item 8), signals and what the run prints (item 10), and exit codes (item 12).
  * Runs are tiny (16x16 nets, one runner); the signal test uses one long iteration on purpose.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import { STACK_LINE, readJson, readResults, runCli, startCli, tmpOutFactory } from './cli-process';
 import { checkpointFromJson } from '../../src/app/checkpoint-codec';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 // prettier-ignore
 const TINY = [
@@ -21,48 +17,8 @@ const TINY = [
   '--fcnet-hiddens', '16,16', '--seed', '1',
 ];
 
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function startCli(
-  args: readonly string[],
-  env: NodeJS.ProcessEnv = {},
-): { child: ChildProcess; done: Promise<CliRun> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliRun>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
-}
-const runCli = (args: readonly string[], env?: NodeJS.ProcessEnv): Promise<CliRun> => startCli(args, env).done;
-
-const tmpDirs: string[] = [];
-function tmpOut(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cli-safety-'));
-  tmpDirs.push(dir);
-  return path.join(dir, 'run');
-}
-test.afterAll(() => {
-  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
-});
-
-type Row = Record<string, number | string | null>;
-const readJson = <T = Record<string, unknown>>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
-const readResults = (dir: string): Row[] =>
-  readFileSync(path.join(dir, 'result.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Row);
-const STACK_LINE = /^\s+at .+:\d+/m;
+const { tmpOut, removeTmpOuts } = tmpOutFactory('cli-safety-');
+test.afterAll(removeTmpOuts);
 
 test.describe.configure({ mode: 'serial', timeout: 240_000 });
 

@@ -4,16 +4,12 @@
  * files. Runs are tiny (16x16 nets, 128-step batches, one runner) so the file stays around two
  * minutes on a 2-core machine. The first block checks argument handling in-process, no browser.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import { STACK_LINE, readJson, readResults, runCli, startCli, tmpOutFactory, type Row } from './cli-process';
 import { parseArgs } from '../../src/cli/args';
 import { planRun } from '../../src/cli/plan';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 // prettier-ignore
 const TINY = [
@@ -28,49 +24,10 @@ const TINY = [
   '--seed', '1',
 ];
 
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function startCli(args: readonly string[]): { child: ChildProcess; done: Promise<CliRun> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliRun>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
-}
-
-const runCli = (args: readonly string[]): Promise<CliRun> => startCli(args).done;
-
-const tmpDirs: string[] = [];
-function tmpOut(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cli-e2e-'));
-  tmpDirs.push(dir);
-  return path.join(dir, 'run');
-}
-test.afterAll(() => {
-  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
-});
-
-type Row = Record<string, number | string | null>;
-const readJson = <T = Record<string, unknown>>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
-const readResults = (dir: string): Row[] =>
-  readFileSync(path.join(dir, 'result.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Row);
+const { tmpOut, removeTmpOuts } = tmpOutFactory('cli-e2e-');
+test.afterAll(removeTmpOuts);
 const column = (rows: Row[], key: string): number[] => rows.map((r) => Number(r[key]));
 const increasing = (xs: number[]): boolean => xs.every((x, i) => i === 0 || x > xs[i - 1]!);
-/** A JS stack frame line, which users should not see unless they pass --verbose. */
-const STACK_LINE = /^\s+at .+:\d+/m;
 
 test.describe('argument parsing (no browser)', () => {
   test('RLlib snake_case, kebab-case and dotted config flags resolve to config paths', () => {
