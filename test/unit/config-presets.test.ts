@@ -60,8 +60,11 @@ describe('PPO presets', () => {
     });
   });
 
-  it('Pendulum keeps PPO defaults it does not name', () => {
-    const cfg = applyPreset('Pendulum-v1').toConfig();
+  it("Pendulum's default is the zoo's 4,096-step batch; its rllib variant keeps PPO defaults it does not name", () => {
+    const zoo = applyPreset('Pendulum-v1').toConfig();
+    expect(derivedSizes(zoo)).toMatchObject({ rolloutFragmentLength: 1024, trainBatchSize: 4096 });
+    expect(zoo.training).toMatchObject({ gamma: 0.9, lambda: 0.95, lr: 1e-3, numEpochs: 10, useKlLoss: false });
+    const cfg = applyPreset('Pendulum-v1', 'rllib').toConfig();
     expect(cfg.rlModule).toEqual({ fcnetHiddens: [256, 256], fcnetActivation: 'relu', vfShareLayers: false });
     expect(cfg.training.numEpochs).toBe(30);
     expect(derivedSizes(cfg).rolloutFragmentLength).toBe(26); // ceil(1024 / 40)
