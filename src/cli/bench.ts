@@ -19,6 +19,7 @@ const LEARNING_RUNS: Readonly<Record<'ppo' | 'dqn', readonly LearningRunSpec[]>>
   ppo: [
     { algo: 'PPO', preset: 'CartPole-v1', target: 475, maxSteps: 300_000 },
     { algo: 'PPO', preset: 'CartPole-v1:cleanrl', target: 475, maxSteps: 500_000 },
+    { algo: 'PPO', preset: 'Pendulum-v1', target: -300, maxSteps: 400_000 },
   ],
   dqn: [
     { algo: 'DQN', preset: 'CartPole-v1', target: 450, maxSteps: 200_000 },
