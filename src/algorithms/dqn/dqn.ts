@@ -6,6 +6,7 @@
  * env steps were sampled, each training_step replays `trainingIntensity`-many batches.
  */
 import { LEARNER_RESULTS, Timers } from '../../core/metric-keys';
+import { yieldIfBusy } from '../../core/yield';
 import type { EnvRunnerMetrics } from '../../env-runner/env-runner-config';
 import { lrAt } from '../../learner/lr-schedule';
 import { makeReplayBuffer, type EpisodeReplayBuffer } from '../../replay';
@@ -26,6 +27,9 @@ export const DQNResultKeys = {
   REPLAY_SIZE: 'replay_buffer/size',
   REPLAY_ADDED_LIFETIME: 'replay_buffer/num_env_steps_added_lifetime',
 } as const;
+
+/** Longest stretch of replay updates without giving the page a turn (long tasks start at 50 ms). */
+const YIELD_EVERY_MS = 40;
 
 export class DQN extends Algorithm<DQNConfig> {
   private readonly ratio: { sampleRounds: number; updates: number };
@@ -106,6 +110,9 @@ export class DQN extends Algorithm<DQNConfig> {
         this.replayBuffer.size >= t.trainBatchSizePerLearner
       ) {
         for (let u = 0; u < this.ratio.updates; u++, numUpdates++) {
+          // The readbacks of a wasm update resolve as microtasks, which never let the page paint:
+          // give it a turn every ~40 ms, as the PPO learner does (and an interrupt can stop here).
+          await yieldIfBusy(YIELD_EVERY_MS);
           for (const [k, v] of Object.entries(await this.replayUpdate())) sums.set(k, (sums.get(k) ?? 0) + v);
         }
       }
