@@ -23,6 +23,7 @@ import {
 import { EPISODE_WINDOW } from './metrics-logger';
 import { dqn } from './dqn/dqn-config';
 import { ppo } from './ppo/ppo-config';
+import { sac } from './sac/sac-config';
 
 /** Sizes a checkpoint may have; beyond them a file is refused rather than allocated. */
 export const CHECKPOINT_LIMITS = {
@@ -257,6 +258,11 @@ const CONFIG_VALIDATORS: Readonly<Record<string, (config: unknown) => { path: st
       .filter((i) => i.severity === 'error'),
   DQN: (config) =>
     dqn()
+      .fromJson(config)
+      .validate({ knownEnvIds: listEnvs() })
+      .filter((i) => i.severity === 'error'),
+  SAC: (config) =>
+    sac()
       .fromJson(config)
       .validate({ knownEnvIds: listEnvs() })
       .filter((i) => i.severity === 'error'),
