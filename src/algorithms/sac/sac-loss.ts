@@ -57,6 +57,22 @@ function col2d(b: Minibatch, name: string, width: number): tf.Tensor2D {
   return tf.reshape(b[name]!, [-1, width]);
 }
 
+/**
+ * The TD target y = r + gamma^k (1 - terminated) (min_i Q'_i(s', a') - alpha log pi(a'|s')),
+ * a' ~ pi(.|s'), with no gradient (eqs. 3 and 5; twin min: Fujimoto et al. 2018). `discounts`
+ * is already 0 where the episode terminated.
+ */
+function softTdTarget(m: SACModule, targetCritics: readonly tf.Variable[], batch: Minibatch, alpha: tf.Tensor) {
+  return noGrad(() => {
+    const nextObs = col2d(batch, SACColumns.NEXT_OBS, m.obsDim);
+    const { mean, logStd } = m.splitDistInputs(m.forwardTrain(nextObs).actionDistInputs);
+    const next = squashedGaussianSample(mean, logStd, col2d(batch, SACColumns.EPS_NEXT, m.actionDim));
+    const qNext = minQ(m, tf.concat([nextObs, next.action], 1), targetCritics, 'const');
+    const v = tf.sub(qNext, tf.mul(alpha, next.logp));
+    return tf.add<tf.Tensor1D>(batch[SACColumns.REWARDS]!, tf.mul(batch[SACColumns.DISCOUNTS]!, v));
+  });
+}
+
 export function sacLoss(
   m: SACModule,
   targetCritics: readonly tf.Variable[],
@@ -69,15 +85,7 @@ export function sacLoss(
   const logAlpha = m.logAlpha;
   const alpha = noGrad(() => tf.exp(logAlpha));
 
-  // TD target y, no gradient (eq. 3 and 5; twin min: Fujimoto et al. 2018).
-  const y = noGrad(() => {
-    const nextObs = col2d(batch, SACColumns.NEXT_OBS, m.obsDim);
-    const { mean, logStd } = m.splitDistInputs(m.forwardTrain(nextObs).actionDistInputs);
-    const next = squashedGaussianSample(mean, logStd, col2d(batch, SACColumns.EPS_NEXT, d));
-    const qNext = minQ(m, tf.concat([nextObs, next.action], 1), targetCritics, 'const');
-    const v = tf.sub(qNext, tf.mul(alpha, next.logp));
-    return tf.add<tf.Tensor1D>(batch[SACColumns.REWARDS]!, tf.mul(batch[SACColumns.DISCOUNTS]!, v));
-  });
+  const y = softTdTarget(m, targetCritics, batch, alpha);
 
   // Critic loss on the replayed actions.
   const weights = batch[SACColumns.WEIGHTS]!;
