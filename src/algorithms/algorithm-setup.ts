@@ -46,7 +46,9 @@ export interface SetupOptions<D extends ModuleDescriptor> {
 
 type ModuleOf<D extends ModuleDescriptor> = D extends { kind: 'q' }
   ? import('../rl-module/q-module').QModule
-  : import('../rl-module/mlp-module').MLPModule;
+  : D extends { kind: 'sac' }
+    ? import('../rl-module/sac-module').SACModule
+    : import('../rl-module/mlp-module').MLPModule;
 
 export async function setupAlgorithm<D extends ModuleDescriptor>(
   config: AlgorithmConfigBase,

@@ -4,6 +4,7 @@
  */
 import { DQN_SPEC } from './dqn/dqn-spec';
 import { PPO_SPEC } from './ppo/ppo-spec';
+import { SAC_SPEC } from './sac/sac-spec';
 import type { AlgorithmSpec, AnyAlgorithmConfig } from './spec';
 
-export const ALGORITHM_SPECS: readonly AlgorithmSpec<AnyAlgorithmConfig>[] = [PPO_SPEC, DQN_SPEC];
+export const ALGORITHM_SPECS: readonly AlgorithmSpec<AnyAlgorithmConfig>[] = [PPO_SPEC, DQN_SPEC, SAC_SPEC];

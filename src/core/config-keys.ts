@@ -205,6 +205,8 @@ export function resolveKeyPath(name: string, schema?: KeySchema): string | undef
 
 /** Paths whose value is a list even when given as one number on a CLI or in a URL. */
 const ARRAY_PATHS = new Set(['rlModule.fcnetHiddens']);
+/** Any layer-size list (`training.qModelConfig.fcnetHiddens`, `training.headFcnetHiddens`): one number is one layer. */
+const isArrayPath = (path: string): boolean => ARRAY_PATHS.has(path) || /[fF]cnetHiddens$/.test(path);
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 
 /**
@@ -215,7 +217,7 @@ const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 export function coerceValue(path: string, raw: string): unknown {
   const s = raw.trim();
   if (path === 'environment.env' || path === 'algo') return s;
-  if (ARRAY_PATHS.has(path) && s === '') return [];
+  if (isArrayPath(path) && s === '') return [];
   if (/^(null|none)$/i.test(s)) return null;
   if (/^true$/i.test(s)) return true;
   if (/^false$/i.test(s)) return false;
@@ -226,7 +228,7 @@ export function coerceValue(path: string, raw: string): unknown {
       return s;
     }
   }
-  if (NUMBER.test(s)) return ARRAY_PATHS.has(path) ? [Number(s)] : Number(s);
+  if (NUMBER.test(s)) return isArrayPath(path) ? [Number(s)] : Number(s);
   const parts = s.split(',').map((p) => p.trim());
   if (parts.length > 1 && parts.every((p) => NUMBER.test(p))) return parts.map(Number);
   const pairs = parts.map((p) => p.split(':'));

@@ -107,3 +107,24 @@ export function dense(
 function pair(saved: tf.Tensor[]): [tf.Tensor2D, tf.Tensor2D] {
   return [saved[0] as tf.Tensor2D, saved[1] as tf.Tensor2D];
 }
+
+/**
+ * act(x W + b) with gradients to x only: W and b act as constants (read from the closure, not
+ * inputs of the op). SAC's actor loss runs the critics on the policy's action this way, so the
+ * policy gradient passes through Q(s, a) without touching the critics (RLlib sets
+ * requires_grad = False on them around that pass: default_sac_torch_rl_module.py).
+ */
+export function denseFrozen(x: tf.Tensor2D, params: DenseParams, activation: Activation): tf.Tensor2D {
+  const kernel = params.kernel as tf.Tensor2D;
+  return tf.customGrad<tf.Tensor2D>((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor2D;
+    const y = forward(input, params, activation);
+    (args[1] as tf.GradSaveFunc)([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [
+        matMulTransposed(activationGrad(dy, saved[0] as tf.Tensor2D, activation), kernel, false, true),
+      ],
+    };
+  })(x);
+}

@@ -9,13 +9,16 @@ import type { Box, Space } from '../core/spaces';
 import { MLPModule } from './mlp-module';
 import { QModule, type QModelConfig } from './q-module';
 import type { RLModule } from './rl-module';
+import { SACModule, type SACModelConfig } from './sac-module';
 
 /** Which module to build and its model config: JSON-serialisable. */
 export type ModuleDescriptor =
   /** PPO's stochastic policy + value function (MLPModule). */
   | { readonly kind: 'actor-critic'; readonly model: RLModuleConfig }
   /** DQN's Q-network with an optional dueling head (QModule). */
-  | { readonly kind: 'q'; readonly model: QModelConfig };
+  | { readonly kind: 'q'; readonly model: QModelConfig }
+  /** SAC's squashed-Gaussian actor, twin Q-networks and log(alpha) (SACModule). */
+  | { readonly kind: 'sac'; readonly model: SACModelConfig };
 
 export interface ModuleSpaces {
   readonly observationSpace: Space;
@@ -31,11 +34,13 @@ export function makeRLModule(descriptor: ModuleDescriptor, spaces: ModuleSpaces,
       return new MLPModule({ observationSpace, actionSpace, model: descriptor.model, seed });
     case 'q':
       return new QModule({ observationSpace, actionSpace, model: descriptor.model, seed });
+    case 'sac':
+      return new SACModule({ observationSpace, actionSpace, model: descriptor.model, seed });
     default: {
       const unknown: never = descriptor;
       throw new RLError(
         'module/unknown-kind',
-        `Unknown module kind '${String((unknown as { kind?: unknown }).kind)}'; use 'actor-critic' or 'q'.`,
+        `Unknown module kind '${String((unknown as { kind?: unknown }).kind)}'; use 'actor-critic', 'q' or 'sac'.`,
       );
     }
   }
