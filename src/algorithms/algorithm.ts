@@ -112,7 +112,9 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     const group = this.envRunnerGroup;
     const life = group.lifetime;
     const sup = group.supervisor;
-    const returns = this.metrics.episodeReturns;
+    // The most recent episodes of the window, as many as metrics_num_episodes_for_smoothing says.
+    const smoothing = this.config.reporting.metricsNumEpisodesForSmoothing;
+    const returns = this.metrics.episodeReturns.slice(-smoothing);
     const returnRange = minMax(returns);
     const values = this.metrics.reduce();
     const samplingS = Number(values[K.Timers.ENV_RUNNER_SAMPLING] ?? 0);
@@ -124,7 +126,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
       [K.EPISODE_RETURN_MEAN]: mean(returns),
       [K.EPISODE_RETURN_MIN]: returnRange.min,
       [K.EPISODE_RETURN_MAX]: returnRange.max,
-      [K.EPISODE_LEN_MEAN]: mean(this.metrics.episodeLengths),
+      [K.EPISODE_LEN_MEAN]: mean(this.metrics.episodeLengths.slice(-smoothing)),
       [K.NUM_EPISODES_LIFETIME]: life.numEpisodes,
       [K.ENV_RUNNERS_NUM_ENV_STEPS_SAMPLED]: sampledThisIter,
       [K.ENV_RUNNERS_NUM_ENV_STEPS_SAMPLED_LIFETIME]: life.numEnvStepsSampled,

@@ -2,7 +2,10 @@
  * Collects one iteration's metrics (RLlib's MetricsLogger, reduced to what we report): timers,
  * learner stats and the 100-episode window behind `episode_return_mean`.
  */
-export const EPISODE_WINDOW = 100;
+import { EPISODE_WINDOW_MAX } from '../core/config-validation';
+
+/** The episodes kept; `reporting.metricsNumEpisodesForSmoothing` of the newest are reported. */
+export const EPISODE_WINDOW = EPISODE_WINDOW_MAX;
 
 export class MetricsLogger {
   private values = new Map<string, number | string>();

@@ -16,6 +16,7 @@ export const SECTIONS = [
   'training',
   'faultTolerance',
   'debugging',
+  'reporting',
 ] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
@@ -36,6 +37,7 @@ export const SECTION_ALIASES: Readonly<Record<string, SectionName>> = {
   faultTolerance: 'faultTolerance',
   fault_tolerance: 'faultTolerance',
   debugging: 'debugging',
+  reporting: 'reporting',
 };
 
 /**
@@ -104,6 +106,8 @@ export const SHARED_KEY_ALIASES: Readonly<Record<string, string>> = {
   num_consecutive_worker_failures_tolerance: 'faultTolerance.numConsecutiveEnvRunnerFailuresTolerance',
 
   seed: 'debugging.seed',
+
+  metrics_num_episodes_for_smoothing: 'reporting.metricsNumEpisodesForSmoothing',
 };
 
 /** RLlib settings that mean nothing in a browser; accepted with a warning so pasted dicts still load. */

@@ -124,6 +124,9 @@ function leaf(path: string): string {
 }
 
 /** Validates the sections every algorithm shares. Algorithms add their `training` checks. */
+/** Most episodes the return window holds (and a checkpoint stores). */
+export const EPISODE_WINDOW_MAX = 100;
+
 export function validateBase(cfg: AlgorithmConfigBase, ctx: ValidationContext = {}): ConfigIssue[] {
   const out = new IssueList();
   if (out.section('environment', cfg.environment)) validateEnvironment(out, cfg.environment, ctx);
@@ -134,6 +137,16 @@ export function validateBase(cfg: AlgorithmConfigBase, ctx: ValidationContext = 
   if (out.section('debugging', cfg.debugging)) {
     const { seed } = cfg.debugging;
     if (seed !== null) out.integer('debugging.seed', seed, 0);
+  }
+  if (out.section('reporting', cfg.reporting)) {
+    const path = 'reporting.metricsNumEpisodesForSmoothing';
+    const n = cfg.reporting.metricsNumEpisodesForSmoothing;
+    if (out.integer(path, n, 1) && n > EPISODE_WINDOW_MAX) {
+      out.error(
+        path,
+        `metricsNumEpisodesForSmoothing (${n}) must be <= ${EPISODE_WINDOW_MAX}: the episode window a checkpoint keeps. Use ${EPISODE_WINDOW_MAX} or fewer.`,
+      );
+    }
   }
   // Sizes a tab can hold (errors), and what asks more of this machine than it has (warnings).
   out.issues.push(...sizeErrors(cfg), ...machineWarnings(cfg, ctx));

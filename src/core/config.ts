@@ -5,7 +5,8 @@
  * `config-keys.ts` maps RLlib's snake_case and old-stack names onto these paths.
  *
  * Sections mirror RLlib's `AlgorithmConfig` methods: `.environment()`, `.env_runners()`,
- * `.learners()`, `.rl_module()`, `.training()` (per algorithm), `.fault_tolerance()`, `.debugging()`.
+ * `.learners()`, `.rl_module()`, `.training()` (per algorithm), `.fault_tolerance()`, `.debugging()`,
+ * `.reporting()`.
  * Defaults follow ray-project/ray rllib/algorithms/algorithm_config.py unless a comment says why not.
  */
 
@@ -108,6 +109,14 @@ export interface DebuggingConfig {
   readonly seed: number | null;
 }
 
+export interface ReportingConfig {
+  /**
+   * Episodes behind `env_runners/episode_return_mean` (and min/max/len): the most recent ones.
+   * RLlib: metrics_num_episodes_for_smoothing (100). At most 100 here: the window a checkpoint keeps.
+   */
+  readonly metricsNumEpisodesForSmoothing: number;
+}
+
 export interface AlgorithmConfigBase {
   /** Algorithm name, e.g. 'PPO' (RLlib: algo_class). */
   readonly algo: string;
@@ -117,6 +126,7 @@ export interface AlgorithmConfigBase {
   readonly rlModule: RLModuleConfig;
   readonly faultTolerance: FaultToleranceConfig;
   readonly debugging: DebuggingConfig;
+  readonly reporting: ReportingConfig;
 }
 
 export const ENVIRONMENT_DEFAULTS: EnvironmentConfig = { env: 'CartPole-v1', envConfig: {}, maxEpisodeSteps: null };
@@ -153,6 +163,8 @@ export const FAULT_TOLERANCE_DEFAULTS: FaultToleranceConfig = {
 
 export const DEBUGGING_DEFAULTS: DebuggingConfig = { seed: null };
 
+export const REPORTING_DEFAULTS: ReportingConfig = { metricsNumEpisodesForSmoothing: 100 };
+
 /** The shared sections' defaults; each algorithm adds `algo` and `training`. */
 export const ALGORITHM_CONFIG_DEFAULTS: Omit<AlgorithmConfigBase, 'algo'> = deepFreeze({
   environment: ENVIRONMENT_DEFAULTS,
@@ -161,6 +173,7 @@ export const ALGORITHM_CONFIG_DEFAULTS: Omit<AlgorithmConfigBase, 'algo'> = deep
   rlModule: RL_MODULE_DEFAULTS,
   faultTolerance: FAULT_TOLERANCE_DEFAULTS,
   debugging: DEBUGGING_DEFAULTS,
+  reporting: REPORTING_DEFAULTS,
 });
 
 /**
