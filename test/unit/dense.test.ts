@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Activation } from '../../src/rl-module/dense';
-import { dense } from '../../src/rl-module/dense';
+import { dense, denseFrozen } from '../../src/rl-module/dense';
 
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -68,6 +68,32 @@ describe.each(['cpu', 'wasm'])('dense on %s', (backend) => {
     });
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it.each(ACTIVATIONS)(
+    '%s: denseFrozen (SAC: the critic seen by the actor loss) gives the input gradient of autodiff and none to its params',
+    async (activation) => {
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      const x = variableOf(tf.randomNormal<tf.Rank.R2>([6, 4], 0, 1, 'float32', 21));
+      const kernel = variableOf(tf.randomNormal([4, 3], 0, 1, 'float32', 22));
+      const bias = variableOf(tf.randomNormal([3], 0, 0.5, 'float32', 23));
+      const weights = tf.tidy(() => tf.range(1, 19).reshape([6, 3]));
+      const lossOf = (layer: () => tf.Tensor2D): tf.Scalar => tf.sum(tf.mul(tf.square(layer()), weights));
+      const frozen = tf.variableGrads(() => lossOf(() => denseFrozen(x as tf.Tensor2D, { kernel, bias }, activation)));
+      const reference = tf.variableGrads(
+        () => lossOf(() => referenceLayer(x as tf.Tensor2D, kernel, bias, activation)),
+        [x],
+      );
+      expectClose((await frozen.value.data())[0]!, (await reference.value.data())[0]!);
+      expect(Object.keys(frozen.grads)).toEqual([x.name]);
+      const got = (await frozen.grads[x.name]!.data()) as Float32Array;
+      const want = (await reference.grads[x.name]!.data()) as Float32Array;
+      got.forEach((v, j) => expectClose(v, want[j]!));
+      tf.dispose([frozen.value, reference.value, ...Object.values(frozen.grads), ...Object.values(reference.grads)]);
+      tf.dispose([x, kernel, bias, weights]);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
 
   it('passes a gradient to the input only when asked', async () => {
     await tf.setBackend(backend);
