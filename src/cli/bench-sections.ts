@@ -135,6 +135,8 @@ export interface LearningRunSpec {
   readonly preset: string;
   readonly target: number;
   readonly maxSteps: number;
+  /** Config over the preset, e.g. the episode window a bar is stated over. */
+  readonly config?: Readonly<Record<string, unknown>>;
 }
 
 /** One run to a 100-episode mean of `target`, recording long main-thread tasks while it trains. */
@@ -145,8 +147,8 @@ export async function benchLearningRun(page: Page, run: LearningRunSpec, seed: n
       const observer = new PerformanceObserver((list) => {
         for (const e of list.getEntries()) longest = Math.max(longest, e.duration);
       });
-      const { algo, preset, target, maxSteps } = run;
-      await window.rl.build({ algo, preset, learners: { numGpusPerLearner: 0 }, debugging: { seed } });
+      const { algo, preset, target, maxSteps, config } = run;
+      await window.rl.build({ ...config, algo, preset, learners: { numGpusPerLearner: 0 }, debugging: { seed } });
       observer.observe({ type: 'longtask', buffered: false });
       const t0 = performance.now();
       const s = await window.rl.train({
