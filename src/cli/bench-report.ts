@@ -103,7 +103,12 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
     out.push('');
   }
   if (r.runs.length) {
-    out.push('### End-to-end learning runs (to a 100-episode mean return target)', '', ...runsSummary(r.runs), '');
+    out.push(
+      '### End-to-end learning runs (to a mean return over the last 100 episodes; SAC: 10, its bar)',
+      '',
+      ...runsSummary(r.runs),
+      '',
+    );
   }
   return out.join('\n');
 }

@@ -17,6 +17,7 @@ import type { Checkpoint, LearnerCheckpoint } from '../checkpoint';
 import { nStepRange, sacReplayRatio, sacSamplingLayout, type SACConfig } from './sac-config';
 import { SACLearner } from './sac-learner';
 import { restoreSACState, saveSACState } from './sac-state';
+import { yieldIfBusy } from '../../core/yield';
 
 export type { BuildOptions } from '../algorithm-setup';
 
@@ -24,6 +25,9 @@ export const SACResultKeys = {
   REPLAY_SIZE: 'replay_buffer/size',
   REPLAY_ADDED_LIFETIME: 'replay_buffer/num_env_steps_added_lifetime',
 } as const;
+
+/** Longest stretch of replay updates without giving the page a turn (long tasks start at 50 ms). */
+const YIELD_EVERY_MS = 40;
 
 export class SAC extends Algorithm<SACConfig> {
   private readonly ratio: { sampleRounds: number; updates: number };
@@ -90,6 +94,8 @@ export class SAC extends Algorithm<SACConfig> {
         this.replayBuffer.size >= t.trainBatchSizePerLearner
       ) {
         for (let u = 0; u < this.ratio.updates; u++, numUpdates++) {
+          // Wasm readbacks resolve as microtasks: give the page a turn every ~40 ms (as DQN and PPO do).
+          await yieldIfBusy(YIELD_EVERY_MS);
           for (const [k, v] of Object.entries(await this.replayUpdate())) sums.set(k, (sums.get(k) ?? 0) + v);
         }
       }
