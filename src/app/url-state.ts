@@ -115,7 +115,7 @@ export function parseUrlState(hash: string, search = ''): UrlState {
     }
   }
   const decoded = decodeConfigHash<AnyAlgorithmConfig>(pieces.join('&'), spec);
-  issues.push(...decoded.issues);
+  for (const issue of decoded.issues) issues.push(issue);
   const hasConfig = configPieces.length > 0 || presetId !== undefined;
   const config = hasConfig ? mergeConfig(base, decoded.partial) : null;
   const hasStop = Object.keys(stop).length > 0;

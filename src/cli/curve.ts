@@ -32,9 +32,10 @@ export async function drawCurvePng(input: CurveInput): Promise<string> {
   ctx.fillText(title, width / 2, 26);
 
   const ys = pts.map(([, y]) => y).concat(target === null ? [] : [target]);
-  const xMax = Math.max(1, ...pts.map(([x]) => x));
-  let yMin = ys.length ? Math.min(0, ...ys) : 0;
-  let yMax = ys.length ? Math.max(...ys) : 1;
+  // Reductions, not Math.max(...xs): a long run has more points than a call takes arguments.
+  const xMax = pts.reduce((m, [x]) => Math.max(m, x), 1);
+  let yMin = ys.reduce((m, y) => Math.min(m, y), 0);
+  let yMax = ys.length ? ys.reduce((m, y) => Math.max(m, y), -Infinity) : 1;
   if (yMax - yMin < 1e-9) [yMin, yMax] = [yMin - 1, yMax + 1];
   const pad = (yMax - yMin) * 0.05;
   yMin = yMin < 0 ? yMin - pad : yMin;

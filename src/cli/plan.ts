@@ -101,7 +101,7 @@ function readConfigFile(
       `invalid config file ${file}:\n${errors.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`,
     );
   }
-  warnings.push(...issues.map((i) => `${file}: ${i.message}`));
+  for (const i of issues) warnings.push(`${file}: ${i.message}`);
   return { partial, preset: preset ?? null };
 }
 

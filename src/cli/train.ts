@@ -159,7 +159,7 @@ async function run(opts: CliOptions, progress: Progress): Promise<number> {
   );
   try {
     const built = await training.setUp();
-    training.results.push(...files.open());
+    for (const row of files.open()) training.results.push(row);
     files.writeConfig({ ...built.config, debugging: { ...built.config.debugging, seed: built.seed } });
     progress.header({
       config: built.config,

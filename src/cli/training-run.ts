@@ -222,7 +222,7 @@ export class TrainingRun {
       numEnvStepsSampledLifetime: last ? Number(last[NUM_ENV_STEPS_SAMPLED_LIFETIME]) : 0,
       wallTimeS,
       timeTotalS: last ? Number(last[TIME_TOTAL_S]) : 0,
-      bestReturn: returns.length ? Math.max(...returns) : null,
+      bestReturn: returns.length ? returns.reduce((m, r) => Math.max(m, r), -Infinity) : null,
       finalReturn,
       device: this.built?.device ?? null,
       seed: this.built?.seed ?? null,

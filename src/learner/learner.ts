@@ -290,7 +290,7 @@ export class Learner<M extends TrainableModule> {
     const longest = values[i++]!;
     const applied = pending.map(() => values[i++]!);
     // A step counts as applied when every group applied it; a group skips on its own check.
-    const counts = { skipped: numSteps - Math.min(...applied), run, longest };
+    const counts = { skipped: numSteps - applied.reduce((a, b) => Math.min(a, b), numSteps), run, longest };
     return { stats, counts, applied, tdErrors: tdErrors ? values.slice(i) : null };
   }
 
