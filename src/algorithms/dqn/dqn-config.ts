@@ -16,7 +16,7 @@ import { makeVectorEnv } from '../../envs';
 import { validateLrSchedule } from '../../learner/lr-schedule';
 import { validateReplayBufferConfig } from '../../replay';
 import { AlgorithmConfigBuilder } from '../algorithm-config';
-import type { SamplingLayout } from '../spec';
+import { nStepRange } from '../off-policy-config';
 
 export interface ReplayBufferConfig {
   /** RLlib: replay_buffer_config.type (DQN: 'PrioritizedEpisodeReplayBuffer'). */
@@ -170,49 +170,8 @@ export function dqn(): DQNConfigBuilder {
   return new DQNConfigBuilder();
 }
 
-/** The n-step range as [min, max] (a number n is [n, n]). */
-export function nStepRange(nStep: DQNTrainingConfig['nStep']): readonly [number, number] {
-  return typeof nStep === 'number' ? [nStep, nStep] : nStep;
-}
-
-/**
- * Sampling per training_step: each runner samples rolloutFragmentLength steps per sub-env; 'auto'
- * is RLlib DQN's `get_rollout_fragment_length`: n_step (the upper end of a range).
- */
-export function dqnSamplingLayout(cfg: Pick<DQNConfig, 'envRunners' | 'training'>): SamplingLayout {
-  const { numEnvRunners, numEnvsPerEnvRunner, rolloutFragmentLength } = cfg.envRunners;
-  const fragment = rolloutFragmentLength === 'auto' ? nStepRange(cfg.training.nStep)[1] : rolloutFragmentLength;
-  const numRunnersSampling = Math.max(1, numEnvRunners);
-  const stepsPerSampleCall = fragment * numEnvsPerEnvRunner;
-  return {
-    rolloutFragmentLength: fragment,
-    stepsPerSampleCall,
-    trainBatchSize: stepsPerSampleCall * numRunnersSampling,
-    numRunnersSampling,
-    numSampleRounds: 1,
-  };
-}
-
-/**
- * RLlib's `calculate_rr_weights` (rllib/algorithms/dqn/dqn.py): [sample rounds, replay updates]
- * per training_step. training_intensity null: [1, 1]. Else the native ratio is train batch size /
- * env steps per sample round, and intensity / native ratio updates follow each round (or one
- * update every 1 / that many rounds). RLlib counts num_env_runners + 1 samplers (its local runner
- * samples too on the old stack); here only the runners that sample count.
- */
-export function replayRatio(cfg: Pick<DQNConfig, 'envRunners' | 'training'>): {
-  sampleRounds: number;
-  updates: number;
-} {
-  const intensity = cfg.training.trainingIntensity;
-  if (!intensity) return { sampleRounds: 1, updates: 1 };
-  const layout = dqnSamplingLayout(cfg);
-  const nativeRatio = cfg.training.trainBatchSizePerLearner / layout.trainBatchSize;
-  const weight = intensity / nativeRatio;
-  return weight < 1
-    ? { sampleRounds: Math.max(1, Math.round(1 / weight)), updates: 1 }
-    : { sampleRounds: 1, updates: Math.max(1, Math.round(weight)) };
-}
+// DQN's sampling layout and replay ratio are the off-policy ones (SAC shares them).
+export { nStepRange, replayRatio, replaySamplingLayout as dqnSamplingLayout } from '../off-policy-config';
 
 /** validateBase + DQN's training checks; every problem at once, each naming the setting and the fix. */
 export function validateDQNConfig(cfg: DQNConfig, ctx: ValidationContext = {}): ConfigIssue[] {

@@ -16,7 +16,7 @@ import { validateLrSchedule } from '../../learner/lr-schedule';
 import { validateReplayBufferConfig } from '../../replay';
 import { AlgorithmConfigBuilder } from '../algorithm-config';
 import type { ReplayBufferConfig } from '../dqn/dqn-config';
-import type { SamplingLayout } from '../spec';
+import { nStepRange } from '../off-policy-config';
 
 /** One network's layers. RLlib: policy_model_config / q_model_config (fcnet_hiddens, fcnet_activation). */
 export interface SACNetConfig {
@@ -173,42 +173,17 @@ export function sac(): SACConfigBuilder {
   return new SACConfigBuilder();
 }
 
-export function nStepRange(nStep: SACTrainingConfig['nStep']): readonly [number, number] {
-  return typeof nStep === 'number' ? [nStep, nStep] : nStep;
-}
-
 /** -|A| for 'auto' (RLlib: SACLearner._get_target_entropy), else the number given. */
 export function resolveTargetEntropy(targetEntropy: SACTrainingConfig['targetEntropy'], actionDim: number): number {
   return targetEntropy === 'auto' ? -actionDim : targetEntropy;
 }
 
-/** As DQN's: 'auto' rollout_fragment_length is n_step's upper end (RLlib: SACConfig.get_rollout_fragment_length). */
-export function sacSamplingLayout(cfg: Pick<SACConfig, 'envRunners' | 'training'>): SamplingLayout {
-  const { numEnvRunners, numEnvsPerEnvRunner, rolloutFragmentLength } = cfg.envRunners;
-  const fragment = rolloutFragmentLength === 'auto' ? nStepRange(cfg.training.nStep)[1] : rolloutFragmentLength;
-  const numRunnersSampling = Math.max(1, numEnvRunners);
-  const stepsPerSampleCall = fragment * numEnvsPerEnvRunner;
-  return {
-    rolloutFragmentLength: fragment,
-    stepsPerSampleCall,
-    trainBatchSize: stepsPerSampleCall * numRunnersSampling,
-    numRunnersSampling,
-    numSampleRounds: 1,
-  };
-}
-
-/** RLlib's calculate_rr_weights (rllib/algorithms/dqn/dqn.py), as DQN's replayRatio. */
-export function sacReplayRatio(cfg: Pick<SACConfig, 'envRunners' | 'training'>): {
-  sampleRounds: number;
-  updates: number;
-} {
-  const intensity = cfg.training.trainingIntensity;
-  if (!intensity) return { sampleRounds: 1, updates: 1 };
-  const weight = intensity / (cfg.training.trainBatchSizePerLearner / sacSamplingLayout(cfg).trainBatchSize);
-  return weight < 1
-    ? { sampleRounds: Math.max(1, Math.round(1 / weight)), updates: 1 }
-    : { sampleRounds: 1, updates: Math.max(1, Math.round(weight)) };
-}
+// SAC's sampling layout and replay ratio are DQN's (RLlib's SAC reuses DQN's training step).
+export {
+  nStepRange,
+  replayRatio as sacReplayRatio,
+  replaySamplingLayout as sacSamplingLayout,
+} from '../off-policy-config';
 
 /** validateBase + SAC's checks; every problem at once. */
 export function validateSACConfig(cfg: SACConfig, ctx: ValidationContext = {}): ConfigIssue[] {
