@@ -16,19 +16,31 @@ import { recordedObservations, tinyRun, type TinyAlgo } from './helpers/rllib-ru
 const STUB = path.resolve(__dirname, 'python', 'rllib_stub.py');
 const NUM_OBS = 1000;
 
+/**
+ * The first interpreter with torch and numpy: $PYTHON, `python3` on the PATH, then Debian's own
+ * (/usr/bin/python3, where apt's python3-torch lives even when a pyenv python3 comes first).
+ */
+function findPython(): string {
+  const candidates = [process.env['PYTHON'], 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
+  for (const exe of candidates) {
+    if (spawnSync(exe, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0) return exe;
+  }
+  throw new Error(
+    `these tests need python3 with torch and numpy (apt-get install python3-torch python3-numpy); tried ${candidates.join(', ')}.`,
+  );
+}
+
+let pythonExe = 'python3';
+
 function python(args: string[]): string {
-  const r = spawnSync('python3', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.error) throw new Error(`python3 could not start (${r.error.message}); install Debian's python3.`);
-  if (r.status !== 0) throw new Error(`python3 ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  const r = spawnSync(pythonExe, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.error) throw new Error(`${pythonExe} could not start (${r.error.message}).`);
+  if (r.status !== 0) throw new Error(`${pythonExe} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
   return r.stdout;
 }
 
 beforeAll(() => {
-  const probe = spawnSync('python3', ['-c', 'import torch, numpy'], { encoding: 'utf8' });
-  if (probe.status !== 0)
-    throw new Error(
-      `these tests need python3 with torch and numpy (apt-get install python3-torch python3-numpy):\n${probe.stderr}`,
-    );
+  pythonExe = findPython();
 });
 
 /** The JSON form of a converted value (tuples are lists once Python prints them). */
