@@ -6,7 +6,8 @@
 import type { Algorithm } from '../algorithms/algorithm';
 import type { Checkpoint } from '../algorithms/checkpoint';
 import { validateCheckpoint } from '../algorithms/checkpoint-schema';
-import { buildAlgorithm, resolveConfigWithWarnings, type AnyAlgorithmConfig } from '../algorithms/registry';
+import { buildAlgorithm, getSpec, resolveConfigWithWarnings, type AnyAlgorithmConfig } from '../algorithms/registry';
+import { withImportedWeights } from '../algorithms/rllib/import-weights';
 import type { BuildOptions } from '../algorithms/spec';
 import { metStopCriterion, normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
 import { RLError, errorMessage, type ConfigIssue } from '../core/errors';
@@ -303,6 +304,38 @@ export class TrainerApp {
 
   async restoreFromJson(text: string, opts: AppBuildOptions = {}): Promise<void> {
     await this.restore(checkpointFromJson(text), opts);
+  }
+
+  /**
+   * Loads a policy's weights from a safetensors file in RLlib's torch layout (`npm run export --
+   * --rllib` writes one; RLlib's `module.state_dict()` saved with safetensors is another) into
+   * the built algorithm: checked against its module (names, shapes, float32, finite; every
+   * problem at once, `weights/invalid-file`), then restored like a checkpoint holding them, so
+   * the runners and the preview act with them at once and training can go on from them.
+   */
+  async importWeights(bytes: Uint8Array, opts: AppBuildOptions = {}): Promise<{ algo: string; numTensors: number }> {
+    const config = this.config;
+    if (!this.algorithm || !config) {
+      throw new RLError(
+        'app/not-built',
+        'Build an algorithm for the same env and model sizes first, then load the weights into it.',
+      );
+    }
+    const spec = getSpec(config.algo);
+    if (!spec.rllib)
+      throw new RLError('weights/unsupported', `${spec.name} has no RLlib weight layout to import from.`);
+    const ckpt = await this.save();
+    const { checkpoint, numTensors } = withImportedWeights(ckpt, bytes, spec.rllib);
+    await this.restore(checkpoint, opts);
+    return { algo: config.algo, numTensors };
+  }
+
+  /** importWeights for text transports (the CLI hands the page base64). */
+  importWeightsBase64(text: string, opts: AppBuildOptions = {}): Promise<{ algo: string; numTensors: number }> {
+    const raw = atob(text);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return this.importWeights(bytes, opts);
   }
 
   /** One group sample() without training: steps per runner, for the sampling tests and benchmarks. */
