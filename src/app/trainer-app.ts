@@ -8,6 +8,8 @@ import type { Checkpoint } from '../algorithms/checkpoint';
 import { validateCheckpoint } from '../algorithms/checkpoint-schema';
 import { buildAlgorithm, getSpec, resolveConfigWithWarnings, type AnyAlgorithmConfig } from '../algorithms/registry';
 import { withImportedWeights } from '../algorithms/rllib/import-weights';
+import { configInWeightsFile } from '../algorithms/rllib/rllib-weights';
+import { decodeSafetensors } from '../rl-module/safetensors';
 import type { BuildOptions } from '../algorithms/spec';
 import { metStopCriterion, normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
 import { RLError, errorMessage, type ConfigIssue } from '../core/errors';
@@ -312,15 +314,27 @@ export class TrainerApp {
    * the built algorithm: checked against its module (names, shapes, float32, finite; every
    * problem at once, `weights/invalid-file`), then restored like a checkpoint holding them, so
    * the runners and the preview act with them at once and training can go on from them.
+   * With nothing built, it first builds the run the file names in its metadata (our exports
+   * carry their config), else `fallbackConfig` (the page's form).
    */
-  async importWeights(bytes: Uint8Array, opts: AppBuildOptions = {}): Promise<{ algo: string; numTensors: number }> {
-    const config = this.config;
-    if (!this.algorithm || !config) {
-      throw new RLError(
-        'app/not-built',
-        'Build an algorithm for the same env and model sizes first, then load the weights into it.',
-      );
+  async importWeights(
+    bytes: Uint8Array,
+    opts: AppBuildOptions = {},
+    fallbackConfig: unknown = null,
+  ): Promise<{ algo: string; numTensors: number }> {
+    // The file's own problems first, so a damaged file never builds anything.
+    const file = decodeSafetensors(bytes);
+    if (!this.algorithm) {
+      const input = configInWeightsFile(file) ?? fallbackConfig;
+      if (input === null) {
+        throw new RLError(
+          'app/not-built',
+          'Build an algorithm for the same env and model sizes first, then load the weights into it.',
+        );
+      }
+      await this.build(input, opts);
     }
+    const config = this.config!;
     const spec = getSpec(config.algo);
     if (!spec.rllib)
       throw new RLError('weights/unsupported', `${spec.name} has no RLlib weight layout to import from.`);

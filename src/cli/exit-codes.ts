@@ -3,7 +3,7 @@
  *   0   done (and --as-test reached its reward)
  *   1   training failed: divergence, runners failing beyond tolerance, a crash we could not recover
  *       from, or --as-test missed its reward
- *   2   bad input the user fixes outside the code: a flag, a config, a checkpoint, an env id, an
+ *   2   bad input the user fixes outside the code: a flag, a config, a checkpoint, a weights file, an env id, an
  *       --out folder, no browser, WebGPU asked for but missing
  *   130 interrupted (Ctrl-C / SIGTERM)
  * Errors carry a stable code (`area/what`); the code decides, never the message text.
@@ -23,6 +23,7 @@ const INPUT_CODES: readonly string[] = [
   'cli/',
   'config/',
   'checkpoint/',
+  'weights/',
   'env/unknown',
   'env/invalid-id',
   'device/unavailable',

@@ -94,8 +94,16 @@ describe('TrainerApp.importWeights', () => {
     expect(other?.message).toMatch(/holds SAC weights; this run is PPO/);
   }, 90_000);
 
-  it('needs a built algorithm', async () => {
+  it('with nothing built, builds the run the file names (or the fallback config), else asks for a build', async () => {
+    const source = await exported('PPO');
+    await tf.setBackend('cpu');
+    const opts: AppBuildOptions = { backend: 'cpu', connect: fakeFleet().connect };
     const app = new TrainerApp();
-    await expect(app.importWeights(new Uint8Array(8))).rejects.toMatchObject({ code: 'app/not-built' });
-  });
+    cleanups.push(() => app.dispose());
+    await app.importWeights(source.bytes, opts);
+    expect(app.config?.rlModule.fcnetHiddens).toEqual([16, 8]);
+    expect(Array.from(await app.algorithm!.computeActions(source.obs, 200))).toEqual(source.actions);
+    const bare = new TrainerApp();
+    await expect(bare.importWeights(new Uint8Array(8))).rejects.toMatchObject({ code: 'app/not-built' });
+  }, 60_000);
 });

@@ -15,6 +15,7 @@ import {
   decodeSafetensors,
   encodeSafetensors,
   type NamedTensor,
+  type SafetensorsFile,
   type SafetensorsIssue,
 } from '../../rl-module/safetensors';
 import type { RLlibMapping } from './rllib-mapping';
@@ -158,4 +159,18 @@ export function decodeRLlibWeights(
   }
   if (issues.length > 0) throw new SafetensorsError(issues, 'These weights do not fit this run');
   return { version: current.version + 1, names: [...current.names], shapes: current.shapes.map((s) => [...s]), arrays };
+}
+
+/**
+ * The run config an exported file carries in its metadata (our exporter writes it; a file saved
+ * from RLlib has none), for building a run to load the weights into; null when absent or unreadable.
+ */
+export function configInWeightsFile(file: SafetensorsFile): unknown {
+  const text = file.metadata['config'];
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null; // then the page's form config is the fallback; the import checks the fit
+  }
 }
