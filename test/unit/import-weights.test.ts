@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TrainerApp, type AppBuildOptions } from '../../src/app/trainer-app';
+import { encodeSafetensors } from '../../src/rl-module/safetensors';
 import { EXPORT_FILES, exportRunToRLlib } from '../../src/cli/rllib-export';
 import { fakeFleet } from './helpers/fake-runners';
 import { recordedObservations, TINY_RUNS, tinyRun, type TinyAlgo } from './helpers/rllib-run';
@@ -103,7 +104,14 @@ describe('TrainerApp.importWeights', () => {
     await app.importWeights(source.bytes, opts);
     expect(app.config?.rlModule.fcnetHiddens).toEqual([16, 8]);
     expect(Array.from(await app.algorithm!.computeActions(source.obs, 200))).toEqual(source.actions);
+    // A file without a run config (as RLlib would save one) and no fallback: build first.
     const bare = new TrainerApp();
-    await expect(bare.importWeights(new Uint8Array(8))).rejects.toMatchObject({ code: 'app/not-built' });
+    const noConfig = encodeSafetensors([{ name: 'pi.net.mlp.0.bias', shape: [2], data: new Float32Array(2) }]);
+    await expect(bare.importWeights(noConfig)).rejects.toMatchObject({ code: 'app/not-built' });
+    // A damaged file is refused before anything is built.
+    await expect(bare.importWeights(new Uint8Array(8), opts, TINY_RUNS.PPO)).rejects.toMatchObject({
+      code: 'weights/invalid-file',
+    });
+    expect(bare.algorithm).toBeNull();
   }, 60_000);
 });
