@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Algorithm } from '../../src/algorithms/algorithm';
 import type { KeyMapEntry } from '../../src/algorithms/rllib/rllib-python';
 import { EXPORT_FILES, exportRunToRLlib } from '../../src/cli/rllib-export';
-import { recordedObservations, tinyRun, type TinyAlgo } from './helpers/rllib-run';
+import { recordedObservations, TINY_RUNS, tinyRun, type TinyAlgo } from './helpers/rllib-run';
 
 const STUB = path.resolve(__dirname, 'python', 'rllib_stub.py');
 const NUM_OBS = 1000;
@@ -50,7 +50,7 @@ function asJson(v: unknown): unknown {
   ) as unknown;
 }
 
-describe.each(['PPO', 'DQN', 'SAC'] as const)('%s run exported for RLlib', (name: TinyAlgo) => {
+describe.each(['PPO', 'PPO_BOX', 'DQN', 'SAC'] as const)('%s run exported for RLlib', (name: TinyAlgo) => {
   let algo: Algorithm;
   let dir: string;
   let outDir: string;
@@ -73,7 +73,7 @@ describe.each(['PPO', 'DQN', 'SAC'] as const)('%s run exported for RLlib', (name
       calls: Record<string, Record<string, unknown>>;
       registered_envs: string[];
     };
-    expect(ran.class).toBe(`${name}Config`);
+    expect(ran.class).toBe(`${TINY_RUNS[name].algo}Config`);
     const runConfig = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
     let mapped = 0;
     for (const entry of keyMap) {

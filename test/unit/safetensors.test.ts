@@ -11,7 +11,7 @@ import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../../sr
 import { TINY_RUNS, type TinyAlgo } from './helpers/rllib-run';
 
 /** The names and shapes each module kind has for the tiny configs (what getWeights returns). */
-const LAYOUTS: Record<TinyAlgo, [string, number[]][]> = {
+const LAYOUTS: Record<Exclude<TinyAlgo, 'PPO_BOX'>, [string, number[]][]> = {
   PPO: [
     ['pi/fc_0/kernel', [4, 16]],
     ['pi/fc_0/bias', [16]],
@@ -61,7 +61,7 @@ const LAYOUTS: Record<TinyAlgo, [string, number[]][]> = {
   ],
 };
 
-function randomWeights(algo: TinyAlgo, seed = 1): ModuleWeights {
+function randomWeights(algo: keyof typeof LAYOUTS, seed = 1): ModuleWeights {
   const rng = new Rng(seed);
   const layout = LAYOUTS[algo];
   return {
@@ -72,7 +72,7 @@ function randomWeights(algo: TinyAlgo, seed = 1): ModuleWeights {
   };
 }
 
-function fileFor(algo: TinyAlgo, weights = randomWeights(algo)): Uint8Array {
+function fileFor(algo: keyof typeof LAYOUTS, weights = randomWeights(algo)): Uint8Array {
   const config = resolveConfig(TINY_RUNS[algo]);
   const mapping = getSpec(algo).rllib!;
   return encodeRLlibWeights(weights, mapping, { algo, config, layout: { kind: 'test' } });

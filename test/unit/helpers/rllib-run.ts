@@ -26,6 +26,16 @@ export const TINY_RUNS = {
     rlModule: { fcnetHiddens: [16, 8] },
     debugging: { seed: 3 },
   },
+  /** PPO on a Box: a Gaussian policy with a state-independent log-std (RLlib's free_log_std), shared layers. */
+  PPO_BOX: {
+    ...COMMON,
+    algo: 'PPO',
+    environment: { env: 'Pendulum-v1' },
+    envRunners: { ...COMMON.envRunners, rolloutFragmentLength: 16 },
+    training: { trainBatchSizePerLearner: 32, minibatchSize: 16, numEpochs: 2, lr: 3e-3 },
+    rlModule: { fcnetHiddens: [16], vfShareLayers: true },
+    debugging: { seed: 9 },
+  },
   DQN: {
     ...COMMON,
     algo: 'DQN',
