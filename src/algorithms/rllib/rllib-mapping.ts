@@ -45,7 +45,7 @@ export type RLlibKey =
       readonly none: string;
     };
 
-/** Where the exported file reads its weights from, per algorithm. */
+/** One algorithm's mapping onto RLlib: its config class, its keys' table, its weights' names. */
 export interface RLlibMapping {
   /** RLlib's config class (`PPOConfig`) and the module it is imported from. */
   readonly configClass: string;
@@ -120,8 +120,7 @@ export const RLLIB_ONLY_NOTE =
   'RLlib settings with no key here (RLlib defaults apply): evaluation_*, num_cpus_per_learner, ' +
   'num_aggregator_actors_per_learner, observation/action connectors (env_to_module_connector, ' +
   'learner_connector), head_fcnet_* for PPO (its heads have no hidden layers here), conv_filters, ' +
-  'use_lstm, lr schedules per optimizer (only SAC has its three), and the distributional DQN ' +
-  'options (num_atoms, v_min, v_max, noisy).';
+  'use_lstm, and the distributional DQN options (num_atoms, v_min, v_max, noisy).';
 
 /**
  * Every leaf of a config: `section.key`, and one level deeper for dict-valued settings
