@@ -17,6 +17,9 @@ export const SECTIONS = [
   'faultTolerance',
   'debugging',
   'reporting',
+  // Offline algorithms' sections (BC, MARWIL): RLlib's .offline_data() and .evaluation().
+  'offlineData',
+  'evaluation',
 ] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
@@ -38,6 +41,9 @@ export const SECTION_ALIASES: Readonly<Record<string, SectionName>> = {
   fault_tolerance: 'faultTolerance',
   debugging: 'debugging',
   reporting: 'reporting',
+  offlineData: 'offlineData',
+  offline_data: 'offlineData',
+  evaluation: 'evaluation',
 };
 
 /**
