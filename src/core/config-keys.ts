@@ -227,6 +227,8 @@ const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 export function coerceValue(path: string, raw: string): unknown {
   const s = raw.trim();
   if (path === 'environment.env' || path === 'algo') return s;
+  // File lists (offline algorithms' input_): comma-separated names, never numbers.
+  if (path === 'offlineData.input' && !s.startsWith('[')) return s === '' ? [] : s.split(',').map((p) => p.trim());
   if (isArrayPath(path) && s === '') return [];
   if (/^(null|none)$/i.test(s)) return null;
   if (/^true$/i.test(s)) return true;

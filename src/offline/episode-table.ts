@@ -128,8 +128,12 @@ export function tableFromBatches(
   };
 }
 
-/** Tables with the same spaces, one after the other (RLlib's input_ accepts a list of files). */
-export function concatTables(tables: readonly EpisodeTable[]): EpisodeTable {
+/**
+ * Tables with the same spaces, one after the other (RLlib's input_ accepts a list of files).
+ * `distinctIds` (separate files) prefixes each table's episode ids with its index, since two
+ * recordings both number episodes from 0; parts of one recording keep their ids.
+ */
+export function concatTables(tables: readonly EpisodeTable[], opts: { distinctIds?: boolean } = {}): EpisodeTable {
   const first = tables[0];
   if (!first) throw new RLError('offline/empty', 'No offline data to concatenate.');
   if (tables.length === 1) return first;
@@ -158,8 +162,8 @@ export function concatTables(tables: readonly EpisodeTable[]): EpisodeTable {
   };
   const actionLogp = optional((t) => t.actionLogp);
   const vfPreds = optional((t) => t.vfPreds);
-  // Ids are made unique per file: two recordings both start at episode '1-0'.
-  const epsId = tables.flatMap((t, i) => t.epsId.map((id) => `${i}:${id}`));
+  const distinct = opts.distinctIds ?? true;
+  const epsId = tables.flatMap((t, i) => (distinct ? t.epsId.map((id) => `${i}:${id}`) : [...t.epsId]));
   return {
     numRows: tables.reduce((n, t) => n + t.numRows, 0),
     obsDim: first.obsDim,
@@ -218,4 +222,44 @@ export function episodeStats(table: EpisodeTable): { numEpisodes: number; return
   let sum = 0;
   for (const r of returns.values()) sum += r;
   return { numEpisodes: returns.size, returnMean: returns.size ? sum / returns.size : NaN, numComplete };
+}
+
+/**
+ * The same rows with each episode's rows together, episodes in order of their first row (a
+ * stable regrouping). Several runners' fragments interleave in sampling order; a file with whole
+ * episodes in sequence is what RLlib writes and what returns-to-go are computed over.
+ */
+export function groupByEpisode(table: EpisodeTable): EpisodeTable {
+  const firstRow = new Map<string, number>();
+  table.epsId.forEach((id, i) => {
+    if (!firstRow.has(id)) firstRow.set(id, i);
+  });
+  const order = Int32Array.from({ length: table.numRows }, (_, i) => i).sort(
+    (a, b) => firstRow.get(table.epsId[a]!)! - firstRow.get(table.epsId[b]!)! || a - b,
+  );
+  const pick = <T extends Float32Array | Int32Array | Uint8Array>(src: T, width: number, make: (n: number) => T): T => {
+    const out = make(src.length);
+    order.forEach((r, j) => out.set(src.subarray(r * width, (r + 1) * width), j * width));
+    return out;
+  };
+  const f32 = (n: number): Float32Array => new Float32Array(n);
+  const { obsDim } = table;
+  const aw = table.actionKind === 'discrete' ? 1 : table.actionDim;
+  return {
+    ...table,
+    epsId: Array.from(order, (r) => table.epsId[r]!),
+    moduleId: Array.from(order, (r) => table.moduleId[r]!),
+    t: pick(table.t, 1, (n) => new Int32Array(n)),
+    obs: pick(table.obs, obsDim, f32),
+    actions:
+      table.actions instanceof Int32Array
+        ? pick(table.actions, aw, (n) => new Int32Array(n))
+        : pick(table.actions, aw, f32),
+    rewards: pick(table.rewards, 1, f32),
+    newObs: pick(table.newObs, obsDim, f32),
+    terminateds: pick(table.terminateds, 1, (n) => new Uint8Array(n)),
+    truncateds: pick(table.truncateds, 1, (n) => new Uint8Array(n)),
+    ...(table.actionLogp ? { actionLogp: pick(table.actionLogp, 1, f32) } : {}),
+    ...(table.vfPreds ? { vfPreds: pick(table.vfPreds, 1, f32) } : {}),
+  };
 }

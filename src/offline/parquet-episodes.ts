@@ -113,7 +113,7 @@ const REQUIRED = [C.EPS_ID, C.OBS, C.ACTIONS, C.REWARDS, C.TERMINATEDS, C.TRUNCA
 /**
  * Reads an episode file; every problem at once (`offline/bad-file`, naming the file). Files
  * written elsewhere work too when they have RLlib's columns: the spaces then come from the data,
- * new_obs may be missing (then the next row's obs is used within an episode) and t is recomputed.
+ * new_obs may be missing (then the next row's obs is used within an episode) and t is counted.
  */
 export async function readEpisodesParquet(
   bytes: Uint8Array,
@@ -187,7 +187,8 @@ export async function readEpisodesParquet(
     prevId = id;
     table.epsId[i] = id;
     table.moduleId[i] = typeof r[C.MODULE_ID] === 'string' ? (r[C.MODULE_ID] as string) : 'default_policy';
-    table.t[i] = t;
+    // The file's own step counter when it has one; else counted along the episode's rows.
+    table.t[i] = C.T in r ? num(r[C.T], C.T, i) : t;
     vector(r[C.OBS], obsDim, C.OBS, i, table.obs);
     if (hasNext) vector(r[C.NEXT_OBS], obsDim, C.NEXT_OBS, i, table.newObs);
     if (actionKind === 'discrete') {

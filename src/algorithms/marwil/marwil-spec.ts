@@ -1,16 +1,14 @@
 /**
  * MARWIL and BC as the app, UI and CLI see them: defaults, RLlib names, validation, presets, form
  * fields and charts, all TF.js-free; `load()` imports the implementation on demand. One
- * implementation serves both: BC is MARWIL with beta 0 (RLlib: `class BC(MARWIL)`).
+ * implementation serves both: BC is MARWIL with beta 0 (RLlib: `class BC(MARWIL)`; bc/bc-spec.ts).
  */
 import * as K from '../../core/metric-keys';
 import type { AlgorithmSpec, ChartDef, FieldDef, Preset, SectionDef } from '../spec';
 import type { BuildOptions as MARWILBuildOptions } from './marwil';
 import {
-  BC_DEFAULTS,
   MARWIL_DEFAULTS,
   MARWIL_KEY_ALIASES,
-  bc,
   marwil,
   offlineSamplingLayout,
   validateMARWILConfig,
@@ -64,7 +62,7 @@ const OFFLINE_FIELDS: readonly FieldDef[] = [
   }),
 ];
 
-const TRAINING_FIELDS: readonly FieldDef[] = [
+export const TRAINING_FIELDS: readonly FieldDef[] = [
   f({ path: 'training.lr', label: 'Learning rate', rllib: 'lr', kind: 'text', help: 'Adam step size.' }),
   f({
     path: 'training.trainBatchSizePerLearner',
@@ -101,12 +99,12 @@ const MARWIL_FIELDS: readonly FieldDef[] = [
   }),
 ];
 
-const sections = (title: string, training: readonly FieldDef[]): readonly SectionDef[] => [
+export const offlineSections = (title: string, training: readonly FieldDef[]): readonly SectionDef[] => [
   { id: 'offline', title: 'Offline data and evaluation', fields: OFFLINE_FIELDS },
   { id: 'training', title, fields: training },
 ];
 
-const BC_CHARTS: readonly ChartDef[] = [
+export const BC_CHARTS: readonly ChartDef[] = [
   { title: 'Losses', testid: 'chart-losses', series: [{ key: L('policy_loss'), label: 'policy', color: '--c1' }] },
 ];
 
@@ -138,7 +136,8 @@ const CARTPOLE: Preset<MARWILConfig> = {
   stop: { 'env_runners/episode_return_mean': 450, training_iteration: 100 },
 };
 
-const shared = {
+/** What BC's and MARWIL's specs share (one implementation, the same sections and presets). */
+export const OFFLINE_SPEC_SHARED = {
   actionSpaces: ['discrete', 'box'] as const,
   keyAliases: MARWIL_KEY_ALIASES,
   validate: validateMARWILConfig,
@@ -160,7 +159,7 @@ const shared = {
 };
 
 export const MARWIL_SPEC: AlgorithmSpec<MARWILConfig> = {
-  ...shared,
+  ...OFFLINE_SPEC_SHARED,
   name: 'MARWIL',
   title: 'MARWIL — advantage-weighted imitation (offline)',
   description:
@@ -168,18 +167,6 @@ export const MARWIL_SPEC: AlgorithmSpec<MARWILConfig> = {
   defaultsNote: "RLlib's MARWILConfig defaults (beta 1, lr 1e-4, 2000 rows per step).",
   defaults: MARWIL_DEFAULTS,
   builder: marwil,
-  formSections: sections('MARWIL hyperparameters', [...TRAINING_FIELDS, ...MARWIL_FIELDS]),
+  formSections: offlineSections('MARWIL hyperparameters', [...TRAINING_FIELDS, ...MARWIL_FIELDS]),
   charts: MARWIL_CHARTS,
-};
-
-export const BC_SPEC: AlgorithmSpec<MARWILConfig> = {
-  ...shared,
-  name: 'BC',
-  title: 'BC — behaviour cloning (offline)',
-  description: 'Behaviour cloning: MARWIL with beta 0, RLlib’s BC. Imitates the recorded actions.',
-  defaultsNote: "RLlib's BCConfig defaults (lr 1e-4, 2000 rows per step).",
-  defaults: BC_DEFAULTS,
-  builder: bc,
-  formSections: sections('BC hyperparameters', TRAINING_FIELDS),
-  charts: BC_CHARTS,
 };
