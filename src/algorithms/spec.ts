@@ -134,6 +134,8 @@ export interface AlgorithmSpec<C extends AlgorithmConfigBase = AlgorithmConfigBa
    * Optional; without it the CLI prints lr and gamma.
    */
   describeTraining?(config: C): string;
+  /** The CLI header's `sampling` line, where runners x envs x fragment does not describe it (offline runs). */
+  describeSampling?(config: C): string;
   /** Loads the implementation (TF.js, learner, loss) on demand. */
   load(): Promise<AlgorithmImplementation<C>>;
 }

@@ -75,3 +75,14 @@ it('MARWIL beats BC on half-random data', async () => {
   );
   expect(marwilRun.last5).toBeGreaterThan(bcRun.last5);
 }, 300_000);
+
+it('refuses data recorded on another env, and names a file that was never loaded', async () => {
+  const pendulum = setUp(bc(), 'expert.parquet').environment('Pendulum-v1').toConfig();
+  await expect(MARWIL.build(pendulum, { backend: 'wasm' })).rejects.toThrow(
+    /recorded on CartPole-v1, not Pendulum-v1; observations have 4 numbers, Pendulum-v1's have 3; actions are discrete\(1\)/,
+  );
+  const missing = setUp(bc(), 'nowhere.parquet').toConfig();
+  await expect(MARWIL.build(missing, { backend: 'wasm' })).rejects.toThrow(
+    /offlineData.input names 'nowhere.parquet', but no such file was loaded/,
+  );
+});

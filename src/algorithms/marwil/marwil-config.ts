@@ -116,8 +116,9 @@ export const MARWIL_KEY_ALIASES: Readonly<Record<string, string>> = Object.freez
   grad_clip: 'training.gradClip',
   grad_clip_by: 'training.gradClipBy',
   max_consecutive_non_finite_updates: 'training.maxConsecutiveNonFiniteUpdates',
-  input_: 'offlineData.input',
+  // `input` first: the URL and --help write it (RLlib's keyword is input_, accepted too).
   input: 'offlineData.input',
+  input_: 'offlineData.input',
   dataset_num_iters_per_learner: 'offlineData.datasetNumItersPerLearner',
   evaluation_interval: 'evaluation.evaluationInterval',
   evaluation_duration: 'evaluation.evaluationDuration',

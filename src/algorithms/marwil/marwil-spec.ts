@@ -152,6 +152,11 @@ export const OFFLINE_SPEC_SHARED = {
       `${c.evaluation.evaluationInterval} iteration(s), ${c.evaluation.evaluationDuration} ${c.evaluation.evaluationDurationUnit}`
     );
   },
+  describeSampling: (c: MARWILConfig): string => {
+    const n = c.envRunners.numEnvRunners;
+    const where = n === 0 ? 'the page' : `${n} env runner${n === 1 ? '' : 's'}`;
+    return `none for training (offline data); evaluation on ${where} x ${c.envRunners.numEnvsPerEnvRunner} env(s), whole episodes`;
+  },
   load: async () => {
     const { MARWIL } = await import('./marwil');
     return { build: (config: MARWILConfig, opts?: unknown) => MARWIL.build(config, opts as MARWILBuildOptions) };

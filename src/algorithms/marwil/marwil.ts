@@ -9,6 +9,7 @@
 import { flatDim } from '../../core/spaces';
 import { RLError } from '../../core/errors';
 import * as K from '../../core/metric-keys';
+import type { EpisodeTable } from '../../offline/episode-table';
 import { loadOfflineInput } from '../../offline/offline-files';
 import type { DeviceInfo } from '../../runtime/device';
 import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
@@ -171,7 +172,7 @@ export class MARWIL extends Algorithm<MARWILConfig> {
 /** Why the recorded data cannot train this config's module, or null. */
 function spaceMismatch(
   config: MARWILConfig,
-  table: { obsDim: number; actionKind: string; actionDim: number; env: string | null },
+  table: Pick<EpisodeTable, 'obsDim' | 'actionKind' | 'actionDim' | 'actions'> & { env: string | null },
   observationSpace: Parameters<typeof flatDim>[0],
   actionSpace: Parameters<typeof flatDim>[0],
 ): string | null {
@@ -182,6 +183,11 @@ function spaceMismatch(
     problems.push(`observations have ${table.obsDim} numbers, ${env}'s have ${flatDim(observationSpace)}`);
   if (table.actionKind !== actionSpace.kind || (actionSpace.kind === 'box' && table.actionDim !== flatDim(actionSpace)))
     problems.push(`actions are ${table.actionKind}(${table.actionDim}), ${env}'s are ${actionSpace.kind}`);
+  if (actionSpace.kind === 'discrete' && table.actionKind === 'discrete') {
+    let max = 0;
+    for (const a of table.actions) if (a > max) max = a;
+    if (max >= actionSpace.n) problems.push(`actions go up to ${max}, ${env} has ${actionSpace.n}`);
+  }
   return problems.length
     ? `offlineData.input does not fit environment.env: ${problems.join('; ')}. Set environment.env to the env the data was recorded on.`
     : null;
