@@ -86,3 +86,24 @@ it('refuses data recorded on another env, and names a file that was never loaded
     /offlineData.input names 'nowhere.parquet', but no such file was loaded/,
   );
 });
+
+it('keeps the tensor count flat across MARWIL iterations, and checkpoints c^2', async () => {
+  const config = setUp(marwil(), 'mixed.parquet')
+    .offlineData({ datasetNumItersPerLearner: 2 })
+    .evaluation({ evaluationDuration: 1 })
+    .toConfig();
+  const algo = await MARWIL.build(config, { backend: 'wasm' });
+  try {
+    await algo.train();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) await algo.train();
+    expect(tf.memory().numTensors).toBe(before);
+    const ckpt = await algo.save();
+    // c^2 moved from its start (100) by rate 1e-8 per step: saved, not reset.
+    const moved = Math.abs(ckpt.learnerState['movingAvgSqdAdvNorm']! - 100);
+    expect(moved).toBeGreaterThan(0);
+    expect(moved).toBeLessThan(1e-3);
+  } finally {
+    algo.stop();
+  }
+}, 120_000);
