@@ -3,7 +3,7 @@
  * Parquet file from a run's checkpoint, `--merge` joins two recordings, and `npm run train --
  * --algo bc --input FILE` trains on it and reports its evaluation return.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readEpisodesParquet } from '../../src/offline/parquet-episodes';
@@ -41,6 +41,22 @@ test('record a checkpoint, merge recordings, train BC on them', async () => {
   const table = await readEpisodesParquet(readFileSync(expert), expert);
   expect(table.numRows).toBeGreaterThanOrEqual(2000);
   expect(table.env).toBe('CartPole-v1');
+
+  // Python reads what the CLI recorded (python/parquet_reader.py: standard library only; CI has python3).
+  const py = spawnSync('python3', ['python/parquet_reader.py', expert], { cwd: ROOT, encoding: 'utf8' });
+  if (py.error)
+    console.warn('\n*** SKIPPED: python3 is not installed; the recorded file was not read in Python. ***\n');
+  else {
+    expect(py.status, py.stderr).toBe(0);
+    const summary = JSON.parse(py.stdout) as {
+      num_rows: number;
+      num_episodes: number;
+      metadata: Record<string, string>;
+    };
+    expect(summary.num_rows).toBe(table.numRows);
+    expect(summary.num_episodes).toBe(new Set(table.epsId).size);
+    expect(summary.metadata['rl.env']).toBe('CartPole-v1');
+  }
 
   // Writing over an existing file needs --overwrite; --merge joins files without a browser.
   const again = await record(['--restore', run, '--num-steps', '10', '--output', expert]);
