@@ -197,7 +197,9 @@ export function validateMARWILConfig(cfg: MARWILConfig, ctx: ValidationContext =
   if (out.section('offlineData', cfg.offlineData)) {
     const o = cfg.offlineData;
     if (!Array.isArray(o.input) || o.input.some((f) => typeof f !== 'string' || f.trim() === '')) {
-      out.error('offlineData.input', `input must be a list of file names, got ${formatValue(o.input)}.`);
+      const given: unknown = o.input;
+      const hint = typeof given === 'string' ? ` Write it as a list: ["${given}"].` : '';
+      out.error('offlineData.input', `input must be a list of file names, got ${formatValue(o.input)}.${hint}`);
     } else if (o.input.length === 0) {
       out.error(
         'offlineData.input',
