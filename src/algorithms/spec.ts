@@ -141,6 +141,8 @@ export interface AlgorithmSpec<C extends AlgorithmConfigBase = AlgorithmConfigBa
    * shared table (rllib/rllib-mapping.ts); a unit test checks every registered algorithm.
    */
   readonly rllib?: RLlibMapping;
+  /** The CLI header's `sampling` line, where runners x envs x fragment does not describe it (offline runs). */
+  describeSampling?(config: C): string;
   /** Loads the implementation (TF.js, learner, loss) on demand. */
   load(): Promise<AlgorithmImplementation<C>>;
 }

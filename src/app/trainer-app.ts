@@ -21,8 +21,11 @@ import { checkpointFromJson, checkpointToJson } from './checkpoint-codec';
 import { listStoredCheckpoints, loadStoredCheckpoint, storeCheckpoint } from './checkpoint-storage';
 import { InterruptibleIterations } from './interruptible-iterations';
 import { sampleOnce, type SampleSummary } from './sample-probe';
+import { recordEpisodes, type EpisodeRecording } from './episode-recording';
+import { registerOfflineFile, registeredOfflineFiles, setOfflineFileReader } from '../offline/offline-files';
 
 export type { SampleSummary } from './sample-probe';
+export type { EpisodeRecording } from './episode-recording';
 
 /** The device self-checks that need TF.js, loaded on first use (the facade itself loads none). */
 type TfDiagnostics = typeof import('../algorithms/diagnostics');
@@ -355,6 +358,29 @@ export class TrainerApp {
   /** One group sample() without training: steps per runner, for the sampling tests and benchmarks. */
   sampleOnce(numTimesteps: number): Promise<SampleSummary> {
     return sampleOnce(this.algo.envRunnerGroup, numTimesteps);
+  }
+
+  /**
+   * Runs the current policy for `numEnvSteps` env steps without training and returns the
+   * episodes as a Parquet file (RLlib's `output`; offline algorithms read it as `input_`).
+   */
+  recordEpisodes(numEnvSteps: number, onProgress?: (stepsSoFar: number) => void): Promise<EpisodeRecording> {
+    return recordEpisodes(this.algo, numEnvSteps, onProgress);
+  }
+
+  /** Makes a recorded episode file available to offline algorithms as offlineData.input `name`. */
+  loadOfflineFile(name: string, bytes: Uint8Array): void {
+    registerOfflineFile(name, bytes);
+  }
+
+  /** Names of the offline files loaded on this page. */
+  offlineFiles(): string[] {
+    return registeredOfflineFiles();
+  }
+
+  /** Headless runs: where offlineData.input names not loaded on the page are read from (disk, via the CLI). */
+  readOfflineFilesWith(reader: ((name: string) => Promise<Uint8Array>) | null): void {
+    setOfflineFileReader(reader);
   }
 
   /** Greedy actions for `obs` from the page's (learner) module and from every runner. */

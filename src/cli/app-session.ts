@@ -3,6 +3,8 @@
  * turns a renderer crash (a worker out of memory can take the tab down with no error event) into
  * a PageCrashedError instead of a call that never returns, so the loop can reopen and resume.
  */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from '@playwright/test';
 import type { DeviceInfo, FailureEvent, ResultDict } from '../app';
 import type { ConfigIssue } from '../core/errors';
@@ -47,6 +49,44 @@ export interface SessionOptions {
 
 /** The page-side name of the binding that carries supervisor events to Node. */
 const RUNNER_EVENT_BINDING = '__rlCliRunnerEvent';
+/** The page-side name of the binding that reads offlineData.input files from disk (base64). */
+const OFFLINE_FILE_BINDING = '__rlCliReadOfflineFile';
+
+/**
+ * An offlineData.input file, read for the page: a path relative to the working directory. The
+ * error names the setting, so a typo reads as one, not as a page failure.
+ */
+function readOfflineFileBase64(name: string): string {
+  const file = path.resolve(name);
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    throw new Error(`offlineData.input (--input) names ${name}, but ${file} is not a file.`);
+  }
+  return readFileSync(file).toString('base64');
+}
+
+/** Runs in the page: offline files the page has not loaded come from disk through the binding. */
+function installOfflineFileReader(binding: string): void {
+  const read = (window as unknown as Record<string, (name: string) => Promise<string>>)[binding];
+  if (!read) return;
+  window.rl.readOfflineFilesWith(async (name) => Uint8Array.from(atob(await read(name)), (c) => c.charCodeAt(0)));
+}
+
+/** Runs in the page: records episodes and hands the file back as base64 (evaluate returns JSON). */
+async function recordInPage(numEnvSteps: number): Promise<EpisodeRecordingJson> {
+  const { bytes, ...summary } = await window.rl.recordEpisodes(numEnvSteps);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return { ...summary, base64: btoa(binary) };
+}
+
+/** A recording as it crosses from the page: the file as base64 plus its summary. */
+export interface EpisodeRecordingJson {
+  readonly base64: string;
+  readonly numEnvSteps: number;
+  readonly numEpisodes: number;
+  readonly numCompletedEpisodes: number;
+  readonly episodeReturnMean: number;
+}
 
 // tsx compiles with esbuild's keepNames, which wraps inner functions in `__name(...)`; functions
 // passed to page.evaluate run in the page, where that helper does not exist.
@@ -112,9 +152,11 @@ export class AppSession {
     await page.addInitScript({ content: KEEP_NAMES_SHIM });
     const onRunnerEvent = this.opts.onRunnerEvent;
     if (onRunnerEvent) await page.exposeFunction(RUNNER_EVENT_BINDING, (e: FailureEvent) => onRunnerEvent(e));
+    await page.exposeFunction(OFFLINE_FILE_BINDING, readOfflineFileBase64);
     await this.race(page.goto(this.opts.url));
     await this.race(page.waitForFunction(() => typeof window.rl === 'object', null, { timeout: 120_000 }));
     if (onRunnerEvent) await this.race(page.evaluate(forwardRunnerEvents, RUNNER_EVENT_BINDING));
+    await this.race(page.evaluate(installOfflineFileReader, OFFLINE_FILE_BINDING));
   }
 
   private console(m: ConsoleMessage): void {
@@ -179,6 +221,11 @@ export class AppSession {
 
   step(): Promise<ResultDict> {
     return this.call('step', []);
+  }
+
+  /** Runs the built policy for `numEnvSteps` without training; the Parquet file and its summary. */
+  async recordEpisodes(numEnvSteps: number): Promise<EpisodeRecordingJson> {
+    return this.race(this.livePage.evaluate(recordInPage, numEnvSteps));
   }
 
   /** Cuts the iteration in progress short (rl.interrupt); resolves at once, step() then rejects. */

@@ -1,4 +1,5 @@
 /** Renders benchmark results as the Markdown tables pasted into the README. */
+import { offlineTable, type OfflineRow } from './bench-offline';
 import type { EnvRow, LearnerRow, LearningRunRow, SamplerRow } from './bench-sections';
 
 export interface BenchResults {
@@ -16,6 +17,8 @@ export interface BenchResults {
   learner: LearnerRow[];
   /** End-to-end learning runs of every algorithm benchmarked. */
   runs: LearningRunRow[];
+  /** The offline workflow (record, BC, MARWIL); absent in results written before it existed. */
+  offline?: OfflineRow[];
 }
 
 const fmt = (n: number): string =>
@@ -110,5 +113,6 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
       '',
     );
   }
+  if (r.offline?.length) out.push(...offlineTable(r.offline), '');
   return out.join('\n');
 }

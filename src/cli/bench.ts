@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in headless Chromium, written to bench/results/<date>.json and
- * <date>.md. `--only envs,sampling,learner,ppo,dqn,sac` picks sections (`npm run bench:sampling` runs
+ * <date>.md. `--only envs,sampling,learner,ppo,dqn,sac,offline` picks sections (`npm run bench:sampling` runs
  * envs + sampling); `--quick` shortens every measurement (for a smoke run).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -8,11 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumArgs, ensureChromium } from './browser';
+import { benchOffline } from './bench-offline';
 import { benchEnvs, benchLearner, benchLearningRun, benchSampler, type LearningRunSpec } from './bench-sections';
 import { renderMarkdown, type BenchResults } from './bench-report';
 import { serveApp } from './serve';
 
-const SECTIONS = ['envs', 'sampling', 'learner', 'ppo', 'dqn', 'sac'] as const;
+const SECTIONS = ['envs', 'sampling', 'learner', 'ppo', 'dqn', 'sac', 'offline'] as const;
 
 /** The end-to-end runs of each algorithm section: RLlib's tuned bars (return target, step budget). */
 const LEARNING_RUNS: Readonly<Record<'ppo' | 'dqn' | 'sac', readonly LearningRunSpec[]>> = {
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
       sampler: [],
       learner: [],
       runs: [],
+      offline: [],
     };
     if (only.has('envs')) {
       log('env stepping ...');
@@ -140,6 +142,17 @@ async function main(): Promise<void> {
           );
           results.runs.push(row);
         }
+      }
+    }
+    if (only.has('offline')) {
+      for (const seed of quick ? [1] : [1, 2, 3]) {
+        log(`offline RL (PPO -> record -> BC, BC vs MARWIL) seed ${seed} ...`);
+        await fresh();
+        const row = await benchOffline(page, seed);
+        log(
+          `  BC on expert ${row.bcExpertReturn.toFixed(1)}; mixed: BC ${row.bcMixedReturn.toFixed(1)}, MARWIL ${row.marwilMixedReturn.toFixed(1)}`,
+        );
+        (results.offline ??= []).push(row);
       }
     }
     const totalS = (Date.now() - started) / 1000;
