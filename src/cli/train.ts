@@ -26,7 +26,8 @@ import {
 import { planRun, type RunPlan } from './plan';
 import { Progress } from './progress';
 import { checkOutDir, FILES, readResultsFile, RunFiles } from './run-files';
-import { serveApp, type AppServer } from './serve';
+import { bundleEnvModule } from './env-module-bundle';
+import { serveApp, type AppServer, type ExtraFile } from './serve';
 import { TrainingRun, type RunSummaryJson } from './training-run';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -103,7 +104,17 @@ async function startBrowserSide(
   } catch (e) {
     throw new UsageError(errorMessage(e), 'cli/no-browser');
   }
-  const server = await serveApp(ROOT, (m) => progress.info(m), opts.verbose);
+  // --env-module: bundled now (a syntax error stops here, with its file:line), served next to the app.
+  const extra = new Map<string, ExtraFile>();
+  const envModules: string[] = [];
+  if (plan.envModule !== null) {
+    const bundle = await bundleEnvModule(plan.envModule, ROOT);
+    extra.set(bundle.urlPath, { body: bundle.code, contentType: 'text/javascript' });
+    extra.set(`${bundle.urlPath}.map`, { body: bundle.map, contentType: 'application/json' });
+    envModules.push(bundle.urlPath);
+    progress.debug(`--env-module ${plan.envModule} bundled as ${bundle.urlPath}`);
+  }
+  const server = await serveApp(ROOT, (m) => progress.info(m), opts.verbose, extra);
   progress.debug(
     `Serving ${path.join(ROOT, 'dist')} at ${server.url}; Chromium ${executablePath}${plan.launchWebGpu ? ' with WebGPU flags' : ''}`,
   );
@@ -111,6 +122,7 @@ async function startBrowserSide(
     executablePath,
     webgpu: plan.launchWebGpu,
     url: server.url,
+    envModules,
     onConsole: (line) => {
       files.console(line);
       if (opts.verbose) progress.warn(`[browser] ${line}`);
@@ -138,11 +150,11 @@ function prepareOutDir(opts: CliOptions, plan: RunPlan, progress: Progress): Run
 }
 
 async function run(opts: CliOptions, progress: Progress): Promise<number> {
-  const plan = planRun(opts);
-  for (const w of plan.warnings) progress.warn(`warning: ${w}`);
-  const files = prepareOutDir(opts, plan, progress);
-  const { server, session } = await startBrowserSide(opts, plan, progress, files);
-  const training = new TrainingRun({ plan, opts, session, files, progress });
+  const planned = planRun(opts);
+  for (const w of planned.warnings) progress.warn(`warning: ${w}`);
+  const files = prepareOutDir(opts, planned, progress);
+  const { server, session } = await startBrowserSide(opts, planned, progress, files);
+  const training = new TrainingRun({ plan: planned, opts, session, files, progress });
   const cleanup = async (): Promise<void> => {
     await session.close();
     await server.close();
@@ -151,14 +163,18 @@ async function run(opts: CliOptions, progress: Progress): Promise<number> {
     progress,
     () => training.requestInterrupt(),
     (signal) => {
-      const latest = path.join(plan.outDir, FILES.latest);
+      const latest = path.join(planned.outDir, FILES.latest);
       progress.warn(`${signal} (second signal): quitting at once without saving; ${training.checkpointNote(latest)}`);
       void cleanup();
       process.exit(EXIT_INTERRUPTED);
     },
   );
   try {
-    const built = await training.setUp();
+    const built = await training.setUp().catch((e: unknown) => {
+      files.saveConsoleOnly();
+      throw e;
+    });
+    const plan = training.plan;
     for (const row of files.open()) training.results.push(row);
     files.writeConfig({ ...built.config, debugging: { ...built.config.debugging, seed: built.seed } });
     progress.header({

@@ -5,6 +5,7 @@
 import { RLError } from '../core/errors';
 import { batchTransferables } from '../core/sample-batch';
 import type { ModuleWeights } from '../rl-module';
+import { loadEnvModule } from '../envs/env-modules';
 import { EnvRunner } from './env-runner';
 import type { EnvRunnerMetrics, EnvRunnerSettings, ExplorationState, SampleRequest } from './env-runner-config';
 import type { EnvRunnerWorkerApi, RunnerInfo, SampleResult } from './protocol';
@@ -33,6 +34,8 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
       backend = active.backend;
       backendNote = active.note;
     }
+    // In order, as the page loaded them: a later module may build on an earlier one's envs.
+    for (const url of settings.envModules) await loadEnvModule(url);
     this.runner?.stop();
     this.runner = new EnvRunner(settings);
     return {
