@@ -14,14 +14,8 @@
  *                              (repeat the key for several; see src/envs/env-modules.ts)
  */
 import { mergeConfig } from '../algorithms/algorithm-config';
-import {
-  DEFAULT_SPEC,
-  findSpec,
-  getPreset,
-  getSpec,
-  type AnyAlgorithmConfig,
-  type AnySpec,
-} from '../algorithms/registry';
+import { DEFAULT_SPEC, findSpec, getSpec, type AnyAlgorithmConfig, type AnySpec } from '../algorithms/registry';
+import { presetFor } from './config-form';
 import { decodeConfigHash, encodeConfigHash } from '../core/config-url';
 import { errorMessage, type ConfigIssue } from '../core/errors';
 
@@ -119,16 +113,20 @@ export function parseUrlState(hash: string, search = ''): UrlState {
   });
   let base: AnyAlgorithmConfig = spec.defaults;
   let presetStop: Readonly<Record<string, number>> | undefined;
+  const decoded = decodeConfigHash<AnyAlgorithmConfig>(pieces.join('&'), spec);
   if (presetId !== undefined) {
     try {
-      const preset = getPreset(spec, presetId);
+      // `preset=auto`: the automatic layout for the hash's env, sized for this machine's cores.
+      const env = mergeConfig(spec.defaults, decoded.partial).environment.env;
+      const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+      const preset = presetFor(spec, presetId, env, cores === undefined ? {} : { hardwareConcurrency: cores });
+      if (preset === null) throw new Error(`preset=${presetId}: ${spec.name} has no automatic layout for '${env}'.`);
       base = mergeConfig(spec.defaults, preset.config);
-      presetStop = preset.stop;
+      presetStop = preset.stop && Object.keys(preset.stop).length > 0 ? preset.stop : undefined;
     } catch (e) {
       issues.push({ path: 'preset', severity: 'error', message: errorMessage(e) });
     }
   }
-  const decoded = decodeConfigHash<AnyAlgorithmConfig>(pieces.join('&'), spec);
   for (const issue of decoded.issues) issues.push(issue);
   const hasConfig = configPieces.length > 0 || presetId !== undefined;
   const config = hasConfig ? mergeConfig(base, decoded.partial) : null;
