@@ -22,11 +22,10 @@ export class UserEnvs {
   private readonly listeners = new Set<Listener>();
   private readonly locator = new FaultLocator();
 
-  /** Loads a same-origin env module (URL relative to the page); throws EnvFaultError or `env/module-url`. */
+  /** Loads a same-origin env module (URL relative to the page); throws EnvFaultError (`env/module-load`). */
   async load(raw: string): Promise<LoadedEnvModule> {
-    const url = resolveEnvModuleUrl(raw, location.href);
     try {
-      const loaded = await loadEnvModule(url);
+      const loaded = await loadEnvModule(resolveEnvModuleUrl(raw, location.href));
       this.report(null);
       return loaded;
     } catch (e) {
