@@ -42,7 +42,18 @@ export interface EnvFault {
 const OWN_SOURCE =
   /(^|\/)(node_modules|src\/(core|env-runner|runtime|algorithms|app|learner|rl-module|replay|connectors|ui|cli)|src\/envs\/(registry|vectorize|check-env|base-vector-env|crashing|env-modules|env-fault|env-module-api)\.ts)(\/|$)/;
 /** Unmapped frames of the trainer's own scripts (the built app, Vite's dev deps, the API shim). */
-const OWN_SCRIPT = /\/(assets|@vite|node_modules|src\/(?!envs\/user-envs|envs\/examples))\/|\/env-api\.js$/;
+const OWN_SCRIPT = /\/(assets|@vite|@fs|node_modules)\/|\/env-api\.js$/;
+
+/** An unmapped frame in the trainer's code: a built asset, or its source served as is (dev, Node). */
+function isOwnScript(url: string): boolean {
+  let pathname = url;
+  try {
+    pathname = new URL(url, 'http://x/').pathname;
+  } catch {
+    // not a URL: a plain path
+  }
+  return OWN_SCRIPT.test(pathname) || OWN_SOURCE.test(pathname) || url.startsWith('node:');
+}
 
 type FetchText = (url: string) => Promise<string | null>;
 
@@ -97,7 +108,7 @@ export class FaultLocator {
       const pos = await this.original(frame);
       if (pos) {
         if (!OWN_SOURCE.test(pos.source)) return formatPosition(pos);
-      } else if (!OWN_SCRIPT.test(new URL(frame.url, 'http://x/').pathname)) {
+      } else if (!isOwnScript(frame.url)) {
         return `${frame.url}:${frame.line}:${frame.column}`;
       }
     }
