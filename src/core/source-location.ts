@@ -126,8 +126,15 @@ export function sourceMappingUrl(scriptText: string, scriptUrl: string): string 
   }
 }
 
-/** `file:line:column` for messages; `webpack://`-style and `file://` prefixes dropped. */
+/**
+ * `file:line:column` for messages: `file://` and `webpack://`-style prefixes dropped, and the `../`
+ * that climb out of a build folder (Vite writes sources relative to the map: `../../src/x.ts`), so
+ * the app's own files read as `src/envs/user-envs.ts`.
+ */
 export function formatPosition(p: SourcePosition): string {
-  const source = p.source.replace(/^file:\/\//, '').replace(/^[a-z-]+:\/\/\/?(?=\.|\/)/, '');
+  const source = p.source
+    .replace(/^file:\/\//, '')
+    .replace(/^[a-z-]+:\/\/\/?(?=\.|\/)/, '')
+    .replace(/^(\.\.\/)+/, '');
   return `${source}:${p.line}:${p.column}`;
 }

@@ -66,5 +66,8 @@ describe('decodeSourceMap / originalPosition', () => {
     );
     expect(sourceMappingUrl('x()\n//# sourceMappingURL=data:application/json;base64,e30=', 'http://h/a.js')).toBeNull();
     expect(formatPosition({ source: 'file:///tmp/c.ts', line: 3, column: 7 })).toBe('/tmp/c.ts:3:7');
+    expect(formatPosition({ source: '../../../src/envs/user-envs.ts', line: 22, column: 5 })).toBe(
+      'src/envs/user-envs.ts:22:5',
+    );
   });
 });
