@@ -171,7 +171,9 @@ async function run(opts: CliOptions, progress: Progress): Promise<number> {
   );
   try {
     const built = await training.setUp().catch((e: unknown) => {
-      files.saveConsoleOnly();
+      // A user env's fault: the browser console is the next thing to read. (A bad config leaves
+      // no run folder at all, as before.)
+      if (errorCode(e)?.startsWith('env/')) files.saveConsoleOnly();
       throw e;
     });
     const plan = training.plan;
