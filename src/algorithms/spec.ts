@@ -13,6 +13,7 @@ import type { ConfigIssue } from '../core/errors';
 import type { Algorithm } from './algorithm';
 import type { AlgorithmConfigBuilder } from './algorithm-config';
 import type { AutoLayout } from './auto-preset';
+import type { RLlibMapping } from './rllib/rllib-mapping';
 
 /** How one iteration's samples are laid out over runners (RLlib's rollout_fragment_length logic). */
 export interface SamplingLayout {
@@ -140,6 +141,12 @@ export interface AlgorithmSpec<C extends AlgorithmConfigBase = AlgorithmConfigBa
    * Optional; without it the CLI prints lr and gamma.
    */
   describeTraining?(config: C): string;
+  /**
+   * How this algorithm maps onto RLlib's new API stack (config keys and weight names), for
+   * `npm run export -- --rllib` and weight import. Every config key must be in it or in the
+   * shared table (rllib/rllib-mapping.ts); a unit test checks every registered algorithm.
+   */
+  readonly rllib?: RLlibMapping;
   /** Loads the implementation (TF.js, learner, loss) on demand. */
   load(): Promise<AlgorithmImplementation<C>>;
 }

@@ -6,7 +6,10 @@
 import type { Algorithm } from '../algorithms/algorithm';
 import type { Checkpoint } from '../algorithms/checkpoint';
 import { validateCheckpoint } from '../algorithms/checkpoint-schema';
-import { buildAlgorithm, resolveConfigWithWarnings, type AnyAlgorithmConfig } from '../algorithms/registry';
+import { buildAlgorithm, getSpec, resolveConfigWithWarnings, type AnyAlgorithmConfig } from '../algorithms/registry';
+import { withImportedWeights } from '../algorithms/rllib/import-weights';
+import { configInWeightsFile } from '../algorithms/rllib/rllib-weights';
+import { decodeSafetensors } from '../rl-module/safetensors';
 import type { BuildOptions } from '../algorithms/spec';
 import { metStopCriterion, normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
 import { RLError, errorMessage, type ConfigIssue } from '../core/errors';
@@ -331,6 +334,50 @@ export class TrainerApp {
 
   async restoreFromJson(text: string, opts: AppBuildOptions = {}): Promise<void> {
     await this.restore(checkpointFromJson(text), opts);
+  }
+
+  /**
+   * Loads a policy's weights from a safetensors file in RLlib's torch layout (`npm run export --
+   * --rllib` writes one; RLlib's `module.state_dict()` saved with safetensors is another) into
+   * the built algorithm: checked against its module (names, shapes, float32, finite; every
+   * problem at once, `weights/invalid-file`), then restored like a checkpoint holding them, so
+   * the runners and the preview act with them at once and training can go on from them.
+   * With nothing built, it first builds the run the file names in its metadata (our exports
+   * carry their config), else `fallbackConfig` (the page's form).
+   */
+  async importWeights(
+    bytes: Uint8Array,
+    opts: AppBuildOptions = {},
+    fallbackConfig: unknown = null,
+  ): Promise<{ algo: string; numTensors: number }> {
+    // The file's own problems first, so a damaged file never builds anything.
+    const file = decodeSafetensors(bytes);
+    if (!this.algorithm) {
+      const input = configInWeightsFile(file) ?? fallbackConfig;
+      if (input === null) {
+        throw new RLError(
+          'app/not-built',
+          'Build an algorithm for the same env and model sizes first, then load the weights into it.',
+        );
+      }
+      await this.build(input, opts);
+    }
+    const config = this.config!;
+    const spec = getSpec(config.algo);
+    if (!spec.rllib)
+      throw new RLError('weights/unsupported', `${spec.name} has no RLlib weight layout to import from.`);
+    const ckpt = await this.save();
+    const { checkpoint, numTensors } = withImportedWeights(ckpt, bytes, spec.rllib);
+    await this.restore(checkpoint, opts);
+    return { algo: config.algo, numTensors };
+  }
+
+  /** importWeights for text transports (the CLI hands the page base64). */
+  importWeightsBase64(text: string, opts: AppBuildOptions = {}): Promise<{ algo: string; numTensors: number }> {
+    const raw = atob(text);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return this.importWeights(bytes, opts);
   }
 
   /** One group sample() without training: steps per runner, for the sampling tests and benchmarks. */

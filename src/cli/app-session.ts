@@ -189,6 +189,11 @@ export class AppSession {
     return this.call('restoreFromJson', [text, backend ? { backend } : {}]);
   }
 
+  /** rl.importWeightsBase64: policy weights (safetensors, RLlib's layout) into the built run. */
+  importWeights(base64: string, backend: LearnerBackend | undefined): Promise<{ algo: string; numTensors: number }> {
+    return this.call('importWeightsBase64', [base64, backend ? { backend } : {}]);
+  }
+
   step(): Promise<ResultDict> {
     return this.call('step', []);
   }

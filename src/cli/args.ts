@@ -52,6 +52,8 @@ export interface CliOptions {
   /** Replace the run files of an existing --out folder (without it, reusing one is refused). */
   readonly overwrite: boolean;
   readonly restore: string | undefined;
+  /** A safetensors file of policy weights (RLlib's layout) to load after the build or --restore. */
+  readonly restoreWeights: string | undefined;
   readonly checkpointEvery: number;
   readonly quiet: boolean;
   readonly json: boolean;
@@ -159,6 +161,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     metavar: 'DIR',
     def: 'none',
     help: 'Resume from a checkpoint: a run dir, its checkpoint/ dir, or a checkpoint .json file. Flags override its config.',
+  },
+  {
+    name: 'restore-weights',
+    kind: 'string',
+    metavar: 'FILE',
+    def: 'none',
+    help: "Start from a policy's weights: a .safetensors file in RLlib's torch layout (npm run export -- --rllib writes one). Checked against the run's model first.",
   },
   {
     name: 'checkpoint-every',
@@ -356,6 +365,7 @@ function toOptions(
     out: str('out'),
     overwrite: flag('overwrite'),
     restore: str('restore'),
+    restoreWeights: str('restore-weights'),
     checkpointEvery: num('checkpoint-every') ?? 10,
     quiet: flag('quiet'),
     json: flag('json'),

@@ -25,6 +25,7 @@ import {
   type AnySpec,
 } from '../algorithms/registry';
 import { checkpointFromJson, checkpointToJson } from '../app/checkpoint-codec';
+import { decodeSafetensors } from '../rl-module/safetensors';
 import { normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
 import { UsageError, type CliBackend, type CliOptions } from './args';
 
@@ -42,6 +43,8 @@ export interface RunPlan {
     readonly iteration: number;
     readonly steps: number;
   } | null;
+  /** Weights to load once built (--restore-weights): the file and its bytes as base64 for the page. */
+  readonly restoreWeights: { readonly file: string; readonly base64: string; readonly numTensors: number } | null;
   /** Header line saying which preset was applied and why, or null. */
   readonly presetNote: string | null;
   readonly stop: StopCriteria;
@@ -147,6 +150,27 @@ function readCheckpoint(arg: string): { file: string; ckpt: Checkpoint } {
     return { file, ckpt: checkpointFromJson(text) };
   } catch (e) {
     if (e instanceof RLError) throw new UsageError(`--restore ${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Reads --restore-weights in Node, before the browser starts: a file that is not float32
+ * safetensors (or holds NaN) is a UsageError listing every problem. Whether its tensors fit the
+ * run's model is checked in the page, once the model exists (also exit 2: `weights/invalid-file`).
+ */
+function readWeightsFile(file: string): NonNullable<RunPlan['restoreWeights']> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`--restore-weights ${file}: cannot read it: ${(e as Error).message}`);
+  }
+  try {
+    const { tensors } = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return { file, base64: bytes.toString('base64'), numTensors: tensors.length };
+  } catch (e) {
+    if (e instanceof RLError) throw new UsageError(`--restore-weights ${file}: ${e.message}`, 'cli/bad-weights');
     throw e;
   }
 }
@@ -367,6 +391,7 @@ export function planRun(opts: CliOptions): RunPlan {
     env,
     configInput: { ...config, algo },
     restore,
+    restoreWeights: opts.restoreWeights === undefined ? null : readWeightsFile(opts.restoreWeights),
     presetNote,
     stop,
     stopSource: source,

@@ -120,6 +120,12 @@ export class TrainingRun {
     }
     if (this.checkpoint) await session.restoreFromJson(this.checkpoint.text, plan.backend);
     else await session.build(plan.configInput, plan.backend);
+    // --restore-weights: over the build or --restore, until this run saved a checkpoint of its own
+    // (a recovery from a crash then restores that, imported weights included).
+    if (plan.restoreWeights && this.savedIteration === null) {
+      const { numTensors } = await session.importWeights(plan.restoreWeights.base64, plan.backend);
+      this.d.progress.info(`  weights     ${plan.restoreWeights.file} (${numTensors} tensors loaded)`);
+    }
     await session.keepLastCompletedIteration();
     this.built = await session.built();
     return this.built;

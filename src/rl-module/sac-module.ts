@@ -111,7 +111,10 @@ export class SACModule implements RLModule<SACTrainOutputs> {
     if (!(model.initialAlpha > 0)) {
       throw new RLError('module/invalid-alpha', `initialAlpha must be > 0, got ${model.initialAlpha}.`);
     }
-    this.trainableVariables.push(tf.variable(tf.tensor1d([Math.log(model.initialAlpha)]), true));
+    // The initial value is a tensor of its own: disposed once the variable holds a copy.
+    const logAlpha = tf.tensor1d([Math.log(model.initialAlpha)]);
+    this.trainableVariables.push(tf.variable(logAlpha, true));
+    logAlpha.dispose();
     this.variableNames.push('log_alpha');
   }
 

@@ -35,6 +35,8 @@ export class CheckpointState {
     private readonly run: RunState,
     /** Called with the restored config so the form shows it. */
     private readonly onRestored: () => void,
+    /** The form's config when it is valid, for a weights file that names none and nothing built. */
+    private readonly formConfig: () => unknown = () => null,
   ) {}
 
   /** A name that says what and how far: `CartPole-v1-iter12`. */
@@ -106,6 +108,20 @@ export class CheckpointState {
       await this.app.restoreFromJson(await file.text());
       this.restored();
       return `Loaded ${file.name}: training continues from iteration ${this.run.iteration}.`;
+    });
+  }
+
+  /**
+   * Policy weights from a .safetensors file in RLlib's layout (an export of ours, or a module
+   * trained with RLlib): loaded into the built run (or the run the file or the form describes),
+   * so the preview plays them at once and training can continue from them.
+   */
+  async loadWeightsFile(file: File): Promise<void> {
+    await this.task(async () => {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const { algo, numTensors } = await this.app.importWeights(bytes, {}, this.formConfig());
+      this.restored();
+      return `Loaded ${numTensors} ${algo} weight tensors from ${file.name}: the preview plays this policy.`;
     });
   }
 

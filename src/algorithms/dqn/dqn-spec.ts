@@ -3,6 +3,7 @@
  * layout, presets, form fields and charts, without TF.js. `load()` brings in the implementation.
  */
 import { clamp, type AutoLayout } from '../auto-preset';
+import { DQN_RLLIB } from './dqn-rllib';
 import type { AlgorithmSpec, Preset, SectionDef } from '../spec';
 import { DQN_DEFAULTS, DQN_KEY_ALIASES, dqn, dqnSamplingLayout, validateDQNConfig, type DQNConfig } from './dqn-config';
 
@@ -163,6 +164,7 @@ export const DQN_SPEC: AlgorithmSpec<DQNConfig> = {
   actionSpaces: ['discrete'],
   defaults: DQN_DEFAULTS,
   keyAliases: DQN_KEY_ALIASES,
+  rllib: DQN_RLLIB,
   builder: dqn,
   validate: (config, ctx) => validateDQNConfig(config, ctx),
   samplingLayout: dqnSamplingLayout,

@@ -3,6 +3,7 @@
  * form fields and charts, all TF.js-free; `load()` imports the implementation (TF.js) on demand.
  */
 import { clamp, type AutoLayout } from '../auto-preset';
+import { PPO_RLLIB } from './ppo-rllib';
 import type { AlgorithmSpec, Preset } from '../spec';
 import { PPO_CHARTS, PPO_FORM_SECTIONS } from './ppo-form';
 import { PPO_DEFAULTS, PPO_KEY_ALIASES, derivedSizes, ppo, validatePPOConfig, type PPOConfig } from './ppo-config';
@@ -56,6 +57,7 @@ export const PPO_SPEC: AlgorithmSpec<PPOConfig> = {
   actionSpaces: ['discrete', 'box'],
   defaults: PPO_DEFAULTS,
   keyAliases: PPO_KEY_ALIASES,
+  rllib: PPO_RLLIB,
   builder: ppo,
   validate: validatePPOConfig,
   samplingLayout: derivedSizes,

@@ -3,6 +3,7 @@
  * layout, presets, form fields and charts, without TF.js. `load()` brings in the implementation.
  */
 import type { AutoLayout } from '../auto-preset';
+import { SAC_RLLIB } from './sac-rllib';
 import type { AlgorithmSpec, FieldDef, Preset, SectionDef } from '../spec';
 import { SAC_DEFAULTS, SAC_KEY_ALIASES, sac, sacSamplingLayout, validateSACConfig, type SACConfig } from './sac-config';
 
@@ -198,6 +199,7 @@ export const SAC_SPEC: AlgorithmSpec<SACConfig> = {
   actionSpaces: ['box'],
   defaults: SAC_DEFAULTS,
   keyAliases: SAC_KEY_ALIASES,
+  rllib: SAC_RLLIB,
   builder: sac,
   validate: (config, ctx) => validateSACConfig(config, ctx),
   samplingLayout: sacSamplingLayout,

@@ -1,0 +1,208 @@
+/**
+ * Writes the Python file that builds a run's config for RLlib's new API stack:
+ *
+ *   config = (
+ *       PPOConfig()
+ *       .environment(env="CartPole-v1", env_config={})
+ *       .env_runners(num_env_runners=2, ...)
+ *       .rl_module(model_config=DefaultModelConfig(fcnet_hiddens=[64, 64], ...))
+ *       .training(lr=0.0003, ...)
+ *       ...
+ *   )
+ *
+ * with every key of ours either passed to its setter or listed at the end as having no RLlib
+ * equivalent, and the same key map as JSON (key_map.json) for tests and readers.
+ */
+import { deepEqual, isPlainObject, type AlgorithmConfigBase } from '../../core/config';
+import { RLError } from '../../core/errors';
+import type { Space } from '../../core/spaces';
+import type { AlgorithmSpec } from '../spec';
+import {
+  RLLIB_ONLY_NOTE,
+  configLeaves,
+  rllibKeyFor,
+  valueAt,
+  type RLlibMapping,
+  type RLlibMethod,
+} from './rllib-mapping';
+
+/** One key of the run: its value and where it went (or why nowhere). */
+export interface KeyMapEntry {
+  readonly path: string;
+  readonly value: unknown;
+  readonly rllib:
+    { readonly method: RLlibMethod; readonly name: string; readonly value: unknown } | { readonly none: string };
+}
+
+/** Setters in the order RLlib's docs chain them. */
+const METHOD_ORDER: readonly RLlibMethod[] = [
+  'environment',
+  'env_runners',
+  'learners',
+  'model_config',
+  'training',
+  'fault_tolerance',
+  'debugging',
+  'reporting',
+];
+
+/** Every leaf of `config` mapped through the spec's table; throws for a key nobody mapped (a bug). */
+export function rllibKeyMap(config: AlgorithmConfigBase, mapping: RLlibMapping): KeyMapEntry[] {
+  return configLeaves(config)
+    .filter((p) => p !== 'algo')
+    .map((path) => {
+      const key = rllibKeyFor(mapping, path);
+      if (key === undefined)
+        throw new RLError(
+          'export/unmapped-key',
+          `${path} has no RLlib mapping; add it to the algorithm's rllib table (or mark it { none: why }).`,
+        );
+      const value = valueAt(config, path);
+      if ('none' in key) return { path, value, rllib: { none: key.none } };
+      return {
+        path,
+        value,
+        rllib: { method: key.method, name: key.name, value: key.convert ? key.convert(value) : value },
+      };
+    });
+}
+
+/** JSON-like data as a Python literal (True/False/None, tuples for { $tuple }). */
+export function pyLiteral(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new RangeError(`cannot write ${v} as a config value`);
+    return String(v); // JS's shortest round-trip form (3e-4, 1e-8) is a valid Python float
+  }
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(pyLiteral).join(', ')}]`;
+  if (isPlainObject(v)) {
+    if (Array.isArray(v['$tuple'])) {
+      const items = v['$tuple'].map(pyLiteral);
+      return `(${items.join(', ')}${items.length === 1 ? ',' : ''})`;
+    }
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${pyLiteral(x)}`)
+      .join(', ')}}`;
+  }
+  throw new RangeError(`cannot write ${typeof v} as a Python literal`);
+}
+
+/** kwargs of one setter; dotted names become keys of a dict argument. */
+function kwargsOf(entries: readonly KeyMapEntry[], method: RLlibMethod): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const e of entries) {
+    if ('none' in e.rllib || e.rllib.method !== method) continue;
+    const [arg, sub] = e.rllib.name.split('.', 2) as [string, string | undefined];
+    if (sub === undefined) out[arg] = e.rllib.value;
+    else out[arg] = { ...(isPlainObject(out[arg]) ? out[arg] : {}), [sub]: e.rllib.value };
+  }
+  return out;
+}
+
+function call(name: string, kwargs: Record<string, unknown>, indent: string): string {
+  const args = Object.entries(kwargs).map(([k, v]) => `${indent}    ${k}=${pyLiteral(v)},`);
+  return `${indent}.${name}(\n${args.join('\n')}\n${indent})`;
+}
+
+export interface ConfigFileOptions {
+  /** Shown in the docstring: where the run came from. */
+  readonly source: string;
+  readonly actionSpace: Space;
+}
+
+/** The Python source and the key map for a run's config. */
+export function rllibConfigPython(
+  config: AlgorithmConfigBase,
+  spec: Pick<AlgorithmSpec, 'name' | 'rllib'>,
+  opts: ConfigFileOptions,
+): { source: string; keyMap: KeyMapEntry[] } {
+  const mapping = spec.rllib;
+  if (!mapping)
+    throw new RLError(
+      'export/no-rllib-mapping',
+      `${spec.name} has no RLlib mapping yet; only runs of algorithms with one can be exported.`,
+    );
+  const keyMap = rllibKeyMap(config, mapping);
+  const env = config.environment;
+  const envId = env.maxEpisodeSteps === null ? env.env : `${env.env}-max${env.maxEpisodeSteps}`;
+  const environment = { ...kwargsOf(keyMap, 'environment'), env: envId };
+  const model = { ...kwargsOf(keyMap, 'model_config'), ...mapping.modelConfigExtras(config, opts.actionSpace) };
+  const I = '    ';
+  const calls = METHOD_ORDER.map((m) => {
+    if (m === 'environment') return call('environment', environment, I);
+    if (m === 'model_config')
+      return `${I}.rl_module(model_config=DefaultModelConfig(\n${Object.entries(model)
+        .map(([k, v]) => `${I}    ${k}=${pyLiteral(v)},`)
+        .join('\n')}\n${I}))`;
+    return call(m, kwargsOf(keyMap, m), I);
+  });
+  const notes = keyMap.flatMap((e) => {
+    if ('none' in e.rllib) return [`#   ${e.path} = ${JSON.stringify(e.value)}: ${e.rllib.none}`];
+    // A conversion note only where the value written differs from ours (numGpusPerLearner 'auto').
+    const key = rllibKeyFor(mapping, e.path);
+    const changed = !deepEqual(e.rllib.value, e.value);
+    return key && 'note' in key && key.note && changed
+      ? [`#   ${e.path} = ${JSON.stringify(e.value)}: ${key.note}`]
+      : [];
+  });
+  const register =
+    env.maxEpisodeSteps === null
+      ? []
+      : [
+          '# Our maxEpisodeSteps: the env registered with that time limit (environment() has no key for it).',
+          'import gymnasium as gym',
+          'from ray.tune.registry import register_env',
+          '',
+          `register_env(${JSON.stringify(envId)}, lambda env_config: gym.make(${JSON.stringify(env.env)}, max_episode_steps=${env.maxEpisodeSteps}, **env_config))`,
+          '',
+        ];
+  const source = [
+    `"""${mapping.configClass} for RLlib's new API stack, equivalent to the browser-rl run ${opts.source}.`,
+    '',
+    'Generated by `npm run export -- --rllib`. Same env, hyperparameters, runners, envs per runner,',
+    'fault tolerance and model sizes; the trained weights are in weights.safetensors, under the names',
+    `of RLlib's default torch RLModule (policy.py loads them into torch without Ray).`,
+    '',
+    `Train it on a Ray cluster: python ${'rllib_config.py'} [iterations]`,
+    '"""',
+    `from ${mapping.importFrom} import ${mapping.configClass}`,
+    'from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig',
+    '',
+    ...register,
+    'config = (',
+    `${I}${mapping.configClass}()`,
+    ...calls,
+    ')',
+    '',
+    '# Keys of this run with no RLlib equivalent, or written in another form:',
+    ...(notes.length > 0 ? notes : ['#   (none)']),
+    '#',
+    ...wrapComment(RLLIB_ONLY_NOTE),
+    '',
+    'if __name__ == "__main__":',
+    `${I}import sys`,
+    '',
+    `${I}algo = config.build_algo()`,
+    `${I}for _ in range(int(sys.argv[1]) if len(sys.argv) > 1 else 10):`,
+    `${I}${I}result = algo.train()`,
+    `${I}${I}print(result["training_iteration"], result["env_runners"]["episode_return_mean"])`,
+    '',
+  ].join('\n');
+  return { source, keyMap };
+}
+
+function wrapComment(text: string, width = 96): string[] {
+  const lines: string[] = [];
+  let line = '#';
+  for (const word of text.split(' ')) {
+    if (line.length + word.length + 1 > width) {
+      lines.push(line);
+      line = '#';
+    }
+    line += ` ${word}`;
+  }
+  return [...lines, line];
+}
