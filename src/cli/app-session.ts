@@ -8,6 +8,7 @@ import path from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from '@playwright/test';
 import type { DeviceInfo, FailureEvent, ResultDict } from '../app';
 import type { ConfigIssue } from '../core/errors';
+import type { EnvSpec } from '../envs/types';
 import type { AnyAlgorithmConfig } from '../algorithms/registry';
 import { chromiumArgs, useChromiumSandbox } from './browser';
 import { drawCurvePng, type CurveInput } from './curve';
@@ -41,6 +42,8 @@ export interface SessionOptions {
   readonly executablePath: string;
   readonly webgpu: boolean;
   readonly url: string;
+  /** Env modules (URL paths on the app's server) to load into the page, in order, on every open. */
+  readonly envModules?: readonly string[];
   /** Browser console errors/warnings and page errors, one line each. */
   readonly onConsole: (line: string) => void;
   /** Each runner failure, restart and give-up (the supervisor's log), as it happens. */
@@ -154,7 +157,16 @@ export class AppSession {
     if (onRunnerEvent) await page.exposeFunction(RUNNER_EVENT_BINDING, (e: FailureEvent) => onRunnerEvent(e));
     await page.exposeFunction(OFFLINE_FILE_BINDING, readOfflineFileBase64);
     await this.race(page.goto(this.opts.url));
-    await this.race(page.waitForFunction(() => typeof window.rl === 'object', null, { timeout: 120_000 }));
+    // A page whose scripts throw while loading (a user env in user-envs.ts) never gets window.rl;
+    // main.ts sets rlBootError instead, so the failure is reported now, not after a timeout.
+    await this.race(
+      page.waitForFunction(() => typeof window.rl === 'object' || window.rlBootError !== undefined, null, {
+        timeout: 120_000,
+      }),
+    );
+    const boot = await this.race(page.evaluate(() => window.rlBootError ?? null));
+    if (boot) throw new PageError(boot.code, boot.message, boot.stack);
+    for (const url of this.opts.envModules ?? []) await this.call('loadEnvModule', [url]);
     if (onRunnerEvent) await this.race(page.evaluate(forwardRunnerEvents, RUNNER_EVENT_BINDING));
     await this.race(page.evaluate(installOfflineFileReader, OFFLINE_FILE_BINDING));
   }
@@ -208,6 +220,11 @@ export class AppSession {
     backend: LearnerBackend | undefined,
   ): Promise<{ config: AnyAlgorithmConfig; device: DeviceInfo }> {
     return this.call('build', [config, backend ? { backend } : {}]);
+  }
+
+  /** The env's registry entry in the page (after the env modules loaded): its reward threshold, time limit. */
+  envSpec(id: string): Promise<EnvSpec | null> {
+    return this.call('envSpec', [id]);
   }
 
   restoreFromJson(text: string, backend: LearnerBackend | undefined): Promise<void> {
