@@ -3,8 +3,14 @@
  * Adding an algorithm is one import and one entry here; the first entry is the default.
  */
 import { DQN_SPEC } from './dqn/dqn-spec';
+import { IMPALA_SPEC } from './impala/impala-spec';
 import { PPO_SPEC } from './ppo/ppo-spec';
 import { SAC_SPEC } from './sac/sac-spec';
 import type { AlgorithmSpec, AnyAlgorithmConfig } from './spec';
 
-export const ALGORITHM_SPECS: readonly AlgorithmSpec<AnyAlgorithmConfig>[] = [PPO_SPEC, DQN_SPEC, SAC_SPEC];
+export const ALGORITHM_SPECS: readonly AlgorithmSpec<AnyAlgorithmConfig>[] = [
+  PPO_SPEC,
+  DQN_SPEC,
+  SAC_SPEC,
+  IMPALA_SPEC,
+];

@@ -1,0 +1,224 @@
+/**
+ * IMPALA (Espeholt et al. 2018) with RLlib's training step (rllib/algorithms/impala/impala.py,
+ * `IMPALA.training_step`): the EnvRunners sample all the time (runtime/async-sampler.ts) into a
+ * bounded learner queue; each training step takes the queued sample batches, makes one V-trace
+ * update on them, and broadcasts the weights every `broadcastInterval` updates without waiting
+ * for the runners to take them. APPO (appo/appo.ts) keeps this step and changes `learnOn`.
+ *
+ * Policy lag is counted in learner updates: a batch sampled with the weights broadcast after
+ * update u, trained at update U, is U - u updates behind (RLlib: diff_num_grad_updates_vs_sampler_policy).
+ */
+import { concatBatches, type SampleBatch } from '../../core/sample-batch';
+import { LEARNER_RESULTS, Timers } from '../../core/metric-keys';
+import { AsyncSampler } from '../../runtime/async-sampler';
+import type { DeviceInfo } from '../../runtime/device';
+import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
+import { LearnerQueue } from '../../runtime/learner-queue';
+import { Algorithm } from '../algorithm';
+import { setupAlgorithm, type BuildOptions } from '../algorithm-setup';
+import type { Checkpoint, LearnerCheckpoint } from '../checkpoint';
+import { asyncSamplingLayout, type IMPALAConfig, type IMPALATrainingConfig } from './impala-config';
+import { ImpalaLearner } from './impala-learner';
+import { AsyncKeys } from './async-metric-keys';
+
+export type { BuildOptions } from '../algorithm-setup';
+
+/** The config shape IMPALA's training step reads (APPO's config has these keys and more). */
+export type AsyncConfig = Omit<IMPALAConfig, 'algo' | 'training'> & {
+  readonly algo: string;
+  readonly training: IMPALATrainingConfig;
+};
+
+export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
+  protected readonly queue: LearnerQueue<SampleBatch>;
+  protected readonly sampler: AsyncSampler;
+  /** Learner updates so far (the learner's policy version). */
+  protected numUpdates = 0;
+  private updatesSinceBroadcast = 0;
+  /** Weights sequence number -> learner updates when those weights were broadcast. */
+  private readonly updatesAtWeightsSeq = new Map<number, number>();
+  private numEnvStepsDroppedLifetime = 0;
+  /** The broadcast still on its way to the runners (not awaited by the learner). */
+  private pendingBroadcast: Promise<void> | null = null;
+  private broadcastError: unknown = null;
+
+  protected constructor(
+    config: C,
+    device: DeviceInfo,
+    group: EnvRunnerGroup,
+    seed: number,
+    readonly learner: ImpalaLearner,
+  ) {
+    super(config, device, group, seed);
+    const t = config.training;
+    this.queue = new LearnerQueue<SampleBatch>(t.learnerQueueSize, t.learnerQueueFullPolicy, (dropped) => {
+      this.numEnvStepsDroppedLifetime += dropped.numSteps;
+    });
+    this.sampler = new AsyncSampler(group, this.queue, {
+      maxRequestsInFlightPerEnvRunner: t.maxRequestsInFlightPerEnvRunner,
+    });
+  }
+
+  static async build(config: IMPALAConfig, opts: BuildOptions = {}): Promise<IMPALA> {
+    const setup = await setupAlgorithm(config, opts, {
+      module: { kind: 'actor-critic', model: config.rlModule },
+      rolloutFragmentLength: asyncSamplingLayout(config).rolloutFragmentLength,
+    });
+    const learner = new ImpalaLearner(setup.module, learnerConfigOf(config.training));
+    return new IMPALA(config, setup.device, setup.envRunnerGroup, setup.seed, learner).start();
+  }
+
+  /** Starts the runners, sends the first weights, then lets them sample on their own. */
+  protected override async start(): Promise<this> {
+    await super.start();
+    this.sampler.start();
+    return this;
+  }
+
+  protected async syncRunnerWeights(): Promise<void> {
+    const weights = await this.learner.module.getWeights();
+    const seq = await this.envRunnerGroup.syncWeights(weights);
+    this.updatesAtWeightsSeq.set(seq, this.numUpdates);
+  }
+
+  protected async trainingStep(): Promise<void> {
+    const t = this.config.training;
+    // 1. Whatever the runners have delivered (waiting only if the queue is empty).
+    const batches = await this.metrics.time(Timers.ENV_RUNNER_SAMPLING, () => this.takeBatches());
+    this.recordRunnerMetrics(this.sampler.drainMetrics());
+    this.recordPolicyLag(batches);
+    // 2. Learner update(s) (APPO: through its circular buffer).
+    const stats = await this.metrics.time(Timers.LEARNER_UPDATE, () => this.learnOn(concatBatches(batches)));
+    // 3. Broadcast every broadcastInterval updates; the runners pick the weights up between samples.
+    if (++this.updatesSinceBroadcast >= t.broadcastInterval) {
+      this.updatesSinceBroadcast = 0;
+      await this.metrics.time(Timers.SYNCH_WEIGHTS, () => this.broadcast());
+    }
+    this.metrics.merge(LEARNER_RESULTS, stats);
+    this.recordQueueMetrics();
+  }
+
+  /** Trains on one train batch; returns learner stats. APPO overrides this. */
+  protected async learnOn(batch: SampleBatch): Promise<Record<string, number>> {
+    const stats = await this.learner.update(batch, this.updateConfig(null));
+    this.numUpdates++;
+    this.envStepsTrainedLifetime += batch.numSteps;
+    this.metrics.set('num_env_steps_trained', batch.numSteps);
+    return stats;
+  }
+
+  protected updateConfig(appo: Parameters<ImpalaLearner['update']>[1]['appo']): Parameters<ImpalaLearner['update']>[1] {
+    const t = this.config.training;
+    return {
+      gamma: t.gamma,
+      vtraceClipRhoThreshold: t.vtraceClipRhoThreshold,
+      vtraceClipPgRhoThreshold: t.vtraceClipPgRhoThreshold,
+      vfLossCoeff: t.vfLossCoeff,
+      entropyCoeff: t.entropyCoeff,
+      rng: this.rng,
+      lifetimeEnvSteps: this.envRunnerGroup.lifetime.numEnvStepsSampled,
+      trainingIteration: this.iteration + 1,
+      appo,
+    };
+  }
+
+  /** Queued sample batches, oldest first, until trainBatchSizePerLearner env steps. */
+  private async takeBatches(): Promise<SampleBatch[]> {
+    const target = this.config.training.trainBatchSizePerLearner;
+    const out: SampleBatch[] = [];
+    let steps = 0;
+    while (steps < target) {
+      if (this.queue.size === 0) await this.sampler.waitForBatch();
+      const batch = this.queue.take()!;
+      out.push(batch);
+      steps += batch.numSteps;
+    }
+    return out;
+  }
+
+  /** Sends the latest weights; the previous broadcast must have arrived first (no pile-up of copies). */
+  private async broadcast(): Promise<void> {
+    if (this.broadcastError) throw this.broadcastError;
+    if (this.pendingBroadcast) await this.pendingBroadcast;
+    if (this.broadcastError) throw this.broadcastError;
+    const weights = await this.learner.module.getWeights();
+    const numUpdates = this.numUpdates;
+    this.pendingBroadcast = this.envRunnerGroup
+      .syncWeights(weights)
+      .then((seq) => void this.updatesAtWeightsSeq.set(seq, numUpdates))
+      .catch((e: unknown) => {
+        this.broadcastError = e;
+      })
+      .finally(() => {
+        this.pendingBroadcast = null;
+      });
+  }
+
+  private recordPolicyLag(batches: readonly SampleBatch[]): void {
+    let sum = 0;
+    let max = 0;
+    for (const b of batches) {
+      // A batch sampled before any weights arrived (seq -1/0) is as old as the first weights.
+      const at = this.updatesAtWeightsSeq.get(b.weightsSeq) ?? 0;
+      const lag = this.numUpdates - at;
+      sum += lag;
+      max = Math.max(max, lag);
+    }
+    this.metrics.set(AsyncKeys.POLICY_LAG_MEAN, batches.length > 0 ? sum / batches.length : 0);
+    this.metrics.set(AsyncKeys.POLICY_LAG_MAX, max);
+  }
+
+  private recordQueueMetrics(): void {
+    this.metrics.set(AsyncKeys.LEARNER_QUEUE_SIZE, this.queue.size);
+    this.metrics.set(AsyncKeys.LEARNER_QUEUE_NUM_BATCHES_DROPPED_LIFETIME, this.queue.numDropped);
+    this.metrics.set(AsyncKeys.LEARNER_QUEUE_NUM_ENV_STEPS_DROPPED_LIFETIME, this.numEnvStepsDroppedLifetime);
+    this.metrics.set(AsyncKeys.NUM_IN_FLIGHT_REQUESTS, this.sampler.numInFlight);
+    this.metrics.set(AsyncKeys.NUM_REQUESTS_LOST_LIFETIME, this.sampler.numRequestsLost);
+    this.metrics.set(AsyncKeys.NUM_LEARNER_UPDATES_LIFETIME, this.numUpdates);
+  }
+
+  async computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array> {
+    const module = this.learner.module;
+    const width = module.distribution.actionDim;
+    const actions =
+      module.spec.actionSpace.kind === 'discrete' ? new Int32Array(batchSize) : new Float32Array(batchSize * width);
+    await module.forwardInference(obs, batchSize, { actions });
+    return actions;
+  }
+
+  protected async saveLearner(): Promise<LearnerCheckpoint> {
+    return {
+      weights: await this.learner.module.getWeights(),
+      optimizerState: await this.learner.getOptimizerState(),
+      learnerState: { numLearnerUpdates: this.numUpdates },
+    };
+  }
+
+  protected async restoreLearner(ckpt: Checkpoint): Promise<void> {
+    this.learner.module.setWeights(ckpt.weights);
+    await this.learner.setOptimizerState(ckpt.optimizerState);
+    this.numUpdates = ckpt.learnerState['numLearnerUpdates'] ?? 0;
+  }
+
+  override stop(): void {
+    this.sampler.stop();
+    this.queue.close();
+    super.stop();
+    this.learner.dispose();
+  }
+}
+
+/** The Learner's optimizer settings from a training section IMPALA and APPO share. */
+export function learnerConfigOf(t: IMPALATrainingConfig): ConstructorParameters<typeof ImpalaLearner>[1] {
+  return {
+    lr: t.lr,
+    gradClip: t.gradClip,
+    gradClipBy: t.gradClipBy,
+    maxConsecutiveNonFiniteUpdates: t.maxConsecutiveNonFiniteUpdates,
+  };
+}
+
+/** The implementation `IMPALA_SPEC.load()` resolves to. */
+export function build(config: IMPALAConfig, opts: BuildOptions = {}): Promise<IMPALA> {
+  return IMPALA.build(config, opts);
+}
