@@ -2,6 +2,7 @@
  * The registered algorithms, as specs (no TF.js: each spec loads its implementation on demand).
  * Adding an algorithm is one import and one entry here; the first entry is the default.
  */
+import { APPO_SPEC } from './appo/appo-spec';
 import { DQN_SPEC } from './dqn/dqn-spec';
 import { IMPALA_SPEC } from './impala/impala-spec';
 import { PPO_SPEC } from './ppo/ppo-spec';

@@ -38,6 +38,10 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
   /** Weights sequence number -> learner updates when those weights were broadcast. */
   private readonly updatesAtWeightsSeq = new Map<number, number>();
   private numEnvStepsDroppedLifetime = 0;
+  /** The train batch being assembled from queued sample batches. */
+  private partial: SampleBatch[] = [];
+  private partialSteps = 0;
+  private takenSinceLastReport: SampleBatch[] = [];
   /** The broadcast still on its way to the runners (not awaited by the learner). */
   private pendingBroadcast: Promise<void> | null = null;
   private broadcastError: unknown = null;
@@ -77,18 +81,23 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
 
   protected async syncRunnerWeights(): Promise<void> {
     const weights = await this.learner.module.getWeights();
-    const seq = await this.envRunnerGroup.syncWeights(weights);
-    this.updatesAtWeightsSeq.set(seq, this.numUpdates);
+    this.noteNextWeightsVersion();
+    await this.envRunnerGroup.syncWeights(weights);
+  }
+
+  /** Records the learner version of the weights about to be sent (syncWeights numbers them next). */
+  private noteNextWeightsVersion(): void {
+    this.updatesAtWeightsSeq.set(this.envRunnerGroup.currentWeightsSeq + 1, this.numUpdates);
   }
 
   protected async trainingStep(): Promise<void> {
     const t = this.config.training;
-    // 1. Whatever the runners have delivered (waiting only if the queue is empty).
-    const batches = await this.metrics.time(Timers.ENV_RUNNER_SAMPLING, () => this.takeBatches());
+    // 1. A train batch from what the runners delivered (waiting only when there is not enough).
+    const batch = await this.metrics.time(Timers.ENV_RUNNER_SAMPLING, () => this.nextTrainBatch());
     this.recordRunnerMetrics(this.sampler.drainMetrics());
-    this.recordPolicyLag(batches);
-    // 2. Learner update(s) (APPO: through its circular buffer).
-    const stats = await this.metrics.time(Timers.LEARNER_UPDATE, () => this.learnOn(concatBatches(batches)));
+    this.recordPolicyLag();
+    // 2. One learner update (APPO: plus its target network and KL coefficient).
+    const stats = await this.metrics.time(Timers.LEARNER_UPDATE, () => this.learnOn(batch));
     // 3. Broadcast every broadcastInterval updates; the runners pick the weights up between samples.
     if (++this.updatesSinceBroadcast >= t.broadcastInterval) {
       this.updatesSinceBroadcast = 0;
@@ -98,7 +107,38 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
     this.recordQueueMetrics();
   }
 
-  /** Trains on one train batch; returns learner stats. APPO overrides this. */
+  /** The next batch to train on: queued sample batches, oldest first, up to trainBatchSizePerLearner steps. */
+  protected async nextTrainBatch(): Promise<SampleBatch> {
+    return (await this.takeTrainBatch(true))!;
+  }
+
+  /**
+   * Moves queued sample batches into the train batch being assembled; returns it once it holds
+   * trainBatchSizePerLearner env steps. Without `wait`, returns null when the queue runs dry first
+   * (the partial batch is kept for the next call).
+   */
+  protected async takeTrainBatch(wait: boolean): Promise<SampleBatch | null> {
+    const target = this.config.training.trainBatchSizePerLearner;
+    for (;;) {
+      if (this.partialSteps >= target) {
+        const batch = concatBatches(this.partial);
+        this.partial = [];
+        this.partialSteps = 0;
+        return batch;
+      }
+      const next = this.queue.take();
+      if (next) {
+        this.partial.push(next);
+        this.partialSteps += next.numSteps;
+        this.takenSinceLastReport.push(next);
+        continue;
+      }
+      if (!wait) return null;
+      await this.sampler.waitForBatch();
+    }
+  }
+
+  /** One update on a train batch; returns learner stats. APPO overrides this. */
   protected async learnOn(batch: SampleBatch): Promise<Record<string, number>> {
     const stats = await this.learner.update(batch, this.updateConfig(null));
     this.numUpdates++;
@@ -122,30 +162,16 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
     };
   }
 
-  /** Queued sample batches, oldest first, until trainBatchSizePerLearner env steps. */
-  private async takeBatches(): Promise<SampleBatch[]> {
-    const target = this.config.training.trainBatchSizePerLearner;
-    const out: SampleBatch[] = [];
-    let steps = 0;
-    while (steps < target) {
-      if (this.queue.size === 0) await this.sampler.waitForBatch();
-      const batch = this.queue.take()!;
-      out.push(batch);
-      steps += batch.numSteps;
-    }
-    return out;
-  }
-
   /** Sends the latest weights; the previous broadcast must have arrived first (no pile-up of copies). */
   private async broadcast(): Promise<void> {
     if (this.broadcastError) throw this.broadcastError;
     if (this.pendingBroadcast) await this.pendingBroadcast;
     if (this.broadcastError) throw this.broadcastError;
     const weights = await this.learner.module.getWeights();
-    const numUpdates = this.numUpdates;
+    this.noteNextWeightsVersion();
     this.pendingBroadcast = this.envRunnerGroup
       .syncWeights(weights)
-      .then((seq) => void this.updatesAtWeightsSeq.set(seq, numUpdates))
+      .then(() => undefined)
       .catch((e: unknown) => {
         this.broadcastError = e;
       })
@@ -154,7 +180,10 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
       });
   }
 
-  private recordPolicyLag(batches: readonly SampleBatch[]): void {
+  /** Lag of the sample batches taken from the queue since the last report, at the time they were taken. */
+  private recordPolicyLag(): void {
+    const batches = this.takenSinceLastReport;
+    this.takenSinceLastReport = [];
     let sum = 0;
     let max = 0;
     for (const b of batches) {
@@ -164,7 +193,8 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
       sum += lag;
       max = Math.max(max, lag);
     }
-    this.metrics.set(AsyncKeys.POLICY_LAG_MEAN, batches.length > 0 ? sum / batches.length : 0);
+    if (batches.length === 0) return;
+    this.metrics.set(AsyncKeys.POLICY_LAG_MEAN, sum / batches.length);
     this.metrics.set(AsyncKeys.POLICY_LAG_MAX, max);
   }
 
