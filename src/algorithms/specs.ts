@@ -14,4 +14,5 @@ export const ALGORITHM_SPECS: readonly AlgorithmSpec<AnyAlgorithmConfig>[] = [
   DQN_SPEC,
   SAC_SPEC,
   IMPALA_SPEC,
+  APPO_SPEC,
 ];
