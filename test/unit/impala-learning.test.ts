@@ -30,7 +30,7 @@ it('IMPALA reaches a CartPole return of 150 within 150,000 env steps', async () 
   const algo = await IMPALA.build(config, { backend: 'wasm', connect: fakeFleet().connect });
   let before = 0;
   let best = -Infinity;
-  let last: Record<string, number | string> = {};
+  let last: Record<string, number | string>;
   try {
     for (let i = 1; ; i++) {
       last = await algo.train();
@@ -45,5 +45,7 @@ it('IMPALA reaches a CartPole return of 150 within 150,000 env steps', async () 
     algo.stop();
   }
   expect(best).toBeGreaterThan(150);
+  // One update per iteration (minTrainTimestepsPerIteration 0), and batches are never from the future.
+  expect(last['learners/default_policy/num_learner_updates_lifetime']).toBe(last['training_iteration']);
   expect(Number(last['learners/default_policy/diff_num_grad_updates_vs_sampler_policy_max'])).toBeGreaterThanOrEqual(0);
 }, 300_000);

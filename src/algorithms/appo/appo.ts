@@ -87,7 +87,6 @@ export class APPO extends IMPALA<APPOConfig> {
     );
     this.numUpdates++;
     this.envStepsTrainedLifetime += batch.numSteps;
-    this.metrics.set('num_env_steps_trained', batch.numSteps);
     // Target network and KL coefficient, on RLlib's schedule (APPOLearner.after_gradient_based_update).
     const period =
       t.targetNetworkUpdateFreq *

@@ -50,6 +50,12 @@ export interface IMPALATrainingConfig {
    * RLlib's new API stack) or make the runner wait (RLlib's old stack). Not an RLlib setting.
    */
   readonly learnerQueueFullPolicy: 'drop_oldest' | 'block';
+  /**
+   * Env steps to train on per training iteration: updates repeat until this many (0: one update
+   * per iteration). Fewer, larger iterations spend less on results and checkpoints per update.
+   * RLlib: min_train_timesteps_per_iteration (0; in reporting() there).
+   */
+  readonly minTrainTimestepsPerIteration: number;
   /** Non-finite Adam steps in a row before `learner/diverged`. RLlib: none. */
   readonly maxConsecutiveNonFiniteUpdates: number;
 }
@@ -70,6 +76,7 @@ export const IMPALA_TRAINING_DEFAULTS: IMPALATrainingConfig = {
   maxRequestsInFlightPerEnvRunner: 1,
   learnerQueueSize: 16,
   learnerQueueFullPolicy: 'drop_oldest',
+  minTrainTimestepsPerIteration: 0,
   maxConsecutiveNonFiniteUpdates: DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES,
 };
 
@@ -98,6 +105,7 @@ export const IMPALA_KEY_ALIASES: Readonly<Record<string, string>> = Object.freez
   max_requests_in_flight_per_sampler_worker: 'training.maxRequestsInFlightPerEnvRunner',
   learner_queue_size: 'training.learnerQueueSize',
   learner_queue_full_policy: 'training.learnerQueueFullPolicy',
+  min_train_timesteps_per_iteration: 'training.minTrainTimestepsPerIteration',
   max_consecutive_non_finite_updates: 'training.maxConsecutiveNonFiniteUpdates',
 });
 
@@ -155,6 +163,7 @@ export function validateAsyncTraining(out: IssueList, t: IMPALATrainingConfig): 
   out.integer(p + 'maxRequestsInFlightPerEnvRunner', t.maxRequestsInFlightPerEnvRunner, 1);
   out.integer(p + 'learnerQueueSize', t.learnerQueueSize, 1);
   out.oneOf(p + 'learnerQueueFullPolicy', t.learnerQueueFullPolicy, ['drop_oldest', 'block'] as const);
+  out.integer(p + 'minTrainTimestepsPerIteration', t.minTrainTimestepsPerIteration, 0);
   out.integer(p + 'maxConsecutiveNonFiniteUpdates', t.maxConsecutiveNonFiniteUpdates, 1);
 }
 

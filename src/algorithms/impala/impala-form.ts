@@ -100,6 +100,14 @@ export const ASYNC_SAMPLING_FIELDS: readonly FieldDef[] = [
     ],
     help: 'Dropping keeps the policy lag small; waiting trains on every sample.',
   },
+  {
+    path: `${T}minTrainTimestepsPerIteration`,
+    label: 'Trained steps per iteration',
+    rllib: 'min_train_timesteps_per_iteration',
+    kind: 'int',
+    advanced: true,
+    help: 'Updates repeat until this many env steps were trained (0: one update per iteration).',
+  },
 ];
 
 const L = (name: string): string => `${K.LEARNER_RESULTS}/${name}`;

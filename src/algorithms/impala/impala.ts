@@ -9,7 +9,8 @@
  * update u, trained at update U, is U - u updates behind (RLlib: diff_num_grad_updates_vs_sampler_policy).
  */
 import { concatBatches, type SampleBatch } from '../../core/sample-batch';
-import { LEARNER_RESULTS, Timers } from '../../core/metric-keys';
+import { LEARNER_RESULTS, NUM_ENV_STEPS_TRAINED, Timers } from '../../core/metric-keys';
+import { yieldIfBusy } from '../../core/yield';
 import { AsyncSampler } from '../../runtime/async-sampler';
 import type { DeviceInfo } from '../../runtime/device';
 import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
@@ -22,6 +23,9 @@ import { ImpalaLearner } from './impala-learner';
 import { AsyncKeys } from './async-metric-keys';
 
 export type { BuildOptions } from '../algorithm-setup';
+
+/** Longest stretch of learner work without giving the page a turn (long tasks start at 50 ms). */
+const YIELD_EVERY_MS = 40;
 
 /** The config shape IMPALA's training step reads (APPO's config has these keys and more). */
 export type AsyncConfig = Omit<IMPALAConfig, 'algo' | 'training'> & {
@@ -44,7 +48,7 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
   private takenSinceLastReport: SampleBatch[] = [];
   /** The broadcast still on its way to the runners (not awaited by the learner). */
   private pendingBroadcast: Promise<void> | null = null;
-  private broadcastError: unknown = null;
+  private broadcastError: Error | null = null;
 
   protected constructor(
     config: C,
@@ -92,17 +96,38 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
 
   protected async trainingStep(): Promise<void> {
     const t = this.config.training;
-    // 1. A train batch from what the runners delivered (waiting only when there is not enough).
-    const batch = await this.metrics.time(Timers.ENV_RUNNER_SAMPLING, () => this.nextTrainBatch());
+    const timeS = { sampling: 0, learner: 0, sync: 0 };
+    const timed = async <T>(phase: keyof typeof timeS, fn: () => Promise<T>): Promise<T> => {
+      const t0 = performance.now();
+      try {
+        return await fn();
+      } finally {
+        timeS[phase] += (performance.now() - t0) / 1000;
+      }
+    };
+    let trained = 0;
+    let stats: Record<string, number>;
+    // RLlib's training_step, repeated until min_train_timesteps_per_iteration (0: once).
+    do {
+      // 1. A train batch from what the runners delivered (waiting only when there is not enough).
+      const batch = await timed('sampling', () => this.nextTrainBatch());
+      // 2. One learner update (APPO: plus its target network and KL coefficient).
+      stats = await timed('learner', () => this.learnOn(batch));
+      trained += batch.numSteps;
+      // 3. Broadcast every broadcastInterval updates; the runners pick the weights up between samples.
+      if (++this.updatesSinceBroadcast >= t.broadcastInterval) {
+        this.updatesSinceBroadcast = 0;
+        await timed('sync', () => this.broadcast());
+      }
+      // Updates back to back would hold the page: give it a turn between them when one is due.
+      await yieldIfBusy(YIELD_EVERY_MS);
+    } while (trained < t.minTrainTimestepsPerIteration);
+    this.metrics.set(Timers.ENV_RUNNER_SAMPLING, timeS.sampling);
+    this.metrics.set(Timers.LEARNER_UPDATE, timeS.learner);
+    this.metrics.set(Timers.SYNCH_WEIGHTS, timeS.sync);
+    this.metrics.set(NUM_ENV_STEPS_TRAINED, trained);
     this.recordRunnerMetrics(this.sampler.drainMetrics());
     this.recordPolicyLag();
-    // 2. One learner update (APPO: plus its target network and KL coefficient).
-    const stats = await this.metrics.time(Timers.LEARNER_UPDATE, () => this.learnOn(batch));
-    // 3. Broadcast every broadcastInterval updates; the runners pick the weights up between samples.
-    if (++this.updatesSinceBroadcast >= t.broadcastInterval) {
-      this.updatesSinceBroadcast = 0;
-      await this.metrics.time(Timers.SYNCH_WEIGHTS, () => this.broadcast());
-    }
     this.metrics.merge(LEARNER_RESULTS, stats);
     this.recordQueueMetrics();
   }
@@ -143,7 +168,6 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
     const stats = await this.learner.update(batch, this.updateConfig(null));
     this.numUpdates++;
     this.envStepsTrainedLifetime += batch.numSteps;
-    this.metrics.set('num_env_steps_trained', batch.numSteps);
     return stats;
   }
 
@@ -162,18 +186,22 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
     };
   }
 
+  private throwIfBroadcastFailed(): void {
+    if (this.broadcastError) throw this.broadcastError;
+  }
+
   /** Sends the latest weights; the previous broadcast must have arrived first (no pile-up of copies). */
   private async broadcast(): Promise<void> {
-    if (this.broadcastError) throw this.broadcastError;
+    this.throwIfBroadcastFailed();
     if (this.pendingBroadcast) await this.pendingBroadcast;
-    if (this.broadcastError) throw this.broadcastError;
+    this.throwIfBroadcastFailed();
     const weights = await this.learner.module.getWeights();
     this.noteNextWeightsVersion();
     this.pendingBroadcast = this.envRunnerGroup
       .syncWeights(weights)
       .then(() => undefined)
       .catch((e: unknown) => {
-        this.broadcastError = e;
+        this.broadcastError = e instanceof Error ? e : new Error(String(e));
       })
       .finally(() => {
         this.pendingBroadcast = null;
