@@ -8,10 +8,14 @@ import * as tf from '@tensorflow/tfjs';
 import { computeVtrace } from '../../connectors/vtrace';
 import type { Rng } from '../../core/rng';
 import { requireColumn, type SampleBatch } from '../../core/sample-batch';
+import { yieldIfBusy } from '../../core/yield';
 import type { LearnerConfig, OptimizerState } from '../../learner/learner';
 import { Learner } from '../../learner/learner';
 import type { MLPModule } from '../../rl-module/mlp-module';
 import { ImpalaColumns, impalaLoss, type ImpalaLossConfig } from './impala-loss';
+
+/** Longest stretch of learner work without giving the page a turn (long tasks start at 50 ms). */
+const YIELD_EVERY_MS = 40;
 
 export interface ImpalaUpdateConfig {
   readonly gamma: number;
@@ -63,7 +67,10 @@ export class ImpalaLearner {
   /** One gradient step on `batch` with V-trace targets; returns the learner stats. */
   async update(batch: SampleBatch, cfg: ImpalaUpdateConfig): Promise<Record<string, number>> {
     const behaviourLogp = requireColumn(batch, 'actionLogp', 'V-trace');
+    // The forwards, V-trace and the gradient step each take tens of ms on wasm for a few thousand
+    // rows: the page gets a turn between them when one is due.
     const current = await forwardBatch(this.module, batch, true);
+    await yieldIfBusy(YIELD_EVERY_MS);
     const dist = this.module.distribution;
     const logpOf = (distInputs: Float32Array): Float32Array => {
       const out = new Float32Array(batch.numSteps);
@@ -72,6 +79,7 @@ export class ImpalaLearner {
     };
     // IMPALA corrects toward the policy being trained; APPO toward its target network (IMPACT).
     const target = this.targetModule ? await forwardBatch(this.targetModule, batch, false) : null;
+    if (target) await yieldIfBusy(YIELD_EVERY_MS);
     const targetLogp = logpOf(target ? target.distInputs : current.distInputs);
     const { vs, pgAdvantages } = computeVtrace({
       behaviourLogp,
@@ -85,6 +93,7 @@ export class ImpalaLearner {
       clipRhoThreshold: cfg.vtraceClipRhoThreshold,
       clipPgRhoThreshold: cfg.vtraceClipPgRhoThreshold,
     });
+    await yieldIfBusy(YIELD_EVERY_MS);
     const columns: Record<string, Float32Array | Int32Array> = {
       [ImpalaColumns.OBS]: batch.obs,
       [ImpalaColumns.ACTIONS]: batch.actions,
