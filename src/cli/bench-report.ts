@@ -1,6 +1,6 @@
 /** Renders benchmark results as the Markdown tables pasted into the README. */
 import { offlineTable, type OfflineRow } from './bench-offline';
-import type { EnvRow, LearnerRow, LearningRunRow, SamplerRow } from './bench-sections';
+import type { EnvRow, LearnerRow, LearningRunRow, SamplerRow, ThroughputRow } from './bench-sections';
 
 export interface BenchResults {
   date: string;
@@ -19,6 +19,8 @@ export interface BenchResults {
   runs: LearningRunRow[];
   /** The offline workflow (record, BC, MARWIL); absent in results written before it existed. */
   offline?: OfflineRow[];
+  /** Asynchronous (IMPALA) vs synchronous (PPO) sampling, side by side. */
+  throughput?: ThroughputRow[];
 }
 
 const fmt = (n: number): string =>
@@ -103,6 +105,27 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
       out.push(
         `| ${l.backend} | ${l.hiddens} | ${l.minibatchSize} | ${fmt(l.samplesPerSecond)} | ${l.firstCallMs.toFixed(0)} |`,
       );
+    out.push('');
+  }
+  if (r.throughput?.length) {
+    out.push(
+      '### Asynchronous vs synchronous sampling (CartPole-v1, same runners, envs per runner, fragment and model)',
+      '',
+      '| algorithm | runners x envs x fragment | MLP | iterations | env steps sampled/s | env steps trained/s | runner idle s per iteration (share) | iteration s |',
+      '|---|---|---|---:|---:|---:|---|---:|',
+    );
+    for (const t of r.throughput) {
+      out.push(
+        `| ${t.algo} | ${t.numEnvRunners} x ${t.numEnvsPerEnvRunner} x ${t.rolloutFragmentLength} | ${t.hiddens} | ${t.iterations} | ${fmt(t.sampledStepsPerSecond)} | ${fmt(t.trainedStepsPerSecond)} | ${t.runnerIdleSPerIteration.toFixed(3)} (${(t.runnerIdleFraction * 100).toFixed(0)}%) | ${t.meanIterationS.toFixed(3)} |`,
+      );
+    }
+    const [impala, ppo] = ['IMPALA', 'PPO'].map((a) => r.throughput!.find((t) => t.algo === a));
+    if (impala && ppo) {
+      out.push(
+        '',
+        `IMPALA / PPO end-to-end env steps/s: ${(impala.sampledStepsPerSecond / ppo.sampledStepsPerSecond).toFixed(2)}x sampled, ${(impala.trainedStepsPerSecond / ppo.trainedStepsPerSecond).toFixed(2)}x trained.`,
+      );
+    }
     out.push('');
   }
   if (r.runs.length) {

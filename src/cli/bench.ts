@@ -9,14 +9,21 @@ import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumArgs, ensureChromium } from './browser';
 import { benchOffline } from './bench-offline';
-import { benchEnvs, benchLearner, benchLearningRun, benchSampler, type LearningRunSpec } from './bench-sections';
+import {
+  benchEnvs,
+  benchLearner,
+  benchLearningRun,
+  benchSampler,
+  benchThroughput,
+  type LearningRunSpec,
+} from './bench-sections';
 import { renderMarkdown, type BenchResults } from './bench-report';
 import { serveApp } from './serve';
 
-const SECTIONS = ['envs', 'sampling', 'learner', 'ppo', 'dqn', 'sac', 'offline'] as const;
+const SECTIONS = ['envs', 'sampling', 'learner', 'async', 'ppo', 'dqn', 'sac', 'impala', 'appo', 'offline'] as const;
 
 /** The end-to-end runs of each algorithm section: RLlib's tuned bars (return target, step budget). */
-const LEARNING_RUNS: Readonly<Record<'ppo' | 'dqn' | 'sac', readonly LearningRunSpec[]>> = {
+const LEARNING_RUNS: Readonly<Record<'ppo' | 'dqn' | 'sac' | 'impala' | 'appo', readonly LearningRunSpec[]>> = {
   ppo: [
     { algo: 'PPO', preset: 'CartPole-v1', target: 475, maxSteps: 300_000 },
     { algo: 'PPO', preset: 'CartPole-v1:cleanrl', target: 475, maxSteps: 500_000 },
@@ -36,7 +43,19 @@ const LEARNING_RUNS: Readonly<Record<'ppo' | 'dqn' | 'sac', readonly LearningRun
       config: { reporting: { metricsNumEpisodesForSmoothing: 10 } },
     },
   ],
+  // RLlib's tuned bars: cartpole_impala.py 450 within 2,000,000 env steps; cartpole_appo.py 450 within 1,000,000.
+  impala: [{ algo: 'IMPALA', preset: 'CartPole-v1', target: 450, maxSteps: 2_000_000 }],
+  appo: [{ algo: 'APPO', preset: 'CartPole-v1', target: 450, maxSteps: 1_000_000 }],
 };
+
+/**
+ * IMPALA against PPO with the same runners, envs per runner, fragment length and model (each with
+ * its own preset's training settings): PPO's runners wait while its learner updates, IMPALA's do not.
+ */
+const THROUGHPUT_SHARED = {
+  envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 8, rolloutFragmentLength: 64 },
+  rlModule: { fcnetHiddens: [64, 64], fcnetActivation: 'tanh', vfShareLayers: false },
+} as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: string[]): { only: Set<Section>; quick: boolean } {
@@ -129,7 +148,19 @@ async function main(): Promise<void> {
     // Nothing else may share the CPU with the end-to-end runs below: this browser's idle app page
     // once kept a quarter of a core busy (bench/NOTES.md, change 8).
     await gpuBrowser.close();
-    for (const section of ['ppo', 'dqn', 'sac'] as const) {
+    if (only.has('async')) {
+      results.throughput = [];
+      for (const algo of ['PPO', 'IMPALA']) {
+        log(`${algo} throughput (2 runners x 8 envs x 64, [64, 64]) ...`);
+        await fresh();
+        const row = await benchThroughput(page, { algo, preset: 'CartPole-v1', shared: THROUGHPUT_SHARED }, s * 20);
+        log(
+          `  ${Math.round(row.sampledStepsPerSecond)} sampled/s, ${Math.round(row.trainedStepsPerSecond)} trained/s, runners idle ${(row.runnerIdleFraction * 100).toFixed(0)}%`,
+        );
+        results.throughput.push(row);
+      }
+    }
+    for (const section of ['ppo', 'dqn', 'sac', 'impala', 'appo'] as const) {
       if (!only.has(section)) continue;
       for (const run of LEARNING_RUNS[section]) {
         for (const seed of quick ? [1] : [1, 2, 3]) {

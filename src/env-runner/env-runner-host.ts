@@ -16,6 +16,12 @@ import { activateBackend } from './tf-backend';
 export class EnvRunnerHost implements EnvRunnerWorkerApi {
   private runner: EnvRunner | null = null;
   private readonly faults = new FaultLocator();
+  /**
+   * The sample() call in progress: calls run one after another, as on an RLlib actor. An
+   * asynchronous sampler keeps several requests in flight per runner (max_requests_in_flight_per_env_runner);
+   * they must not interleave at the sample loop's yield points, which would step the same envs twice.
+   */
+  private sampling: Promise<unknown> = Promise.resolve();
 
   constructor(
     /** Wraps a result so its buffers are transferred (Comlink.transfer in the worker; identity on the page). */
@@ -50,14 +56,18 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
     };
   }
 
-  async sample(request: SampleRequest): Promise<SampleResult> {
-    let result: SampleResult;
-    try {
-      result = await this.active.sample(request);
-    } catch (e) {
-      throw await this.located(e);
-    }
-    return this.transfer(result, batchTransferables(result.batch));
+  sample(request: SampleRequest): Promise<SampleResult> {
+    const next = this.sampling.then(async () => {
+      let result: SampleResult;
+      try {
+        result = await this.active.sample(request);
+      } catch (e) {
+        throw await this.located(e);
+      }
+      return this.transfer(result, batchTransferables(result.batch));
+    });
+    this.sampling = next.catch(() => undefined);
+    return next;
   }
 
   /**
