@@ -2,13 +2,13 @@
  * PPO's learner step (RLlib: PPOLearner + its GAE learner connector): recompute values and the
  * old distribution, GAE, epochs x minibatches of the PPO loss, then adapt the KL coefficient.
  */
-import * as tf from '@tensorflow/tfjs';
-import { computeGae, normalizeAdvantages } from '../../connectors/gae';
+import { normalizeAdvantages } from '../../connectors/gae';
 import type { Rng } from '../../core/rng';
 import { requireColumn, type SampleBatch } from '../../core/sample-batch';
 import type { LearnerConfig, OptimizerState } from '../../learner/learner';
 import { Learner } from '../../learner/learner';
 import type { MLPModule } from '../../rl-module/mlp-module';
+import { actorCriticAdvantages } from '../actor-critic-advantages';
 import type { PPOLossConfig } from './ppo-loss';
 import { PPOColumns, ppoLoss } from './ppo-loss';
 
@@ -56,19 +56,12 @@ export class PPOLearner {
   }
 
   async update(batch: SampleBatch, cfg: PPOUpdateConfig): Promise<Record<string, number>> {
-    // 1. Old policy outputs and values (one no-grad forward, one readback).
-    const { oldDistInputs, vfPreds, bootstrapValues } = await this.forwardBatch(batch);
-
-    // 2. GAE: bootstrap from V(finalObs) on truncation and cuts, never on termination.
-    const { advantages, valueTargets } = computeGae({
-      rewards: batch.rewards,
-      chunkStarts: batch.chunkStarts,
-      chunkEnds: batch.chunkEnds,
-      vfPreds,
-      bootstrapValues,
-      gamma: cfg.gamma,
-      lambda: cfg.lambda,
-    });
+    // 1-2. Old policy outputs and values (one no-grad forward, one readback), then GAE.
+    const {
+      distInputs: oldDistInputs,
+      advantages,
+      valueTargets,
+    } = await actorCriticAdvantages(this.module, batch, cfg);
     normalizeAdvantages(advantages);
 
     // 3. Epochs x minibatches of the PPO loss.
@@ -101,33 +94,6 @@ export class PPOLearner {
       else if (meanKl < 0.5 * cfg.klTarget) this.currKlCoeff *= 0.5;
     }
     return { ...stats, curr_kl_coeff: this.currKlCoeff, num_env_steps_trained: batch.numSteps };
-  }
-
-  /** Forward over obs ++ finalObs (one upload, one readback): dist inputs and values of the batch, V(finalObs). */
-  private async forwardBatch(
-    batch: SampleBatch,
-  ): Promise<{ oldDistInputs: Float32Array; vfPreds: Float32Array; bootstrapValues: Float32Array }> {
-    const { numSteps, obsDim } = batch;
-    const numChunks = batch.chunkEnds.length;
-    const inputDim = this.module.distribution.inputDim;
-    const allObs = new Float32Array((numSteps + numChunks) * obsDim);
-    allObs.set(batch.obs.subarray(0, numSteps * obsDim));
-    allObs.set(batch.finalObs.subarray(0, numChunks * obsDim), numSteps * obsDim);
-    const packed = tf.tidy(() => {
-      const { actionDistInputs, vfPreds } = this.module.forwardTrain(
-        tf.tensor2d(allObs, [numSteps + numChunks, obsDim]),
-      );
-      const batchDistInputs = tf.slice(actionDistInputs, [0, 0], [numSteps, inputDim]);
-      return tf.concat([tf.reshape(batchDistInputs, [-1]), vfPreds]);
-    });
-    const data = (await packed.data()) as Float32Array;
-    packed.dispose();
-    const distEnd = numSteps * inputDim;
-    return {
-      oldDistInputs: data.slice(0, distEnd),
-      vfPreds: data.slice(distEnd, distEnd + numSteps),
-      bootstrapValues: data.slice(distEnd + numSteps, distEnd + numSteps + numChunks),
-    };
   }
 
   getState(): PPOLearnerState {
