@@ -6,6 +6,7 @@
  */
 import { LEARNER_RESULTS, Timers } from '../core/metric-keys';
 import { concatBatches, type SampleBatch } from '../core/sample-batch';
+import type { EnvRunnerMetrics } from '../env-runner/env-runner-config';
 import type { OptimizerState } from '../learner/learner';
 import type { MLPModule } from '../rl-module/mlp-module';
 import type { DeviceInfo } from '../runtime/device';
@@ -51,17 +52,50 @@ export abstract class OnPolicyAlgorithm<C extends AnyAlgorithmConfig, L extends 
     await this.envRunnerGroup.syncWeights(await this.learner.module.getWeights());
   }
 
+  /**
+   * Env steps an iteration samples at least, repeating the step (RLlib:
+   * min_sample_timesteps_per_iteration). 0: one step per iteration (PPO). A2C's small batches
+   * need it: each iteration costs a result dict and, in the CLI, a round trip to Node.
+   */
+  protected get minSampleTimestepsPerIteration(): number {
+    return 0;
+  }
+
+  /** RLlib's training_step: sample, update, sync; repeated up to minSampleTimestepsPerIteration. */
   protected async trainingStep(): Promise<void> {
-    const sampled = await this.metrics.time(Timers.ENV_RUNNER_SAMPLING, () =>
-      this.envRunnerGroup.sample(this.config.training.trainBatchSizePerLearner),
-    );
-    this.recordRunnerMetrics(sampled.metrics);
-    const batch = concatBatches(sampled.batches);
-    const stats = await this.metrics.time(Timers.LEARNER_UPDATE, () => this.updateLearner(batch));
-    this.envStepsTrainedLifetime += batch.numSteps;
-    this.metrics.set('num_env_steps_trained', batch.numSteps);
-    await this.metrics.time(Timers.SYNCH_WEIGHTS, () => this.syncRunnerWeights());
-    this.metrics.merge(LEARNER_RESULTS, stats);
+    const lifetime = this.envRunnerGroup.lifetime;
+    const start = lifetime.numEnvStepsSampled;
+    const timers = { sampling: 0, update: 0, sync: 0 };
+    const runnerMetrics: EnvRunnerMetrics[] = [];
+    const sums = new Map<string, number>();
+    let numUpdates = 0;
+    let trained = 0;
+    do {
+      let t0 = performance.now();
+      const sampled = await this.envRunnerGroup.sample(this.config.training.trainBatchSizePerLearner);
+      timers.sampling += performance.now() - t0;
+      runnerMetrics.push(...sampled.metrics);
+      const batch = concatBatches(sampled.batches);
+      t0 = performance.now();
+      const stats = await this.updateLearner(batch);
+      timers.update += performance.now() - t0;
+      for (const [k, v] of Object.entries(stats)) sums.set(k, (sums.get(k) ?? 0) + v);
+      numUpdates++;
+      trained += batch.numSteps;
+      t0 = performance.now();
+      await this.syncRunnerWeights();
+      timers.sync += performance.now() - t0;
+    } while (lifetime.numEnvStepsSampled - start < this.minSampleTimestepsPerIteration);
+    this.recordRunnerMetrics(runnerMetrics);
+    this.envStepsTrainedLifetime += trained;
+    this.metrics.set('num_env_steps_trained', trained);
+    this.metrics.set(Timers.ENV_RUNNER_SAMPLING, timers.sampling / 1000);
+    this.metrics.set(Timers.LEARNER_UPDATE, timers.update / 1000);
+    this.metrics.set(Timers.SYNCH_WEIGHTS, timers.sync / 1000);
+    // Learner results are means over the iteration's updates; counts (num_*) are totals.
+    const means: Record<string, number> = {};
+    for (const [k, v] of sums) means[k] = k.startsWith('num_') ? v : v / numUpdates;
+    this.metrics.merge(LEARNER_RESULTS, means);
   }
 
   /** Learner-update options every on-policy learner reads: the lr schedule's step and the iteration. */

@@ -2,9 +2,10 @@
  * The registered algorithms, as specs (no TF.js: each spec loads its implementation on demand).
  * Adding an algorithm is one import and one entry here; the first entry is the default.
  */
+import { A2C_SPEC } from './a2c/a2c-spec';
 import { DQN_SPEC } from './dqn/dqn-spec';
 import { PPO_SPEC } from './ppo/ppo-spec';
 import { SAC_SPEC } from './sac/sac-spec';
 import type { AlgorithmSpec, AnyAlgorithmConfig } from './spec';
 
-export const ALGORITHM_SPECS: readonly AlgorithmSpec<AnyAlgorithmConfig>[] = [PPO_SPEC, DQN_SPEC, SAC_SPEC];
+export const ALGORITHM_SPECS: readonly AlgorithmSpec<AnyAlgorithmConfig>[] = [PPO_SPEC, DQN_SPEC, SAC_SPEC, A2C_SPEC];
