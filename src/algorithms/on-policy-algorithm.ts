@@ -6,6 +6,7 @@
  */
 import { LEARNER_RESULTS, Timers } from '../core/metric-keys';
 import { concatBatches, type SampleBatch } from '../core/sample-batch';
+import { yieldIfBusy } from '../core/yield';
 import type { EnvRunnerMetrics } from '../env-runner/env-runner-config';
 import type { OptimizerState } from '../learner/learner';
 import type { MLPModule } from '../rl-module/mlp-module';
@@ -23,6 +24,9 @@ export interface OnPolicyLearner {
   /** Disposes the optimizer and the module. */
   dispose(): void;
 }
+
+/** Longest stretch of repeated steps without giving the page a turn (long tasks start at 50 ms). */
+const YIELD_EVERY_MS = 40;
 
 export abstract class OnPolicyAlgorithm<C extends AnyAlgorithmConfig, L extends OnPolicyLearner> extends Algorithm<C> {
   protected constructor(
@@ -71,6 +75,9 @@ export abstract class OnPolicyAlgorithm<C extends AnyAlgorithmConfig, L extends 
     let numUpdates = 0;
     let trained = 0;
     do {
+      // A local runner's sampling and a small update resolve as microtasks, which never let the
+      // page paint: give it a turn every ~40 ms of repeated steps (as the off-policy step does).
+      if (numUpdates > 0) await yieldIfBusy(YIELD_EVERY_MS);
       let t0 = performance.now();
       const sampled = await this.envRunnerGroup.sample(this.config.training.trainBatchSizePerLearner);
       timers.sampling += performance.now() - t0;

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every benchmark in headless Chromium, written to bench/results/<date>.json and
  * <date>.md. `--only envs,sampling,learner,ppo,dqn,sac,a2c` picks sections (`npm run bench:sampling` runs
- * envs + sampling); `--quick` shortens every measurement (for a smoke run).
+ * envs + sampling); `--quick` shortens every measurement (for a smoke run). `--only learner
+ * --backend webgpu` runs the learner section in plain Node instead (cli/node-learner-bench.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,10 +10,10 @@ import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumArgs, ensureChromium } from './browser';
 import { benchEnvs, benchLearner, benchLearningRun, benchSampler, type LearningRunSpec } from './bench-sections';
+import { BENCH_USAGE, parseBenchArgs } from './bench-args';
 import { renderMarkdown, type BenchResults } from './bench-report';
+import { nodeLearnerBenchMain } from './node-learner-bench';
 import { serveApp } from './serve';
-
-const SECTIONS = ['envs', 'sampling', 'learner', 'ppo', 'dqn', 'sac', 'a2c'] as const;
 
 /** The end-to-end runs of each algorithm section: RLlib's tuned bars (return target, step budget). */
 const LEARNING_RUNS: Readonly<Record<'ppo' | 'dqn' | 'sac' | 'a2c', readonly LearningRunSpec[]>> = {
@@ -38,30 +39,19 @@ const LEARNING_RUNS: Readonly<Record<'ppo' | 'dqn' | 'sac' | 'a2c', readonly Lea
   // Issue #15's bar (RLlib's own tuned A2C example only aims for 150 within 500,000).
   a2c: [{ algo: 'A2C', preset: 'CartPole-v1', target: 450, maxSteps: 1_000_000 }],
 };
-type Section = (typeof SECTIONS)[number];
-
-function parseArgs(argv: string[]): { only: Set<Section>; quick: boolean } {
-  let only = new Set<Section>(SECTIONS);
-  let quick = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--quick') quick = true;
-    else if (a === '--only') {
-      const list = (argv[++i] ?? '').split(',').filter(Boolean);
-      const bad = list.filter((s) => !(SECTIONS as readonly string[]).includes(s));
-      if (bad.length) throw new Error(`--only: unknown section(s) ${bad.join(', ')}; known: ${SECTIONS.join(', ')}`);
-      only = new Set(list as Section[]);
-    } else if (a === '--help') {
-      console.log(`npm run bench -- [--only ${SECTIONS.join(',')}] [--quick]`);
-      process.exit(0);
-    } else throw new Error(`unknown option ${a}; try --help`);
-  }
-  return { only, quick };
-}
-
 async function main(): Promise<void> {
-  const { only, quick } = parseArgs(process.argv.slice(2));
+  const { only, quick, nodeBackend, swiftshader, help } = parseBenchArgs(process.argv.slice(2));
+  if (help) {
+    console.log(BENCH_USAGE);
+    return;
+  }
   const root = process.cwd();
+  if (nodeBackend) {
+    // The learner section in plain Node (Dawn's WebGPU, or cpu): no server, no browser.
+    const dir = path.join(root, 'bench', 'results');
+    process.exitCode = await nodeLearnerBenchMain({ backend: nodeBackend, quick, swiftshader }, dir);
+    return;
+  }
   const log = (m: string): void => console.error(m);
   const executablePath = ensureChromium(log);
   const server = await serveApp(root, log);
