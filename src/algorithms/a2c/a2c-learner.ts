@@ -5,10 +5,10 @@
  */
 import { computeGae } from '../../connectors/gae';
 import type { SampleBatch } from '../../core/sample-batch';
-import type { LearnerConfig, OptimizerState } from '../../learner/learner';
-import { Learner } from '../../learner/learner';
+import type { LearnerConfig } from '../../learner/learner';
 import type { MLPModule } from '../../rl-module/mlp-module';
 import { actorCriticAdvantages, type AdvantageColumns } from '../actor-critic-advantages';
+import { ActorCriticLearner } from '../actor-critic-learner';
 import { A2CColumns, a2cLoss, type A2CLossConfig } from './a2c-loss';
 
 export interface A2CUpdateConfig extends A2CLossConfig {
@@ -26,18 +26,9 @@ export interface A2CUpdateConfig extends A2CLossConfig {
   readonly trainingIteration?: number;
 }
 
-export class A2CLearner {
-  readonly learner: Learner<MLPModule>;
-  private lossConfig: A2CLossConfig | null = null;
-
-  constructor(
-    readonly module: MLPModule,
-    learnerConfig: LearnerConfig,
-  ) {
-    this.learner = new Learner(module, learnerConfig, (m, batch) => {
-      if (!this.lossConfig) throw new Error('A2C loss called outside A2CLearner.update');
-      return a2cLoss(m, batch, this.lossConfig);
-    });
+export class A2CLearner extends ActorCriticLearner<A2CLossConfig> {
+  constructor(module: MLPModule, learnerConfig: LearnerConfig) {
+    super(module, learnerConfig, 'A2C', a2cLoss);
   }
 
   async update(batch: SampleBatch, cfg: A2CUpdateConfig): Promise<Record<string, number>> {
@@ -60,19 +51,6 @@ export class A2CLearner {
       cfg,
     );
     return { ...stats, num_env_steps_trained: batch.numSteps };
-  }
-
-  getOptimizerState(): Promise<OptimizerState> {
-    return this.learner.getOptimizerState();
-  }
-
-  setOptimizerState(state: OptimizerState): Promise<void> {
-    return this.learner.setOptimizerState(state);
-  }
-
-  /** Disposes the optimizer and the module. */
-  dispose(): void {
-    this.learner.dispose();
   }
 }
 

@@ -5,10 +5,10 @@
 import { normalizeAdvantages } from '../../connectors/gae';
 import type { Rng } from '../../core/rng';
 import { requireColumn, type SampleBatch } from '../../core/sample-batch';
-import type { LearnerConfig, OptimizerState } from '../../learner/learner';
-import { Learner } from '../../learner/learner';
+import type { LearnerConfig } from '../../learner/learner';
 import type { MLPModule } from '../../rl-module/mlp-module';
 import { actorCriticAdvantages } from '../actor-critic-advantages';
+import { ActorCriticLearner } from '../actor-critic-learner';
 import type { PPOLossConfig } from './ppo-loss';
 import { PPOColumns, ppoLoss } from './ppo-loss';
 
@@ -36,23 +36,18 @@ export interface PPOLearnerState {
   readonly currKlCoeff: number;
 }
 
-export class PPOLearner {
-  readonly learner: Learner<MLPModule>;
+export class PPOLearner extends ActorCriticLearner<PPOLossConfig> {
   /** Adaptive KL coefficient. RLlib: curr_kl_coeffs_per_module (starts at kl_coeff). */
   currKlCoeff: number;
-  private lossConfig: PPOLossConfig | null = null;
 
   constructor(
-    readonly module: MLPModule,
+    module: MLPModule,
     learnerConfig: LearnerConfig,
     /** Initial KL coefficient. RLlib: kl_coeff (default 0.2). */
     klCoeff: number,
   ) {
+    super(module, learnerConfig, 'PPO', ppoLoss);
     this.currKlCoeff = klCoeff;
-    this.learner = new Learner(module, learnerConfig, (m, minibatch) => {
-      if (!this.lossConfig) throw new Error('PPO loss called outside PPOLearner.update');
-      return ppoLoss(m, minibatch, this.lossConfig);
-    });
   }
 
   async update(batch: SampleBatch, cfg: PPOUpdateConfig): Promise<Record<string, number>> {
@@ -102,18 +97,5 @@ export class PPOLearner {
 
   setState(state: PPOLearnerState): void {
     this.currKlCoeff = state.currKlCoeff;
-  }
-
-  getOptimizerState(): Promise<OptimizerState> {
-    return this.learner.getOptimizerState();
-  }
-
-  setOptimizerState(state: OptimizerState): Promise<void> {
-    return this.learner.setOptimizerState(state);
-  }
-
-  /** Disposes the optimizer and the module. */
-  dispose(): void {
-    this.learner.dispose();
   }
 }
