@@ -1,11 +1,13 @@
 /**
  * A2C end to end, as a user runs it: `npm run train -- --algo a2c` in a subprocess, with an
  * RLlib user's snake_case keys, in worker runners. It trains a few iterations of one gradient step
- * per batch, writes A2C's learner results and a checkpoint, and `--restore` continues it.
+ * per batch, writes A2C's learner results and a checkpoint, and `--restore` continues it. Then the
+ * page: A2C from the menu, its form and its charts.
  */
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { readJson, readResults, runCli, tmpOutFactory } from './cli-process';
+import { expect, test } from './fixtures';
 
 // prettier-ignore
 const TINY = [
@@ -53,4 +55,36 @@ test('npm run train --algo a2c: a few iterations, A2C results, a checkpoint that
   const more = readResults(`${out}-resumed`);
   expect(more.map((r) => r['training_iteration'])).toEqual([4, 5]);
   expect(more[0]!['num_env_steps_sampled_lifetime']).toBe(256 * 4);
+});
+
+const field = (page: Page, rllibName: string) => page.getByLabel(new RegExp(`\\b${rllibName}$`));
+
+test('A2C from the page menu: its form, a short run, its charts', async ({ appPage: page, consoleErrors }) => {
+  await page.getByTestId('algo-menu').selectOption('A2C');
+  await expect(page.getByRole('heading', { name: 'A2C hyperparameters' })).toBeVisible();
+  await expect(field(page, 'clip_param')).toHaveCount(0);
+  await page.getByRole('combobox', { name: /^Environment/ }).selectOption('CartPole-v1');
+  await field(page, 'num_gpus_per_learner').selectOption('0');
+  const tiny: Record<string, string> = {
+    num_env_runners: '0',
+    num_envs_per_env_runner: '4',
+    train_batch_size: '64',
+    fcnet_hiddens: '16',
+    seed: '1',
+    stop_reward: '',
+    stop_timesteps: '',
+    stop_iters: '200',
+  };
+  for (const [name, value] of Object.entries(tiny)) await field(page, name).fill(value);
+  await page.getByRole('button', { name: 'Train' }).click();
+  const iteration = async (): Promise<number> => Number(await page.getByTestId('iteration').textContent());
+  await expect.poll(iteration, { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+  for (const chart of ['chart-losses', 'chart-entropy', 'chart-grad-norm']) {
+    await expect
+      .poll(async () => Number(await page.getByTestId(chart).getAttribute('data-points')), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+  }
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-status', 'stopped');
+  expect(consoleErrors).toEqual([]);
 });
