@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { parityError, ppoBackendParity } from '../algorithms/ppo/backend-parity';
 import { measureLearnerThroughput } from '../algorithms/ppo/learner-bench';
 import { registerWebGpu, type AdapterReport } from '../env-runner/webgpu-device';
 import type { BenchArgs, NodeBackend } from './bench-args';
@@ -23,7 +24,15 @@ export interface NodeLearnerResults {
   /** A software adapter (SwiftShader, lavapipe): correct, not a GPU measurement. */
   readonly softwareAdapter: boolean;
   readonly learner: LearnerRow[];
+  /** WebGPU against cpu on the same PPO gradients and 3 updates; null on cpu. */
+  readonly parity: { gradients: number; weights: number; ok: boolean } | null;
 }
+
+/** Largest WebGPU-vs-cpu difference accepted, relative to the largest gradient / weight. */
+export const PARITY_TOLERANCE = 1e-3;
+
+/** Exit code when WebGPU's numbers differ from cpu's: the throughput figures are then meaningless. */
+export const EXIT_PARITY = 4;
 
 export type NodeLearnerBenchArgs = Pick<BenchArgs, 'quick' | 'swiftshader'> & {
   readonly backend: NodeBackend;
@@ -56,6 +65,7 @@ export async function runNodeLearnerBench(
   log: (line: string) => void,
 ): Promise<NodeLearnerResults> {
   const adapter = await activateNodeBackend(args.backend, { ...args.gpu, swiftshader: args.swiftshader });
+  const parity = adapter ? await checkParity(log) : null;
   log(`learner throughput in Node on ${args.backend}${adapter ? ` (adapter: ${adapter.description})` : ''} ...`);
   const rows: LearnerRow[] = [];
   for (const hiddens of [
@@ -86,7 +96,29 @@ export async function runNodeLearnerBench(
     backend: args.backend,
     softwareAdapter: adapter?.isFallbackAdapter ?? false,
     learner: rows,
+    parity,
   };
+}
+
+/**
+ * The page's WebGPU check, in Node: PPO gradients and 3 updates on webgpu and cpu from the same
+ * weights (TF.js on WebGPU has returned wrong numbers before, DESIGN.md section 4). Leaves webgpu
+ * active.
+ */
+async function checkParity(log: (line: string) => void): Promise<NonNullable<NodeLearnerResults['parity']>> {
+  const activate = async (name: string): Promise<{ backend: string }> => {
+    await tf.setBackend(name);
+    await tf.ready();
+    return { backend: tf.getBackend() };
+  };
+  const [gpu, cpu] = await ppoBackendParity(activate, ['webgpu', 'cpu']);
+  await activate('webgpu');
+  const err = parityError(gpu!, cpu!);
+  const ok = err.gradients <= PARITY_TOLERANCE && err.weights <= PARITY_TOLERANCE;
+  log(
+    `parity with cpu: gradients ${err.gradients.toExponential(1)}, weights ${err.weights.toExponential(1)} ${ok ? 'ok' : 'FAILED'}`,
+  );
+  return { ...err, ok };
 }
 
 /**
@@ -104,11 +136,18 @@ export async function nodeLearnerBenchMain(args: NodeLearnerBenchArgs, outDir: s
     return EXIT_NO_WEBGPU;
   }
   const m = results.machine;
+  const p = results.parity;
   const md = [
     `### Learner update throughput in Node (${results.date.slice(0, 10)}; PPO, samples/s; first call in ms)`,
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}; backend ${results.backend}; ` +
       `adapter: ${m.adapter}${results.softwareAdapter ? ' (software: correct, not a GPU figure)' : ''}.`,
+    ...(p
+      ? [
+          `Parity with cpu (PPO gradients and 3 updates, relative to the largest value): gradients ` +
+            `${p.gradients.toExponential(1)}, weights ${p.weights.toExponential(1)}: ${p.ok ? 'ok' : 'FAILED, the figures below are not trustworthy'}.`,
+        ]
+      : []),
     '',
     ...learnerTable(results.learner),
     '',
@@ -118,5 +157,5 @@ export async function nodeLearnerBenchMain(args: NodeLearnerBenchArgs, outDir: s
   const file = path.join(outDir, `${results.date.slice(0, 10)}-learner-${results.backend}-node.json`);
   writeFileSync(file, JSON.stringify(results, null, 2));
   log(`wrote ${file}`);
-  return 0;
+  return p && !p.ok ? EXIT_PARITY : 0;
 }

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parityError, type ParityRun } from '../../src/algorithms/ppo/backend-parity';
 import { parseBenchArgs, SECTIONS } from '../../src/cli/bench-args';
 import { EXIT_NO_WEBGPU, nodeLearnerBenchMain } from '../../src/cli/node-learner-bench';
 import { NodeWebGpuError, openNodeWebGpu, SWIFTSHADER_ICDS, type DawnModule } from '../../src/cli/node-webgpu';
@@ -114,5 +115,24 @@ describe('nodeLearnerBenchMain', () => {
     expect(code).toBe(EXIT_NO_WEBGPU);
     expect(printed.join('\n')).toMatch(/^error: Dawn found no WebGPU adapter\./);
     expect(printed.join('\n')).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('parityError', () => {
+  const run = (gradients: number[], finalWeights: number[]): ParityRun => ({
+    backend: 'x',
+    gradients,
+    updates: [],
+    finalWeights,
+  });
+
+  it('is the largest difference relative to the largest reference value', () => {
+    const err = parityError(run([1, 2.002, 0], [0.5, -4]), run([1, 2, 0.001], [0.5, -4.004]));
+    expect(err.gradients).toBeCloseTo(0.002 / 2, 9);
+    expect(err.weights).toBeCloseTo(0.004 / 4.004, 9);
+  });
+
+  it('a length mismatch is an infinite error', () => {
+    expect(parityError(run([1], [1]), run([1, 2], [1])).gradients).toBe(Infinity);
   });
 });
