@@ -3,6 +3,7 @@
  * Adding an algorithm is one import and one entry here; the first entry is the default.
  */
 import { APPO_SPEC } from './appo/appo-spec';
+import { A2C_SPEC } from './a2c/a2c-spec';
 import { DQN_SPEC } from './dqn/dqn-spec';
 import { BC_SPEC } from './bc/bc-spec';
 import { MARWIL_SPEC } from './marwil/marwil-spec';
@@ -17,6 +18,7 @@ export const ALGORITHM_SPECS: readonly AlgorithmSpec<AnyAlgorithmConfig>[] = [
   SAC_SPEC,
   IMPALA_SPEC,
   APPO_SPEC,
+  A2C_SPEC,
   BC_SPEC,
   MARWIL_SPEC,
 ];

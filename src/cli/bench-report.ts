@@ -61,6 +61,18 @@ function runsSummary(rows: LearningRunRow[]): string[] {
   return lines;
 }
 
+/** The learner section's table (also printed by the Node WebGPU learner bench). */
+export function learnerTable(rows: readonly LearnerRow[]): string[] {
+  return [
+    '| backend | MLP | minibatch | samples/s | first call ms |',
+    '|---|---|---:|---:|---:|',
+    ...rows.map(
+      (l) =>
+        `| ${l.backend} | ${l.hiddens} | ${l.minibatchSize} | ${fmt(l.samplesPerSecond)} | ${l.firstCallMs.toFixed(0)} |`,
+    ),
+  ];
+}
+
 export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
   const m = r.machine;
   const out = [
@@ -95,17 +107,7 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
     out.push('');
   }
   if (r.learner.length) {
-    out.push(
-      '### Learner update throughput (PPO, samples/s; first call in ms)',
-      '',
-      '| backend | MLP | minibatch | samples/s | first call ms |',
-      '|---|---|---:|---:|---:|',
-    );
-    for (const l of r.learner)
-      out.push(
-        `| ${l.backend} | ${l.hiddens} | ${l.minibatchSize} | ${fmt(l.samplesPerSecond)} | ${l.firstCallMs.toFixed(0)} |`,
-      );
-    out.push('');
+    out.push('### Learner update throughput (PPO, samples/s; first call in ms)', '', ...learnerTable(r.learner), '');
   }
   if (r.throughput?.length) {
     out.push(

@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Minibatch } from '../../learner/learner';
 import type { MLPModule } from '../../rl-module/mlp-module';
-import { explainedVariance } from '../ppo/ppo-loss';
+import { explainedVariance } from '../../learner/explained-variance';
 
 /** Train-batch columns the loss reads (per row). */
 export const ImpalaColumns = {

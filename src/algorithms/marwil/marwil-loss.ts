@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Minibatch } from '../../learner/learner';
 import type { MLPModule } from '../../rl-module/mlp-module';
 import { stopGradient } from '../../rl-module/no-grad';
-import { explainedVariance } from '../ppo/ppo-loss';
+import { explainedVariance } from '../../learner/explained-variance';
 
 export interface MARWILLossConfig {
   /** RLlib: beta. */

@@ -12,6 +12,7 @@ import type { ConfigIssue } from '../../core/errors';
 // From a TF.js-free module: the UI imports this config file and must not load TF.js.
 import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES } from '../../learner/defaults';
 import { AlgorithmConfigBuilder } from '../algorithm-config';
+import { checkFragmentFitsBatch, onPolicySamplingLayout } from '../on-policy-config';
 import type { SamplingLayout } from '../spec';
 
 export interface PPOTrainingConfig {
@@ -128,31 +129,8 @@ export function ppo(): PPOConfigBuilder {
   return new PPOConfigBuilder();
 }
 
-/**
- * Batch sizes from runners x envs x fragment length, in one place. 'auto' fragment length is
- * RLlib's: ceil(trainBatchSizePerLearner / (max(1, numEnvRunners) * numEnvsPerEnvRunner))
- * (`AlgorithmConfig.get_rollout_fragment_length`). Like RLlib's synchronous sampling, whole rounds
- * are collected until the train batch size is reached, so the trained batch can be a little larger.
- */
-export function derivedSizes(cfg: Pick<PPOConfig, 'envRunners' | 'training'>): SamplingLayout {
-  const { numEnvRunners, numEnvsPerEnvRunner, rolloutFragmentLength } = cfg.envRunners;
-  const target = cfg.training.trainBatchSizePerLearner;
-  const numRunnersSampling = Math.max(1, numEnvRunners);
-  const fragment =
-    rolloutFragmentLength === 'auto'
-      ? Math.max(1, Math.ceil(target / (numRunnersSampling * numEnvsPerEnvRunner)))
-      : rolloutFragmentLength;
-  const stepsPerSampleCall = fragment * numEnvsPerEnvRunner;
-  const stepsPerRound = stepsPerSampleCall * numRunnersSampling;
-  const numSampleRounds = Math.max(1, Math.ceil(target / stepsPerRound));
-  return {
-    rolloutFragmentLength: fragment,
-    stepsPerSampleCall,
-    trainBatchSize: numSampleRounds * stepsPerRound,
-    numRunnersSampling,
-    numSampleRounds,
-  };
-}
+/** PPO's sampling layout: the one every synchronous on-policy algorithm shares. */
+export const derivedSizes: (cfg: Pick<PPOConfig, 'envRunners' | 'training'>) => SamplingLayout = onPolicySamplingLayout;
 
 /** validateBase + PPO's training checks; every problem at once. */
 export function validatePPOConfig(cfg: PPOConfig, ctx: ValidationContext = {}): ConfigIssue[] {
@@ -192,28 +170,6 @@ export function validatePPOConfig(cfg: PPOConfig, ctx: ValidationContext = {}): 
         `Lower minibatchSize or raise trainBatchSizePerLearner.`,
     );
   }
-  if (tbsOk && sizesAreValid(cfg)) checkFragmentFitsBatch(out, cfg);
+  if (tbsOk) checkFragmentFitsBatch(out, cfg);
   return out.issues;
-}
-
-function sizesAreValid(cfg: PPOConfig): boolean {
-  const r = cfg.envRunners;
-  const isInt = (x: unknown, min: number): boolean => typeof x === 'number' && Number.isInteger(x) && x >= min;
-  const fragmentOk = r.rolloutFragmentLength === 'auto' || isInt(r.rolloutFragmentLength, 1);
-  return isInt(r.numEnvRunners, 0) && isInt(r.numEnvsPerEnvRunner, 1) && fragmentOk;
-}
-
-/** RLlib errors when the fragment settings cannot give the train batch size within 10%; we warn. */
-function checkFragmentFitsBatch(out: IssueList, cfg: PPOConfig): void {
-  const sizes = derivedSizes(cfg);
-  const tbs = cfg.training.trainBatchSizePerLearner;
-  if (sizes.trainBatchSize <= tbs * 1.1) return;
-  const perCall = sizes.numRunnersSampling * cfg.envRunners.numEnvsPerEnvRunner;
-  out.warn(
-    'envRunners.rolloutFragmentLength',
-    `${sizes.numRunnersSampling} runner(s) x ${cfg.envRunners.numEnvsPerEnvRunner} env(s) x ` +
-      `rolloutFragmentLength ${sizes.rolloutFragmentLength} gives ${sizes.trainBatchSize} steps per iteration, ` +
-      `more than trainBatchSizePerLearner (${tbs}). Set rolloutFragmentLength to 'auto' or ` +
-      `${Math.max(1, Math.floor(tbs / perCall))}, or trainBatchSizePerLearner to ${sizes.trainBatchSize}.`,
-  );
 }
