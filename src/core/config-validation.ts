@@ -173,6 +173,9 @@ function validateEnvironment(out: IssueList, env: EnvironmentConfig, ctx: Valida
   if (env.maxEpisodeSteps !== null) out.integer('environment.maxEpisodeSteps', env.maxEpisodeSteps, 1);
 }
 
+/** A batch wait longer than a second only idles the runner: no env step is that uneven. */
+const MAX_REMOTE_ENV_BATCH_WAIT_MS = 1000;
+
 function validateEnvRunners(out: IssueList, r: EnvRunnersConfig, ctx: ValidationContext): void {
   const p = 'envRunners.';
   out.integer(p + 'numEnvRunners', r.numEnvRunners, 0);
@@ -183,6 +186,8 @@ function validateEnvRunners(out: IssueList, r: EnvRunnersConfig, ctx: Validation
   const gpusOk = out.number(p + 'numGpusPerEnvRunner', r.numGpusPerEnvRunner, { min: 0 });
   out.duration(p + 'sampleTimeoutS', r.sampleTimeoutS, { nullable: true });
   out.boolean(p + 'explore', r.explore);
+  out.boolean(p + 'remoteWorkerEnvs', r.remoteWorkerEnvs);
+  out.number(p + 'remoteEnvBatchWaitMs', r.remoteEnvBatchWaitMs, { min: 0, max: MAX_REMOTE_ENV_BATCH_WAIT_MS });
 
   if (gpusOk && r.numGpusPerEnvRunner > 0 && ctx.webGpuAvailable === false) {
     out.error(

@@ -49,6 +49,8 @@ describe('PPO defaults', () => {
       numEnvRunners: 2,
       rolloutFragmentLength: 'auto',
       sampleTimeoutS: 60,
+      remoteWorkerEnvs: false,
+      remoteEnvBatchWaitMs: 0,
     });
     expect(PPO_DEFAULTS.faultTolerance).toMatchObject({
       maxNumEnvRunnerRestarts: 1000,

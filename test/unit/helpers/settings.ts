@@ -14,6 +14,8 @@ export function runnerSettings(over: Partial<EnvRunnerSettings> = {}): EnvRunner
     seed: 7,
     restartFailedSubEnvironments: false,
     inferenceBackend: 'cpu',
+    remoteWorkerEnvs: false,
+    remoteEnvBatchWaitMs: 0,
     ...over,
   };
 }
