@@ -1,4 +1,5 @@
 /** Renders benchmark results as the Markdown tables pasted into the README. */
+import type { RemoteEnvsRow } from './bench-remote-envs';
 import type { EnvRow, LearnerRow, LearningRunRow, SamplerRow } from './bench-sections';
 
 export interface BenchResults {
@@ -13,6 +14,8 @@ export interface BenchResults {
   };
   envs: EnvRow[];
   sampler: SamplerRow[];
+  /** Absent in results written before the section existed. */
+  remoteEnvs?: RemoteEnvsRow[];
   learner: LearnerRow[];
   /** End-to-end learning runs of every algorithm benchmarked. */
   runs: LearningRunRow[];
@@ -89,6 +92,7 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
     }
     out.push('');
   }
+  if (r.remoteEnvs?.length) out.push(...remoteEnvsTable(r.remoteEnvs), '');
   if (r.learner.length) {
     out.push(
       '### Learner update throughput (PPO, samples/s; first call in ms)',
@@ -111,4 +115,27 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
     );
   }
   return out.join('\n');
+}
+
+/** One line per (step cost, numEnvs): inline vs remote medians, the ratio, and every repeat. */
+function remoteEnvsTable(rows: readonly RemoteEnvsRow[]): string[] {
+  const out = [
+    '### Remote sub-envs (SlowCartPole-v1, 1 runner, [64, 64] policy; remoteWorkerEnvs vs inline, env steps/s)',
+    '',
+    '| stepCostMs | numEnvs | inline (median) | remote (median) | remote / inline | inline repeats | remote repeats |',
+    '|---:|---:|---:|---:|---:|---|---|',
+  ];
+  for (const inline of rows.filter((x) => !x.remoteWorkerEnvs)) {
+    const remote = rows.find(
+      (x) => x.remoteWorkerEnvs && x.stepCostMs === inline.stepCostMs && x.numEnvs === inline.numEnvs,
+    );
+    if (!remote) continue;
+    const a = median(inline.stepsPerSecond);
+    const b = median(remote.stepsPerSecond);
+    const list = (xs: number[]): string => xs.map(fmt).join(', ');
+    out.push(
+      `| ${inline.stepCostMs} | ${inline.numEnvs} | ${fmt(a)} | ${fmt(b)} | ${(b / a).toFixed(2)}x | ${list(inline.stepsPerSecond)} | ${list(remote.stepsPerSecond)} |`,
+    );
+  }
+  return out;
 }

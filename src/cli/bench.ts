@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in headless Chromium, written to bench/results/<date>.json and
- * <date>.md. `--only envs,sampling,learner,ppo,dqn,sac` picks sections (`npm run bench:sampling` runs
+ * <date>.md. `--only envs,sampling,remote-envs,learner,ppo,dqn,sac` picks sections (`npm run bench:sampling` runs
  * envs + sampling); `--quick` shortens every measurement (for a smoke run).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,10 +9,11 @@ import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumArgs, ensureChromium } from './browser';
 import { benchEnvs, benchLearner, benchLearningRun, benchSampler, type LearningRunSpec } from './bench-sections';
+import { benchRemoteEnvs } from './bench-remote-envs';
 import { renderMarkdown, type BenchResults } from './bench-report';
 import { serveApp } from './serve';
 
-const SECTIONS = ['envs', 'sampling', 'learner', 'ppo', 'dqn', 'sac'] as const;
+const SECTIONS = ['envs', 'sampling', 'remote-envs', 'learner', 'ppo', 'dqn', 'sac'] as const;
 
 /** The end-to-end runs of each algorithm section: RLlib's tuned bars (return target, step budget). */
 const LEARNING_RUNS: Readonly<Record<'ppo' | 'dqn' | 'sac', readonly LearningRunSpec[]>> = {
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
       },
       envs: [],
       sampler: [],
+      remoteEnvs: [],
       learner: [],
       runs: [],
     };
@@ -109,6 +111,11 @@ async function main(): Promise<void> {
       log('sampler grid ...');
       await fresh();
       results.sampler = await benchSampler(page, [0, 1, 2], [1, 8, 64], s * 2.5);
+    }
+    if (only.has('remote-envs')) {
+      log('remote sub-envs (SlowCartPole-v1) ...');
+      await fresh();
+      results.remoteEnvs = await benchRemoteEnvs(page, [2, 0], [2, 4], s * 3, quick ? 1 : 3, log);
     }
     if (only.has('learner')) {
       log('learner throughput ...');
