@@ -128,8 +128,8 @@ describe('validate()', () => {
     const issues = validateBase(cfg, { hardwareConcurrency: 4 });
     expect(issues).toHaveLength(1);
     expect(issues[0]!.severity).toBe('warning');
-    expect(issues[0]!.path).toBe('envRunners.numEnvRunners');
-    expect(issues[0]!.message).toMatch(/numEnvRunners \(6\).*4 cores.*numEnvsPerEnvRunner/);
+    expect(issues[0]!.path).toBe('envRunners.numCpusPerEnvRunner');
+    expect(issues[0]!.message).toMatch(/7 CPUs.*env runners 6\).*hardwareConcurrency is 4.*numEnvsPerEnvRunner/);
     expect(validateBase(cfg, { hardwareConcurrency: 8 })).toEqual([]);
   });
 
