@@ -90,6 +90,17 @@ export class RemoteEnvSampler {
   }
 
   async sample(request: SampleRequest): Promise<SampleBatch> {
+    try {
+      return await this.sampleOnce(request);
+    } catch (e) {
+      // Steps may still be in flight and a crashed worker is gone: start afresh on the next call.
+      this.envs.stop();
+      this.started = false;
+      throw e;
+    }
+  }
+
+  private async sampleOnce(request: SampleRequest): Promise<SampleBatch> {
     const s = this.p.settings;
     const n = s.numEnvs;
     const restart = s.restartFailedSubEnvironments;

@@ -50,6 +50,7 @@ test('a remote sub-env worker crash with restartFailedSubEnvironments off fails 
       envRunners: { numEnvRunners: 0, numEnvsPerEnvRunner: 2, rolloutFragmentLength: 64, remoteWorkerEnvs: true },
       training: { trainBatchSizePerLearner: 128, minibatchSize: 64 },
       learners: { numGpusPerLearner: 0 },
+      faultTolerance: { restartFailedEnvRunners: false },
       debugging: { seed: 1 },
     });
     return window.rl.sampleOnce(128).then(

@@ -135,6 +135,12 @@ describe('remote sub-envs', () => {
     expect(error).toBeInstanceOf(RLError);
     expect((error as RLError).code).toBe('env/sub-env-crash');
     expect((error as RLError).message).toContain('restartFailedSubEnvironments');
+    // The failed call left nothing in flight: the next call starts fresh workers and samples.
+    const again = await runner.sample({ numTimesteps: 2 }).then(
+      (r) => r.batch.numSteps,
+      (e: unknown) => (e instanceof RLError ? e.code : e),
+    );
+    expect([2, 'env/sub-env-crash']).toContain(again);
     runner.stop();
   });
 
