@@ -32,6 +32,8 @@ export interface ResourceRow {
   readonly cpus: number;
   /** Threads (the page or Web Workers) these start. */
   readonly threads: number;
+  /** The settings behind `cpus`, for messages: 'numEnvRunners (2) x numCpusPerEnvRunner (1)'. */
+  readonly from: string;
 }
 
 export interface ResourcePlan {
@@ -60,6 +62,7 @@ export function resourcePlan(cfg: ResourceInputs, cpusAvailable: number, availab
       cpusEach: PAGE_CPUS,
       cpus: PAGE_CPUS,
       threads: 1,
+      from: `the page ${PAGE_CPUS}`,
     },
   ];
   if (learners > 0) {
@@ -69,6 +72,7 @@ export function resourcePlan(cfg: ResourceInputs, cpusAvailable: number, availab
       cpusEach: CPUS_PER_LEARNER_WORKER,
       cpus: learners * CPUS_PER_LEARNER_WORKER,
       threads: learners,
+      from: `numLearners (${learners}) x ${CPUS_PER_LEARNER_WORKER}`,
     });
   }
   if (runners > 0) {
@@ -78,11 +82,12 @@ export function resourcePlan(cfg: ResourceInputs, cpusAvailable: number, availab
       cpusEach: r.numCpusPerEnvRunner,
       cpus: runners * r.numCpusPerEnvRunner,
       threads: runners,
+      from: `numEnvRunners (${runners}) x numCpusPerEnvRunner (${fmt(r.numCpusPerEnvRunner)})`,
     });
   }
   if (r.remoteWorkerEnvs) {
     const n = Math.max(1, runners) * r.numEnvsPerEnvRunner;
-    rows.push({ what: 'remote sub-env workers', count: n, cpusEach: 0, cpus: 0, threads: n });
+    rows.push({ what: 'remote sub-env workers', count: n, cpusEach: 0, cpus: 0, threads: n, from: '' });
   }
   const cpusAsked = rows.reduce((s, x) => s + x.cpus, 0);
   return {
@@ -98,7 +103,7 @@ export function resourcePlan(cfg: ResourceInputs, cpusAvailable: number, availab
 /** The warning for an oversubscribed plan (null when it fits), naming the settings to change. */
 export function oversubscriptionWarning(plan: ResourcePlan): string | null {
   if (!plan.oversubscribed) return null;
-  const parts = plan.rows.filter((x) => x.cpus > 0).map((x) => `${x.what} ${fmt(x.cpus)}`);
+  const parts = plan.rows.filter((x) => x.cpus > 0).map((x) => x.from);
   return (
     `The run asks for ${fmt(plan.cpusAsked)} CPUs (${parts.join(' + ')}) but ${plan.availableFrom} is ` +
     `${plan.cpusAvailable}: its workers will compete for cores and each runs slower. Lower numEnvRunners ` +

@@ -129,7 +129,9 @@ describe('validate()', () => {
     expect(issues).toHaveLength(1);
     expect(issues[0]!.severity).toBe('warning');
     expect(issues[0]!.path).toBe('envRunners.numCpusPerEnvRunner');
-    expect(issues[0]!.message).toMatch(/7 CPUs.*env runners 6\).*hardwareConcurrency is 4.*numEnvsPerEnvRunner/);
+    expect(issues[0]!.message).toMatch(
+      /7 CPUs.*numEnvRunners \(6\) x numCpusPerEnvRunner \(1\)\).*hardwareConcurrency is 4.*numEnvsPerEnvRunner/,
+    );
     expect(validateBase(cfg, { hardwareConcurrency: 8 })).toEqual([]);
   });
 

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { PPO_DEFAULTS } from '../../src/algorithms/ppo/ppo-config';
 import { mergeConfig } from '../../src/algorithms/algorithm-config';
 import { autostartWarnings, machineWarnings } from '../../src/core/config-limits';
+import { validateBase } from '../../src/core/config-validation';
+import type { ConfigIssue } from '../../src/core/errors';
+import { resolveConfig } from '../../src/algorithms/registry';
 import {
   formatResourceTable,
   oversubscriptionWarning,
@@ -44,7 +47,7 @@ describe('resourcePlan', () => {
     const plan = resourcePlan(cfg({ numEnvRunners: 4 }, 1), 4, '--max-cpus');
     expect(plan.oversubscribed).toBe(true);
     expect(oversubscriptionWarning(plan)).toBe(
-      'The run asks for 6 CPUs (page (driver, learner) 1 + learner workers 1 + env runners 4) but --max-cpus is 4: ' +
+      'The run asks for 6 CPUs (the page 1 + numLearners (1) x 1 + numEnvRunners (4) x numCpusPerEnvRunner (1)) but --max-cpus is 4: ' +
         'its workers will compete for cores and each runs slower. Lower numEnvRunners (and raise numEnvsPerEnvRunner: ' +
         "one forward pass covers all of a runner's sub-envs), numCpusPerEnvRunner or numLearners.",
     );
@@ -75,5 +78,30 @@ describe('machine warnings from the accounting', () => {
     expect(machineWarnings(c, { hardwareConcurrency: 4 })[0]?.message).toMatch(/asks for 5 CPUs/);
     expect(autostartWarnings(c, { hardwareConcurrency: 4 })).toHaveLength(0);
     expect(autostartWarnings(c, { hardwareConcurrency: 3 })).toHaveLength(1);
+  });
+});
+
+describe('remote sub-env settings', () => {
+  const issues = (envRunners: object): ConfigIssue[] =>
+    validateBase(mergeConfig(PPO_DEFAULTS, { envRunners }), { hardwareConcurrency: 64 });
+
+  it('accepts RLlib names and validates the wait', () => {
+    const c = resolveConfig({ remote_worker_envs: true, remote_env_batch_wait_ms: 5, num_envs_per_env_runner: 4 });
+    expect(c.envRunners.remoteWorkerEnvs).toBe(true);
+    expect(c.envRunners.remoteEnvBatchWaitMs).toBe(5);
+    expect(issues({ remoteWorkerEnvs: true, numEnvsPerEnvRunner: 4, remoteEnvBatchWaitMs: -1 })[0]?.path).toBe(
+      'envRunners.remoteEnvBatchWaitMs',
+    );
+    expect(issues({ remoteWorkerEnvs: 'yes' })[0]?.message).toBe("remoteWorkerEnvs must be true or false, got 'yes'.");
+  });
+
+  it('warns when remote stepping cannot help: one sub-env, or a wait without remote envs', () => {
+    expect(issues({ remoteWorkerEnvs: true, numEnvsPerEnvRunner: 1 }).map((i) => [i.path, i.severity])).toEqual([
+      ['envRunners.remoteWorkerEnvs', 'warning'],
+    ]);
+    expect(issues({ remoteEnvBatchWaitMs: 3 }).map((i) => i.message)).toEqual([
+      'remoteEnvBatchWaitMs (3) has no effect without remoteWorkerEnvs = true.',
+    ]);
+    expect(issues({ remoteWorkerEnvs: true, numEnvsPerEnvRunner: 4, remoteEnvBatchWaitMs: 3 })).toEqual([]);
   });
 });
