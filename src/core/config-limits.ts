@@ -100,8 +100,11 @@ function resourceFinding(
   const learners: unknown = cfg.learners?.numLearners ?? 0;
   const valid =
     cores !== undefined &&
+    // A config over the hard limits is an error already (sizeErrors); its CPU sum says nothing more.
     isCount(r.numEnvRunners, 0) &&
+    r.numEnvRunners <= MAX_ENV_RUNNERS &&
     isCount(r.numEnvsPerEnvRunner, 1) &&
+    r.numEnvsPerEnvRunner <= MAX_ENVS_PER_ENV_RUNNER &&
     isCount(learners, 0) &&
     typeof cpus === 'number' &&
     Number.isFinite(cpus) &&

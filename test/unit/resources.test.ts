@@ -73,6 +73,11 @@ describe('machine warnings from the accounting', () => {
     expect(machineWarnings(PPO_DEFAULTS, { hardwareConcurrency: 3 })).toEqual([]);
   });
 
+  it('a config over the hard limits gets its size error, not a CPU sum', () => {
+    const c = mergeConfig(PPO_DEFAULTS, { envRunners: { numEnvRunners: 100_000 } });
+    expect(machineWarnings(c, { hardwareConcurrency: 2 })).toEqual([]);
+  });
+
   it('learner workers count: numLearners 2 on 4 cores with 2 runners is 5 CPUs', () => {
     const c = mergeConfig(PPO_DEFAULTS, { learners: { numLearners: 2 } });
     expect(machineWarnings(c, { hardwareConcurrency: 4 })[0]?.message).toMatch(/asks for 5 CPUs/);
