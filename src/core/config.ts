@@ -46,7 +46,7 @@ export interface EnvRunnersConfig {
   readonly rolloutFragmentLength: number | 'auto';
   /** 'truncate_episodes' cuts episodes at fragment ends; 'complete_episodes' samples whole episodes. RLlib: batch_mode. */
   readonly batchMode: 'truncate_episodes' | 'complete_episodes';
-  /** Cores each runner is expected to use; checked against navigator.hardwareConcurrency. RLlib: num_cpus_per_env_runner. */
+  /** CPUs each runner asks for, summed with the page's and learners' against the cores (core/resources.ts). RLlib: num_cpus_per_env_runner. */
   readonly numCpusPerEnvRunner: number;
   /** > 0 runs runner inference on WebGPU inside the worker instead of wasm/cpu. RLlib: num_gpus_per_env_runner. */
   readonly numGpusPerEnvRunner: number;
