@@ -79,6 +79,8 @@ export async function setupAlgorithm<D extends ModuleDescriptor>(
     seed: seed + incarnation * 7_919_993,
     restartFailedSubEnvironments: config.faultTolerance.restartFailedSubEnvironments,
     inferenceBackend: er.numGpusPerEnvRunner > 0 ? 'webgpu' : 'wasm',
+    remoteWorkerEnvs: er.remoteWorkerEnvs,
+    remoteEnvBatchWaitMs: er.remoteEnvBatchWaitMs,
   });
   const envRunnerGroup = new EnvRunnerGroup({
     numEnvRunners: er.numEnvRunners,

@@ -54,6 +54,8 @@ export interface CliOptions {
   readonly restore: string | undefined;
   /** A safetensors file of policy weights (RLlib's layout) to load after the build or --restore. */
   readonly restoreWeights: string | undefined;
+  /** CPUs the run may use; undefined: the browser's navigator.hardwareConcurrency. */
+  readonly maxCpus: number | undefined;
   readonly checkpointEvery: number;
   readonly quiet: boolean;
   readonly json: boolean;
@@ -168,6 +170,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     metavar: 'FILE',
     def: 'none',
     help: "Start from a policy's weights: a .safetensors file in RLlib's torch layout (npm run export -- --rllib writes one). Checked against the run's model first.",
+  },
+  {
+    name: 'max-cpus',
+    kind: 'int',
+    metavar: 'N',
+    def: "the browser's navigator.hardwareConcurrency",
+    help: "CPUs the run may use (Ray's num_cpus): the resource table at start sums the run's CPUs against it and warns when oversubscribed.",
   },
   {
     name: 'checkpoint-every',
@@ -348,6 +357,8 @@ function toOptions(
   if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
     throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${backend}'.`);
   }
+  const maxCpus = num('max-cpus');
+  if (maxCpus === 0) throw new UsageError('--max-cpus must be >= 1.');
   const stopIters = num('stop-iters');
   if (stopIters === 0) throw new UsageError('--stop-iters must be >= 1.');
   return {
@@ -366,6 +377,7 @@ function toOptions(
     overwrite: flag('overwrite'),
     restore: str('restore'),
     restoreWeights: str('restore-weights'),
+    maxCpus,
     checkpointEvery: num('checkpoint-every') ?? 10,
     quiet: flag('quiet'),
     json: flag('json'),

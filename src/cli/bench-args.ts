@@ -6,6 +6,7 @@
 export const SECTIONS = [
   'envs',
   'sampling',
+  'remote-envs',
   'learner',
   'async',
   'ppo',

@@ -1,6 +1,7 @@
 /** Renders benchmark results as the Markdown tables pasted into the README. */
 import { offlineTable, type OfflineRow } from './bench-offline';
 import type { EnvRow, LearnerRow, LearningRunRow, SamplerRow, ThroughputRow } from './bench-sections';
+import type { RemoteEnvsRow } from './bench-remote-envs';
 
 export interface BenchResults {
   date: string;
@@ -14,6 +15,8 @@ export interface BenchResults {
   };
   envs: EnvRow[];
   sampler: SamplerRow[];
+  /** Absent in results written before the section existed. */
+  remoteEnvs?: RemoteEnvsRow[];
   learner: LearnerRow[];
   /** End-to-end learning runs of every algorithm benchmarked. */
   runs: LearningRunRow[];
@@ -106,6 +109,7 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
     }
     out.push('');
   }
+  if (r.remoteEnvs?.length) out.push(...remoteEnvsTable(r.remoteEnvs), '');
   if (r.learner.length) {
     out.push('### Learner update throughput (PPO, samples/s; first call in ms)', '', ...learnerTable(r.learner), '');
   }
@@ -140,4 +144,27 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
   }
   if (r.offline?.length) out.push(...offlineTable(r.offline), '');
   return out.join('\n');
+}
+
+/** One line per (step cost, numEnvs): inline vs remote medians, the ratio, and every repeat. */
+function remoteEnvsTable(rows: readonly RemoteEnvsRow[]): string[] {
+  const out = [
+    '### Remote sub-envs (SlowCartPole-v1, 1 runner, [64, 64] policy; remoteWorkerEnvs vs inline, env steps/s)',
+    '',
+    '| stepCostMs | numEnvs | inline (median) | remote (median) | remote / inline | inline repeats | remote repeats |',
+    '|---:|---:|---:|---:|---:|---|---|',
+  ];
+  for (const inline of rows.filter((x) => !x.remoteWorkerEnvs)) {
+    const remote = rows.find(
+      (x) => x.remoteWorkerEnvs && x.stepCostMs === inline.stepCostMs && x.numEnvs === inline.numEnvs,
+    );
+    if (!remote) continue;
+    const a = median(inline.stepsPerSecond);
+    const b = median(remote.stepsPerSecond);
+    const list = (xs: number[]): string => xs.map(fmt).join(', ');
+    out.push(
+      `| ${inline.stepCostMs} | ${inline.numEnvs} | ${fmt(a)} | ${fmt(b)} | ${(b / a).toFixed(2)}x | ${list(inline.stepsPerSecond)} | ${list(remote.stepsPerSecond)} |`,
+    );
+  }
+  return out;
 }

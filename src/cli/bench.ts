@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in headless Chromium, written to bench/results/<date>.json and
- * <date>.md. `--only envs,sampling,learner,ppo,dqn,sac,impala,appo,a2c,offline` picks sections (`npm run bench:sampling` runs
+ * <date>.md. `--only envs,sampling,remote-envs,learner,async,ppo,dqn,sac,impala,appo,a2c,offline` picks sections (`npm run bench:sampling` runs
  * envs + sampling); `--quick` shortens every measurement (for a smoke run). `--only learner
  * --backend webgpu` runs the learner section in plain Node instead (cli/node-learner-bench.ts).
  */
@@ -19,6 +19,7 @@ import {
   type LearningRunSpec,
 } from './bench-sections';
 import { BENCH_USAGE, parseBenchArgs } from './bench-args';
+import { benchRemoteEnvs } from './bench-remote-envs';
 import { renderMarkdown, type BenchResults } from './bench-report';
 import { nodeLearnerBenchMain } from './node-learner-bench';
 import { serveApp } from './serve';
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
       },
       envs: [],
       sampler: [],
+      remoteEnvs: [],
       learner: [],
       runs: [],
       offline: [],
@@ -122,6 +124,11 @@ async function main(): Promise<void> {
       log('sampler grid ...');
       await fresh();
       results.sampler = await benchSampler(page, [0, 1, 2], [1, 8, 64], s * 2.5);
+    }
+    if (only.has('remote-envs')) {
+      log('remote sub-envs (SlowCartPole-v1) ...');
+      await fresh();
+      results.remoteEnvs = await benchRemoteEnvs(page, [2, 0], [2, 4], s * 3, quick ? 1 : 3, log);
     }
     if (only.has('learner')) {
       log('learner throughput ...');

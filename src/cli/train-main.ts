@@ -9,7 +9,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FailureEvent } from '../app';
+import { RESOURCES_WARNING_PATH } from '../core/config-limits';
 import { errorMessage } from '../core/errors';
+import { formatResourceTable, oversubscriptionWarning, resourcePlan, type ResourceInputs } from '../core/resources';
 import { AppSession, PageError } from './app-session';
 import { parseArgs, UsageError, type CliOptions } from './args';
 import { helpText } from './help';
@@ -78,6 +80,19 @@ function installSignalHandlers(progress: Progress, onInterrupt: () => void, quit
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+}
+
+/** The resource table (CPUs asked vs available) and, when oversubscribed, the warning. */
+function printResources(
+  config: ResourceInputs,
+  available: number,
+  maxCpus: number | undefined,
+  progress: Progress,
+): void {
+  const plan = resourcePlan(config, available, maxCpus === undefined ? 'navigator.hardwareConcurrency' : '--max-cpus');
+  for (const line of formatResourceTable(plan)) progress.info(`  ${line}`);
+  const warning = oversubscriptionWarning(plan);
+  if (warning) progress.warn(`warning: ${warning}`);
 }
 
 /** One line per runner failure, restart or give-up, as the page's supervisor logs it. */
@@ -189,7 +204,10 @@ async function run(opts: CliOptions, progress: Progress): Promise<number> {
       stopSource: plan.stopSource,
       outDir: plan.outDir,
     });
-    for (const w of built.warnings) progress.warn(`warning: ${w.path}: ${w.message}`);
+    printResources(built.config, opts.maxCpus ?? built.device.hardwareConcurrency, opts.maxCpus, progress);
+    // The page's oversubscription warning counted navigator.hardwareConcurrency; the table's counts --max-cpus.
+    for (const w of built.warnings)
+      if (w.path !== RESOURCES_WARNING_PATH) progress.warn(`warning: ${w.path}: ${w.message}`);
     progress.start(plan.restore?.iteration ?? 0, plan.restore?.steps ?? 0);
     const outcome = await training.train();
     const summary = await training.finish(outcome, (s) => exitCodeFor(s, opts, outcome.error));

@@ -83,6 +83,8 @@ export const SHARED_KEY_ALIASES: Readonly<Record<string, string>> = {
   num_gpus_per_worker: 'envRunners.numGpusPerEnvRunner',
   sample_timeout_s: 'envRunners.sampleTimeoutS',
   explore: 'envRunners.explore',
+  remote_worker_envs: 'envRunners.remoteWorkerEnvs',
+  remote_env_batch_wait_ms: 'envRunners.remoteEnvBatchWaitMs',
 
   num_learners: 'learners.numLearners',
   num_learner_workers: 'learners.numLearners',

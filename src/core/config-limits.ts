@@ -12,6 +12,7 @@
  */
 import type { ConfigIssue } from './errors';
 import type { AlgorithmConfigBase, EnvRunnersConfig, RLModuleConfig } from './config';
+import { oversubscriptionWarning, PAGE_CPUS, resourcePlan } from './resources';
 
 export const MAX_ENV_RUNNERS = 64;
 export const MAX_ENVS_PER_ENV_RUNNER = 4096;
@@ -57,6 +58,9 @@ export function learnerMegabytes(parameters: number): number {
 const fmt = (n: number): string => (n >= 1e9 ? n.toExponential(1) : n.toLocaleString('en-US'));
 const isCount = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
 
+/** Where the CPU oversubscription warning is filed (the CLI prints its own, with --max-cpus). */
+export const RESOURCES_WARNING_PATH = 'envRunners.numCpusPerEnvRunner';
+
 export interface MachineContext {
   /** navigator.hardwareConcurrency of the tab that will run the workers. */
   readonly hardwareConcurrency?: number;
@@ -68,21 +72,67 @@ export interface MachineContext {
  */
 export function machineWarnings(cfg: AlgorithmConfigBase, ctx: MachineContext = {}): ConfigIssue[] {
   const out: ConfigIssue[] = [];
+  const resources = resourceFinding(cfg, ctx);
+  if (resources) out.push(resources.issue);
+  out.push(...modelWarnings(cfg));
+  return out;
+}
+
+/**
+ * What a link with `autostart=1` asks about before it builds: machineWarnings, except that CPU
+ * oversubscription counts only when the workers alone (runners, learner workers) need more cores
+ * than there are. The page's own CPU mostly alternates with them (sample, then learn), so the
+ * default 2 runners on a 2-core machine warn in the config panel but start without a question.
+ */
+export function autostartWarnings(cfg: AlgorithmConfigBase, ctx: MachineContext = {}): ConfigIssue[] {
+  const resources = resourceFinding(cfg, ctx);
+  return [...(resources?.workersAlone ? [resources.issue] : []), ...modelWarnings(cfg)];
+}
+
+/** The CPU accounting's warning (src/core/resources.ts), when the config is valid enough to sum. */
+function resourceFinding(
+  cfg: AlgorithmConfigBase,
+  ctx: MachineContext,
+): { issue: ConfigIssue; workersAlone: boolean } | null {
   const r: Partial<EnvRunnersConfig> = cfg.envRunners ?? {};
   const cores = ctx.hardwareConcurrency;
   const cpus = r.numCpusPerEnvRunner;
-  const cpusOk = typeof cpus === 'number' && Number.isFinite(cpus) && cpus > 0;
-  if (isCount(r.numEnvRunners, 0) && cpusOk && cores !== undefined && r.numEnvRunners * cpus > cores) {
-    out.push({
-      path: 'envRunners.numEnvRunners',
-      severity: 'warning',
-      message:
-        `numEnvRunners (${r.numEnvRunners}) x numCpusPerEnvRunner (${cpus}) is more than the ` +
-        `${cores} cores this browser reports (navigator.hardwareConcurrency); workers will compete for cores. ` +
-        `Use at most ${Math.max(1, cores - 1)} runners and raise numEnvsPerEnvRunner instead ` +
-        `(one batched forward pass covers all of a runner's sub-envs).`,
-    });
-  }
+  const learners: unknown = cfg.learners?.numLearners ?? 0;
+  const valid =
+    cores !== undefined &&
+    // A config over the hard limits is an error already (sizeErrors); its CPU sum says nothing more.
+    isCount(r.numEnvRunners, 0) &&
+    r.numEnvRunners <= MAX_ENV_RUNNERS &&
+    isCount(r.numEnvsPerEnvRunner, 1) &&
+    r.numEnvsPerEnvRunner <= MAX_ENVS_PER_ENV_RUNNER &&
+    isCount(learners, 0) &&
+    typeof cpus === 'number' &&
+    Number.isFinite(cpus) &&
+    cpus > 0;
+  if (!valid) return null;
+  const plan = resourcePlan(
+    {
+      envRunners: {
+        numEnvRunners: r.numEnvRunners,
+        numEnvsPerEnvRunner: r.numEnvsPerEnvRunner,
+        numCpusPerEnvRunner: cpus,
+        remoteWorkerEnvs: r.remoteWorkerEnvs === true,
+      },
+      learners: { numLearners: learners },
+    },
+    cores,
+    'navigator.hardwareConcurrency',
+  );
+  const message = oversubscriptionWarning(plan);
+  if (message === null) return null;
+  return {
+    issue: { path: RESOURCES_WARNING_PATH, severity: 'warning', message },
+    workersAlone: plan.cpusAsked - PAGE_CPUS > cores,
+  };
+}
+
+function modelWarnings(cfg: AlgorithmConfigBase): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
   const params = hiddensOk(cfg.rlModule) ? modelParameterCount(cfg.rlModule) : null;
   if (params !== null && params > LARGE_MODEL_PARAMETERS && params <= MAX_MODEL_PARAMETERS) {
     out.push({

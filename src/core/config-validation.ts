@@ -173,6 +173,9 @@ function validateEnvironment(out: IssueList, env: EnvironmentConfig, ctx: Valida
   if (env.maxEpisodeSteps !== null) out.integer('environment.maxEpisodeSteps', env.maxEpisodeSteps, 1);
 }
 
+/** A batch wait longer than a second only idles the runner: no env step is that uneven. */
+const MAX_REMOTE_ENV_BATCH_WAIT_MS = 1000;
+
 function validateEnvRunners(out: IssueList, r: EnvRunnersConfig, ctx: ValidationContext): void {
   const p = 'envRunners.';
   out.integer(p + 'numEnvRunners', r.numEnvRunners, 0);
@@ -183,6 +186,24 @@ function validateEnvRunners(out: IssueList, r: EnvRunnersConfig, ctx: Validation
   const gpusOk = out.number(p + 'numGpusPerEnvRunner', r.numGpusPerEnvRunner, { min: 0 });
   out.duration(p + 'sampleTimeoutS', r.sampleTimeoutS, { nullable: true });
   out.boolean(p + 'explore', r.explore);
+  const remoteOk = out.boolean(p + 'remoteWorkerEnvs', r.remoteWorkerEnvs);
+  const waitOk = out.number(p + 'remoteEnvBatchWaitMs', r.remoteEnvBatchWaitMs, {
+    min: 0,
+    max: MAX_REMOTE_ENV_BATCH_WAIT_MS,
+  });
+  if (remoteOk && r.remoteWorkerEnvs && r.numEnvsPerEnvRunner === 1) {
+    out.warn(
+      p + 'remoteWorkerEnvs',
+      'remoteWorkerEnvs with numEnvsPerEnvRunner = 1 only adds a message round trip per step: the runner waits ' +
+        'for its one sub-env anyway. Raise numEnvsPerEnvRunner (one sub-env worker per idle core) or turn it off.',
+    );
+  }
+  if (remoteOk && !r.remoteWorkerEnvs && waitOk && r.remoteEnvBatchWaitMs > 0) {
+    out.warn(
+      p + 'remoteEnvBatchWaitMs',
+      `remoteEnvBatchWaitMs (${r.remoteEnvBatchWaitMs}) has no effect without remoteWorkerEnvs = true.`,
+    );
+  }
 
   if (gpusOk && r.numGpusPerEnvRunner > 0 && ctx.webGpuAvailable === false) {
     out.error(

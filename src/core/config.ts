@@ -46,7 +46,7 @@ export interface EnvRunnersConfig {
   readonly rolloutFragmentLength: number | 'auto';
   /** 'truncate_episodes' cuts episodes at fragment ends; 'complete_episodes' samples whole episodes. RLlib: batch_mode. */
   readonly batchMode: 'truncate_episodes' | 'complete_episodes';
-  /** Cores each runner is expected to use; checked against navigator.hardwareConcurrency. RLlib: num_cpus_per_env_runner. */
+  /** CPUs each runner asks for, summed with the page's and learners' against the cores (core/resources.ts). RLlib: num_cpus_per_env_runner. */
   readonly numCpusPerEnvRunner: number;
   /** > 0 runs runner inference on WebGPU inside the worker instead of wasm/cpu. RLlib: num_gpus_per_env_runner. */
   readonly numGpusPerEnvRunner: number;
@@ -57,6 +57,17 @@ export interface EnvRunnersConfig {
   readonly sampleTimeoutS: number | null;
   /** Sample actions stochastically (false: greedy/mean action). RLlib: explore. */
   readonly explore: boolean;
+  /**
+   * Each sub-env of a runner steps in its own Web Worker (nested in the runner's worker); the runner
+   * batches inference over the sub-envs whose step results arrived. Pays when an env step costs
+   * much more than a postMessage round trip (~0.1 ms). RLlib: remote_worker_envs.
+   */
+  readonly remoteWorkerEnvs: boolean;
+  /**
+   * With remoteWorkerEnvs: how long the runner waits for more sub-envs' step results before it
+   * runs inference on those that arrived; 0 = whatever is ready. RLlib: remote_env_batch_wait_ms.
+   */
+  readonly remoteEnvBatchWaitMs: number;
 }
 
 export interface LearnersConfig {
@@ -140,6 +151,8 @@ export const ENV_RUNNERS_DEFAULTS: EnvRunnersConfig = {
   numGpusPerEnvRunner: 0,
   sampleTimeoutS: 60,
   explore: true,
+  remoteWorkerEnvs: false,
+  remoteEnvBatchWaitMs: 0,
 };
 
 export const LEARNERS_DEFAULTS: LearnersConfig = { numLearners: 0, numGpusPerLearner: 'auto' };

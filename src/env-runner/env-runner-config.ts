@@ -20,6 +20,10 @@ export interface EnvRunnerSettings {
   readonly restartFailedSubEnvironments: boolean;
   /** Inference backend inside the runner: wasm by default, webgpu when numGpusPerEnvRunner > 0. */
   readonly inferenceBackend: 'wasm' | 'webgpu' | 'cpu';
+  /** Each sub-env steps in its own nested Web Worker (RLlib's remote_worker_envs). */
+  readonly remoteWorkerEnvs: boolean;
+  /** How long to wait for more remote sub-envs' results before inference (0: whatever is ready). */
+  readonly remoteEnvBatchWaitMs: number;
 }
 
 export interface SampleRequest {

@@ -18,6 +18,8 @@ import type { ModuleWeights } from '../rl-module/weights';
 import type { EnvRunnerMetrics, EnvRunnerSettings, ExplorationState, SampleRequest } from './env-runner-config';
 import type { NonFiniteValue } from './non-finite-check';
 import { findNonFinite, nonFiniteError, obsHasNonFinite, stepHasNonFinite } from './non-finite-check';
+import { RemoteEnvSampler } from './remote-env-sampler';
+import type { SpawnSubEnv } from './remote-sub-envs';
 import { StepStaging } from './step-staging';
 
 /** Episode ids are unique per run: worker index in the high part, a counter below. */
@@ -53,8 +55,14 @@ export class EnvRunner {
   private readonly staging: StepStaging;
   private readonly stepOut: ExplorationOutputs;
   private pending = emptyPending();
+  /** remoteWorkerEnvs: sampling goes through sub-env workers (this.env then only gives the spaces). */
+  private readonly remote: RemoteEnvSampler | null;
 
-  constructor(readonly settings: EnvRunnerSettings) {
+  constructor(
+    readonly settings: EnvRunnerSettings,
+    /** How remote sub-envs start (a nested Web Worker each; tests pass in-process stand-ins). */
+    spawnSubEnv?: SpawnSubEnv,
+  ) {
     const n = settings.numEnvs;
     this.env = makeVectorEnv(settings.env, {
       numEnvs: n,
@@ -86,6 +94,22 @@ export class EnvRunner {
       vfPreds: new Float32Array(n),
     };
     this.resetAll(envSeed(settings));
+    this.remote = settings.remoteWorkerEnvs
+      ? new RemoteEnvSampler({
+          settings,
+          module: this.module,
+          rng: this.rng,
+          obsDim: this.obsDim,
+          actionDim: this.actionDim,
+          discrete: this.discrete,
+          extraColumns: this.extraColumns,
+          envSeed: envSeed(settings),
+          counters: () => this.pending,
+          newEpisodeId: () => this.newEpisodeId(),
+          weightsSeq: () => this.weightsSeq,
+          ...(spawnSubEnv ? { spawn: spawnSubEnv } : {}),
+        })
+      : null;
   }
 
   get workerIndex(): number {
@@ -133,6 +157,12 @@ export class EnvRunner {
     // The batch's version is the one it started with: weights that arrive at a yield point
     // mid-call act on its later steps only (their logp is recorded per step all the same).
     const weightsSeqAtStart = this.weightsSeq;
+    if (this.remote) {
+      const batch = await this.remote.sample(request);
+      this.pending.numEnvSteps += batch.numSteps;
+      this.pending.sampleMs += performance.now() - t0;
+      return { batch, metrics: this.getMetrics() };
+    }
     const explore = request.explore ?? this.settings.explore;
     const completeEpisodes = this.settings.batchMode === 'complete_episodes' || request.numEpisodes !== undefined;
     const n = this.settings.numEnvs;
@@ -319,6 +349,7 @@ export class EnvRunner {
   }
 
   stop(): void {
+    this.remote?.stop();
     this.module.dispose();
   }
 }

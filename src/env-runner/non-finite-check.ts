@@ -44,7 +44,12 @@ export function obsHasNonFinite(obs: Float32Array): boolean {
  * Sub-env i's first non-finite value after a step (`afterStep`: reward and final observation
  * too) or a reset (observation only), or null.
  */
-export function findNonFinite(env: VectorEnv, i: number, obsDim: number, afterStep: boolean): NonFiniteValue | null {
+export function findNonFinite(
+  env: Pick<VectorEnv, 'obs' | 'rewards' | 'terminated' | 'truncated' | 'finalObs'>,
+  i: number,
+  obsDim: number,
+  afterStep: boolean,
+): NonFiniteValue | null {
   if (afterStep) {
     const reward = env.rewards[i] ?? 0;
     if (!Number.isFinite(reward)) return { subEnv: i, field: 'reward', value: reward };

@@ -6,6 +6,9 @@
 import { ChunkEnd, EXTRA_COLUMNS, type ExtraColumn, type SampleBatch } from '../core/sample-batch';
 import type { VectorEnv } from '../envs';
 
+/** The arrays a step result is read from: a VectorEnv's, or remote sub-envs' (RemoteSubEnvs). */
+export type StepResults = Pick<VectorEnv, 'obs' | 'rewards' | 'terminated' | 'truncated' | 'finalObs'>;
+
 export class StepStaging {
   private capacity = 0;
   private usedT = 0;
@@ -79,8 +82,28 @@ export class StepStaging {
     this.vfPreds.set(vf, row);
   }
 
+  /**
+   * Sub-env i's observation and policy outputs at its own time t (remote sub-envs advance
+   * independently): `obs` row `obsRow`, outputs row `k` of the batched forward pass.
+   */
+  writeRowInputs(
+    t: number,
+    i: number,
+    obs: Float32Array,
+    obsRow: number,
+    out: { actions: Int32Array | Float32Array; actionLogp: Float32Array; vfPreds: Float32Array },
+    k: number,
+  ): void {
+    const { obsDim: od, actionDim: ad } = this;
+    const row = t * this.numEnvs + i;
+    this.obs.set(obs.subarray(obsRow * od, obsRow * od + od), row * od);
+    for (let j = 0; j < ad; j++) this.actions[row * ad + j] = out.actions[k * ad + j] ?? 0;
+    this.actionLogp[row] = out.actionLogp[k] ?? 0;
+    this.vfPreds[row] = out.vfPreds[k] ?? 0;
+  }
+
   /** Records sub-env i's step result at time t; returns whether its episode ended. */
-  writeStepResult(t: number, i: number, env: VectorEnv): boolean {
+  writeStepResult(t: number, i: number, env: StepResults): boolean {
     const row = t * this.numEnvs + i;
     this.rewards[row] = env.rewards[i] ?? 0;
     const term = env.terminated[i] ?? 0;

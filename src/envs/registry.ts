@@ -5,6 +5,7 @@ import { makeCartPoleCrashing } from './crashing';
 import { MountainCarVectorEnv } from './mountain-car';
 import { MountainCarContinuousVectorEnv } from './mountain-car-continuous';
 import { PendulumVectorEnv } from './pendulum';
+import { SlowCartPoleVectorEnv } from './slow-cartpole';
 import type { EnvFactory, EnvMeta, EnvSpec, MakeVectorEnvOptions, VectorEnv } from './types';
 
 /**
@@ -119,5 +120,11 @@ registerEnv('CartPoleCrashing-v1', makeCartPoleCrashing, {
   rewardThreshold: 475,
   description:
     "CartPole-v1 whose sub-envs crash or stall at random (RLlib's CartPoleCrashing), for fault-tolerance tests.",
+});
+registerEnv('SlowCartPole-v1', (o) => new SlowCartPoleVectorEnv(o), {
+  maxEpisodeSteps: 500,
+  rewardThreshold: 475,
+  description:
+    'CartPole-v1 whose every step burns envConfig.stepCostMs of CPU (a stand-in for an expensive simulator).',
 });
 registeringBuiltins = false;

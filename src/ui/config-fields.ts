@@ -64,6 +64,22 @@ export const SHARED_SECTIONS: readonly SectionDef[] = [
         help: 'Sample actions from the policy (off: always the greedy action).',
       }),
       f({
+        path: 'envRunners.remoteWorkerEnvs',
+        label: 'Remote sub-envs',
+        rllib: 'remote_worker_envs',
+        kind: 'checkbox',
+        advanced: true,
+        help: 'Step each sub-env in its own worker: pays when an env step is expensive (a simulator).',
+      }),
+      f({
+        path: 'envRunners.remoteEnvBatchWaitMs',
+        label: 'Remote env batch wait (ms)',
+        rllib: 'remote_env_batch_wait_ms',
+        kind: 'number',
+        advanced: true,
+        help: 'With remote sub-envs: wait this long for more step results before inference; 0 = whatever is ready.',
+      }),
+      f({
         path: 'envRunners.sampleTimeoutS',
         label: 'Sample timeout (s)',
         rllib: 'sample_timeout_s',

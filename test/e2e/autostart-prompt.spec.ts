@@ -13,7 +13,7 @@ test('autostart=1 with more runners than cores asks first; Build anyway trains',
   await page.goto(`/#${OVERSUBSCRIBED}&autostart=1`);
   const prompt = page.getByTestId('build-prompt');
   await expect(prompt).toBeVisible();
-  await expect(prompt).toContainText('numCpusPerEnvRunner (1000)');
+  await expect(prompt).toContainText('numEnvRunners (1) x numCpusPerEnvRunner (1000)');
   await page.waitForTimeout(1000);
   await expect(page.getByTestId('status')).toHaveAttribute('data-status', 'idle');
   await prompt.getByRole('button', { name: 'Build anyway' }).click();

@@ -49,6 +49,8 @@ describe('PPO defaults', () => {
       numEnvRunners: 2,
       rolloutFragmentLength: 'auto',
       sampleTimeoutS: 60,
+      remoteWorkerEnvs: false,
+      remoteEnvBatchWaitMs: 0,
     });
     expect(PPO_DEFAULTS.faultTolerance).toMatchObject({
       maxNumEnvRunnerRestarts: 1000,
@@ -126,8 +128,10 @@ describe('validate()', () => {
     const issues = validateBase(cfg, { hardwareConcurrency: 4 });
     expect(issues).toHaveLength(1);
     expect(issues[0]!.severity).toBe('warning');
-    expect(issues[0]!.path).toBe('envRunners.numEnvRunners');
-    expect(issues[0]!.message).toMatch(/numEnvRunners \(6\).*4 cores.*numEnvsPerEnvRunner/);
+    expect(issues[0]!.path).toBe('envRunners.numCpusPerEnvRunner');
+    expect(issues[0]!.message).toMatch(
+      /7 CPUs.*numEnvRunners \(6\) x numCpusPerEnvRunner \(1\)\).*hardwareConcurrency is 4.*numEnvsPerEnvRunner/,
+    );
     expect(validateBase(cfg, { hardwareConcurrency: 8 })).toEqual([]);
   });
 

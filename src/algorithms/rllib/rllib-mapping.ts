@@ -84,6 +84,8 @@ export const SHARED_RLLIB_KEYS: Readonly<Record<string, RLlibKey>> = {
   'envRunners.numGpusPerEnvRunner': { method: 'env_runners', name: 'num_gpus_per_env_runner' },
   'envRunners.sampleTimeoutS': { method: 'env_runners', name: 'sample_timeout_s' },
   'envRunners.explore': { method: 'env_runners', name: 'explore' },
+  'envRunners.remoteWorkerEnvs': { method: 'env_runners', name: 'remote_worker_envs' },
+  'envRunners.remoteEnvBatchWaitMs': { method: 'env_runners', name: 'remote_env_batch_wait_ms' },
   'learners.numLearners': { method: 'learners', name: 'num_learners' },
   'learners.numGpusPerLearner': {
     method: 'learners',

@@ -15,6 +15,8 @@ export function runnerSettings(over: Partial<EnvRunnerSettings> = {}): EnvRunner
     seed: 7,
     restartFailedSubEnvironments: false,
     inferenceBackend: 'cpu',
+    remoteWorkerEnvs: false,
+    remoteEnvBatchWaitMs: 0,
     ...over,
   };
 }
