@@ -13,7 +13,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Algorithm } from '../../src/algorithms/algorithm';
 import { getSpec } from '../../src/algorithms/registry';
-import type { KeyMapEntry } from '../../src/algorithms/rllib/rllib-python';
+import { rllibConfigPython, type KeyMapEntry } from '../../src/algorithms/rllib/rllib-python';
+import { deepMerge, type AlgorithmConfigBase, type DeepPartial } from '../../src/core/config';
+import type { MARWILConfig } from '../../src/algorithms/marwil/marwil-config';
 import { encodeRLlibWeights } from '../../src/algorithms/rllib/rllib-weights';
 import { decodeSafetensors } from '../../src/rl-module/safetensors';
 import { checkpointFromJson } from '../../src/app/checkpoint-codec';
@@ -169,7 +171,7 @@ describe("BC weights in RLlib's DefaultBCTorchRLModule layout", () => {
   it(`names the actor _encoder / _pi_head, leaves the value branch out, and torch picks the trainer's greedy actions on ${NUM_OBS} observations`, async () => {
     const ckpt = checkpointFromJson(readFileSync(path.join(dir, 'checkpoint', 'final.json'), 'utf8'));
     const bc = getSpec('BC').rllib!;
-    const config = { ...ckpt.config, algo: 'BC' } as typeof ckpt.config;
+    const config = { ...(ckpt.config as AlgorithmConfigBase), algo: 'BC' };
     const env = makeVectorEnv('CartPole-v1', { numEnvs: 1, seed: 0 });
     const bytes = encodeRLlibWeights(ckpt.weights, bc, {
       algo: 'BC',
@@ -215,5 +217,43 @@ describe('A2C run exported for RLlib', () => {
       /A2C runs cannot be exported to RLlib: RLlib's new API stack has no A2C/,
     );
     expect(existsSync(path.join(dir, 'rllib'))).toBe(false);
+  });
+});
+
+/** Config-only algorithms (no tiny run needed): the file passes each mapped key to its setter. */
+describe.each([
+  ['APPO', {}],
+  ['MARWIL', { offlineData: { input: ['runs/cartpole.parquet'] }, envRunners: { numEnvRunners: 3 } }],
+  ['BC', { offlineData: { input: ['a.parquet', 'b.parquet'] } }],
+] as const)('%s config exported for RLlib', (name, over) => {
+  it('passes every mapped key to its setter (offline_data, evaluation included)', () => {
+    const spec = getSpec(name);
+    const config = deepMerge<AlgorithmConfigBase>(spec.defaults, over as DeepPartial<AlgorithmConfigBase>);
+    const actionSpace = makeVectorEnv('CartPole-v1', { numEnvs: 1, seed: 0 }).singleActionSpace;
+    const { source, keyMap } = rllibConfigPython(config, spec, { source: 'test', actionSpace });
+    const out = mkdtempSync(path.join(tmpdir(), `rllib-export-${name.toLowerCase()}-`));
+    const file = path.join(out, EXPORT_FILES.config);
+    writeFileSync(file, source);
+    const ran = JSON.parse(python([STUB, file])) as { class: string; calls: Record<string, Record<string, unknown>> };
+    expect(ran.class).toBe(`${name}Config`);
+    let mapped = 0;
+    for (const e of keyMap) {
+      if ('none' in e.rllib) continue;
+      const [top, sub] = e.rllib.name.split('.');
+      let passed: unknown = ran.calls[e.rllib.method]?.[top!];
+      if (sub !== undefined) passed = (passed as Record<string, unknown>)[sub];
+      expect(passed, `${e.path} -> ${e.rllib.method}(${e.rllib.name})`).toEqual(asJson(e.rllib.value));
+      mapped++;
+    }
+    expect(mapped).toBeGreaterThan(20);
+    if (name !== 'APPO') {
+      expect(ran.calls['offline_data']?.['input_']).toEqual((config as MARWILConfig).offlineData.input);
+      expect(ran.calls['evaluation']?.['evaluation_num_env_runners']).toBe(config.envRunners.numEnvRunners);
+    } else {
+      // No offline sections: no empty offline_data() / evaluation() calls.
+      expect(Object.keys(ran.calls)).not.toContain('offline_data');
+      expect(Object.keys(ran.calls)).not.toContain('evaluation');
+      expect(ran.calls['env_runners']?.['max_requests_in_flight_per_env_runner']).toBe(1);
+    }
   });
 });

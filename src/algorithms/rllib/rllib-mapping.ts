@@ -135,7 +135,8 @@ export const SHARED_RLLIB_KEYS: Readonly<Record<string, RLlibKey>> = {
 
 /** RLlib settings we have no key for, for the README's reverse list and the generated file's header. */
 export const RLLIB_ONLY_NOTE =
-  'RLlib settings with no key here (RLlib defaults apply): evaluation_*, num_cpus_per_learner, ' +
+  'RLlib settings with no key here (RLlib defaults apply): evaluation_* (but MARWIL/BC map their evaluation section), ' +
+  'num_cpus_per_learner, ' +
   'num_aggregator_actors_per_learner, observation/action connectors (env_to_module_connector, ' +
   'learner_connector), head_fcnet_* for PPO (its heads have no hidden layers here), conv_filters, ' +
   'use_lstm, and the distributional DQN options (num_atoms, v_min, v_max, noisy).';
