@@ -1,7 +1,8 @@
 """Loads browser-rl weights exported for RLlib (weights.safetensors) into torch, without Ray.
 
 The file holds the weights under the names of RLlib's default torch RLModules
-(DefaultPPOTorchRLModule, DefaultDQNTorchRLModule, DefaultSACTorchRLModule): each MLP is a
+(DefaultPPOTorchRLModule, which RLlib also builds for IMPALA, APPO and MARWIL;
+DefaultBCTorchRLModule, DefaultDQNTorchRLModule, DefaultSACTorchRLModule): each MLP is a
 TorchMLP, `<part>.net.mlp.<i>` with Linear layers at even indices and the activation between.
 This file builds the same modules from plain torch.nn pieces, loads the state dict strictly (so
 every name and shape must match), and computes greedy actions:
@@ -95,6 +96,26 @@ class ActorCriticModule(nn.Module):
         return out.argmax(dim=1) if self.action["kind"] == "discrete" else out
 
 
+class BCModule(nn.Module):
+    """DefaultBCTorchRLModule's layout: an MLP `_encoder` and a `_pi_head` (no value branch)."""
+
+    def __init__(self, layout):
+        super().__init__()
+        obs_dim, hiddens, act = layout["obs_dim"], layout["fcnet_hiddens"], layout["fcnet_activation"]
+        self.action = layout["action"]
+        discrete = self.action["kind"] == "discrete"
+        self._encoder = _mlp(obs_dim, hiddens, act)
+        out_dim = self.action["n"] if discrete else self.action["dim"]
+        self._pi_head = _mlp(hiddens[-1] if hiddens else obs_dim, [], act, out_dim)
+        if not discrete:
+            # free_log_std=True: BCCatalog builds a FreeLogStdMLPHead, its log-std a parameter of the head.
+            self._pi_head.log_std = nn.Parameter(torch.zeros(self.action["dim"]))
+
+    def greedy(self, obs):
+        out = _run(self._pi_head, _run(self._encoder, obs))
+        return out.argmax(dim=1) if self.action["kind"] == "discrete" else out
+
+
 class QModule(nn.Module):
     """DefaultDQNTorchRLModule's layout (num_atoms 1): encoder, af, and vf when dueling."""
 
@@ -147,7 +168,7 @@ class SACModule(nn.Module):
         return low + (torch.tanh(mean) + 1) * 0.5 * (high - low)
 
 
-MODULES = {"actor-critic": ActorCriticModule, "q": QModule, "sac": SACModule}
+MODULES = {"actor-critic": ActorCriticModule, "bc": BCModule, "q": QModule, "sac": SACModule}
 
 
 class Policy:

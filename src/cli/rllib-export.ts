@@ -133,6 +133,7 @@ export function exportRunToRLlib(
       `${spec.name} runs cannot be exported yet: it has no RLlib mapping.`,
       'cli/export-unsupported',
     );
+  if (spec.rllib.exportRefused !== undefined) throw new UsageError(spec.rllib.exportRefused, 'cli/export-unsupported');
   const { observationSpace, actionSpace } = spacesOf(config);
   const outDir = opts.outDir ?? path.join(runDir, 'rllib');
   const { source, keyMap } = rllibConfigPython(config, spec, { source: path.resolve(runDir), actionSpace });

@@ -2,15 +2,25 @@
  * The RLlib export checked with Python (Debian's python3, python3-torch, python3-numpy; CI's
  * .ci/run installs them): the exported config parses and, run against a stand-in for Ray, passes
  * every mapped key with the run's value; the exported weights loaded into torch by policy.py pick
- * the same greedy actions as the trainer's own policy on 1,000 recorded observations.
+ * the same greedy actions as the trainer's own policy on 1,000 recorded observations. BC's file
+ * (RLlib's DefaultBCTorchRLModule names) is checked the same way on a trained PPO module, the
+ * module BC trains; an A2C run (no A2C on RLlib's new stack) is refused.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Algorithm } from '../../src/algorithms/algorithm';
-import type { KeyMapEntry } from '../../src/algorithms/rllib/rllib-python';
-import { EXPORT_FILES, exportRunToRLlib } from '../../src/cli/rllib-export';
+import { getSpec } from '../../src/algorithms/registry';
+import { rllibConfigPython, type KeyMapEntry } from '../../src/algorithms/rllib/rllib-python';
+import { deepMerge, type AlgorithmConfigBase, type DeepPartial } from '../../src/core/config';
+import type { MARWILConfig } from '../../src/algorithms/marwil/marwil-config';
+import { encodeRLlibWeights } from '../../src/algorithms/rllib/rllib-weights';
+import { decodeSafetensors } from '../../src/rl-module/safetensors';
+import { checkpointFromJson } from '../../src/app/checkpoint-codec';
+import { makeVectorEnv } from '../../src/envs';
+import { EXPORT_FILES, POLICY_PY, exportRunToRLlib } from '../../src/cli/rllib-export';
 import { recordedObservations, TINY_RUNS, tinyRun, type TinyAlgo } from './helpers/rllib-run';
 
 const STUB = path.resolve(__dirname, 'python', 'rllib_stub.py');
@@ -50,7 +60,7 @@ function asJson(v: unknown): unknown {
   ) as unknown;
 }
 
-describe.each(['PPO', 'PPO_BOX', 'DQN', 'SAC'] as const)('%s run exported for RLlib', (name: TinyAlgo) => {
+describe.each(['PPO', 'PPO_BOX', 'DQN', 'SAC', 'IMPALA'] as const)('%s run exported for RLlib', (name: TinyAlgo) => {
   let algo: Algorithm;
   let dir: string;
   let outDir: string;
@@ -136,4 +146,114 @@ describe.each(['PPO', 'PPO_BOX', 'DQN', 'SAC'] as const)('%s run exported for RL
     // Not a trivial policy: more than one action chosen (discrete), or varied means (Box).
     if (ours instanceof Int32Array) expect(new Set(ours).size).toBeGreaterThan(1);
   }, 60_000);
+});
+
+/** Torch's greedy actions from `policy.py` for a weights file, on `obs` (row-major, `count` rows). */
+function torchGreedy(weightsFile: string, obs: Float32Array, count: number, dir: string): (number | number[])[] {
+  const dim = obs.length / count;
+  const rows = Array.from({ length: count }, (_, i) => Array.from(obs.subarray(i * dim, (i + 1) * dim)));
+  const obsFile = path.join(dir, 'obs.json');
+  writeFileSync(obsFile, JSON.stringify(rows));
+  return JSON.parse(python([POLICY_PY, weightsFile, obsFile])) as (number | number[])[];
+}
+
+describe("BC weights in RLlib's DefaultBCTorchRLModule layout", () => {
+  let algo: Algorithm;
+  let dir: string;
+
+  beforeAll(async () => {
+    // BC trains MARWIL's actor-critic MLPModule, the same module as this PPO run's.
+    ({ algo, dir } = await tinyRun('PPO'));
+  }, 120_000);
+
+  afterAll(() => algo?.stop());
+
+  it(`names the actor _encoder / _pi_head, leaves the value branch out, and torch picks the trainer's greedy actions on ${NUM_OBS} observations`, async () => {
+    const ckpt = checkpointFromJson(readFileSync(path.join(dir, 'checkpoint', 'final.json'), 'utf8'));
+    const bc = getSpec('BC').rllib!;
+    const config = { ...(ckpt.config as AlgorithmConfigBase), algo: 'BC' };
+    const env = makeVectorEnv('CartPole-v1', { numEnvs: 1, seed: 0 });
+    const bytes = encodeRLlibWeights(ckpt.weights, bc, {
+      algo: 'BC',
+      config,
+      layout: bc.moduleLayout(config, env.singleObservationSpace, env.singleActionSpace),
+    });
+    const names = decodeSafetensors(bytes)
+      .tensors.map((t) => t.name)
+      .sort();
+    expect(names).toEqual([
+      '_encoder.net.mlp.0.bias',
+      '_encoder.net.mlp.0.weight',
+      '_encoder.net.mlp.2.bias',
+      '_encoder.net.mlp.2.weight',
+      '_pi_head.net.mlp.0.bias',
+      '_pi_head.net.mlp.0.weight',
+    ]);
+    const out = mkdtempSync(path.join(tmpdir(), 'rllib-export-bc-'));
+    const file = path.join(out, EXPORT_FILES.weights);
+    writeFileSync(file, bytes);
+    const obs = recordedObservations('PPO', NUM_OBS);
+    const ours = await algo.computeActions(obs, NUM_OBS);
+    const theirs = torchGreedy(file, obs, NUM_OBS, out);
+    const agreed = theirs.filter((a, i) => a === ours[i]).length;
+    console.log(`BC layout: torch agreed with the trainer on ${agreed} of ${NUM_OBS} observations`);
+    expect(agreed).toBe(NUM_OBS);
+    expect(new Set(ours).size).toBeGreaterThan(1);
+  }, 60_000);
+});
+
+describe('A2C run exported for RLlib', () => {
+  let algo: Algorithm;
+  let dir: string;
+
+  beforeAll(async () => {
+    ({ algo, dir } = await tinyRun('A2C'));
+  }, 120_000);
+
+  afterAll(() => algo?.stop());
+
+  it("is refused: RLlib's new API stack has no A2C, and nothing is written", () => {
+    expect(() => exportRunToRLlib(dir)).toThrow(
+      /A2C runs cannot be exported to RLlib: RLlib's new API stack has no A2C/,
+    );
+    expect(existsSync(path.join(dir, 'rllib'))).toBe(false);
+  });
+});
+
+/** Config-only algorithms (no tiny run needed): the file passes each mapped key to its setter. */
+describe.each([
+  ['APPO', {}],
+  ['MARWIL', { offlineData: { input: ['runs/cartpole.parquet'] }, envRunners: { numEnvRunners: 3 } }],
+  ['BC', { offlineData: { input: ['a.parquet', 'b.parquet'] } }],
+] as const)('%s config exported for RLlib', (name, over) => {
+  it('passes every mapped key to its setter (offline_data, evaluation included)', () => {
+    const spec = getSpec(name);
+    const config = deepMerge<AlgorithmConfigBase>(spec.defaults, over as DeepPartial<AlgorithmConfigBase>);
+    const actionSpace = makeVectorEnv('CartPole-v1', { numEnvs: 1, seed: 0 }).singleActionSpace;
+    const { source, keyMap } = rllibConfigPython(config, spec, { source: 'test', actionSpace });
+    const out = mkdtempSync(path.join(tmpdir(), `rllib-export-${name.toLowerCase()}-`));
+    const file = path.join(out, EXPORT_FILES.config);
+    writeFileSync(file, source);
+    const ran = JSON.parse(python([STUB, file])) as { class: string; calls: Record<string, Record<string, unknown>> };
+    expect(ran.class).toBe(`${name}Config`);
+    let mapped = 0;
+    for (const e of keyMap) {
+      if ('none' in e.rllib) continue;
+      const [top, sub] = e.rllib.name.split('.');
+      let passed: unknown = ran.calls[e.rllib.method]?.[top!];
+      if (sub !== undefined) passed = (passed as Record<string, unknown>)[sub];
+      expect(passed, `${e.path} -> ${e.rllib.method}(${e.rllib.name})`).toEqual(asJson(e.rllib.value));
+      mapped++;
+    }
+    expect(mapped).toBeGreaterThan(20);
+    if (name !== 'APPO') {
+      expect(ran.calls['offline_data']?.['input_']).toEqual((config as MARWILConfig).offlineData.input);
+      expect(ran.calls['evaluation']?.['evaluation_num_env_runners']).toBe(config.envRunners.numEnvRunners);
+    } else {
+      // No offline sections: no empty offline_data() / evaluation() calls.
+      expect(Object.keys(ran.calls)).not.toContain('offline_data');
+      expect(Object.keys(ran.calls)).not.toContain('evaluation');
+      expect(ran.calls['env_runners']?.['max_requests_in_flight_per_env_runner']).toBe(1);
+    }
+  });
 });

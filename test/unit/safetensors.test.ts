@@ -11,7 +11,7 @@ import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../../sr
 import { TINY_RUNS, type TinyAlgo } from './helpers/rllib-run';
 
 /** The names and shapes each module kind has for the tiny configs (what getWeights returns). */
-const LAYOUTS: Record<Exclude<TinyAlgo, 'PPO_BOX'>, [string, number[]][]> = {
+const LAYOUTS: Record<Extract<TinyAlgo, 'PPO' | 'DQN' | 'SAC'>, [string, number[]][]> = {
   PPO: [
     ['pi/fc_0/kernel', [4, 16]],
     ['pi/fc_0/bias', [16]],

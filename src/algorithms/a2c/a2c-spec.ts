@@ -6,6 +6,7 @@ import * as K from '../../core/metric-keys';
 import type { AlgorithmSpec, ChartDef, SectionDef } from '../spec';
 import { A2C_DEFAULTS, A2C_KEY_ALIASES, a2c, a2cSamplingLayout, validateA2CConfig, type A2CConfig } from './a2c-config';
 import { A2C_PRESETS } from './a2c-presets';
+import { A2C_RLLIB } from './a2c-rllib';
 
 const T = 'training.';
 
@@ -135,6 +136,7 @@ export const A2C_SPEC: AlgorithmSpec<A2CConfig> = {
   presets: A2C_PRESETS,
   formSections: FORM_SECTIONS,
   charts: CHARTS,
+  rllib: A2C_RLLIB,
   describeTraining: (c) => {
     const t = c.training;
     const adv = t.useCritic ? (t.useGae ? `GAE lambda ${t.lambda}` : 'returns - V') : 'returns (no critic)';

@@ -6,6 +6,7 @@ import type { AlgorithmSpec, FieldDef, Preset } from '../spec';
 import { asyncSamplingLayout } from '../impala/impala-config';
 import { ASYNC_CHARTS, ASYNC_SAMPLING_FIELDS, ASYNC_TRAINING_FIELDS } from '../impala/impala-form';
 import { AsyncKeys } from '../impala/async-metric-keys';
+import { APPO_RLLIB } from './appo-rllib';
 import { APPO_DEFAULTS, APPO_KEY_ALIASES, appo, validateAPPOConfig, type APPOConfig } from './appo-config';
 
 const T = 'training.';
@@ -136,6 +137,7 @@ export const APPO_SPEC: AlgorithmSpec<APPOConfig> = {
       ],
     },
   ],
+  rllib: APPO_RLLIB,
   describeTraining: (c) => {
     const t = c.training;
     return (

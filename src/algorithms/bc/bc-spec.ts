@@ -4,6 +4,7 @@
  * sections and presets (algorithms/marwil/); only its defaults, form and charts differ.
  */
 import type { AlgorithmSpec } from '../spec';
+import { BC_RLLIB } from './bc-rllib';
 import { BC_DEFAULTS, bc, type MARWILConfig } from '../marwil/marwil-config';
 import { BC_CHARTS, OFFLINE_SPEC_SHARED, TRAINING_FIELDS, offlineSections } from '../marwil/marwil-spec';
 
@@ -17,4 +18,5 @@ export const BC_SPEC: AlgorithmSpec<MARWILConfig> = {
   builder: bc,
   formSections: offlineSections('BC hyperparameters', TRAINING_FIELDS),
   charts: BC_CHARTS,
+  rllib: BC_RLLIB,
 };

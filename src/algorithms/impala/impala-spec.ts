@@ -11,6 +11,7 @@ import {
   validateIMPALAConfig,
   type IMPALAConfig,
 } from './impala-config';
+import { IMPALA_RLLIB } from './impala-rllib';
 import { ASYNC_CHARTS, ASYNC_SAMPLING_FIELDS, ASYNC_TRAINING_FIELDS } from './impala-form';
 
 /**
@@ -57,6 +58,7 @@ export const IMPALA_SPEC: AlgorithmSpec<IMPALAConfig> = {
     { id: 'impala-sampling', title: 'Asynchronous sampling', fields: ASYNC_SAMPLING_FIELDS },
   ],
   charts: ASYNC_CHARTS,
+  rllib: IMPALA_RLLIB,
   describeTraining: (c) => {
     const t = c.training;
     return (

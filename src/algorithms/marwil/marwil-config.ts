@@ -123,6 +123,8 @@ export const MARWIL_KEY_ALIASES: Readonly<Record<string, string>> = Object.freez
   evaluation_interval: 'evaluation.evaluationInterval',
   evaluation_duration: 'evaluation.evaluationDuration',
   evaluation_duration_unit: 'evaluation.evaluationDurationUnit',
+  // Our runners only evaluate offline runs: RLlib's evaluation runners (listed after the shared num_env_runners).
+  evaluation_num_env_runners: 'envRunners.numEnvRunners',
 });
 
 export class MARWILConfigBuilder extends AlgorithmConfigBuilder<MARWILConfig> {

@@ -14,6 +14,7 @@ import {
   validateMARWILConfig,
   type MARWILConfig,
 } from './marwil-config';
+import { MARWIL_RLLIB } from './marwil-rllib';
 
 const f = (def: FieldDef): FieldDef => def;
 const L = (k: string): string => `${K.LEARNER_RESULTS}/${k}`;
@@ -174,4 +175,5 @@ export const MARWIL_SPEC: AlgorithmSpec<MARWILConfig> = {
   builder: marwil,
   formSections: offlineSections('MARWIL hyperparameters', [...TRAINING_FIELDS, ...MARWIL_FIELDS]),
   charts: MARWIL_CHARTS,
+  rllib: MARWIL_RLLIB,
 };

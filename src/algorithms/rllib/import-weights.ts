@@ -33,6 +33,8 @@ export function withImportedWeights(
           ),
         }
       : ckpt.algorithmState;
-  const numTensors = weights.names.filter((n) => mapping.weightName(n, config) !== null).length;
+  const numTensors = weights.names.filter(
+    (n) => !mapping.omitsWeight?.(n, config) && mapping.weightName(n, config) !== null,
+  ).length;
   return { checkpoint: { ...ckpt, weights, ...(algorithmState ? { algorithmState } : {}) }, numTensors };
 }

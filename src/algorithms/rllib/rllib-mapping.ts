@@ -6,7 +6,8 @@
  * registered algorithm's config and fails on one that is in neither table.
  *
  * RLlib sources read: rllib/algorithms/algorithm_config.py (the setters), ppo/ppo.py, dqn/dqn.py,
- * sac/sac.py, rllib/core/rl_module/default_model_config.py, rllib/core/models/torch/primitives.py
+ * sac/sac.py, impala/impala.py, appo/appo.py, marwil/marwil.py, bc/bc.py (with
+ * bc/torch/default_bc_torch_rl_module.py and bc/bc_catalog.py), rllib/core/rl_module/default_model_config.py, rllib/core/models/torch/primitives.py
  * (TorchMLP: `net.mlp` = Linear, activation, Linear, ...), rllib/core/models/base.py
  * (ActorCriticEncoder: `actor_encoder` / `critic_encoder`, or `encoder` when shared).
  */
@@ -21,6 +22,8 @@ export type RLlibMethod =
   | 'learners'
   | 'model_config'
   | 'training'
+  | 'offline_data'
+  | 'evaluation'
   | 'fault_tolerance'
   | 'debugging'
   | 'reporting';
@@ -50,6 +53,11 @@ export interface RLlibMapping {
   /** RLlib's config class (`PPOConfig`) and the module it is imported from. */
   readonly configClass: string;
   readonly importFrom: string;
+  /**
+   * Set when RLlib's new API stack has no such algorithm (A2C): the export refuses with this
+   * text; the table still documents the names and the weights still import.
+   */
+  readonly exportRefused?: string;
   /** The algorithm's keys (its `training` section, and shared keys it reads differently): they win over the shared table. */
   readonly keys: Readonly<Record<string, RLlibKey>>;
   /** model_config entries that follow from our module rather than a key (PPO on a Box: free_log_std). */
@@ -61,6 +69,11 @@ export interface RLlibMapping {
    */
   weightName(name: string, config: AlgorithmConfigBase): string | null;
   /**
+   * Weights RLlib's module does not have and that carry nothing worth keeping (BC's value branch,
+   * never trained): left out of the exported file, and kept as they are on import.
+   */
+  omitsWeight?(name: string, config: AlgorithmConfigBase): boolean;
+  /**
    * The layout the Python loader builds (kind, activations, dueling, action bounds): JSON it
    * reads from the file's metadata, so one loader serves every algorithm.
    */
@@ -68,6 +81,11 @@ export interface RLlibMapping {
 }
 
 const none = (why: string): RLlibKey => ({ none: why });
+
+/** Our divergence stop, which every algorithm has and RLlib does not. */
+export const NO_NON_FINITE_STOP: RLlibKey = none(
+  'RLlib keeps training on NaN weights; it has no stop after non-finite updates.',
+);
 
 /** The shared sections' keys (core/config.ts), by path. */
 export const SHARED_RLLIB_KEYS: Readonly<Record<string, RLlibKey>> = {
@@ -119,7 +137,8 @@ export const SHARED_RLLIB_KEYS: Readonly<Record<string, RLlibKey>> = {
 
 /** RLlib settings we have no key for, for the README's reverse list and the generated file's header. */
 export const RLLIB_ONLY_NOTE =
-  'RLlib settings with no key here (RLlib defaults apply): evaluation_*, num_cpus_per_learner, ' +
+  'RLlib settings with no key here (RLlib defaults apply): evaluation_* (but MARWIL/BC map their evaluation section), ' +
+  'num_cpus_per_learner, ' +
   'num_aggregator_actors_per_learner, observation/action connectors (env_to_module_connector, ' +
   'learner_connector), head_fcnet_* for PPO (its heads have no hidden layers here), conv_filters, ' +
   'use_lstm, and the distributional DQN options (num_atoms, v_min, v_max, noisy).';

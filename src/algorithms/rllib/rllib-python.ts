@@ -41,6 +41,8 @@ const METHOD_ORDER: readonly RLlibMethod[] = [
   'learners',
   'model_config',
   'training',
+  'offline_data',
+  'evaluation',
   'fault_tolerance',
   'debugging',
   'reporting',
@@ -125,19 +127,24 @@ export function rllibConfigPython(
       'export/no-rllib-mapping',
       `${spec.name} has no RLlib mapping yet; only runs of algorithms with one can be exported.`,
     );
+  if (mapping.exportRefused !== undefined) throw new RLError('export/unsupported', mapping.exportRefused);
   const keyMap = rllibKeyMap(config, mapping);
   const env = config.environment;
   const envId = env.maxEpisodeSteps === null ? env.env : `${env.env}-max${env.maxEpisodeSteps}`;
   const environment = { ...kwargsOf(keyMap, 'environment'), env: envId };
   const model = { ...kwargsOf(keyMap, 'model_config'), ...mapping.modelConfigExtras(config, opts.actionSpace) };
   const I = '    ';
-  const calls = METHOD_ORDER.map((m) => {
-    if (m === 'environment') return call('environment', environment, I);
+  const calls = METHOD_ORDER.flatMap((m) => {
+    if (m === 'environment') return [call('environment', environment, I)];
     if (m === 'model_config')
-      return `${I}.rl_module(model_config=DefaultModelConfig(\n${Object.entries(model)
-        .map(([k, v]) => `${I}    ${k}=${pyLiteral(v)},`)
-        .join('\n')}\n${I}))`;
-    return call(m, kwargsOf(keyMap, m), I);
+      return [
+        `${I}.rl_module(model_config=DefaultModelConfig(\n${Object.entries(model)
+          .map(([k, v]) => `${I}    ${k}=${pyLiteral(v)},`)
+          .join('\n')}\n${I}))`,
+      ];
+    // A setter none of this algorithm's keys go to (offline_data for PPO) is left out.
+    const kwargs = kwargsOf(keyMap, m);
+    return Object.keys(kwargs).length > 0 ? [call(m, kwargs, I)] : [];
   });
   const notes = keyMap.flatMap((e) => {
     if ('none' in e.rllib) return [`#   ${e.path} = ${JSON.stringify(e.value)}: ${e.rllib.none}`];

@@ -2,7 +2,8 @@
  * Module weights <-> RLlib's torch layout, as safetensors. Our dense kernels are [in, out]
  * row-major (x @ W); torch's nn.Linear keeps weight [out, in] (x @ W^T), so kernels are
  * transposed on the way out and back; biases and log-stds keep their shape. Variables RLlib keeps
- * outside its RLModule (SAC's log_alpha) travel in the file's metadata as JSON numbers.
+ * outside its RLModule (SAC's log_alpha) travel in the file's metadata as JSON numbers; weights
+ * RLlib's module lacks and that carry nothing (BC's untrained value branch) are left out.
  *
  * Import checks a file against the weights the current module has (names and shapes) and
  * reports every problem at once: missing and unexpected tensors, shapes, non-finite values, a
@@ -49,6 +50,7 @@ export function toRLlibTensors(
   const tensors: NamedTensor[] = [];
   const extras: Record<string, string> = {};
   weights.names.forEach((name, i) => {
+    if (mapping.omitsWeight?.(name, config)) return;
     const shape = weights.shapes[i]!;
     const data = weights.arrays[i]!;
     const rllibName = mapping.weightName(name, config);
@@ -131,6 +133,7 @@ export function decodeRLlibWeights(
   const used = new Set<string>();
   const arrays = current.names.map((name, i) => {
     const shape = current.shapes[i]!;
+    if (mapping.omitsWeight?.(name, config)) return current.arrays[i]!;
     const rllibName = mapping.weightName(name, config);
     if (rllibName === null)
       return extraValue(file.metadata, name, current.arrays[i]!.length, issues) ?? current.arrays[i]!;

@@ -1,7 +1,7 @@
 /**
  * Tiny trained runs written as run folders (config.json + checkpoint/final.json, as npm run train
  * writes them), for the RLlib export tests: PPO on CartPole, DQN on CartPole, SAC on Pendulum,
- * each a couple of iterations on the cpu backend with in-process runners.
+ * IMPALA on CartPole, A2C on CartPole (whose export is refused), each a couple of iterations on the cpu backend with in-process runners.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -63,6 +63,25 @@ export const TINY_RUNS = {
       replayBufferConfig: { capacity: 1000 },
     },
     debugging: { seed: 7 },
+  },
+  /** IMPALA: asynchronous sampling, V-trace; RLlib builds PPO's module for it. */
+  IMPALA: {
+    ...COMMON,
+    algo: 'IMPALA',
+    environment: { env: 'CartPole-v1' },
+    envRunners: { ...COMMON.envRunners, rolloutFragmentLength: 16 },
+    training: { trainBatchSizePerLearner: 32, lr: 3e-3 },
+    rlModule: { fcnetHiddens: [16, 8] },
+    debugging: { seed: 4 },
+  },
+  /** A2C: RLlib's new stack has none, so its export is refused. */
+  A2C: {
+    ...COMMON,
+    algo: 'A2C',
+    environment: { env: 'CartPole-v1' },
+    training: { trainBatchSizePerLearner: 32 },
+    rlModule: { fcnetHiddens: [16] },
+    debugging: { seed: 6 },
   },
 } as const;
 

@@ -17,6 +17,8 @@ SETTERS = {
     "learners",
     "rl_module",
     "training",
+    "offline_data",
+    "evaluation",
     "fault_tolerance",
     "debugging",
     "reporting",
@@ -59,7 +61,7 @@ def module(name, **attrs):
 
 for part in ["ray", "ray.rllib", "ray.rllib.algorithms", "ray.rllib.core", "ray.rllib.core.rl_module", "ray.tune"]:
     module(part)
-for algo in ["ppo", "dqn", "sac", "impala", "appo"]:
+for algo in ["ppo", "dqn", "sac", "impala", "appo", "marwil", "bc"]:
     cls = type(f"{algo.upper()}Config", (StubConfig,), {})
     module(f"ray.rllib.algorithms.{algo}", **{cls.__name__: cls})
 module("ray.rllib.core.rl_module.default_model_config", DefaultModelConfig=DefaultModelConfig)
