@@ -12,7 +12,7 @@ import { configInWeightsFile } from '../algorithms/rllib/rllib-weights';
 import { decodeSafetensors } from '../rl-module/safetensors';
 import type { BuildOptions } from '../algorithms/spec';
 import { metStopCriterion, normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
-import { RLError, errorMessage, type ConfigIssue } from '../core/errors';
+import { ConfigError, RLError, errorMessage, type ConfigIssue } from '../core/errors';
 import type { ResultDict } from '../core/metric-keys';
 import { detectDevice, type DeviceInfo } from '../runtime/device';
 import type { FailureEvent, RunnerState } from '../runtime/supervisor';
@@ -24,6 +24,7 @@ import { sampleOnce, type SampleSummary } from './sample-probe';
 import { recordEpisodes, type EpisodeRecording } from './episode-recording';
 import { registerOfflineFile, registeredOfflineFiles, setOfflineFileReader } from '../offline/offline-files';
 import { UserEnvs, type LoadedEnvModule } from './user-envs';
+import type { TuneEvent, TuneRunOptions, TuneSession, TrialView } from './tune-session';
 
 export type { SampleSummary } from './sample-probe';
 export type { EpisodeRecording } from './episode-recording';
@@ -88,6 +89,9 @@ export class TrainerApp {
   private readonly iterations = new InterruptibleIterations();
   /** Env modules loaded by URL, the check a user env gets before training, and the last env fault. */
   readonly userEnvs = new UserEnvs();
+  /** The sweep running in this tab (rl.tune), or the last one; each trial is a TrainerApp of its own. */
+  tuneSession: TuneSession | null = null;
+  private readonly tuneListeners = new Set<Listener<TuneEvent>>();
 
   /**
    * Device self-checks: the same computation on several backends (used by the WebGPU e2e test and
@@ -381,6 +385,28 @@ export class TrainerApp {
     const bytes = new Uint8Array(raw.length);
     for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
     return this.importWeights(bytes, opts);
+  }
+
+  /**
+   * Runs a sweep (tune/sweep.ts's layout: param_space, tune_config, run_config) as trials in this
+   * tab and resolves with every trial's row once all have ended. Bad sweep input is a ConfigError
+   * listing every problem; a trial's own failure is in its row, never a rejection.
+   */
+  async tune(input: unknown, opts: TuneRunOptions = {}): Promise<TrialView[]> {
+    const [{ parseSweep }, { TuneSession }] = await Promise.all([import('../tune/sweep'), import('./tune-session')]);
+    const { sweep, issues } = parseSweep(input);
+    if (!sweep) throw new ConfigError(issues.filter((i) => i.severity === 'error'));
+    const session = new TuneSession(sweep, () => new TrainerApp(), opts);
+    session.onEvent((e) => {
+      for (const l of this.tuneListeners) l(e);
+    });
+    this.tuneSession = session;
+    return session.run();
+  }
+
+  onTuneEvent(l: Listener<TuneEvent>): () => void {
+    this.tuneListeners.add(l);
+    return () => this.tuneListeners.delete(l);
   }
 
   /** One group sample() without training: steps per runner, for the sampling tests and benchmarks. */

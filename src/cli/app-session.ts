@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from '@playwright/test';
 import type { DeviceInfo, FailureEvent, ResultDict } from '../app';
+import type { TrialView, TuneEvent, TuneRunOptions } from '../app/tune-session';
 import type { ConfigIssue } from '../core/errors';
 import type { EnvSpec } from '../envs/types';
 import type { AnyAlgorithmConfig } from '../algorithms/registry';
@@ -52,6 +53,8 @@ export interface SessionOptions {
 
 /** The page-side name of the binding that carries supervisor events to Node. */
 const RUNNER_EVENT_BINDING = '__rlCliRunnerEvent';
+/** The page-side name of the binding that carries a sweep's trial events to Node (npm run tune). */
+const TUNE_EVENT_BINDING = '__rlCliTuneEvent';
 /** The page-side name of the binding that reads offlineData.input files from disk (base64). */
 const OFFLINE_FILE_BINDING = '__rlCliReadOfflineFile';
 
@@ -234,6 +237,27 @@ export class AppSession {
   /** rl.importWeightsBase64: policy weights (safetensors, RLlib's layout) into the built run. */
   importWeights(base64: string, backend: LearnerBackend | undefined): Promise<{ algo: string; numTensors: number }> {
     return this.call('importWeightsBase64', [base64, backend ? { backend } : {}]);
+  }
+
+  /**
+   * rl.tune: runs a sweep's trials in this page; each trial event reaches `onEvent` as it happens
+   * (in order), the rows of every trial come back at the end.
+   */
+  async tune(input: unknown, opts: TuneRunOptions, onEvent: (e: TuneEvent) => void): Promise<TrialView[]> {
+    const page = this.livePage;
+    await page.exposeFunction(TUNE_EVENT_BINDING, onEvent);
+    await this.race(
+      page.evaluate((binding) => {
+        const send = (window as unknown as Record<string, (e: unknown) => void>)[binding]!;
+        window.rl.onTuneEvent((e) => send(e));
+      }, TUNE_EVENT_BINDING),
+    );
+    return this.call('tune', [input, opts]);
+  }
+
+  /** Ctrl-C during a sweep: every trial stops after its iteration and saves. */
+  async interruptTune(): Promise<void> {
+    await this.race(this.livePage.evaluate(() => window.rl.tuneSession?.interrupt()));
   }
 
   step(): Promise<ResultDict> {

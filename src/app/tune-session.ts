@@ -1,0 +1,199 @@
+/**
+ * Trials in one tab: each trial of a sweep is its own TrainerApp (a full algorithm, learner plus
+ * EnvRunner workers) in this page, run side by side by the TrialScheduler. All learners share the
+ * page's TF.js backend, so with WebGPU they share one GPUDevice (numGpusPerLearner 0.2 packs five);
+ * for the same reason a sweep cannot mix WebGPU and CPU learners. The UI's trials table, the CLI
+ * (`npm run tune`, through TuneEvents) and the tests all watch the same session.
+ */
+import { resolveConfigWithWarnings } from '../algorithms/registry';
+import { RLError } from '../core/errors';
+import { EPISODE_RETURN_MEAN, TRAINING_ITERATION, type ResultDict } from '../core/metric-keys';
+import { detectDevice } from '../runtime/device';
+import { AshaScheduler } from '../tune/asha';
+import type { Sweep } from '../tune/sweep';
+import { ResourcePool, trialDemand, type Resources } from '../tune/trial-resources';
+import {
+  TrialScheduler,
+  type RunningTrial,
+  type TrialSpec,
+  type TrialState,
+  type TrialStatus,
+} from '../tune/trial-scheduler';
+import type { AppBuildOptions, TrainerApp } from './trainer-app';
+
+/** One row of the trials table. */
+export interface TrialView {
+  readonly id: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly status: TrialStatus;
+  readonly iterations: number;
+  readonly lastReturn: number | null;
+  readonly bestReturn: number | null;
+  readonly failures: number;
+  /** EnvRunner restarts in the trial's current algorithm (its supervisor's). */
+  readonly runnerRestarts: number;
+  readonly stopReason: string | null;
+  readonly error: string | null;
+  readonly demand: Resources;
+}
+
+/** What a session tells its watchers (the CLI writes its files from these). */
+export type TuneEvent =
+  | { readonly type: 'status'; readonly trial: TrialView }
+  | { readonly type: 'result'; readonly trialId: string; readonly result: ResultDict }
+  | { readonly type: 'checkpoint'; readonly trialId: string; readonly text: string; readonly final: boolean }
+  | { readonly type: 'retry'; readonly trialId: string; readonly error: string; readonly fromIteration: number };
+
+export interface TuneRunOptions extends AppBuildOptions {
+  /** Overrides tune_config.max_concurrent_trials (the CLI's --max-concurrent). */
+  readonly maxConcurrentTrials?: number;
+  /** Overrides resources.num_cpus. */
+  readonly numCpus?: number;
+}
+
+const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export class TuneSession {
+  /** The running trials' apps, for the preview and for killing a runner. */
+  readonly apps = new Map<string, TrainerApp>();
+  private scheduler: TrialScheduler | null = null;
+  private readonly listeners = new Set<(e: TuneEvent) => void>();
+  /**
+   * Builds run one at a time: each activates the page's TF.js backend (tf.setBackend), and two
+   * activations at once leave one build on an uninitialised backend. Training overlaps freely.
+   */
+  private buildQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly sweep: Sweep,
+    private readonly newApp: () => TrainerApp,
+    private readonly opts: TuneRunOptions = {},
+  ) {}
+
+  onEvent(l: (e: TuneEvent) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  private emit(e: TuneEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  get trials(): TrialView[] {
+    return this.scheduler?.trials.map((t) => this.view(t)) ?? [];
+  }
+
+  private view(t: TrialState): TrialView {
+    const returns = t.results.map((r) => finite(r[EPISODE_RETURN_MEAN])).filter((x): x is number => x !== null);
+    const last = t.results[t.results.length - 1];
+    const app = this.apps.get(t.spec.id);
+    return {
+      id: t.spec.id,
+      params: t.spec.params,
+      status: t.status,
+      iterations: last ? Number(last[TRAINING_ITERATION]) : 0,
+      lastReturn: last ? finite(last[EPISODE_RETURN_MEAN]) : null,
+      bestReturn: returns.length > 0 ? Math.max(...returns) : null,
+      failures: t.failures,
+      runnerRestarts: app?.runners().reduce((n, r) => n + r.restarts, 0) ?? 0,
+      stopReason: t.stopReason,
+      error: t.error,
+      demand: t.spec.demand,
+    };
+  }
+
+  /** Results of a trial so far (its curve). */
+  results(trialId: string): readonly ResultDict[] {
+    return this.scheduler?.trials.find((t) => t.spec.id === trialId)?.results ?? [];
+  }
+
+  /** Chaos for the fault-tolerance demo: kills one EnvRunner of a running trial. */
+  async killEnvRunner(trialId: string, workerIndex: number): Promise<void> {
+    const app = this.apps.get(trialId);
+    if (!app) throw new RLError('tune/not-running', `Trial ${trialId} is not running.`);
+    await app.killEnvRunner(workerIndex);
+  }
+
+  stopTrial(trialId: string): void {
+    this.scheduler?.stopTrial(trialId);
+  }
+
+  /** Every running trial stops after its current iteration (saving a final checkpoint). */
+  interrupt(): void {
+    this.scheduler?.interrupt();
+  }
+
+  /** Runs the sweep to the end; one trial's failure never rejects it. */
+  async run(): Promise<TrialView[]> {
+    const detected = await detectDevice();
+    const autoUsesGpu = detected.adapter !== null && !detected.adapter.isFallbackAdapter;
+    const ctx = { hardwareConcurrency: detected.hardwareConcurrency, webGpuAvailable: detected.adapter !== null };
+    const specs: TrialSpec[] = this.sweep.trials.map((t) => {
+      // A config the trial cannot build (checked fully at its start, where it errors) asks for a learner's CPU.
+      let demand: Resources = { cpu: 1, gpu: 0 };
+      try {
+        demand = trialDemand(resolveConfigWithWarnings(t.config, ctx).config, autoUsesGpu);
+      } catch {
+        // reported when the trial starts
+      }
+      return { id: t.id, params: t.params, config: t.config, demand, stop: this.sweep.stop };
+    });
+    const onGpu = specs.filter((s) => s.demand.gpu > 0).length;
+    if (this.opts.backend === undefined && onGpu > 0 && onGpu < specs.length) {
+      throw new RLError(
+        'tune/mixed-backends',
+        'Some trials ask for a GPU (learners.numGpusPerLearner > 0) and some do not; the learners of one tab share ' +
+          'one TF.js backend. Give every trial the same kind of numGpusPerLearner (e.g. all 0.2, or all 0).',
+      );
+    }
+    const total: Resources = {
+      cpu: this.opts.numCpus ?? this.sweep.numCpus ?? detected.hardwareConcurrency,
+      gpu: this.sweep.numGpus ?? (detected.adapter !== null ? 1 : 0),
+    };
+    const scheduler = new TrialScheduler(
+      specs,
+      new ResourcePool(total),
+      { start: (spec, checkpoint) => this.startTrial(spec, checkpoint) },
+      {
+        maxConcurrentTrials: this.opts.maxConcurrentTrials ?? this.sweep.maxConcurrentTrials,
+        maxFailures: this.sweep.maxFailures,
+        checkpointFrequency: this.sweep.checkpointFrequency,
+        asha: this.sweep.asha ? new AshaScheduler(this.sweep.asha) : null,
+      },
+      {
+        onStatus: (t) => this.emit({ type: 'status', trial: this.view(t) }),
+        onResult: (t, result) => this.emit({ type: 'result', trialId: t.spec.id, result }),
+        onCheckpoint: (t, text, final) => this.emit({ type: 'checkpoint', trialId: t.spec.id, text, final }),
+        onRetry: (t, error, fromIteration) => this.emit({ type: 'retry', trialId: t.spec.id, error, fromIteration }),
+      },
+    );
+    this.scheduler = scheduler;
+    await scheduler.run();
+    return this.trials;
+  }
+
+  private async startTrial(spec: TrialSpec, checkpoint: string | null): Promise<RunningTrial> {
+    const app = this.newApp();
+    const build: AppBuildOptions = this.opts.backend ? { backend: this.opts.backend } : {};
+    const built = this.buildQueue.then(async (): Promise<void> => {
+      if (checkpoint !== null) await app.restoreFromJson(checkpoint, build);
+      else await app.build(spec.config, build);
+    });
+    this.buildQueue = built.catch(() => {});
+    try {
+      await built;
+    } catch (e) {
+      app.dispose();
+      throw e;
+    }
+    this.apps.set(spec.id, app);
+    return {
+      step: () => app.step(),
+      save: () => app.exportCheckpointJson(),
+      dispose: () => {
+        if (this.apps.get(spec.id) === app) this.apps.delete(spec.id);
+        app.dispose();
+      },
+    };
+  }
+}

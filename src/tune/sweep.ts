@@ -1,0 +1,277 @@
+/**
+ * A sweep file, laid out like Tune's Tuner(param_space=..., tune_config=TuneConfig(...),
+ * run_config=RunConfig(...)), in JSON (camelCase or Tune's snake_case keys):
+ *   {
+ *     "param_space": { "env": "CartPole-v1", "lr": {"grid_search": [1e-3, 3e-4, 1e-4]}, ... },
+ *     "tune_config": { "num_samples": 2, "max_concurrent_trials": 2, "metric": "...", "mode": "max",
+ *                      "scheduler": { "type": "ASHA", "grace_period": 1, "reduction_factor": 4, "max_t": 100 } },
+ *     "run_config":  { "stop": { "training_iteration": 20 },
+ *                      "failure_config": { "max_failures": 1 }, "checkpoint_config": { "checkpoint_frequency": 5 } },
+ *     "resources":   { "num_cpus": 8, "num_gpus": 1 }   (ray.init's logical resources; default: the tab's)
+ *   }
+ * parseSweep validates all of it (every problem at once, naming the key) and expands the trials.
+ */
+import { isPlainObject } from '../core/config';
+import { normalizeConfigInput, resolveKeyPath, snakeToCamel } from '../core/config-keys';
+import type { ConfigIssue } from '../core/errors';
+import { EPISODE_RETURN_MEAN, TRAINING_ITERATION } from '../core/metric-keys';
+import { findSpec, algorithmNames, DEFAULT_SPEC } from '../algorithms/registry';
+import { normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
+import type { AshaOptions } from './asha';
+import { expandTrials, parseSearchSpace } from './search-space';
+
+export interface SweepTrial {
+  readonly id: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** The trial's config input for rl.build, its seed set. */
+  readonly config: Record<string, unknown>;
+  readonly seed: number;
+}
+
+export interface Sweep {
+  readonly trials: readonly SweepTrial[];
+  /** The searched keys, in config order (trials.csv's parameter columns). */
+  readonly paramKeys: readonly string[];
+  readonly stop: StopCriteria;
+  /** Where the stop came from: 'run_config.stop' or the default. */
+  readonly stopIsDefault: boolean;
+  readonly metric: string;
+  readonly mode: 'max' | 'min';
+  readonly maxConcurrentTrials: number;
+  readonly maxFailures: number;
+  readonly checkpointFrequency: number;
+  readonly asha: AshaOptions | null;
+  readonly numCpus: number | null;
+  readonly numGpus: number | null;
+}
+
+const SECTIONS = ['paramSpace', 'tuneConfig', 'runConfig', 'resources'] as const;
+const TUNE_KEYS = ['numSamples', 'maxConcurrentTrials', 'metric', 'mode', 'scheduler', 'seed'] as const;
+const RUN_KEYS = ['stop', 'failureConfig', 'checkpointConfig'] as const;
+const ASHA_KEYS = ['type', 'timeAttr', 'metric', 'mode', 'gracePeriod', 'reductionFactor', 'maxT'] as const;
+const DEFAULT_STOP: StopCriteria = { [TRAINING_ITERATION]: 100 };
+
+/** Keys to camelCase (Tune's snake_case accepted), unknown ones reported. */
+function section(raw: unknown, at: string, allowed: readonly string[], issues: ConfigIssue[]): Record<string, unknown> {
+  if (raw === undefined) return {};
+  if (!isPlainObject(raw)) {
+    issues.push({ path: at, severity: 'error', message: `${at} must be an object.` });
+    return {};
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    const key = snakeToCamel(k);
+    if (allowed.includes(key)) out[key] = v;
+    else issues.push({ path: `${at}.${k}`, severity: 'error', message: `unknown key; known: ${allowed.join(', ')}.` });
+  }
+  return out;
+}
+
+function number(
+  v: unknown,
+  at: string,
+  def: number,
+  check: (x: number) => boolean,
+  want: string,
+  issues: ConfigIssue[],
+): number {
+  if (v === undefined) return def;
+  if (typeof v === 'number' && Number.isFinite(v) && check(v)) return v;
+  issues.push({ path: at, severity: 'error', message: `must be ${want}; got ${JSON.stringify(v)}.` });
+  return def;
+}
+
+const isInt = (x: number): boolean => Number.isInteger(x);
+
+/** The trial's seed: a searched seed stays; otherwise the base seed plus the sample index. */
+function withSeed(
+  config: Record<string, unknown>,
+  params: Readonly<Record<string, unknown>>,
+  base: number,
+  sampleIndex: number,
+): { config: Record<string, unknown>; seed: number } {
+  const seedKeys = Object.keys(config).filter((k) => resolveKeyPath(k) === 'debugging.seed' && k !== 'debugging');
+  const searched = Object.keys(params).find((p) => resolveKeyPath(p) === 'debugging.seed');
+  if (searched !== undefined) return { config, seed: Number(params[searched]) };
+  const seed = base + sampleIndex;
+  const out = { ...config };
+  for (const k of seedKeys) delete out[k];
+  const debugging = isPlainObject(out['debugging']) ? out['debugging'] : {};
+  out['debugging'] = { ...debugging, seed };
+  return { config: out, seed };
+}
+
+/** The base seed: the param space's own seed if it sets one, else tune_config.seed, else 0. */
+function baseSeedOf(space: Record<string, unknown>, tuneSeed: number | undefined): number {
+  for (const [k, v] of Object.entries(space)) {
+    if (resolveKeyPath(k) === 'debugging.seed' && typeof v === 'number') return v;
+  }
+  const debugging = space['debugging'];
+  if (isPlainObject(debugging) && typeof debugging['seed'] === 'number') return debugging['seed'];
+  return tuneSeed ?? 0;
+}
+
+export function parseSweep(input: unknown): { sweep: Sweep | null; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const top = section(input, '(sweep)', SECTIONS, issues);
+  if (!isPlainObject(input)) return { sweep: null, issues };
+  if (top['paramSpace'] === undefined) {
+    issues.push({
+      path: 'param_space',
+      severity: 'error',
+      message: 'a sweep needs param_space: the config, with search domains such as {"grid_search": [...]}.',
+    });
+  }
+  const tune = section(top['tuneConfig'], 'tune_config', TUNE_KEYS, issues);
+  const run = section(top['runConfig'], 'run_config', RUN_KEYS, issues);
+  const res = section(top['resources'], 'resources', ['numCpus', 'numGpus'], issues);
+  const failure = section(run['failureConfig'], 'run_config.failure_config', ['maxFailures'], issues);
+  const ckpt = section(run['checkpointConfig'], 'run_config.checkpoint_config', ['checkpointFrequency'], issues);
+
+  const numSamples = number(
+    tune['numSamples'],
+    'tune_config.num_samples',
+    1,
+    (x) => isInt(x) && x >= 1,
+    'an integer >= 1',
+    issues,
+  );
+  const maxConcurrentTrials = number(
+    tune['maxConcurrentTrials'],
+    'tune_config.max_concurrent_trials',
+    0,
+    (x) => isInt(x) && x >= 0,
+    'an integer >= 0 (0: as many as fit)',
+    issues,
+  );
+  const tuneSeed =
+    tune['seed'] === undefined ? undefined : number(tune['seed'], 'tune_config.seed', 0, isInt, 'an integer', issues);
+  const metric = typeof tune['metric'] === 'string' ? tune['metric'] : EPISODE_RETURN_MEAN;
+  if (tune['metric'] !== undefined && typeof tune['metric'] !== 'string') {
+    issues.push({
+      path: 'tune_config.metric',
+      severity: 'error',
+      message: 'must be a result key such as "env_runners/episode_return_mean".',
+    });
+  }
+  const mode = tune['mode'] ?? 'max';
+  if (mode !== 'max' && mode !== 'min') {
+    issues.push({
+      path: 'tune_config.mode',
+      severity: 'error',
+      message: `must be "max" or "min"; got ${JSON.stringify(mode)}.`,
+    });
+  }
+  const maxFailures = number(
+    failure['maxFailures'],
+    'run_config.failure_config.max_failures',
+    0,
+    (x) => isInt(x) && x >= -1,
+    'an integer >= -1 (-1: retry forever)',
+    issues,
+  );
+  const checkpointFrequency = number(
+    ckpt['checkpointFrequency'],
+    'run_config.checkpoint_config.checkpoint_frequency',
+    0,
+    (x) => isInt(x) && x >= 0,
+    'an integer >= 0',
+    issues,
+  );
+  const numCpus =
+    res['numCpus'] === undefined
+      ? null
+      : number(res['numCpus'], 'resources.num_cpus', 1, (x) => x > 0, 'a number > 0', issues);
+  const numGpus =
+    res['numGpus'] === undefined
+      ? null
+      : number(res['numGpus'], 'resources.num_gpus', 1, (x) => x >= 0, 'a number >= 0', issues);
+
+  let stop = DEFAULT_STOP;
+  const stopIsDefault = run['stop'] === undefined;
+  if (!stopIsDefault) {
+    const raw = run['stop'];
+    const bad =
+      !isPlainObject(raw) ||
+      Object.keys(raw).length === 0 ||
+      Object.values(raw).some((v) => typeof v !== 'number' || !Number.isFinite(v));
+    if (bad)
+      issues.push({
+        path: 'run_config.stop',
+        severity: 'error',
+        message: 'must map result keys to numbers, e.g. {"training_iteration": 20}.',
+      });
+    else stop = normalizeStopCriteria(raw as Record<string, number>);
+  }
+
+  let asha: AshaOptions | null = null;
+  if (tune['scheduler'] !== undefined) {
+    const s = section(tune['scheduler'], 'tune_config.scheduler', ASHA_KEYS, issues);
+    const type = typeof s['type'] === 'string' ? s['type'].toUpperCase().replace(/SCHEDULER$/, '') : '';
+    if (type !== 'ASHA' && type !== 'ASYNCHYPERBAND') {
+      issues.push({
+        path: 'tune_config.scheduler.type',
+        severity: 'error',
+        message: 'only "ASHA" (ASHAScheduler) is supported; leave scheduler out for FIFO.',
+      });
+    }
+    const at = 'tune_config.scheduler';
+    asha = {
+      timeAttr: typeof s['timeAttr'] === 'string' ? s['timeAttr'] : TRAINING_ITERATION,
+      metric: typeof s['metric'] === 'string' ? s['metric'] : metric,
+      mode: s['mode'] === 'min' ? 'min' : mode === 'min' ? 'min' : 'max',
+      gracePeriod: number(s['gracePeriod'], `${at}.grace_period`, 1, (x) => x > 0, 'a number > 0', issues),
+      reductionFactor: number(s['reductionFactor'], `${at}.reduction_factor`, 4, (x) => x > 1, 'a number > 1', issues),
+      maxT: number(s['maxT'], `${at}.max_t`, 100, (x) => x > 0, 'a number > 0', issues),
+    };
+  }
+
+  const parsed = parseSearchSpace(top['paramSpace'] ?? {});
+  issues.push(...parsed.issues.map((i) => ({ ...i, path: `param_space.${i.path}` })));
+  if (!parsed.space || issues.some((i) => i.severity === 'error')) return { sweep: null, issues };
+
+  const variants = expandTrials(parsed.space, { numSamples, seed: tuneSeed ?? 0 });
+  const base = baseSeedOf(parsed.space.config, tuneSeed);
+  const trials: SweepTrial[] = [];
+  const seen = new Set<string>();
+  for (const v of variants) {
+    const id = `trial_${String(v.index).padStart(5, '0')}`;
+    const { config, seed } = withSeed(v.config, v.params, base, v.sampleIndex);
+    // The config's own names are checked here, once per distinct problem, so a typo fails before any trial runs.
+    const { preset: _preset, ...rest } = config;
+    const algo = typeof config['algo'] === 'string' ? config['algo'] : DEFAULT_SPEC.name;
+    const spec = findSpec(algo);
+    if (!spec) {
+      const message = `unknown algorithm '${algo}'; available: ${algorithmNames().join(', ')}.`;
+      if (!seen.has(message)) issues.push({ path: 'param_space.algo', severity: 'error', message });
+      seen.add(message);
+      continue;
+    }
+    for (const i of normalizeConfigInput(rest, spec).issues) {
+      const key = `${i.path}: ${i.message}`;
+      if (i.severity !== 'error' || seen.has(key)) continue;
+      seen.add(key);
+      issues.push({ ...i, path: `param_space.${i.path}` });
+    }
+    trials.push({ id, params: v.params, config, seed });
+  }
+  if (issues.some((i) => i.severity === 'error')) return { sweep: null, issues };
+  const paramKeys = parsed.space.dimensions.map((d) => d.path.join('.'));
+  return {
+    sweep: {
+      trials,
+      paramKeys,
+      stop,
+      stopIsDefault,
+      metric,
+      mode: mode === 'min' ? 'min' : 'max',
+      maxConcurrentTrials,
+      maxFailures,
+      checkpointFrequency,
+      asha,
+      numCpus,
+      numGpus,
+    },
+    issues,
+  };
+}
