@@ -1,7 +1,8 @@
 /**
  * APPO learns CartPole-v1 in Node: a 100-episode mean return above 100 within 150,000 env
- * steps (the full bar, 450 within 2,000,000, is the CLI's and the bench's learning run). Two
- * in-process runners sample asynchronously while the learner trains, on wasm.
+ * steps (the full bar, 450 within 1,000,000, is the CLI's and the bench's learning run). Two
+ * in-process runners sample asynchronously while the learner trains, on wasm, with the preset's
+ * 'block' learner queue.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -24,7 +25,14 @@ it('APPO reaches a CartPole return of 100 within 150,000 env steps', async () =>
     .envRunners({ numEnvRunners: 2, numEnvsPerEnvRunner: 8, rolloutFragmentLength: 50 })
     .rlModule({ fcnetHiddens: [64, 64], fcnetActivation: 'tanh', vfShareLayers: false })
     .learners({ numGpusPerLearner: 0 })
-    .training({ lr: 1e-3, trainBatchSizePerLearner: 1000, entropyCoeff: 0, maxRequestsInFlightPerEnvRunner: 2 })
+    .training({
+      lr: 1e-3,
+      trainBatchSizePerLearner: 1000,
+      entropyCoeff: 0,
+      maxRequestsInFlightPerEnvRunner: 2,
+      learnerQueueSize: 4,
+      learnerQueueFullPolicy: 'block',
+    })
     .debugging({ seed: 1 })
     .toConfig();
   const algo = await APPO.buildAPPO(config, { backend: 'wasm', connect: fakeFleet().connect });
@@ -48,4 +56,7 @@ it('APPO reaches a CartPole return of 100 within 150,000 env steps', async () =>
   // One update per iteration (minTrainTimestepsPerIteration 0), and batches are never from the future.
   expect(last['learners/default_policy/num_learner_updates_lifetime']).toBe(last['training_iteration']);
   expect(Number(last['learners/default_policy/diff_num_grad_updates_vs_sampler_policy_max'])).toBeGreaterThanOrEqual(0);
+  // 'block': the runners wait for the learner, so no sampled step is dropped, in the queue or the circular buffer.
+  expect(last['learner_queue/num_env_steps_dropped_lifetime']).toBe(0);
+  expect(last['learner_queue/circular_buffer_num_env_steps_dropped_lifetime']).toBe(0);
 }, 300_000);
