@@ -39,12 +39,16 @@ it('APPO reaches a CartPole return of 100 within 150,000 env steps', async () =>
   let before = 0;
   let best = -Infinity;
   let last: Record<string, number | string>;
+  /** Policy lag (max) of the iterations that took new batches from the queue (others report none). */
+  const lagMaxes: number[] = [];
   try {
     for (let i = 1; ; i++) {
       last = await algo.train();
       // After the first update (the optimizer's moments exist from then on).
       if (i === 1) before = tf.memory().numTensors;
       best = Math.max(best, Number(last['env_runners/episode_return_mean']));
+      const lagMax = last['learners/default_policy/diff_num_grad_updates_vs_sampler_policy_max'];
+      if (lagMax !== undefined) lagMaxes.push(Number(lagMax));
       if (best > 100 || Number(last['num_env_steps_sampled_lifetime']) >= 150_000) break;
     }
     // The in-process runners share this TF.js engine: each may hold one forward's output while it reads it back.
@@ -55,7 +59,8 @@ it('APPO reaches a CartPole return of 100 within 150,000 env steps', async () =>
   expect(best).toBeGreaterThan(100);
   // One update per iteration (minTrainTimestepsPerIteration 0), and batches are never from the future.
   expect(last['learners/default_policy/num_learner_updates_lifetime']).toBe(last['training_iteration']);
-  expect(Number(last['learners/default_policy/diff_num_grad_updates_vs_sampler_policy_max'])).toBeGreaterThanOrEqual(0);
+  expect(lagMaxes.length).toBeGreaterThan(0);
+  for (const lag of lagMaxes) expect(lag).toBeGreaterThanOrEqual(0);
   // 'block': the runners wait for the learner, so no sampled step is dropped, in the queue or the circular buffer.
   expect(last['learner_queue/num_env_steps_dropped_lifetime']).toBe(0);
   expect(last['learner_queue/circular_buffer_num_env_steps_dropped_lifetime']).toBe(0);
