@@ -26,7 +26,16 @@ test('APPO: killing a runner with requests in flight loses only those, counted; 
       algo: 'APPO',
       preset: 'CartPole-v1',
       envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 4, rolloutFragmentLength: 50 },
-      training: { trainBatchSizePerLearner: 400, maxRequestsInFlightPerEnvRunner: 2 },
+      // RLlib's drop-oldest queue (not the preset's 'block'): the runners never wait for the
+      // learner, so runner 1's requests are still in its worker (not done and waiting for room
+      // in the queue) when it is killed, and at least one is lost.
+      training: {
+        trainBatchSizePerLearner: 400,
+        maxRequestsInFlightPerEnvRunner: 2,
+        learnerQueueSize: 16,
+        learnerQueueFullPolicy: 'drop_oldest',
+        minTrainTimestepsPerIteration: 0,
+      },
       learners: { numGpusPerLearner: 0 },
       faultTolerance: { restartFailedEnvRunners: true, delayBetweenEnvRunnerRestartsS: 0.5 },
       debugging: { seed: 3 },

@@ -22,12 +22,14 @@ import { asyncSamplingLayout } from '../impala/impala-config';
 import { IMPALA, learnerConfigOf } from '../impala/impala';
 import { ImpalaLearner } from '../impala/impala-learner';
 import type { APPOConfig } from './appo-config';
-import { CircularBuffer } from './circular-buffer';
+import { CircularBuffer, refillCircularBuffer } from './circular-buffer';
 
 export class APPO extends IMPALA<APPOConfig> {
   private readonly circularBuffer: CircularBuffer<SampleBatch>;
   /** RLlib: curr_kl_coeffs_per_module. */
   private currKlCoeff: number;
+  /** Env steps of train batches pushed out of the circular buffer before their K uses. */
+  private numEnvStepsEvictedLifetime = 0;
 
   private constructor(
     config: APPOConfig,
@@ -63,13 +65,13 @@ export class APPO extends IMPALA<APPOConfig> {
   /**
    * New train batches go into the circular buffer; the learner waits for samples only while the
    * buffer is empty, else it trains on a drawn batch at once (RLlib's learner thread does the same).
+   * With learnerQueueFullPolicy 'block' a batch goes in only while the buffer has room, so the
+   * back-pressure reaches the runners and each sampled step is trained on K times (refillCircularBuffer).
    */
   protected override async nextTrainBatch(): Promise<SampleBatch> {
-    for (;;) {
-      const fresh = await this.takeTrainBatch(this.circularBuffer.size === 0);
-      if (fresh) this.circularBuffer.add(fresh);
-      else break;
-    }
+    const backPressure = this.config.training.learnerQueueFullPolicy === 'block';
+    const evicted = await refillCircularBuffer(this.circularBuffer, (wait) => this.takeTrainBatch(wait), backPressure);
+    for (const b of evicted) this.numEnvStepsEvictedLifetime += b.numSteps;
     return this.circularBuffer.sample(this.rng)!;
   }
 
@@ -102,6 +104,7 @@ export class APPO extends IMPALA<APPOConfig> {
       if (t.useKlLoss) this.adaptKlCoeff(stats['mean_kl_loss'] ?? 0);
     }
     this.metrics.set(AsyncKeys.CIRCULAR_BUFFER_SIZE, this.circularBuffer.size);
+    this.metrics.set(AsyncKeys.CIRCULAR_BUFFER_NUM_ENV_STEPS_DROPPED_LIFETIME, this.numEnvStepsEvictedLifetime);
     this.metrics.set(AsyncKeys.NUM_TARGET_UPDATES, this.target.numTargetUpdates);
     return { ...stats, curr_kl_coeff: this.currKlCoeff };
   }

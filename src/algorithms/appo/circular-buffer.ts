@@ -33,13 +33,21 @@ export class CircularBuffer<T> {
     return this.entries.length;
   }
 
-  add(item: T): void {
+  /** Whether a new batch would fit without pushing one out. */
+  get hasRoom(): boolean {
+    return this.entries.length < this.numBatches;
+  }
+
+  /** Adds a batch; returns the batches pushed out unused to make room (RLlib's `add` returns their env steps). */
+  add(item: T): T[] {
     this.entries.push({ item, usesLeft: this.iterationsPerBatch });
     this.numAdded++;
+    const evicted: T[] = [];
     while (this.entries.length > this.numBatches) {
-      this.entries.shift();
+      evicted.push(this.entries.shift()!.item);
       this.numEvictedUnused++;
     }
+    return evicted;
   }
 
   /** A batch drawn with probability proportional to its uses left, or undefined when empty. */
@@ -54,4 +62,31 @@ export class CircularBuffer<T> {
     if (entry.usesLeft === 0) this.entries.splice(this.entries.indexOf(entry), 1);
     return entry.item;
   }
+}
+
+/**
+ * Moves fresh train batches into `buffer` before a draw, waiting for one only while the buffer is
+ * empty. `takeFresh(wait)` returns the next fresh train batch, or null when none is ready and
+ * `wait` is false.
+ *
+ * Without back-pressure (RLlib's new stack) every ready batch goes in and the oldest are pushed
+ * out unused: the learner trains on the freshest data, and a learner slower than the runners
+ * trains on only a share of what they sample. With back-pressure (learnerQueueFullPolicy
+ * 'block'), a batch goes in only while the buffer has room, so none leaves before its K uses; the
+ * rest stay in the learner queue, whose 'block' policy then makes the runners wait. Every sampled
+ * env step is then trained on K times whatever the speed of the machine (IMPACT's replay ratio).
+ * Returns the batches pushed out unused.
+ */
+export async function refillCircularBuffer<T>(
+  buffer: CircularBuffer<T>,
+  takeFresh: (wait: boolean) => Promise<T | null>,
+  backPressure: boolean,
+): Promise<T[]> {
+  const evicted: T[] = [];
+  while (!backPressure || buffer.hasRoom) {
+    const fresh = await takeFresh(buffer.size === 0);
+    if (fresh === null) break;
+    evicted.push(...buffer.add(fresh));
+  }
+  return evicted;
 }

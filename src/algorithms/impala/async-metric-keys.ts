@@ -17,5 +17,7 @@ export const AsyncKeys = {
   NUM_LEARNER_UPDATES_LIFETIME: 'learners/default_policy/num_learner_updates_lifetime',
   /** APPO: circular buffer occupancy and target-network updates. */
   CIRCULAR_BUFFER_SIZE: 'learner_queue/circular_buffer_size',
+  /** APPO: env steps of train batches pushed out of the circular buffer unused. RLlib: learner_thread_env_steps_dropped. */
+  CIRCULAR_BUFFER_NUM_ENV_STEPS_DROPPED_LIFETIME: 'learner_queue/circular_buffer_num_env_steps_dropped_lifetime',
   NUM_TARGET_UPDATES: 'learners/default_policy/num_target_updates',
 } as const;

@@ -47,7 +47,9 @@ export interface IMPALATrainingConfig {
   readonly learnerQueueSize: number;
   /**
    * What a full learner queue does with a new batch: drop the oldest queued batch (counted;
-   * RLlib's new API stack) or make the runner wait (RLlib's old stack). Not an RLlib setting.
+   * RLlib's new API stack) or make the runner wait (RLlib's old stack). APPO with 'block' also
+   * moves a train batch into its circular buffer only while the buffer has room, so the runners
+   * wait until each batch has been trained on K times. Not an RLlib setting.
    */
   readonly learnerQueueFullPolicy: 'drop_oldest' | 'block';
   /**
