@@ -134,9 +134,12 @@ export function ppo(): PPOConfigBuilder {
  * (`AlgorithmConfig.get_rollout_fragment_length`). Like RLlib's synchronous sampling, whole rounds
  * are collected until the train batch size is reached, so the trained batch can be a little larger.
  */
-export function derivedSizes(cfg: Pick<PPOConfig, 'envRunners' | 'training'>): SamplingLayout {
+export function derivedSizes(
+  cfg: Pick<PPOConfig, 'envRunners' | 'training'> & { readonly learners?: Pick<PPOConfig['learners'], 'numLearners'> },
+): SamplingLayout {
   const { numEnvRunners, numEnvsPerEnvRunner, rolloutFragmentLength } = cfg.envRunners;
-  const target = cfg.training.trainBatchSizePerLearner;
+  // RLlib: the train batch is train_batch_size_per_learner on each of num_learners learners.
+  const target = cfg.training.trainBatchSizePerLearner * learnerCount(cfg.learners?.numLearners ?? 0);
   const numRunnersSampling = Math.max(1, numEnvRunners);
   const fragment =
     rolloutFragmentLength === 'auto'
@@ -152,6 +155,11 @@ export function derivedSizes(cfg: Pick<PPOConfig, 'envRunners' | 'training'>): S
     numRunnersSampling,
     numSampleRounds,
   };
+}
+
+/** Learners an update runs on: numLearners, or the one on the page for 0. */
+export function learnerCount(numLearners: number): number {
+  return Math.max(1, numLearners);
 }
 
 /** validateBase + PPO's training checks; every problem at once. */
@@ -206,14 +214,19 @@ function sizesAreValid(cfg: PPOConfig): boolean {
 /** RLlib errors when the fragment settings cannot give the train batch size within 10%; we warn. */
 function checkFragmentFitsBatch(out: IssueList, cfg: PPOConfig): void {
   const sizes = derivedSizes(cfg);
-  const tbs = cfg.training.trainBatchSizePerLearner;
+  const learners = learnerCount(cfg.learners.numLearners);
+  const tbs = cfg.training.trainBatchSizePerLearner * learners;
   if (sizes.trainBatchSize <= tbs * 1.1) return;
+  const wanted =
+    learners > 1
+      ? `trainBatchSizePerLearner (${tbs / learners}) x ${learners} learners (${tbs})`
+      : `trainBatchSizePerLearner (${tbs})`;
   const perCall = sizes.numRunnersSampling * cfg.envRunners.numEnvsPerEnvRunner;
   out.warn(
     'envRunners.rolloutFragmentLength',
     `${sizes.numRunnersSampling} runner(s) x ${cfg.envRunners.numEnvsPerEnvRunner} env(s) x ` +
       `rolloutFragmentLength ${sizes.rolloutFragmentLength} gives ${sizes.trainBatchSize} steps per iteration, ` +
-      `more than trainBatchSizePerLearner (${tbs}). Set rolloutFragmentLength to 'auto' or ` +
-      `${Math.max(1, Math.floor(tbs / perCall))}, or trainBatchSizePerLearner to ${sizes.trainBatchSize}.`,
+      `more than ${wanted}. Set rolloutFragmentLength to 'auto' or ` +
+      `${Math.max(1, Math.floor(tbs / perCall))}, or trainBatchSizePerLearner to ${sizes.trainBatchSize / learners}.`,
   );
 }
