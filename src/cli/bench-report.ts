@@ -1,5 +1,5 @@
 /** Renders benchmark results as the Markdown tables pasted into the README. */
-import type { EnvRow, LearnerRow, LearningRunRow, SamplerRow } from './bench-sections';
+import type { EnvRow, LearnerGroupRow, LearnerRow, LearningRunRow, SamplerRow } from './bench-sections';
 
 export interface BenchResults {
   date: string;
@@ -14,6 +14,8 @@ export interface BenchResults {
   envs: EnvRow[];
   sampler: SamplerRow[];
   learner: LearnerRow[];
+  /** Data-parallel learners (absent in reports written before the section existed). */
+  learnerGroup?: LearnerGroupRow[];
   /** End-to-end learning runs of every algorithm benchmarked. */
   runs: LearningRunRow[];
 }
@@ -99,6 +101,19 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
     for (const l of r.learner)
       out.push(
         `| ${l.backend} | ${l.hiddens} | ${l.minibatchSize} | ${fmt(l.samplesPerSecond)} | ${l.firstCallMs.toFixed(0)} |`,
+      );
+    out.push('');
+  }
+  if (r.learnerGroup?.length) {
+    out.push(
+      '### Data-parallel learners (PPO on wasm, one minibatch of all rows per epoch; numLearners 0 = the page)',
+      '',
+      '| numLearners | all-reduce | MLP | rows | samples/s | first call ms |',
+      '|---:|---|---|---:|---:|---:|',
+    );
+    for (const g of r.learnerGroup)
+      out.push(
+        `| ${g.numLearners} | ${g.transport} | ${g.hiddens} | ${g.rows} | ${fmt(g.samplesPerSecond)} | ${g.firstCallMs.toFixed(0)} |`,
       );
     out.push('');
   }

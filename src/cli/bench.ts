@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in headless Chromium, written to bench/results/<date>.json and
- * <date>.md. `--only envs,sampling,learner,ppo,dqn,sac` picks sections (`npm run bench:sampling` runs
+ * <date>.md. `--only envs,sampling,learner,learners,ppo,dqn,sac` picks sections (`npm run bench:sampling` runs
  * envs + sampling); `--quick` shortens every measurement (for a smoke run).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -8,11 +8,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumArgs, ensureChromium } from './browser';
-import { benchEnvs, benchLearner, benchLearningRun, benchSampler, type LearningRunSpec } from './bench-sections';
+import {
+  benchEnvs,
+  benchLearner,
+  benchLearnerGroup,
+  benchLearningRun,
+  benchSampler,
+  type LearningRunSpec,
+} from './bench-sections';
 import { renderMarkdown, type BenchResults } from './bench-report';
 import { serveApp } from './serve';
 
-const SECTIONS = ['envs', 'sampling', 'learner', 'ppo', 'dqn', 'sac'] as const;
+const SECTIONS = ['envs', 'sampling', 'learner', 'learners', 'ppo', 'dqn', 'sac'] as const;
 
 /** The end-to-end runs of each algorithm section: RLlib's tuned bars (return target, step budget). */
 const LEARNING_RUNS: Readonly<Record<'ppo' | 'dqn' | 'sac', readonly LearningRunSpec[]>> = {
@@ -98,6 +105,7 @@ async function main(): Promise<void> {
       envs: [],
       sampler: [],
       learner: [],
+      learnerGroup: [],
       runs: [],
     };
     if (only.has('envs')) {
@@ -123,6 +131,11 @@ async function main(): Promise<void> {
         s,
         log,
       );
+    }
+    if (only.has('learners')) {
+      log('data-parallel learners (numLearners) ...');
+      await fresh();
+      results.learnerGroup = await benchLearnerGroup(page, [256, 256], 4096, [1, 2], s * 3, log);
     }
     // Nothing else may share the CPU with the end-to-end runs below: this browser's idle app page
     // once kept a quarter of a core busy (bench/NOTES.md, change 8).
