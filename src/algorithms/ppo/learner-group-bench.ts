@@ -6,6 +6,7 @@
  */
 import { box, discrete } from '../../core/spaces';
 import { Rng } from '../../core/rng';
+import { activateBackend } from '../../env-runner/tf-backend';
 import { makeModule } from '../../rl-module';
 import { cartpoleLikeBatch } from './learner-bench';
 import { PPOLearnerGroup } from './ppo-learner-group';
@@ -31,6 +32,8 @@ export async function learnerGroupThroughput(
 ): Promise<LearnerGroupThroughput> {
   const model = { fcnetHiddens: hiddens, fcnetActivation: 'tanh' as const, vfShareLayers: false };
   const spaces = { observationSpace: box(-Infinity, Infinity, [4]), actionSpace: discrete(2) };
+  // The page builds the initial weights; the learners run on wasm in their workers.
+  await activateBackend('wasm');
   const module = makeModule({ ...spaces, model, seed: 1 });
   const initial = await module.getWeights();
   module.dispose();
