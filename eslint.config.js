@@ -9,6 +9,7 @@ export default tseslint.config(
     ignores: [
       'dist-e2e-*/**',
       'dist/',
+      'dist-gpu-bench/',
       'node_modules/',
       'runs/',
       'bench/results/',

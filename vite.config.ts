@@ -17,8 +17,15 @@ export default defineConfig({
   preview: { headers: isolationHeaders, port: 4173 },
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  resolve: {
+    // What env modules import (src/envs/env-module-api.ts); a module loaded at run time gets the
+    // same names from /env-api.js instead (see src/envs/env-modules.ts).
+    alias: { 'browser-rl/envs': entry('./src/envs/env-module-api.ts') },
+  },
   build: {
     target: 'es2022',
+    // Stack traces from a user's env map back to their file:line (src/envs/env-fault.ts).
+    sourcemap: true,
     chunkSizeWarningLimit: 4000,
     rolldownOptions: {
       // The app, plus the <rl-trainer> custom element as its own script at a stable URL (/rl-trainer.js)

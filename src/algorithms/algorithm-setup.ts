@@ -10,6 +10,7 @@ import type { Space } from '../core/spaces';
 import type { EnvRunnerSettings } from '../env-runner/env-runner-config';
 import type { BackendName } from '../env-runner/tf-backend';
 import { makeVectorEnv } from '../envs';
+import { loadedEnvModuleUrls } from '../envs/env-modules';
 import { makeRLModule, type ModuleDescriptor } from '../rl-module/module-factory';
 import type { RLModule } from '../rl-module/rl-module';
 import { selectLearnerDevice, type DeviceInfo } from '../runtime/device';
@@ -62,9 +63,11 @@ export async function setupAlgorithm<D extends ModuleDescriptor>(
   // The factory returns the class the descriptor's kind names (see ModuleOf).
   const module = makeRLModule(setup.module, spaces, seed) as ModuleOf<D>;
   const er = config.envRunners;
+  const envModules = loadedEnvModuleUrls();
   const settingsFor = (workerIndex: number, incarnation: number): EnvRunnerSettings => ({
     workerIndex,
     env: config.environment.env,
+    envModules,
     envConfig: config.environment.envConfig,
     maxEpisodeSteps: config.environment.maxEpisodeSteps,
     numEnvs: er.numEnvsPerEnvRunner,

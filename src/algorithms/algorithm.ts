@@ -85,6 +85,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
   protected recordRunnerMetrics(all: readonly EnvRunnerMetrics[]): void {
     let envStepMs = 0;
     let inferenceMs = 0;
+    let sampleMs = 0;
     let episodes = 0;
     const perWorker = new Map<number, { steps: number; ms: number }>();
     for (const m of all) {
@@ -93,6 +94,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
       this.metrics.addEpisodes(m.episodeReturns, m.episodeLengths);
       envStepMs += m.envStepMs;
       inferenceMs += m.inferenceMs;
+      sampleMs += m.sampleMs;
       episodes += m.numEpisodes;
     }
     this.metrics.set(K.NUM_EPISODES, episodes);
@@ -106,6 +108,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     }
     this.metrics.set(K.ENV_STEP_TIMER, envStepMs / 1000);
     this.metrics.set(K.INFERENCE_TIMER, inferenceMs / 1000);
+    this.metrics.set(K.SAMPLE_TIME_S, sampleMs / 1000);
   }
 
   private assembleResult(iterS: number, sampledThisIter: number): K.ResultDict {
@@ -118,6 +121,10 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     const returnRange = minMax(returns);
     const values = this.metrics.reduce();
     const samplingS = Number(values[K.Timers.ENV_RUNNER_SAMPLING] ?? 0);
+    // Each runner's time this iteration not spent inside sample() (waiting for the Learner, or
+    // for its next request), averaged over the runners that sample.
+    const numRunners = Math.max(1, this.config.envRunners.numEnvRunners);
+    const runnerBusyS = Number(values[K.SAMPLE_TIME_S] ?? 0) / numRunners;
     return {
       ...values,
       [K.TRAINING_ITERATION]: this.iteration,
@@ -135,6 +142,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
       [K.NUM_ENV_STEPS_TRAINED_LIFETIME]: this.envStepsTrainedLifetime,
       [K.NUM_ENV_STEPS_SAMPLED_PER_SECOND]: sampledThisIter / iterS,
       [K.NUM_ENV_STEPS_SAMPLED_PER_SECOND_ITER]: samplingS > 0 ? sampledThisIter / samplingS : 0,
+      [K.RUNNER_IDLE_TIME_S]: Math.max(0, iterS - runnerBusyS),
       [K.FaultToleranceKeys.NUM_HEALTHY_WORKERS]: group.numHealthy,
       [K.FaultToleranceKeys.NUM_REMOTE_WORKER_RESTARTS]: sup.numRestarts,
       [K.FaultToleranceKeys.NUM_ENV_RUNNERS_DROPPED_LIFETIME]: sup.slots.filter((s) => s.state === 'dropped').length,

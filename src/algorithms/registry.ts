@@ -9,8 +9,9 @@
 import { suggest } from '../core/config';
 import type { ValidationContext } from '../core/config-validation';
 import { ConfigError, RLError, type ConfigIssue } from '../core/errors';
-import { listEnvs } from '../envs';
+import { getEnvSpec, listEnvs, makeVectorEnv } from '../envs';
 import type { Algorithm } from './algorithm';
+import { autoLayout } from './auto-preset';
 import { lookupPreset, presetIdsOf } from './presets';
 import { ALGORITHM_SPECS } from './specs';
 import type { AlgorithmSpec, AnyAlgorithmConfig, BuildOptions, Preset } from './spec';
@@ -74,6 +75,38 @@ export function hasPreset(spec: AnySpec, id: string): boolean {
   return presetIds(spec).includes(id);
 }
 
+/** The preset id of the automatic layout (auto-preset.ts), for envs without a preset of their own. */
+export const AUTO_PRESET = 'auto';
+
+/**
+ * The automatic preset of `spec` for a registered env, sized from its spaces and the machine; null
+ * when the algorithm has none, the env is unknown, or it cannot be built (the preflight check
+ * reports that with its file:line).
+ */
+export function autoPresetFor(
+  spec: AnySpec,
+  envId: string,
+  envConfig: Readonly<Record<string, unknown>>,
+  ctx: ValidationContext = {},
+): Omit<Preset<AnyAlgorithmConfig>, 'variants'> | null {
+  const meta = getEnvSpec(envId);
+  if (!spec.autoPreset || !meta) return null;
+  let probe;
+  try {
+    probe = makeVectorEnv(envId, { numEnvs: 1, seed: 0, envConfig });
+  } catch {
+    return null;
+  }
+  const shape = {
+    envId,
+    observationSpace: probe.singleObservationSpace,
+    actionSpace: probe.singleActionSpace,
+    maxEpisodeSteps: meta.maxEpisodeSteps ?? Infinity,
+    rewardThreshold: meta.rewardThreshold,
+  };
+  return spec.autoPreset(autoLayout(shape, { hardwareConcurrency: ctx.hardwareConcurrency ?? 2 }));
+}
+
 export interface ConfigCheck {
   readonly spec: AnySpec;
   /** The input merged over the algorithm's defaults (or preset), exactly as build() would see it. */
@@ -94,9 +127,20 @@ export function checkConfig(input: unknown, ctx: ValidationContext = {}): Config
   const spec = specOf(input);
   const { preset, rest } = splitPreset(input);
   const builder = spec.builder();
-  if (preset !== null) builder.fromJson(getPreset(spec, preset).config);
+  const autoIssues: ConfigIssue[] = [];
+  if (preset === AUTO_PRESET) {
+    const { env, envConfig } = spec.builder().fromJson(rest).toConfig().environment;
+    const auto = autoPresetFor(spec, env, envConfig, ctx);
+    if (auto) builder.fromJson(auto.config);
+    else
+      autoIssues.push({
+        path: 'preset',
+        severity: 'warning',
+        message: `no automatic ${spec.name} layout for '${env}' (unknown env, or the algorithm has none); ${spec.name}'s defaults apply.`,
+      });
+  } else if (preset !== null) builder.fromJson(getPreset(spec, preset).config);
   builder.fromJson(rest);
-  const issues = builder.validate({ knownEnvIds: listEnvs(), ...ctx });
+  const issues = [...autoIssues, ...builder.validate({ knownEnvIds: listEnvs(), ...ctx })];
   return { spec, config: builder.toConfig(), issues, valid: !issues.some((i) => i.severity === 'error') };
 }
 

@@ -12,6 +12,7 @@ import type { ValidationContext } from '../core/config-validation';
 import type { ConfigIssue } from '../core/errors';
 import type { Algorithm } from './algorithm';
 import type { AlgorithmConfigBuilder } from './algorithm-config';
+import type { AutoLayout } from './auto-preset';
 import type { RLlibMapping } from './rllib/rllib-mapping';
 
 /** How one iteration's samples are laid out over runners (RLlib's rollout_fragment_length logic). */
@@ -126,6 +127,11 @@ export interface AlgorithmSpec<C extends AlgorithmConfigBase = AlgorithmConfigBa
   samplingLayout(config: C): SamplingLayout;
   /** Presets by env id (`CartPole-v1`), each with optional variants (`CartPole-v1:cleanrl`). */
   readonly presets: Readonly<Record<string, Preset<C>>>;
+  /**
+   * The automatic preset for an env without one (`preset: 'auto'`): auto-preset.ts sizes the
+   * runners and the model from the env and the machine; this adds the algorithm's training settings.
+   */
+  autoPreset?(layout: AutoLayout): Preset<C>;
   /** The algorithm's form sections (training hyperparameters); shared sections live in the UI. */
   readonly formSections: readonly SectionDef[];
   /** The algorithm's charts besides episode return and throughput, which every algorithm has. */
@@ -141,6 +147,8 @@ export interface AlgorithmSpec<C extends AlgorithmConfigBase = AlgorithmConfigBa
    * shared table (rllib/rllib-mapping.ts); a unit test checks every registered algorithm.
    */
   readonly rllib?: RLlibMapping;
+  /** The CLI header's `sampling` line, where runners x envs x fragment does not describe it (offline runs). */
+  describeSampling?(config: C): string;
   /** Loads the implementation (TF.js, learner, loss) on demand. */
   load(): Promise<AlgorithmImplementation<C>>;
 }

@@ -6,3 +6,4 @@ export type { Checkpoint } from '../algorithms/checkpoint';
 export type { ResultDict } from '../core/metric-keys';
 export type { DeviceInfo } from '../runtime/device';
 export type { FailureEvent } from '../runtime/supervisor';
+export type { EnvFault, LoadedEnvModule } from './user-envs';

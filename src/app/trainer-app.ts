@@ -16,13 +16,17 @@ import { RLError, errorMessage, type ConfigIssue } from '../core/errors';
 import type { ResultDict } from '../core/metric-keys';
 import { detectDevice, type DeviceInfo } from '../runtime/device';
 import type { FailureEvent, RunnerState } from '../runtime/supervisor';
-import { measureEnvStepsPerSecond } from '../envs';
+import { getEnvSpec, measureEnvStepsPerSecond, type EnvSpec } from '../envs';
 import { checkpointFromJson, checkpointToJson } from './checkpoint-codec';
 import { listStoredCheckpoints, loadStoredCheckpoint, storeCheckpoint } from './checkpoint-storage';
 import { InterruptibleIterations } from './interruptible-iterations';
 import { sampleOnce, type SampleSummary } from './sample-probe';
+import { recordEpisodes, type EpisodeRecording } from './episode-recording';
+import { registerOfflineFile, registeredOfflineFiles, setOfflineFileReader } from '../offline/offline-files';
+import { UserEnvs, type LoadedEnvModule } from './user-envs';
 
 export type { SampleSummary } from './sample-probe';
+export type { EpisodeRecording } from './episode-recording';
 
 /** The device self-checks that need TF.js, loaded on first use (the facade itself loads none). */
 type TfDiagnostics = typeof import('../algorithms/diagnostics');
@@ -82,6 +86,8 @@ export class TrainerApp {
   private readonly checkpointListeners = new Set<Listener<Checkpoint>>();
   private readonly runnerListeners = new Set<Listener<RunnerView[]>>();
   private readonly iterations = new InterruptibleIterations();
+  /** Env modules loaded by URL, the check a user env gets before training, and the last env fault. */
+  readonly userEnvs = new UserEnvs();
 
   /**
    * Device self-checks: the same computation on several backends (used by the WebGPU e2e test and
@@ -121,12 +127,30 @@ export class TrainerApp {
     }
   }
 
+  /**
+   * Imports a same-origin env module (Gymnasium's entry_point) on the page; every EnvRunner worker
+   * built afterwards imports it too. Throws EnvFaultError (`env/module-load`) with the file:line.
+   */
+  loadEnvModule(url: string): Promise<LoadedEnvModule> {
+    return this.userEnvs.load(url);
+  }
+
+  /** A registered env's metadata (time limit, reward threshold), or null. */
+  envSpec(id: string): EnvSpec | null {
+    return getEnvSpec(id) ?? null;
+  }
+
   /** Resolves the config and builds an algorithm without touching the current one. */
   private async buildAlgorithmAside(input: unknown, opts: AppBuildOptions): Promise<BuiltAlgorithm> {
     const detected = await detectDevice();
     const { config, warnings } = resolveConfigWithWarnings(input, {
       hardwareConcurrency: detected.hardwareConcurrency,
       webGpuAvailable: detected.adapter !== null,
+    });
+    // A user env is checked before anything heavy loads, so its faults show within a second.
+    await this.userEnvs.preflight(config.environment.env, {
+      envConfig: config.environment.envConfig,
+      maxEpisodeSteps: config.environment.maxEpisodeSteps,
     });
     return { config, warnings, algorithm: await buildAlgorithm(config, opts) };
   }
@@ -154,7 +178,14 @@ export class TrainerApp {
    * call: it then rejects with `app/interrupted`, and save() returns the last completed iteration.
    */
   async step(): Promise<ResultDict> {
-    const result = await this.iterations.step(this.algo);
+    const algo = this.algo;
+    let result: ResultDict;
+    try {
+      result = await this.iterations.step(algo);
+    } catch (e) {
+      // A user env that throws on the page's local runner is told with its file:line.
+      throw await this.userEnvs.runtimeError(e, algo.config.environment.env);
+    }
     this.results.push(result);
     for (const l of this.resultListeners) l(result);
     return result;
@@ -357,6 +388,29 @@ export class TrainerApp {
   /** One group sample() without training: steps per runner, for the sampling tests and benchmarks. */
   sampleOnce(numTimesteps: number): Promise<SampleSummary> {
     return sampleOnce(this.algo.envRunnerGroup, numTimesteps);
+  }
+
+  /**
+   * Runs the current policy for `numEnvSteps` env steps without training and returns the
+   * episodes as a Parquet file (RLlib's `output`; offline algorithms read it as `input_`).
+   */
+  recordEpisodes(numEnvSteps: number, onProgress?: (stepsSoFar: number) => void): Promise<EpisodeRecording> {
+    return recordEpisodes(this.algo, numEnvSteps, onProgress);
+  }
+
+  /** Makes a recorded episode file available to offline algorithms as offlineData.input `name`. */
+  loadOfflineFile(name: string, bytes: Uint8Array): void {
+    registerOfflineFile(name, bytes);
+  }
+
+  /** Names of the offline files loaded on this page. */
+  offlineFiles(): string[] {
+    return registeredOfflineFiles();
+  }
+
+  /** Headless runs: where offlineData.input names not loaded on the page are read from (disk, via the CLI). */
+  readOfflineFilesWith(reader: ((name: string) => Promise<Uint8Array>) | null): void {
+    setOfflineFileReader(reader);
   }
 
   /** Greedy actions for `obs` from the page's (learner) module and from every runner. */

@@ -10,16 +10,12 @@
  *   autostart=1                build and train as soon as the page loads
  *   embed=1                    compact layout for iframes, postMessage events to the parent page
  *   allow_origin=<origin>      with embed=1: take commands from, and post events to, that origin only
+ *   env_module=<url>           a same-origin JS module that registers envs, loaded before the rest
+ *                              (repeat the key for several; see src/envs/env-modules.ts)
  */
 import { mergeConfig } from '../algorithms/algorithm-config';
-import {
-  DEFAULT_SPEC,
-  findSpec,
-  getPreset,
-  getSpec,
-  type AnyAlgorithmConfig,
-  type AnySpec,
-} from '../algorithms/registry';
+import { DEFAULT_SPEC, findSpec, getSpec, type AnyAlgorithmConfig, type AnySpec } from '../algorithms/registry';
+import { presetFor } from './config-form';
 import { decodeConfigHash, encodeConfigHash } from '../core/config-url';
 import { errorMessage, type ConfigIssue } from '../core/errors';
 
@@ -43,6 +39,8 @@ export interface PageFlags {
   readonly embed: boolean;
   /** `allow_origin`, as given (embed.ts checks it); null: not given. */
   readonly allowOrigin: string | null;
+  /** `env_module` URLs, as given (env-modules.ts checks them when loading). */
+  readonly envModules: readonly string[];
 }
 
 export interface UrlState extends PageFlags {
@@ -53,7 +51,17 @@ export interface UrlState extends PageFlags {
   readonly issues: readonly ConfigIssue[];
 }
 
-const PAGE_KEYS = new Set(['hide', 'autostart', 'embed', 'preset', 'allow_origin']);
+const PAGE_KEYS = new Set(['hide', 'autostart', 'embed', 'preset', 'allow_origin', 'env_module']);
+
+/** The `env_module=` URLs of a hash, in order (main.ts loads them before the page reads the rest). */
+export function envModulesFromHash(hash: string): string[] {
+  return hash
+    .replace(/^#/, '')
+    .split('&')
+    .filter((piece) => piece.startsWith('env_module='))
+    .map((piece) => safeDecode(piece.slice('env_module='.length)))
+    .filter((url) => url !== '');
+}
 
 /** RLlib's names for the algorithm key (config-keys.ts maps all three to `algo`). */
 const ALGO_KEYS = new Set(['algo', 'algorithm', 'algo_class']);
@@ -105,16 +113,20 @@ export function parseUrlState(hash: string, search = ''): UrlState {
   });
   let base: AnyAlgorithmConfig = spec.defaults;
   let presetStop: Readonly<Record<string, number>> | undefined;
+  const decoded = decodeConfigHash<AnyAlgorithmConfig>(pieces.join('&'), spec);
   if (presetId !== undefined) {
     try {
-      const preset = getPreset(spec, presetId);
+      // `preset=auto`: the automatic layout for the hash's env, sized for this machine's cores.
+      const env = mergeConfig(spec.defaults, decoded.partial).environment.env;
+      const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+      const preset = presetFor(spec, presetId, env, cores === undefined ? {} : { hardwareConcurrency: cores });
+      if (preset === null) throw new Error(`preset=${presetId}: ${spec.name} has no automatic layout for '${env}'.`);
       base = mergeConfig(spec.defaults, preset.config);
-      presetStop = preset.stop;
+      presetStop = preset.stop && Object.keys(preset.stop).length > 0 ? preset.stop : undefined;
     } catch (e) {
       issues.push({ path: 'preset', severity: 'error', message: errorMessage(e) });
     }
   }
-  const decoded = decodeConfigHash<AnyAlgorithmConfig>(pieces.join('&'), spec);
   for (const issue of decoded.issues) issues.push(issue);
   const hasConfig = configPieces.length > 0 || presetId !== undefined;
   const config = hasConfig ? mergeConfig(base, decoded.partial) : null;
@@ -127,6 +139,7 @@ export function parseUrlState(hash: string, search = ''): UrlState {
     autostart: truthy(page.get('autostart')),
     embed,
     allowOrigin: page.get('allow_origin') ?? null,
+    envModules: envModulesFromHash(hash),
   };
 }
 
@@ -184,6 +197,7 @@ export function buildUrlHash(
   if (flags.embed) parts.push('embed=1');
   // Kept in the URL: a reload of the frame must not loosen the bridge to every origin.
   if (flags.allowOrigin) parts.push(`allow_origin=${encodeURIComponent(flags.allowOrigin)}`);
+  for (const url of flags.envModules ?? []) parts.push(`env_module=${encodeURIComponent(url)}`);
   if (flags.autostart) parts.push('autostart=1');
   return parts.filter(Boolean).join('&');
 }

@@ -3,9 +3,12 @@
  * turns a renderer crash (a worker out of memory can take the tab down with no error event) into
  * a PageCrashedError instead of a call that never returns, so the loop can reopen and resume.
  */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from '@playwright/test';
 import type { DeviceInfo, FailureEvent, ResultDict } from '../app';
 import type { ConfigIssue } from '../core/errors';
+import type { EnvSpec } from '../envs/types';
 import type { AnyAlgorithmConfig } from '../algorithms/registry';
 import { chromiumArgs, useChromiumSandbox } from './browser';
 import { drawCurvePng, type CurveInput } from './curve';
@@ -39,6 +42,8 @@ export interface SessionOptions {
   readonly executablePath: string;
   readonly webgpu: boolean;
   readonly url: string;
+  /** Env modules (URL paths on the app's server) to load into the page, in order, on every open. */
+  readonly envModules?: readonly string[];
   /** Browser console errors/warnings and page errors, one line each. */
   readonly onConsole: (line: string) => void;
   /** Each runner failure, restart and give-up (the supervisor's log), as it happens. */
@@ -47,6 +52,44 @@ export interface SessionOptions {
 
 /** The page-side name of the binding that carries supervisor events to Node. */
 const RUNNER_EVENT_BINDING = '__rlCliRunnerEvent';
+/** The page-side name of the binding that reads offlineData.input files from disk (base64). */
+const OFFLINE_FILE_BINDING = '__rlCliReadOfflineFile';
+
+/**
+ * An offlineData.input file, read for the page: a path relative to the working directory. The
+ * error names the setting, so a typo reads as one, not as a page failure.
+ */
+function readOfflineFileBase64(name: string): string {
+  const file = path.resolve(name);
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    throw new Error(`offlineData.input (--input) names ${name}, but ${file} is not a file.`);
+  }
+  return readFileSync(file).toString('base64');
+}
+
+/** Runs in the page: offline files the page has not loaded come from disk through the binding. */
+function installOfflineFileReader(binding: string): void {
+  const read = (window as unknown as Record<string, (name: string) => Promise<string>>)[binding];
+  if (!read) return;
+  window.rl.readOfflineFilesWith(async (name) => Uint8Array.from(atob(await read(name)), (c) => c.charCodeAt(0)));
+}
+
+/** Runs in the page: records episodes and hands the file back as base64 (evaluate returns JSON). */
+async function recordInPage(numEnvSteps: number): Promise<EpisodeRecordingJson> {
+  const { bytes, ...summary } = await window.rl.recordEpisodes(numEnvSteps);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return { ...summary, base64: btoa(binary) };
+}
+
+/** A recording as it crosses from the page: the file as base64 plus its summary. */
+export interface EpisodeRecordingJson {
+  readonly base64: string;
+  readonly numEnvSteps: number;
+  readonly numEpisodes: number;
+  readonly numCompletedEpisodes: number;
+  readonly episodeReturnMean: number;
+}
 
 // tsx compiles with esbuild's keepNames, which wraps inner functions in `__name(...)`; functions
 // passed to page.evaluate run in the page, where that helper does not exist.
@@ -112,9 +155,20 @@ export class AppSession {
     await page.addInitScript({ content: KEEP_NAMES_SHIM });
     const onRunnerEvent = this.opts.onRunnerEvent;
     if (onRunnerEvent) await page.exposeFunction(RUNNER_EVENT_BINDING, (e: FailureEvent) => onRunnerEvent(e));
+    await page.exposeFunction(OFFLINE_FILE_BINDING, readOfflineFileBase64);
     await this.race(page.goto(this.opts.url));
-    await this.race(page.waitForFunction(() => typeof window.rl === 'object', null, { timeout: 120_000 }));
+    // A page whose scripts throw while loading (a user env in user-envs.ts) never gets window.rl;
+    // main.ts sets rlBootError instead, so the failure is reported now, not after a timeout.
+    await this.race(
+      page.waitForFunction(() => typeof window.rl === 'object' || window.rlBootError !== undefined, null, {
+        timeout: 120_000,
+      }),
+    );
+    const boot = await this.race(page.evaluate(() => window.rlBootError ?? null));
+    if (boot) throw new PageError(boot.code, boot.message, boot.stack);
+    for (const url of this.opts.envModules ?? []) await this.call('loadEnvModule', [url]);
     if (onRunnerEvent) await this.race(page.evaluate(forwardRunnerEvents, RUNNER_EVENT_BINDING));
+    await this.race(page.evaluate(installOfflineFileReader, OFFLINE_FILE_BINDING));
   }
 
   private console(m: ConsoleMessage): void {
@@ -168,6 +222,11 @@ export class AppSession {
     return this.call('build', [config, backend ? { backend } : {}]);
   }
 
+  /** The env's registry entry in the page (after the env modules loaded): its reward threshold, time limit. */
+  envSpec(id: string): Promise<EnvSpec | null> {
+    return this.call('envSpec', [id]);
+  }
+
   restoreFromJson(text: string, backend: LearnerBackend | undefined): Promise<void> {
     return this.call('restoreFromJson', [text, backend ? { backend } : {}]);
   }
@@ -179,6 +238,11 @@ export class AppSession {
 
   step(): Promise<ResultDict> {
     return this.call('step', []);
+  }
+
+  /** Runs the built policy for `numEnvSteps` without training; the Parquet file and its summary. */
+  async recordEpisodes(numEnvSteps: number): Promise<EpisodeRecordingJson> {
+    return this.race(this.livePage.evaluate(recordInPage, numEnvSteps));
   }
 
   /** Cuts the iteration in progress short (rl.interrupt); resolves at once, step() then rejects. */

@@ -39,6 +39,8 @@ export interface CliOptions {
   /** The algorithm --algo named (its registered name, e.g. 'DQN'); undefined: not given. */
   readonly algo: string | undefined;
   readonly configFile: string | undefined;
+  /** --env-module: a .ts/.js file that registers envs, bundled and loaded in the page and every worker. */
+  readonly envModule: string | undefined;
   readonly preset: string | undefined;
   readonly backend: CliBackend | undefined;
   readonly stopReward: number | undefined;
@@ -86,11 +88,18 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'JSON config (sectioned or flat, RLlib names accepted); flags override it.',
   },
   {
+    name: 'env-module',
+    kind: 'string',
+    metavar: 'FILE',
+    def: 'none',
+    help: "A .ts/.js module that registers envs (import { registerEnv } from 'browser-rl/envs'); bundled on the fly and loaded in the page and every worker, no rebuild.",
+  },
+  {
     name: 'preset',
     kind: 'string',
     metavar: 'NAME',
-    def: "the env's default preset unless --config/--restore",
-    help: "The algorithm's preset ('none' for its plain defaults); --help lists them per algorithm.",
+    def: "the env's preset, else 'auto', unless --config/--restore",
+    help: "The algorithm's preset ('auto': sized from the env's spaces and the machine; 'none': the algorithm's plain defaults); --help lists them per algorithm.",
   },
   {
     name: 'backend',
@@ -345,6 +354,7 @@ function toOptions(
     help: flag('help'),
     algo: spec?.name,
     configFile: str('config'),
+    envModule: str('env-module'),
     preset: str('preset'),
     backend: backend as CliBackend | undefined,
     stopReward: num('stop-reward'),

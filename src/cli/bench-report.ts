@@ -1,5 +1,6 @@
 /** Renders benchmark results as the Markdown tables pasted into the README. */
-import type { EnvRow, LearnerGroupRow, LearnerRow, LearningRunRow, SamplerRow } from './bench-sections';
+import { offlineTable, type OfflineRow } from './bench-offline';
+import type { EnvRow, LearnerGroupRow, LearnerRow, LearningRunRow, SamplerRow, ThroughputRow } from './bench-sections';
 
 export interface BenchResults {
   date: string;
@@ -18,6 +19,10 @@ export interface BenchResults {
   learnerGroup?: LearnerGroupRow[];
   /** End-to-end learning runs of every algorithm benchmarked. */
   runs: LearningRunRow[];
+  /** The offline workflow (record, BC, MARWIL); absent in results written before it existed. */
+  offline?: OfflineRow[];
+  /** Asynchronous (IMPALA) vs synchronous (PPO) sampling, side by side. */
+  throughput?: ThroughputRow[];
 }
 
 const fmt = (n: number): string =>
@@ -58,6 +63,18 @@ function runsSummary(rows: LearningRunRow[]): string[] {
   return lines;
 }
 
+/** The learner section's table (also printed by the Node WebGPU learner bench). */
+export function learnerTable(rows: readonly LearnerRow[]): string[] {
+  return [
+    '| backend | MLP | minibatch | samples/s | first call ms |',
+    '|---|---|---:|---:|---:|',
+    ...rows.map(
+      (l) =>
+        `| ${l.backend} | ${l.hiddens} | ${l.minibatchSize} | ${fmt(l.samplesPerSecond)} | ${l.firstCallMs.toFixed(0)} |`,
+    ),
+  ];
+}
+
 export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
   const m = r.machine;
   const out = [
@@ -92,16 +109,27 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
     out.push('');
   }
   if (r.learner.length) {
+    out.push('### Learner update throughput (PPO, samples/s; first call in ms)', '', ...learnerTable(r.learner), '');
+  }
+  if (r.throughput?.length) {
     out.push(
-      '### Learner update throughput (PPO, samples/s; first call in ms)',
+      '### Asynchronous vs synchronous sampling (CartPole-v1, same runners, envs per runner, fragment and model)',
       '',
-      '| backend | MLP | minibatch | samples/s | first call ms |',
-      '|---|---|---:|---:|---:|',
+      '| algorithm | runners x envs x fragment | MLP | iterations | env steps sampled/s | env steps trained/s | runner idle s per iteration (share) | iteration s |',
+      '|---|---|---|---:|---:|---:|---|---:|',
     );
-    for (const l of r.learner)
+    for (const t of r.throughput) {
       out.push(
-        `| ${l.backend} | ${l.hiddens} | ${l.minibatchSize} | ${fmt(l.samplesPerSecond)} | ${l.firstCallMs.toFixed(0)} |`,
+        `| ${t.algo} | ${t.numEnvRunners} x ${t.numEnvsPerEnvRunner} x ${t.rolloutFragmentLength} | ${t.hiddens} | ${t.iterations} | ${fmt(t.sampledStepsPerSecond)} | ${fmt(t.trainedStepsPerSecond)} | ${t.runnerIdleSPerIteration.toFixed(3)} (${(t.runnerIdleFraction * 100).toFixed(0)}%) | ${t.meanIterationS.toFixed(3)} |`,
       );
+    }
+    const [impala, ppo] = ['IMPALA', 'PPO'].map((a) => r.throughput!.find((t) => t.algo === a));
+    if (impala && ppo) {
+      out.push(
+        '',
+        `IMPALA / PPO end-to-end env steps/s: ${(impala.sampledStepsPerSecond / ppo.sampledStepsPerSecond).toFixed(2)}x sampled, ${(impala.trainedStepsPerSecond / ppo.trainedStepsPerSecond).toFixed(2)}x trained.`,
+      );
+    }
     out.push('');
   }
   if (r.learnerGroup?.length) {
@@ -125,5 +153,6 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
       '',
     );
   }
+  if (r.offline?.length) out.push(...offlineTable(r.offline), '');
   return out.join('\n');
 }

@@ -227,3 +227,78 @@ export async function benchLearnerGroup(
 function pick(r: { firstCallMs: number; samplesPerSecond: number }): { firstCallMs: number; samplesPerSecond: number } {
   return { firstCallMs: r.firstCallMs, samplesPerSecond: r.samplesPerSecond };
 }
+
+/** One algorithm's end-to-end throughput over a fixed wall time (the async-vs-sync comparison). */
+export interface ThroughputRow {
+  algo: string;
+  numEnvRunners: number;
+  numEnvsPerEnvRunner: number;
+  rolloutFragmentLength: number;
+  hiddens: string;
+  wallSeconds: number;
+  iterations: number;
+  /** num_env_steps_sampled_lifetime / wall time, warm-up excluded. */
+  sampledStepsPerSecond: number;
+  /** num_env_steps_trained_lifetime / wall time (IMPALA drops what a full queue cannot hold). */
+  trainedStepsPerSecond: number;
+  /** Mean env_runners/idle_time_s per iteration and its share of the iteration. */
+  runnerIdleSPerIteration: number;
+  runnerIdleFraction: number;
+  meanIterationS: number;
+}
+
+export interface ThroughputSpec {
+  readonly algo: string;
+  readonly preset: string;
+  /** Runners, envs per runner, fragment length and model: the same for every algorithm compared. */
+  readonly shared: Readonly<Record<string, unknown>>;
+}
+
+/** Trains `seconds` of wall time after 3 warm-up iterations and reports steps/s and runner idle time. */
+export async function benchThroughput(page: Page, spec: ThroughputSpec, seconds: number): Promise<ThroughputRow> {
+  return page.evaluate(
+    async ({ spec, seconds }) => {
+      await window.rl.build({
+        ...spec.shared,
+        algo: spec.algo,
+        preset: spec.preset,
+        learners: { numGpusPerLearner: 0 },
+        debugging: { seed: 1 },
+      });
+      // No helper functions in here: tsx wraps named functions in a __name() the page lacks.
+      let r = await window.rl.step();
+      for (let i = 0; i < 2; i++) r = await window.rl.step();
+      const sampled0 = Number(r['num_env_steps_sampled_lifetime'] ?? 0);
+      const trained0 = Number(r['num_env_steps_trained_lifetime'] ?? 0);
+      let iterations = 0;
+      let idleS = 0;
+      let iterS = 0;
+      const t0 = performance.now();
+      while (performance.now() - t0 < seconds * 1000) {
+        r = await window.rl.step();
+        iterations++;
+        idleS += Number(r['env_runners/idle_time_s'] ?? 0);
+        iterS += Number(r['time_this_iter_s'] ?? 0);
+      }
+      const wall = (performance.now() - t0) / 1000;
+      const er = spec.shared['envRunners'] as Record<string, number>;
+      const model = spec.shared['rlModule'] as { fcnetHiddens: number[] };
+      window.rl.dispose();
+      return {
+        algo: spec.algo,
+        numEnvRunners: er['numEnvRunners']!,
+        numEnvsPerEnvRunner: er['numEnvsPerEnvRunner']!,
+        rolloutFragmentLength: er['rolloutFragmentLength']!,
+        hiddens: model.fcnetHiddens.join('x'),
+        wallSeconds: wall,
+        iterations,
+        sampledStepsPerSecond: (Number(r['num_env_steps_sampled_lifetime'] ?? 0) - sampled0) / wall,
+        trainedStepsPerSecond: (Number(r['num_env_steps_trained_lifetime'] ?? 0) - trained0) / wall,
+        runnerIdleSPerIteration: idleS / Math.max(1, iterations),
+        runnerIdleFraction: iterS > 0 ? idleS / iterS : 0,
+        meanIterationS: iterS / Math.max(1, iterations),
+      };
+    },
+    { spec, seconds },
+  );
+}

@@ -3,8 +3,10 @@
  *   0   done (and --as-test reached its reward)
  *   1   training failed: divergence, runners failing beyond tolerance, a crash we could not recover
  *       from, or --as-test missed its reward
- *   2   bad input the user fixes outside the code: a flag, a config, a checkpoint, a weights file, an env id, an
- *       --out folder, no browser, WebGPU asked for but missing
+ *   2   bad input the user fixes outside the code: a flag, a config, a checkpoint, a weights file, an
+ *       env id, an --out folder, no browser, WebGPU asked for but missing; an env module that does
+ *       not load or an env that breaks its contract (checkEnv before training). An env that throws
+ *       while it runs (constructor, reset, step) is a failed run: 1.
  *   130 interrupted (Ctrl-C / SIGTERM)
  * Errors carry a stable code (`area/what`); the code decides, never the message text.
  */
@@ -26,6 +28,9 @@ const INPUT_CODES: readonly string[] = [
   'weights/',
   'env/unknown',
   'env/invalid-id',
+  'env/module-load',
+  'env/module-url',
+  'env/check-failed',
   'device/unavailable',
   'device/no-webgpu',
   'device/webgpu-init',

@@ -51,7 +51,7 @@ export function helpText(spec: AnySpec = DEFAULT_SPEC): string {
     `This help shows ${spec.name}'s keys and presets${others.length > 0 ? `; ${others.join(', ')} shows the others'` : ''}.`,
     `  ${spec.title}`,
     '',
-    `Presets of ${spec.name} (--preset): ${presetIds(spec).join(', ') || 'none'}.`,
+    `Presets of ${spec.name} (--preset): ${presetIds(spec).join(', ') || 'none'}${spec.autoPreset ? '; auto (sized from the env, the default for an env without a preset)' : ''}; none (the plain defaults).`,
     '',
     `Common settings (config keys; a preset may change the defaults shown, which are ${spec.name}'s):`,
   );
@@ -69,14 +69,16 @@ export function helpText(spec: AnySpec = DEFAULT_SPEC): string {
     'Test hooks:',
     ...OPTIONS.filter((x) => x.testHook).map((o) => optionLine(`--${o.name} ${o.metavar ?? ''}`, o.def, o.help)),
     '',
-    'Exit codes: 0 done; 1 training failed, or --as-test and the reward was not reached; 2 bad input',
-    '(option, config, checkpoint, env id, an --out that holds another run, no browser, WebGPU asked for',
-    'but missing); 130 interrupted: Ctrl-C or SIGTERM stops at once and saves the last completed',
+    'Exit codes: 0 done; 1 training failed (an env that throws too), or --as-test and the reward was not',
+    'reached; 2 bad input (option, config, checkpoint, env id, an env module that does not load, an env',
+    'that fails checkEnv, an --out that holds another run, no browser, WebGPU asked for but missing);',
+    '130 interrupted: Ctrl-C or SIGTERM stops at once and saves the last completed',
     'iteration; a second one quits without saving.',
     '',
     'Examples:',
     '  npm run train -- --env CartPole-v1 --stop-iters 5',
     '  npm run train -- --preset CartPole-v1:cleanrl --stop-reward 450 --as-test',
+    '  npm run train -- --env-module my-envs/corridor.ts --env Corridor-v0',
     '  npm run train -- --restore runs/ppo-CartPole-v1-20250101-120000 --stop-iters 50',
   );
   return lines.join('\n');

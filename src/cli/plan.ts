@@ -15,7 +15,15 @@ import {
   TRAINING_ITERATION,
 } from '../core/metric-keys';
 import type { Checkpoint } from '../algorithms/checkpoint';
-import { DEFAULT_SPEC, getPreset, hasPreset, presetIds, specOf, type AnySpec } from '../algorithms/registry';
+import {
+  AUTO_PRESET,
+  DEFAULT_SPEC,
+  getPreset,
+  hasPreset,
+  presetIds,
+  specOf,
+  type AnySpec,
+} from '../algorithms/registry';
 import { checkpointFromJson, checkpointToJson } from '../app/checkpoint-codec';
 import { decodeSafetensors } from '../rl-module/safetensors';
 import { normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
@@ -42,6 +50,13 @@ export interface RunPlan {
   readonly stop: StopCriteria;
   /** Where the stop criteria came from: 'flags', "preset 'X'" or 'default'. */
   readonly stopSource: string;
+  /**
+   * No stop flag and no preset stop: the page's env decides (its rewardThreshold, which Node cannot
+   * know for an env from --env-module), see TrainingRun.setUp.
+   */
+  readonly stopFromEnv: boolean;
+  /** --env-module, absolute, checked to be a readable .ts/.js file; null when not given. */
+  readonly envModule: string | null;
   /** The reward --as-test checks, if any. */
   readonly stopReward: number | null;
   /** Forced Learner backend for rl.build; undefined lets numGpusPerLearner decide. */
@@ -202,10 +217,17 @@ function composeFreshConfig(
     presetId = resolvePresetId(spec, filePreset);
     why = `named in ${opts.configFile}`;
   } else if (opts.preset === undefined && opts.configFile === undefined) {
-    presetId = hasPreset(spec, env) ? env : null;
-    why = typeof flagEnv === 'string' ? '--env given without --config' : 'default env, no --config';
+    presetId = hasPreset(spec, env) ? env : spec.autoPreset ? AUTO_PRESET : null;
+    why =
+      presetId === AUTO_PRESET
+        ? `no ${spec.name} preset for ${env}`
+        : typeof flagEnv === 'string'
+          ? '--env given without --config'
+          : 'default env, no --config';
   }
-  const preset = presetId === null ? {} : presetConfig(spec, presetId);
+  // The automatic preset is sized in the page, which knows the env's spaces and the cores.
+  const preset =
+    presetId === null ? {} : presetId === AUTO_PRESET ? { preset: AUTO_PRESET } : presetConfig(spec, presetId);
   const config = deepMerge(deepMerge(preset, file), flags);
   return { config, presetId, why };
 }
@@ -229,6 +251,7 @@ export function resolvePresetId(spec: AnySpec, name: string): string {
 }
 
 function presetConfig(spec: AnySpec, id: string): ConfigObject {
+  if (id === AUTO_PRESET) return {};
   try {
     return getPreset(spec, id).config;
   } catch (e) {
@@ -247,7 +270,7 @@ function stopCriteria(
   if (opts.stopIters !== undefined) fromFlags[TRAINING_ITERATION] = opts.stopIters;
   if (opts.stopTimeS !== undefined) fromFlags[TIME_TOTAL_S] = opts.stopTimeS;
   if (Object.keys(fromFlags).length > 0) return { stop: normalizeStopCriteria(fromFlags), source: 'flags' };
-  const presetStop = presetId === null ? undefined : getPreset(spec, presetId).stop;
+  const presetStop = presetId === null || presetId === AUTO_PRESET ? undefined : getPreset(spec, presetId).stop;
   if (presetStop) return { stop: normalizeStopCriteria(presetStop), source: `preset '${presetId}'` };
   return { stop: { [TRAINING_ITERATION]: 100 }, source: 'default' };
 }
@@ -282,6 +305,43 @@ function defaultOutDir(algo: string, env: string): string {
   return dir;
 }
 
+export const AS_TEST_NEEDS_REWARD =
+  '--as-test needs a reward to reach: add --stop-reward R (or use a preset, or an env with a rewardThreshold).';
+
+/**
+ * The stop criteria once the page knows the env: a plan whose stop is the default (no flags, no
+ * preset stop) stops at the env's rewardThreshold when it has one (Gymnasium's reward_threshold),
+ * still capped at the default iterations.
+ */
+export function withEnvStop(plan: RunPlan, rewardThreshold: number | undefined, asTest: boolean): RunPlan {
+  if (!plan.stopFromEnv) return plan;
+  if (rewardThreshold === undefined) {
+    if (asTest) throw new UsageError(AS_TEST_NEEDS_REWARD);
+    return plan;
+  }
+  return {
+    ...plan,
+    stop: normalizeStopCriteria({ ...plan.stop, [EPISODE_RETURN_MEAN]: rewardThreshold }),
+    stopSource: `${plan.env}'s rewardThreshold`,
+    stopReward: rewardThreshold,
+    stopFromEnv: false,
+  };
+}
+
+/** --env-module: a readable .ts/.mts/.js/.mjs file, returned absolute. */
+export function checkEnvModulePath(file: string): string {
+  const abs = path.resolve(file);
+  if (!existsSync(abs)) throw new UsageError(`--env-module ${file} does not exist.`, 'cli/env-module');
+  if (!statSync(abs).isFile()) throw new UsageError(`--env-module ${file} is not a file.`, 'cli/env-module');
+  if (!/\.(m?ts|m?js)$/.test(abs)) {
+    throw new UsageError(
+      `--env-module ${file}: give a .ts, .mts, .js or .mjs module that calls registerEnv.`,
+      'cli/env-module',
+    );
+  }
+  return abs;
+}
+
 export function planRun(opts: CliOptions): RunPlan {
   const warnings: string[] = [];
   const flags: ConfigObject = {};
@@ -311,12 +371,16 @@ export function planRun(opts: CliOptions): RunPlan {
     const fresh = composeFreshConfig(opts, spec, flags, configFile, warnings);
     config = fresh.config;
     presetId = fresh.presetId;
-    if (presetId !== null) presetNote = `preset '${presetId}' (${fresh.why}; --preset none to skip it)`;
+    if (presetId === AUTO_PRESET) {
+      presetNote = `automatic layout (${fresh.why}; sized from its spaces and the cores; --preset none for ${spec.name}'s plain defaults)`;
+    } else if (presetId !== null) presetNote = `preset '${presetId}' (${fresh.why}; --preset none to skip it)`;
+    else if (opts.preset === 'none') presetNote = `${spec.name}'s plain defaults (--preset none)`;
   }
   const device = deviceChoice(opts.backend, config, flags);
   const { stop, source } = stopCriteria(opts, spec, presetId);
-  if (opts.asTest && stop[EPISODE_RETURN_MEAN] === undefined) {
-    throw new UsageError('--as-test needs a reward to reach: add --stop-reward R (or use a preset that has one).');
+  // With the env deciding the stop (stopFromEnv), the page tells its reward threshold later.
+  if (opts.asTest && stop[EPISODE_RETURN_MEAN] === undefined && source !== 'default') {
+    throw new UsageError(AS_TEST_NEEDS_REWARD);
   }
   const algoValue = getPath(config, 'algo');
   const envValue = getPath(config, 'environment.env');
@@ -331,6 +395,8 @@ export function planRun(opts: CliOptions): RunPlan {
     presetNote,
     stop,
     stopSource: source,
+    stopFromEnv: source === 'default',
+    envModule: opts.envModule === undefined ? null : checkEnvModulePath(opts.envModule),
     stopReward: stop[EPISODE_RETURN_MEAN] ?? null,
     ...device,
     outDir: opts.out ?? defaultOutDir(algo, env),

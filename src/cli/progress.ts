@@ -112,9 +112,10 @@ export class Progress {
     const dev = h.device;
     this.info(`${c.algo} on ${c.environment.env}${h.presetNote ? ` - ${h.presetNote}` : ''}`);
     if (h.restoredFrom) this.info(`  restored    ${h.restoredFrom.file} (iteration ${h.restoredFrom.iteration})`);
-    this.info(
-      `  sampling    ${runners} x ${c.envRunners.numEnvsPerEnvRunner} envs x ${sizes.rolloutFragmentLength} steps = ${int(sizes.trainBatchSize)} env steps/iteration`,
-    );
+    const sampling =
+      spec.describeSampling?.(c) ??
+      `${runners} x ${c.envRunners.numEnvsPerEnvRunner} envs x ${sizes.rolloutFragmentLength} steps = ${int(sizes.trainBatchSize)} env steps/iteration`;
+    this.info(`  sampling    ${sampling}`);
     this.info(
       `  model       [${c.rlModule.fcnetHiddens.join(', ')}] ${c.rlModule.fcnetActivation}${c.rlModule.vfShareLayers ? ', shared value torso' : ''}`,
     );

@@ -121,7 +121,8 @@ export function checkOutDir(dir: string, opts: { continuing: boolean; overwrite:
     }
     return;
   }
-  const found = existingRunFiles(dir);
+  // A folder holding only console.log is a run that failed before it started: reuse it.
+  const found = existingRunFiles(dir).filter((f) => f !== FILES.console);
   if (found.length === 0 || opts.overwrite) return;
   throw new UsageError(
     `--out ${dir} already holds a run (${found.join(', ')}); it is left as it is. ` +
@@ -201,6 +202,16 @@ export class RunFiles {
     this.pendingConsole = [];
     this.opened = true;
     return kept;
+  }
+
+  /**
+   * A run that failed before it opened the folder (an env module that does not load, an env that
+   * fails its check) still leaves the browser console there, the first thing to read.
+   */
+  saveConsoleOnly(): void {
+    if (this.opened || this.pendingConsole.length === 0) return;
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(this.p(FILES.console), this.pendingConsole.map((l) => `${l}\n`).join(''));
   }
 
   console(line: string): void {

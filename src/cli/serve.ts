@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { build, preview } from 'vite';
+import { build, preview, type Plugin } from 'vite';
 
 export interface AppServer {
   readonly url: string;
@@ -68,8 +68,36 @@ export async function ensureBuilt(root: string, log: (msg: string) => void, verb
   await buildDist(root, verbose);
 }
 
-/** Builds if needed and serves dist/ on 127.0.0.1 at a free port. */
-export async function serveApp(root: string, log: (msg: string) => void, verbose = false): Promise<AppServer> {
+/** A file served besides dist/ (the --env-module bundle and its source map), by URL path. */
+export interface ExtraFile {
+  readonly body: string;
+  readonly contentType: string;
+}
+
+/** Serves the extra files, same-origin with the app, before Vite's static files. */
+function extraFilesPlugin(files: ReadonlyMap<string, ExtraFile>): Plugin {
+  return {
+    name: 'browser-rl-extra-files',
+    configurePreviewServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const file = files.get((req.url ?? '').split('?')[0] ?? '');
+        if (!file) return next();
+        res.setHeader('Content-Type', file.contentType);
+        res.setHeader('Cache-Control', 'no-store');
+        res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+        res.end(file.body);
+      });
+    },
+  };
+}
+
+/** Builds if needed and serves dist/ (plus `extra` files) on 127.0.0.1 at a free port. */
+export async function serveApp(
+  root: string,
+  log: (msg: string) => void,
+  verbose = false,
+  extra: ReadonlyMap<string, ExtraFile> = new Map(),
+): Promise<AppServer> {
   await ensureBuilt(root, log, verbose);
   const signalsBefore = new Set(process.listeners('SIGTERM'));
   const stdinBefore = new Set(process.stdin.listeners('end'));
@@ -79,6 +107,7 @@ export async function serveApp(root: string, log: (msg: string) => void, verbose
     logLevel: 'warn',
     build: { outDir: 'dist' },
     preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
+    plugins: [extraFilesPlugin(extra)],
   });
   // Vite's preview exits the process on SIGTERM or when stdin ends; the runner handles its own
   // signals (checkpoint first), and a closed stdin (CI, a test's spawn) must not end the run.

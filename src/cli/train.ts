@@ -1,215 +1,33 @@
 /**
- * `npm run train -- [options]`: trains headlessly. Serves the built app on 127.0.0.1, drives
- * `window.rl` in headless Chromium through Playwright one iteration at a time, streams progress and
- * writes results, checkpoints, a summary and a learning curve to --out. See `--help`.
- *
- * Exit codes: see exit-codes.ts (0 done; 1 training failed or --as-test missed; 2 bad input; 130
- * interrupted).
+ * `npm run train -- [options]`: the entry. It imports the runner (train-main.ts) dynamically, so a
+ * user env registered in src/envs/user-envs.ts that throws while loading (a missing import), which
+ * the CLI loads too, is reported as an env module error, exit 2, with its file:line, not a crash.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { FailureEvent } from '../app';
 import { errorMessage } from '../core/errors';
-import { AppSession, PageError } from './app-session';
-import { parseArgs, UsageError, type CliOptions } from './args';
-import { helpText } from './help';
-import { getSpec } from '../algorithms/registry';
-import { ensureChromium } from './browser';
-import {
-  errorCode,
-  EXIT_BAD_INPUT,
-  EXIT_INTERRUPTED,
-  EXIT_OK,
-  EXIT_TRAINING_FAILED,
-  exitCodeForError,
-} from './exit-codes';
-import { planRun, type RunPlan } from './plan';
-import { Progress } from './progress';
-import { checkOutDir, FILES, readResultsFile, RunFiles } from './run-files';
-import { serveApp, type AppServer } from './serve';
-import { TrainingRun, type RunSummaryJson } from './training-run';
+import { FaultLocator } from '../envs/env-fault';
+import { EXIT_BAD_INPUT, EXIT_TRAINING_FAILED } from './exit-codes';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-function isInside(file: string, dir: string): boolean {
-  const rel = path.relative(path.resolve(dir), path.resolve(file));
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-}
-
-/** What to try next, for errors whose message speaks of config keys rather than CLI flags. */
-const HINTS: Readonly<Record<string, string>> = {
-  'device/no-webgpu': 'Train on the CPU with --backend wasm (or --num-gpus-per-learner 0).',
-  'config/invalid': 'Every config key is also a flag (e.g. --minibatch-size 64); see --help.',
-};
-
-function printError(e: unknown, verbose: boolean): void {
-  process.stderr.write(`error: ${errorMessage(e)}\n`);
-  const code = errorCode(e);
-  const hint = code !== null ? HINTS[code] : undefined;
-  if (hint) process.stderr.write(`${hint}\n`);
-  if (!verbose) return;
-  if (e instanceof PageError && e.pageStack) process.stderr.write(`in the page:\n${e.pageStack}\n`);
-  if (e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-}
-
-function exitCodeFor(s: RunSummaryJson, opts: CliOptions, error: unknown): number {
-  if (s.reason === 'interrupted') return EXIT_INTERRUPTED;
-  if (s.reason === 'error') return exitCodeForError(error);
-  return opts.asTest && !s.reached ? EXIT_TRAINING_FAILED : EXIT_OK;
-}
-
-/**
- * Ctrl-C or SIGTERM once: stop at the iteration's next yield point (well under 2 s), save the last
- * completed iteration, exit 130. Twice: quit at once without saving, and say what is on disk.
- */
-function installSignalHandlers(progress: Progress, onInterrupt: () => void, quitNow: (signal: string) => void): void {
-  let count = 0;
-  const handler = (signal: NodeJS.Signals): void => {
-    count++;
-    if (count === 1) {
-      progress.warn(
-        `${signal}: stopping now and saving the last completed iteration (send it again to quit at once, without saving).`,
-      );
-      onInterrupt();
-    } else {
-      quitNow(signal);
-    }
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-}
-
-/** One line per runner failure, restart or give-up, as the page's supervisor logs it. */
-function runnerEventLine(e: FailureEvent): string {
-  const what: Record<FailureEvent['action'], string> = {
-    'restart-scheduled': 'failed; restart scheduled',
-    restarted: 'restarted',
-    dropped: 'failed; dropped (ignoreEnvRunnerFailures)',
-    'gave-up': 'failed; no restarts left',
-    fatal: 'failed; training stops',
-  };
-  return `env runner ${e.workerIndex} ${what[e.action]}${e.action === 'restarted' ? '' : `: ${e.cause}`}`;
-}
-
-async function startBrowserSide(
-  opts: CliOptions,
-  plan: RunPlan,
-  progress: Progress,
-  files: RunFiles,
-): Promise<{ server: AppServer; session: AppSession }> {
-  let executablePath: string;
+async function run(argv: readonly string[]): Promise<number> {
+  let main: (argv: readonly string[]) => Promise<number>;
   try {
-    executablePath = ensureChromium((m) => progress.info(m));
+    ({ main } = await import('./train-main'));
   } catch (e) {
-    throw new UsageError(errorMessage(e), 'cli/no-browser');
-  }
-  const server = await serveApp(ROOT, (m) => progress.info(m), opts.verbose);
-  progress.debug(
-    `Serving ${path.join(ROOT, 'dist')} at ${server.url}; Chromium ${executablePath}${plan.launchWebGpu ? ' with WebGPU flags' : ''}`,
-  );
-  const session = new AppSession({
-    executablePath,
-    webgpu: plan.launchWebGpu,
-    url: server.url,
-    onConsole: (line) => {
-      files.console(line);
-      if (opts.verbose) progress.warn(`[browser] ${line}`);
-    },
-    onRunnerEvent: (event) => {
-      const line = runnerEventLine(event);
-      files.console(`[runner] ${line}`);
-      progress.warn(line);
-    },
-  });
-  return { server, session };
-}
-
-/** Checks --out before the browser starts; returns the results kept when continuing a run in place. */
-function prepareOutDir(opts: CliOptions, plan: RunPlan, progress: Progress): RunFiles {
-  const continuing = plan.restore !== null && isInside(plan.restore.file, plan.outDir);
-  checkOutDir(plan.outDir, { continuing, overwrite: opts.overwrite });
-  if (opts.overwrite && !continuing)
-    progress.debug(`--overwrite: the run files in ${plan.outDir} go once the build succeeds.`);
-  const kept = continuing
-    ? readResultsFile(path.join(plan.outDir, FILES.results), plan.restore?.iteration ?? 0)
-    : { results: [], warnings: [] };
-  for (const w of kept.warnings) progress.warn(`warning: ${w}`);
-  return new RunFiles(plan.outDir, { overwrite: opts.overwrite && !continuing, kept: kept.results });
-}
-
-async function run(opts: CliOptions, progress: Progress): Promise<number> {
-  const plan = planRun(opts);
-  for (const w of plan.warnings) progress.warn(`warning: ${w}`);
-  const files = prepareOutDir(opts, plan, progress);
-  const { server, session } = await startBrowserSide(opts, plan, progress, files);
-  const training = new TrainingRun({ plan, opts, session, files, progress });
-  const cleanup = async (): Promise<void> => {
-    await session.close();
-    await server.close();
-  };
-  installSignalHandlers(
-    progress,
-    () => training.requestInterrupt(),
-    (signal) => {
-      const latest = path.join(plan.outDir, FILES.latest);
-      progress.warn(`${signal} (second signal): quitting at once without saving; ${training.checkpointNote(latest)}`);
-      void cleanup();
-      process.exit(EXIT_INTERRUPTED);
-    },
-  );
-  try {
-    const built = await training.setUp();
-    for (const row of files.open()) training.results.push(row);
-    files.writeConfig({ ...built.config, debugging: { ...built.config.debugging, seed: built.seed } });
-    progress.header({
-      config: built.config,
-      device: built.device,
-      seed: built.seed,
-      presetNote: plan.presetNote,
-      restoredFrom: plan.restore ? { file: plan.restore.file, iteration: plan.restore.iteration } : null,
-      stop: plan.stop,
-      stopSource: plan.stopSource,
-      outDir: plan.outDir,
-    });
-    for (const w of built.warnings) progress.warn(`warning: ${w.path}: ${w.message}`);
-    progress.start(plan.restore?.iteration ?? 0, plan.restore?.steps ?? 0);
-    const outcome = await training.train();
-    const summary = await training.finish(outcome, (s) => exitCodeFor(s, opts, outcome.error));
-    progress.summary({ ...summary, outDir: plan.outDir });
-    if (outcome.reason === 'error') printError(outcome.error, opts.verbose);
-    else if (opts.asTest && !summary.reached) {
-      progress.warn(`--as-test: the return did not reach ${plan.stopReward}; exit code 1.`);
+    const stack = e instanceof Error ? (e.stack ?? null) : null;
+    // Node's stacks are already source-mapped (tsx); no map to fetch.
+    const location = await new FaultLocator(() => Promise.resolve(null)).userLocation(stack);
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : errorMessage(e);
+    if (location === null) {
+      process.stderr.write(`error: the trainer failed to load: ${what}\n${stack ?? ''}\n`);
+      return EXIT_TRAINING_FAILED;
     }
-    return summary.exitCode;
-  } finally {
-    await cleanup();
-  }
-}
-
-async function main(argv: readonly string[]): Promise<number> {
-  // `npm run train -- --json | head`: a reader that goes away must not kill the run; the files
-  // in --out are the record.
-  process.stdout.on('error', () => {});
-  let opts: CliOptions;
-  try {
-    opts = parseArgs(argv);
-  } catch (e) {
-    printError(e, argv.includes('--verbose'));
+    process.stderr.write(
+      `error: loading the registered envs (src/envs/user-envs.ts and what it imports) failed: ${what}\n  at ${location}\n`,
+    );
     return EXIT_BAD_INPUT;
   }
-  if (opts.help) {
-    process.stdout.write(helpText(opts.algo === undefined ? undefined : getSpec(opts.algo)) + '\n');
-    return 0;
-  }
-  const progress = new Progress(opts);
-  try {
-    return await run(opts, progress);
-  } catch (e) {
-    printError(e, opts.verbose);
-    return exitCodeForError(e);
-  }
+  return main(argv);
 }
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await run(process.argv.slice(2));
 // Playwright and Vite can leave handles open (sockets being torn down); the run is over.
 process.exit();

@@ -17,7 +17,7 @@ import {
 import { PageCrashedError, PageError, type AppSession, type BuiltInfo } from './app-session';
 import type { CliOptions } from './args';
 import { pngFromDataUrl } from './curve';
-import type { RunPlan } from './plan';
+import { withEnvStop, type RunPlan } from './plan';
 import type { Progress } from './progress';
 import type { RunFiles } from './run-files';
 
@@ -85,8 +85,11 @@ export class TrainingRun {
   private savedIteration: number | null = null;
   private crashHookFired = false;
   private startedAt = Date.now();
+  /** The plan, with the env's reward threshold as its stop once the page told it (setUp). */
+  plan: RunPlan;
 
   constructor(private readonly d: RunDeps) {
+    this.plan = d.plan;
     this.checkpoint = d.plan.restore ? { text: d.plan.restore.text, iteration: d.plan.restore.iteration } : null;
   }
 
@@ -108,8 +111,13 @@ export class TrainingRun {
 
   /** Opens the page and builds the algorithm, or restores the last checkpoint into it. */
   async setUp(): Promise<BuiltInfo> {
-    const { session, plan } = this.d;
+    const { session } = this.d;
+    const plan = this.plan;
     await session.open();
+    if (plan.stopFromEnv) {
+      const env = await session.envSpec(plan.env);
+      this.plan = withEnvStop(plan, env?.rewardThreshold, this.d.opts.asTest);
+    }
     if (this.checkpoint) await session.restoreFromJson(this.checkpoint.text, plan.backend);
     else await session.build(plan.configInput, plan.backend);
     // --restore-weights: over the build or --restore, until this run saved a checkpoint of its own
@@ -130,7 +138,8 @@ export class TrainingRun {
 
   /** Trains until a stop criterion is met, Ctrl-C, or an error that a page reload cannot fix. */
   async train(): Promise<RunOutcome> {
-    const { session, plan, opts, files, progress } = this.d;
+    const { session, opts, files, progress } = this.d;
+    const plan = this.plan;
     this.startedAt = Date.now();
     for (;;) {
       if (this.interruptRequested) return { reason: 'interrupted', criterion: null, error: null };
@@ -210,7 +219,8 @@ export class TrainingRun {
   }
 
   private summarize(outcome: RunOutcome, wallTimeS: number): RunSummaryJson {
-    const { plan, opts } = this.d;
+    const { opts } = this.d;
+    const plan = this.plan;
     const last = this.results[this.results.length - 1];
     const returns = this.results.map((r) => finite(r[EPISODE_RETURN_MEAN])).filter((x): x is number => x !== null);
     const finalReturn = last ? finite(last[EPISODE_RETURN_MEAN]) : null;
@@ -242,7 +252,8 @@ export class TrainingRun {
   }
 
   private async drawCurve(): Promise<void> {
-    const { plan, session, files } = this.d;
+    const { session, files } = this.d;
+    const plan = this.plan;
     const points = this.results.map(
       (r) => [Number(r[NUM_ENV_STEPS_SAMPLED_LIFETIME]), Number(r[EPISODE_RETURN_MEAN])] as const,
     );

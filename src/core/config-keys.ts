@@ -17,6 +17,9 @@ export const SECTIONS = [
   'faultTolerance',
   'debugging',
   'reporting',
+  // Offline algorithms' sections (BC, MARWIL): RLlib's .offline_data() and .evaluation().
+  'offlineData',
+  'evaluation',
 ] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
@@ -38,6 +41,9 @@ export const SECTION_ALIASES: Readonly<Record<string, SectionName>> = {
   fault_tolerance: 'faultTolerance',
   debugging: 'debugging',
   reporting: 'reporting',
+  offlineData: 'offlineData',
+  offline_data: 'offlineData',
+  evaluation: 'evaluation',
 };
 
 /**
@@ -222,6 +228,8 @@ const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 export function coerceValue(path: string, raw: string): unknown {
   const s = raw.trim();
   if (path === 'environment.env' || path === 'algo') return s;
+  // File lists (offline algorithms' input_): comma-separated names, never numbers.
+  if (path === 'offlineData.input' && !s.startsWith('[')) return s === '' ? [] : s.split(',').map((p) => p.trim());
   if (isArrayPath(path) && s === '') return [];
   if (/^(null|none)$/i.test(s)) return null;
   if (/^true$/i.test(s)) return true;

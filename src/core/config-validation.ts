@@ -211,8 +211,8 @@ function validateLearners(out: IssueList, l: LearnersConfig, algo: string, ctx: 
     } else if (n > 0 && !DATA_PARALLEL_ALGOS.includes(algo)) {
       out.error(
         'learners.numLearners',
-        `numLearners is ${n} but ${algo} runs its Learner on the page only (one gradient step per replay batch; ` +
-          `data-parallel learners are implemented for ${DATA_PARALLEL_ALGOS.join(', ')}). Set numLearners to 0.`,
+        `numLearners is ${n} but ${algo} runs its Learner on the page only (data-parallel learner workers ` +
+          `are implemented for ${DATA_PARALLEL_ALGOS.join(', ')}). Set numLearners to 0.`,
       );
     }
   }

@@ -18,6 +18,10 @@ export const TIME_THIS_ITER_S = 'time_this_iter_s';
 export const TIME_TOTAL_S = 'time_total_s';
 export const ENV_STEP_TIMER = 'env_runners/env_step_timer';
 export const INFERENCE_TIMER = 'env_runners/rlmodule_inference_timer';
+/** Seconds the runners spent inside sample() for the batches that arrived this iteration (all runners). */
+export const SAMPLE_TIME_S = 'env_runners/sample_time_s';
+/** Seconds per runner this iteration outside sample() (time_this_iter_s minus its share of sample_time_s). */
+export const RUNNER_IDLE_TIME_S = 'env_runners/idle_time_s';
 
 export const Timers = {
   ENV_RUNNER_SAMPLING: 'timers/env_runner_sampling_timer',

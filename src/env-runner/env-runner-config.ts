@@ -5,6 +5,8 @@ export interface EnvRunnerSettings {
   /** 0 = the local runner on the driver page; remote runners are 1..numEnvRunners (as RLlib). */
   readonly workerIndex: number;
   readonly env: string;
+  /** Env modules (absolute same-origin URLs) the page loaded; the runner imports them before building `env`. */
+  readonly envModules: readonly string[];
   readonly envConfig: Readonly<Record<string, unknown>>;
   readonly maxEpisodeSteps: number | null;
   readonly numEnvs: number;

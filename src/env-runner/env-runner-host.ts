@@ -5,6 +5,9 @@
 import { RLError } from '../core/errors';
 import { batchTransferables } from '../core/sample-batch';
 import type { ModuleWeights } from '../rl-module';
+import { FaultLocator } from '../envs/env-fault';
+import { loadEnvModule } from '../envs/env-modules';
+import { isBuiltinEnv } from '../envs/registry';
 import { EnvRunner } from './env-runner';
 import type { EnvRunnerMetrics, EnvRunnerSettings, ExplorationState, SampleRequest } from './env-runner-config';
 import type { EnvRunnerWorkerApi, RunnerInfo, SampleResult } from './protocol';
@@ -12,6 +15,13 @@ import { activateBackend } from './tf-backend';
 
 export class EnvRunnerHost implements EnvRunnerWorkerApi {
   private runner: EnvRunner | null = null;
+  private readonly faults = new FaultLocator();
+  /**
+   * The sample() call in progress: calls run one after another, as on an RLlib actor. An
+   * asynchronous sampler keeps several requests in flight per runner (max_requests_in_flight_per_env_runner);
+   * they must not interleave at the sample loop's yield points, which would step the same envs twice.
+   */
+  private sampling: Promise<unknown> = Promise.resolve();
 
   constructor(
     /** Wraps a result so its buffers are transferred (Comlink.transfer in the worker; identity on the page). */
@@ -33,6 +43,8 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
       backend = active.backend;
       backendNote = active.note;
     }
+    // In order, as the page loaded them: a later module may build on an earlier one's envs.
+    for (const url of settings.envModules) await loadEnvModule(url);
     this.runner?.stop();
     this.runner = new EnvRunner(settings);
     return {
@@ -44,9 +56,33 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
     };
   }
 
-  async sample(request: SampleRequest): Promise<SampleResult> {
-    const result = await this.active.sample(request);
-    return this.transfer(result, batchTransferables(result.batch));
+  sample(request: SampleRequest): Promise<SampleResult> {
+    const next = this.sampling.then(async () => {
+      let result: SampleResult;
+      try {
+        result = await this.active.sample(request);
+      } catch (e) {
+        throw await this.located(e);
+      }
+      return this.transfer(result, batchTransferables(result.batch));
+    });
+    this.sampling = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * A user env's throw, with the file:line of the user's code added to its message, so the
+   * supervisor's failure log (and a run that fails for it) says where to look. The trainer's own
+   * errors and the built-in envs' pass unchanged.
+   */
+  private async located(e: unknown): Promise<unknown> {
+    const env = this.runner?.env.id;
+    if (!(e instanceof Error) || e instanceof RLError || env === undefined || isBuiltinEnv(env)) return e;
+    const location = await this.faults.userLocation(e.stack);
+    if (location === null) return e;
+    const err = new Error(`env ${env}: ${e.name}: ${e.message} (at ${location})`, { cause: e });
+    err.stack = e.stack ?? '';
+    return err;
   }
 
   setWeights(weights: ModuleWeights, seq: number, exploration?: ExplorationState): Promise<boolean> {

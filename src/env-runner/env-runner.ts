@@ -130,6 +130,9 @@ export class EnvRunner {
 
   async sample(request: SampleRequest = {}): Promise<{ batch: SampleBatch; metrics: EnvRunnerMetrics }> {
     const t0 = performance.now();
+    // The batch's version is the one it started with: weights that arrive at a yield point
+    // mid-call act on its later steps only (their logp is recorded per step all the same).
+    const weightsSeqAtStart = this.weightsSeq;
     const explore = request.explore ?? this.settings.explore;
     const completeEpisodes = this.settings.batchMode === 'complete_episodes' || request.numEpisodes !== undefined;
     const n = this.settings.numEnvs;
@@ -158,7 +161,7 @@ export class EnvRunner {
       completeEpisodesOnly: completeEpisodes,
       currentObs: this.env.obs,
       workerIndex: this.workerIndex,
-      weightsSeq: this.weightsSeq,
+      weightsSeq: weightsSeqAtStart,
       extraColumns: this.extraColumns,
     });
     this.pending.numEnvSteps += batch.numSteps;

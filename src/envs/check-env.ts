@@ -18,6 +18,8 @@ export interface CheckEnvOptions {
   readonly requireEpisodeEnd?: boolean;
   /** Throw an RLError ('env/check-failed') listing every problem instead of returning them. */
   readonly throwOnProblems?: boolean;
+  /** Called with each error a phase throws (the phase is 'reset()', 'step()', ...), e.g. to locate it. */
+  readonly onThrow?: (phase: string, error: unknown) => void;
 }
 
 /** One message per kind of problem, so a bug hit on every step is reported once. */
@@ -47,6 +49,7 @@ export function checkEnv(env: VectorEnv, options: CheckEnvOptions = {}): string[
     try {
       fn();
     } catch (e) {
+      options.onThrow?.(name, e);
       problems.add(`threw:${name}`, `${name} threw: ${errorMessage(e)}`);
     }
   };

@@ -16,7 +16,10 @@ import type { EnvFactory, EnvMeta, EnvSpec, MakeVectorEnvOptions, VectorEnv } fr
  * const env = makeVectorEnv('GridWalk-v0', { numEnvs: 8, seed: 0 });
  * ```
  */
-const registry = new Map<string, { factory: EnvFactory; meta: EnvMeta }>();
+const registry = new Map<string, { factory: EnvFactory; meta: EnvMeta; builtin: boolean; registeredAt: string }>();
+
+/** True while this module registers Gymnasium's envs below; everything registered later is the user's. */
+let registeringBuiltins = true;
 
 /** Registers (or replaces, like Gymnasium's re-register) an env id. */
 export function registerEnv(id: string, factory: EnvFactory, meta: EnvMeta = {}): void {
@@ -26,7 +29,20 @@ export function registerEnv(id: string, factory: EnvFactory, meta: EnvMeta = {})
   if (meta.maxEpisodeSteps !== undefined && !(meta.maxEpisodeSteps >= 1)) {
     throw new RLError('env/invalid-max-steps', `registerEnv(${id}): maxEpisodeSteps must be >= 1`);
   }
-  registry.set(id, { factory, meta });
+  // The caller's stack, so a contract problem found later (an observation outside the space)
+  // can point at the registration that declared the spaces (env-fault.ts maps it to file:line).
+  const registeredAt = new Error(`registerEnv(${id})`).stack ?? '';
+  registry.set(id, { factory, meta, builtin: registeringBuiltins, registeredAt });
+}
+
+/** Whether `id` is one of the built-in envs registered by this module (not a user's). */
+export function isBuiltinEnv(id: string): boolean {
+  return registry.get(id)?.builtin === true;
+}
+
+/** The stack trace of the `registerEnv` call that registered `id` ('' when unknown). */
+export function registrationStack(id: string): string {
+  return registry.get(id)?.registeredAt ?? '';
 }
 
 /** Removes an id; returns whether it was registered (for tests and hot reload). */
@@ -104,3 +120,4 @@ registerEnv('CartPoleCrashing-v1', makeCartPoleCrashing, {
   description:
     "CartPole-v1 whose sub-envs crash or stall at random (RLlib's CartPoleCrashing), for fault-tolerance tests.",
 });
+registeringBuiltins = false;

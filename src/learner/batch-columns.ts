@@ -49,3 +49,14 @@ export function accumulate(sums: Map<string, tf.Scalar>, step: Record<string, tf
     value.dispose();
   }
 }
+
+/** Rows [start, start + rows) of every column (a microbatch of an uploaded batch). */
+export function sliceRows(
+  batch: Readonly<Record<string, tf.Tensor>>,
+  start: number,
+  rows: number,
+): Record<string, tf.Tensor> {
+  const out: Record<string, tf.Tensor> = {};
+  for (const [name, column] of Object.entries(batch)) out[name] = tf.slice(column, start, rows);
+  return out;
+}

@@ -19,7 +19,7 @@ import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES } from './defaults';
 import { DEFAULT_OPTIMIZER, OptimizerGroup, type OptimizerGroupConfig, type OptimizerState } from './optimizer-group';
 import type { NonFiniteCounts } from './non-finite-streak';
 import { NonFiniteStreak, divergedError } from './non-finite-streak';
-import { accumulate, shuffleInPlace, uploadColumns, type Columns } from './batch-columns';
+import { accumulate, shuffleInPlace, sliceRows, uploadColumns, type Columns } from './batch-columns';
 import { dataParallelStep, type DataParallelShard } from './data-parallel-step';
 
 /** What the Learner needs from a module (MLPModule satisfies it). */
@@ -85,6 +85,12 @@ export type { Columns } from './batch-columns';
 
 /** Longest stretch of Adam steps without giving the page a turn (long tasks start at 50 ms). */
 const YIELD_EVERY_MS = 40;
+
+/** A running weighted sum of microbatch losses and gradients. */
+interface SummedGradients {
+  readonly loss: tf.Scalar;
+  readonly grads: (tf.Tensor | null)[];
+}
 
 /** Options of one off-policy gradient step (`updateOnBatch`). */
 export interface LearnerStepOptions {
@@ -175,6 +181,77 @@ export class Learner<M extends TrainableModule> {
       const { stats } = await this.finishUpdate(sums, streak, numSteps, null, opts.trainingIteration);
       return { ...stats, ...lrs, num_module_steps_trained: numSteps * minibatchSize };
     } finally {
+      tf.dispose(Object.values(batch));
+      tf.dispose([...sums.values()]);
+      streak.dispose();
+    }
+  }
+
+  /**
+   * One gradient step on the whole batch (A2C), its gradient summed over microbatches of at most
+   * `microbatchSize` rows (RLlib A2C's microbatch_size: the same step in less memory). Each
+   * microbatch's mean-loss gradient and stats are weighted by its share of the rows, so the sum is
+   * the whole batch's mean. One readback, as `update`.
+   */
+  async updateAccumulated(
+    columns: Columns,
+    rowCount: number,
+    opts: LearnerStepOptions & { readonly microbatchSize: number | null },
+  ): Promise<Record<string, number>> {
+    if (rowCount < 1) throw new RangeError('Learner.updateAccumulated needs at least one row');
+    if (this.dataParallel) throw new RangeError('Data-parallel learners run the epochs-of-minibatches update only');
+    const lrs = this.beginUpdate(opts.lifetimeEnvSteps);
+    const size = Math.min(opts.microbatchSize ?? rowCount, rowCount);
+    await this.commitLeftoverSteps();
+    const batch = uploadColumns(columns, rowCount);
+    const sums = new Map<string, tf.Scalar>();
+    const streak = new NonFiniteStreak(this.consecutiveNonFinite);
+    let total: SummedGradients | null = null;
+    try {
+      for (let start = 0; start < rowCount; start += size) {
+        await yieldIfBusy(YIELD_EVERY_MS);
+        const rows = Math.min(size, rowCount - start);
+        const prev: SummedGradients | null = total;
+        let stats: Record<string, tf.Scalar> = {};
+        // tf.tidy's return type does not allow the null gradients, so the kept results go out here.
+        const out: { next?: SummedGradients } = {};
+        tf.tidy(() => {
+          const minibatch = rows === rowCount ? batch : sliceRows(batch, start, rows);
+          const g = this.computeGradients(minibatch);
+          const w = rows / rowCount;
+          stats = Object.fromEntries(Object.entries(g.stats).map(([k, v]) => [k, tf.keep(tf.mul(v, w))]));
+          const grads = g.grads.map((x, i): tf.Tensor | null => {
+            const scaled = x ? tf.mul(x, w) : null;
+            const before = prev?.grads[i] ?? null;
+            const sum = before && scaled ? tf.add(before, scaled) : (scaled ?? before);
+            return sum && sum !== before ? tf.keep(sum) : sum;
+          });
+          const loss: tf.Scalar = prev ? tf.add(prev.loss, tf.mul(g.loss, w)) : tf.mul(g.loss, w);
+          tf.dispose(Object.values(g.stats));
+          out.next = { loss: tf.keep(loss), grads };
+        });
+        const next = out.next!;
+        if (prev) {
+          const kept = new Set(next.grads);
+          tf.dispose([prev.loss, ...prev.grads.flatMap((x) => (x && !kept.has(x) ? [x] : []))]);
+        }
+        total = next;
+        accumulate(sums, stats);
+      }
+      const summed = total!;
+      let norms: Record<string, tf.Scalar> = {};
+      const applied = tf.tidy(() => {
+        const step = this.applyGradients({ ...summed, stats: {}, tdErrors: null });
+        norms = step.norms;
+        for (const n of Object.values(norms)) tf.keep(n);
+        return step.applied;
+      });
+      accumulate(sums, norms);
+      streak.record(applied);
+      const { stats } = await this.finishUpdate(sums, streak, 1, null, opts.trainingIteration);
+      return { ...stats, ...lrs, num_module_steps_trained: rowCount };
+    } finally {
+      if (total) tf.dispose([total.loss, ...total.grads.flatMap((x) => (x ? [x] : []))]);
       tf.dispose(Object.values(batch));
       tf.dispose([...sums.values()]);
       streak.dispose();

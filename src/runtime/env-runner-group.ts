@@ -54,6 +54,8 @@ export class EnvRunnerGroup {
     numFragmentsDropped: 0,
   };
   private weightsSeq = 0;
+  /** sample() calls in flight per runner slot (several with asynchronous sampling). */
+  private readonly inFlight = new Map<RunnerSlot, number>();
   /** sample() calls in a row that at some point had no healthy runner (or got nothing from any). */
   private consecutiveFailedIterations = 0;
 
@@ -152,8 +154,20 @@ export class EnvRunnerGroup {
     return last ? ` (last failure: EnvRunner ${last.workerIndex}: ${last.cause})` : '';
   }
 
+  /**
+   * One sample() call on one runner, its env steps and episodes counted in the lifetime counters
+   * when it arrives (for asynchronous sampling: runtime/async-sampler.ts). A runner failure
+   * rejects it; the supervisor has already handled the failure (restart, drop or fatal).
+   */
+  async sampleFromRunner(slot: RunnerSlot): Promise<SampleResult> {
+    const result = await this.sampleOne(slot);
+    this.count(result.metrics);
+    return result;
+  }
+
   /** One sample() call, watched by periodic pings so a hung runner is found before the sample deadline. */
   private async sampleOne(slot: RunnerSlot): Promise<SampleResult> {
+    this.inFlight.set(slot, (this.inFlight.get(slot) ?? 0) + 1);
     this.supervisor.setState(slot, 'sampling');
     const probeTimeoutMs = deadlineMs(this.opts.faultTolerance.envRunnerHealthProbeTimeoutS);
     const conn = slot.conn;
@@ -188,7 +202,9 @@ export class EnvRunnerGroup {
       );
     } finally {
       clearInterval(watchdog);
-      this.supervisor.setState(slot, 'idle');
+      const left = (this.inFlight.get(slot) ?? 1) - 1;
+      this.inFlight.set(slot, left);
+      if (left === 0) this.supervisor.setState(slot, 'idle');
     }
   }
 

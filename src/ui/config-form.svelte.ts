@@ -7,12 +7,14 @@
 import { deepMerge } from '../core/config';
 import type { ValidationContext } from '../core/config-validation';
 import {
+  AUTO_PRESET,
   DEFAULT_SPEC,
   findSpec,
   getPreset,
   getSpec,
   hasPreset,
   parseFieldValue,
+  presetFor,
   validateConfig,
   type AnyAlgorithmConfig,
   type AnySpec,
@@ -98,14 +100,15 @@ export class ConfigFormState {
    */
   applyPreset(id: string, spec: AnySpec = this.spec): void {
     const env = typeof this.values['environment.env'] === 'string' ? this.values['environment.env'] : START_PRESET;
-    const preset = id === '' ? null : getPreset(spec, id);
+    const preset = id === '' ? null : presetFor(spec, id, env, this.context);
     const fromPreset = preset
       ? deepMerge<AnyAlgorithmConfig>(spec.defaults, preset.config)
       : deepMerge<AnyAlgorithmConfig>(spec.defaults, { environment: { env } });
     const keep =
       Object.keys(this.values).length > 0 ? { learners: this.input.learners, debugging: this.input.debugging } : {};
     const config = deepMerge<AnyAlgorithmConfig>(fromPreset, keep);
-    this.load(config, preset?.stop ?? envStop(spec, config.environment.env), id);
+    const stop = preset?.stop && Object.keys(preset.stop).length > 0 ? preset.stop : null;
+    this.load(config, stop ?? envStop(spec, config.environment.env), preset ? id : '');
   }
 
   /**
@@ -116,14 +119,17 @@ export class ConfigFormState {
     const spec = getSpec(name);
     if (spec === this.spec) return;
     const env = String(this.values['environment.env'] ?? START_PRESET);
-    this.applyPreset(hasPreset(spec, env) ? env : '', spec);
+    this.applyPreset(hasPreset(spec, env) ? env : spec.autoPreset ? AUTO_PRESET : '', spec);
   }
 
-  /** A new env brings its preset when one exists (sizes and nets differ a lot between envs). */
+  /**
+   * A new env brings its preset when one exists (sizes and nets differ a lot between envs), else the
+   * automatic layout sized from its spaces (the preset menu's "RLlib defaults" undoes it).
+   */
   setEnv(env: string): void {
-    if (hasPreset(this.spec, env)) {
+    if (hasPreset(this.spec, env) || this.spec.autoPreset) {
       this.values['environment.env'] = env;
-      this.applyPreset(env);
+      this.applyPreset(hasPreset(this.spec, env) ? env : AUTO_PRESET);
       return;
     }
     this.values['environment.env'] = env;

@@ -56,7 +56,7 @@ test.describe('argument parsing (no browser)', () => {
     expect(envRunners['numEnvRunners']).toBe(1); // the flag overrides the preset
     expect(envRunners['numEnvsPerEnvRunner']).toBe(8); // the preset's value stays
     const plain = planRun(parseArgs(['--env', 'CartPole-v1', '--preset', 'none']));
-    expect(plain.presetNote).toBeNull();
+    expect(plain.presetNote).toBe("PPO's plain defaults (--preset none)");
     expect(plain.stop).toEqual({ training_iteration: 100 });
   });
 

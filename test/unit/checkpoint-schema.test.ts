@@ -91,7 +91,7 @@ describe('checkpoint schema', () => {
     ((b64['weights'] as Json)['arrays'] as unknown[])[0] = { $f32: 'not base64!' };
     expect(problems(b64)[0]?.message).toMatch(/"\$f32" text is not base64/);
     expect(paths({ ...clone(), format: 'browser-rl-checkpoint/99' })).toEqual(['format']);
-    expect(paths({ ...clone(), algo: 'IMPALA' })).toEqual(['algo']);
+    expect(paths({ ...clone(), algo: 'R2D2' })).toEqual(['algo']);
     const cfg = clone();
     (cfg['config'] as { training: Json }).training['minibatchSize'] = -3;
     expect(paths(cfg)).toEqual(['config.training.minibatchSize']);

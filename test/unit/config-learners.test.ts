@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { A2C_DEFAULTS, a2cSamplingLayout, validateA2CConfig } from '../../src/algorithms/a2c/a2c-config';
 import { DQN_DEFAULTS, validateDQNConfig } from '../../src/algorithms/dqn/dqn-config';
 import { derivedSizes, ppo } from '../../src/algorithms/ppo/ppo-config';
 import type { ConfigIssue } from '../../src/core/errors';
@@ -36,6 +37,11 @@ describe('learners section: numLearners and numGpusPerLearner', () => {
     expect(errorsAt(dqn, 'learners.numLearners')[0]).toMatch(
       /numLearners is 2 but DQN runs its Learner on the page.*Set numLearners to 0/,
     );
+    // A2C shares PPO's on-policy step but not its learner group: refused the same way, by name.
+    const a2c = validateA2CConfig({ ...A2C_DEFAULTS, learners: { numLearners: 2, numGpusPerLearner: 0 } }, CTX);
+    expect(errorsAt(a2c, 'learners.numLearners')[0]).toMatch(
+      /numLearners is 2 but A2C runs its Learner on the page.*PPO.*Set numLearners to 0/,
+    );
   });
 
   it('validates debugging.validateLearnerWeightsInSync as a boolean', () => {
@@ -52,5 +58,28 @@ describe('learners section: numLearners and numGpusPerLearner', () => {
       .training({ trainBatchSizePerLearner: 1000 });
     expect(derivedSizes(base.toConfig()).trainBatchSize).toBe(1000);
     expect(derivedSizes(base.learners({ numLearners: 2 }).toConfig()).trainBatchSize).toBe(2000);
+    // A2C's layout ignores numLearners (it has no learner group).
+    const a2c = {
+      ...A2C_DEFAULTS,
+      envRunners: base.toConfig().envRunners,
+      learners: { numLearners: 2, numGpusPerLearner: 0 },
+    };
+    expect(
+      a2cSamplingLayout({ ...a2c, training: { ...a2c.training, trainBatchSizePerLearner: 1000 } }).trainBatchSize,
+    ).toBe(1000);
+  });
+
+  it('warns with the per-learner numbers when the fragment overshoots numLearners x trainBatchSizePerLearner', () => {
+    const issues = ppo()
+      .envRunners({ numEnvRunners: 1, numEnvsPerEnvRunner: 1, rolloutFragmentLength: 1500 })
+      .training({ trainBatchSizePerLearner: 500, minibatchSize: 100 })
+      .learners({ numLearners: 2 })
+      .validate(CTX);
+    const warning = issues.find((i) => i.path === 'envRunners.rolloutFragmentLength');
+    expect(warning?.severity).toBe('warning');
+    expect(warning?.message).toMatch(
+      /1500 steps per iteration, more than trainBatchSizePerLearner \(500\) x 2 learners \(1000\)/,
+    );
+    expect(warning?.message).toMatch(/trainBatchSizePerLearner to 750/);
   });
 });

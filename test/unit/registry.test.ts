@@ -142,7 +142,7 @@ describe('CLI --algo', () => {
     expect(ppo).not.toContain('--fake-rate');
     const fake = helpText(getSpec('fake'));
     expect(fake).toContain('--fake-rate VALUE');
-    expect(fake).toContain('Presets of FAKE (--preset): CartPole-v1.');
+    expect(fake).toContain('Presets of FAKE (--preset): CartPole-v1; none (the plain defaults).');
     expect(fake).not.toContain('--clip-param');
   });
 

@@ -2,6 +2,7 @@
  * DQN as the app, the UI and the CLI know it: defaults, RLlib's key names, validation, sampling
  * layout, presets, form fields and charts, without TF.js. `load()` brings in the implementation.
  */
+import { clamp, type AutoLayout } from '../auto-preset';
 import { DQN_RLLIB } from './dqn-rllib';
 import type { AlgorithmSpec, Preset, SectionDef } from '../spec';
 import { DQN_DEFAULTS, DQN_KEY_ALIASES, dqn, dqnSamplingLayout, validateDQNConfig, type DQNConfig } from './dqn-config';
@@ -39,6 +40,33 @@ const ACROBOT: Preset<DQNConfig> = {
   config: { ...CARTPOLE.config, environment: { env: 'Acrobot-v1' } },
   stop: { 'env_runners/episode_return_mean': -100, num_env_steps_sampled_lifetime: 200_000 },
 };
+
+/**
+ * DQN's automatic preset: sampling on the page (a replay learner gains nothing from workers on a
+ * small env), the shared net size with a head of the same width, learning after a few episodes,
+ * epsilon from 1 to 0.02 over ~50 episodes (2,000-10,000 steps), lr 1e-3.
+ */
+function dqnAutoPreset(l: AutoLayout): Preset<DQNConfig> {
+  return {
+    description: `Automatic for ${l.env.envId}: [${l.hiddens.join(', ')}] nets with a dueling head, replay on the page.`,
+    config: {
+      environment: { env: l.env.envId },
+      envRunners: { numEnvRunners: 0, numEnvsPerEnvRunner: 1 },
+      rlModule: { fcnetHiddens: [...l.hiddens], fcnetActivation: 'tanh' },
+      training: {
+        lr: 1e-3,
+        trainBatchSizePerLearner: 32,
+        headFcnetHiddens: [l.hiddens[0]],
+        numStepsSampledBeforeLearningStarts: clamp(5 * l.horizon, 200, 1000),
+        epsilon: [
+          [0, 1.0],
+          [clamp(50 * l.horizon, 2000, 10_000), 0.02],
+        ],
+      },
+    },
+    stop: l.stop,
+  };
+}
 
 const FORM_SECTIONS: readonly SectionDef[] = [
   {
@@ -141,6 +169,7 @@ export const DQN_SPEC: AlgorithmSpec<DQNConfig> = {
   validate: (config, ctx) => validateDQNConfig(config, ctx),
   samplingLayout: dqnSamplingLayout,
   presets: { 'CartPole-v1': CARTPOLE, 'Acrobot-v1': ACROBOT },
+  autoPreset: dqnAutoPreset,
   formSections: FORM_SECTIONS,
   charts: [
     {

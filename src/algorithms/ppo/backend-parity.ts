@@ -1,13 +1,13 @@
 /**
  * Backend parity check: the same PPO updates, from the same weights and batch, on several TF.js
  * backends. Used by the e2e WebGPU test (SwiftShader adapter forced) and the UI's device
- * self-check: loss stats and gradients on webgpu must match cpu.
+ * self-check: loss stats and gradients on webgpu must match cpu; and by the Node WebGPU bench.
+ * The caller says how a backend is activated (the page's tf-backend.ts, or Dawn's in Node).
  */
 import * as tf from '@tensorflow/tfjs';
 import { discrete, box } from '../../core/spaces';
 import { Rng } from '../../core/rng';
 import { ChunkEnd, requireColumn, type SampleBatch } from '../../core/sample-batch';
-import { activateBackend, type BackendName } from '../../env-runner/tf-backend';
 import { makeModule, type MLPModule, type ModuleWeights } from '../../rl-module';
 import { ppoLoss, PPOColumns, type PPOLossConfig } from './ppo-loss';
 import { PPOLearner } from './ppo-learner';
@@ -92,8 +92,9 @@ async function gradientsOf(module: MLPModule, batch: SampleBatch): Promise<numbe
 }
 
 /** Runs the same gradient computation and `numUpdates` PPO updates on each backend. */
-export async function ppoBackendParity(
-  backends: readonly BackendName[],
+export async function ppoBackendParity<B extends string>(
+  activate: (name: B | 'cpu') => Promise<{ readonly backend: string }>,
+  backends: readonly B[],
   numUpdates = 3,
   rows = 64,
 ): Promise<ParityRun[]> {
@@ -103,14 +104,14 @@ export async function ppoBackendParity(
     model: { fcnetHiddens: [16, 16], fcnetActivation: 'tanh' as const, vfShareLayers: false },
     seed: 11,
   };
-  await activateBackend('cpu');
+  await activate('cpu');
   const initModule = makeModule(spec);
   const initial: ModuleWeights = await initModule.getWeights();
   initModule.dispose();
   const batch = syntheticBatch(rows);
   const runs: ParityRun[] = [];
   for (const name of backends) {
-    const active = await activateBackend(name);
+    const active = await activate(name);
     const module = makeModule(spec);
     module.setWeights(initial);
     const gradients = await gradientsOf(module, batch);
@@ -137,22 +138,13 @@ export async function ppoBackendParity(
   return runs;
 }
 
-/** A tiny computation (matmul, tanh, reductions) on `backend`, for the device self-check. */
-export async function tinyComputation(backend: BackendName): Promise<{ backend: string; values: number[] }> {
-  const active = await activateBackend(backend);
-  const out = tf.tidy(() => {
-    const a = tf.tensor2d(
-      Float32Array.from({ length: 64 }, (_, i) => Math.sin(i)),
-      [8, 8],
-    );
-    const b = tf.tensor2d(
-      Float32Array.from({ length: 64 }, (_, i) => Math.cos(i * 0.7)),
-      [8, 8],
-    );
-    const h = tf.tanh(tf.matMul(a, b));
-    return tf.concat([tf.reshape(h, [-1]), tf.reshape(tf.sum(h, 1), [-1]), tf.reshape(tf.max(h), [-1])]);
-  });
-  const values = Array.from(await out.data());
-  out.dispose();
-  return { backend: active.backend, values };
+/** Largest difference of `run` from `reference` in gradients and final weights, relative to their scale. */
+export function parityError(run: ParityRun, reference: ParityRun): { gradients: number; weights: number } {
+  const rel = (a: readonly number[], b: readonly number[]): number => {
+    const scale = Math.max(1e-12, ...b.map(Math.abs));
+    let worst = a.length === b.length ? 0 : Infinity;
+    for (let i = 0; i < Math.min(a.length, b.length); i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / scale);
+    return worst;
+  };
+  return { gradients: rel(run.gradients, reference.gradients), weights: rel(run.finalWeights, reference.finalWeights) };
 }

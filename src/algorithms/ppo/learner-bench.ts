@@ -1,12 +1,13 @@
 /**
  * Learner throughput for the benchmark: PPO updates on a synthetic CartPole-shaped batch, on one
  * TF.js backend, for a given MLP and minibatch size. The first update (shader compilation on
- * GPU backends, wasm warm-up) is timed separately from the steady state.
+ * GPU backends, wasm warm-up) is timed separately from the steady state. It runs on whichever
+ * backend is active: the page activates one first (algorithms/diagnostics.ts), the Node WebGPU
+ * bench registers Dawn's (cli/node-learner-bench.ts).
  */
 import { box, discrete } from '../../core/spaces';
 import { Rng } from '../../core/rng';
 import { ChunkEnd, type SampleBatch } from '../../core/sample-batch';
-import { activateBackend, type BackendName } from '../../env-runner/tf-backend';
 import { makeModule } from '../../rl-module';
 import { PPOLearner } from './ppo-learner';
 
@@ -49,14 +50,13 @@ export function cartpoleLikeBatch(rows: number): SampleBatch {
   };
 }
 
-/** Measures PPO learner throughput on `backend` for about `seconds` after the first call. */
-export async function learnerThroughput(
-  backend: BackendName,
+/** Measures PPO learner throughput on the active backend (named `backend`) for about `seconds` after the first call. */
+export async function measureLearnerThroughput(
+  backend: string,
   hiddens: readonly number[],
   minibatchSize: number,
   seconds = 1.5,
 ): Promise<LearnerThroughput> {
-  const active = await activateBackend(backend);
   const module = makeModule({
     observationSpace: box(-Infinity, Infinity, [OBS_DIM]),
     actionSpace: discrete(2),
@@ -95,7 +95,7 @@ export async function learnerThroughput(
     }
     const elapsedS = (performance.now() - t1) / 1000;
     return {
-      backend: active.backend,
+      backend,
       hiddens,
       minibatchSize,
       firstCallMs,

@@ -12,6 +12,9 @@ import type { ConfigIssue } from '../../core/errors';
 // From a TF.js-free module: the UI imports this config file and must not load TF.js.
 import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES } from '../../learner/defaults';
 import { AlgorithmConfigBuilder } from '../algorithm-config';
+import { checkFragmentFitsBatch, onPolicySamplingLayout } from '../on-policy-config';
+
+export { learnerCount } from '../on-policy-config';
 import type { SamplingLayout } from '../spec';
 
 export interface PPOTrainingConfig {
@@ -129,37 +132,13 @@ export function ppo(): PPOConfigBuilder {
 }
 
 /**
- * Batch sizes from runners x envs x fragment length, in one place. 'auto' fragment length is
- * RLlib's: ceil(trainBatchSizePerLearner / (max(1, numEnvRunners) * numEnvsPerEnvRunner))
- * (`AlgorithmConfig.get_rollout_fragment_length`). Like RLlib's synchronous sampling, whole rounds
- * are collected until the train batch size is reached, so the trained batch can be a little larger.
+ * PPO's sampling layout: the one every synchronous on-policy algorithm shares, for a train batch of
+ * trainBatchSizePerLearner on each of numLearners learners.
  */
 export function derivedSizes(
   cfg: Pick<PPOConfig, 'envRunners' | 'training'> & { readonly learners?: Pick<PPOConfig['learners'], 'numLearners'> },
 ): SamplingLayout {
-  const { numEnvRunners, numEnvsPerEnvRunner, rolloutFragmentLength } = cfg.envRunners;
-  // RLlib: the train batch is train_batch_size_per_learner on each of num_learners learners.
-  const target = cfg.training.trainBatchSizePerLearner * learnerCount(cfg.learners?.numLearners ?? 0);
-  const numRunnersSampling = Math.max(1, numEnvRunners);
-  const fragment =
-    rolloutFragmentLength === 'auto'
-      ? Math.max(1, Math.ceil(target / (numRunnersSampling * numEnvsPerEnvRunner)))
-      : rolloutFragmentLength;
-  const stepsPerSampleCall = fragment * numEnvsPerEnvRunner;
-  const stepsPerRound = stepsPerSampleCall * numRunnersSampling;
-  const numSampleRounds = Math.max(1, Math.ceil(target / stepsPerRound));
-  return {
-    rolloutFragmentLength: fragment,
-    stepsPerSampleCall,
-    trainBatchSize: numSampleRounds * stepsPerRound,
-    numRunnersSampling,
-    numSampleRounds,
-  };
-}
-
-/** Learners an update runs on: numLearners, or the one on the page for 0. */
-export function learnerCount(numLearners: number): number {
-  return Math.max(1, numLearners);
+  return onPolicySamplingLayout(cfg, cfg.learners?.numLearners ?? 0);
 }
 
 /** validateBase + PPO's training checks; every problem at once. */
@@ -200,33 +179,6 @@ export function validatePPOConfig(cfg: PPOConfig, ctx: ValidationContext = {}): 
         `Lower minibatchSize or raise trainBatchSizePerLearner.`,
     );
   }
-  if (tbsOk && sizesAreValid(cfg)) checkFragmentFitsBatch(out, cfg);
+  if (tbsOk) checkFragmentFitsBatch(out, cfg, cfg.learners.numLearners);
   return out.issues;
-}
-
-function sizesAreValid(cfg: PPOConfig): boolean {
-  const r = cfg.envRunners;
-  const isInt = (x: unknown, min: number): boolean => typeof x === 'number' && Number.isInteger(x) && x >= min;
-  const fragmentOk = r.rolloutFragmentLength === 'auto' || isInt(r.rolloutFragmentLength, 1);
-  return isInt(r.numEnvRunners, 0) && isInt(r.numEnvsPerEnvRunner, 1) && fragmentOk;
-}
-
-/** RLlib errors when the fragment settings cannot give the train batch size within 10%; we warn. */
-function checkFragmentFitsBatch(out: IssueList, cfg: PPOConfig): void {
-  const sizes = derivedSizes(cfg);
-  const learners = learnerCount(cfg.learners.numLearners);
-  const tbs = cfg.training.trainBatchSizePerLearner * learners;
-  if (sizes.trainBatchSize <= tbs * 1.1) return;
-  const wanted =
-    learners > 1
-      ? `trainBatchSizePerLearner (${tbs / learners}) x ${learners} learners (${tbs})`
-      : `trainBatchSizePerLearner (${tbs})`;
-  const perCall = sizes.numRunnersSampling * cfg.envRunners.numEnvsPerEnvRunner;
-  out.warn(
-    'envRunners.rolloutFragmentLength',
-    `${sizes.numRunnersSampling} runner(s) x ${cfg.envRunners.numEnvsPerEnvRunner} env(s) x ` +
-      `rolloutFragmentLength ${sizes.rolloutFragmentLength} gives ${sizes.trainBatchSize} steps per iteration, ` +
-      `more than ${wanted}. Set rolloutFragmentLength to 'auto' or ` +
-      `${Math.max(1, Math.floor(tbs / perCall))}, or trainBatchSizePerLearner to ${sizes.trainBatchSize / learners}.`,
-  );
 }

@@ -2,13 +2,13 @@
  * PPO's learner step (RLlib: PPOLearner + its GAE learner connector): recompute values and the
  * old distribution, GAE, epochs x minibatches of the PPO loss, then adapt the KL coefficient.
  */
-import * as tf from '@tensorflow/tfjs';
-import { computeGae, normalizeAdvantages } from '../../connectors/gae';
+import { normalizeAdvantages } from '../../connectors/gae';
 import type { Rng } from '../../core/rng';
 import { requireColumn, type SampleBatch } from '../../core/sample-batch';
-import type { LearnerConfig, OptimizerState } from '../../learner/learner';
-import { Learner } from '../../learner/learner';
+import type { LearnerConfig } from '../../learner/learner';
 import type { MLPModule } from '../../rl-module/mlp-module';
+import { actorCriticAdvantages } from '../actor-critic-advantages';
+import { ActorCriticLearner } from '../actor-critic-learner';
 import type { PPOLossConfig } from './ppo-loss';
 import { PPOColumns, ppoLoss } from './ppo-loss';
 
@@ -36,39 +36,27 @@ export interface PPOLearnerState {
   readonly currKlCoeff: number;
 }
 
-export class PPOLearner {
-  readonly learner: Learner<MLPModule>;
+export class PPOLearner extends ActorCriticLearner<PPOLossConfig> {
   /** Adaptive KL coefficient. RLlib: curr_kl_coeffs_per_module (starts at kl_coeff). */
   currKlCoeff: number;
-  private lossConfig: PPOLossConfig | null = null;
 
   constructor(
-    readonly module: MLPModule,
+    module: MLPModule,
     learnerConfig: LearnerConfig,
     /** Initial KL coefficient. RLlib: kl_coeff (default 0.2). */
     klCoeff: number,
   ) {
+    super(module, learnerConfig, 'PPO', ppoLoss);
     this.currKlCoeff = klCoeff;
-    this.learner = new Learner(module, learnerConfig, (m, minibatch) => {
-      if (!this.lossConfig) throw new Error('PPO loss called outside PPOLearner.update');
-      return ppoLoss(m, minibatch, this.lossConfig);
-    });
   }
 
   async update(batch: SampleBatch, cfg: PPOUpdateConfig): Promise<Record<string, number>> {
-    // 1. Old policy outputs and values (one no-grad forward, one readback).
-    const { oldDistInputs, vfPreds, bootstrapValues } = await this.forwardBatch(batch);
-
-    // 2. GAE: bootstrap from V(finalObs) on truncation and cuts, never on termination.
-    const { advantages, valueTargets } = computeGae({
-      rewards: batch.rewards,
-      chunkStarts: batch.chunkStarts,
-      chunkEnds: batch.chunkEnds,
-      vfPreds,
-      bootstrapValues,
-      gamma: cfg.gamma,
-      lambda: cfg.lambda,
-    });
+    // 1-2. Old policy outputs and values (one no-grad forward, one readback), then GAE.
+    const {
+      distInputs: oldDistInputs,
+      advantages,
+      valueTargets,
+    } = await actorCriticAdvantages(this.module, batch, cfg);
     normalizeAdvantages(advantages);
 
     // 3. Epochs x minibatches of the PPO loss.
@@ -103,51 +91,11 @@ export class PPOLearner {
     return { ...stats, curr_kl_coeff: this.currKlCoeff, num_env_steps_trained: batch.numSteps };
   }
 
-  /** Forward over obs ++ finalObs (one upload, one readback): dist inputs and values of the batch, V(finalObs). */
-  private async forwardBatch(
-    batch: SampleBatch,
-  ): Promise<{ oldDistInputs: Float32Array; vfPreds: Float32Array; bootstrapValues: Float32Array }> {
-    const { numSteps, obsDim } = batch;
-    const numChunks = batch.chunkEnds.length;
-    const inputDim = this.module.distribution.inputDim;
-    const allObs = new Float32Array((numSteps + numChunks) * obsDim);
-    allObs.set(batch.obs.subarray(0, numSteps * obsDim));
-    allObs.set(batch.finalObs.subarray(0, numChunks * obsDim), numSteps * obsDim);
-    const packed = tf.tidy(() => {
-      const { actionDistInputs, vfPreds } = this.module.forwardTrain(
-        tf.tensor2d(allObs, [numSteps + numChunks, obsDim]),
-      );
-      const batchDistInputs = tf.slice(actionDistInputs, [0, 0], [numSteps, inputDim]);
-      return tf.concat([tf.reshape(batchDistInputs, [-1]), vfPreds]);
-    });
-    const data = (await packed.data()) as Float32Array;
-    packed.dispose();
-    const distEnd = numSteps * inputDim;
-    return {
-      oldDistInputs: data.slice(0, distEnd),
-      vfPreds: data.slice(distEnd, distEnd + numSteps),
-      bootstrapValues: data.slice(distEnd + numSteps, distEnd + numSteps + numChunks),
-    };
-  }
-
   getState(): PPOLearnerState {
     return { currKlCoeff: this.currKlCoeff };
   }
 
   setState(state: PPOLearnerState): void {
     this.currKlCoeff = state.currKlCoeff;
-  }
-
-  getOptimizerState(): Promise<OptimizerState> {
-    return this.learner.getOptimizerState();
-  }
-
-  setOptimizerState(state: OptimizerState): Promise<void> {
-    return this.learner.setOptimizerState(state);
-  }
-
-  /** Disposes the optimizer and the module. */
-  dispose(): void {
-    this.learner.dispose();
   }
 }

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Minibatch } from '../../learner/learner';
+import { explainedVariance } from '../../learner/explained-variance';
 import type { MLPModule } from '../../rl-module/mlp-module';
 
 export interface PPOLossConfig {
@@ -48,14 +49,6 @@ function column(batch: Minibatch, name: string): tf.Tensor {
   const t = batch[name];
   if (!t) throw new RangeError(`PPO loss needs a '${name}' column`);
   return t;
-}
-
-/** max(-1, 1 - Var[y - pred] / Var[y]); -1 when y is constant (RLlib's explained_variance). */
-export function explainedVariance(y: tf.Tensor1D, pred: tf.Tensor1D): tf.Scalar {
-  const yVar = tf.moments(y).variance;
-  const diffVar = tf.moments(tf.sub(y, pred)).variance;
-  const ev = tf.maximum(tf.sub(1, tf.div(diffVar, yVar)), -1);
-  return tf.where(tf.greater(yVar, 0), ev, tf.scalar(-1)) as tf.Scalar;
 }
 
 /** The loss, its gradient w.r.t. the module outputs, and the stats of one minibatch. */

@@ -1,18 +1,19 @@
 /**
  * PPO (Schulman et al. 2017) with RLlib's training step: synchronous sampling from all EnvRunners,
- * GAE + epochs x minibatches on the Learner, then a weight sync. With numLearners >= 1 the update
- * runs on a PPOLearnerGroup of learner workers; the page keeps a mirror of learner 0's module for
- * computeActions and the runners.
+ * GAE + epochs x minibatches on the Learner, then a weight sync (the step lives in
+ * OnPolicyAlgorithm, shared with A2C). With numLearners >= 1 the update runs on a PPOLearnerGroup
+ * of learner workers; the page keeps a mirror of learner 0's module for computeActions and the
+ * runners.
  */
-import { concatBatches } from '../../core/sample-batch';
-import { LEARNER_RESULTS, Timers } from '../../core/metric-keys';
+import type { SampleBatch } from '../../core/sample-batch';
+import type { OptimizerState } from '../../learner/learner';
+import type { ModuleWeights } from '../../rl-module';
 import type { DeviceInfo } from '../../runtime/device';
 import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
 import type { ConnectLearner } from '../../runtime/learner-connection';
-import type { ModuleWeights } from '../../rl-module';
-import { Algorithm } from '../algorithm';
 import { setupAlgorithm, type BuildOptions } from '../algorithm-setup';
-import type { Checkpoint, LearnerCheckpoint } from '../checkpoint';
+import type { Checkpoint } from '../checkpoint';
+import { OnPolicyAlgorithm } from '../on-policy-algorithm';
 import { derivedSizes, learnerCount, type PPOConfig } from './ppo-config';
 import { PPOLearner } from './ppo-learner';
 import { PPOLearnerGroup, type PPOLearnerApi } from './ppo-learner-group';
@@ -26,18 +27,18 @@ export interface PPOBuildOptions extends BuildOptions {
   readonly learnerTransport?: 'shared-array' | 'port';
 }
 
-export class PPO extends Algorithm<PPOConfig> {
+export class PPO extends OnPolicyAlgorithm<PPOConfig, PPOLearner> {
   private constructor(
     config: PPOConfig,
     device: DeviceInfo,
     group: EnvRunnerGroup,
     seed: number,
     /** The page's learner (numLearners = 0), or the mirror of learner 0's module (numLearners >= 1). */
-    readonly learner: PPOLearner,
+    learner: PPOLearner,
     /** The learner workers (numLearners >= 1), else null. */
     readonly learnerGroup: PPOLearnerGroup | null,
   ) {
-    super(config, device, group, seed);
+    super(config, device, group, seed, learner);
   }
 
   static async build(config: PPOConfig, opts: PPOBuildOptions = {}): Promise<PPO> {
@@ -93,82 +94,55 @@ export class PPO extends Algorithm<PPOConfig> {
     return new PPO(config, device, setup.envRunnerGroup, setup.seed, learner, learnerGroup).start();
   }
 
-  /** The weights that count: learner 0's with learner workers (mirrored onto the page), else the page's. */
-  private async currentWeights(): Promise<ModuleWeights> {
-    if (!this.learnerGroup) return this.learner.module.getWeights();
+  protected override get numLearnersSampledFor(): number {
+    return learnerCount(this.config.learners.numLearners);
+  }
+
+  /** Learner 0's weights with learner workers (mirrored onto the page for computeActions), else the page's. */
+  protected override async currentWeights(): Promise<ModuleWeights> {
+    if (!this.learnerGroup) return super.currentWeights();
     const weights = await this.learnerGroup.getWeights();
     this.learner.module.setWeights(weights);
     return weights;
   }
 
-  protected async syncRunnerWeights(): Promise<void> {
-    await this.envRunnerGroup.syncWeights(await this.currentWeights());
+  /** Learner 0's optimizer state with learner workers (checkSaveable rejects non-finite ones). */
+  protected override currentOptimizerState(): Promise<OptimizerState> {
+    return this.learnerGroup ? this.learnerGroup.getOptimizerState() : super.currentOptimizerState();
   }
 
-  protected async trainingStep(): Promise<void> {
+  protected async updateLearner(batch: SampleBatch): Promise<Record<string, number>> {
     const t = this.config.training;
-    const sampled = await this.metrics.time(Timers.ENV_RUNNER_SAMPLING, () =>
-      this.envRunnerGroup.sample(t.trainBatchSizePerLearner * learnerCount(this.config.learners.numLearners)),
-    );
-    this.recordRunnerMetrics(sampled.metrics);
-    const batch = concatBatches(sampled.batches);
-    const cfg = {
-      ...t,
-      shuffle: t.shuffleBatchPerEpoch,
-      rng: this.rng,
-      lifetimeEnvSteps: this.envRunnerGroup.lifetime.numEnvStepsSampled,
-      trainingIteration: this.iteration + 1,
-    };
+    const cfg = { ...t, shuffle: t.shuffleBatchPerEpoch, rng: this.rng, ...this.updateContext };
     const group = this.learnerGroup;
-    const stats = await this.metrics.time(Timers.LEARNER_UPDATE, () =>
-      group
-        ? // RLlib: minibatch_size is per learner, so one group step covers numLearners x minibatchSize rows.
-          group.update(batch, { ...cfg, minibatchSize: t.minibatchSize * group.numLearners })
-        : this.learner.update(batch, cfg),
-    );
-    if (group) this.learner.currKlCoeff = stats.curr_kl_coeff ?? this.learner.currKlCoeff;
-    this.envStepsTrainedLifetime += batch.numSteps;
-    this.metrics.set('num_env_steps_trained', batch.numSteps);
-    await this.metrics.time(Timers.SYNCH_WEIGHTS, () => this.syncRunnerWeights());
-    this.metrics.merge(LEARNER_RESULTS, stats);
+    if (!group) return this.learner.update(batch, cfg);
+    // RLlib: minibatch_size is per learner, so one group step covers numLearners x minibatchSize rows.
+    const stats = await group.update(batch, { ...cfg, minibatchSize: t.minibatchSize * group.numLearners });
+    this.learner.currKlCoeff = stats['curr_kl_coeff'] ?? this.learner.currKlCoeff;
+    return stats;
   }
 
-  async computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array> {
-    const module = this.learner.module;
-    const width = module.distribution.actionDim;
-    const actions =
-      module.spec.actionSpace.kind === 'discrete' ? new Int32Array(batchSize) : new Float32Array(batchSize * width);
-    await module.forwardInference(obs, batchSize, { actions });
-    return actions;
+  protected override learnerState(): Record<string, number> {
+    return { ...this.learner.getState() };
   }
 
-  /** Learner 0's weights and optimizer state with learner workers (checkSaveable rejects non-finite ones). */
-  protected async saveLearner(): Promise<LearnerCheckpoint> {
-    const group = this.learnerGroup;
-    return {
-      weights: await this.currentWeights(),
-      optimizerState: group ? await group.getOptimizerState() : await this.learner.getOptimizerState(),
-      learnerState: { ...this.learner.getState() },
-    };
+  protected override restoreLearnerState(state: Readonly<Record<string, number>>): void {
+    this.learner.setState({ currKlCoeff: state['currKlCoeff'] ?? this.config.training.klCoeff });
   }
 
-  protected async restoreLearner(ckpt: Checkpoint): Promise<void> {
-    const state = { currKlCoeff: ckpt.learnerState['currKlCoeff'] ?? this.config.training.klCoeff };
+  protected override async restoreLearner(ckpt: Checkpoint): Promise<void> {
     // The page's learner first: it checks names and shapes and throws the RLErrors restore() expects.
-    this.learner.module.setWeights(ckpt.weights);
-    await this.learner.setOptimizerState(ckpt.optimizerState);
-    this.learner.setState(state);
+    await super.restoreLearner(ckpt);
     if (this.learnerGroup) {
       // Every learner gets the same state, so they stay identical.
       await this.learnerGroup.setWeights(ckpt.weights);
       await this.learnerGroup.setOptimizerState(ckpt.optimizerState);
-      await this.learnerGroup.setState(state);
+      await this.learnerGroup.setState(this.learner.getState());
     }
   }
 
   override stop(): void {
-    super.stop();
     this.learnerGroup?.stop();
-    this.learner.dispose();
+    super.stop();
   }
 }

@@ -2,6 +2,7 @@
  * SAC as the app, the UI and the CLI know it: defaults, RLlib's key names, validation, sampling
  * layout, presets, form fields and charts, without TF.js. `load()` brings in the implementation.
  */
+import type { AutoLayout } from '../auto-preset';
 import { SAC_RLLIB } from './sac-rllib';
 import type { AlgorithmSpec, FieldDef, Preset, SectionDef } from '../spec';
 import { SAC_DEFAULTS, SAC_KEY_ALIASES, sac, sacSamplingLayout, validateSACConfig, type SACConfig } from './sac-config';
@@ -77,6 +78,24 @@ const MOUNTAIN_CAR: Preset<SACConfig> = {
   },
   stop: { 'env_runners/episode_return_mean': 90, num_env_steps_sampled_lifetime: 50_000 },
 };
+
+/** SAC's automatic preset: the Pendulum-v1 settings tuned here, with nets of the shared size (at least 64 wide). */
+function sacAutoPreset(l: AutoLayout): Preset<SACConfig> {
+  const width = Math.max(64, l.hiddens[0]);
+  return {
+    description: `Automatic for ${l.env.envId}: [${width}, ${width}] nets, batch 64, lr 1e-3, replay on the page.`,
+    config: {
+      ...PENDULUM.config,
+      environment: { env: l.env.envId },
+      training: {
+        ...PENDULUM.config.training,
+        policyModelConfig: { fcnetHiddens: [width, width] },
+        qModelConfig: { fcnetHiddens: [width, width] },
+      },
+    },
+    stop: l.stop,
+  };
+}
 
 const field = (
   name: string,
@@ -185,6 +204,7 @@ export const SAC_SPEC: AlgorithmSpec<SACConfig> = {
   validate: (config, ctx) => validateSACConfig(config, ctx),
   samplingLayout: sacSamplingLayout,
   presets: { 'Pendulum-v1': PENDULUM, 'MountainCarContinuous-v0': MOUNTAIN_CAR },
+  autoPreset: sacAutoPreset,
   formSections: FORM_SECTIONS,
   describeTraining: (c) => {
     const t = c.training;

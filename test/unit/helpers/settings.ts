@@ -4,6 +4,7 @@ export function runnerSettings(over: Partial<EnvRunnerSettings> = {}): EnvRunner
   return {
     workerIndex: 1,
     env: 'CartPole-v1',
+    envModules: [],
     envConfig: {},
     maxEpisodeSteps: null,
     numEnvs: 4,

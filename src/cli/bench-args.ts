@@ -1,0 +1,79 @@
+/**
+ * `npm run bench` options, parsed apart from the run so they can be tested: the sections to run,
+ * --quick, and --backend for the learner section in plain Node (no browser): `webgpu` through
+ * Dawn's bindings (the `webgpu` package), `cpu` to check that path on any machine.
+ */
+export const SECTIONS = [
+  'envs',
+  'sampling',
+  'learner',
+  'learners',
+  'async',
+  'ppo',
+  'dqn',
+  'sac',
+  'impala',
+  'appo',
+  'a2c',
+  'offline',
+] as const;
+export type Section = (typeof SECTIONS)[number];
+
+/** Backends the Node learner bench runs on (the page's bench covers webgl and wasm). */
+export const NODE_BACKENDS = ['webgpu', 'cpu'] as const;
+export type NodeBackend = (typeof NODE_BACKENDS)[number];
+
+export interface BenchArgs {
+  readonly only: ReadonlySet<Section>;
+  readonly quick: boolean;
+  /** Run the learner section in Node on this backend instead of in Chromium; null: the browser bench. */
+  readonly nodeBackend: NodeBackend | null;
+  /** Node WebGPU on a SwiftShader Vulkan driver (a software adapter). */
+  readonly swiftshader: boolean;
+  readonly help: boolean;
+}
+
+export const BENCH_USAGE =
+  `npm run bench -- [--only ${SECTIONS.join(',')}] [--quick]\n` +
+  `npm run bench -- --only learner --backend ${NODE_BACKENDS.join('|')} [--swiftshader] [--quick]   (Node, no browser)`;
+
+/** Parses the options; throws one Error listing every problem, each with its fix. */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  let only = new Set<Section>(SECTIONS);
+  let onlyGiven = false;
+  let quick = false;
+  let nodeBackend: NodeBackend | null = null;
+  let swiftshader = false;
+  let help = false;
+  const problems: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') quick = true;
+    else if (a === '--help' || a === '-h') help = true;
+    else if (a === '--swiftshader') swiftshader = true;
+    else if (a === '--only') {
+      const list = (argv[++i] ?? '').split(',').filter(Boolean);
+      const bad = list.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+      if (bad.length || !list.length) {
+        problems.push(`--only: unknown or missing section(s) '${bad.join(', ')}'; known: ${SECTIONS.join(', ')}`);
+      }
+      only = new Set(list.filter((s): s is Section => (SECTIONS as readonly string[]).includes(s)));
+      onlyGiven = true;
+    } else if (a === '--backend') {
+      const b = argv[++i] ?? '';
+      if ((NODE_BACKENDS as readonly string[]).includes(b)) nodeBackend = b as NodeBackend;
+      else problems.push(`--backend: '${b}' is not one of ${NODE_BACKENDS.join(', ')} (the Node learner bench)`);
+    } else problems.push(`unknown option ${a}; try --help`);
+  }
+  if (nodeBackend !== null && (!onlyGiven || only.size !== 1 || !only.has('learner'))) {
+    problems.push(
+      `--backend ${nodeBackend} runs the learner section in Node without a browser: add --only learner ` +
+        '(the other sections need Chromium; drop --backend for them).',
+    );
+  }
+  if (swiftshader && nodeBackend !== 'webgpu') {
+    problems.push('--swiftshader picks the Vulkan driver of the Node WebGPU bench: use it with --backend webgpu.');
+  }
+  if (problems.length) throw new Error(problems.join('\n'));
+  return { only, quick, nodeBackend, swiftshader, help };
+}
