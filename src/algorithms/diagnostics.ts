@@ -8,6 +8,8 @@ import { activateBackend, type BackendName } from '../env-runner/tf-backend';
 import { ppoBackendParity as parityOn, type ParityRun } from './ppo/backend-parity';
 import { measureLearnerThroughput, type LearnerThroughput } from './ppo/learner-bench';
 
+export { learnerGroupThroughput } from './ppo/learner-group-bench';
+
 /** Activates `backend` (wasm may fall back to cpu), then measures PPO learner throughput on it. */
 export async function learnerThroughput(
   backend: BackendName,

@@ -10,6 +10,7 @@ import { yieldIfBusy } from '../core/yield';
 import type { EnvRunnerMetrics } from '../env-runner/env-runner-config';
 import type { OptimizerState } from '../learner/learner';
 import type { MLPModule } from '../rl-module/mlp-module';
+import type { ModuleWeights } from '../rl-module';
 import type { DeviceInfo } from '../runtime/device';
 import type { EnvRunnerGroup } from '../runtime/env-runner-group';
 import { Algorithm } from './algorithm';
@@ -52,8 +53,26 @@ export abstract class OnPolicyAlgorithm<C extends AnyAlgorithmConfig, L extends 
     void state;
   }
 
+  /**
+   * Learners each update's batch is for: an iteration samples trainBatchSizePerLearner x this
+   * (RLlib: train_batch_size_per_learner on each of num_learners). 1: the learner on the page.
+   */
+  protected get numLearnersSampledFor(): number {
+    return 1;
+  }
+
+  /** The weights that count (runners, checkpoints): the page's learner's unless a subclass trains elsewhere. */
+  protected currentWeights(): Promise<ModuleWeights> {
+    return this.learner.module.getWeights();
+  }
+
+  /** The optimizer state a checkpoint keeps, from wherever `currentWeights` comes from. */
+  protected currentOptimizerState(): Promise<OptimizerState> {
+    return this.learner.getOptimizerState();
+  }
+
   protected async syncRunnerWeights(): Promise<void> {
-    await this.envRunnerGroup.syncWeights(await this.learner.module.getWeights());
+    await this.envRunnerGroup.syncWeights(await this.currentWeights());
   }
 
   /**
@@ -79,7 +98,9 @@ export abstract class OnPolicyAlgorithm<C extends AnyAlgorithmConfig, L extends 
       // page paint: give it a turn every ~40 ms of repeated steps (as the off-policy step does).
       if (numUpdates > 0) await yieldIfBusy(YIELD_EVERY_MS);
       let t0 = performance.now();
-      const sampled = await this.envRunnerGroup.sample(this.config.training.trainBatchSizePerLearner);
+      const sampled = await this.envRunnerGroup.sample(
+        this.config.training.trainBatchSizePerLearner * this.numLearnersSampledFor,
+      );
       timers.sampling += performance.now() - t0;
       runnerMetrics.push(...sampled.metrics);
       const batch = concatBatches(sampled.batches);
@@ -121,8 +142,8 @@ export abstract class OnPolicyAlgorithm<C extends AnyAlgorithmConfig, L extends 
 
   protected async saveLearner(): Promise<LearnerCheckpoint> {
     return {
-      weights: await this.learner.module.getWeights(),
-      optimizerState: await this.learner.getOptimizerState(),
+      weights: await this.currentWeights(),
+      optimizerState: await this.currentOptimizerState(),
       learnerState: this.learnerState(),
     };
   }

@@ -104,6 +104,8 @@ export class TrainerApp {
       (await loadDiagnostics()).ppoBackendParity(...a),
     learnerThroughput: async (...a: Parameters<TfDiagnostics['learnerThroughput']>) =>
       (await loadDiagnostics()).learnerThroughput(...a),
+    learnerGroupThroughput: async (...a: Parameters<TfDiagnostics['learnerGroupThroughput']>) =>
+      (await loadDiagnostics()).learnerGroupThroughput(...a),
     measureEnvStepsPerSecond,
   };
 

@@ -8,6 +8,7 @@ export const SECTIONS = [
   'sampling',
   'remote-envs',
   'learner',
+  'learners',
   'async',
   'ppo',
   'dqn',

@@ -1,6 +1,6 @@
 /** Renders benchmark results as the Markdown tables pasted into the README. */
 import { offlineTable, type OfflineRow } from './bench-offline';
-import type { EnvRow, LearnerRow, LearningRunRow, SamplerRow, ThroughputRow } from './bench-sections';
+import type { EnvRow, LearnerGroupRow, LearnerRow, LearningRunRow, SamplerRow, ThroughputRow } from './bench-sections';
 import type { RemoteEnvsRow } from './bench-remote-envs';
 
 export interface BenchResults {
@@ -18,6 +18,8 @@ export interface BenchResults {
   /** Absent in results written before the section existed. */
   remoteEnvs?: RemoteEnvsRow[];
   learner: LearnerRow[];
+  /** Data-parallel learners (absent in reports written before the section existed). */
+  learnerGroup?: LearnerGroupRow[];
   /** End-to-end learning runs of every algorithm benchmarked. */
   runs: LearningRunRow[];
   /** The offline workflow (record, BC, MARWIL); absent in results written before it existed. */
@@ -132,6 +134,19 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
         `IMPALA / PPO end-to-end env steps/s: ${(impala.sampledStepsPerSecond / ppo.sampledStepsPerSecond).toFixed(2)}x sampled, ${(impala.trainedStepsPerSecond / ppo.trainedStepsPerSecond).toFixed(2)}x trained.`,
       );
     }
+    out.push('');
+  }
+  if (r.learnerGroup?.length) {
+    out.push(
+      '### Data-parallel learners (PPO on wasm, one minibatch of all rows per epoch; numLearners 0 = the page)',
+      '',
+      '| numLearners | all-reduce | MLP | rows | samples/s | first call ms |',
+      '|---:|---|---|---:|---:|---:|',
+    );
+    for (const g of r.learnerGroup)
+      out.push(
+        `| ${g.numLearners} | ${g.transport} | ${g.hiddens} | ${g.rows} | ${fmt(g.samplesPerSecond)} | ${g.firstCallMs.toFixed(0)} |`,
+      );
     out.push('');
   }
   if (r.runs.length) {

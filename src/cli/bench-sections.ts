@@ -25,6 +25,15 @@ export interface LearnerRow {
   firstCallMs: number;
   samplesPerSecond: number;
 }
+/** Data-parallel learners: one group update's throughput (numLearners 0 = the page's learner). */
+export interface LearnerGroupRow {
+  numLearners: number;
+  transport: string;
+  hiddens: string;
+  rows: number;
+  firstCallMs: number;
+  samplesPerSecond: number;
+}
 /** One end-to-end learning run: an algorithm's preset trained to a return target or a step budget. */
 export interface LearningRunRow {
   algo: string;
@@ -173,6 +182,50 @@ export async function benchLearningRun(page: Page, run: LearningRunSpec, seed: n
     },
     { run, seed },
   );
+}
+
+/**
+ * PPO learner throughput at `rows` rows (one minibatch per epoch) on wasm: the page's learner
+ * (numLearners 0), then data-parallel groups of 1..N learner workers over each transport the page
+ * offers (SharedArrayBuffer only when cross-origin isolated).
+ */
+export async function benchLearnerGroup(
+  page: Page,
+  hiddens: number[],
+  rows: number,
+  learnerCounts: number[],
+  seconds: number,
+  log: (msg: string) => void,
+): Promise<LearnerGroupRow[]> {
+  const out: LearnerGroupRow[] = [];
+  const base = await page.evaluate(([h, r, s]) => window.rl.diagnostics.learnerThroughput('wasm', h, r, s), [
+    hiddens,
+    rows,
+    seconds,
+  ] as const);
+  const row = (n: number, transport: string, r: { firstCallMs: number; samplesPerSecond: number }): void => {
+    log(
+      `  ${n} learner(s) ${transport} [${hiddens.join(',')}] ${rows} rows: ${Math.round(r.samplesPerSecond)} samples/s`,
+    );
+    out.push({ numLearners: n, transport, hiddens: hiddens.join('x'), rows, ...pick(r) });
+  };
+  row(0, 'page', base);
+  const isolated = await page.evaluate(() => globalThis.crossOriginIsolated);
+  const transports = isolated ? (['shared-array', 'port'] as const) : (['port'] as const);
+  for (const transport of transports) {
+    for (const n of learnerCounts) {
+      const r = await page.evaluate(
+        ([nn, h, rr, t, s]) => window.rl.diagnostics.learnerGroupThroughput(nn, h, rr, t, s),
+        [n, hiddens, rows, transport, seconds] as const,
+      );
+      row(n, transport, r);
+    }
+  }
+  return out;
+}
+
+function pick(r: { firstCallMs: number; samplesPerSecond: number }): { firstCallMs: number; samplesPerSecond: number } {
+  return { firstCallMs: r.firstCallMs, samplesPerSecond: r.samplesPerSecond };
 }
 
 /** One algorithm's end-to-end throughput over a fixed wall time (the async-vs-sync comparison). */

@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: every benchmark in headless Chromium, written to bench/results/<date>.json and
- * <date>.md. `--only envs,sampling,remote-envs,learner,async,ppo,dqn,sac,impala,appo,a2c,offline` picks sections (`npm run bench:sampling` runs
- * envs + sampling); `--quick` shortens every measurement (for a smoke run). `--only learner
- * --backend webgpu` runs the learner section in plain Node instead (cli/node-learner-bench.ts).
+ * <date>.md. `--only envs,sampling,remote-envs,learner,learners,async,ppo,dqn,sac,impala,appo,a2c,offline` picks sections
+ * (SECTIONS in bench-args.ts; `npm run bench:sampling` runs envs + sampling); `--quick` shortens every
+ * measurement (for a smoke run). `--only learner --backend webgpu` runs the learner section in plain
+ * Node instead (cli/node-learner-bench.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,7 @@ import { benchOffline } from './bench-offline';
 import {
   benchEnvs,
   benchLearner,
+  benchLearnerGroup,
   benchLearningRun,
   benchSampler,
   benchThroughput,
@@ -112,6 +114,7 @@ async function main(): Promise<void> {
       sampler: [],
       remoteEnvs: [],
       learner: [],
+      learnerGroup: [],
       runs: [],
       offline: [],
     };
@@ -143,6 +146,11 @@ async function main(): Promise<void> {
         s,
         log,
       );
+    }
+    if (only.has('learners')) {
+      log('data-parallel learners (numLearners) ...');
+      await fresh();
+      results.learnerGroup = await benchLearnerGroup(page, [256, 256], 4096, [1, 2], s * 3, log);
     }
     // Nothing else may share the CPU with the end-to-end runs below: this browser's idle app page
     // once kept a quarter of a core busy (bench/NOTES.md, change 8).

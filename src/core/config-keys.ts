@@ -114,6 +114,7 @@ export const SHARED_KEY_ALIASES: Readonly<Record<string, string>> = {
   num_consecutive_worker_failures_tolerance: 'faultTolerance.numConsecutiveEnvRunnerFailuresTolerance',
 
   seed: 'debugging.seed',
+  validate_learner_weights_in_sync: 'debugging.validateLearnerWeightsInSync',
 
   metrics_num_episodes_for_smoothing: 'reporting.metricsNumEpisodesForSmoothing',
 };

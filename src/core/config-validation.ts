@@ -131,12 +131,13 @@ export function validateBase(cfg: AlgorithmConfigBase, ctx: ValidationContext = 
   const out = new IssueList();
   if (out.section('environment', cfg.environment)) validateEnvironment(out, cfg.environment, ctx);
   if (out.section('envRunners', cfg.envRunners)) validateEnvRunners(out, cfg.envRunners, ctx);
-  if (out.section('learners', cfg.learners)) validateLearners(out, cfg.learners, ctx);
+  if (out.section('learners', cfg.learners)) validateLearners(out, cfg.learners, cfg.algo, ctx);
   if (out.section('rlModule', cfg.rlModule)) validateRLModule(out, cfg.rlModule);
   if (out.section('faultTolerance', cfg.faultTolerance)) validateFaultTolerance(out, cfg.faultTolerance);
   if (out.section('debugging', cfg.debugging)) {
-    const { seed } = cfg.debugging;
+    const { seed, validateLearnerWeightsInSync } = cfg.debugging;
     if (seed !== null) out.integer('debugging.seed', seed, 0);
+    out.boolean('debugging.validateLearnerWeightsInSync', validateLearnerWeightsInSync);
   }
   if (out.section('reporting', cfg.reporting)) {
     const path = 'reporting.metricsNumEpisodesForSmoothing';
@@ -214,25 +215,50 @@ function validateEnvRunners(out: IssueList, r: EnvRunnersConfig, ctx: Validation
   }
 }
 
-function validateLearners(out: IssueList, l: LearnersConfig, ctx: ValidationContext): void {
-  if (l.numLearners !== 0) {
-    out.error(
-      'learners.numLearners',
-      `numLearners is ${formatValue(l.numLearners)} but a browser tab runs exactly one Learner on the page ` +
-        `(RLlib's local learner). Set numLearners to 0.`,
-    );
+/** Learner workers a tab may start (each is a Web Worker with its own TF.js and model copy). */
+export const MAX_LEARNERS = 16;
+
+/** Algorithms whose Learner runs data-parallel over numLearners >= 1 workers. */
+const DATA_PARALLEL_ALGOS = ['PPO'];
+
+function validateLearners(out: IssueList, l: LearnersConfig, algo: string, ctx: ValidationContext): void {
+  const n = l.numLearners;
+  if (out.integer('learners.numLearners', n, 0)) {
+    if (n > MAX_LEARNERS) {
+      out.error(
+        'learners.numLearners',
+        `numLearners (${n}) must be <= ${MAX_LEARNERS}: each learner is a Web Worker with its own copy of the model.`,
+      );
+    } else if (n > 0 && !DATA_PARALLEL_ALGOS.includes(algo)) {
+      out.error(
+        'learners.numLearners',
+        `numLearners is ${n} but ${algo} runs its Learner on the page only (data-parallel learner workers ` +
+          `are implemented for ${DATA_PARALLEL_ALGOS.join(', ')}). Set numLearners to 0.`,
+      );
+    }
   }
   const gpus = l.numGpusPerLearner;
   if (gpus === 'auto') return;
   if (!out.number('learners.numGpusPerLearner', gpus, { min: 0 })) return;
-  if (gpus > 0 && ctx.webGpuAvailable === false) {
+  if (gpus > 1) {
+    out.error(
+      'learners.numGpusPerLearner',
+      `numGpusPerLearner (${gpus}) must be <= 1: a learner uses one WebGPU device and a browser exposes one adapter. ` +
+        `To use more compute, raise numLearners (each learner worker takes its own device); use 1, a fraction, 0 or 'auto'.`,
+    );
+  } else if (gpus > 0 && ctx.webGpuAvailable === false) {
     out.error(
       'learners.numGpusPerLearner',
       `numGpusPerLearner is ${gpus} but this browser has no WebGPU adapter. ` +
         `Set numGpusPerLearner to 0 (wasm/cpu) or 'auto' (WebGPU when available, wasm otherwise).`,
     );
-  } else if (gpus > 1) {
-    out.warn('learners.numGpusPerLearner', `numGpusPerLearner (${gpus}) > 1 acts as 1: a page has one WebGPU device.`);
+  } else if (gpus > 0 && Number.isInteger(n) && n > 1 && n * gpus > 1 + 1e-9) {
+    const fraction = Math.floor((1 / n) * 1000) / 1000;
+    out.error(
+      'learners.numGpusPerLearner',
+      `numLearners (${n}) x numGpusPerLearner (${gpus}) asks for ${n * gpus} GPUs, but a browser exposes one WebGPU adapter. ` +
+        `Use a fraction, numGpusPerLearner <= ${fraction}, so the ${n} learners share it (or 0 for wasm).`,
+    );
   }
 }
 

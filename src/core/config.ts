@@ -71,12 +71,19 @@ export interface EnvRunnersConfig {
 }
 
 export interface LearnersConfig {
-  /** Remote learners; must be 0: one Learner runs on the page (RLlib's local learner). RLlib: num_learners. */
+  /**
+   * 0: one Learner on the page (RLlib's local learner). N >= 1: N data-parallel learners, each in
+   * its own Web Worker, each computing gradients on 1/N of every minibatch; the gradients are
+   * averaged and every learner applies the same update (PPO only). RLlib: num_learners.
+   */
   readonly numLearners: number;
   /**
    * > 0: Learner on WebGPU (fails if there is no adapter); 0: wasm/cpu even if a GPU exists.
    * 'auto' (our default; RLlib's is 0): a tab cannot know whether a GPU exists until it asks, so we
-   * pick WebGPU on a hardware adapter and wasm otherwise. RLlib: num_gpus_per_learner (old: num_gpus).
+   * pick WebGPU on a hardware adapter and wasm otherwise. With numLearners >= 1 each learner worker
+   * takes its own WebGPU device; a fraction (0.5: two learners per adapter) is accepted, as a
+   * browser has one adapter that every worker shares. At most 1: a learner cannot span devices.
+   * RLlib: num_gpus_per_learner (old: num_gpus).
    */
   readonly numGpusPerLearner: number | 'auto';
 }
@@ -118,6 +125,12 @@ export interface FaultToleranceConfig {
 export interface DebuggingConfig {
   /** Seed for envs, weights and sampling; null: a seed is chosen at build time and recorded. RLlib: seed. CleanRL: seed. */
   readonly seed: number | null;
+  /**
+   * numLearners >= 1: after every update, compare the learners' weight checksums and stop with
+   * `learner/out-of-sync` on the first difference (costs one weights readback per learner per
+   * update). No RLlib equivalent (torch DDP keeps replicas in sync by construction).
+   */
+  readonly validateLearnerWeightsInSync: boolean;
 }
 
 export interface ReportingConfig {
@@ -174,7 +187,7 @@ export const FAULT_TOLERANCE_DEFAULTS: FaultToleranceConfig = {
   numConsecutiveEnvRunnerFailuresTolerance: 100,
 };
 
-export const DEBUGGING_DEFAULTS: DebuggingConfig = { seed: null };
+export const DEBUGGING_DEFAULTS: DebuggingConfig = { seed: null, validateLearnerWeightsInSync: false };
 
 export const REPORTING_DEFAULTS: ReportingConfig = { metricsNumEpisodesForSmoothing: 100 };
 

@@ -20,6 +20,7 @@ import { DEFAULT_OPTIMIZER, OptimizerGroup, type OptimizerGroupConfig, type Opti
 import type { NonFiniteCounts } from './non-finite-streak';
 import { NonFiniteStreak, divergedError } from './non-finite-streak';
 import { accumulate, shuffleInPlace, sliceRows, uploadColumns, type Columns } from './batch-columns';
+import { dataParallelStep, type DataParallelShard } from './data-parallel-step';
 
 /** What the Learner needs from a module (MLPModule satisfies it). */
 export interface TrainableModule {
@@ -113,6 +114,11 @@ export class Learner<M extends TrainableModule> {
   readonly groups: readonly OptimizerGroup[];
   /** Skipped (non-finite) steps in a row at the end of the last update. */
   private consecutiveNonFinite = 0;
+  /**
+   * Set on each learner of a data-parallel group (numLearners >= 1): `update` then computes
+   * gradients on its shard of every minibatch and applies the group's mean gradient.
+   */
+  dataParallel: DataParallelShard | null = null;
 
   constructor(
     readonly module: M,
@@ -164,7 +170,9 @@ export class Learner<M extends TrainableModule> {
           // Yield once enough work has piled up (counting the work before the update): every
           // yield lets the page render a frame, so yielding after each (~15 ms) step cost 12%.
           await yieldIfBusy(YIELD_EVERY_MS);
-          const step = this.gradientStep(batch, indices);
+          const step = this.dataParallel
+            ? await dataParallelStep(this, batch, indices, this.dataParallel)
+            : this.gradientStep(batch, indices);
           accumulate(sums, step.stats);
           streak.record(step.applied);
         }
@@ -191,6 +199,7 @@ export class Learner<M extends TrainableModule> {
     opts: LearnerStepOptions & { readonly microbatchSize: number | null },
   ): Promise<Record<string, number>> {
     if (rowCount < 1) throw new RangeError('Learner.updateAccumulated needs at least one row');
+    if (this.dataParallel) throw new RangeError('Data-parallel learners run the epochs-of-minibatches update only');
     const lrs = this.beginUpdate(opts.lifetimeEnvSteps);
     const size = Math.min(opts.microbatchSize ?? rowCount, rowCount);
     await this.commitLeftoverSteps();
@@ -262,6 +271,7 @@ export class Learner<M extends TrainableModule> {
     opts: LearnerStepOptions,
   ): Promise<{ stats: Record<string, number>; tdErrors: Float32Array | null }> {
     if (rowCount < 1) throw new RangeError('Learner.updateOnBatch needs at least one row');
+    if (this.dataParallel) throw new RangeError('Data-parallel learners run the epochs-of-minibatches update only');
     const lrs = this.beginUpdate(opts.lifetimeEnvSteps);
     await this.commitLeftoverSteps();
     const batch = uploadColumns(columns, rowCount);

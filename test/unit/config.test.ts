@@ -65,7 +65,7 @@ describe('validate()', () => {
   it('returns every problem at once, each with its path, the offending value and a fix', () => {
     const builder = ppo()
       .environment('CartPol-v1')
-      .learners({ numLearners: 2, numGpusPerLearner: 1 })
+      .learners({ numLearners: 17, numGpusPerLearner: 1 })
       .training({ minibatchSize: 512, trainBatchSizePerLearner: 256, gamma: 1.5 })
       .faultTolerance({ ignoreEnvRunnerFailures: true, restartFailedEnvRunners: true })
       .fromJson({ num_env_runner: 4 });
@@ -92,7 +92,7 @@ describe('validate()', () => {
     expect(byPath(issues, 'learners.numGpusPerLearner')?.message).toMatch(
       /no WebGPU adapter.*Set numGpusPerLearner to 0.*'auto'/,
     );
-    expect(byPath(issues, 'learners.numLearners')?.message).toMatch(/Set numLearners to 0/);
+    expect(byPath(issues, 'learners.numLearners')?.message).toMatch(/numLearners \(17\) must be <= 16/);
     expect(byPath(issues, 'training.minibatchSize')?.message).toBe(
       'minibatchSize (512) must be <= trainBatchSizePerLearner (256); PPO splits each batch into minibatches. ' +
         'Lower minibatchSize or raise trainBatchSizePerLearner.',
@@ -402,7 +402,7 @@ describe('builder', () => {
     const ok = resolveConfig(ppo().toConfig(), CTX);
     expect(Object.isFrozen(ok)).toBe(true);
     expect(resolveConfig(ppo().debugging({ seed: 5 }).toConfig(), CTX).debugging.seed).toBe(5);
-    const bad = ppo().training({ gamma: 2 }).learners({ numLearners: 1 }).toConfig();
+    const bad = ppo().training({ gamma: 2 }).learners({ numLearners: -1 }).toConfig();
     expect(() => resolveConfig(bad, CTX)).toThrow(ConfigError);
     try {
       resolveConfig(bad, CTX);

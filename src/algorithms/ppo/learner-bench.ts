@@ -24,7 +24,8 @@ export interface LearnerThroughput {
 
 const OBS_DIM = 4;
 
-function cartpoleLikeBatch(rows: number): SampleBatch {
+/** A CartPole-shaped batch of `rows` steps: one terminated episode, random observations and actions. */
+export function cartpoleLikeBatch(rows: number): SampleBatch {
   const rng = new Rng(9);
   const terminateds = new Uint8Array(rows);
   terminateds[rows - 1] = 1;

@@ -13,6 +13,8 @@ import type { ConfigIssue } from '../../core/errors';
 import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES } from '../../learner/defaults';
 import { AlgorithmConfigBuilder } from '../algorithm-config';
 import { checkFragmentFitsBatch, onPolicySamplingLayout } from '../on-policy-config';
+
+export { learnerCount } from '../on-policy-config';
 import type { SamplingLayout } from '../spec';
 
 export interface PPOTrainingConfig {
@@ -129,8 +131,15 @@ export function ppo(): PPOConfigBuilder {
   return new PPOConfigBuilder();
 }
 
-/** PPO's sampling layout: the one every synchronous on-policy algorithm shares. */
-export const derivedSizes: (cfg: Pick<PPOConfig, 'envRunners' | 'training'>) => SamplingLayout = onPolicySamplingLayout;
+/**
+ * PPO's sampling layout: the one every synchronous on-policy algorithm shares, for a train batch of
+ * trainBatchSizePerLearner on each of numLearners learners.
+ */
+export function derivedSizes(
+  cfg: Pick<PPOConfig, 'envRunners' | 'training'> & { readonly learners?: Pick<PPOConfig['learners'], 'numLearners'> },
+): SamplingLayout {
+  return onPolicySamplingLayout(cfg, cfg.learners?.numLearners ?? 0);
+}
 
 /** validateBase + PPO's training checks; every problem at once. */
 export function validatePPOConfig(cfg: PPOConfig, ctx: ValidationContext = {}): ConfigIssue[] {
@@ -170,6 +179,6 @@ export function validatePPOConfig(cfg: PPOConfig, ctx: ValidationContext = {}): 
         `Lower minibatchSize or raise trainBatchSizePerLearner.`,
     );
   }
-  if (tbsOk) checkFragmentFitsBatch(out, cfg);
+  if (tbsOk) checkFragmentFitsBatch(out, cfg, cfg.learners.numLearners);
   return out.issues;
 }

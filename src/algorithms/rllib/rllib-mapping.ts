@@ -132,6 +132,9 @@ export const SHARED_RLLIB_KEYS: Readonly<Record<string, RLlibKey>> = {
     name: 'num_consecutive_env_runner_failures_tolerance',
   },
   'debugging.seed': { method: 'debugging', name: 'seed' },
+  'debugging.validateLearnerWeightsInSync': {
+    none: 'a check of our data-parallel learners (weight checksums after every update); torch DDP keeps replicas in sync by construction',
+  },
   'reporting.metricsNumEpisodesForSmoothing': { method: 'reporting', name: 'metrics_num_episodes_for_smoothing' },
 };
 

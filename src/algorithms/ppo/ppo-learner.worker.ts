@@ -1,0 +1,12 @@
+/// <reference lib="webworker" />
+/** Web Worker entry: exposes one PPO learner of a data-parallel group over Comlink, then says it is ready. */
+import * as Comlink from 'comlink';
+import type { LearnerControlMessage } from '../../learner/learner-worker-protocol';
+import { PPOLearnerHost } from './ppo-learner-host';
+
+const host = new PPOLearnerHost((value, buffers) => Comlink.transfer(value, buffers));
+Comlink.expose(host);
+
+const post = (message: LearnerControlMessage): void => self.postMessage(message);
+self.addEventListener('error', (event) => post({ type: 'learner/fatal', message: event.message }));
+post({ type: 'learner/ready' });

@@ -1,0 +1,185 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PPOLearner, type PPOUpdateConfig } from '../../src/algorithms/ppo/ppo-learner';
+import { PPOLearnerGroup, type PPOLearnerApi } from '../../src/algorithms/ppo/ppo-learner-group';
+import { PPOLearnerHost } from '../../src/algorithms/ppo/ppo-learner-host';
+import { Rng } from '../../src/core/rng';
+import { ChunkEnd } from '../../src/core/sample-batch';
+import { box, discrete, type Space } from '../../src/core/spaces';
+import type { GradClipBy } from '../../src/learner/grad-clip';
+import { shardRange } from '../../src/learner/data-parallel-step';
+import { weightsChecksum } from '../../src/learner/learner-worker-protocol';
+import type { ConnectLearner } from '../../src/runtime/learner-connection';
+import { makeModule, type MLPModule } from '../../src/rl-module';
+import { syntheticBatch } from './helpers/ppo-batch';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const MODEL = { fcnetHiddens: [16, 16], fcnetActivation: 'tanh' as const, vfShareLayers: false };
+const CHUNKS: [number, ChunkEnd][] = [
+  [10, ChunkEnd.TERMINATED],
+  [22, ChunkEnd.CUT],
+  [13, ChunkEnd.TRUNCATED],
+  [19, ChunkEnd.CUT],
+];
+
+function module(actionSpace: Space): MLPModule {
+  return makeModule({ observationSpace: box(-5, 5, [4]), actionSpace, model: MODEL, seed: 1 });
+}
+
+function updateConfig(rng: Rng): PPOUpdateConfig {
+  return {
+    gamma: 0.99,
+    lambda: 0.95,
+    numEpochs: 2,
+    minibatchSize: 32,
+    shuffle: true,
+    clipParam: 0.2,
+    vfClipParam: 10,
+    vfLossCoeff: 0.5,
+    entropyCoeff: 0.01,
+    useKlLoss: true,
+    klTarget: 0.01,
+    rng,
+    lifetimeEnvSteps: 0,
+  };
+}
+
+/** In-process learners: the real host, called directly instead of through a worker. */
+const inProcess: ConnectLearner<PPOLearnerApi> = (rank) => {
+  const host = new PPOLearnerHost();
+  const api: PPOLearnerApi = host;
+  return Promise.resolve({
+    api,
+    failure: new Promise<never>(() => undefined),
+    transfer: (v) => v,
+    terminate: () => void rank,
+  });
+};
+
+function maxAbsDiff(a: readonly Float32Array[], b: readonly Float32Array[]): number {
+  let d = 0;
+  a.forEach((x, i) => x.forEach((v, j) => (d = Math.max(d, Math.abs(v - b[i]![j]!)))));
+  return d;
+}
+
+describe('shardRange', () => {
+  it('splits rows into contiguous shards that differ by at most one row and cover every row', () => {
+    expect([0, 1, 2].map((r) => shardRange(32, r, 3))).toEqual([
+      [0, 11],
+      [11, 22],
+      [22, 32],
+    ]);
+    expect(shardRange(8, 1, 2)).toEqual([4, 8]);
+  });
+});
+
+describe('data-parallel PPO learners (numLearners >= 1)', () => {
+  const cases: { n: number; transport: 'port' | 'shared-array'; actions: Space; clip: GradClipBy }[] = [
+    { n: 2, transport: 'port', actions: discrete(3), clip: 'global_norm' },
+    { n: 2, transport: 'shared-array', actions: discrete(3), clip: 'global_norm' },
+    { n: 3, transport: 'shared-array', actions: box(-1, 1, [2]), clip: 'norm' },
+    { n: 1, transport: 'port', actions: discrete(2), clip: 'value' },
+  ];
+  for (const { n, transport, actions, clip } of cases) {
+    it(`${n} learners over ${transport}: one update equals the single learner's on the same batch (${actions.kind}, clip by ${clip})`, async () => {
+      const learnerConfig = { lr: 3e-3, gradClip: 0.5, gradClipBy: clip };
+      const single = new PPOLearner(module(actions), learnerConfig, 0.2);
+      const initial = await single.module.getWeights();
+      const batch = await syntheticBatch(single.module, CHUNKS, new Rng(4), (_, row) => (row % 5) - 2);
+      const before = tf.memory().numTensors;
+      const group = await PPOLearnerGroup.start(
+        {
+          numLearners: n,
+          init: {
+            module: { kind: 'actor-critic', model: MODEL },
+            observationSpace: box(-5, 5, [4]),
+            actionSpace: actions,
+            seed: 99, // different init: start() must hand every learner `initial`
+            learnerConfig,
+            klCoeff: 0.2,
+            backend: null,
+          },
+          validateInSync: true,
+          useSharedMemory: transport === 'shared-array',
+          connect: inProcess,
+        },
+        initial,
+      );
+      try {
+        const rngSingle = new Rng(5);
+        const rngGroup = new Rng(5);
+        for (let update = 0; update < 2; update++) {
+          const expected = await single.update(batch, updateConfig(rngSingle));
+          const got = await group.update(batch, updateConfig(rngGroup));
+          const a = (await single.module.getWeights()).arrays;
+          const b = (await group.getWeights()).arrays;
+          expect(maxAbsDiff(a, initial.arrays)).toBeGreaterThan(1e-3); // the update moved the weights
+          expect(maxAbsDiff(a, b)).toBeLessThan(2e-5);
+          expect(got.gradient_global_norm).toBeCloseTo(expected.gradient_global_norm!, 4);
+          expect(got.num_module_steps_trained).toBe(expected.num_module_steps_trained);
+          expect(got.curr_kl_coeff).toBeCloseTo(expected.curr_kl_coeff!, 6);
+          // Linear loss stats average to the full minibatch's.
+          expect(got.total_loss).toBeCloseTo(expected.total_loss!, 4);
+          expect(rngGroup.getState()).toEqual(rngSingle.getState());
+          const sums = await group.checksums();
+          expect(new Set(sums).size).toBe(1);
+          expect(sums[0]).toBe(weightsChecksum(b));
+        }
+        const optimizer = await group.getOptimizerState();
+        const singleOptimizer = await single.getOptimizerState();
+        expect(optimizer.step).toBe(singleOptimizer.step);
+        expect(maxAbsDiff(optimizer.arrays, singleOptimizer.arrays)).toBeLessThan(1e-4);
+      } finally {
+        group.stop();
+      }
+      single.dispose();
+      // The group's learners (in-process here) free everything they held.
+      expect(tf.memory().numTensors).toBeLessThanOrEqual(before);
+    });
+  }
+
+  it('the checksum tells learners with different weights apart', () => {
+    const a = Float32Array.of(1, 2, 3);
+    expect(weightsChecksum([a])).toBe(weightsChecksum([a.slice()]));
+    expect(weightsChecksum([a])).not.toBe(weightsChecksum([Float32Array.of(1, 2, 3.0000002)]));
+    expect(weightsChecksum([Float32Array.of(0)])).not.toBe(weightsChecksum([Float32Array.of(-0)]));
+  });
+
+  it('validateInSync stops the run with learner/out-of-sync when one learner drifts', async () => {
+    const learnerConfig = { lr: 3e-3, gradClip: 0.5, gradClipBy: 'global_norm' as const };
+    const m = module(discrete(2));
+    const initial = await m.getWeights();
+    const batch = await syntheticBatch(m, CHUNKS, new Rng(4));
+    m.dispose();
+    const hosts: PPOLearnerHost[] = [];
+    const group = await PPOLearnerGroup.start(
+      {
+        numLearners: 2,
+        init: {
+          module: { kind: 'actor-critic', model: MODEL },
+          observationSpace: box(-5, 5, [4]),
+          actionSpace: discrete(2),
+          seed: 1,
+          learnerConfig,
+          klCoeff: 0.2,
+          backend: null,
+        },
+        validateInSync: true,
+        useSharedMemory: false,
+        connect: (rank) => {
+          const host = new PPOLearnerHost();
+          hosts[rank] = host;
+          return inProcess(rank).then((c) => ({ ...c, api: host }));
+        },
+      },
+      initial,
+    );
+    // Learner 1 gets nudged weights behind the group's back.
+    await hosts[1]!.setWeights({ ...initial, arrays: initial.arrays.map((a) => a.map((v) => v + 1e-3)) });
+    await expect(group.update(batch, updateConfig(new Rng(1)))).rejects.toMatchObject({ code: 'learner/out-of-sync' });
+    group.stop();
+  });
+});
