@@ -5,3 +5,4 @@
  */
 export { ppoBackendParity, tinyComputation } from './ppo/backend-parity';
 export { learnerThroughput } from './ppo/learner-bench';
+export { measureMultiAgentSampling } from './multi-agent/multi-agent-bench';

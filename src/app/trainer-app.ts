@@ -100,6 +100,8 @@ export class TrainerApp {
       (await loadDiagnostics()).ppoBackendParity(...a),
     learnerThroughput: async (...a: Parameters<TfDiagnostics['learnerThroughput']>) =>
       (await loadDiagnostics()).learnerThroughput(...a),
+    measureMultiAgentSampling: async (...a: Parameters<TfDiagnostics['measureMultiAgentSampling']>) =>
+      (await loadDiagnostics()).measureMultiAgentSampling(...a),
     measureEnvStepsPerSecond,
   };
 

@@ -1,4 +1,5 @@
 /** Renders benchmark results as the Markdown tables pasted into the README. */
+import { multiAgentTable, type MultiAgentSamplingRow } from './bench-multi-agent';
 import { offlineTable, type OfflineRow } from './bench-offline';
 import type { EnvRow, LearnerRow, LearningRunRow, SamplerRow } from './bench-sections';
 
@@ -19,6 +20,8 @@ export interface BenchResults {
   runs: LearningRunRow[];
   /** The offline workflow (record, BC, MARWIL); absent in results written before it existed. */
   offline?: OfflineRow[];
+  /** Multi-agent sampling throughput; absent in results written before it existed. */
+  multiAgent?: MultiAgentSamplingRow[];
 }
 
 const fmt = (n: number): string =>
@@ -92,6 +95,7 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
     }
     out.push('');
   }
+  if (r.multiAgent?.length) out.push(...multiAgentTable(r.multiAgent), '');
   if (r.learner.length) {
     out.push(
       '### Learner update throughput (PPO, samples/s; first call in ms)',

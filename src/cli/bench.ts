@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in headless Chromium, written to bench/results/<date>.json and
- * <date>.md. `--only envs,sampling,learner,ppo,dqn,sac,offline` picks sections (`npm run bench:sampling` runs
+ * <date>.md. `--only envs,sampling,multi-agent,learner,ppo,dqn,sac,offline` picks sections (`npm run bench:sampling` runs
  * envs + sampling); `--quick` shortens every measurement (for a smoke run).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,11 +9,12 @@ import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumArgs, ensureChromium } from './browser';
 import { benchOffline } from './bench-offline';
+import { benchMultiAgent } from './bench-multi-agent';
 import { benchEnvs, benchLearner, benchLearningRun, benchSampler, type LearningRunSpec } from './bench-sections';
 import { renderMarkdown, type BenchResults } from './bench-report';
 import { serveApp } from './serve';
 
-const SECTIONS = ['envs', 'sampling', 'learner', 'ppo', 'dqn', 'sac', 'offline'] as const;
+const SECTIONS = ['envs', 'sampling', 'multi-agent', 'learner', 'ppo', 'dqn', 'sac', 'offline'] as const;
 
 /** The end-to-end runs of each algorithm section: RLlib's tuned bars (return target, step budget). */
 const LEARNING_RUNS: Readonly<Record<'ppo' | 'dqn' | 'sac', readonly LearningRunSpec[]>> = {
@@ -111,6 +112,11 @@ async function main(): Promise<void> {
       log('sampler grid ...');
       await fresh();
       results.sampler = await benchSampler(page, [0, 1, 2], [1, 8, 64], s * 2.5);
+    }
+    if (only.has('multi-agent')) {
+      log('multi-agent sampling ...');
+      await fresh();
+      results.multiAgent = await benchMultiAgent(page, s * 2);
     }
     if (only.has('learner')) {
       log('learner throughput ...');

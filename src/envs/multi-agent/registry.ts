@@ -1,4 +1,5 @@
 import { RLError } from '../../core/errors';
+import { CoinChase } from './coin-chase';
 import { MultiAgentCartPole } from './multi-agent-cartpole';
 import type { MultiAgentEnvFactory, MultiAgentVectorEnv } from './types';
 
@@ -60,4 +61,8 @@ export function makeMultiAgentVectorEnv(id: string, opts: MakeMultiAgentEnvOptio
 registerMultiAgentEnv('MultiAgentCartPole', (o) => new MultiAgentCartPole(o), {
   maxEpisodeSteps: 500,
   description: "RLlib's MultiAgentCartPole: envConfig.numAgents independent CartPole-v1 poles, one agent each.",
+});
+registerMultiAgentEnv('CoinChase-v0', (o) => new CoinChase(o), {
+  maxEpisodeSteps: 50,
+  description: 'Two players race for coins on a grid (competitive); +1 per coin, 50 steps.',
 });
