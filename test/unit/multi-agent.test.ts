@@ -200,3 +200,15 @@ describe('MultiAgentPPO', () => {
     algo.stop();
   }, 120_000);
 });
+
+describe('single-agent algorithms', () => {
+  it('a multi-agent key given to DQN says multi-agent is PPO only, naming the key', async () => {
+    const { dqn } = await import('../../src/algorithms/dqn/dqn-config');
+    const issues = dqn()
+      .fromJson({ policies: ['a'], policy_mapping_fn: { '*': 'a' } })
+      .validate();
+    const text = issues.map((i) => `${i.path}: ${i.message}`).join('\n');
+    expect(text).toMatch(/'policies' is a multi-agent setting[\s\S]*PPO only/);
+    expect(text).toMatch(/'policy_mapping_fn' is a multi-agent setting/);
+  });
+});
