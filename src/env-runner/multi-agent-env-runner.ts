@@ -6,7 +6,7 @@
  * one env step. Lanes whose agent is not alive are computed too (fixed shapes, no gathers of a
  * varying size) and not staged. Env steps count copies stepped; agent steps count agents that acted.
  */
-import { RLError } from '../core/errors';
+import { ConfigError, RLError } from '../core/errors';
 import { Rng } from '../core/rng';
 import { flatDim } from '../core/spaces';
 import type { SampleBatch } from '../core/sample-batch';
@@ -107,6 +107,22 @@ export class MultiAgentEnvRunner {
     const first = slots[0] ?? 0;
     const observationSpace = env.observationSpaces[first]!;
     const actionSpace = env.actionSpaces[first]!;
+    for (const slot of slots) {
+      const o = env.observationSpaces[slot]!;
+      const a = env.actionSpaces[slot]!;
+      const sameAction = a.kind === 'discrete' && actionSpace.kind === 'discrete' && a.n === actionSpace.n;
+      if (flatDim(o) !== flatDim(observationSpace) || !sameAction) {
+        throw new ConfigError([
+          {
+            path: 'multiAgent.policyMappingFn',
+            message:
+              `module '${id}' gets agents '${env.agentIds[first]}' and '${env.agentIds[slot]}', whose observation or ` +
+              `action spaces differ; one module needs one pair of spaces, so map them to different modules.`,
+            severity: 'error',
+          },
+        ]);
+      }
+    }
     if (actionSpace.kind !== 'discrete') {
       throw new RLError(
         'multi-agent/action-space',

@@ -96,3 +96,38 @@ it('rows only for acted steps; joins start a chunk, early leaves end one, `__all
   expect(metrics.moduleEpisodeReturns).toEqual({ ab: [13], c: [12] });
   runner.stop();
 });
+
+it('a module mapped to agents with different spaces is a config error naming the mapping', () => {
+  class TwoSpaces extends BaseMultiAgentVectorEnv {
+    constructor(o: MultiAgentEnvFactoryOptions) {
+      super(o, {
+        ids: ['small', 'big'],
+        observationSpaces: [box([0], [1]), box([0, 0], [1, 1])],
+        actionSpaces: [discrete(2), discrete(2)],
+      });
+    }
+    protected resetCopy(env: number): void {
+      this.alive.set([1, 1], env * 2);
+    }
+    step(actions: Int32Array | Float32Array): void {
+      this.beginStep(actions);
+    }
+    render(): void {}
+  }
+  registerMultiAgentEnv('TwoSpaces-test', (o) => new TwoSpaces(o));
+  const make = (moduleOfSlot: number[]): MultiAgentEnvRunner =>
+    new MultiAgentEnvRunner({
+      env: 'TwoSpaces-test',
+      envConfig: {},
+      maxEpisodeSteps: null,
+      numEnvs: 1,
+      rolloutFragmentLength: 1,
+      explore: true,
+      seed: 0,
+      moduleIds: ['m0', 'm1'],
+      moduleOfSlot,
+      module: { kind: 'actor-critic', model: { fcnetHiddens: [4], fcnetActivation: 'tanh', vfShareLayers: false } },
+    });
+  expect(() => make([0, 0])).toThrow(/multiAgent.policyMappingFn: module 'm0' gets agents 'small' and 'big'/);
+  make([0, 1]).stop();
+});
