@@ -9,6 +9,7 @@ import { ppoBackendParity as parityOn, type ParityRun } from './ppo/backend-pari
 import { measureLearnerThroughput, type LearnerThroughput } from './ppo/learner-bench';
 
 export { learnerGroupThroughput } from './ppo/learner-group-bench';
+export { measureMultiAgentSampling } from './multi-agent/multi-agent-bench';
 
 /** Activates `backend` (wasm may fall back to cpu), then measures PPO learner throughput on it. */
 export async function learnerThroughput(

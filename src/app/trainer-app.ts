@@ -106,6 +106,8 @@ export class TrainerApp {
       (await loadDiagnostics()).learnerThroughput(...a),
     learnerGroupThroughput: async (...a: Parameters<TfDiagnostics['learnerGroupThroughput']>) =>
       (await loadDiagnostics()).learnerGroupThroughput(...a),
+    measureMultiAgentSampling: async (...a: Parameters<TfDiagnostics['measureMultiAgentSampling']>) =>
+      (await loadDiagnostics()).measureMultiAgentSampling(...a),
     measureEnvStepsPerSecond,
   };
 

@@ -6,6 +6,7 @@
 export const SECTIONS = [
   'envs',
   'sampling',
+  'multi-agent',
   'remote-envs',
   'learner',
   'learners',

@@ -1,4 +1,5 @@
 /** Renders benchmark results as the Markdown tables pasted into the README. */
+import { multiAgentTable, type MultiAgentSamplingRow } from './bench-multi-agent';
 import { offlineTable, type OfflineRow } from './bench-offline';
 import type { EnvRow, LearnerGroupRow, LearnerRow, LearningRunRow, SamplerRow, ThroughputRow } from './bench-sections';
 import type { RemoteEnvsRow } from './bench-remote-envs';
@@ -26,6 +27,8 @@ export interface BenchResults {
   offline?: OfflineRow[];
   /** Asynchronous (IMPALA) vs synchronous (PPO) sampling, side by side. */
   throughput?: ThroughputRow[];
+  /** Multi-agent sampling throughput; absent in results written before it existed. */
+  multiAgent?: MultiAgentSamplingRow[];
 }
 
 const fmt = (n: number): string =>
@@ -112,6 +115,7 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
     out.push('');
   }
   if (r.remoteEnvs?.length) out.push(...remoteEnvsTable(r.remoteEnvs), '');
+  if (r.multiAgent?.length) out.push(...multiAgentTable(r.multiAgent), '');
   if (r.learner.length) {
     out.push('### Learner update throughput (PPO, samples/s; first call in ms)', '', ...learnerTable(r.learner), '');
   }

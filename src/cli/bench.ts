@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in headless Chromium, written to bench/results/<date>.json and
- * <date>.md. `--only envs,sampling,remote-envs,learner,learners,async,ppo,dqn,sac,impala,appo,a2c,offline` picks sections
+ * <date>.md. `--only envs,sampling,multi-agent,remote-envs,learner,learners,async,ppo,dqn,sac,impala,appo,a2c,offline` picks sections
  * (SECTIONS in bench-args.ts; `npm run bench:sampling` runs envs + sampling); `--quick` shortens every
  * measurement (for a smoke run). `--only learner --backend webgpu` runs the learner section in plain
  * Node instead (cli/node-learner-bench.ts).
@@ -22,6 +22,7 @@ import {
 } from './bench-sections';
 import { BENCH_USAGE, parseBenchArgs } from './bench-args';
 import { benchRemoteEnvs } from './bench-remote-envs';
+import { benchMultiAgent } from './bench-multi-agent';
 import { renderMarkdown, type BenchResults } from './bench-report';
 import { nodeLearnerBenchMain } from './node-learner-bench';
 import { serveApp } from './serve';
@@ -127,6 +128,11 @@ async function main(): Promise<void> {
       log('sampler grid ...');
       await fresh();
       results.sampler = await benchSampler(page, [0, 1, 2], [1, 8, 64], s * 2.5);
+    }
+    if (only.has('multi-agent')) {
+      log('multi-agent sampling ...');
+      await fresh();
+      results.multiAgent = await benchMultiAgent(page, s * 2);
     }
     if (only.has('remote-envs')) {
       log('remote sub-envs (SlowCartPole-v1) ...');

@@ -324,6 +324,17 @@ export function normalizeConfigInput<C extends object = ConfigInput>(
   return { partial: resolveExclusiveSwitches(partial) as DeepPartial<C>, issues };
 }
 
+/** RLlib's multi-agent keys: told apart from typos, since single-agent configs do not take them. */
+const MULTI_AGENT_KEYS = new Set([
+  'multiAgent',
+  'multi_agent',
+  'policies',
+  'policyMappingFn',
+  'policy_mapping_fn',
+  'policiesToTrain',
+  'policies_to_train',
+]);
+
 function unknownKeyMessage(
   key: string,
   section: SectionName | undefined,
@@ -336,6 +347,12 @@ function unknownKeyMessage(
   for (const [alias, p] of Object.entries(aliases)) if (inScope.includes(p)) names.set(alias, p);
   const guess = suggest(key, names.keys());
   const where = section ? ` in section ${section}` : '';
+  if (MULTI_AGENT_KEYS.has(key)) {
+    return (
+      `'${key}' is a multi-agent setting, which this algorithm's single-agent path does not take. Multi-agent ` +
+      `training is PPO only so far, through multiAgentPpo() or 'npm run train:multi-agent' (README: Multi-agent).`
+    );
+  }
   if (guess === undefined) {
     return `unknown config key '${key}'${where}. Use RLlib's names (snake_case or camelCase); 'npm run train -- --help' lists them.`;
   }

@@ -1,0 +1,138 @@
+/**
+ * RLlib's `.multi_agent(policies=..., policy_mapping_fn=..., policies_to_train=...)` as plain data
+ * (rllib/algorithms/algorithm_config.py `AlgorithmConfig.multi_agent`).
+ *
+ * `policyMappingFn` is a table, so it survives JSON, the URL and the CLI: agent-id pattern ->
+ * module id. A pattern is an agent id, or a glob where `*` matches any run of characters
+ * (`"*": "shared"` maps every agent to one module, the cheap parameter-sharing case). Exact ids
+ * win over globs; globs are tried in the order written. Code-registered envs can pass a function
+ * instead through the build options (`MultiAgentBuildOptions.policyMappingFn`).
+ */
+import { ConfigError, type ConfigIssue } from '../../core/errors';
+
+export type PolicyMappingTable = Readonly<Record<string, string>>;
+/** RLlib: policy_mapping_fn(agent_id, episode, **kwargs) -> module id; here per agent id. */
+export type PolicyMappingFn = (agentId: string) => string;
+
+export interface MultiAgentConfig {
+  /** Module ids. RLlib: policies (a set of ids; spaces come from the env). */
+  readonly policies: readonly string[];
+  /** Agent-id pattern -> module id. RLlib: policy_mapping_fn. */
+  readonly policyMappingFn: PolicyMappingTable;
+  /** Modules the Learner updates; null = all. RLlib: policies_to_train. */
+  readonly policiesToTrain: readonly string[] | null;
+}
+
+/** RLlib's default: one module 'default_policy' for every agent. */
+export const MULTI_AGENT_DEFAULTS: MultiAgentConfig = {
+  policies: ['default_policy'],
+  policyMappingFn: { '*': 'default_policy' },
+  policiesToTrain: null,
+};
+
+/** RLlib snake_case names -> our paths, for JSON / URL / CLI input. */
+export const MULTI_AGENT_KEY_ALIASES: Readonly<Record<string, string>> = {
+  policies: 'multiAgent.policies',
+  policy_mapping_fn: 'multiAgent.policyMappingFn',
+  policies_to_train: 'multiAgent.policiesToTrain',
+};
+
+const MODULE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Every problem of the section at once; `agentIds` (when known) checks that each agent maps. */
+export function validateMultiAgent(ma: unknown, agentIds?: readonly string[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const err = (path: string, message: string): void => {
+    issues.push({ path: `multiAgent.${path}`, message, severity: 'error' });
+  };
+  if (typeof ma !== 'object' || ma === null) {
+    err('', 'multiAgent must be an object { policies, policyMappingFn, policiesToTrain }.');
+    return issues;
+  }
+  const { policies, policyMappingFn, policiesToTrain } = ma as Partial<Record<keyof MultiAgentConfig, unknown>>;
+  const ids = Array.isArray(policies) ? (policies as unknown[]) : [];
+  if (!Array.isArray(policies) || ids.length === 0) {
+    err(
+      'policies',
+      `policies must be a non-empty list of module ids, e.g. ["p0", "p1"], got ${JSON.stringify(policies)}.`,
+    );
+  }
+  for (const id of ids) {
+    if (typeof id !== 'string' || !MODULE_ID.test(id)) {
+      err('policies', `module id ${JSON.stringify(id)} must be 1-64 letters, digits, '_', '.' or '-'.`);
+    }
+  }
+  if (new Set(ids).size !== ids.length) err('policies', 'policies lists a module id twice; list each once.');
+  if (typeof policyMappingFn !== 'object' || policyMappingFn === null || Array.isArray(policyMappingFn)) {
+    err(
+      'policyMappingFn',
+      'policyMappingFn must be a table { "<agent id or glob>": "<module id>" }, e.g. { "*": "shared" }.',
+    );
+  } else {
+    for (const [pattern, mod] of Object.entries(policyMappingFn)) {
+      if (typeof mod !== 'string' || !ids.includes(mod)) {
+        err(
+          'policyMappingFn',
+          `pattern "${pattern}" maps to ${JSON.stringify(mod)}, which is not in policies (${ids.join(', ')}); add it to policies or fix the mapping.`,
+        );
+      }
+    }
+    if (agentIds) {
+      for (const agent of agentIds) {
+        if (mapAgent(policyMappingFn as PolicyMappingTable, agent) === undefined) {
+          err('policyMappingFn', `agent "${agent}" matches no pattern; add "${agent}" or "*" to policyMappingFn.`);
+        }
+      }
+    }
+  }
+  if (policiesToTrain !== null && policiesToTrain !== undefined) {
+    if (!Array.isArray(policiesToTrain)) {
+      err('policiesToTrain', 'policiesToTrain must be a list of module ids, or null to train all.');
+    } else {
+      for (const id of policiesToTrain as unknown[]) {
+        if (!ids.includes(id)) err('policiesToTrain', `${JSON.stringify(id)} is not in policies (${ids.join(', ')}).`);
+      }
+    }
+  }
+  return issues;
+}
+
+/** The module of one agent under a mapping table (undefined when no pattern matches). */
+export function mapAgent(table: PolicyMappingTable, agentId: string): string | undefined {
+  const exact = table[agentId];
+  if (exact !== undefined && Object.hasOwn(table, agentId)) return exact;
+  for (const [pattern, mod] of Object.entries(table)) {
+    if (pattern.includes('*') && globToRegExp(pattern).test(agentId)) return mod;
+  }
+  return undefined;
+}
+
+/**
+ * Index into `policies` of each agent slot's module: the mapping resolved once per slot (slot ->
+ * agent id is fixed in a multi-agent vector env). Throws a ConfigError naming every bad agent.
+ */
+export function resolveModuleOfSlot(ma: MultiAgentConfig, agentIds: readonly string[], fn?: PolicyMappingFn): number[] {
+  const issues: ConfigIssue[] = [];
+  const out = agentIds.map((agent) => {
+    const mod = fn ? fn(agent) : mapAgent(ma.policyMappingFn, agent);
+    const index = mod === undefined ? -1 : ma.policies.indexOf(mod);
+    if (index < 0) {
+      issues.push({
+        path: 'multiAgent.policyMappingFn',
+        message: `agent "${agent}" maps to ${JSON.stringify(mod)}, which is not in policies (${ma.policies.join(', ')}).`,
+        severity: 'error',
+      });
+    }
+    return index;
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return out;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${body}$`);
+}

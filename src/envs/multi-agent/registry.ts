@@ -1,0 +1,68 @@
+import { RLError } from '../../core/errors';
+import { CoinChase } from './coin-chase';
+import { MultiAgentCartPole } from './multi-agent-cartpole';
+import type { MultiAgentEnvFactory, MultiAgentVectorEnv } from './types';
+
+/**
+ * Multi-agent envs have their own registry: their contract (agent slots, alive mask, `__all__`)
+ * is not the single-agent VectorEnv's, so an id is one or the other and the config picks the
+ * multi-agent path when `environment.env` is registered here.
+ */
+interface Entry {
+  readonly factory: MultiAgentEnvFactory;
+  readonly maxEpisodeSteps: number;
+  readonly description: string;
+}
+const registry = new Map<string, Entry>();
+
+export function registerMultiAgentEnv(
+  id: string,
+  factory: MultiAgentEnvFactory,
+  meta: { maxEpisodeSteps?: number; description?: string } = {},
+): void {
+  if (typeof id !== 'string' || id.length === 0)
+    throw new RLError('env/invalid-id', 'registerMultiAgentEnv needs an id');
+  registry.set(id, { factory, maxEpisodeSteps: meta.maxEpisodeSteps ?? Infinity, description: meta.description ?? '' });
+}
+
+export function isMultiAgentEnv(id: string): boolean {
+  return registry.has(id);
+}
+
+export function listMultiAgentEnvs(): string[] {
+  return [...registry.keys()];
+}
+
+export interface MakeMultiAgentEnvOptions {
+  readonly numEnvs: number;
+  readonly seed?: number | undefined;
+  readonly maxEpisodeSteps?: number | null | undefined;
+  readonly envConfig?: Readonly<Record<string, unknown>> | undefined;
+}
+
+export function makeMultiAgentVectorEnv(id: string, opts: MakeMultiAgentEnvOptions): MultiAgentVectorEnv {
+  const entry = registry.get(id);
+  if (!entry) {
+    throw new RLError(
+      'env/unknown',
+      `Unknown multi-agent env id "${id}". Registered: ${listMultiAgentEnvs().join(', ')}. Register one with registerMultiAgentEnv.`,
+    );
+  }
+  const maxEpisodeSteps = opts.maxEpisodeSteps ?? entry.maxEpisodeSteps;
+  return entry.factory({
+    id,
+    numEnvs: opts.numEnvs,
+    seed: opts.seed,
+    maxEpisodeSteps,
+    envConfig: opts.envConfig ?? {},
+  });
+}
+
+registerMultiAgentEnv('MultiAgentCartPole', (o) => new MultiAgentCartPole(o), {
+  maxEpisodeSteps: 500,
+  description: "RLlib's MultiAgentCartPole: envConfig.numAgents independent CartPole-v1 poles, one agent each.",
+});
+registerMultiAgentEnv('CoinChase-v0', (o) => new CoinChase(o), {
+  maxEpisodeSteps: 50,
+  description: 'Two players race for coins on a grid (competitive); +1 per coin, 50 steps.',
+});
