@@ -93,7 +93,7 @@ export class TuneSession {
       status: t.status,
       iterations: last ? Number(last[TRAINING_ITERATION]) : 0,
       lastReturn: last ? finite(last[EPISODE_RETURN_MEAN]) : null,
-      bestReturn: returns.length > 0 ? Math.max(...returns) : null,
+      bestReturn: returns.length > 0 ? returns.reduce((a, b) => Math.max(a, b), -Infinity) : null,
       failures: t.failures,
       runnerRestarts: app?.runners().reduce((n, r) => n + r.restarts, 0) ?? 0,
       stopReason: t.stopReason,

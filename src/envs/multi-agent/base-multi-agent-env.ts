@@ -44,8 +44,8 @@ export abstract class BaseMultiAgentVectorEnv implements MultiAgentVectorEnv {
     this.agentIds = agents.ids;
     this.observationSpaces = agents.observationSpaces;
     this.actionSpaces = agents.actionSpaces;
-    this.obsStride = Math.max(...agents.observationSpaces.map(flatDim));
-    this.actionStride = Math.max(...agents.actionSpaces.map(flatDim));
+    this.obsStride = agents.observationSpaces.reduce((m, sp) => Math.max(m, flatDim(sp)), 0);
+    this.actionStride = agents.actionSpaces.reduce((m, sp) => Math.max(m, flatDim(sp)), 0);
     const lanes = numEnvs * this.maxAgents;
     this.obs = new Float32Array(lanes * this.obsStride);
     this.finalObs = new Float32Array(lanes * this.obsStride);
