@@ -5,11 +5,20 @@
  * already waiting, and is not clamped to 4 ms the way nested `setTimeout(0)` is.
  * (`scheduler.yield()` is avoided on purpose: its continuation jumps ahead of waiting messages.)
  */
+/**
+ * Channels whose message has not landed yet. Held here so nothing can collect the ports (and with
+ * them the awaiting promise) before it does: a page-side `rl.step()` once ended in Playwright's
+ * "Resulting promise was garbage collected" while its learner was yielding.
+ */
+const channelsInFlight = new Set<MessageChannel>();
+
 function yieldToEventLoop(): Promise<void> {
   if (typeof MessageChannel !== 'function') return new Promise((resolve) => setTimeout(resolve, 0));
   return new Promise((resolve) => {
     const channel = new MessageChannel();
+    channelsInFlight.add(channel);
     channel.port1.onmessage = () => {
+      channelsInFlight.delete(channel);
       channel.port1.close();
       resolve();
     };
