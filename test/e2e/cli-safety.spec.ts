@@ -111,7 +111,9 @@ test.describe('signals and warnings (item 10)', () => {
     const out = tmpOut();
     const run = await runCli([...TINY, '--num-cpus-per-env-runner', '64', '--stop-iters', '1', '--out', out]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/warning: The run asks for 65 CPUs \(the page 1 \+ numEnvRunners \(1\) x numCpusPerEnvRunner \(64\)\)/);
+    expect(run.stderr).toMatch(
+      /warning: The run asks for 65 CPUs \(the page 1 \+ numEnvRunners \(1\) x numCpusPerEnvRunner \(64\)\)/,
+    );
   });
 
   // One iteration takes ~30 s here (600 epochs of 32 minibatches); the old runner finished it first.
