@@ -27,6 +27,8 @@ import {
 import { checkpointFromJson, checkpointToJson } from '../app/checkpoint-codec';
 import { decodeSafetensors } from '../rl-module/safetensors';
 import { normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
+import { MIN_MODULE_EPISODE_RETURNS_MEAN } from '../algorithms/multi-agent/multi-agent-windows';
+import { isMultiAgentEnv } from '../envs/multi-agent/registry';
 import { UsageError, type CliBackend, type CliOptions } from './args';
 
 export type ConfigObject = Record<string, unknown>;
@@ -59,6 +61,12 @@ export interface RunPlan {
   readonly envModule: string | null;
   /** The reward --as-test checks, if any. */
   readonly stopReward: number | null;
+  /**
+   * The result key "return" means for this run (progress, summary, curve, --stop-reward):
+   * env_runners/episode_return_mean, or for a multi-agent run the lowest module's
+   * module_episode_returns_mean, so --stop-reward R stops when every module reached R.
+   */
+  readonly returnKey: string;
   /** Forced Learner backend for rl.build; undefined lets numGpusPerLearner decide. */
   readonly backend: 'webgpu' | 'wasm' | 'cpu' | undefined;
   /** Launch Chromium with the (SwiftShader) WebGPU flags. */
@@ -263,9 +271,10 @@ function stopCriteria(
   opts: CliOptions,
   spec: AnySpec,
   presetId: string | null,
+  returnKey: string,
 ): { stop: StopCriteria; source: string } {
   const fromFlags: Record<string, number> = {};
-  if (opts.stopReward !== undefined) fromFlags[EPISODE_RETURN_MEAN] = opts.stopReward;
+  if (opts.stopReward !== undefined) fromFlags[returnKey] = opts.stopReward;
   if (opts.stopTimesteps !== undefined) fromFlags[NUM_ENV_STEPS_SAMPLED_LIFETIME] = opts.stopTimesteps;
   if (opts.stopIters !== undefined) fromFlags[TRAINING_ITERATION] = opts.stopIters;
   if (opts.stopTimeS !== undefined) fromFlags[TIME_TOTAL_S] = opts.stopTimeS;
@@ -377,15 +386,16 @@ export function planRun(opts: CliOptions): RunPlan {
     else if (opts.preset === 'none') presetNote = `${spec.name}'s plain defaults (--preset none)`;
   }
   const device = deviceChoice(opts.backend, config, flags);
-  const { stop, source } = stopCriteria(opts, spec, presetId);
-  // With the env deciding the stop (stopFromEnv), the page tells its reward threshold later.
-  if (opts.asTest && stop[EPISODE_RETURN_MEAN] === undefined && source !== 'default') {
-    throw new UsageError(AS_TEST_NEEDS_REWARD);
-  }
   const algoValue = getPath(config, 'algo');
   const envValue = getPath(config, 'environment.env');
   const algo = (typeof algoValue === 'string' ? algoValue : spec.name).toUpperCase();
   const env = typeof envValue === 'string' ? envValue : spec.defaults.environment.env;
+  const returnKey = isMultiAgentEnv(env) ? MIN_MODULE_EPISODE_RETURNS_MEAN : EPISODE_RETURN_MEAN;
+  const { stop, source } = stopCriteria(opts, spec, presetId, returnKey);
+  // With the env deciding the stop (stopFromEnv), the page tells its reward threshold later.
+  if (opts.asTest && stop[returnKey] === undefined && source !== 'default') {
+    throw new UsageError(AS_TEST_NEEDS_REWARD);
+  }
   return {
     algo,
     env,
@@ -397,7 +407,8 @@ export function planRun(opts: CliOptions): RunPlan {
     stopSource: source,
     stopFromEnv: source === 'default',
     envModule: opts.envModule === undefined ? null : checkEnvModulePath(opts.envModule),
-    stopReward: stop[EPISODE_RETURN_MEAN] ?? null,
+    stopReward: stop[returnKey] ?? null,
+    returnKey,
     ...device,
     outDir: opts.out ?? defaultOutDir(algo, env),
     warnings,

@@ -7,6 +7,12 @@
 import type { DeviceInfo, ResultDict } from '../app';
 import { getSpec, type AnyAlgorithmConfig } from '../algorithms/registry';
 import type { StopCriteria } from '../algorithms/stop-criteria';
+import { describeMultiAgent, type MultiAgentConfig } from '../algorithms/multi-agent/multi-agent-config';
+import { isMultiAgentEnv } from '../envs/multi-agent/registry';
+import {
+  MODULE_EPISODE_RETURNS_MEAN,
+  NUM_AGENT_STEPS_SAMPLED_LIFETIME,
+} from '../algorithms/multi-agent/multi-agent-windows';
 import {
   EPISODE_RETURN_MEAN,
   NUM_ENV_STEPS_SAMPLED_LIFETIME,
@@ -116,6 +122,8 @@ export class Progress {
       spec.describeSampling?.(c) ??
       `${runners} x ${c.envRunners.numEnvsPerEnvRunner} envs x ${sizes.rolloutFragmentLength} steps = ${int(sizes.trainBatchSize)} env steps/iteration`;
     this.info(`  sampling    ${sampling}`);
+    const multiAgent = (c as { multiAgent?: MultiAgentConfig }).multiAgent;
+    if (multiAgent && isMultiAgentEnv(c.environment.env)) this.info(`  multi-agent ${describeMultiAgent(multiAgent)}`);
     this.info(
       `  model       [${c.rlModule.fcnetHiddens.join(', ')}] ${c.rlModule.fcnetActivation}${c.rlModule.vfShareLayers ? ', shared value torso' : ''}`,
     );
@@ -153,9 +161,10 @@ export class Progress {
     return etas.length ? Math.max(0, Math.min(...etas)) : Number.NaN;
   }
 
-  iteration(r: ResultDict, stop: StopCriteria): void {
+  /** `returnKey`: what "return" is (plan.returnKey; a multi-agent run's lowest module mean). */
+  iteration(r: ResultDict, stop: StopCriteria, returnKey: string = EPISODE_RETURN_MEAN): void {
     if (this.opts.json) process.stdout.write(JSON.stringify(r) + '\n');
-    const ret = Number(r[EPISODE_RETURN_MEAN]);
+    const ret = Number(r[returnKey]);
     if (Number.isFinite(ret)) this.bestReturn = Math.max(this.bestReturn, ret);
     if (this.opts.quiet || this.opts.json) return;
     const steps = Number(r[NUM_ENV_STEPS_SAMPLED_LIFETIME]);
@@ -165,6 +174,7 @@ export class Progress {
       `iter ${String(r[TRAINING_ITERATION]).padStart(4)}`,
       `steps ${int(steps)}${budget !== undefined ? `/${int(budget)}` : ''}`,
       `return ${num(ret)} (best ${num(best)})`,
+      ...multiAgentColumns(r),
       `${int(Number(r[NUM_ENV_STEPS_SAMPLED_PER_SECOND]))} sps`,
       `${duration((Date.now() - this.startedAt) / 1000)} elapsed`,
       `ETA ${duration(this.eta(r, stop))}`,
@@ -198,4 +208,14 @@ export class Progress {
     lines.push(`  output      ${s.outDir}`);
     out.write(lines.join('\n') + '\n');
   }
+}
+
+/** A multi-agent result's extra columns: the first modules' return means and the agent steps. */
+function multiAgentColumns(r: ResultDict): string[] {
+  const prefix = `${MODULE_EPISODE_RETURNS_MEAN}/`;
+  const modules = Object.keys(r).filter((k) => k.startsWith(prefix));
+  if (modules.length === 0) return [];
+  const shown = modules.slice(0, 4).map((k) => `${k.slice(prefix.length)} ${num(Number(r[k]))}`);
+  if (modules.length > 4) shown.push(`+${modules.length - 4} more`);
+  return [`modules ${shown.join(', ')}`, `agent steps ${int(Number(r[NUM_AGENT_STEPS_SAMPLED_LIFETIME]))}`];
 }

@@ -148,7 +148,7 @@ export class TrainingRun {
         const result = await session.step().finally(() => (this.stepping = false));
         this.results.push(result);
         files.appendResult(result);
-        progress.iteration(result, plan.stop);
+        progress.iteration(result, plan.stop, plan.returnKey);
         const iteration = Number(result[TRAINING_ITERATION]);
         if (opts.checkpointEvery > 0 && iteration % opts.checkpointEvery === 0) await this.saveCheckpoint(false);
         const met = metStopCriterion(result, plan.stop);
@@ -222,8 +222,9 @@ export class TrainingRun {
     const { opts } = this.d;
     const plan = this.plan;
     const last = this.results[this.results.length - 1];
-    const returns = this.results.map((r) => finite(r[EPISODE_RETURN_MEAN])).filter((x): x is number => x !== null);
-    const finalReturn = last ? finite(last[EPISODE_RETURN_MEAN]) : null;
+    const key = plan.returnKey;
+    const returns = this.results.map((r) => finite(r[key])).filter((x): x is number => x !== null);
+    const finalReturn = last ? finite(last[key]) : null;
     const criterionMet = outcome.criterion !== null;
     const reached = plan.stopReward === null ? criterionMet : finalReturn !== null && finalReturn >= plan.stopReward;
     return {
@@ -255,11 +256,12 @@ export class TrainingRun {
     const { session, files } = this.d;
     const plan = this.plan;
     const points = this.results.map(
-      (r) => [Number(r[NUM_ENV_STEPS_SAMPLED_LIFETIME]), Number(r[EPISODE_RETURN_MEAN])] as const,
+      (r) => [Number(r[NUM_ENV_STEPS_SAMPLED_LIFETIME]), Number(r[plan.returnKey])] as const,
     );
+    const what = plan.returnKey === EPISODE_RETURN_MEAN ? 'episode return mean' : 'lowest module return mean';
     const url = await session.drawCurve({
       points,
-      title: `${plan.algo} on ${plan.env}: episode return mean`,
+      title: `${plan.algo} on ${plan.env}: ${what}`,
       target: plan.stopReward,
       width: 900,
       height: 500,

@@ -20,6 +20,8 @@ export const SECTIONS = [
   // Offline algorithms' sections (BC, MARWIL): RLlib's .offline_data() and .evaluation().
   'offlineData',
   'evaluation',
+  // RLlib's .multi_agent(): policies, policy_mapping_fn, policies_to_train (PPO so far).
+  'multiAgent',
 ] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
@@ -44,6 +46,8 @@ export const SECTION_ALIASES: Readonly<Record<string, SectionName>> = {
   offlineData: 'offlineData',
   offline_data: 'offlineData',
   evaluation: 'evaluation',
+  multiAgent: 'multiAgent',
+  multi_agent: 'multiAgent',
 };
 
 /**
@@ -243,6 +247,7 @@ export function coerceValue(path: string, raw: string): unknown {
       return s;
     }
   }
+  if (path.startsWith('multiAgent.')) return coerceMultiAgent(path, s);
   if (NUMBER.test(s)) return isArrayPath(path) ? [Number(s)] : Number(s);
   const parts = s.split(',').map((p) => p.trim());
   if (parts.length > 1 && parts.every((p) => NUMBER.test(p))) return parts.map(Number);
@@ -251,6 +256,19 @@ export function coerceValue(path: string, raw: string): unknown {
     return pairs.map(([step, value]) => [Number(step), Number(value)]);
   }
   return s;
+}
+
+/**
+ * The multi-agent keys from a CLI or URL: module lists as `p0,p1` (ids are strings even when
+ * they look like numbers), the mapping table as `pattern=module` pairs (`0=p0,1=p1`, `*=shared`).
+ * A value that is neither stays a string, for validation to report.
+ */
+function coerceMultiAgent(path: string, s: string): unknown {
+  const parts = s === '' ? [] : s.split(',').map((p) => p.trim());
+  if (path !== 'multiAgent.policyMappingFn') return parts;
+  const pairs = parts.map((p) => p.split('='));
+  if (parts.length === 0 || !pairs.every((kv) => kv.length === 2 && kv[0] !== '' && kv[1] !== '')) return s;
+  return Object.fromEntries(pairs.map(([pattern, mod]) => [pattern!.trim(), mod!.trim()]));
 }
 
 /** Config input after normalisation: the sectioned camelCase shape. */
@@ -349,8 +367,8 @@ function unknownKeyMessage(
   const where = section ? ` in section ${section}` : '';
   if (MULTI_AGENT_KEYS.has(key)) {
     return (
-      `'${key}' is a multi-agent setting, which this algorithm's single-agent path does not take. Multi-agent ` +
-      `training is PPO only so far, through multiAgentPpo() or 'npm run train:multi-agent' (README: Multi-agent).`
+      `'${key}' is a multi-agent setting, which this algorithm does not take. Multi-agent training is PPO ` +
+      `only so far: set algo to PPO (--algo ppo) with a multi-agent env (README: Multi-agent).`
     );
   }
   if (guess === undefined) {

@@ -15,7 +15,7 @@ import { coerceValue, normalizeConfigInput, resolveKeyPath, rllibName, type KeyS
 export function encodeConfigHash<C extends AlgorithmConfigBase>(cfg: C, schema: KeySchema & { defaults: C }): string {
   const parts: string[] = [];
   const add = (path: string, value: unknown, base: unknown): void => {
-    if (!deepEqual(value, base)) parts.push(`${rllibName(path, schema)}=${encodeComponent(encodeValue(value))}`);
+    if (!deepEqual(value, base)) parts.push(`${rllibName(path, schema)}=${encodeComponent(encodeValue(value, path))}`);
   };
   for (const [key, value] of Object.entries(cfg)) {
     const base = (schema.defaults as Record<string, unknown>)[key];
@@ -58,9 +58,20 @@ export function decodeConfigHash<C extends object = DeepPartial<AlgorithmConfigB
   return { partial: result.partial, issues: [...issues, ...result.issues] };
 }
 
-/** Lists of numbers as `64,64`, schedules as `0:0.00025,500000:0`, other objects as JSON. */
-function encodeValue(v: unknown): string {
+/**
+ * Lists of numbers as `64,64`, schedules as `0:0.00025,500000:0`, the multi-agent lists and
+ * mapping as `p0,p1` and `0=p0,1=p1` (coerceValue reads them back), other objects as JSON.
+ */
+function encodeValue(v: unknown, path: string): string {
   if (v === null) return 'null';
+  if (path.startsWith('multiAgent.')) {
+    const plain = (x: unknown): boolean => typeof x === 'string' && x !== '' && !/[,=]/.test(x);
+    if (Array.isArray(v) && v.length > 0 && v.every(plain)) return v.join(',');
+    if (isPlainObject(v) && Object.entries(v).every(([k, m]) => plain(k) && plain(m)) && Object.keys(v).length > 0)
+      return Object.entries(v)
+        .map(([k, m]) => `${k}=${String(m)}`)
+        .join(',');
+  }
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number')) return v.join(',');
   const isPair = (x: unknown): boolean => Array.isArray(x) && x.length === 2 && x.every((y) => typeof y === 'number');

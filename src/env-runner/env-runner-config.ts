@@ -24,6 +24,29 @@ export interface EnvRunnerSettings {
   readonly remoteWorkerEnvs: boolean;
   /** How long to wait for more remote sub-envs' results before inference (0: whatever is ready). */
   readonly remoteEnvBatchWaitMs: number;
+  /**
+   * A multi-agent run (env registered with registerMultiAgentEnv): the runner steps a multi-agent
+   * vector env with one module per id and returns one batch per module (MultiAgentEnvRunner).
+   */
+  readonly multiAgent?: MultiAgentRunnerLayout;
+}
+
+/** The policy mapping as a runner needs it: module ids, and each agent slot's module, resolved once. */
+export interface MultiAgentRunnerLayout {
+  /** Module ids (RLlib: policies), in a fixed order. */
+  readonly moduleIds: readonly string[];
+  /** Index into moduleIds of each agent slot's module. */
+  readonly moduleOfSlot: readonly number[];
+}
+
+/** A multi-agent runner's counts besides the env-level ones (RLlib's agent and module metrics). */
+export interface MultiAgentSampleMetrics {
+  readonly numAgentSteps: number;
+  readonly agentStepsByModule: Readonly<Record<string, number>>;
+  /** Per agent id: the returns of that agent's episodes that ended in this call. */
+  readonly agentEpisodeReturns: Readonly<Record<string, readonly number[]>>;
+  /** Per module id: per ended env episode, the summed return of the module's agents. */
+  readonly moduleEpisodeReturns: Readonly<Record<string, readonly number[]>>;
 }
 
 export interface SampleRequest {
@@ -48,6 +71,8 @@ export interface EnvRunnerMetrics {
   readonly numEnvStepsLost: number;
   readonly numEpisodesLost: number;
   readonly weightsSeq: number;
+  /** Multi-agent runs only: agent steps and per-agent / per-module episode returns. */
+  readonly multiAgent?: MultiAgentSampleMetrics;
 }
 
 /**

@@ -10,11 +10,12 @@ import { loadEnvModule } from '../envs/env-modules';
 import { isBuiltinEnv } from '../envs/registry';
 import { EnvRunner } from './env-runner';
 import type { EnvRunnerMetrics, EnvRunnerSettings, ExplorationState, SampleRequest } from './env-runner-config';
+import { MultiAgentEnvRunner } from './multi-agent-env-runner';
 import type { EnvRunnerWorkerApi, RunnerInfo, SampleResult } from './protocol';
 import { activateBackend } from './tf-backend';
 
 export class EnvRunnerHost implements EnvRunnerWorkerApi {
-  private runner: EnvRunner | null = null;
+  private runner: EnvRunner | MultiAgentEnvRunner | null = null;
   private readonly faults = new FaultLocator();
   /**
    * The sample() call in progress: calls run one after another, as on an RLlib actor. An
@@ -30,7 +31,7 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
     private readonly ownsBackend = true,
   ) {}
 
-  private get active(): EnvRunner {
+  private get active(): EnvRunner | MultiAgentEnvRunner {
     if (!this.runner) throw new RLError('env-runner/not-initialised', 'EnvRunner used before init()');
     return this.runner;
   }
@@ -46,11 +47,17 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
     // In order, as the page loaded them: a later module may build on an earlier one's envs.
     for (const url of settings.envModules) await loadEnvModule(url);
     this.runner?.stop();
-    this.runner = new EnvRunner(settings);
+    if (settings.multiAgent) {
+      const runner = new MultiAgentEnvRunner(multiAgentSettings(settings));
+      this.runner = runner;
+      return { workerIndex: settings.workerIndex, ...runner.moduleSpaces(0), backend, backendNote };
+    }
+    const runner = new EnvRunner(settings);
+    this.runner = runner;
     return {
       workerIndex: settings.workerIndex,
-      observationSpace: this.runner.env.singleObservationSpace,
-      actionSpace: this.runner.env.singleActionSpace,
+      observationSpace: runner.env.singleObservationSpace,
+      actionSpace: runner.env.singleActionSpace,
       backend,
       backendNote,
     };
@@ -59,12 +66,14 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
   sample(request: SampleRequest): Promise<SampleResult> {
     const next = this.sampling.then(async () => {
       let result: SampleResult;
+      const runner = this.active;
       try {
-        result = await this.active.sample(request);
+        result = runner instanceof MultiAgentEnvRunner ? await runner.sampleResult() : await runner.sample(request);
       } catch (e) {
         throw await this.located(e);
       }
-      return this.transfer(result, batchTransferables(result.batch));
+      const modules = Object.values(result.moduleBatches ?? {});
+      return this.transfer(result, [result.batch, ...modules].flatMap(batchTransferables));
     });
     this.sampling = next.catch(() => undefined);
     return next;
@@ -86,11 +95,21 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
   }
 
   setWeights(weights: ModuleWeights, seq: number, exploration?: ExplorationState): Promise<boolean> {
-    return Promise.resolve(this.active.setWeights(weights, seq, exploration));
+    const runner = this.active;
+    // A multi-agent runner gets every module's weights packed in one object (multi-module-weights.ts).
+    if (runner instanceof MultiAgentEnvRunner) return Promise.resolve(runner.setPackedWeights(weights, seq));
+    return Promise.resolve(runner.setWeights(weights, seq, exploration));
   }
 
   getMetrics(): Promise<EnvRunnerMetrics> {
-    return Promise.resolve(this.active.getMetrics());
+    const runner = this.active;
+    if (runner instanceof MultiAgentEnvRunner) {
+      throw new RLError(
+        'env-runner/multi-agent',
+        'getMetrics() is single-agent; multi-agent metrics come with sample().',
+      );
+    }
+    return Promise.resolve(runner.getMetrics());
   }
 
   computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array> {
@@ -98,7 +117,8 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
   }
 
   ping(): Promise<number> {
-    return Promise.resolve(this.active.ping());
+    const runner = this.active;
+    return Promise.resolve(runner instanceof MultiAgentEnvRunner ? (runner.settings.workerIndex ?? 0) : runner.ping());
   }
 
   stop(): Promise<void> {
@@ -121,4 +141,22 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
     }
     return Promise.resolve();
   }
+}
+
+/** A multi-agent runner's settings from the group's: per-worker seeds as EnvRunner derives them. */
+function multiAgentSettings(settings: EnvRunnerSettings): ConstructorParameters<typeof MultiAgentEnvRunner>[0] {
+  const layout = settings.multiAgent!;
+  return {
+    env: settings.env,
+    envConfig: settings.envConfig,
+    maxEpisodeSteps: settings.maxEpisodeSteps,
+    numEnvs: settings.numEnvs,
+    rolloutFragmentLength: settings.rolloutFragmentLength,
+    explore: settings.explore,
+    seed: (settings.seed + settings.workerIndex * 100_003) >>> 0,
+    moduleIds: layout.moduleIds,
+    moduleOfSlot: layout.moduleOfSlot,
+    module: settings.module,
+    workerIndex: settings.workerIndex,
+  };
 }

@@ -8,13 +8,22 @@
  */
 import { ConfigError, RLError } from '../core/errors';
 import { Rng } from '../core/rng';
-import { flatDim } from '../core/spaces';
+import { flatDim, type Space } from '../core/spaces';
 import type { SampleBatch } from '../core/sample-batch';
+import { takeTurn, turnDue } from '../core/yield';
 import { makeMultiAgentVectorEnv, type MultiAgentVectorEnv } from '../envs/multi-agent';
 import { makeRLModule, type ModuleDescriptor } from '../rl-module/module-factory';
+import { unpackModuleWeights } from '../rl-module/multi-module-weights';
 import type { ExplorationOutputs, InferenceModule } from '../rl-module/rl-module';
 import type { ModuleWeights } from '../rl-module/weights';
+import type { EnvRunnerMetrics } from './env-runner-config';
 import { ModuleStaging } from './multi-agent-staging';
+import type { SampleResult } from './protocol';
+
+/** Episode ids are unique per run: worker index in the high part, a counter below (as EnvRunner). */
+const EPISODE_ID_STRIDE = 1e9;
+/** Give the thread a turn this often while sampling, so health-probe pings (and the page) get through. */
+const YIELD_EVERY_MS = 20;
 
 export interface MultiAgentEnvRunnerSettings {
   readonly env: string;
@@ -30,6 +39,8 @@ export interface MultiAgentEnvRunnerSettings {
   /** Index into moduleIds of each agent slot's module (the policy mapping, resolved per slot). */
   readonly moduleOfSlot: readonly number[];
   readonly module: ModuleDescriptor;
+  /** 0 = the local runner on the page, 1..N remote (EnvRunnerGroup); default 0. */
+  readonly workerIndex?: number;
 }
 
 /** What one sample call measured. Episode returns are per env episode (all agents summed), as RLlib. */
@@ -94,6 +105,7 @@ export class MultiAgentEnvRunner {
     this.envReturns = new Float64Array(env.numEnvs);
     this.envLengths = new Int32Array(env.numEnvs);
     this.modules = settings.moduleIds.map((id, m) => this.buildModuleLanes(id, m));
+    this.episodeCounter = (settings.workerIndex ?? 0) * EPISODE_ID_STRIDE;
     env.reset(settings.seed);
     for (let l = 0; l < lanes; l++) this.agentEpisodeIds[l] = this.episodeCounter++;
   }
@@ -142,6 +154,17 @@ export class MultiAgentEnvRunner {
     };
   }
 
+  /** Observation and action space of module `m` (its first agent slot's). */
+  moduleSpaces(m: number): { observationSpace: Space; actionSpace: Space } {
+    const slot = Math.max(0, this.settings.moduleOfSlot.indexOf(m));
+    return { observationSpace: this.env.observationSpaces[slot]!, actionSpace: this.env.actionSpaces[slot]! };
+  }
+
+  /** Every module's weights in one object (packModuleWeights), as the EnvRunnerGroup syncs them. */
+  setPackedWeights(packed: ModuleWeights, seq: number): boolean {
+    return this.setWeights(Object.fromEntries(unpackModuleWeights(packed)), seq);
+  }
+
   setWeights(weights: Readonly<Record<string, ModuleWeights>>, seq: number): boolean {
     if (seq <= this.weightsSeq) return false;
     for (const m of this.modules) {
@@ -159,6 +182,7 @@ export class MultiAgentEnvRunner {
     const metrics = emptyMetrics(this.settings.moduleIds, env.agentIds);
     for (const m of this.modules) m.staging.ensureCapacity(steps);
     for (let t = 0; t < steps; t++) {
+      if (turnDue(YIELD_EVERY_MS)) await takeTurn();
       const tInfer = performance.now();
       for (const m of this.modules) await this.actModule(m, t);
       const tEnv = performance.now();
@@ -177,6 +201,45 @@ export class MultiAgentEnvRunner {
     metrics.numAgentSteps = Object.values(metrics.agentStepsByModule).reduce((a, b) => a + b, 0);
     metrics.sampleMs = performance.now() - t0;
     return { batches, metrics };
+  }
+
+  /**
+   * sample() as an EnvRunnerGroup takes it: module batches, the env-level metrics every algorithm
+   * reads, and the agent / module counts in `metrics.multiAgent`. `batch` is empty: the data is
+   * per module.
+   */
+  async sampleResult(): Promise<SampleResult> {
+    const { batches, metrics: m } = await this.sample();
+    const workerIndex = this.settings.workerIndex ?? 0;
+    const metrics: EnvRunnerMetrics = {
+      workerIndex,
+      numEnvSteps: m.numEnvSteps,
+      numEpisodes: m.episodeReturns.length,
+      episodeReturns: m.episodeReturns,
+      episodeLengths: m.episodeLengths,
+      envStepMs: m.envStepMs,
+      inferenceMs: m.inferenceMs,
+      sampleMs: m.sampleMs,
+      numSubEnvRestarts: 0,
+      numEnvStepsLost: 0,
+      numEpisodesLost: 0,
+      weightsSeq: this.weightsSeq,
+      multiAgent: {
+        numAgentSteps: m.numAgentSteps,
+        agentStepsByModule: m.agentStepsByModule,
+        agentEpisodeReturns: m.agentEpisodeReturns,
+        moduleEpisodeReturns: m.moduleEpisodeReturns,
+      },
+    };
+    const first = this.modules[0]!;
+    return { batch: emptyBatch(first.obsDim, workerIndex, this.weightsSeq), metrics, moduleBatches: batches };
+  }
+
+  /** Greedy actions of the first module for given observations (the group's weight check). */
+  async computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array> {
+    const actions = new Int32Array(batchSize);
+    await this.modules[0]!.module.forwardInference(obs, batchSize, { actions });
+    return actions;
   }
 
   /** One batched forward for all of a module's lanes; stages acting lanes, scatters actions. */
@@ -279,6 +342,27 @@ export class MultiAgentEnvRunner {
   stop(): void {
     for (const m of this.modules) m.module.dispose();
   }
+}
+
+/** A batch with no rows (a multi-agent SampleResult's `batch`: its data is in moduleBatches). */
+function emptyBatch(obsDim: number, workerIndex: number, weightsSeq: number): SampleBatch {
+  return {
+    numSteps: 0,
+    obsDim,
+    actionDim: 1,
+    obs: new Float32Array(0),
+    actions: new Int32Array(0),
+    rewards: new Float32Array(0),
+    terminateds: new Uint8Array(0),
+    truncateds: new Uint8Array(0),
+    chunkStarts: new Int32Array(1),
+    chunkEnds: new Uint8Array(0),
+    chunkEpisodeIds: new Float64Array(0),
+    chunkEnvIndices: new Int32Array(0),
+    finalObs: new Float32Array(0),
+    workerIndex,
+    weightsSeq,
+  };
 }
 
 function emptyMetrics(

@@ -31,8 +31,11 @@ export interface RunnerInfo {
 }
 
 export interface SampleResult {
+  /** The runner's batch; a multi-agent runner's is empty (its data is in moduleBatches). */
   readonly batch: SampleBatch;
   readonly metrics: EnvRunnerMetrics;
+  /** Multi-agent runners: one batch per module id (RLlib's MultiAgentBatch). */
+  readonly moduleBatches?: Readonly<Record<string, SampleBatch>>;
 }
 
 /** What an EnvRunner offers, local or remote. Every method is async so both look the same. */

@@ -9,6 +9,7 @@
 import { errorMessage } from '../core/errors';
 import { checkEnv } from './check-env';
 import { describeEnvError, type EnvFault, type FaultLocator } from './env-fault';
+import { isMultiAgentEnv } from './multi-agent/registry';
 import { isBuiltinEnv, makeVectorEnv, registrationStack } from './registry';
 import type { VectorEnv } from './types';
 
@@ -30,7 +31,8 @@ export async function preflightEnv(
   locator: FaultLocator,
   opts: PreflightOptions = {},
 ): Promise<EnvFault | null> {
-  if (isBuiltinEnv(envId)) return null;
+  // Multi-agent envs have their own contract (and registry); checkEnv is single-agent.
+  if (isBuiltinEnv(envId) || isMultiAgentEnv(envId)) return null;
   const registeredAt = registrationStack(envId);
   let env: VectorEnv;
   try {

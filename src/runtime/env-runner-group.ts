@@ -29,6 +29,8 @@ export interface EnvRunnerGroupOptions {
 
 export interface GroupSampleResult {
   readonly batches: SampleBatch[];
+  /** Multi-agent runs: each runner's batch per module id, in the order of `metrics`. */
+  readonly moduleBatches: Readonly<Record<string, SampleBatch>>[];
   readonly metrics: EnvRunnerMetrics[];
   /** In-flight sample calls lost to runner failures in this call. */
   readonly numFragmentsDropped: number;
@@ -89,6 +91,7 @@ export class EnvRunnerGroup {
    */
   async sample(numTimesteps: number): Promise<GroupSampleResult> {
     const batches: SampleBatch[] = [];
+    const moduleBatches: Readonly<Record<string, SampleBatch>>[] = [];
     const metrics: EnvRunnerMetrics[] = [];
     let collected = 0;
     let dropped = 0;
@@ -117,8 +120,10 @@ export class EnvRunnerGroup {
         }
         ok++;
         batches.push(r.value.batch);
+        if (r.value.moduleBatches) moduleBatches.push(r.value.moduleBatches);
         metrics.push(r.value.metrics);
-        collected += r.value.batch.numSteps;
+        // A multi-agent runner's rows are agent steps in its module batches; the target is env steps.
+        collected += r.value.moduleBatches ? r.value.metrics.numEnvSteps : r.value.batch.numSteps;
         this.count(r.value.metrics);
       }
       this.supervisor.throwIfFatal();
@@ -126,7 +131,7 @@ export class EnvRunnerGroup {
     }
     if (!failedThisIteration) this.consecutiveFailedIterations = 0;
     this.lifetime.numFragmentsDropped += dropped;
-    return { batches, metrics, numFragmentsDropped: dropped };
+    return { batches, moduleBatches, metrics, numFragmentsDropped: dropped };
   }
 
   private checkTolerance(): void {

@@ -56,7 +56,7 @@ async function evaluate(
   let total1 = 0;
   for (let t = 0; t < 50; t++) {
     for (let e = 0; e < numEnvs; e++) obs0.set(env.obs.subarray(e * 12, e * 12 + 6), e * 6);
-    const a0 = await algo.computeActions('learner', obs0, numEnvs);
+    const a0 = await algo.computeModuleActions('learner', obs0, numEnvs);
     for (let e = 0; e < numEnvs; e++) {
       actions[e * 2] = a0[e]!;
       actions[e * 2 + 1] = opponent === 'random' ? rng.integer(5) : greedyCoinChaseAction(env.obs, e * 12 + 6);

@@ -8,6 +8,7 @@ import { mapAgent, resolveModuleOfSlot, validateMultiAgent } from '../../src/alg
 import { MultiAgentPPO } from '../../src/algorithms/multi-agent/multi-agent-ppo';
 import { multiAgentPpo } from '../../src/algorithms/multi-agent/multi-agent-ppo-config';
 import { ChunkEnd } from '../../src/core/sample-batch';
+import { unpackModuleWeights } from '../../src/rl-module/multi-module-weights';
 import { MultiAgentEnvRunner } from '../../src/env-runner/multi-agent-env-runner';
 import { makeMultiAgentVectorEnv } from '../../src/envs/multi-agent';
 
@@ -42,10 +43,11 @@ describe('policy mapping', () => {
   });
   it('the builder validates the section and what multi-agent does not support yet', () => {
     const b = multiAgentPpo()
-      .envRunners({ numEnvRunners: 2 })
+      .envRunners({ numEnvRunners: 2, remoteWorkerEnvs: true })
       .multiAgent({ policies: ['p0'], policyMappingFn: { '*': 'p1' } });
     const paths = b.validate().map((i) => i.path);
-    expect(paths).toContain('envRunners.numEnvRunners');
+    expect(paths).toContain('envRunners.remoteWorkerEnvs');
+    expect(paths).not.toContain('envRunners.numEnvRunners'); // runners in Web Workers are supported
     expect(paths).toContain('multiAgent.policyMappingFn');
     const snake = multiAgentPpo().fromJson({ policies: ['a', 'b'], policy_mapping_fn: { '0': 'a', '1': 'b' } });
     expect(snake.validate()).toEqual([]);
@@ -171,11 +173,20 @@ describe('MultiAgentPPO', () => {
     const p1After = await algo.modules.get('p1')!.getWeights();
     expect(p1After).toEqual(p1Before);
     const ckpt = await algo.save();
-    expect(Object.keys(ckpt.modules).sort()).toEqual(['p0', 'p1']);
-    expect(ckpt.modules['p0']!.optimizerState).not.toBeNull();
+    const saved = unpackModuleWeights(ckpt.weights);
+    expect([...saved.keys()].sort()).toEqual(['p0', 'p1']);
+    expect(ckpt.optimizerState.step).toBeGreaterThan(0); // p0's Adam (the only trained module)
+    expect(ckpt.optimizers).toBeUndefined();
     const again = await MultiAgentPPO.build(config, { backend: 'cpu' });
     await again.restore(ckpt);
-    expect(await again.modules.get('p0')!.getWeights()).toEqual(ckpt.modules['p0']!.weights);
+    expect((await again.modules.get('p0')!.getWeights()).arrays).toEqual(saved.get('p0')!.arrays);
+    expect(Number(again.counters.numEnvStepsSampledLifetime)).toBe(128);
+    // A checkpoint that lacks a module is refused, naming it.
+    const lacking = {
+      ...ckpt,
+      weights: { ...ckpt.weights, names: ckpt.weights.names.map((n) => n.replace(/^p1\//, 'zz/')) },
+    };
+    await expect(again.restore(lacking)).rejects.toThrow(/module\(s\) p1/);
     again.stop();
     algo.stop();
   });

@@ -7,6 +7,10 @@
  * (`"*": "shared"` maps every agent to one module, the cheap parameter-sharing case). Exact ids
  * win over globs; globs are tried in the order written. Code-registered envs can pass a function
  * instead through the build options (`MultiAgentBuildOptions.policyMappingFn`).
+ *
+ * The default table is null: every agent to the one module (RLlib's default maps every agent to
+ * 'default_policy'). Null rather than `{ "*": "default_policy" }` because configs merge section
+ * by section: a user's table merged into a default table would keep the default's `*` entry.
  */
 import { ConfigError, type ConfigIssue } from '../../core/errors';
 
@@ -17,8 +21,8 @@ export type PolicyMappingFn = (agentId: string) => string;
 export interface MultiAgentConfig {
   /** Module ids. RLlib: policies (a set of ids; spaces come from the env). */
   readonly policies: readonly string[];
-  /** Agent-id pattern -> module id. RLlib: policy_mapping_fn. */
-  readonly policyMappingFn: PolicyMappingTable;
+  /** Agent-id pattern -> module id; null: every agent to the one module. RLlib: policy_mapping_fn. */
+  readonly policyMappingFn: PolicyMappingTable | null;
   /** Modules the Learner updates; null = all. RLlib: policies_to_train. */
   readonly policiesToTrain: readonly string[] | null;
 }
@@ -26,7 +30,7 @@ export interface MultiAgentConfig {
 /** RLlib's default: one module 'default_policy' for every agent. */
 export const MULTI_AGENT_DEFAULTS: MultiAgentConfig = {
   policies: ['default_policy'],
-  policyMappingFn: { '*': 'default_policy' },
+  policyMappingFn: null,
   policiesToTrain: null,
 };
 
@@ -34,6 +38,8 @@ export const MULTI_AGENT_DEFAULTS: MultiAgentConfig = {
 export const MULTI_AGENT_KEY_ALIASES: Readonly<Record<string, string>> = {
   policies: 'multiAgent.policies',
   policy_mapping_fn: 'multiAgent.policyMappingFn',
+  // A shorter flag for the table: `--policy-mapping 0=p0,1=p1`.
+  policy_mapping: 'multiAgent.policyMappingFn',
   policies_to_train: 'multiAgent.policiesToTrain',
 };
 
@@ -63,7 +69,14 @@ export function validateMultiAgent(ma: unknown, agentIds?: readonly string[]): C
     }
   }
   if (new Set(ids).size !== ids.length) err('policies', 'policies lists a module id twice; list each once.');
-  if (typeof policyMappingFn !== 'object' || policyMappingFn === null || Array.isArray(policyMappingFn)) {
+  if (policyMappingFn === null || policyMappingFn === undefined) {
+    if (ids.length > 1) {
+      err(
+        'policyMappingFn',
+        `with ${ids.length} policies (${ids.join(', ')}) say which agent goes to which: policyMappingFn { "<agent id or glob>": "<module id>" }, e.g. --policy-mapping 0=${String(ids[0])},1=${String(ids[1])}.`,
+      );
+    }
+  } else if (typeof policyMappingFn !== 'object' || Array.isArray(policyMappingFn)) {
     err(
       'policyMappingFn',
       'policyMappingFn must be a table { "<agent id or glob>": "<module id>" }, e.g. { "*": "shared" }.',
@@ -79,7 +92,7 @@ export function validateMultiAgent(ma: unknown, agentIds?: readonly string[]): C
     }
     if (agentIds) {
       for (const agent of agentIds) {
-        if (mapAgent(policyMappingFn as PolicyMappingTable, agent) === undefined) {
+        if (mapAgent(policyMappingFn as PolicyMappingTable, agent, ids as string[]) === undefined) {
           err('policyMappingFn', `agent "${agent}" matches no pattern; add "${agent}" or "*" to policyMappingFn.`);
         }
       }
@@ -88,6 +101,11 @@ export function validateMultiAgent(ma: unknown, agentIds?: readonly string[]): C
   if (policiesToTrain !== null && policiesToTrain !== undefined) {
     if (!Array.isArray(policiesToTrain)) {
       err('policiesToTrain', 'policiesToTrain must be a list of module ids, or null to train all.');
+    } else if (policiesToTrain.length === 0) {
+      err(
+        'policiesToTrain',
+        'policiesToTrain is empty, so nothing would train; name at least one module, or null for all.',
+      );
     } else {
       for (const id of policiesToTrain as unknown[]) {
         if (!ids.includes(id)) err('policiesToTrain', `${JSON.stringify(id)} is not in policies (${ids.join(', ')}).`);
@@ -97,8 +115,16 @@ export function validateMultiAgent(ma: unknown, agentIds?: readonly string[]): C
   return issues;
 }
 
-/** The module of one agent under a mapping table (undefined when no pattern matches). */
-export function mapAgent(table: PolicyMappingTable, agentId: string): string | undefined {
+/**
+ * The module of one agent under a mapping table (undefined when no pattern matches); a null
+ * table maps every agent to the only module of `policies`.
+ */
+export function mapAgent(
+  table: PolicyMappingTable | null,
+  agentId: string,
+  policies: readonly string[] = [],
+): string | undefined {
+  if (table === null) return policies.length === 1 ? policies[0] : undefined;
   const exact = table[agentId];
   if (exact !== undefined && Object.hasOwn(table, agentId)) return exact;
   for (const [pattern, mod] of Object.entries(table)) {
@@ -114,7 +140,7 @@ export function mapAgent(table: PolicyMappingTable, agentId: string): string | u
 export function resolveModuleOfSlot(ma: MultiAgentConfig, agentIds: readonly string[], fn?: PolicyMappingFn): number[] {
   const issues: ConfigIssue[] = [];
   const out = agentIds.map((agent) => {
-    const mod = fn ? fn(agent) : mapAgent(ma.policyMappingFn, agent);
+    const mod = fn ? fn(agent) : mapAgent(ma.policyMappingFn, agent, ma.policies);
     const index = mod === undefined ? -1 : ma.policies.indexOf(mod);
     if (index < 0) {
       issues.push({
@@ -135,4 +161,16 @@ function globToRegExp(glob: string): RegExp {
     .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
     .join('.*');
   return new RegExp(`^${body}$`);
+}
+
+/** One line for the CLI header and the page: modules, which train, and the mapping table. */
+export function describeMultiAgent(ma: MultiAgentConfig): string {
+  const trained = ma.policiesToTrain === null ? 'all trained' : `trained: ${ma.policiesToTrain.join(', ') || 'none'}`;
+  const mapping =
+    ma.policyMappingFn === null
+      ? `every agent -> ${ma.policies[0] ?? '?'}`
+      : Object.entries(ma.policyMappingFn)
+          .map(([pattern, mod]) => `${pattern} -> ${mod}`)
+          .join(', ');
+  return `modules ${ma.policies.join(', ')} (${trained}); mapping ${mapping}`;
 }

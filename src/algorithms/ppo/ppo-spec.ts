@@ -5,10 +5,20 @@
 import { clamp, type AutoLayout } from '../auto-preset';
 import { PPO_RLLIB } from './ppo-rllib';
 import type { AlgorithmSpec, Preset } from '../spec';
+import type { Algorithm } from '../algorithm';
 import { PPO_CHARTS, PPO_FORM_SECTIONS } from './ppo-form';
-import { PPO_DEFAULTS, PPO_KEY_ALIASES, derivedSizes, ppo, validatePPOConfig, type PPOConfig } from './ppo-config';
+import { derivedSizes, type PPOConfig } from './ppo-config';
 import { PPO_PRESETS } from './presets';
 import type { BuildOptions as PPOBuildOptions } from './ppo';
+import {
+  PPO_WITH_MULTI_AGENT_DEFAULTS,
+  PPO_WITH_MULTI_AGENT_KEY_ALIASES,
+  isMultiAgentConfig,
+  ppoWithMultiAgent,
+  validatePPOWithMultiAgent,
+  type MultiAgentPPOConfig,
+} from '../multi-agent/multi-agent-ppo-config';
+import { MULTI_AGENT_PPO_PRESETS } from '../multi-agent/multi-agent-presets';
 
 function lrText(lr: PPOConfig['training']['lr']): string {
   return typeof lr === 'number'
@@ -49,19 +59,23 @@ function ppoAutoPreset(l: AutoLayout): Preset<PPOConfig> {
   };
 }
 
-export const PPO_SPEC: AlgorithmSpec<PPOConfig> = {
+/**
+ * PPO, single- and multi-agent (RLlib: one PPOConfig with `.multi_agent()`): the config carries the
+ * multiAgent section; a multi-agent env makes the run a MultiAgentPPO (algorithms/multi-agent/).
+ */
+export const PPO_SPEC: AlgorithmSpec<MultiAgentPPOConfig> = {
   name: 'PPO',
   title: 'PPO — proximal policy optimization (on-policy)',
   description: 'Proximal Policy Optimization (Schulman et al. 2017), RLlib’s PPO.',
   defaultsNote: "RLlib's PPOConfig defaults (large: 4000 steps per iteration, 30 epochs).",
   actionSpaces: ['discrete', 'box'],
-  defaults: PPO_DEFAULTS,
-  keyAliases: PPO_KEY_ALIASES,
+  defaults: PPO_WITH_MULTI_AGENT_DEFAULTS,
+  keyAliases: PPO_WITH_MULTI_AGENT_KEY_ALIASES,
   rllib: PPO_RLLIB,
-  builder: ppo,
-  validate: validatePPOConfig,
+  builder: ppoWithMultiAgent,
+  validate: validatePPOWithMultiAgent,
   samplingLayout: derivedSizes,
-  presets: PPO_PRESETS,
+  presets: { ...PPO_PRESETS, ...MULTI_AGENT_PPO_PRESETS },
   autoPreset: ppoAutoPreset,
   formSections: PPO_FORM_SECTIONS,
   charts: PPO_CHARTS,
@@ -72,7 +86,13 @@ export const PPO_SPEC: AlgorithmSpec<PPOConfig> = {
   // ppo.ts exports the class; its static build is the implementation's build. The type-only
   // import above is erased, so nothing of TF.js loads until this runs.
   load: async () => {
-    const { PPO } = await import('./ppo');
-    return { build: (config, opts) => PPO.build(config, opts as PPOBuildOptions) };
+    const [{ PPO }, { MultiAgentPPO }] = await Promise.all([import('./ppo'), import('../multi-agent/multi-agent-ppo')]);
+    return {
+      build: (config, opts) =>
+        isMultiAgentConfig(config)
+          ? MultiAgentPPO.build(config, opts as PPOBuildOptions)
+          : // PPO's own type has no multiAgent section; the config it holds (this one) does.
+            (PPO.build(config, opts as PPOBuildOptions) as unknown as Promise<Algorithm<MultiAgentPPOConfig>>),
+    };
   },
 };

@@ -1,0 +1,60 @@
+/**
+ * PPO presets for the multi-agent envs (PPO's spec lists them next to its own). They set the
+ * env, the sampling layout and the training settings per module; the policies and the mapping
+ * are the user's (`--policies p0,p1 --policy-mapping 0=p0,1=p1`): a preset's mapping table would
+ * be merged key by key with the user's, so presets leave it null (every agent -> one module).
+ */
+import { deepFreeze } from '../../core/config';
+import type { Preset } from '../spec';
+import type { MultiAgentPPOConfig } from './multi-agent-ppo-config';
+import { MIN_MODULE_EPISODE_RETURNS_MEAN } from './multi-agent-windows';
+
+export const MULTI_AGENT_PPO_PRESETS: Readonly<Record<string, Preset<MultiAgentPPOConfig>>> = deepFreeze({
+  MultiAgentCartPole: {
+    description:
+      "RLlib's multi_agent_cartpole example (2 agents), per module the CartPole-v1 settings tuned here: " +
+      '16 env copies x 64 steps on the page runner, 6 epochs of 512, lr 3e-3, [64, 64] tanh. Stops when every ' +
+      'module reaches 450 (RLlib tuned_examples/ppo/multi_agent_cartpole_ppo.py) or at 600k env steps.',
+    config: {
+      environment: { env: 'MultiAgentCartPole', envConfig: { numAgents: 2 } },
+      envRunners: { numEnvRunners: 0, numEnvsPerEnvRunner: 16, rolloutFragmentLength: 64 },
+      rlModule: { fcnetHiddens: [64, 64], fcnetActivation: 'tanh', vfShareLayers: false },
+      training: {
+        lr: 3e-3,
+        gamma: 0.99,
+        lambda: 0.95,
+        clipParam: 0.2,
+        vfClipParam: 1e9,
+        vfLossCoeff: 0.5,
+        entropyCoeff: 0,
+        useKlLoss: false,
+        numEpochs: 6,
+        minibatchSize: 512,
+        trainBatchSizePerLearner: 1024,
+      },
+    },
+    stop: { [MIN_MODULE_EPISODE_RETURNS_MEAN]: 450, num_env_steps_sampled_lifetime: 600_000 },
+  },
+  'CoinChase-v0': {
+    description:
+      'Two players race for coins on a 5x5 grid (50 steps); the settings of the CoinChase unit test: 16 copies x 64 steps, 6 epochs of 256, lr 1e-3, gamma 0.95, [64, 64] tanh, entropy 0.01.',
+    config: {
+      environment: { env: 'CoinChase-v0' },
+      envRunners: { numEnvRunners: 0, numEnvsPerEnvRunner: 16, rolloutFragmentLength: 64 },
+      rlModule: { fcnetHiddens: [64, 64], fcnetActivation: 'tanh', vfShareLayers: false },
+      training: {
+        lr: 1e-3,
+        gamma: 0.95,
+        lambda: 0.95,
+        clipParam: 0.2,
+        vfLossCoeff: 0.5,
+        entropyCoeff: 0.01,
+        useKlLoss: false,
+        numEpochs: 6,
+        minibatchSize: 256,
+        trainBatchSizePerLearner: 1024,
+      },
+    },
+    stop: { num_env_steps_sampled_lifetime: 100_000 },
+  },
+});
