@@ -5,6 +5,7 @@
  * `algo=DQN` picks the algorithm (written only when it is not the default, PPO), and the other
  * keys are read with that algorithm's names. The rest are page keys:
  *   stop_reward / stop_timesteps / stop_iters / stop_time_s   stop criteria (RLlib example-script flags)
+ *   stop_module_reward         multi-agent: stop when every module's return mean reached it
  *   preset=<envId[:variant]>   start from the algorithm's preset instead of its defaults (input only)
  *   hide=<panel,...>           hide panels (config, controls, charts, preview, workers, log, checkpoints)
  *   autostart=1                build and train as soon as the page loads
@@ -16,12 +17,15 @@
 import { mergeConfig } from '../algorithms/algorithm-config';
 import { DEFAULT_SPEC, findSpec, getSpec, type AnyAlgorithmConfig, type AnySpec } from '../algorithms/registry';
 import { presetFor } from './config-form';
+import { MIN_MODULE_EPISODE_RETURNS_MEAN } from '../algorithms/multi-agent/multi-agent-windows';
 import { decodeConfigHash, encodeConfigHash } from '../core/config-url';
 import { errorMessage, type ConfigIssue } from '../core/errors';
 
 /** URL key -> result-dict key of the stop criterion (Ray Tune's stop dict). */
 export const STOP_URL_KEYS: Readonly<Record<string, string>> = {
   stop_reward: 'env_runners/episode_return_mean',
+  // Multi-agent: stop once every module's module_episode_returns_mean reached the value.
+  stop_module_reward: MIN_MODULE_EPISODE_RETURNS_MEAN,
   stop_timesteps: 'num_env_steps_sampled_lifetime',
   stop_iters: 'training_iteration',
   stop_time_s: 'time_total_s',
