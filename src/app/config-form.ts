@@ -7,6 +7,7 @@
 import type { ValidationContext } from '../core/config-validation';
 import { coerceValue } from '../core/config-keys';
 import { getEnvSpec, listEnvs } from '../envs';
+import { isMultiAgentEnv, listMultiAgentEnvs } from '../envs/multi-agent/registry';
 import {
   AUTO_PRESET,
   autoPresetFor,
@@ -55,9 +56,18 @@ export function presetFor(
   return getPreset(spec, id);
 }
 
-/** Registered env ids, built-in and custom, in registration order. */
-export function envIds(): string[] {
-  return listEnvs();
+/**
+ * Registered env ids, built-in and custom, in registration order; for an algorithm that takes a
+ * multiAgent section (PPO), the multi-agent envs after them.
+ */
+export function envIds(spec?: AnySpec): string[] {
+  const multiAgent = spec !== undefined && 'multiAgent' in spec.defaults;
+  return multiAgent ? [...listEnvs(), ...listMultiAgentEnvs()] : listEnvs();
+}
+
+/** Whether `env` is a multi-agent env (its runs get the mapping view and per-module curves). */
+export function isMultiAgentEnvId(env: string): boolean {
+  return isMultiAgentEnv(env);
 }
 
 /** Gymnasium-style metadata for an env id: description, time limit, reward threshold. */

@@ -192,6 +192,9 @@ export const SHARED_SECTIONS: readonly SectionDef[] = [
 ];
 
 /** Stop criteria: Ray Tune's dict, met when ANY is reached; empty fields are not used. */
+/** Multi-agent runs: stop once every module's return mean reached the value (shown for those only). */
+export const MODULE_STOP_FIELD = 'stop.env_runners/min_module_episode_returns_mean';
+
 export const STOP_FIELDS: readonly FieldDef[] = [
   f({
     path: 'stop.env_runners/episode_return_mean',
@@ -200,6 +203,14 @@ export const STOP_FIELDS: readonly FieldDef[] = [
     kind: 'number',
     nullable: true,
     help: 'Stop when the mean return over the last 100 episodes reaches this.',
+  }),
+  f({
+    path: MODULE_STOP_FIELD,
+    label: 'Every module’s return ≥',
+    rllib: 'stop_module_reward',
+    kind: 'number',
+    nullable: true,
+    help: 'Multi-agent: stop when each module’s mean return (its agents summed per episode) reaches this.',
   }),
   f({
     path: 'stop.num_env_steps_sampled_lifetime',
