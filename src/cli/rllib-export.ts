@@ -7,6 +7,7 @@
  *   key_map.json        every config key: its value and RLlib setter/name, or why it has none
  * Every input problem is a UsageError naming the path (exit 2).
  */
+import { isMultiAgentEnv } from '../envs/multi-agent/registry';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,6 +135,12 @@ export function exportRunToRLlib(
       'cli/export-unsupported',
     );
   if (spec.rllib.exportRefused !== undefined) throw new UsageError(spec.rllib.exportRefused, 'cli/export-unsupported');
+  if (isMultiAgentEnv(config.environment.env)) {
+    throw new UsageError(
+      `${config.environment.env} is a multi-agent run: the RLlib export writes single-agent runs only so far (one module, no .multi_agent()).`,
+      'cli/export-unsupported',
+    );
+  }
   const { observationSpace, actionSpace } = spacesOf(config);
   const outDir = opts.outDir ?? path.join(runDir, 'rllib');
   const { source, keyMap } = rllibConfigPython(config, spec, { source: path.resolve(runDir), actionSpace });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ppo, PPO_DEFAULTS } from '../../src/algorithms/ppo/ppo-config';
-import { resolveConfig } from '../../src/algorithms/registry';
+import { getSpec, resolveConfig } from '../../src/algorithms/registry';
 import { parseUrlState } from '../../src/app/url-state';
 import { mergeConfig } from '../../src/algorithms/algorithm-config';
 import { machineWarnings, modelParameterCount } from '../../src/core/config-limits';
@@ -63,7 +63,9 @@ describe('size limits: what a tab can build', () => {
   it('a URL with num_env_runners=100000 is parsed but does not validate', () => {
     const state = parseUrlState('#num_env_runners=100000&fcnet_hiddens=100000,100000&autostart=1');
     expect(state.autostart).toBe(true);
-    const errors = ppo()
+    // The page's builder (PPO's spec): its configs carry the multiAgent section.
+    const errors = getSpec('PPO')
+      .builder()
       .fromJson(state.config)
       .validate()
       .filter((i) => i.severity === 'error');

@@ -7,6 +7,15 @@ import { NO_NON_FINITE_STOP, type RLlibMapping } from '../rllib/rllib-mapping';
 
 const train = (name: string) => ({ method: 'training', name }) as const;
 
+/** RLlib's .multi_agent(): the export writes single-agent runs; at their defaults these mean the same. */
+const MULTI_AGENT_EXPORT =
+  "RLlib's .multi_agent(); the export writes single-agent runs only (at the defaults: one module for every agent, RLlib's default too)";
+const MULTI_AGENT_RLLIB_KEYS = {
+  'multiAgent.policies': { none: MULTI_AGENT_EXPORT },
+  'multiAgent.policyMappingFn': { none: MULTI_AGENT_EXPORT },
+  'multiAgent.policiesToTrain': { none: MULTI_AGENT_EXPORT },
+} as const;
+
 export const PPO_RLLIB: RLlibMapping = {
   configClass: 'PPOConfig',
   importFrom: 'ray.rllib.algorithms.ppo',
@@ -28,6 +37,7 @@ export const PPO_RLLIB: RLlibMapping = {
     'training.gradClipBy': train('grad_clip_by'),
     'training.shuffleBatchPerEpoch': train('shuffle_batch_per_epoch'),
     'training.maxConsecutiveNonFiniteUpdates': NO_NON_FINITE_STOP,
+    ...MULTI_AGENT_RLLIB_KEYS,
   },
   ...ACTOR_CRITIC_WEIGHTS,
 };
