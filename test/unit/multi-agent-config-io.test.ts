@@ -91,7 +91,9 @@ describe('the URL hash', () => {
     const noMap = checkConfig({ env: 'MultiAgentCartPole', policies: ['p0', 'p1'] });
     expect(messages(noMap.issues)).toMatch(/multiAgent.policyMappingFn: with 2 policies .* --policy-mapping 0=p0,1=p1/);
     const single = checkConfig({ env: 'CartPole-v1', policies: ['p0'], policy_mapping_fn: { '*': 'p0' } });
-    expect(messages(single.issues)).toMatch(/multiAgent: .*'CartPole-v1' is single-agent; use one of MultiAgentCartPole/);
+    expect(messages(single.issues)).toMatch(
+      /multiAgent: .*'CartPole-v1' is single-agent; use one of MultiAgentCartPole/,
+    );
     // A plain PPO config is untouched by the section's defaults.
     expect(checkConfig({ env: 'CartPole-v1' }).issues.filter((i) => i.severity === 'error')).toEqual([]);
   });
