@@ -12,7 +12,7 @@ import type { OptimizerState } from '../learner/learner';
 import type { MLPModule } from '../rl-module/mlp-module';
 import type { ModuleWeights } from '../rl-module';
 import type { DeviceInfo } from '../runtime/device';
-import type { EnvRunnerGroup } from '../runtime/env-runner-group';
+import type { EnvRunnerGroup, GroupSampleResult } from '../runtime/env-runner-group';
 import { Algorithm } from './algorithm';
 import type { Checkpoint, LearnerCheckpoint } from './checkpoint';
 import type { AnyAlgorithmConfig } from './spec';
@@ -30,6 +30,12 @@ export interface OnPolicyLearner {
 const YIELD_EVERY_MS = 40;
 
 export abstract class OnPolicyAlgorithm<C extends AnyAlgorithmConfig, L extends OnPolicyLearner> extends Algorithm<C> {
+  /**
+   * sampleAsync: the train batch the runners sampled while the learner updated on the previous
+   * one, held for the next update; its env steps and episodes are already counted. Null otherwise.
+   */
+  private sampledAhead: GroupSampleResult | null = null;
+
   protected constructor(
     config: C,
     device: DeviceInfo,
@@ -84,7 +90,25 @@ export abstract class OnPolicyAlgorithm<C extends AnyAlgorithmConfig, L extends 
     return 0;
   }
 
-  /** RLlib's training_step: sample, update, sync; repeated up to minSampleTimestepsPerIteration. */
+  /**
+   * Sample the next train batch while the learner updates on this one (PPO's sampleAsync): the
+   * runners keep the weights they have until that sample is in, so each batch after the first is
+   * one update behind the learner. false: RLlib's synchronous step.
+   */
+  protected get sampleAsync(): boolean {
+    return false;
+  }
+
+  private sampleTrainBatch(): Promise<GroupSampleResult> {
+    return this.envRunnerGroup.sample(this.config.training.trainBatchSizePerLearner * this.numLearnersSampledFor);
+  }
+
+  /**
+   * RLlib's training_step: sample, update, sync; repeated up to minSampleTimestepsPerIteration.
+   * With sampleAsync the next sample call runs during the update (remote runners sample on their
+   * own threads while the page's learner computes) and the sync waits for it, so a batch is never
+   * sampled with two policies and a run is as repeatable as a synchronous one.
+   */
   protected async trainingStep(): Promise<void> {
     const lifetime = this.envRunnerGroup.lifetime;
     const start = lifetime.numEnvStepsSampled;
@@ -98,18 +122,30 @@ export abstract class OnPolicyAlgorithm<C extends AnyAlgorithmConfig, L extends 
       // page paint: give it a turn every ~40 ms of repeated steps (as the off-policy step does).
       if (numUpdates > 0) await yieldIfBusy(YIELD_EVERY_MS);
       let t0 = performance.now();
-      const sampled = await this.envRunnerGroup.sample(
-        this.config.training.trainBatchSizePerLearner * this.numLearnersSampledFor,
-      );
+      let sampled = this.sampledAhead;
+      this.sampledAhead = null;
+      if (!sampled) {
+        sampled = await this.sampleTrainBatch();
+        runnerMetrics.push(...sampled.metrics);
+      }
       timers.sampling += performance.now() - t0;
-      runnerMetrics.push(...sampled.metrics);
       const batch = concatBatches(sampled.batches);
+      const ahead = this.sampleAsync ? this.sampleTrainBatch() : null;
+      // Awaited below; if the update throws first, its rejection must not go unhandled.
+      ahead?.catch(() => undefined);
       t0 = performance.now();
       const stats = await this.updateLearner(batch);
       timers.update += performance.now() - t0;
       for (const [k, v] of Object.entries(stats)) sums.set(k, (sums.get(k) ?? 0) + v);
       numUpdates++;
       trained += batch.numSteps;
+      if (ahead) {
+        // Only the part of the next sample the update did not hide counts as sampling time.
+        t0 = performance.now();
+        this.sampledAhead = await ahead;
+        runnerMetrics.push(...this.sampledAhead.metrics);
+        timers.sampling += performance.now() - t0;
+      }
       t0 = performance.now();
       await this.syncRunnerWeights();
       timers.sync += performance.now() - t0;
@@ -149,6 +185,8 @@ export abstract class OnPolicyAlgorithm<C extends AnyAlgorithmConfig, L extends 
   }
 
   protected async restoreLearner(ckpt: Checkpoint): Promise<void> {
+    // A batch sampled ahead belongs to the run being replaced; the restored one samples afresh.
+    this.sampledAhead = null;
     this.learner.module.setWeights(ckpt.weights);
     await this.learner.setOptimizerState(ckpt.optimizerState);
     this.restoreLearnerState(ckpt.learnerState);

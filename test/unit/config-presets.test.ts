@@ -50,10 +50,11 @@ describe('PPO presets', () => {
     expect(cfg.rlModule).toEqual({ fcnetHiddens: [64, 64], fcnetActivation: 'tanh', vfShareLayers: false });
   });
 
-  it('fast CartPole preset: 2 runners x 8 envs x 64 steps = 1024, 2 minibatches of 512', () => {
+  it('fast CartPole preset: 2 runners x 8 envs x 64 steps = 1024, 2 minibatches of 512, sampled ahead', () => {
     const cfg = applyPreset('CartPole-v1').toConfig();
     expect(derivedSizes(cfg)).toMatchObject({ stepsPerSampleCall: 512, trainBatchSize: 1024, numRunnersSampling: 2 });
     expect(cfg.training.minibatchSize).toBe(512);
+    expect(cfg.training).toMatchObject({ gamma: 0.98, numEpochs: 6, sampleAsync: true });
     expect(getPreset('CartPole-v1').stop).toEqual({
       'env_runners/episode_return_mean': 450,
       num_env_steps_sampled_lifetime: 300_000,

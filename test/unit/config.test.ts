@@ -44,6 +44,7 @@ describe('PPO defaults', () => {
       gradClipBy: 'global_norm',
       shuffleBatchPerEpoch: true,
       maxConsecutiveNonFiniteUpdates: 10,
+      sampleAsync: false,
     });
     expect(PPO_DEFAULTS.envRunners).toMatchObject({
       numEnvRunners: 2,

@@ -57,6 +57,15 @@ export interface PPOTrainingConfig {
    * minibatches. RLlib: none (it trains on with NaN weights).
    */
   readonly maxConsecutiveNonFiniteUpdates: number;
+  /**
+   * Sample the next train batch while the learner updates on this one, so remote runners and the
+   * learner work at the same time; each batch after the first was sampled by the weights one
+   * update old (the loss's ratio is against the logp recorded at sampling, so the clip stays
+   * around the policy that acted). Pays with numEnvRunners >= 1 and a learner on the page; with 0
+   * runners sampling and learning share the page's thread. RLlib: sample_async (old stack, a
+   * background sampling thread).
+   */
+  readonly sampleAsync: boolean;
 }
 
 export type PPOConfig = AlgorithmConfigBase & { readonly algo: 'PPO'; readonly training: PPOTrainingConfig };
@@ -79,6 +88,7 @@ export const PPO_TRAINING_DEFAULTS: PPOTrainingConfig = {
   gradClipBy: 'global_norm',
   shuffleBatchPerEpoch: true,
   maxConsecutiveNonFiniteUpdates: DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES,
+  sampleAsync: false,
 };
 
 export const PPO_DEFAULTS: PPOConfig = deepFreeze({
@@ -114,6 +124,7 @@ export const PPO_KEY_ALIASES: Readonly<Record<string, string>> = Object.freeze({
   grad_clip_by: 'training.gradClipBy',
   shuffle_batch_per_epoch: 'training.shuffleBatchPerEpoch',
   max_consecutive_non_finite_updates: 'training.maxConsecutiveNonFiniteUpdates',
+  sample_async: 'training.sampleAsync',
 });
 
 export class PPOConfigBuilder extends AlgorithmConfigBuilder<PPOConfig> {
@@ -169,6 +180,7 @@ export function validatePPOConfig(cfg: PPOConfig, ctx: ValidationContext = {}): 
   out.oneOf(p + 'gradClipBy', t.gradClipBy, ['global_norm', 'norm', 'value'] as const);
   out.boolean(p + 'shuffleBatchPerEpoch', t.shuffleBatchPerEpoch);
   out.integer(p + 'maxConsecutiveNonFiniteUpdates', t.maxConsecutiveNonFiniteUpdates, 1);
+  out.boolean(p + 'sampleAsync', t.sampleAsync);
 
   const mbs = t.minibatchSize;
   const tbs = t.trainBatchSizePerLearner;

@@ -122,6 +122,14 @@ export const PPO_FORM_SECTIONS: readonly SectionDef[] = [
         advanced: true,
         help: 'Reshuffle the batch before every epoch.',
       }),
+      f({
+        path: 'training.sampleAsync',
+        label: 'Sample while learning',
+        rllib: 'sample_async',
+        kind: 'checkbox',
+        advanced: true,
+        help: 'Runners sample the next batch during the update, with the weights one update old.',
+      }),
     ],
   },
 ];

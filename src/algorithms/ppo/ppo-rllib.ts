@@ -38,6 +38,9 @@ export const PPO_RLLIB: RLlibMapping = {
     'training.shuffleBatchPerEpoch': train('shuffle_batch_per_epoch'),
     'training.maxConsecutiveNonFiniteUpdates': NO_NON_FINITE_STOP,
     ...MULTI_AGENT_RLLIB_KEYS,
+    'training.sampleAsync': {
+      none: "RLlib's new API stack samples synchronously (its old stack's sample_async thread is gone); the exported run samples synchronously.",
+    },
   },
   ...ACTOR_CRITIC_WEIGHTS,
 };

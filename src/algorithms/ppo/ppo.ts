@@ -94,6 +94,10 @@ export class PPO extends OnPolicyAlgorithm<PPOConfig, PPOLearner> {
     return new PPO(config, device, setup.envRunnerGroup, setup.seed, learner, learnerGroup).start();
   }
 
+  protected override get sampleAsync(): boolean {
+    return this.config.training.sampleAsync;
+  }
+
   protected override get numLearnersSampledFor(): number {
     return learnerCount(this.config.learners.numLearners);
   }
