@@ -9,7 +9,7 @@
 import type { Page } from '@playwright/test';
 
 /** Every trial runs exactly this many iterations (no return target: the work is fixed). */
-export const TUNE_BENCH_ITERATIONS = 5;
+export const TUNE_BENCH_ITERATIONS = 10;
 /** Logical CPUs given to the sweep in both runs (resources.num_cpus). */
 export const TUNE_BENCH_CPUS = 4;
 

@@ -203,7 +203,7 @@ async function main(): Promise<void> {
     if (only.has('tune')) {
       log('trials in one tab: 6-trial sweep, 1 vs 2 at a time ...');
       const iterations = quick ? 2 : TUNE_BENCH_ITERATIONS;
-      results.tune = await benchTune(page, [1, 2], quick ? 1 : 2, iterations, log, fresh);
+      results.tune = await benchTune(page, [1, 2], quick ? 1 : 3, iterations, log, fresh);
     }
     const totalS = (Date.now() - started) / 1000;
     const md = renderMarkdown(results, totalS);
