@@ -24,6 +24,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
   protected envStepsTrainedLifetime = 0;
   protected timeTotalS = 0;
   private gpuFailure: string | null = null;
+  private readonly stopListeningToGpu: () => void;
   private stopped = false;
 
   protected constructor(
@@ -34,7 +35,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     readonly seed: number,
   ) {
     this.rng = new Rng(seed);
-    onGpuFailure((reason) => {
+    this.stopListeningToGpu = onGpuFailure((reason) => {
       this.gpuFailure = reason;
     });
   }
@@ -257,7 +258,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
 
   stop(): void {
     this.stopped = true;
-    onGpuFailure(null);
+    this.stopListeningToGpu();
     this.envRunnerGroup.stop();
   }
 }

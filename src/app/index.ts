@@ -7,3 +7,5 @@ export type { ResultDict } from '../core/metric-keys';
 export type { DeviceInfo } from '../runtime/device';
 export type { FailureEvent } from '../runtime/supervisor';
 export type { EnvFault, LoadedEnvModule } from './user-envs';
+export type { TrialView, TuneEvent } from './tune-session';
+export { checkSweepText, EXAMPLE_SWEEP, MAX_TUNE_HASH_CHARS, tuneHashPiece, type SweepCheck } from './tune-url';

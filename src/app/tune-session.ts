@@ -30,8 +30,10 @@ export interface TrialView {
   readonly lastReturn: number | null;
   readonly bestReturn: number | null;
   readonly failures: number;
-  /** EnvRunner restarts in the trial's current algorithm (its supervisor's). */
+  /** EnvRunner restarts over the trial's life (every algorithm it was built as, retries included). */
   readonly runnerRestarts: number;
+  /** The learner's TF.js backend once built ('webgpu', 'wasm', ...); null before. */
+  readonly learnerBackend: string | null;
   readonly stopReason: string | null;
   readonly error: string | null;
   readonly demand: Resources;
@@ -51,12 +53,16 @@ export interface TuneRunOptions extends AppBuildOptions {
   readonly numCpus?: number;
 }
 
+const restartsOf = (app: TrainerApp): number => app.runners().reduce((n, r) => n + r.restarts, 0);
 const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 export class TuneSession {
   /** The running trials' apps, for the preview and for killing a runner. */
   readonly apps = new Map<string, TrainerApp>();
   private scheduler: TrialScheduler | null = null;
+  /** Runner restarts of a trial's earlier (disposed) algorithms, so the count survives retries and the end. */
+  private readonly pastRestarts = new Map<string, number>();
+  private readonly learnerBackends = new Map<string, string>();
   private readonly listeners = new Set<(e: TuneEvent) => void>();
   /**
    * Builds run one at a time: each activates the page's TF.js backend (tf.setBackend), and two
@@ -95,7 +101,8 @@ export class TuneSession {
       lastReturn: last ? finite(last[EPISODE_RETURN_MEAN]) : null,
       bestReturn: returns.length > 0 ? returns.reduce((a, b) => Math.max(a, b), -Infinity) : null,
       failures: t.failures,
-      runnerRestarts: app?.runners().reduce((n, r) => n + r.restarts, 0) ?? 0,
+      runnerRestarts: (this.pastRestarts.get(t.spec.id) ?? 0) + (app ? restartsOf(app) : 0),
+      learnerBackend: this.learnerBackends.get(t.spec.id) ?? null,
       stopReason: t.stopReason,
       error: t.error,
       demand: t.spec.demand,
@@ -187,10 +194,12 @@ export class TuneSession {
       throw e;
     }
     this.apps.set(spec.id, app);
+    if (app.device) this.learnerBackends.set(spec.id, app.device.backend);
     return {
       step: () => app.step(),
       save: () => app.exportCheckpointJson(),
       dispose: () => {
+        this.pastRestarts.set(spec.id, (this.pastRestarts.get(spec.id) ?? 0) + restartsOf(app));
         if (this.apps.get(spec.id) === app) this.apps.delete(spec.id);
         app.dispose();
       },

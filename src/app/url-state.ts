@@ -13,6 +13,7 @@
  *   allow_origin=<origin>      with embed=1: take commands from, and post events to, that origin only
  *   env_module=<url>           a same-origin JS module that registers envs, loaded before the rest
  *                              (repeat the key for several; see src/envs/env-modules.ts)
+ *   tune=<sweep JSON>          a small sweep for the Trials panel, URI-encoded (checked by tune-url.ts)
  */
 import { mergeConfig } from '../algorithms/algorithm-config';
 import { DEFAULT_SPEC, findSpec, getSpec, type AnyAlgorithmConfig, type AnySpec } from '../algorithms/registry';
@@ -45,6 +46,8 @@ export interface PageFlags {
   readonly allowOrigin: string | null;
   /** `env_module` URLs, as given (env-modules.ts checks them when loading). */
   readonly envModules: readonly string[];
+  /** `tune=`: a sweep's JSON text, as given (tune-url.ts checks it); null or absent: none. */
+  readonly tune?: string | null;
 }
 
 export interface UrlState extends PageFlags {
@@ -55,7 +58,7 @@ export interface UrlState extends PageFlags {
   readonly issues: readonly ConfigIssue[];
 }
 
-const PAGE_KEYS = new Set(['hide', 'autostart', 'embed', 'preset', 'allow_origin', 'env_module']);
+const PAGE_KEYS = new Set(['hide', 'autostart', 'embed', 'preset', 'allow_origin', 'env_module', 'tune']);
 
 /** The `env_module=` URLs of a hash, in order (main.ts loads them before the page reads the rest). */
 export function envModulesFromHash(hash: string): string[] {
@@ -144,6 +147,7 @@ export function parseUrlState(hash: string, search = ''): UrlState {
     embed,
     allowOrigin: page.get('allow_origin') ?? null,
     envModules: envModulesFromHash(hash),
+    tune: page.get('tune') ?? null,
   };
 }
 
@@ -202,6 +206,7 @@ export function buildUrlHash(
   // Kept in the URL: a reload of the frame must not loosen the bridge to every origin.
   if (flags.allowOrigin) parts.push(`allow_origin=${encodeURIComponent(flags.allowOrigin)}`);
   for (const url of flags.envModules ?? []) parts.push(`env_module=${encodeURIComponent(url)}`);
+  if (flags.tune) parts.push(`tune=${encodeURIComponent(flags.tune)}`);
   if (flags.autostart) parts.push('autostart=1');
   return parts.filter(Boolean).join('&');
 }

@@ -18,6 +18,7 @@ export const SECTIONS = [
   'appo',
   'a2c',
   'offline',
+  'tune',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 

@@ -3,6 +3,7 @@ import { multiAgentTable, type MultiAgentSamplingRow } from './bench-multi-agent
 import { offlineTable, type OfflineRow } from './bench-offline';
 import type { EnvRow, LearnerGroupRow, LearnerRow, LearningRunRow, SamplerRow, ThroughputRow } from './bench-sections';
 import type { RemoteEnvsRow } from './bench-remote-envs';
+import { tuneTable, type TuneBenchRow } from './bench-tune';
 
 export interface BenchResults {
   date: string;
@@ -29,6 +30,8 @@ export interface BenchResults {
   throughput?: ThroughputRow[];
   /** Multi-agent sampling throughput; absent in results written before it existed. */
   multiAgent?: MultiAgentSamplingRow[];
+  /** A 6-trial sweep 1 vs 2 trials at a time; absent in results written before it existed. */
+  tune?: TuneBenchRow[];
 }
 
 const fmt = (n: number): string =>
@@ -162,6 +165,7 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
     );
   }
   if (r.offline?.length) out.push(...offlineTable(r.offline), '');
+  if (r.tune?.length) out.push(...tuneTable(r.tune), '');
   return out.join('\n');
 }
 

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in headless Chromium, written to bench/results/<date>.json and
- * <date>.md. `--only envs,sampling,multi-agent,remote-envs,learner,learners,async,ppo,dqn,sac,impala,appo,a2c,offline` picks sections
+ * <date>.md. `--only envs,sampling,multi-agent,remote-envs,learner,learners,async,ppo,dqn,sac,impala,appo,a2c,offline,tune` picks sections
  * (SECTIONS in bench-args.ts; `npm run bench:sampling` runs envs + sampling); `--quick` shortens every
  * measurement (for a smoke run). `--only learner --backend webgpu` runs the learner section in plain
  * Node instead (cli/node-learner-bench.ts).
@@ -23,6 +23,7 @@ import {
 import { BENCH_USAGE, parseBenchArgs } from './bench-args';
 import { benchRemoteEnvs } from './bench-remote-envs';
 import { benchMultiAgent } from './bench-multi-agent';
+import { benchTune, TUNE_BENCH_ITERATIONS } from './bench-tune';
 import { renderMarkdown, type BenchResults } from './bench-report';
 import { nodeLearnerBenchMain } from './node-learner-bench';
 import { serveApp } from './serve';
@@ -198,6 +199,11 @@ async function main(): Promise<void> {
         );
         (results.offline ??= []).push(row);
       }
+    }
+    if (only.has('tune')) {
+      log('trials in one tab: 6-trial sweep, 1 vs 2 at a time ...');
+      const iterations = quick ? 2 : TUNE_BENCH_ITERATIONS;
+      results.tune = await benchTune(page, [1, 2], quick ? 1 : 3, iterations, log, fresh);
     }
     const totalS = (Date.now() - started) / 1000;
     const md = renderMarkdown(results, totalS);

@@ -40,12 +40,28 @@ export function describeAdapter(adapter: GPUAdapter): AdapterReport {
 /** Why the WebGPU device went away, delivered to whoever is training on it. */
 export type GpuFailureListener = (reason: string) => void;
 
-let gpuFailureListener: GpuFailureListener | null = null;
+const gpuFailureListeners = new Set<GpuFailureListener>();
 
-/** TF.js ignores `device.lost` and `uncapturederror`; we listen and report through this. */
-export function onGpuFailure(listener: GpuFailureListener | null): void {
-  gpuFailureListener = listener;
+/**
+ * TF.js ignores `device.lost` and `uncapturederror`; we listen and report to every algorithm
+ * training on the device (a sweep's trials share it). Returns the function that stops listening.
+ */
+export function onGpuFailure(listener: GpuFailureListener): () => void {
+  gpuFailureListeners.add(listener);
+  return () => gpuFailureListeners.delete(listener);
 }
+
+function reportGpuFailure(reason: string): void {
+  for (const l of gpuFailureListeners) l(reason);
+}
+
+/**
+ * The device TF.js's webgpu backend runs on. ONE per page: every learner that asks for WebGPU
+ * (the trials of a sweep with numGpusPerLearner 0.2) shares it, as Ray packs fractional-GPU
+ * actors onto one physical GPU. Re-registering would dispose the backend and with it every other
+ * learner's variables, so a new device is made only when there is none or it was lost.
+ */
+let shared: { report: AdapterReport; lost: boolean } | null = null;
 
 /**
  * Registers TF.js's WebGPU backend on a device we create ourselves so that (1) the storage-buffer
@@ -56,6 +72,7 @@ export function onGpuFailure(listener: GpuFailureListener | null): void {
 export async function registerWebGpu(
   gpu: GPU | undefined = (globalThis.navigator as Navigator | undefined)?.gpu,
 ): Promise<AdapterReport> {
+  if (shared && !shared.lost && tf.findBackendFactory('webgpu')) return shared.report;
   const adapter = gpu ? await gpu.requestAdapter({ powerPreference: 'high-performance' }) : null;
   if (!adapter) throw new RLError('device/no-webgpu', 'No WebGPU adapter is available in this browser context.');
   const limits = adapter.limits;
@@ -72,13 +89,18 @@ export async function registerWebGpu(
       maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
     },
   });
+  const current = { report: describeAdapter(adapter), lost: false };
   device.lost
-    .then((info) => gpuFailureListener?.(`WebGPU device lost (${info.reason}): ${info.message}`))
+    .then((info) => {
+      current.lost = true;
+      reportGpuFailure(`WebGPU device lost (${info.reason}): ${info.message}`);
+    })
     .catch(() => undefined);
   device.addEventListener('uncapturederror', (event) => {
-    gpuFailureListener?.(`WebGPU error: ${event.error.message}`);
+    reportGpuFailure(`WebGPU error: ${event.error.message}`);
   });
-  if (tf.findBackend('webgpu')) tf.removeBackend('webgpu');
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => new WebGPUBackend(device, adapter.info));
-  return describeAdapter(adapter);
+  shared = current;
+  return current.report;
 }

@@ -1,20 +1,24 @@
 /**
- * What a trial asks for and what the tab has, in Ray's units: CPUs (the page's learner counts one,
- * as Ray's `num_cpus_for_main_process`; each remote EnvRunner `num_cpus_per_env_runner`) and GPU
- * fractions (`num_gpus_per_learner` per learner; one WebGPU device per tab, so 0.2 packs five
- * learners onto it, as the seed's fractional-GPU example does). A trial starts only when its whole
- * bundle fits, like a Tune placement group.
- * TODO(H6): src/runtime/resources.ts will own "CPUs asked vs available"; this should use it then.
+ * What a trial asks for and what the tab has, in Ray's units: CPUs and GPU fractions. A trial
+ * starts only when its whole bundle fits, like a Tune placement group.
+ *  - CPUs: core/resources.ts's accounting, the same rule the CLI's resource table and the page's
+ *    oversubscription warning use (the page 1, each learner worker 1, each remote EnvRunner
+ *    num_cpus_per_env_runner, remote sub-env workers 0). A trial is a whole run in this tab, so its
+ *    CPU ask is that run's `cpusAsked`.
+ *  - GPU: `num_gpus_per_learner` per learner (the page's local learner when numLearners is 0). One
+ *    WebGPU device per tab, so 0.2 packs five learners onto it, as the seed's fractional-GPU example
+ *    does; core/resources.ts has no GPU notion, so this part is tune's own.
  */
+import { resourcePlan, type ResourceInputs } from '../core/resources';
+
 export interface Resources {
   readonly cpu: number;
   readonly gpu: number;
 }
 
 /** The config keys the demand is computed from (a resolved config's sections). */
-export interface ResourceConfig {
-  readonly envRunners: { readonly numEnvRunners: number; readonly numCpusPerEnvRunner: number };
-  readonly learners: { readonly numLearners: number; readonly numGpusPerLearner: number | 'auto' };
+export interface ResourceConfig extends ResourceInputs {
+  readonly learners: ResourceInputs['learners'] & { readonly numGpusPerLearner: number | 'auto' };
 }
 
 /**
@@ -25,10 +29,9 @@ export function trialDemand(config: ResourceConfig, autoUsesGpu: boolean): Resou
   const learners = Math.max(1, config.learners.numLearners);
   const perLearner = config.learners.numGpusPerLearner;
   const gpuEach = perLearner === 'auto' ? (autoUsesGpu ? 1 : 0) : perLearner;
-  return {
-    cpu: config.envRunners.numEnvRunners * config.envRunners.numCpusPerEnvRunner + learners,
-    gpu: gpuEach * learners,
-  };
+  // The tab's size does not change the ask; it only matters to the plan's warning, unused here.
+  const { cpusAsked } = resourcePlan(config, Number.POSITIVE_INFINITY, 'the sweep');
+  return { cpu: cpusAsked, gpu: gpuEach * learners };
 }
 
 /** Rounding guard: five 0.2s must add up to one device, not 1.0000000000000002. */

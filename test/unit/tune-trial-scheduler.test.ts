@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resourcePlan } from '../../src/core/resources';
 import { AshaScheduler } from '../../src/tune/asha';
 import { trialDemand, ResourcePool } from '../../src/tune/trial-resources';
 import { TrialScheduler, type RunningTrial, type TrialRunner, type TrialSpec } from '../../src/tune/trial-scheduler';
@@ -86,12 +87,26 @@ describe('TrialScheduler', () => {
     expect(
       trialDemand(
         {
-          envRunners: { numEnvRunners: 2, numCpusPerEnvRunner: 1 },
+          envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 4, numCpusPerEnvRunner: 1 },
           learners: { numLearners: 0, numGpusPerLearner: 0.2 },
         },
         false,
       ),
     ).toEqual({ cpu: 3, gpu: 0.2 });
+  });
+
+  it("a trial's CPU ask is core/resources.ts's plan for the same run (learner workers, remote sub-envs)", () => {
+    const config = {
+      envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 4, numCpusPerEnvRunner: 0.5, remoteWorkerEnvs: true },
+      learners: { numLearners: 2, numGpusPerLearner: 0.2 },
+    };
+    // page 1 + learner workers 2 x 1 + runners 2 x 0.5 (+ remote sub-envs 0), as the CLI's resource table says.
+    expect(resourcePlan(config, 2, 'x').cpusAsked).toBe(4);
+    expect(trialDemand(config, false)).toEqual({ cpu: 4, gpu: 0.4 });
+    // 'auto' claims the whole device per learner only where it picks WebGPU.
+    const auto = { ...config, learners: { numLearners: 0, numGpusPerLearner: 'auto' as const } };
+    expect(trialDemand(auto, true)).toEqual({ cpu: 2, gpu: 1 });
+    expect(trialDemand(auto, false)).toEqual({ cpu: 2, gpu: 0 });
   });
 
   it('a failing trial errors after max_failures while the others finish; a crash resumes from the checkpoint', async () => {
