@@ -139,6 +139,14 @@ export function drawReturnChart(title: string, panels: readonly ChartPanel[]): R
   const labels = [...new Set(panels.flatMap((p) => p.series.map((s) => s.label)))];
   const colorOf = (label: string): Rgb => PALETTE[Math.max(0, labels.indexOf(label)) % PALETTE.length]!;
   img.text(12, 10, title, INK, 2);
+  img.text(
+    img.width - 12,
+    14,
+    'y: episode return mean   x: wall s since training began   dashed: threshold',
+    INK,
+    1,
+    'right',
+  );
   let x = 12;
   for (const label of labels) {
     img.fillRect(x, 36, 18, 4, colorOf(label));
