@@ -47,7 +47,8 @@ export const MATRIX: readonly MatrixEntry[] = [
   { section: 'ppo', algo: 'PPO', env: 'Acrobot-v1', preset: 'Acrobot-v1', maxSteps: 500_000, wallCapS: 40 },
   // RLlib's tuned bar is -300 within 400k (pendulum_ppo.py); the matrix asks for the issue's -250.
   { section: 'ppo', algo: 'PPO', env: 'Pendulum-v1', preset: 'Pendulum-v1', maxSteps: 400_000, wallCapS: 60 },
-  { section: 'dqn', algo: 'DQN', env: 'CartPole-v1', preset: 'CartPole-v1', maxSteps: 200_000, wallCapS: 30 },
+  // DQN's tuned CartPole preset needs minutes here (one [256]-net update per env step): the row shows its start.
+  { section: 'dqn', algo: 'DQN', env: 'CartPole-v1', preset: 'CartPole-v1', maxSteps: 200_000, wallCapS: 20 },
   { section: 'dqn', algo: 'DQN', env: 'Acrobot-v1', preset: 'Acrobot-v1', maxSteps: 200_000, wallCapS: 60 },
   // RLlib's SAC bar is a 10-episode mean (metrics_num_episodes_for_smoothing 10).
   {
@@ -56,7 +57,7 @@ export const MATRIX: readonly MatrixEntry[] = [
     env: 'Pendulum-v1',
     preset: 'Pendulum-v1',
     maxSteps: 20_000,
-    wallCapS: 60,
+    wallCapS: 90,
     config: { reporting: { metricsNumEpisodesForSmoothing: 10 } },
     note: '10-episode mean',
   },
