@@ -19,8 +19,14 @@ export const SECTIONS = [
   'a2c',
   'offline',
   'tune',
+  'offline-mixed',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
+
+/** Names that stand for several sections in --only: `algorithms` is the whole algorithm matrix. */
+export const SECTION_GROUPS: Readonly<Record<string, readonly Section[]>> = {
+  algorithms: ['ppo', 'dqn', 'sac', 'impala', 'appo', 'a2c', 'offline'],
+};
 
 /** Backends the Node learner bench runs on (the page's bench covers webgl and wasm). */
 export const NODE_BACKENDS = ['webgpu', 'cpu'] as const;
@@ -38,6 +44,7 @@ export interface BenchArgs {
 
 export const BENCH_USAGE =
   `npm run bench -- [--only ${SECTIONS.join(',')}] [--quick]\n` +
+  `  --only algorithms = ${SECTION_GROUPS['algorithms']!.join(',')} (the algorithm matrix and its chart)\n` +
   `npm run bench -- --only learner --backend ${NODE_BACKENDS.join('|')} [--swiftshader] [--quick]   (Node, no browser)`;
 
 /** Parses the options; throws one Error listing every problem, each with its fix. */
@@ -55,10 +62,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     else if (a === '--help' || a === '-h') help = true;
     else if (a === '--swiftshader') swiftshader = true;
     else if (a === '--only') {
-      const list = (argv[++i] ?? '').split(',').filter(Boolean);
+      const list = (argv[++i] ?? '')
+        .split(',')
+        .filter(Boolean)
+        .flatMap((s): readonly string[] => (Object.hasOwn(SECTION_GROUPS, s) ? SECTION_GROUPS[s]! : [s]));
       const bad = list.filter((s) => !(SECTIONS as readonly string[]).includes(s));
       if (bad.length || !list.length) {
-        problems.push(`--only: unknown or missing section(s) '${bad.join(', ')}'; known: ${SECTIONS.join(', ')}`);
+        problems.push(
+          `--only: unknown or missing section(s) '${bad.join(', ')}'; known: ${SECTIONS.join(', ')}, ${Object.keys(SECTION_GROUPS).join(', ')}`,
+        );
       }
       only = new Set(list.filter((s): s is Section => (SECTIONS as readonly string[]).includes(s)));
       onlyGiven = true;

@@ -1,9 +1,12 @@
 /** Renders benchmark results as the Markdown tables pasted into the README. */
 import { multiAgentTable, type MultiAgentSamplingRow } from './bench-multi-agent';
 import { offlineTable, type OfflineRow } from './bench-offline';
-import type { EnvRow, LearnerGroupRow, LearnerRow, LearningRunRow, SamplerRow, ThroughputRow } from './bench-sections';
+import type { EnvRow, LearnerGroupRow, LearnerRow, SamplerRow, ThroughputRow } from './bench-sections';
 import type { RemoteEnvsRow } from './bench-remote-envs';
 import { tuneTable, type TuneBenchRow } from './bench-tune';
+import type { MatrixRunRow } from './bench-algorithms';
+import { MATRIX } from './bench-matrix';
+import { median, summaryTable } from './bench-summary';
 
 export interface BenchResults {
   date: string;
@@ -22,9 +25,11 @@ export interface BenchResults {
   learner: LearnerRow[];
   /** Data-parallel learners (absent in reports written before the section existed). */
   learnerGroup?: LearnerGroupRow[];
-  /** End-to-end learning runs of every algorithm benchmarked. */
-  runs: LearningRunRow[];
-  /** The offline workflow (record, BC, MARWIL); absent in results written before it existed. */
+  /** The algorithm matrix: every end-to-end run (bench-matrix.ts), curves included. */
+  algorithms?: MatrixRunRow[];
+  /** The return-vs-wall-time chart drawn from `algorithms`, beside this file. */
+  returnsChart?: string;
+  /** BC vs MARWIL on half-expert, half-random data (section offline-mixed). */
   offline?: OfflineRow[];
   /** Asynchronous (IMPALA) vs synchronous (PPO) sampling, side by side. */
   throughput?: ThroughputRow[];
@@ -36,41 +41,6 @@ export interface BenchResults {
 
 const fmt = (n: number): string =>
   n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function minMax(xs: readonly number[]): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const x of xs) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
-  return [lo, hi];
-}
-
-function runsSummary(rows: LearningRunRow[]): string[] {
-  const lines = [
-    '| algorithm | preset | target | seeds reaching it | wall s to target (median, range) | env steps to target (median, range) | SPS (median) | longest main-thread task ms |',
-    '|---|---|---:|---|---|---|---|---|',
-  ];
-  const groups = [...new Set(rows.map((r) => `${r.algo}\u0000${r.preset}`))];
-  for (const g of groups) {
-    const rs = rows.filter((r) => `${r.algo}\u0000${r.preset}` === g);
-    const first = rs[0]!;
-    const ok = rs.filter((r) => r.reached);
-    const range = (f: (r: LearningRunRow) => number, digits: number): string => {
-      if (!ok.length) return 'n/a';
-      const [lo, hi] = minMax(ok.map(f));
-      return `${median(ok.map(f)).toFixed(digits)} (${lo.toFixed(digits)}-${hi.toFixed(digits)})`;
-    };
-    lines.push(
-      `| ${first.algo} | ${first.preset} | ${first.target} | ${ok.length}/${rs.length} | ${range((r) => r.wallSeconds, 1)} | ${range((r) => r.envSteps, 0)} | ${fmt(median(rs.map((r) => r.stepsPerSecond)))} | ${minMax(rs.map((r) => r.longestMainThreadTaskMs))[1].toFixed(0)} |`,
-    );
-  }
-  return lines;
-}
 
 /** The learner section's table (also printed by the Node WebGPU learner bench). */
 export function learnerTable(rows: readonly LearnerRow[]): string[] {
@@ -156,17 +126,28 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
       );
     out.push('');
   }
-  if (r.runs.length) {
-    out.push(
-      '### End-to-end learning runs (to a mean return over the last 100 episodes; SAC: 10, its bar)',
-      '',
-      ...runsSummary(r.runs),
-      '',
-    );
-  }
+  if (r.algorithms?.length) out.push(...algorithmsSection(r.algorithms, r.returnsChart), '');
   if (r.offline?.length) out.push(...offlineTable(r.offline), '');
   if (r.tune?.length) out.push(...tuneTable(r.tune), '');
   return out.join('\n');
+}
+
+/** The matrix's one table, what its columns mean, and the chart. */
+export function algorithmsSection(rows: readonly MatrixRunRow[], chart?: string): string[] {
+  const notes = new Map(MATRIX.filter((e) => e.note).map((e) => [`${e.algo} ${e.env}`, e.note!]));
+  const seeds = new Set(rows.map((x) => x.seed)).size;
+  return [
+    `### Every algorithm end to end (\`npm run bench -- --only algorithms\`, ${seeds} seed(s) per row)`,
+    '',
+    ...summaryTable(rows, notes),
+    '',
+    "Each run trains the algorithm's preset for the env (wasm, no GPU) until the 100-episode mean return reaches the " +
+      'threshold, or its step budget or wall cap (bench-matrix.ts) ends it. Wall and env steps to threshold are medians ' +
+      'over the seeds that reached it; env steps/s, learner ms / update (learner time per train batch: PPO runs its ' +
+      'epochs x minibatches on one, the others one gradient step) and longest task (max) are over all seeds. Offline rows ' +
+      'train on episodes recorded from a PPO agent and report 10-episode evaluation returns.',
+    ...(chart ? ['', `![Return vs wall time](${chart})`] : []),
+  ];
 }
 
 /** One line per (step cost, numEnvs): inline vs remote medians, the ratio, and every repeat. */

@@ -34,21 +34,6 @@ export interface LearnerGroupRow {
   firstCallMs: number;
   samplesPerSecond: number;
 }
-/** One end-to-end learning run: an algorithm's preset trained to a return target or a step budget. */
-export interface LearningRunRow {
-  algo: string;
-  preset: string;
-  /** The 100-episode mean return the run aims for. */
-  target: number;
-  seed: number;
-  reached: boolean;
-  wallSeconds: number;
-  envSteps: number;
-  stepsPerSecond: number;
-  iterations: number;
-  longestMainThreadTaskMs: number;
-}
-
 export async function benchEnvs(page: Page, envIds: string[], sizes: number[], seconds: number): Promise<EnvRow[]> {
   const rows: EnvRow[] = [];
   for (const env of envIds) {
@@ -137,51 +122,6 @@ export async function benchLearner(
     }
   }
   return rows;
-}
-
-export interface LearningRunSpec {
-  readonly algo: string;
-  readonly preset: string;
-  readonly target: number;
-  readonly maxSteps: number;
-  /** Config over the preset, e.g. the episode window a bar is stated over. */
-  readonly config?: Readonly<Record<string, unknown>>;
-}
-
-/** One run to a 100-episode mean of `target`, recording long main-thread tasks while it trains. */
-export async function benchLearningRun(page: Page, run: LearningRunSpec, seed: number): Promise<LearningRunRow> {
-  return page.evaluate(
-    async ({ run, seed }) => {
-      let longest = 0;
-      const observer = new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) longest = Math.max(longest, e.duration);
-      });
-      const { algo, preset, target, maxSteps, config } = run;
-      await window.rl.build({ ...config, algo, preset, learners: { numGpusPerLearner: 0 }, debugging: { seed } });
-      observer.observe({ type: 'longtask', buffered: false });
-      const t0 = performance.now();
-      const s = await window.rl.train({
-        stop: { 'env_runners/episode_return_mean': target, num_env_steps_sampled_lifetime: maxSteps },
-      });
-      const wall = (performance.now() - t0) / 1000;
-      observer.disconnect();
-      window.rl.dispose();
-      const steps = Number(s.lastResult?.['num_env_steps_sampled_lifetime'] ?? 0);
-      return {
-        algo,
-        preset,
-        target,
-        seed,
-        reached: s.criterion === 'env_runners/episode_return_mean',
-        wallSeconds: wall,
-        envSteps: steps,
-        stepsPerSecond: steps / wall,
-        iterations: s.iterations,
-        longestMainThreadTaskMs: longest,
-      };
-    },
-    { run, seed },
-  );
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: every benchmark in headless Chromium, written to bench/results/<date>.json and
- * <date>.md. `--only envs,sampling,multi-agent,remote-envs,learner,learners,async,ppo,dqn,sac,impala,appo,a2c,offline,tune` picks sections
- * (SECTIONS in bench-args.ts; `npm run bench:sampling` runs envs + sampling); `--quick` shortens every
- * measurement (for a smoke run). `--only learner --backend webgpu` runs the learner section in plain
+ * <date>.md. `--only envs,sampling,...` picks sections (SECTIONS in bench-args.ts; `--only algorithms`
+ * is every algorithm's end-to-end matrix, which also draws bench/results/<date>-returns.png;
+ * `npm run bench:sampling` runs envs + sampling); `--quick` shortens every measurement (for a smoke run). `--only learner --backend webgpu` runs the learner section in plain
  * Node instead (cli/node-learner-bench.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,15 +11,8 @@ import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumArgs, ensureChromium } from './browser';
 import { benchOffline } from './bench-offline';
-import {
-  benchEnvs,
-  benchLearner,
-  benchLearnerGroup,
-  benchLearningRun,
-  benchSampler,
-  benchThroughput,
-  type LearningRunSpec,
-} from './bench-sections';
+import { benchEnvs, benchLearner, benchLearnerGroup, benchSampler, benchThroughput } from './bench-sections';
+import { runAlgorithmMatrix } from './bench-matrix-run';
 import { BENCH_USAGE, parseBenchArgs } from './bench-args';
 import { benchRemoteEnvs } from './bench-remote-envs';
 import { benchMultiAgent } from './bench-multi-agent';
@@ -27,34 +20,6 @@ import { benchTune, TUNE_BENCH_ITERATIONS } from './bench-tune';
 import { renderMarkdown, type BenchResults } from './bench-report';
 import { nodeLearnerBenchMain } from './node-learner-bench';
 import { serveApp } from './serve';
-
-/** The end-to-end runs of each algorithm section: RLlib's tuned bars (return target, step budget). */
-const LEARNING_RUNS: Readonly<Record<'ppo' | 'dqn' | 'sac' | 'impala' | 'appo' | 'a2c', readonly LearningRunSpec[]>> = {
-  ppo: [
-    { algo: 'PPO', preset: 'CartPole-v1', target: 475, maxSteps: 300_000 },
-    { algo: 'PPO', preset: 'CartPole-v1:cleanrl', target: 475, maxSteps: 500_000 },
-    { algo: 'PPO', preset: 'Pendulum-v1', target: -300, maxSteps: 400_000 },
-  ],
-  dqn: [
-    { algo: 'DQN', preset: 'CartPole-v1', target: 450, maxSteps: 200_000 },
-    { algo: 'DQN', preset: 'Acrobot-v1', target: -100, maxSteps: 200_000 },
-  ],
-  // RLlib's SAC bar is a 10-episode mean: metrics_num_episodes_for_smoothing 10.
-  sac: [
-    {
-      algo: 'SAC',
-      preset: 'Pendulum-v1',
-      target: -250,
-      maxSteps: 20_000,
-      config: { reporting: { metricsNumEpisodesForSmoothing: 10 } },
-    },
-  ],
-  // RLlib's tuned bars: cartpole_impala.py 450 within 2,000,000 env steps; cartpole_appo.py 450 within 1,000,000.
-  impala: [{ algo: 'IMPALA', preset: 'CartPole-v1', target: 450, maxSteps: 2_000_000 }],
-  appo: [{ algo: 'APPO', preset: 'CartPole-v1', target: 450, maxSteps: 1_000_000 }],
-  // Issue #15's bar (RLlib's own tuned A2C example only aims for 150 within 500,000).
-  a2c: [{ algo: 'A2C', preset: 'CartPole-v1', target: 450, maxSteps: 1_000_000 }],
-};
 
 /**
  * IMPALA against PPO with the same runners, envs per runner, fragment length and model (each with
@@ -117,7 +82,6 @@ async function main(): Promise<void> {
       remoteEnvs: [],
       learner: [],
       learnerGroup: [],
-      runs: [],
       offline: [],
     };
     if (only.has('envs')) {
@@ -174,22 +138,20 @@ async function main(): Promise<void> {
         results.throughput.push(row);
       }
     }
-    for (const section of ['ppo', 'dqn', 'sac', 'impala', 'appo', 'a2c'] as const) {
-      if (!only.has(section)) continue;
-      for (const run of LEARNING_RUNS[section]) {
-        for (const seed of quick ? [1] : [1, 2, 3]) {
-          log(`${run.algo} ${run.preset} seed ${seed} ...`);
-          await fresh();
-          const row = await benchLearningRun(page, { ...run, maxSteps: quick ? 20_000 : run.maxSteps }, seed);
-          const verdict = row.reached ? `reached ${run.target}` : `did not reach ${run.target}`;
-          log(
-            `  ${verdict} in ${row.wallSeconds.toFixed(1)} s, ${row.envSteps} steps, ${Math.round(row.stepsPerSecond)} SPS`,
-          );
-          results.runs.push(row);
-        }
-      }
+    // A --quick smoke run writes beside the day's full results, never over them.
+    const stamp = `${results.date.slice(0, 10)}${quick ? '-quick' : ''}`;
+    const dir = path.join(root, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const matrix = await runAlgorithmMatrix({ page, fresh, only, quick, log });
+    if (matrix.rows.length) {
+      results.algorithms = matrix.rows;
+      results.returnsChart = `${stamp}-returns.png`;
+      writeFileSync(
+        path.join(dir, results.returnsChart),
+        matrix.chartPng(`Return vs wall time, ${results.date.slice(0, 10)}${quick ? ' (--quick)' : ''}`),
+      );
     }
-    if (only.has('offline')) {
+    if (only.has('offline-mixed')) {
       for (const seed of quick ? [1] : [1, 2, 3]) {
         log(`offline RL (PPO -> record -> BC, BC vs MARWIL) seed ${seed} ...`);
         await fresh();
@@ -207,13 +169,11 @@ async function main(): Promise<void> {
     }
     const totalS = (Date.now() - started) / 1000;
     const md = renderMarkdown(results, totalS);
-    const dir = path.join(root, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    const stamp = results.date.slice(0, 10);
     writeFileSync(path.join(dir, `${stamp}.json`), JSON.stringify({ ...results, totalSeconds: totalS }, null, 2));
     writeFileSync(path.join(dir, `${stamp}.md`), md);
     console.log(md);
-    log(`wrote bench/results/${stamp}.json and .md (${totalS.toFixed(0)} s)`);
+    const chart = results.returnsChart ? ` and ${results.returnsChart}` : '';
+    log(`wrote bench/results/${stamp}.json, .md${chart} (${totalS.toFixed(0)} s)`);
   } finally {
     await gpuBrowser.close();
     await browser.close();

@@ -1,0 +1,82 @@
+/**
+ * The algorithm matrix end to end: every chosen row for every seed, each in a freshly loaded page,
+ * logged as it goes; returns the rows and the chart drawn from them.
+ */
+import type { Page } from '@playwright/test';
+import {
+  benchMatrixRun,
+  benchOfflineMatrixRun,
+  recordExpert,
+  type MatrixRunRow,
+  type OfflineDataset,
+} from './bench-algorithms';
+import type { Section } from './bench-args';
+import { ENV_THRESHOLDS, MATRIX_SEEDS, QUICK, matrixFor, worstCaseSeconds, type MatrixEntry } from './bench-matrix';
+import { chartPanels } from './bench-summary';
+import { returnChartPng } from './return-chart';
+
+export interface MatrixRunOptions {
+  readonly page: Page;
+  /** Reloads the page: every run starts from a fresh app (no tensors, workers or timers left over). */
+  readonly fresh: () => Promise<void>;
+  readonly only: ReadonlySet<Section>;
+  readonly quick: boolean;
+  readonly log: (msg: string) => void;
+}
+
+export interface MatrixResult {
+  readonly rows: MatrixRunRow[];
+  readonly chartPng: (title: string) => Buffer;
+}
+
+function describe(row: MatrixRunRow): string {
+  const head = row.reached
+    ? `reached ${row.target} at ${row.secondsToTarget!.toFixed(1)} s, ${row.envStepsToTarget} env steps`
+    : `missed ${row.target} (${row.stopReason}; best ${row.bestReturn.toFixed(1)})`;
+  const err = row.error ? `; error: ${row.error}` : '';
+  return (
+    `  ${head}; ${row.wallSeconds.toFixed(1)} s, ${Math.round(row.envStepsPerSecond)} env steps/s, ` +
+    `learner ${row.learnerMsPerUpdate.toFixed(1)} ms/update, longest task ${row.longestMainThreadTaskMs.toFixed(0)} ms${err}`
+  );
+}
+
+export async function runAlgorithmMatrix(o: MatrixRunOptions): Promise<MatrixResult> {
+  const entries = matrixFor(o.only);
+  const seeds = o.quick ? QUICK.seeds : MATRIX_SEEDS;
+  const rows: MatrixRunRow[] = [];
+  if (entries.length) {
+    const capMin = (worstCaseSeconds(entries, seeds.length) / 60).toFixed(0);
+    o.log(
+      `algorithm matrix: ${entries.length} rows x ${seeds.length} seed(s), at most ~${capMin} min if every run hits its cap`,
+    );
+  }
+  const target = (e: MatrixEntry): number => ENV_THRESHOLDS[e.env]!;
+  for (const e of entries.filter((x) => !x.offline)) {
+    for (const seed of seeds) {
+      o.log(`${e.algo} ${e.env} (preset ${e.preset}) seed ${seed} ...`);
+      await o.fresh();
+      const row = await benchMatrixRun(o.page, e, target(e), seed, o.quick);
+      o.log(describe(row));
+      rows.push(row);
+    }
+  }
+  const offline = entries.filter((x) => x.offline);
+  if (offline.length) {
+    for (const seed of seeds) {
+      o.log(`offline data: PPO CartPole-v1 seed ${seed}, then recording ...`);
+      await o.fresh();
+      // The recorded file lives in this page until the next reload: the offline rows follow at once.
+      const data: OfflineDataset = await recordExpert(o.page, seed, o.quick);
+      o.log(
+        `  recorded ${data.numEnvSteps} env steps (mean return ${data.returnMean.toFixed(1)}) after ${data.expertEnvSteps} PPO env steps`,
+      );
+      for (const e of offline) {
+        o.log(`${e.algo} ${e.env} on the recording, seed ${seed} ...`);
+        const row = await benchOfflineMatrixRun(o.page, e, target(e), seed, o.quick, data);
+        o.log(describe(row));
+        rows.push(row);
+      }
+    }
+  }
+  return { rows, chartPng: (title) => returnChartPng(title, chartPanels(rows)) };
+}

@@ -1,0 +1,141 @@
+/**
+ * The algorithm matrix of `npm run bench`: every registered algorithm has a row, every row names a
+ * preset that exists for its env, the caps fit the budget; and the one summary table and the
+ * chart's panels are computed from the runs as documented.
+ */
+import { describe, expect, it } from 'vitest';
+import { ALGORITHM_SPECS, getPreset, getSpec, hasPreset } from '../../src/algorithms/registry';
+import type { MatrixRunRow } from '../../src/cli/bench-algorithms';
+import { parseBenchArgs, SECTION_GROUPS } from '../../src/cli/bench-args';
+import {
+  ENV_THRESHOLDS,
+  MATRIX,
+  MATRIX_SECTIONS,
+  MATRIX_SEEDS,
+  matrixFor,
+  worstCaseSeconds,
+} from '../../src/cli/bench-matrix';
+import { chartPanels, representativeRun, summaryTable } from '../../src/cli/bench-summary';
+
+describe('the algorithm matrix', () => {
+  it('has a row for every registered algorithm', () => {
+    const inMatrix = new Set(MATRIX.map((e) => e.algo));
+    for (const spec of ALGORITHM_SPECS) expect(inMatrix, spec.name).toContain(spec.name);
+  });
+
+  it("names, for every row, a preset of that algorithm for that env, and the env's threshold", () => {
+    for (const e of MATRIX) {
+      const spec = getSpec(e.algo);
+      expect(hasPreset(spec, e.preset), `${e.algo} ${e.preset}`).toBe(true);
+      const env = (getPreset(spec, e.preset).config as { environment?: { env?: string } }).environment?.env;
+      // BC/MARWIL presets leave the env to the data set's; the others must train the row's env.
+      if (!e.offline) expect(env, `${e.algo} ${e.preset}`).toBe(e.env);
+      expect(ENV_THRESHOLDS[e.env], e.env).toBeTypeOf('number');
+      expect(e.wallCapS).toBeGreaterThan(0);
+    }
+  });
+
+  it('runs at least 3 seeds and fits ~20 minutes, under 30 if every run hits its cap', () => {
+    expect(MATRIX_SEEDS.length).toBeGreaterThanOrEqual(3);
+    expect(worstCaseSeconds(MATRIX, MATRIX_SEEDS.length)).toBeLessThanOrEqual(30 * 60);
+  });
+
+  it('--only algorithms is every section with matrix rows, and picks exactly their rows', () => {
+    expect([...SECTION_GROUPS['algorithms']!].sort()).toEqual([...MATRIX_SECTIONS].sort());
+    const { only } = parseBenchArgs(['--only', 'algorithms,envs']);
+    expect(only.has('envs')).toBe(true);
+    expect(matrixFor(only)).toEqual(MATRIX);
+    expect(matrixFor(parseBenchArgs(['--only', 'sac']).only).map((e) => e.env)).toEqual([
+      'Pendulum-v1',
+      'MountainCarContinuous-v0',
+    ]);
+  });
+});
+
+const run = (over: Partial<MatrixRunRow>): MatrixRunRow => ({
+  algo: 'PPO',
+  env: 'CartPole-v1',
+  preset: 'CartPole-v1',
+  target: 475,
+  seed: 1,
+  reached: true,
+  stopReason: 'target',
+  secondsToTarget: 10,
+  envStepsToTarget: 100_000,
+  wallSeconds: 10,
+  envSteps: 100_000,
+  envStepsPerSecond: 10_000,
+  learnerMsPerUpdate: 50,
+  numUpdates: 100,
+  iterations: 100,
+  longestMainThreadTaskMs: 40,
+  bestReturn: 480,
+  finalReturn: 480,
+  curve: [
+    [1, 20, 1000],
+    [10, 480, 100_000],
+  ],
+  ...over,
+});
+
+describe('the summary table', () => {
+  const rows = [
+    run({ seed: 1, secondsToTarget: 12, envStepsToTarget: 120_000, longestMainThreadTaskMs: 70 }),
+    run({ seed: 2, secondsToTarget: 8, envStepsToTarget: 80_000, envStepsPerSecond: 9000 }),
+    run({
+      seed: 3,
+      reached: false,
+      stopReason: 'wall cap',
+      secondsToTarget: null,
+      envStepsToTarget: null,
+      bestReturn: 412.34,
+      envStepsPerSecond: 11_000,
+    }),
+    run({ algo: 'DQN', reached: false, stopReason: 'wall cap', secondsToTarget: null, envStepsToTarget: null }),
+    run({
+      algo: 'BC',
+      seed: 1,
+      secondsToTarget: 3,
+      dataset: { numEnvSteps: 50_048, returnMean: 490.2, expertEnvSteps: 120_000 },
+    }),
+  ];
+
+  it('gives one line per (algorithm, env): k/n, medians over the seeds that reached it, max longest task', () => {
+    const lines = summaryTable(rows, new Map([['PPO CartPole-v1', 'a note']]));
+    expect(lines).toHaveLength(2 + 3);
+    const cells = lines[2]!.split('|').map((c) => c.trim());
+    expect(cells.slice(1, 11)).toEqual([
+      'PPO',
+      'CartPole-v1',
+      '475',
+      '2/3',
+      '10.0 (8.0-12.0)',
+      '100.0 k (80.0 k-120.0 k)',
+      '10.0 k',
+      '50.0',
+      '70',
+      'a note; missed: wall cap (best 412.3)',
+    ]);
+    expect(lines[3]).toContain('| DQN | CartPole-v1 | 475 | 0/1 | — | — |');
+    expect(lines[4]).toContain(
+      '| BC | CartPole-v1 | 475 | 1/1 | 3.0 | — (offline: 50.0 k recorded, mean return 490) | — |',
+    );
+  });
+
+  it('draws the median seed of those that reached the threshold, else the best run', () => {
+    expect(representativeRun(rows.slice(0, 3))?.seed).toBe(2); // 8 s and 12 s: the lower middle
+    const missed = [run({ reached: false, bestReturn: 100 }), run({ seed: 5, reached: false, bestReturn: 300 })];
+    expect(representativeRun(missed)?.seed).toBe(5);
+  });
+
+  it('puts one panel per env, in the thresholds order, one line per algorithm', () => {
+    const panels = chartPanels([...rows, run({ algo: 'SAC', env: 'Pendulum-v1', target: -250 })]);
+    expect(panels.map((p) => p.title)).toEqual(['CartPole-v1', 'Pendulum-v1']);
+    expect(panels[0]!.series.map((s) => s.label)).toEqual(['PPO', 'DQN', 'BC']);
+    expect(panels[1]!.target).toBe(-250);
+    expect(panels[0]!.series[0]!.points).toEqual([
+      [1, 20],
+      [10, 480],
+    ]);
+  });
+});
