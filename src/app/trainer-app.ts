@@ -6,17 +6,14 @@
 import type { Algorithm } from '../algorithms/algorithm';
 import type { Checkpoint } from '../algorithms/checkpoint';
 import { validateCheckpoint } from '../algorithms/checkpoint-schema';
-import { buildAlgorithm, getSpec, resolveConfigWithWarnings, type AnyAlgorithmConfig } from '../algorithms/registry';
-import { withImportedWeights } from '../algorithms/rllib/import-weights';
-import { configInWeightsFile } from '../algorithms/rllib/rllib-weights';
-import { decodeSafetensors } from '../rl-module/safetensors';
+import { buildAlgorithm, resolveConfigWithWarnings, type AnyAlgorithmConfig } from '../algorithms/registry';
 import type { BuildOptions } from '../algorithms/spec';
 import { metStopCriterion, normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
 import { ConfigError, RLError, errorMessage, type ConfigIssue } from '../core/errors';
 import type { ResultDict } from '../core/metric-keys';
 import { detectDevice, type DeviceInfo } from '../runtime/device';
-import type { FailureEvent, RunnerState } from '../runtime/supervisor';
-import { getEnvSpec, measureEnvStepsPerSecond, type EnvSpec } from '../envs';
+import type { FailureEvent } from '../runtime/supervisor';
+import { getEnvSpec, type EnvSpec } from '../envs';
 import { checkpointFromJson, checkpointToJson } from './checkpoint-codec';
 import { listStoredCheckpoints, loadStoredCheckpoint, storeCheckpoint } from './checkpoint-storage';
 import { InterruptibleIterations } from './interruptible-iterations';
@@ -25,40 +22,15 @@ import { recordEpisodes, type EpisodeRecording } from './episode-recording';
 import { registerOfflineFile, registeredOfflineFiles, setOfflineFileReader } from '../offline/offline-files';
 import { UserEnvs, type LoadedEnvModule } from './user-envs';
 import type { TuneEvent, TuneRunOptions, TuneSession, TrialView } from './tune-session';
+import { appDiagnostics } from './app-diagnostics';
+import { Listeners, type Listener } from './listeners';
+import { bytesFromBase64, importWeightsInto } from './weights-import';
 
+import type { AppStatus, RunnerView, RunSummary, TrainOptions } from './app-types';
+
+export type { AppStatus, RunnerView, RunSummary, TrainOptions } from './app-types';
 export type { SampleSummary } from './sample-probe';
 export type { EpisodeRecording } from './episode-recording';
-
-/** The device self-checks that need TF.js, loaded on first use (the facade itself loads none). */
-type TfDiagnostics = typeof import('../algorithms/diagnostics');
-const loadDiagnostics = (): Promise<TfDiagnostics> => import('../algorithms/diagnostics');
-
-export type AppStatus = 'idle' | 'building' | 'ready' | 'training' | 'paused' | 'stopped' | 'error';
-
-export interface RunnerView {
-  readonly workerIndex: number;
-  readonly state: RunnerState;
-  readonly restarts: number;
-  readonly lastError: string | null;
-  readonly backend: string | null;
-}
-
-export interface RunSummary {
-  readonly reason: 'stop-criterion' | 'stopped' | 'error';
-  /** The stop criterion met, if any. */
-  readonly criterion: string | null;
-  readonly iterations: number;
-  readonly lastResult: ResultDict | null;
-  readonly error: string | null;
-}
-
-export interface TrainOptions {
-  readonly stop: Readonly<Record<string, number>>;
-  /** Save a checkpoint every N iterations (0 = never); delivered to onCheckpoint listeners. */
-  readonly checkpointEvery?: number;
-}
-
-type Listener<T> = (value: T) => void;
 
 /** How to build: a forced Learner backend; `connect` (fake workers) is for tests in Node. */
 export type AppBuildOptions = BuildOptions;
@@ -82,34 +54,19 @@ export class TrainerApp {
   private stopRequested = false;
   /** The running train() loop, so a restore can end it before swapping algorithms. */
   private trainLoop: Promise<RunSummary> | null = null;
-  private readonly resultListeners = new Set<Listener<ResultDict>>();
-  private readonly statusListeners = new Set<Listener<AppStatus>>();
-  private readonly checkpointListeners = new Set<Listener<Checkpoint>>();
-  private readonly runnerListeners = new Set<Listener<RunnerView[]>>();
+  private readonly resultListeners = new Listeners<ResultDict>();
+  private readonly statusListeners = new Listeners<AppStatus>();
+  private readonly checkpointListeners = new Listeners<Checkpoint>();
+  private readonly runnerListeners = new Listeners<RunnerView[]>();
   private readonly iterations = new InterruptibleIterations();
   /** Env modules loaded by URL, the check a user env gets before training, and the last env fault. */
   readonly userEnvs = new UserEnvs();
   /** The sweep running in this tab (rl.tune), or the last one; each trial is a TrainerApp of its own. */
   tuneSession: TuneSession | null = null;
-  private readonly tuneListeners = new Set<Listener<TuneEvent>>();
+  private readonly tuneListeners = new Listeners<TuneEvent>();
 
-  /**
-   * Device self-checks: the same computation on several backends (used by the WebGPU e2e test and
-   * the benchmarks). The TF.js ones come from algorithms/diagnostics.ts on first call.
-   */
-  readonly diagnostics = {
-    tinyComputation: async (...a: Parameters<TfDiagnostics['tinyComputation']>) =>
-      (await loadDiagnostics()).tinyComputation(...a),
-    ppoBackendParity: async (...a: Parameters<TfDiagnostics['ppoBackendParity']>) =>
-      (await loadDiagnostics()).ppoBackendParity(...a),
-    learnerThroughput: async (...a: Parameters<TfDiagnostics['learnerThroughput']>) =>
-      (await loadDiagnostics()).learnerThroughput(...a),
-    learnerGroupThroughput: async (...a: Parameters<TfDiagnostics['learnerGroupThroughput']>) =>
-      (await loadDiagnostics()).learnerGroupThroughput(...a),
-    measureMultiAgentSampling: async (...a: Parameters<TfDiagnostics['measureMultiAgentSampling']>) =>
-      (await loadDiagnostics()).measureMultiAgentSampling(...a),
-    measureEnvStepsPerSecond,
-  };
+  /** Device self-checks (app/app-diagnostics.ts). */
+  readonly diagnostics = appDiagnostics;
 
   detectDevice(): ReturnType<typeof detectDevice> {
     return detectDevice();
@@ -193,7 +150,7 @@ export class TrainerApp {
       throw await this.userEnvs.runtimeError(e, algo.config.environment.env);
     }
     this.results.push(result);
-    for (const l of this.resultListeners) l(result);
+    this.resultListeners.emit(result);
     return result;
   }
 
@@ -347,48 +304,18 @@ export class TrainerApp {
     await this.restore(checkpointFromJson(text), opts);
   }
 
-  /**
-   * Loads a policy's weights from a safetensors file in RLlib's torch layout (`npm run export --
-   * --rllib` writes one; RLlib's `module.state_dict()` saved with safetensors is another) into
-   * the built algorithm: checked against its module (names, shapes, float32, finite; every
-   * problem at once, `weights/invalid-file`), then restored like a checkpoint holding them, so
-   * the runners and the preview act with them at once and training can go on from them.
-   * With nothing built, it first builds the run the file names in its metadata (our exports
-   * carry their config), else `fallbackConfig` (the page's form).
-   */
-  async importWeights(
+  /** Loads a policy's weights from a safetensors file in RLlib's layout (app/weights-import.ts). */
+  importWeights(
     bytes: Uint8Array,
     opts: AppBuildOptions = {},
     fallbackConfig: unknown = null,
   ): Promise<{ algo: string; numTensors: number }> {
-    // The file's own problems first, so a damaged file never builds anything.
-    const file = decodeSafetensors(bytes);
-    if (!this.algorithm) {
-      const input = configInWeightsFile(file) ?? fallbackConfig;
-      if (input === null) {
-        throw new RLError(
-          'app/not-built',
-          'Build an algorithm for the same env and model sizes first, then load the weights into it.',
-        );
-      }
-      await this.build(input, opts);
-    }
-    const config = this.config!;
-    const spec = getSpec(config.algo);
-    if (!spec.rllib)
-      throw new RLError('weights/unsupported', `${spec.name} has no RLlib weight layout to import from.`);
-    const ckpt = await this.save();
-    const { checkpoint, numTensors } = withImportedWeights(ckpt, bytes, spec.rllib);
-    await this.restore(checkpoint, opts);
-    return { algo: config.algo, numTensors };
+    return importWeightsInto(this, bytes, opts, fallbackConfig);
   }
 
   /** importWeights for text transports (the CLI hands the page base64). */
   importWeightsBase64(text: string, opts: AppBuildOptions = {}): Promise<{ algo: string; numTensors: number }> {
-    const raw = atob(text);
-    const bytes = new Uint8Array(raw.length);
-    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-    return this.importWeights(bytes, opts);
+    return this.importWeights(bytesFromBase64(text), opts);
   }
 
   /**
@@ -402,15 +329,14 @@ export class TrainerApp {
     if (!sweep) throw new ConfigError(issues.filter((i) => i.severity === 'error'));
     const session = new TuneSession(sweep, () => new TrainerApp(), opts);
     session.onEvent((e) => {
-      for (const l of this.tuneListeners) l(e);
+      this.tuneListeners.emit(e);
     });
     this.tuneSession = session;
     return session.run();
   }
 
   onTuneEvent(l: Listener<TuneEvent>): () => void {
-    this.tuneListeners.add(l);
-    return () => this.tuneListeners.delete(l);
+    return this.tuneListeners.add(l);
   }
 
   /** One group sample() without training: steps per runner, for the sampling tests and benchmarks. */
@@ -477,39 +403,35 @@ export class TrainerApp {
   }
 
   onResult(l: Listener<ResultDict>): () => void {
-    this.resultListeners.add(l);
-    return () => this.resultListeners.delete(l);
+    return this.resultListeners.add(l);
   }
 
   onStatus(l: Listener<AppStatus>): () => void {
-    this.statusListeners.add(l);
-    return () => this.statusListeners.delete(l);
+    return this.statusListeners.add(l);
   }
 
   onCheckpoint(l: Listener<Checkpoint>): () => void {
-    this.checkpointListeners.add(l);
-    return () => this.checkpointListeners.delete(l);
+    return this.checkpointListeners.add(l);
   }
 
   onRunners(l: Listener<RunnerView[]>): () => void {
-    this.runnerListeners.add(l);
-    return () => this.runnerListeners.delete(l);
+    return this.runnerListeners.add(l);
   }
 
   private async emitCheckpoint(): Promise<void> {
     if (this.checkpointListeners.size === 0) return;
     const ckpt = await this.save();
-    for (const l of this.checkpointListeners) l(ckpt);
+    this.checkpointListeners.emit(ckpt);
   }
 
   private emitRunners(): void {
     const view = this.runners();
-    for (const l of this.runnerListeners) l(view);
+    this.runnerListeners.emit(view);
   }
 
   private setStatus(s: AppStatus): void {
     this.status = s;
-    for (const l of this.statusListeners) l(s);
+    this.statusListeners.emit(s);
   }
 
   private fail(e: unknown): void {

@@ -1,0 +1,61 @@
+/**
+ * Loading a policy's weights from a safetensors file in RLlib's torch layout (`npm run export --
+ * --rllib` writes one; RLlib's `module.state_dict()` saved with safetensors is another) into the
+ * app's algorithm: checked against its module (names, shapes, float32, finite; every problem at
+ * once, `weights/invalid-file`), then restored like a checkpoint holding them, so the runners and
+ * the preview act with them at once and training can go on from them.
+ */
+import type { Checkpoint } from '../algorithms/checkpoint';
+import { getSpec, type AnyAlgorithmConfig } from '../algorithms/registry';
+import { withImportedWeights } from '../algorithms/rllib/import-weights';
+import { configInWeightsFile } from '../algorithms/rllib/rllib-weights';
+import type { BuildOptions } from '../algorithms/spec';
+import { RLError } from '../core/errors';
+import { decodeSafetensors } from '../rl-module/safetensors';
+
+/** What the import needs of the app facade. */
+export interface WeightsTarget {
+  readonly config: AnyAlgorithmConfig | null;
+  readonly algorithm: unknown;
+  build(input: unknown, opts: BuildOptions): Promise<unknown>;
+  save(): Promise<Checkpoint>;
+  restore(input: unknown, opts: BuildOptions): Promise<void>;
+}
+
+/**
+ * With nothing built, first builds the run the file names in its metadata (our exports carry
+ * their config), else `fallbackConfig` (the page's form).
+ */
+export async function importWeightsInto(
+  app: WeightsTarget,
+  bytes: Uint8Array,
+  opts: BuildOptions,
+  fallbackConfig: unknown,
+): Promise<{ algo: string; numTensors: number }> {
+  // The file's own problems first, so a damaged file never builds anything.
+  const file = decodeSafetensors(bytes);
+  if (!app.algorithm) {
+    const input = configInWeightsFile(file) ?? fallbackConfig;
+    if (input === null) {
+      throw new RLError(
+        'app/not-built',
+        'Build an algorithm for the same env and model sizes first, then load the weights into it.',
+      );
+    }
+    await app.build(input, opts);
+  }
+  const config = app.config!;
+  const spec = getSpec(config.algo);
+  if (!spec.rllib) throw new RLError('weights/unsupported', `${spec.name} has no RLlib weight layout to import from.`);
+  const { checkpoint, numTensors } = withImportedWeights(await app.save(), bytes, spec.rllib);
+  await app.restore(checkpoint, opts);
+  return { algo: config.algo, numTensors };
+}
+
+/** Base64 (the CLI hands the page text) to bytes. */
+export function bytesFromBase64(text: string): Uint8Array {
+  const raw = atob(text);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return bytes;
+}
