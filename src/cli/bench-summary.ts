@@ -68,12 +68,17 @@ export function summaryTable(rows: readonly MatrixRunRow[], notes: ReadonlyMap<s
       `| ${r0.algo} | ${r0.env} | ${r0.target} | ${ok.length}/${rs.length} | ${spread(
         ok.map((r) => r.secondsToTarget ?? 0),
         (x) => x.toFixed(1),
-      )} | ${steps} | ${sps} | ${median(rs.map((r) => r.learnerMsPerUpdate)).toFixed(1)} | ${rs
-        .reduce((m, r) => Math.max(m, r.longestMainThreadTaskMs), 0)
-        .toFixed(0)} | ${note} |`,
+      )} | ${steps} | ${sps} | ${median(rs.map((r) => r.learnerMsPerUpdate)).toFixed(1)} | ${fmtLongestTask(
+        rs.reduce((m, r) => Math.max(m, r.longestMainThreadTaskMs), 0),
+      )} | ${note} |`,
     );
   }
   return out;
+}
+
+/** The Long Tasks API reports tasks of 50 ms and more only: none seen is "< 50", not 0. */
+function fmtLongestTask(ms: number): string {
+  return ms > 0 ? ms.toFixed(0) : '< 50';
 }
 
 /**

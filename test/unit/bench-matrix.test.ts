@@ -122,6 +122,11 @@ describe('the summary table', () => {
     );
   });
 
+  it('writes "< 50" when the long-task observer saw no task (it reports 50 ms and more only)', () => {
+    const quiet = summaryTable([run({ longestMainThreadTaskMs: 0 })], new Map());
+    expect(quiet[2]!.split('|').map((c) => c.trim())[9]).toBe('< 50');
+  });
+
   it('draws the median seed of those that reached the threshold, else the best run', () => {
     expect(representativeRun(rows.slice(0, 3))?.seed).toBe(2); // 8 s and 12 s: the lower middle
     const missed = [run({ reached: false, bestReturn: 100 }), run({ seed: 5, reached: false, bestReturn: 300 })];
