@@ -20,7 +20,15 @@ export default defineConfig({
   resolve: {
     // What env modules import (src/envs/env-module-api.ts); a module loaded at run time gets the
     // same names from /env-api.js instead (see src/envs/env-modules.ts).
-    alias: { 'browser-rl/envs': entry('./src/envs/env-module-api.ts') },
+    alias: [
+      { find: 'browser-rl/envs', replacement: entry('./src/envs/env-module-api.ts') },
+      // TF.js's threaded wasm factory, kept unminified so its pthread workers can start
+      // (src/env-runner/wasm-threaded-factory.ts says why). Only backend_wasm.js imports this path.
+      {
+        find: /^\.\.\/wasm-out\/tfjs-backend-wasm-threaded-simd\.js$/,
+        replacement: entry('./src/env-runner/wasm-threaded-factory.ts'),
+      },
+    ],
   },
   build: {
     target: 'es2022',

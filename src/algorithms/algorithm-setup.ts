@@ -57,7 +57,11 @@ export async function setupAlgorithm<D extends ModuleDescriptor>(
   setup: SetupOptions<D>,
 ): Promise<AlgorithmSetup<ModuleOf<D>>> {
   const seed = config.debugging.seed ?? Math.floor(Date.now() % 2_147_483_647);
-  const device = await selectLearnerDevice(config.learners.numGpusPerLearner, opts.backend);
+  const device = await selectLearnerDevice(
+    config.learners.numGpusPerLearner,
+    opts.backend,
+    config.learners.wasmThreads,
+  );
   const probe = makeVectorEnv(config.environment.env, { numEnvs: 1, seed, envConfig: config.environment.envConfig });
   const spaces = { observationSpace: probe.singleObservationSpace, actionSpace: probe.singleActionSpace };
   // The factory returns the class the descriptor's kind names (see ModuleOf).

@@ -154,6 +154,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
       [K.FaultToleranceKeys.NUM_SAMPLE_FRAGMENTS_DROPPED_LIFETIME]: life.numFragmentsDropped,
       'device/backend': this.device.backend,
       'device/adapter': this.device.adapter ?? 'none',
+      'device/wasm_threads': this.device.wasmThreads,
     };
   }
 

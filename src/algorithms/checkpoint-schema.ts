@@ -93,6 +93,8 @@ function checkDevice(c: Checker, v: unknown): void {
   c.string('device.reason', v['reason']);
   c.boolean('device.crossOriginIsolated', v['crossOriginIsolated']);
   c.count('device.hardwareConcurrency', v['hardwareConcurrency']);
+  // Absent from checkpoints written before learners.wasmThreads existed.
+  if (v['wasmThreads'] !== undefined) c.count('device.wasmThreads', v['wasmThreads']);
 }
 
 /** Each registered algorithm's own TF.js-free config validation (errors only; warnings do not block). */

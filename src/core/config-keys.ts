@@ -95,6 +95,7 @@ export const SHARED_KEY_ALIASES: Readonly<Record<string, string>> = {
   num_gpus_per_learner: 'learners.numGpusPerLearner',
   num_gpus_per_learner_worker: 'learners.numGpusPerLearner',
   num_gpus: 'learners.numGpusPerLearner',
+  wasm_threads: 'learners.wasmThreads',
 
   fcnet_hiddens: 'rlModule.fcnetHiddens',
   fcnet_activation: 'rlModule.fcnetActivation',

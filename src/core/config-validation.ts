@@ -221,7 +221,42 @@ export const MAX_LEARNERS = 16;
 /** Algorithms whose Learner runs data-parallel over numLearners >= 1 workers. */
 const DATA_PARALLEL_ALGOS = ['PPO'];
 
+/** XNNPACK threads TF.js can start: its wasm build pre-creates 8 pthread workers (cc/BUILD). */
+export const MAX_WASM_THREADS = 8;
+
+function validateWasmThreads(out: IssueList, l: LearnersConfig, ctx: ValidationContext): void {
+  const t = l.wasmThreads;
+  if (!out.integer('learners.wasmThreads', t, 1)) return;
+  if (t > MAX_WASM_THREADS) {
+    out.error(
+      'learners.wasmThreads',
+      `wasmThreads (${t}) must be <= ${MAX_WASM_THREADS}: TF.js's wasm build starts at most ${MAX_WASM_THREADS} threads.`,
+    );
+    return;
+  }
+  if (t === 1) return;
+  if (Number.isInteger(l.numLearners) && l.numLearners > 0) {
+    out.error(
+      'learners.wasmThreads',
+      `wasmThreads (${t}) applies to the Learner on the page, but numLearners is ${l.numLearners} (learner workers ` +
+        `run single-threaded wasm). Set wasmThreads to 1, or numLearners to 0.`,
+    );
+  } else if (typeof l.numGpusPerLearner === 'number' && l.numGpusPerLearner > 0) {
+    out.warn(
+      'learners.wasmThreads',
+      `wasmThreads (${t}) has no effect: numGpusPerLearner is ${l.numGpusPerLearner}, so the Learner runs on WebGPU.`,
+    );
+  } else if (ctx.hardwareConcurrency !== undefined && t > ctx.hardwareConcurrency) {
+    out.warn(
+      'learners.wasmThreads',
+      `wasmThreads (${t}) exceeds navigator.hardwareConcurrency (${ctx.hardwareConcurrency}): the threads share cores ` +
+        `and each matmul gets slower, not faster. Use at most ${ctx.hardwareConcurrency}.`,
+    );
+  }
+}
+
 function validateLearners(out: IssueList, l: LearnersConfig, algo: string, ctx: ValidationContext): void {
+  validateWasmThreads(out, l, ctx);
   const n = l.numLearners;
   if (out.integer('learners.numLearners', n, 0)) {
     if (n > MAX_LEARNERS) {

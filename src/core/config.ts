@@ -86,6 +86,13 @@ export interface LearnersConfig {
    * RLlib: num_gpus_per_learner (old: num_gpus).
    */
   readonly numGpusPerLearner: number | 'auto';
+  /**
+   * XNNPACK threads of the page Learner's wasm backend (1: single-threaded, the default). More
+   * threads split each matmul across cores; they need a cross-origin isolated page (else 1 is
+   * used and the device line says why) and only apply with numLearners 0 on wasm. RLlib: none
+   * (torch sets its own intra-op threads; `torch.set_num_threads` is not an AlgorithmConfig key).
+   */
+  readonly wasmThreads: number;
 }
 
 export interface RLModuleConfig {
@@ -168,7 +175,7 @@ export const ENV_RUNNERS_DEFAULTS: EnvRunnersConfig = {
   remoteEnvBatchWaitMs: 0,
 };
 
-export const LEARNERS_DEFAULTS: LearnersConfig = { numLearners: 0, numGpusPerLearner: 'auto' };
+export const LEARNERS_DEFAULTS: LearnersConfig = { numLearners: 0, numGpusPerLearner: 'auto', wasmThreads: 1 };
 
 export const RL_MODULE_DEFAULTS: RLModuleConfig = {
   fcnetHiddens: [256, 256],

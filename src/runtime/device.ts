@@ -18,6 +18,14 @@ export interface DeviceInfo {
   readonly reason: string;
   readonly crossOriginIsolated: boolean;
   readonly hardwareConcurrency: number;
+  /** XNNPACK threads of the wasm backend (learners.wasmThreads); 1 on any other backend. */
+  readonly wasmThreads: number;
+}
+
+/** The device line's thread count, when threads were asked for or are running. */
+function threadsNote(backend: BackendName, active: number, asked: number): string {
+  if (backend !== 'wasm' || (active <= 1 && asked <= 1)) return '';
+  return `wasm with ${active} thread${active === 1 ? '' : 's'} (learners.wasmThreads=${asked})`;
 }
 
 /** What the browser offers, without choosing anything (the page's device line). */
@@ -71,6 +79,7 @@ export function chooseLearnerBackend(
 export async function selectLearnerDevice(
   numGpusPerLearner: number | 'auto',
   override?: BackendName,
+  wasmThreads = 1,
 ): Promise<DeviceInfo> {
   const detected = await detectDevice();
   const choice = override
@@ -79,12 +88,15 @@ export async function selectLearnerDevice(
   if (choice.backend === 'webgpu' && !detected.adapter) {
     throw new RLError('device/no-webgpu', `backend 'webgpu' was requested but this browser has no WebGPU adapter.`);
   }
-  const active = await activateBackend(choice.backend);
+  const active = await activateBackend(choice.backend, { wasmThreads });
   return {
     backend: active.backend,
     adapter: detected.adapter?.description ?? null,
     isFallbackAdapter: detected.adapter?.isFallbackAdapter ?? false,
-    reason: active.note ? `${choice.reason}; ${active.note}` : choice.reason,
+    reason: [choice.reason, threadsNote(active.backend, active.wasmThreads, wasmThreads), active.note]
+      .filter((part) => part !== '')
+      .join('; '),
+    wasmThreads: active.wasmThreads,
     crossOriginIsolated: detected.crossOriginIsolated,
     hardwareConcurrency: detected.hardwareConcurrency,
   };

@@ -33,15 +33,50 @@ describe('learners section: numLearners and numGpusPerLearner', () => {
       /integer >= 0/,
     );
     expect(errorsAt(ppo().learners({ numLearners: 17 }).validate(CTX), 'learners.numLearners')[0]).toMatch(/<= 16/);
-    const dqn = validateDQNConfig({ ...DQN_DEFAULTS, learners: { numLearners: 2, numGpusPerLearner: 0 } }, CTX);
+    const dqn = validateDQNConfig(
+      { ...DQN_DEFAULTS, learners: { numLearners: 2, numGpusPerLearner: 0, wasmThreads: 1 } },
+      CTX,
+    );
     expect(errorsAt(dqn, 'learners.numLearners')[0]).toMatch(
       /numLearners is 2 but DQN runs its Learner on the page.*Set numLearners to 0/,
     );
     // A2C shares PPO's on-policy step but not its learner group: refused the same way, by name.
-    const a2c = validateA2CConfig({ ...A2C_DEFAULTS, learners: { numLearners: 2, numGpusPerLearner: 0 } }, CTX);
+    const a2c = validateA2CConfig(
+      { ...A2C_DEFAULTS, learners: { numLearners: 2, numGpusPerLearner: 0, wasmThreads: 1 } },
+      CTX,
+    );
     expect(errorsAt(a2c, 'learners.numLearners')[0]).toMatch(
       /numLearners is 2 but A2C runs its Learner on the page.*PPO.*Set numLearners to 0/,
     );
+  });
+
+  it('validates learners.wasmThreads: a thread count from 1 to 8, for the page Learner on wasm', () => {
+    expect(ppo().learners({ wasmThreads: 2, numGpusPerLearner: 0 }).validate(CTX)).toEqual([]);
+    expect(
+      ppo()
+        .fromJson({ learners: { wasm_threads: 4 } })
+        .toConfig().learners.wasmThreads,
+    ).toBe(4);
+    expect(errorsAt(ppo().learners({ wasmThreads: 0 }).validate(CTX), 'learners.wasmThreads')[0]).toMatch(
+      /wasmThreads \(0\) must be >= 1/,
+    );
+    expect(errorsAt(ppo().learners({ wasmThreads: 1.5 }).validate(CTX), 'learners.wasmThreads')).toHaveLength(1);
+    const yes = ppo()
+      .fromJson({ learners: { wasmThreads: 'yes' } })
+      .validate(CTX);
+    expect(errorsAt(yes, 'learners.wasmThreads')[0]).toMatch(/integer >= 1, got 'yes'/);
+    expect(errorsAt(ppo().learners({ wasmThreads: 9 }).validate(CTX), 'learners.wasmThreads')[0]).toMatch(/<= 8/);
+    // Learner workers run single-threaded wasm: refused by name rather than ignored.
+    const workers = ppo().learners({ numLearners: 2, wasmThreads: 2 }).validate(CTX);
+    expect(errorsAt(workers, 'learners.wasmThreads')[0]).toMatch(
+      /numLearners is 2.*Set wasmThreads to 1, or numLearners to 0/,
+    );
+    const warnings = (issues: ConfigIssue[]): string[] =>
+      issues.filter((i) => i.severity === 'warning' && i.path === 'learners.wasmThreads').map((i) => i.message);
+    const gpu = ppo().learners({ numGpusPerLearner: 1, wasmThreads: 2 }).validate(CTX);
+    expect(warnings(gpu)[0]).toMatch(/no effect.*WebGPU/);
+    const twoCores = ppo().learners({ numGpusPerLearner: 0, wasmThreads: 4 }).validate({ hardwareConcurrency: 2 });
+    expect(warnings(twoCores)[0]).toMatch(/exceeds navigator.hardwareConcurrency \(2\).*at most 2/);
   });
 
   it('validates debugging.validateLearnerWeightsInSync as a boolean', () => {

@@ -111,6 +111,9 @@ export const SHARED_RLLIB_KEYS: Readonly<Record<string, RLlibKey>> = {
     convert: (v) => (v === 'auto' ? 0 : v),
     note: "'auto' (WebGPU when the tab has one) has no RLlib form: written as 0; set 1 on a GPU node.",
   },
+  'learners.wasmThreads': none(
+    "TF.js's wasm (XNNPACK) thread count on the page; torch picks its own intra-op threads (torch.set_num_threads is no AlgorithmConfig key)",
+  ),
   'rlModule.fcnetHiddens': { method: 'model_config', name: 'fcnet_hiddens' },
   'rlModule.fcnetActivation': { method: 'model_config', name: 'fcnet_activation' },
   'rlModule.vfShareLayers': { method: 'model_config', name: 'vf_share_layers' },
