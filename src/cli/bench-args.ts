@@ -28,6 +28,20 @@ export const SECTION_GROUPS: Readonly<Record<string, readonly Section[]>> = {
   algorithms: ['ppo', 'dqn', 'sac', 'impala', 'appo', 'a2c', 'offline'],
 };
 
+/**
+ * The results files' name: the date for a full run; the date and the sections (or the group they
+ * make up, e.g. `algorithms`) for an --only run, so a partial run never replaces a fuller one of
+ * the same day; `-quick` for a smoke run.
+ */
+export function resultsStamp(date: string, only: ReadonlySet<Section>, quick: boolean): string {
+  const day = date.slice(0, 10);
+  const quickTag = quick ? '-quick' : '';
+  if (only.size === SECTIONS.length) return `${day}${quickTag}`;
+  const group = Object.entries(SECTION_GROUPS).find(([, g]) => g.length === only.size && g.every((x) => only.has(x)));
+  const name = group ? group[0] : SECTIONS.filter((x) => only.has(x)).join('-');
+  return `${day}-${name}${quickTag}`;
+}
+
 /** Backends the Node learner bench runs on (the page's bench covers webgl and wasm). */
 export const NODE_BACKENDS = ['webgpu', 'cpu'] as const;
 export type NodeBackend = (typeof NODE_BACKENDS)[number];

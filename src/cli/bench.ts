@@ -13,7 +13,7 @@ import { chromiumArgs, ensureChromium } from './browser';
 import { benchOffline } from './bench-offline';
 import { benchEnvs, benchLearner, benchLearnerGroup, benchSampler, benchThroughput } from './bench-sections';
 import { runAlgorithmMatrix } from './bench-matrix-run';
-import { BENCH_USAGE, parseBenchArgs } from './bench-args';
+import { BENCH_USAGE, parseBenchArgs, resultsStamp } from './bench-args';
 import { benchRemoteEnvs } from './bench-remote-envs';
 import { benchMultiAgent } from './bench-multi-agent';
 import { benchTune, TUNE_BENCH_ITERATIONS } from './bench-tune';
@@ -138,14 +138,14 @@ async function main(): Promise<void> {
         results.throughput.push(row);
       }
     }
-    // A --quick smoke run writes beside the day's full results, never over them.
-    const stamp = `${results.date.slice(0, 10)}${quick ? '-quick' : ''}`;
+    // A --quick or --only run writes beside the day's full results, never over them.
+    const stamp = resultsStamp(results.date, only, quick);
     const dir = path.join(root, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const matrix = await runAlgorithmMatrix({ page, fresh, only, quick, log });
     if (matrix.rows.length) {
       results.algorithms = matrix.rows;
-      results.returnsChart = `${stamp}-returns.png`;
+      results.returnsChart = `${results.date.slice(0, 10)}${quick ? '-quick' : ''}-returns.png`;
       writeFileSync(
         path.join(dir, results.returnsChart),
         matrix.chartPng(`Return vs wall time, ${results.date.slice(0, 10)}${quick ? ' (--quick)' : ''}`),

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALGORITHM_SPECS, getPreset, getSpec, hasPreset } from '../../src/algorithms/registry';
 import type { MatrixRunRow } from '../../src/cli/bench-algorithms';
-import { parseBenchArgs, SECTION_GROUPS } from '../../src/cli/bench-args';
+import { parseBenchArgs, resultsStamp, SECTION_GROUPS } from '../../src/cli/bench-args';
 import {
   ENV_THRESHOLDS,
   MATRIX,
@@ -49,6 +49,16 @@ describe('the algorithm matrix', () => {
       'Pendulum-v1',
       'MountainCarContinuous-v0',
     ]);
+  });
+
+  it("names the results files so a partial or quick run never replaces the day's full one", () => {
+    const date = '2026-11-30T03:11:49.000Z';
+    const stamp = (...argv: string[]) => resultsStamp(date, parseBenchArgs(argv).only, argv.includes('--quick'));
+    expect(stamp()).toBe('2026-11-30');
+    expect(stamp('--quick')).toBe('2026-11-30-quick');
+    expect(stamp('--only', 'algorithms')).toBe('2026-11-30-algorithms');
+    expect(stamp('--only', 'multi-agent,tune')).toBe('2026-11-30-multi-agent-tune');
+    expect(stamp('--only', 'ppo', '--quick')).toBe('2026-11-30-ppo-quick');
   });
 });
 
