@@ -23,10 +23,10 @@ export default defineConfig({
     alias: [
       { find: 'browser-rl/envs', replacement: entry('./src/envs/env-module-api.ts') },
       // TF.js's threaded wasm factory, kept unminified so its pthread workers can start
-      // (src/env-runner/wasm-threaded-factory.ts says why). Only backend_wasm.js imports this path.
+      // (src/backend/wasm-threaded-factory.ts says why). Only backend_wasm.js imports this path.
       {
         find: /^\.\.\/wasm-out\/tfjs-backend-wasm-threaded-simd\.js$/,
-        replacement: entry('./src/env-runner/wasm-threaded-factory.ts'),
+        replacement: entry('./src/backend/wasm-threaded-factory.ts'),
       },
     ],
   },

@@ -8,12 +8,12 @@
 import type { AlgorithmConfigBase } from '../core/config';
 import type { Space } from '../core/spaces';
 import type { EnvRunnerSettings } from '../env-runner/env-runner-config';
-import type { BackendName } from '../env-runner/tf-backend';
+import type { BackendName } from '../backend/tf-backend';
 import { makeVectorEnv } from '../envs';
 import { loadedEnvModuleUrls } from '../envs/env-modules';
 import { makeRLModule, type ModuleDescriptor } from '../rl-module/module-factory';
 import type { RLModule } from '../rl-module/rl-module';
-import { selectLearnerDevice, type DeviceInfo } from '../runtime/device';
+import { selectLearnerDevice, type DeviceInfo } from '../backend/device';
 import { EnvRunnerGroup } from '../runtime/env-runner-group';
 import type { ConnectRunner } from '../runtime/runner-connection';
 

@@ -4,11 +4,12 @@
  * starts) and `Algorithm.save` (so nothing non-finite is ever written). It reports every problem
  * at once, each with its JSON path, like the config validation does.
  *
- * No TF.js here (the CLI imports it in Node): typed arrays are checked as plain data, and the
- * config goes through the algorithm's own TF.js-free validation.
+ * No TF.js here (the CLI imports it in Node): typed arrays are checked as plain data. The config
+ * goes through the algorithm's own TF.js-free validation, which the caller passes in
+ * (`registry.ts` does, with every registered algorithm), so this file knows no algorithm and the
+ * Algorithm base class can use it without importing every subclass.
  */
 import { isPlainObject } from '../core/config';
-import { listEnvs } from '../envs';
 import {
   CHECKPOINT_LIMITS,
   CheckpointError,
@@ -28,9 +29,24 @@ import {
   type AlgorithmCounters,
   type Checkpoint,
 } from './checkpoint';
-import { ALGORITHM_SPECS } from './specs';
 
 export { CHECKPOINT_LIMITS, CheckpointError, type CheckpointIssue } from './checkpoint-checker';
+
+/**
+ * A checkpoint's config checked by its algorithm's own validation: the errors (path and message),
+ * or undefined when `algo` names no known algorithm. registry.ts supplies it; without one, the
+ * config is only required to be an object naming the checkpoint's algo.
+ */
+export type CheckpointConfigCheck = (
+  algo: string,
+  config: unknown,
+) => { readonly path: string; readonly message: string }[] | undefined;
+
+/** What a config check reports for an algorithm it does not know (the registry's list of names). */
+export interface CheckpointConfigRules {
+  readonly check: CheckpointConfigCheck;
+  readonly knownAlgorithms: readonly string[];
+}
 
 function checkCounters(c: Checker, v: unknown): void {
   if (!c.object('counters', v)) return;
@@ -97,38 +113,33 @@ function checkDevice(c: Checker, v: unknown): void {
   if (v['wasmThreads'] !== undefined) c.count('device.wasmThreads', v['wasmThreads']);
 }
 
-/** Each registered algorithm's own TF.js-free config validation (errors only; warnings do not block). */
-function configValidator(algo: string): ((config: unknown) => { path: string; message: string }[]) | undefined {
-  const spec = ALGORITHM_SPECS.find((s) => s.name === algo);
-  if (!spec) return undefined;
-  return (config) =>
-    spec
-      .builder()
-      .fromJson(config)
-      .validate({ knownEnvIds: listEnvs() })
-      .filter((i) => i.severity === 'error');
-}
-
-function checkConfig(c: Checker, algo: unknown, config: unknown): void {
-  const validate = typeof algo === 'string' ? configValidator(algo) : undefined;
-  if (typeof algo !== 'string' || !validate) {
-    const known = ALGORITHM_SPECS.map((s) => s.name).join(', ');
-    c.fail('algo', `must name a known algorithm (${known}), got ${describe(algo)}.`);
+function checkConfig(c: Checker, algo: unknown, config: unknown, rules: CheckpointConfigRules | undefined): void {
+  if (typeof algo !== 'string' || algo === '') {
+    c.fail('algo', `must name an algorithm, got ${describe(algo)}.`);
     return;
   }
   if (!c.object('config', config)) return;
   if (config['algo'] !== algo)
     c.fail('config.algo', `must be '${algo}' as the checkpoint's algo, got ${describe(config['algo'])}.`);
+  if (!rules) return;
   try {
-    for (const i of validate(config)) c.fail(`config.${i.path}`, i.message);
+    const issues = rules.check(algo, config);
+    if (issues === undefined) {
+      c.fail('algo', `must name a known algorithm (${rules.knownAlgorithms.join(', ')}), got ${describe(algo)}.`);
+      return;
+    }
+    for (const i of issues) c.fail(`config.${i.path}`, i.message);
   } catch (e) {
     // The config code is not ours to trust with hostile input: whatever it throws is one problem.
     c.fail('config', `could not be read: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
-/** Every problem of `value` as a checkpoint; empty means valid. */
-export function checkpointIssues(value: unknown): CheckpointIssue[] {
+/**
+ * Every problem of `value` as a checkpoint; empty means valid. `configRules` checks the config with
+ * its algorithm's validation (registry.ts); without it only the checkpoint's own fields are checked.
+ */
+export function checkpointIssues(value: unknown, configRules?: CheckpointConfigRules): CheckpointIssue[] {
   const c = new Checker();
   if (!isPlainObject(value)) {
     c.fail('(root)', `a checkpoint is an object with a "format" field, got ${describe(value)}.`);
@@ -143,7 +154,7 @@ export function checkpointIssues(value: unknown): CheckpointIssue[] {
     );
     return c.issues;
   }
-  checkConfig(c, value['algo'], value['config']);
+  checkConfig(c, value['algo'], value['config'], configRules);
   checkNamedArrays(c, 'weights', value['weights']);
   if (isPlainObject(value['weights'])) c.count('weights.version', value['weights']['version']);
   checkNamedArrays(c, 'optimizerState', value['optimizerState']);
@@ -169,8 +180,8 @@ export function checkpointIssues(value: unknown): CheckpointIssue[] {
  * weights are module `default_policy`, its optimizer state group 'default', and it has no
  * algorithm state (format 1 only ever held PPO, which keeps none).
  */
-export function validateCheckpoint(value: unknown): Checkpoint {
-  const issues = checkpointIssues(value);
+export function validateCheckpoint(value: unknown, configRules?: CheckpointConfigRules): Checkpoint {
+  const issues = checkpointIssues(value, configRules);
   if (issues.length > 0) throw new CheckpointError('checkpoint/invalid', issues);
   const ckpt = value as Checkpoint;
   const counters = { ...ckpt.counters } as Record<keyof AlgorithmCounters, number>;

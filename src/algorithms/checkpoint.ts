@@ -7,7 +7,7 @@ import type { OptimizerState } from '../learner/learner';
 import type { TargetNetworkState } from '../learner/target-network';
 import type { ReplayBufferState } from '../replay';
 import type { ModuleWeights } from '../rl-module';
-import type { DeviceInfo } from '../runtime/device';
+import type { DeviceInfo } from '../backend/device';
 
 export const CHECKPOINT_FORMAT = 'browser-rl-checkpoint/2';
 /** Format 1: one module, one optimizer, no algorithm state. Read and migrated by checkpoint-schema.ts. */

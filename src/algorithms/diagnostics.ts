@@ -4,7 +4,7 @@
  * page and the registry load no TF.js until something asks for it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { activateBackend, type BackendName } from '../env-runner/tf-backend';
+import { activateBackend, type BackendName } from '../backend/tf-backend';
 import { ppoBackendParity as parityOn, type ParityRun } from './ppo/backend-parity';
 import { measureLearnerThroughput, type LearnerThroughput } from './ppo/learner-bench';
 

@@ -9,7 +9,7 @@ import { LEARNER_RESULTS, Timers } from '../core/metric-keys';
 import { yieldIfBusy } from '../core/yield';
 import type { EnvRunnerMetrics } from '../env-runner/env-runner-config';
 import type { EpisodeReplayBuffer, ReplayBatch } from '../replay';
-import type { DeviceInfo } from '../runtime/device';
+import type { DeviceInfo } from '../backend/device';
 import type { EnvRunnerGroup } from '../runtime/env-runner-group';
 import { Algorithm } from './algorithm';
 import { nStepRange, replayRatio, type OffPolicyConfig } from './off-policy-config';

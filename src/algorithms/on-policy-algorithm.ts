@@ -11,7 +11,7 @@ import type { EnvRunnerMetrics } from '../env-runner/env-runner-config';
 import type { OptimizerState } from '../learner/learner';
 import type { MLPModule } from '../rl-module/mlp-module';
 import type { ModuleWeights } from '../rl-module';
-import type { DeviceInfo } from '../runtime/device';
+import type { DeviceInfo } from '../backend/device';
 import type { EnvRunnerGroup, GroupSampleResult } from '../runtime/env-runner-group';
 import { Algorithm } from './algorithm';
 import type { Checkpoint, LearnerCheckpoint } from './checkpoint';

@@ -11,6 +11,8 @@ import type { ValidationContext } from '../core/config-validation';
 import { ConfigError, RLError, type ConfigIssue } from '../core/errors';
 import { getEnvSpec, listEnvs, makeVectorEnv } from '../envs';
 import type { Algorithm } from './algorithm';
+import type { Checkpoint } from './checkpoint';
+import { validateCheckpoint as validateCheckpointFields, type CheckpointConfigRules } from './checkpoint-schema';
 import { autoLayout } from './auto-preset';
 import { lookupPreset, presetIdsOf } from './presets';
 import { ALGORITHM_SPECS } from './specs';
@@ -175,4 +177,23 @@ function splitPreset(input: unknown): { preset: string | null; rest: unknown } {
 export async function buildAlgorithm(config: AnyAlgorithmConfig, opts: BuildOptions = {}): Promise<Algorithm> {
   const implementation = await getSpec(config.algo).load();
   return implementation.build(config, opts);
+}
+
+/** A checkpoint's config, checked by its algorithm's own validation (errors only; warnings do not block). */
+export const CHECKPOINT_CONFIG_RULES: CheckpointConfigRules = {
+  knownAlgorithms: algorithmNames(),
+  check: (algo, config) =>
+    ALGORITHM_SPECS.find((s) => s.name === algo)
+      ?.builder()
+      .fromJson(config)
+      .validate({ knownEnvIds: listEnvs() })
+      .filter((i) => i.severity === 'error'),
+};
+
+/**
+ * A checkpoint from outside (a file, storage, the CLI's --restore), every field checked and its
+ * config validated by its algorithm: the checkpoint, or `checkpoint/invalid` with every problem.
+ */
+export function validateCheckpoint(value: unknown): Checkpoint {
+  return validateCheckpointFields(value, CHECKPOINT_CONFIG_RULES);
 }

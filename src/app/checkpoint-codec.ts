@@ -4,7 +4,7 @@
  * they survive bit-exact; everything else is plain JSON.
  */
 import type { Checkpoint } from '../algorithms/checkpoint';
-import { validateCheckpoint } from '../algorithms/checkpoint-schema';
+import { validateCheckpoint } from '../algorithms/registry';
 import { RLError } from '../core/errors';
 
 function toBase64(bytes: Uint8Array): string {

@@ -4,7 +4,7 @@ export type { AppStatus, RunnerView, RunSummary, TrainOptions } from './trainer-
 export { checkpointFromJson, checkpointToJson } from './checkpoint-codec';
 export type { Checkpoint } from '../algorithms/checkpoint';
 export type { ResultDict } from '../core/metric-keys';
-export type { DeviceInfo } from '../runtime/device';
+export type { DeviceInfo } from '../backend/device';
 export type { FailureEvent } from '../runtime/supervisor';
 export type { EnvFault, LoadedEnvModule } from './user-envs';
 export type { TrialView, TuneEvent } from './tune-session';

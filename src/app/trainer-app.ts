@@ -5,13 +5,17 @@
  */
 import type { Algorithm } from '../algorithms/algorithm';
 import type { Checkpoint } from '../algorithms/checkpoint';
-import { validateCheckpoint } from '../algorithms/checkpoint-schema';
-import { buildAlgorithm, resolveConfigWithWarnings, type AnyAlgorithmConfig } from '../algorithms/registry';
+import {
+  buildAlgorithm,
+  resolveConfigWithWarnings,
+  validateCheckpoint,
+  type AnyAlgorithmConfig,
+} from '../algorithms/registry';
 import type { BuildOptions } from '../algorithms/spec';
 import { metStopCriterion, normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
 import { ConfigError, RLError, errorMessage, type ConfigIssue } from '../core/errors';
 import type { ResultDict } from '../core/metric-keys';
-import { detectDevice, type DeviceInfo } from '../runtime/device';
+import { detectDevice, type DeviceInfo } from '../backend/device';
 import type { FailureEvent } from '../runtime/supervisor';
 import { getEnvSpec, type EnvSpec } from '../envs';
 import { checkpointFromJson, checkpointToJson } from './checkpoint-codec';

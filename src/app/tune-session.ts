@@ -8,7 +8,7 @@
 import { resolveConfigWithWarnings } from '../algorithms/registry';
 import { RLError } from '../core/errors';
 import { EPISODE_RETURN_MEAN, TRAINING_ITERATION, type ResultDict } from '../core/metric-keys';
-import { detectDevice } from '../runtime/device';
+import { detectDevice } from '../backend/device';
 import { AshaScheduler } from '../tune/asha';
 import type { Sweep } from '../tune/sweep';
 import { ResourcePool, trialDemand, type Resources } from '../tune/trial-resources';

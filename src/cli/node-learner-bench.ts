@@ -11,7 +11,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { parityError, ppoBackendParity } from '../algorithms/ppo/backend-parity';
 import { measureLearnerThroughput } from '../algorithms/ppo/learner-bench';
-import { registerWebGpu, type AdapterReport } from '../env-runner/webgpu-device';
+import { registerWebGpu, type AdapterReport } from '../backend/webgpu-device';
 import type { BenchArgs, NodeBackend } from './bench-args';
 import { learnerTable } from './bench-report';
 import type { LearnerRow } from './bench-sections';

@@ -1,4 +1,4 @@
-// Node loader hooks for Vite's `?url` imports (src/env-runner/tf-backend.ts imports the TF.js
+// Node loader hooks for Vite's `?url` imports (src/backend/tf-backend.ts imports the TF.js
 // wasm binaries that way), so Node-side CLIs can load the engine: the import yields the file path.
 // Registered by `node --import tsx --import ./src/cli/node-url-imports.ts`.
 import { register } from 'node:module';

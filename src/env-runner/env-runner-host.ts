@@ -12,7 +12,7 @@ import { EnvRunner } from './env-runner';
 import type { EnvRunnerMetrics, EnvRunnerSettings, ExplorationState, SampleRequest } from './env-runner-config';
 import { MultiAgentEnvRunner } from './multi-agent-env-runner';
 import type { EnvRunnerWorkerApi, RunnerInfo, SampleResult } from './protocol';
-import { activateBackend } from './tf-backend';
+import { activateBackend } from '../backend/tf-backend';
 
 export class EnvRunnerHost implements EnvRunnerWorkerApi {
   private runner: EnvRunner | MultiAgentEnvRunner | null = null;

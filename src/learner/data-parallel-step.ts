@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradientAllReducer } from './gradient-all-reduce';
-import type { Gradients, Minibatch } from './learner';
+import type { Gradients, Minibatch } from './learner-types';
 
 /** This learner's place in its group. */
 export interface DataParallelShard {

@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkpointIssues } from '../../src/algorithms/checkpoint-schema';
+import { CHECKPOINT_CONFIG_RULES } from '../../src/algorithms/registry';
 import { checkpointFromJson, checkpointToJson } from '../../src/app/checkpoint-codec';
 import { RLError } from '../../src/core/errors';
 import { tinyCheckpoint } from './helpers/ppo-fixture';
@@ -39,7 +40,7 @@ function checkText(text: string): void {
   const t0 = performance.now();
   try {
     const ckpt = checkpointFromJson(text);
-    expect(checkpointIssues(ckpt)).toEqual([]);
+    expect(checkpointIssues(ckpt, CHECKPOINT_CONFIG_RULES)).toEqual([]);
   } catch (e) {
     if (!(e instanceof RLError)) throw new Error(`threw a non-RLError: ${String(e)}`, { cause: e });
     expect(e.code).toMatch(/^checkpoint\//);

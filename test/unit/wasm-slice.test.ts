@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { installWasmSliceKernels } from '../../src/env-runner/wasm-slice';
+import { installWasmSliceKernels } from '../../src/backend/wasm-slice';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { onGpuFailure, registerWebGpu } from '../../src/env-runner/webgpu-device';
+import { onGpuFailure, registerWebGpu } from '../../src/backend/webgpu-device';
 
 /** A stand-in for navigator.gpu: counts devices and lets a test lose the latest one. */
 function fakeGpu(): { gpu: GPU; devices: () => number; loseLatest: () => Promise<void> } {

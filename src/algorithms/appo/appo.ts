@@ -13,7 +13,7 @@ import type { SampleBatch } from '../../core/sample-batch';
 import { TargetNetwork } from '../../learner/target-network';
 import type { MLPModule } from '../../rl-module/mlp-module';
 import { makeRLModule } from '../../rl-module/module-factory';
-import type { DeviceInfo } from '../../runtime/device';
+import type { DeviceInfo } from '../../backend/device';
 import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
 import { setupAlgorithm, type BuildOptions } from '../algorithm-setup';
 import { DEFAULT_MODULE_ID, type Checkpoint, type LearnerCheckpoint } from '../checkpoint';

@@ -12,7 +12,7 @@ import { concatBatches, type SampleBatch } from '../../core/sample-batch';
 import { LEARNER_RESULTS, NUM_ENV_STEPS_TRAINED, Timers } from '../../core/metric-keys';
 import { yieldIfBusy } from '../../core/yield';
 import { AsyncSampler } from '../../runtime/async-sampler';
-import type { DeviceInfo } from '../../runtime/device';
+import type { DeviceInfo } from '../../backend/device';
 import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
 import { LearnerQueue } from '../../runtime/learner-queue';
 import { Algorithm } from '../algorithm';

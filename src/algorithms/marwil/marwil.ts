@@ -11,7 +11,7 @@ import { RLError } from '../../core/errors';
 import * as K from '../../core/metric-keys';
 import type { EpisodeTable } from '../../offline/episode-table';
 import { loadOfflineInput } from '../../offline/offline-files';
-import type { DeviceInfo } from '../../runtime/device';
+import type { DeviceInfo } from '../../backend/device';
 import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
 import { Algorithm } from '../algorithm';
 import { setupAlgorithm, type BuildOptions } from '../algorithm-setup';

@@ -5,7 +5,7 @@
  */
 import { resolveModuleOfSlot } from './multi-agent-config';
 import { MultiAgentEnvRunner } from '../../env-runner/multi-agent-env-runner';
-import { activateBackend, type BackendName } from '../../env-runner/tf-backend';
+import { activateBackend, type BackendName } from '../../backend/tf-backend';
 
 export interface MultiAgentSamplingRow {
   env: string;

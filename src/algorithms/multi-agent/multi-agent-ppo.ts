@@ -21,7 +21,7 @@ import type { MLPModule } from '../../rl-module/mlp-module';
 import { makeRLModule } from '../../rl-module/module-factory';
 import { packModuleWeights, unpackModuleWeights } from '../../rl-module/multi-module-weights';
 import type { ModuleWeights } from '../../rl-module/weights';
-import { selectLearnerDevice, type DeviceInfo } from '../../runtime/device';
+import { selectLearnerDevice, type DeviceInfo } from '../../backend/device';
 import { EnvRunnerGroup } from '../../runtime/env-runner-group';
 import { Algorithm } from '../algorithm';
 import type { BuildOptions } from '../algorithm-setup';

@@ -6,7 +6,7 @@
  */
 import { box, discrete } from '../../core/spaces';
 import { Rng } from '../../core/rng';
-import { activateBackend } from '../../env-runner/tf-backend';
+import { activateBackend } from '../../backend/tf-backend';
 import { makeModule } from '../../rl-module';
 import { cartpoleLikeBatch } from './learner-bench';
 import { PPOLearnerGroup } from './ppo-learner-group';

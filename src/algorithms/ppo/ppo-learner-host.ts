@@ -9,7 +9,7 @@ import { RLError } from '../../core/errors';
 import { Rng } from '../../core/rng';
 import type { Space } from '../../core/spaces';
 import type { SampleBatch } from '../../core/sample-batch';
-import { activateBackend, type BackendName } from '../../env-runner/tf-backend';
+import { activateBackend, type BackendName } from '../../backend/tf-backend';
 import { openAllReducer, type AllReduceTransport, type GradientAllReducer } from '../../learner/gradient-all-reduce';
 import type { LearnerConfig, OptimizerState } from '../../learner/learner';
 import { weightsChecksum } from '../../learner/learner-worker-protocol';

@@ -8,7 +8,7 @@
 import type { SampleBatch } from '../../core/sample-batch';
 import type { OptimizerState } from '../../learner/learner';
 import type { ModuleWeights } from '../../rl-module';
-import type { DeviceInfo } from '../../runtime/device';
+import type { DeviceInfo } from '../../backend/device';
 import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
 import type { ConnectLearner } from '../../runtime/learner-connection';
 import { setupAlgorithm, type BuildOptions } from '../algorithm-setup';

@@ -7,7 +7,7 @@
  * three losses, then a Polyak step of the target critics.
  */
 import { makeReplayBuffer, type EpisodeReplayBuffer, type ReplayBatch } from '../../replay';
-import type { DeviceInfo } from '../../runtime/device';
+import type { DeviceInfo } from '../../backend/device';
 import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
 import { setupAlgorithm, type BuildOptions } from '../algorithm-setup';
 import type { Checkpoint, LearnerCheckpoint } from '../checkpoint';

@@ -1,6 +1,6 @@
 /**
  * TF.js backend set-up for both sides of the app: the EnvRunner worker (inference) and the
- * driver page (the Learner, through runtime/device.ts). It loads in a Web Worker: no DOM.
+ * driver page (the Learner, through backend/device.ts). It loads in a Web Worker: no DOM.
  */
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';

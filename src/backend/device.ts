@@ -7,7 +7,7 @@
  * The choice, the adapter and the reason are reported in the UI, the CLI, results and checkpoints.
  */
 import { RLError } from '../core/errors';
-import { activateBackend, probeWebGpu, type AdapterReport, type BackendName } from '../env-runner/tf-backend';
+import { activateBackend, probeWebGpu, type AdapterReport, type BackendName } from './tf-backend';
 
 export interface DeviceInfo {
   readonly backend: BackendName;
