@@ -7,7 +7,7 @@
  * build() is not defined here: the registry (registry.ts) validates a config and builds it with
  * its spec's lazily loaded implementation, so this file stays free of TF.js.
  */
-import { deepClone, deepFreeze, isPlainObject, resolveExclusiveSwitches } from '../core/config';
+import { deepClone, deepFreeze, deepMerge, isPlainObject, resolveExclusiveSwitches } from '../core/config';
 import type {
   AlgorithmConfigBase,
   DebuggingConfig,
@@ -15,6 +15,7 @@ import type {
   EnvRunnersConfig,
   FaultToleranceConfig,
   LearnersConfig,
+  ReportingConfig,
   RLModuleConfig,
 } from '../core/config';
 import type { ValidationContext } from '../core/config-validation';
@@ -42,25 +43,33 @@ function withoutUndefined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
-export abstract class AlgorithmConfigBuilder<C extends AlgorithmConfigBase> {
+/** What a builder needs of its algorithm (an AlgorithmSpec has all of it). */
+export interface BuilderSchema<C extends AlgorithmConfigBase> {
+  readonly defaults: C;
+  /** RLlib's names of the algorithm's keys (its spec's keyAliases), for fromJson. */
+  readonly keyAliases: Readonly<Record<string, string>>;
+  /** Dict-valued settings merged entry by entry (`training.replayBufferConfig`); RLlib's deep update. */
+  readonly groupPaths: readonly string[];
+  /** The algorithm's full validation (validateBase + its own keys and rules). */
+  validate(this: void, config: C, ctx?: ValidationContext): ConfigIssue[];
+}
+
+/** The values of a section the config has (`multiAgent`, `offlineData`), or never. */
+type SectionOf<C, S extends string> = C extends { readonly [K in S]: infer T } ? T : never;
+
+export class AlgorithmConfigBuilder<C extends AlgorithmConfigBase> {
   /** The config being built; replaced, never mutated, by every setter. */
   protected cfg: C;
   /** Problems found while reading JSON input (unknown keys, ...); validate() reports them too. */
   protected inputIssues: ConfigIssue[] = [];
 
-  /**
-   * @param defaults the algorithm's full default config
-   * @param keyAliases RLlib's names of the algorithm's own keys (its spec's keyAliases), for fromJson
-   */
-  protected constructor(
-    protected readonly defaults: C,
-    protected readonly keyAliases: Readonly<Record<string, string>> = {},
+  /** `defaults`: where this builder starts, when not the algorithm's (multi-agent PPO on MultiAgentCartPole). */
+  constructor(
+    protected readonly schema: BuilderSchema<C>,
+    defaults: C = schema.defaults,
   ) {
     this.cfg = deepClone(defaults);
   }
-
-  /** The algorithm's full validation (validateBase + its training checks). */
-  protected abstract validateConfig(cfg: C, ctx: ValidationContext): ConfigIssue[];
 
   /** RLlib: `.environment(env, env_config=...)`. */
   environment(env: string | Partial<EnvironmentConfig>, envConfig?: Readonly<Record<string, unknown>>): this {
@@ -103,13 +112,33 @@ export abstract class AlgorithmConfigBuilder<C extends AlgorithmConfigBase> {
     return this.update({ debugging: partial });
   }
 
+  /** RLlib: `.reporting(metrics_num_episodes_for_smoothing=...)`. */
+  reporting(partial: Partial<ReportingConfig>): this {
+    return this.update({ reporting: partial });
+  }
+
+  /** RLlib: `.multi_agent(policies=..., policy_mapping_fn=..., policies_to_train=...)` (algorithms that have it). */
+  multiAgent(partial: Partial<SectionOf<C, 'multiAgent'>>): this {
+    return this.update({ multiAgent: partial });
+  }
+
+  /** RLlib: `.offline_data(input_=..., dataset_num_iters_per_learner=...)` (offline algorithms). */
+  offlineData(partial: Partial<SectionOf<C, 'offlineData'>>): this {
+    return this.update({ offlineData: partial });
+  }
+
+  /** RLlib: `.evaluation(evaluation_interval=..., ...)` (offline algorithms). */
+  evaluation(partial: Partial<SectionOf<C, 'evaluation'>>): this {
+    return this.update({ evaluation: partial });
+  }
+
   /**
    * Applies a JSON config: sectioned or flat, camelCase or RLlib snake_case, new- or old-stack
    * names (RLlib: `AlgorithmConfig.update_from_dict`). Unknown keys do not throw here; they are
    * kept as issues and returned by validate(), so a user sees every problem at once.
    */
   fromJson(input: unknown): this {
-    const { partial, issues } = normalizeConfigInput(input, { defaults: this.defaults, keyAliases: this.keyAliases });
+    const { partial, issues } = normalizeConfigInput(input, this.schema);
     this.inputIssues.push(...issues);
     return this.update(partial);
   }
@@ -126,7 +155,7 @@ export abstract class AlgorithmConfigBuilder<C extends AlgorithmConfigBase> {
 
   /** Every problem at once: input issues, then the algorithm's checks. Empty means valid. */
   validate(ctx: ValidationContext = {}): ConfigIssue[] {
-    return [...this.inputIssues, ...this.validateConfig(this.toConfig(), ctx)];
+    return [...this.inputIssues, ...this.schema.validate(this.toConfig(), ctx)];
   }
 
   /** An independent builder with the same settings (RLlib: `config.copy()`). */
@@ -138,9 +167,25 @@ export abstract class AlgorithmConfigBuilder<C extends AlgorithmConfigBase> {
     return clone;
   }
 
-  /** Merges a sectioned partial (see mergeConfig); a switch set alone turns off its exclusive partner. */
+  /**
+   * Merges a sectioned partial (see mergeConfig); a switch set alone turns off its exclusive
+   * partner, and a dict-valued setting given in part keeps its other entries.
+   */
   protected update(partial: object): this {
-    this.cfg = mergeConfig(this.cfg, resolveExclusiveSwitches(partial));
+    this.cfg = mergeConfig(this.cfg, mergeGroups(this.cfg, resolveExclusiveSwitches(partial), this.schema.groupPaths));
     return this;
   }
+}
+
+/** `partial` with each group (`training.replayBufferConfig`) it gives in part merged over the current one. */
+function mergeGroups(cfg: object, partial: object, groupPaths: readonly string[]): object {
+  let out = partial as Record<string, unknown>;
+  for (const path of groupPaths) {
+    const [section, name] = path.split('.') as [string, string];
+    const sec = out[section];
+    if (!isPlainObject(sec) || !isPlainObject(sec[name])) continue;
+    const current = (cfg as Record<string, Record<string, unknown>>)[section]?.[name];
+    if (isPlainObject(current)) out = { ...out, [section]: { ...sec, [name]: deepMerge(current, sec[name]) } };
+  }
+  return out;
 }

@@ -114,8 +114,9 @@ function checkDevice(c: Checker, v: unknown): void {
 }
 
 function checkConfig(c: Checker, algo: unknown, config: unknown, rules: CheckpointConfigRules | undefined): void {
-  if (typeof algo !== 'string' || algo === '') {
-    c.fail('algo', `must name an algorithm, got ${describe(algo)}.`);
+  if (typeof algo !== 'string' || algo === '' || (rules && !rules.knownAlgorithms.includes(algo))) {
+    const known = rules ? `a known algorithm (${rules.knownAlgorithms.join(', ')})` : 'an algorithm';
+    c.fail('algo', `must name ${known}, got ${describe(algo)}.`);
     return;
   }
   if (!c.object('config', config)) return;
@@ -123,12 +124,7 @@ function checkConfig(c: Checker, algo: unknown, config: unknown, rules: Checkpoi
     c.fail('config.algo', `must be '${algo}' as the checkpoint's algo, got ${describe(config['algo'])}.`);
   if (!rules) return;
   try {
-    const issues = rules.check(algo, config);
-    if (issues === undefined) {
-      c.fail('algo', `must name a known algorithm (${rules.knownAlgorithms.join(', ')}), got ${describe(algo)}.`);
-      return;
-    }
-    for (const i of issues) c.fail(`config.${i.path}`, i.message);
+    for (const i of rules.check(algo, config) ?? []) c.fail(`config.${i.path}`, i.message);
   } catch (e) {
     // The config code is not ours to trust with hostile input: whatever it throws is one problem.
     c.fail('config', `could not be read: ${e instanceof Error ? e.message : String(e)}`);

@@ -1,10 +1,117 @@
 /**
  * What DQN and SAC share in their configs (RLlib's SAC reuses DQN's training step and its
- * sampling rules): the n-step range, the sampling layout ('auto' fragment = n_step's upper end)
- * and the replay ratio. No TF.js: the specs import this.
+ * sampling rules): the replay keys, the n-step range, the sampling layout ('auto' fragment =
+ * n_step's upper end) and the replay ratio. No TF.js: the specs import this.
  */
 import type { AlgorithmConfigBase } from '../core/config';
+import { bool, custom, group, int, num, oneOf } from '../core/config-catalogue';
+import { formatValue, type IssueList } from '../core/issue-list';
+import { makeVectorEnv } from '../envs';
 import type { SamplingLayout } from './spec';
+
+/** n-step returns: a number, or [min, max] drawn per replay batch. */
+export type NStep = number | readonly [number, number];
+
+function checkNStep(v: NStep, path: string, out: IssueList): void {
+  const [nMin, nMax] = Array.isArray(v) && v.length === 2 ? v : typeof v === 'number' ? [v, v] : [NaN, NaN];
+  if (!(Number.isInteger(nMin) && Number.isInteger(nMax) && nMin >= 1 && nMax >= nMin)) {
+    out.error(path, `nStep must be an integer >= 1 or a range [min, max] with 1 <= min <= max, got ${formatValue(v)}.`);
+  }
+}
+
+/** RLlib's replay_buffer_config (a dict of its own keys), with the capacity each algorithm gives it. */
+export function replayBufferConfig(capacity: number) {
+  const keys = {
+    type: oneOf(['EpisodeReplayBuffer', 'PrioritizedEpisodeReplayBuffer'], 'PrioritizedEpisodeReplayBuffer', {
+      doc: 'Uniform replay, or proportional prioritized replay (Schaul et al. 2016).',
+      rllib: 'type',
+    }),
+    capacity: int(capacity, {
+      min: 1,
+      doc: 'Transitions kept; the oldest are overwritten first.',
+      rllib: 'capacity',
+      cleanrl: 'buffer_size',
+      form: { label: 'Replay capacity' },
+    }),
+    alpha: num(0.6, {
+      min: 0,
+      doc: 'Priority exponent, P(i) ~ p_i^alpha; 0 samples uniformly. Prioritized only.',
+      rllib: 'alpha',
+    }),
+    beta: num(0.4, {
+      min: 0,
+      doc: 'Importance-sampling exponent, w_i = (N P(i))^-beta / max w; 1 fully corrects the bias. Prioritized only.',
+      rllib: 'beta',
+    }),
+  };
+  return group(keys, {
+    doc: "RLlib's replay_buffer_config; given in part, the other entries keep their values.",
+    rllib: 'replay_buffer_config',
+  });
+}
+
+/** The keys DQN and SAC share (RLlib's SAC reuses DQN's training step), without defaults that differ. */
+export const OFF_POLICY_KEYS = {
+  trainBatchSizePerLearner: int(32, {
+    min: 1,
+    doc: 'Transitions per gradient step, sampled from the replay buffer.',
+    rllib: 'train_batch_size_per_learner',
+    aliases: ['train_batch_size'],
+    cleanrl: 'batch_size',
+    form: { label: 'Replay batch size' },
+  }),
+  nStep: custom<NStep>(1, {
+    doc: 'n-step returns: a number, or [min, max] with n drawn per replay batch.',
+    rllib: { method: 'training', name: 'n_step', convert: (v) => (Array.isArray(v) ? { $tuple: v } : v) },
+    aliases: ['n_step'],
+    check: checkNStep,
+  }),
+  targetNetworkUpdateFreq: int(500, {
+    min: 0,
+    doc: 'Env steps sampled between target-network updates; the TD target bootstraps from the target net.',
+    rllib: 'target_network_update_freq',
+    cleanrl: 'target_network_frequency',
+    form: { label: 'Target update every (env steps)' },
+  }),
+  tau: num(1.0, {
+    min: 0,
+    max: 1,
+    doc: 'Polyak coefficient of a target update: 1 copies the online net; small values average slowly.',
+    rllib: 'tau',
+    cleanrl: 'tau',
+    form: { label: 'Target tau', advanced: true },
+  }),
+  numStepsSampledBeforeLearningStarts: int(1000, {
+    min: 0,
+    doc: 'Env steps of experience collected before the first gradient step.',
+    rllib: 'num_steps_sampled_before_learning_starts',
+    cleanrl: 'learning_starts',
+    form: { label: 'Learning starts after' },
+  }),
+  trainingIntensity: num.orNull(null, {
+    above: 0,
+    doc: "Replayed / sampled env steps; null: one gradient step per sample call (RLlib's native ratio).",
+    rllib: 'training_intensity',
+    cleanrl: 'train_frequency',
+    form: { label: 'Training intensity', advanced: true },
+  }),
+  storeBufferInCheckpoints: bool(false, {
+    doc: "Save the replay buffer's contents in checkpoints: large, but a resumed run keeps its experience.",
+    rllib: 'store_buffer_in_checkpoints',
+    form: { label: 'Save buffer in checkpoints', advanced: true },
+  }),
+};
+
+/** Off-policy algorithms' check of the env's action space: DQN needs Discrete actions, SAC a Box. */
+export function checkActionSpace(out: IssueList, env: unknown, want: 'discrete' | 'box', why: string): void {
+  let kind: string;
+  try {
+    kind = makeVectorEnv(String(env), { numEnvs: 1, seed: 0 }).singleActionSpace.kind;
+  } catch {
+    return; // an unknown env id is validateBase's to report
+  }
+  if (kind !== want) out.error('environment.env', why.replace('{env}', String(env)));
+}
 
 /** The training settings the off-policy training step reads. */
 export interface OffPolicyTrainingConfig {

@@ -10,6 +10,7 @@ import { suggest } from '../core/config';
 import type { ValidationContext } from '../core/config-validation';
 import { ConfigError, RLError, type ConfigIssue } from '../core/errors';
 import { getEnvSpec, listEnvs, makeVectorEnv } from '../envs';
+import { listMultiAgentEnvs } from '../envs/multi-agent/registry';
 import type { Algorithm } from './algorithm';
 import type { Checkpoint } from './checkpoint';
 import { validateCheckpoint as validateCheckpointFields, type CheckpointConfigRules } from './checkpoint-schema';
@@ -60,6 +61,11 @@ export function specOf(input: unknown): AnySpec {
     if (typeof name === 'string') return getSpec(name);
   }
   return DEFAULT_SPEC;
+}
+
+/** The env ids an algorithm's config may name: the registered envs, and multi-agent ones where it has a multiAgent section. */
+export function envIdsFor(spec: AnySpec): string[] {
+  return Object.hasOwn(spec.keys, 'multiAgent') ? [...listEnvs(), ...listMultiAgentEnvs()] : listEnvs();
 }
 
 /** Preset ids of an algorithm: `envId` and `envId:variant`. */
@@ -142,7 +148,7 @@ export function checkConfig(input: unknown, ctx: ValidationContext = {}): Config
       });
   } else if (preset !== null) builder.fromJson(getPreset(spec, preset).config);
   builder.fromJson(rest);
-  const issues = [...autoIssues, ...builder.validate({ knownEnvIds: listEnvs(), ...ctx })];
+  const issues = [...autoIssues, ...builder.validate({ knownEnvIds: envIdsFor(spec), ...ctx })];
   return { spec, config: builder.toConfig(), issues, valid: !issues.some((i) => i.severity === 'error') };
 }
 
@@ -182,12 +188,15 @@ export async function buildAlgorithm(config: AnyAlgorithmConfig, opts: BuildOpti
 /** A checkpoint's config, checked by its algorithm's own validation (errors only; warnings do not block). */
 export const CHECKPOINT_CONFIG_RULES: CheckpointConfigRules = {
   knownAlgorithms: algorithmNames(),
-  check: (algo, config) =>
-    ALGORITHM_SPECS.find((s) => s.name === algo)
-      ?.builder()
+  check: (algo, config) => {
+    const spec = ALGORITHM_SPECS.find((s) => s.name === algo);
+    if (!spec) return undefined;
+    const issues = spec
+      .builder()
       .fromJson(config)
-      .validate({ knownEnvIds: listEnvs() })
-      .filter((i) => i.severity === 'error'),
+      .validate({ knownEnvIds: envIdsFor(spec) });
+    return issues.filter((i) => i.severity === 'error');
+  },
 };
 
 /**

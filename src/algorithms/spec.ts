@@ -8,6 +8,7 @@
  * anything, and `config.build_algo()` pulls in the Learner and RLModule classes.
  */
 import type { AlgorithmConfigBase, DeepPartial, ScheduleValue } from '../core/config';
+import type { SectionDef, SectionedKeys } from '../core/config-tables';
 import type { ValidationContext } from '../core/config-validation';
 import type { ConfigIssue } from '../core/errors';
 import type { Algorithm } from './algorithm';
@@ -29,29 +30,8 @@ export interface SamplingLayout {
   readonly numSampleRounds: number;
 }
 
-export type FieldKind = 'int' | 'number' | 'text' | 'select' | 'checkbox';
-
-/** One form field: config path, RLlib name, input kind and a one-line explanation. */
-export interface FieldDef {
-  /** Dotted config path (`training.lr`); stop criteria use `stop.<result key>`. */
-  readonly path: string;
-  readonly label: string;
-  /** RLlib's snake_case name, shown next to the label and used in the URL. */
-  readonly rllib: string;
-  readonly kind: FieldKind;
-  readonly help: string;
-  readonly options?: readonly { readonly value: string; readonly label: string }[];
-  /** Empty text means null (no seed, no grad clip, the env's own time limit). */
-  readonly nullable?: boolean;
-  /** Shown under "More settings" of its section. */
-  readonly advanced?: boolean;
-}
-
-export interface SectionDef {
-  readonly id: string;
-  readonly title: string;
-  readonly fields: readonly FieldDef[];
-}
+export type { FieldKind } from '../core/config-catalogue';
+export type { FieldDef, SectionDef } from '../core/config-tables';
 
 /** One line of a chart: a result key, its legend label and a theme colour variable. */
 export interface SeriesDef {
@@ -116,9 +96,13 @@ export interface AlgorithmSpec<C extends AlgorithmConfigBase = AlgorithmConfigBa
   readonly defaultsNote?: string;
   /** Action space kinds it can train. */
   readonly actionSpaces: readonly ('discrete' | 'box')[];
+  /** Every key of the config, declared once (its catalogue); the next five fields are derived from it. */
+  readonly keys: SectionedKeys;
   readonly defaults: C;
-  /** RLlib's snake_case (and old-stack) names of this algorithm's own keys -> our dotted paths. */
+  /** RLlib's snake_case (and old-stack) names of the config's keys -> our dotted paths. */
   readonly keyAliases: Readonly<Record<string, string>>;
+  /** Dict-valued settings merged entry by entry (`training.replayBufferConfig`). */
+  readonly groupPaths: readonly string[];
   /** RLlib's fluent builder over `defaults` (`PPOConfig()`). */
   builder(): AlgorithmConfigBuilder<C>;
   /** The shared sections' checks plus the algorithm's: every problem at once. */

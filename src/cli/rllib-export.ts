@@ -18,7 +18,7 @@ import { encodeRLlibWeights } from '../algorithms/rllib/rllib-weights';
 import { checkpointFromJson } from '../app/checkpoint-codec';
 import { RLError, errorMessage } from '../core/errors';
 import type { Space } from '../core/spaces';
-import { listEnvs, makeVectorEnv } from '../envs';
+import { makeVectorEnv } from '../envs';
 import { UsageError } from './args';
 import { FILES } from './run-files';
 
@@ -62,7 +62,7 @@ function readRunConfig(file: string): { spec: AnySpec; config: AnyAlgorithmConfi
   const json = readJson(file, 'the run config');
   let check;
   try {
-    check = checkConfig(json, { knownEnvIds: listEnvs() });
+    check = checkConfig(json);
   } catch (e) {
     throw new UsageError(`${file}: ${errorMessage(e)}`, 'cli/export-corrupt');
   }

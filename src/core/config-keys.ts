@@ -7,6 +7,8 @@
 import type { ConfigIssue } from './errors';
 import { ALGORITHM_CONFIG_DEFAULTS, deepClone, isPlainObject, resolveExclusiveSwitches, suggest } from './config';
 import type { AlgorithmConfigBase, DeepPartial } from './config';
+import { aliasTable } from './config-tables';
+import { SHARED_KEYS } from './shared-keys';
 
 export const SECTIONS = [
   'environment',
@@ -62,67 +64,15 @@ export interface KeySchema {
 
 /**
  * RLlib snake_case names of the shared sections' settings (new stack first, then old-stack
- * names) -> our paths; each algorithm adds its training keys' names in its spec. The first name
- * listed for a path is the one the URL encoder writes.
+ * names), derived from their catalogue (shared-keys.ts); each algorithm adds its training keys'
+ * names in its spec. The first name listed for a path is the one the URL encoder writes.
  */
-export const SHARED_KEY_ALIASES: Readonly<Record<string, string>> = {
+export const SHARED_KEY_ALIASES: Readonly<Record<string, string>> = Object.freeze({
   algo: 'algo',
   algorithm: 'algo',
   algo_class: 'algo',
-
-  env: 'environment.env',
-  env_config: 'environment.envConfig',
-  max_episode_steps: 'environment.maxEpisodeSteps',
-
-  num_env_runners: 'envRunners.numEnvRunners',
-  num_workers: 'envRunners.numEnvRunners',
-  num_rollout_workers: 'envRunners.numEnvRunners',
-  num_envs_per_env_runner: 'envRunners.numEnvsPerEnvRunner',
-  num_envs_per_worker: 'envRunners.numEnvsPerEnvRunner',
-  rollout_fragment_length: 'envRunners.rolloutFragmentLength',
-  batch_mode: 'envRunners.batchMode',
-  num_cpus_per_env_runner: 'envRunners.numCpusPerEnvRunner',
-  num_cpus_per_worker: 'envRunners.numCpusPerEnvRunner',
-  num_gpus_per_env_runner: 'envRunners.numGpusPerEnvRunner',
-  num_gpus_per_worker: 'envRunners.numGpusPerEnvRunner',
-  sample_timeout_s: 'envRunners.sampleTimeoutS',
-  explore: 'envRunners.explore',
-  remote_worker_envs: 'envRunners.remoteWorkerEnvs',
-  remote_env_batch_wait_ms: 'envRunners.remoteEnvBatchWaitMs',
-
-  num_learners: 'learners.numLearners',
-  num_learner_workers: 'learners.numLearners',
-  num_gpus_per_learner: 'learners.numGpusPerLearner',
-  num_gpus_per_learner_worker: 'learners.numGpusPerLearner',
-  num_gpus: 'learners.numGpusPerLearner',
-  wasm_threads: 'learners.wasmThreads',
-
-  fcnet_hiddens: 'rlModule.fcnetHiddens',
-  fcnet_activation: 'rlModule.fcnetActivation',
-  vf_share_layers: 'rlModule.vfShareLayers',
-
-  restart_failed_env_runners: 'faultTolerance.restartFailedEnvRunners',
-  recreate_failed_env_runners: 'faultTolerance.restartFailedEnvRunners',
-  recreate_failed_workers: 'faultTolerance.restartFailedEnvRunners',
-  ignore_env_runner_failures: 'faultTolerance.ignoreEnvRunnerFailures',
-  ignore_worker_failures: 'faultTolerance.ignoreEnvRunnerFailures',
-  max_num_env_runner_restarts: 'faultTolerance.maxNumEnvRunnerRestarts',
-  max_num_worker_restarts: 'faultTolerance.maxNumEnvRunnerRestarts',
-  delay_between_env_runner_restarts_s: 'faultTolerance.delayBetweenEnvRunnerRestartsS',
-  delay_between_worker_restarts_s: 'faultTolerance.delayBetweenEnvRunnerRestartsS',
-  restart_failed_sub_environments: 'faultTolerance.restartFailedSubEnvironments',
-  env_runner_health_probe_timeout_s: 'faultTolerance.envRunnerHealthProbeTimeoutS',
-  worker_health_probe_timeout_s: 'faultTolerance.envRunnerHealthProbeTimeoutS',
-  env_runner_restore_timeout_s: 'faultTolerance.envRunnerRestoreTimeoutS',
-  worker_restore_timeout_s: 'faultTolerance.envRunnerRestoreTimeoutS',
-  num_consecutive_env_runner_failures_tolerance: 'faultTolerance.numConsecutiveEnvRunnerFailuresTolerance',
-  num_consecutive_worker_failures_tolerance: 'faultTolerance.numConsecutiveEnvRunnerFailuresTolerance',
-
-  seed: 'debugging.seed',
-  validate_learner_weights_in_sync: 'debugging.validateLearnerWeightsInSync',
-
-  metrics_num_episodes_for_smoothing: 'reporting.metricsNumEpisodesForSmoothing',
-};
+  ...aliasTable(SHARED_KEYS),
+});
 
 /** RLlib settings that mean nothing in a browser; accepted with a warning so pasted dicts still load. */
 const IGNORED_RLLIB_KEYS = new Set([

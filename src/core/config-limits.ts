@@ -14,12 +14,14 @@ import type { ConfigIssue } from './errors';
 import type { AlgorithmConfigBase, EnvRunnersConfig, RLModuleConfig } from './config';
 import { oversubscriptionWarning, PAGE_CPUS, resourcePlan } from './resources';
 
+// Declared with the key it limits (shared-keys.ts), kept importable from here with the other limits.
+export { MAX_TRAIN_BATCH_SIZE, trainBatchSizeError } from './shared-keys';
+
 export const MAX_ENV_RUNNERS = 64;
 export const MAX_ENVS_PER_ENV_RUNNER = 4096;
 export const MAX_ROLLOUT_FRAGMENT_LENGTH = 100_000;
 /** Env steps one runner returns per sample call (numEnvsPerEnvRunner x rolloutFragmentLength). */
 export const MAX_ENV_STEPS_PER_SAMPLE_CALL = 1_000_000;
-export const MAX_TRAIN_BATCH_SIZE = 1_000_000;
 export const MAX_HIDDEN_LAYERS = 32;
 /** Hard cap on model parameters (policy and value function together). */
 export const MAX_MODEL_PARAMETERS = 50_000_000;
@@ -214,16 +216,4 @@ function modelSizeErrors(m: RLModuleConfig | undefined, err: (path: string, mess
       `the limit is ${fmt(MAX_MODEL_PARAMETERS)} parameters (~${learnerMegabytes(MAX_MODEL_PARAMETERS)} MB) so the ` +
       `tab does not run out of memory. Use smaller layers, e.g. [256, 256] (RLlib's default).`,
   );
-}
-
-/** The train batch limit, for algorithms' `training` checks. */
-export function trainBatchSizeError(path: string, v: unknown): ConfigIssue | null {
-  if (!isCount(v, 1) || v <= MAX_TRAIN_BATCH_SIZE) return null;
-  return {
-    path,
-    severity: 'error',
-    message:
-      `${path.slice(path.lastIndexOf('.') + 1)} (${fmt(v)}) is more than the limit of ${fmt(MAX_TRAIN_BATCH_SIZE)} env ` +
-      `steps per iteration: the whole batch and its gradients live in the tab's memory. Use a smaller batch.`,
-  };
 }

@@ -6,6 +6,13 @@
  */
 import { RLError } from './errors';
 
+/**
+ * A constant, or RLlib's piecewise-linear schedule `[[step, value], ...]` over lifetime env steps
+ * (ray rllib/utils/schedules/scheduler.py): values are interpolated linearly between points and
+ * held at the last value after it. The first point must be at step 0.
+ */
+export type ScheduleValue = number | readonly (readonly [number, number])[];
+
 export interface ScheduleRules {
   /** Accept a constant of 0 (the Learner does, for tests that must not move weights). Default: > 0. */
   readonly allowZeroConstant?: boolean;

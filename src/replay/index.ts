@@ -1,8 +1,8 @@
 /**
  * Replay buffers for off-policy algorithms (DQN, SAC): framework-free, typed arrays only.
- * Configured with RLlib's `replay_buffer_config` names in camelCase.
+ * Configured with RLlib's `replay_buffer_config` names in camelCase (declared, with defaults and
+ * ranges, in the algorithms' key catalogues: algorithms/off-policy-config.ts).
  */
-import type { ConfigIssue } from '../core/errors';
 import { flatDim, type Space } from '../core/spaces';
 import { PrioritizedEpisodeReplayBuffer } from './prioritized-replay-buffer';
 import { EpisodeReplayBuffer } from './replay-buffer';
@@ -28,40 +28,10 @@ export interface ReplayBufferConfig {
   readonly storeBufferInCheckpoints: boolean;
 }
 
-/** RLlib DQN's defaults (new API stack). */
-export const DEFAULT_REPLAY_BUFFER_CONFIG: ReplayBufferConfig = {
-  type: 'PrioritizedEpisodeReplayBuffer',
-  capacity: 50_000,
-  alpha: 0.6,
-  beta: 0.4,
-  storeBufferInCheckpoints: false,
-};
-
 /** What the replay buffer needs from the env: flat observation and action sizes, action dtype. */
 export interface ReplaySpaces {
   readonly observationSpace: Space;
   readonly actionSpace: Space;
-}
-
-/** Every problem with a replay config at once, each with its path and the fix in the message. */
-export function validateReplayBufferConfig(
-  config: ReplayBufferConfig,
-  path = 'training.replayBufferConfig',
-): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const error = (field: string, message: string): void => {
-    issues.push({ path: `${path}.${field}`, message, severity: 'error' });
-  };
-  const types: readonly string[] = ['EpisodeReplayBuffer', 'PrioritizedEpisodeReplayBuffer'];
-  if (!types.includes(config.type)) {
-    error('type', `type '${String(config.type)}' is unknown; use one of ${types.join(', ')}.`);
-  }
-  if (!Number.isInteger(config.capacity) || config.capacity < 1) {
-    error('capacity', `capacity (${config.capacity}) must be a positive integer number of env steps.`);
-  }
-  if (!(config.alpha >= 0)) error('alpha', `alpha (${config.alpha}) must be >= 0; 0 samples uniformly.`);
-  if (!(config.beta >= 0)) error('beta', `beta (${config.beta}) must be >= 0; 1 fully corrects the sampling bias.`);
-  return issues;
 }
 
 export function makeReplayBuffer(config: ReplayBufferConfig, spaces: ReplaySpaces): EpisodeReplayBuffer {

@@ -1,8 +1,8 @@
 /**
- * The configuration form as data: the shared sections' fields (sampling, model, fault tolerance),
- * each with its config path, RLlib name, input kind and a one-line explanation (CleanRL's Args
- * docstrings, RLlib's config docs), and the stop criteria. An algorithm's own fields come from its
- * spec (`spec.formSections`); defaults shown in the help lines are the chosen spec's.
+ * The configuration form as data: every config field comes from the algorithm's key catalogue
+ * (`spec.formSections`, derived: label, RLlib name, input kind and the key's one-line doc); here
+ * the stop criteria, the device menu and the panel's own top fields. Defaults shown in the help
+ * lines are the chosen spec's.
  */
 import type { AnySpec, FieldDef, SectionDef } from '../app/config-form';
 
@@ -15,181 +15,6 @@ export const DEVICE_OPTIONS = [
   { value: '1', label: 'WebGPU' },
   { value: '0', label: 'CPU (wasm)' },
 ] as const;
-
-/** Sections every algorithm has; the algorithm's own sections go after the first (sampling). */
-export const SHARED_SECTIONS: readonly SectionDef[] = [
-  {
-    id: 'env-runners',
-    title: 'Sampling',
-    fields: [
-      f({
-        path: 'envRunners.numEnvRunners',
-        label: 'EnvRunners',
-        rllib: 'num_env_runners',
-        kind: 'int',
-        help: 'Web Workers that sample in parallel; 0 samples on the page.',
-      }),
-      f({
-        path: 'envRunners.numEnvsPerEnvRunner',
-        label: 'Envs per runner',
-        rllib: 'num_envs_per_env_runner',
-        kind: 'int',
-        help: 'Sub-envs each runner steps together with one batched forward pass.',
-      }),
-      f({
-        path: 'envRunners.rolloutFragmentLength',
-        label: 'Rollout fragment length',
-        rllib: 'rollout_fragment_length',
-        kind: 'text',
-        help: "Steps per sub-env per sample call; 'auto' fills the train batch.",
-      }),
-      f({
-        path: 'envRunners.batchMode',
-        label: 'Batch mode',
-        rllib: 'batch_mode',
-        kind: 'select',
-        advanced: true,
-        help: 'Cut episodes at fragment ends, or sample whole episodes only.',
-        options: [
-          { value: 'truncate_episodes', label: 'truncate_episodes' },
-          { value: 'complete_episodes', label: 'complete_episodes' },
-        ],
-      }),
-      f({
-        path: 'envRunners.explore',
-        label: 'Explore',
-        rllib: 'explore',
-        kind: 'checkbox',
-        advanced: true,
-        help: 'Sample actions from the policy (off: always the greedy action).',
-      }),
-      f({
-        path: 'envRunners.remoteWorkerEnvs',
-        label: 'Remote sub-envs',
-        rllib: 'remote_worker_envs',
-        kind: 'checkbox',
-        advanced: true,
-        help: 'Step each sub-env in its own worker: pays when an env step is expensive (a simulator).',
-      }),
-      f({
-        path: 'envRunners.remoteEnvBatchWaitMs',
-        label: 'Remote env batch wait (ms)',
-        rllib: 'remote_env_batch_wait_ms',
-        kind: 'number',
-        advanced: true,
-        help: 'With remote sub-envs: wait this long for more step results before inference; 0 = whatever is ready.',
-      }),
-      f({
-        path: 'envRunners.sampleTimeoutS',
-        label: 'Sample timeout (s)',
-        rllib: 'sample_timeout_s',
-        kind: 'number',
-        nullable: true,
-        advanced: true,
-        help: 'A sample call slower than this counts as a failed runner; empty: no timeout.',
-      }),
-      f({
-        path: 'environment.maxEpisodeSteps',
-        label: 'Max episode steps',
-        rllib: 'max_episode_steps',
-        kind: 'int',
-        nullable: true,
-        advanced: true,
-        help: "Time limit (truncation); empty keeps the env's own limit.",
-      }),
-    ],
-  },
-  {
-    id: 'model',
-    title: 'Model',
-    fields: [
-      f({
-        path: 'rlModule.fcnetHiddens',
-        label: 'Hidden layers',
-        rllib: 'fcnet_hiddens',
-        kind: 'text',
-        help: 'Units per hidden layer, e.g. 64,64; small nets train fastest here.',
-      }),
-      f({
-        path: 'rlModule.fcnetActivation',
-        label: 'Activation',
-        rllib: 'fcnet_activation',
-        kind: 'select',
-        help: 'Nonlinearity of the hidden layers.',
-        options: [
-          { value: 'tanh', label: 'tanh' },
-          { value: 'relu', label: 'relu' },
-        ],
-      }),
-      f({
-        path: 'rlModule.vfShareLayers',
-        label: 'Share layers',
-        rllib: 'vf_share_layers',
-        kind: 'checkbox',
-        help: 'One torso for policy and value (off: two separate nets).',
-      }),
-    ],
-  },
-  {
-    id: 'fault-tolerance',
-    title: 'Fault tolerance',
-    fields: [
-      f({
-        path: 'faultTolerance.restartFailedEnvRunners',
-        label: 'Restart failed runners',
-        rllib: 'restart_failed_env_runners',
-        kind: 'checkbox',
-        help: 'Replace a crashed or hung worker with a fresh one.',
-      }),
-      f({
-        path: 'faultTolerance.ignoreEnvRunnerFailures',
-        label: 'Ignore runner failures',
-        rllib: 'ignore_env_runner_failures',
-        kind: 'checkbox',
-        help: 'Keep training without a failed worker (never replace it).',
-      }),
-      f({
-        path: 'faultTolerance.restartFailedSubEnvironments',
-        label: 'Restart failed sub-envs',
-        rllib: 'restart_failed_sub_environments',
-        kind: 'checkbox',
-        help: 'Rebuild only a crashed sub-env, keeping the others’ data.',
-      }),
-      f({
-        path: 'faultTolerance.maxNumEnvRunnerRestarts',
-        label: 'Max restarts',
-        rllib: 'max_num_env_runner_restarts',
-        kind: 'int',
-        help: 'Cap on worker restarts over the whole run.',
-      }),
-      f({
-        path: 'faultTolerance.delayBetweenEnvRunnerRestartsS',
-        label: 'Restart delay (s)',
-        rllib: 'delay_between_env_runner_restarts_s',
-        kind: 'number',
-        help: 'Wait before restarting a failed worker.',
-      }),
-      f({
-        path: 'faultTolerance.envRunnerHealthProbeTimeoutS',
-        label: 'Health probe timeout (s)',
-        rllib: 'env_runner_health_probe_timeout_s',
-        kind: 'number',
-        nullable: true,
-        advanced: true,
-        help: 'A worker that does not answer a ping this fast counts as hung; empty: no probes.',
-      }),
-      f({
-        path: 'faultTolerance.envRunnerRestoreTimeoutS',
-        label: 'Restore timeout (s)',
-        rllib: 'env_runner_restore_timeout_s',
-        kind: 'number',
-        nullable: true,
-        advanced: true,
-        help: 'A restarted worker that is not ready (env config and weights) this fast fails again; empty: no timeout.',
-      }),
-    ],
-  },
-];
 
 /** Stop criteria: Ray Tune's dict, met when ANY is reached; empty fields are not used. */
 /** Multi-agent runs: stop once every module's return mean reached the value (shown for those only). */
@@ -238,29 +63,24 @@ export const STOP_FIELDS: readonly FieldDef[] = [
   }),
 ];
 
-/** Fields the panel lays out itself (env, algorithm, device, seed). */
-export const BASE_FIELDS: readonly FieldDef[] = [
-  f({ path: 'environment.env', label: 'Environment', rllib: 'env', kind: 'select', help: '' }),
-  f({ path: 'algo', label: 'Algorithm', rllib: 'algo', kind: 'select', help: '' }),
-  f({
-    path: 'learners.numGpusPerLearner',
-    label: 'Learner device',
-    rllib: 'num_gpus_per_learner',
-    kind: 'select',
-    help: '',
-  }),
-  f({ path: 'debugging.seed', label: 'Seed', rllib: 'seed', kind: 'int', nullable: true, help: '' }),
-];
+/** The form section the panel lays out itself at the top (env, device, seed; config-catalogue's FORM_SECTIONS.base). */
+const BASE_SECTION_ID = 'base';
 
-/** The form's sections for an algorithm: sampling, the algorithm's own, then model and fault tolerance. */
+const ALGO_FIELD = f({ path: 'algo', label: 'Algorithm', rllib: 'algo', kind: 'select', help: '' });
+
+/** Fields the panel lays out itself: the algorithm, and the env, device and seed from the catalogue. */
+export function baseFieldsFor(spec: AnySpec): readonly FieldDef[] {
+  return [ALGO_FIELD, ...(spec.formSections.find((s) => s.id === BASE_SECTION_ID)?.fields ?? [])];
+}
+
+/** The form's sections for an algorithm (derived from its key catalogue), without the panel's own. */
 export function sectionsFor(spec: AnySpec): readonly SectionDef[] {
-  const [sampling, ...rest] = SHARED_SECTIONS;
-  return [...(sampling ? [sampling] : []), ...spec.formSections, ...rest];
+  return spec.formSections.filter((s) => s.id !== BASE_SECTION_ID);
 }
 
 /** Every config field the form shows for an algorithm (stop criteria not included). */
 export function configFieldsFor(spec: AnySpec): readonly FieldDef[] {
-  return [...BASE_FIELDS, ...sectionsFor(spec).flatMap((s) => s.fields)];
+  return [ALGO_FIELD, ...spec.formSections.flatMap((s) => s.fields)];
 }
 
 /** The value at a dotted path of a config object. */

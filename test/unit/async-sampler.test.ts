@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FAULT_TOLERANCE_DEFAULTS, type FaultToleranceConfig } from '../../src/core/config';
+import { ALGORITHM_CONFIG_DEFAULTS, type FaultToleranceConfig } from '../../src/core/config';
 import type { SampleBatch } from '../../src/core/sample-batch';
 import { EnvRunner } from '../../src/env-runner/env-runner';
 import { AsyncSampler } from '../../src/runtime/async-sampler';
@@ -72,7 +72,7 @@ afterEach(() => {
 function makeGroup(fleet: FakeFleet, ft: Partial<FaultToleranceConfig> = {}): EnvRunnerGroup {
   group = new EnvRunnerGroup({
     numEnvRunners: 2,
-    faultTolerance: { ...FAULT_TOLERANCE_DEFAULTS, delayBetweenEnvRunnerRestartsS: 0.01, ...ft },
+    faultTolerance: { ...ALGORITHM_CONFIG_DEFAULTS.faultTolerance, delayBetweenEnvRunnerRestartsS: 0.01, ...ft },
     sampleTimeoutS: 5,
     connect: fleet.connect,
     settingsFor: (workerIndex, incarnation) =>

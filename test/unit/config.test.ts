@@ -8,8 +8,8 @@ import { ConfigError } from '../../src/core/errors';
 import type { ConfigIssue } from '../../src/core/errors';
 import { resolveConfig } from '../../src/algorithms/registry';
 import { PPO_SPEC } from '../../src/algorithms/ppo/ppo-spec';
+import { AlgorithmConfigBuilder } from '../../src/algorithms/algorithm-config';
 import {
-  PPOConfigBuilder,
   PPO_DEFAULTS,
   derivedSizes,
   ppo,
@@ -395,7 +395,7 @@ describe('builder', () => {
     const b = a.copy().environment({ envConfig: { y: 2 } });
     expect(a.toConfig().environment.envConfig).toEqual({ x: 1 });
     expect(b.toConfig().environment.envConfig).toEqual({ y: 2 });
-    expect(b).toBeInstanceOf(PPOConfigBuilder);
+    expect(b).toBeInstanceOf(AlgorithmConfigBuilder);
     expect(a.model({ fcnetHiddens: [8] }).toConfig().rlModule.fcnetHiddens).toEqual([8]);
   });
 

@@ -8,7 +8,10 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MARWIL } from '../../src/algorithms/marwil/marwil';
-import { bc, marwil, type MARWILConfigBuilder } from '../../src/algorithms/marwil/marwil-config';
+import type { AlgorithmConfigBuilder } from '../../src/algorithms/algorithm-config';
+import { bc, marwil, type MARWILConfig } from '../../src/algorithms/marwil/marwil-config';
+
+type MARWILConfigBuilder = AlgorithmConfigBuilder<MARWILConfig>;
 import { registerOfflineFile } from '../../src/offline/offline-files';
 import { writeEpisodesParquet } from '../../src/offline/parquet-episodes';
 import { cartPoleDemos } from './helpers/cartpole-demos';

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { DQN_DEFAULTS, validateDQNConfig } from '../../src/algorithms/dqn/dqn-config';
 import { Rng } from '../../src/core/rng';
 import { ChunkEnd } from '../../src/core/sample-batch';
 import { box, discrete } from '../../src/core/spaces';
 import {
-  DEFAULT_REPLAY_BUFFER_CONFIG,
   EpisodeReplayBuffer,
   makeReplayBuffer,
   PrioritizedEpisodeReplayBuffer,
-  validateReplayBufferConfig,
   type ReplayInput,
 } from '../../src/replay';
 
@@ -133,6 +132,8 @@ describe('PrioritizedEpisodeReplayBuffer (Schaul et al. 2016)', () => {
   });
 });
 
+const DEFAULT_REPLAY_BUFFER_CONFIG = { ...DQN_DEFAULTS.training.replayBufferConfig, storeBufferInCheckpoints: false };
+
 describe('replay config', () => {
   it("defaults are RLlib DQN's replay_buffer_config", () => {
     expect(DEFAULT_REPLAY_BUFFER_CONFIG).toEqual({
@@ -142,16 +143,17 @@ describe('replay config', () => {
       beta: 0.4,
       storeBufferInCheckpoints: false,
     });
-    expect(validateReplayBufferConfig(DEFAULT_REPLAY_BUFFER_CONFIG)).toEqual([]);
+    expect(validateDQNConfig(DQN_DEFAULTS)).toEqual([]);
   });
 
   it('validation names every problem with its path', () => {
-    const issues = validateReplayBufferConfig({
-      ...DEFAULT_REPLAY_BUFFER_CONFIG,
+    const replayBufferConfig = {
+      ...DQN_DEFAULTS.training.replayBufferConfig,
       capacity: 0.5,
       alpha: -1,
       beta: Number.NaN,
-    });
+    };
+    const issues = validateDQNConfig({ ...DQN_DEFAULTS, training: { ...DQN_DEFAULTS.training, replayBufferConfig } });
     expect(issues.map((i) => i.path)).toEqual([
       'training.replayBufferConfig.capacity',
       'training.replayBufferConfig.alpha',

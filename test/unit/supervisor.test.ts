@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FAULT_TOLERANCE_DEFAULTS, type FaultToleranceConfig } from '../../src/core/config';
+import { ALGORITHM_CONFIG_DEFAULTS, type FaultToleranceConfig } from '../../src/core/config';
 import { EnvRunner } from '../../src/env-runner/env-runner';
 import { EnvRunnerGroup } from '../../src/runtime/env-runner-group';
 import { fakeFleet, type FakeFleet } from './helpers/fake-runners';
@@ -19,7 +19,7 @@ afterEach(() => {
 function makeGroup(fleet: FakeFleet, ft: Partial<FaultToleranceConfig>, numEnvRunners = 2): EnvRunnerGroup {
   group = new EnvRunnerGroup({
     numEnvRunners,
-    faultTolerance: { ...FAULT_TOLERANCE_DEFAULTS, delayBetweenEnvRunnerRestartsS: 0.01, ...ft },
+    faultTolerance: { ...ALGORITHM_CONFIG_DEFAULTS.faultTolerance, delayBetweenEnvRunnerRestartsS: 0.01, ...ft },
     sampleTimeoutS: 5,
     connect: fleet.connect,
     settingsFor: (workerIndex, incarnation) =>

@@ -3,14 +3,12 @@
  * rllib_contrib; its A2CConfig was an old-stack config on top of A3CConfig). So the export
  * refuses A2C runs with that reason rather than write a config no Ray release can run: the
  * shared keys here go to new-stack setters (env_runners, learners) that no Ray with A2CConfig
- * has. The table still names each key as old-stack A2CConfig did (rllib/algorithms/a2c/a2c.py,
+ * has. The key table (a2c-config.ts) still names each key as old-stack A2CConfig did (rllib/algorithms/a2c/a2c.py,
  * a3c/a3c.py), for readers and the key map, and the weights use PPO's module names, so a policy
  * saved from RLlib's DefaultPPOTorchRLModule (the closest new-stack module) imports into an A2C run.
  */
 import { ACTOR_CRITIC_WEIGHTS } from '../rllib/actor-critic-layout';
-import { NO_NON_FINITE_STOP, type RLlibKey, type RLlibMapping } from '../rllib/rllib-mapping';
-
-const train = (name: string): RLlibKey => ({ method: 'training', name });
+import type { RLlibMapping } from '../rllib/rllib-mapping';
 
 export const A2C_EXPORT_REFUSED =
   "A2C runs cannot be exported to RLlib: RLlib's new API stack has no A2C (RLlib deprecated A2C and " +
@@ -18,25 +16,9 @@ export const A2C_EXPORT_REFUSED =
   '--algo ppo (numEpochs 1, minibatchSize equal to trainBatchSizePerLearner is the closest PPO) and export that run; ' +
   "the A2C key names of RLlib's old-stack A2CConfig are listed in the README.";
 
-export const A2C_RLLIB: RLlibMapping = {
+export const A2C_RLLIB: Omit<RLlibMapping, 'keys'> = {
   configClass: 'A2CConfig',
   importFrom: 'ray.rllib.algorithms.a2c',
   exportRefused: A2C_EXPORT_REFUSED,
-  keys: {
-    'training.lr': train('lr'),
-    'training.gamma': train('gamma'),
-    'training.lambda': train('lambda_'),
-    'training.useGae': train('use_gae'),
-    'training.useCritic': train('use_critic'),
-    'training.vfLossCoeff': train('vf_loss_coeff'),
-    'training.entropyCoeff': train('entropy_coeff'),
-    // Old stack: one train_batch_size (there was no per-learner form).
-    'training.trainBatchSizePerLearner': train('train_batch_size'),
-    'training.microbatchSize': train('microbatch_size'),
-    'training.gradClip': train('grad_clip'),
-    'training.gradClipBy': train('grad_clip_by'),
-    'training.minSampleTimestepsPerIteration': { method: 'reporting', name: 'min_sample_timesteps_per_iteration' },
-    'training.maxConsecutiveNonFiniteUpdates': NO_NON_FINITE_STOP,
-  },
   ...ACTOR_CRITIC_WEIGHTS,
 };

@@ -2,92 +2,13 @@
  * APPO as the app, the UI and the CLI know it: defaults, RLlib's key names, validation, sampling
  * layout, presets, form fields and charts, without TF.js. `load()` brings in the implementation.
  */
-import type { AlgorithmSpec, FieldDef, Preset } from '../spec';
-import { asyncSamplingLayout } from '../impala/impala-config';
-import { ASYNC_CHARTS, ASYNC_SAMPLING_FIELDS, ASYNC_TRAINING_FIELDS } from '../impala/impala-form';
+import { defineAlgorithm } from '../define-algorithm';
 import { AsyncKeys } from '../impala/async-metric-keys';
-import { APPO_RLLIB } from './appo-rllib';
-import { APPO_DEFAULTS, APPO_KEY_ALIASES, appo, validateAPPOConfig, type APPOConfig } from './appo-config';
-
-const T = 'training.';
-
-const APPO_FIELDS: readonly FieldDef[] = [
-  {
-    path: `${T}clipParam`,
-    label: 'Clip ε',
-    rllib: 'clip_param',
-    kind: 'number',
-    help: 'How far one update may move the action probabilities (RLlib 0.4).',
-  },
-  {
-    path: `${T}circularBufferNumBatches`,
-    label: 'Circular buffer batches (N)',
-    rllib: 'circular_buffer_num_batches',
-    kind: 'int',
-    help: 'Train batches kept for reuse; the oldest leaves when a new one arrives.',
-  },
-  {
-    path: `${T}circularBufferIterationsPerBatch`,
-    label: 'Uses per batch (K)',
-    rllib: 'circular_buffer_iterations_per_batch',
-    kind: 'int',
-    help: 'Times each train batch may be trained on.',
-  },
-  {
-    path: `${T}targetNetworkUpdateFreq`,
-    label: 'Target update period',
-    rllib: 'target_network_update_freq',
-    kind: 'number',
-    help: 'In units of N × K × train batch trained env steps (RLlib 2).',
-  },
-  {
-    path: `${T}tau`,
-    label: 'Target tau',
-    rllib: 'tau',
-    kind: 'number',
-    advanced: true,
-    help: '1 copies the policy into the target network; smaller values average.',
-  },
-  {
-    path: `${T}useKlLoss`,
-    label: 'KL penalty',
-    rllib: 'use_kl_loss',
-    kind: 'checkbox',
-    help: 'Add KL(target ‖ policy) to the loss, its weight adapted toward the KL target.',
-  },
-  {
-    path: `${T}klCoeff`,
-    label: 'KL coeff',
-    rllib: 'kl_coeff',
-    kind: 'number',
-    advanced: true,
-    help: 'Starting KL weight.',
-  },
-  {
-    path: `${T}klTarget`,
-    label: 'KL target',
-    rllib: 'kl_target',
-    kind: 'number',
-    advanced: true,
-    help: 'KL the penalty aims for.',
-  },
-  {
-    path: `${T}lambda`,
-    label: 'λ',
-    rllib: 'lambda',
-    kind: 'number',
-    advanced: true,
-    help: "Folded into V-trace's discount (γλ), as GAE's λ.",
-  },
-  {
-    path: `${T}targetWorkerClipping`,
-    label: 'Target-worker clip',
-    rllib: 'target_worker_clipping',
-    kind: 'number',
-    advanced: true,
-    help: "Clip of μ/π_target in the surrogate's ratio (IMPACT).",
-  },
-];
+import { asyncSamplingLayout } from '../impala/impala-config';
+import { ASYNC_CHARTS } from '../impala/impala-spec';
+import { ACTOR_CRITIC_WEIGHTS } from '../rllib/actor-critic-layout';
+import type { Preset } from '../spec';
+import { APPO_SCHEMA, type APPOConfig } from './appo-config';
 
 /**
  * CartPole-v1, tuned here for issue #15's bar (450 within 1,000,000 env steps); see the README for
@@ -121,23 +42,16 @@ const CARTPOLE: Preset<APPOConfig> = {
   stop: { 'env_runners/episode_return_mean': 450, num_env_steps_sampled_lifetime: 1_000_000 },
 };
 
-export const APPO_SPEC: AlgorithmSpec<APPOConfig> = {
-  name: 'APPO',
+export const APPO_SPEC = defineAlgorithm<APPOConfig>({
+  schema: APPO_SCHEMA,
   title: 'APPO — asynchronous PPO (V-trace, target network)',
   description:
     'APPO (RLlib; IMPACT, Luo et al. 2020): IMPALA’s asynchronous sampling with a clipped surrogate against a target network.',
   defaultsNote: "RLlib's APPOConfig defaults (clip 0.4, circular buffer 4 x 2, target update period 2).",
   actionSpaces: ['discrete', 'box'],
-  defaults: APPO_DEFAULTS,
-  keyAliases: APPO_KEY_ALIASES,
-  builder: appo,
-  validate: validateAPPOConfig,
+  formSection: { id: 'appo-training', title: 'APPO training' },
   samplingLayout: asyncSamplingLayout,
   presets: { 'CartPole-v1': CARTPOLE },
-  formSections: [
-    { id: 'appo-training', title: 'APPO training', fields: [...ASYNC_TRAINING_FIELDS, ...APPO_FIELDS] },
-    { id: 'appo-sampling', title: 'Asynchronous sampling', fields: ASYNC_SAMPLING_FIELDS },
-  ],
   charts: [
     ...ASYNC_CHARTS,
     {
@@ -149,7 +63,9 @@ export const APPO_SPEC: AlgorithmSpec<APPOConfig> = {
       ],
     },
   ],
-  rllib: APPO_RLLIB,
+  // RLlib's APPOTorchRLModule is PPO's module plus target copies: the file holds the trained
+  // (online) weights under PPO's names, and RLlib starts its target networks from them.
+  rllib: { configClass: 'APPOConfig', importFrom: 'ray.rllib.algorithms.appo', ...ACTOR_CRITIC_WEIGHTS },
   describeTraining: (c) => {
     const t = c.training;
     return (
@@ -158,4 +74,4 @@ export const APPO_SPEC: AlgorithmSpec<APPOConfig> = {
     );
   },
   load: () => import('./appo'),
-};
+});

@@ -1,12 +1,11 @@
 /**
- * BC on RLlib's new API stack: BCConfig takes MARWILConfig's names (marwil/marwil-rllib.ts), but
+ * BC's weights on RLlib's new API stack: BCConfig takes MARWILConfig's names (marwil-config.ts), but
  * its module is DefaultBCTorchRLModule (rllib/algorithms/bc/torch/default_bc_torch_rl_module.py,
  * bc/bc_catalog.py): an MLP `_encoder` (fcnet_hiddens) and a `_pi_head` (head_fcnet_hiddens [],
  * then the output layer; `_pi_head.log_std` with free_log_std on a Box), and no value branch.
  * Our BC module is MARWIL's actor-critic one; its actor torso and pi head take those names, and
  * its value branch, never trained with beta 0, is left out of the file.
  */
-import { OFFLINE_RLLIB_KEYS } from '../marwil/marwil-rllib';
 import { actorCriticModelExtras } from '../rllib/actor-critic-layout';
 import { actionLayout, mlpParam, parseWeightName, type RLlibMapping } from '../rllib/rllib-mapping';
 import { flatDim } from '../../core/spaces';
@@ -14,15 +13,9 @@ import { flatDim } from '../../core/spaces';
 /** True for the value branch: `vf/...`, and `vf/fc_i` of a separate critic torso. */
 const isValueBranch = (name: string): boolean => name.startsWith('vf/');
 
-export const BC_RLLIB: RLlibMapping = {
+export const BC_RLLIB: Omit<RLlibMapping, 'keys'> = {
   configClass: 'BCConfig',
   importFrom: 'ray.rllib.algorithms.bc',
-  keys: {
-    ...OFFLINE_RLLIB_KEYS,
-    'rlModule.vfShareLayers': {
-      none: "RLlib's BC module has no value branch to share layers with (DefaultBCTorchRLModule: encoder and pi head only).",
-    },
-  },
   modelConfigExtras: actorCriticModelExtras,
   weightName(name, config) {
     if (name === 'pi/log_std') return '_pi_head.log_std';

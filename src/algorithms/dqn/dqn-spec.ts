@@ -4,16 +4,15 @@
  */
 import { clamp, type AutoLayout } from '../auto-preset';
 import { DQN_RLLIB } from './dqn-rllib';
-import type { AlgorithmSpec, Preset, SectionDef } from '../spec';
-import { DQN_DEFAULTS, DQN_KEY_ALIASES, dqn, dqnSamplingLayout, validateDQNConfig, type DQNConfig } from './dqn-config';
+import { defineAlgorithm } from '../define-algorithm';
+import type { Preset } from '../spec';
+import { DQN_SCHEMA, dqnSamplingLayout, type DQNConfig } from './dqn-config';
 
 /**
  * RLlib's tuned_examples/dqn/cartpole_dqn.py (450 within 200,000 env steps): fcnet [256] tanh,
  * head [256], n_step (2, 5), epsilon to 0.02 over 10,000 steps, prioritized replay, lr 5e-4.
  * Sampling stays on the page (numEnvRunners 0): a replay learner gains nothing from workers here.
  */
-const T = 'training.';
-
 const CARTPOLE: Preset<DQNConfig> = {
   description: "RLlib's tuned cartpole_dqn.py: dueling double DQN, n-step 2-5, prioritized replay.",
   config: {
@@ -68,109 +67,15 @@ function dqnAutoPreset(l: AutoLayout): Preset<DQNConfig> {
   };
 }
 
-const FORM_SECTIONS: readonly SectionDef[] = [
-  {
-    id: 'dqn-training',
-    title: 'DQN training',
-    fields: [
-      { path: `${T}lr`, label: 'Learning rate', rllib: 'lr', kind: 'number', help: 'Adam step size (RLlib 5e-4).' },
-      { path: `${T}gamma`, label: 'Discount', rllib: 'gamma', kind: 'number', help: 'Weight of future rewards.' },
-      {
-        path: `${T}trainBatchSizePerLearner`,
-        label: 'Replay batch size',
-        rllib: 'train_batch_size_per_learner',
-        kind: 'int',
-        help: 'Transitions per gradient step, sampled from the replay buffer.',
-      },
-      {
-        path: `${T}targetNetworkUpdateFreq`,
-        label: 'Target update every (env steps)',
-        rllib: 'target_network_update_freq',
-        kind: 'int',
-        help: 'Env steps sampled between target-network updates; the TD target bootstraps from the target net.',
-      },
-      {
-        path: `${T}tau`,
-        label: 'Target tau',
-        rllib: 'tau',
-        kind: 'number',
-        help: '1 copies the online net; small values average slowly (Polyak).',
-        advanced: true,
-      },
-      {
-        path: `${T}numStepsSampledBeforeLearningStarts`,
-        label: 'Learning starts after',
-        rllib: 'num_steps_sampled_before_learning_starts',
-        kind: 'int',
-        help: 'Env steps of random-ish experience collected before the first gradient step.',
-      },
-      {
-        path: `${T}doubleQ`,
-        label: 'Double Q',
-        rllib: 'double_q',
-        kind: 'checkbox',
-        help: 'The online net picks the next action, the target net values it: less over-estimation.',
-      },
-      {
-        path: `${T}dueling`,
-        label: 'Dueling heads',
-        rllib: 'dueling',
-        kind: 'checkbox',
-        help: 'Separate value and advantage streams, Q = V + A - mean(A).',
-      },
-      {
-        path: `${T}trainingIntensity`,
-        label: 'Training intensity',
-        rllib: 'training_intensity',
-        kind: 'number',
-        nullable: true,
-        help: 'Replayed / sampled env steps; empty: one update per sample call.',
-        advanced: true,
-      },
-      {
-        path: `${T}tdErrorLossFn`,
-        label: 'TD loss',
-        rllib: 'td_error_loss_fn',
-        kind: 'select',
-        options: [
-          { value: 'huber', label: 'Huber' },
-          { value: 'mse', label: 'Squared error' },
-        ],
-        help: 'Huber is robust to large TD errors.',
-        advanced: true,
-      },
-      {
-        path: `${T}replayBufferConfig.capacity`,
-        label: 'Replay capacity',
-        rllib: 'replay_buffer_config.capacity',
-        kind: 'int',
-        help: 'Transitions kept; the oldest are overwritten first.',
-      },
-      {
-        path: `${T}storeBufferInCheckpoints`,
-        label: 'Save buffer in checkpoints',
-        rllib: 'store_buffer_in_checkpoints',
-        kind: 'checkbox',
-        help: 'Makes checkpoints large, but a resumed run keeps its experience.',
-        advanced: true,
-      },
-    ],
-  },
-];
-
-export const DQN_SPEC: AlgorithmSpec<DQNConfig> = {
-  name: 'DQN',
+export const DQN_SPEC = defineAlgorithm<DQNConfig>({
+  schema: DQN_SCHEMA,
   title: 'DQN — deep Q-network (off-policy, replay buffer)',
   actionSpaces: ['discrete'],
-  defaults: DQN_DEFAULTS,
-  keyAliases: DQN_KEY_ALIASES,
+  formSection: { id: 'dqn-training', title: 'DQN training' },
   rllib: DQN_RLLIB,
-  builder: dqn,
-  validate: (config, ctx) => validateDQNConfig(config, ctx),
   samplingLayout: dqnSamplingLayout,
   presets: { 'CartPole-v1': CARTPOLE, 'Acrobot-v1': ACROBOT },
   autoPreset: dqnAutoPreset,
-  formSections: FORM_SECTIONS,
   charts: [
     {
       title: 'Q values',
@@ -199,4 +104,4 @@ export const DQN_SPEC: AlgorithmSpec<DQNConfig> = {
     },
   ],
   load: () => import('./dqn'),
-};
+});

@@ -2,17 +2,48 @@
  * IMPALA as the app, the UI and the CLI know it: defaults, RLlib's key names, validation, sampling
  * layout, presets, form fields and charts, without TF.js. `load()` brings in the implementation.
  */
-import type { AlgorithmSpec, Preset } from '../spec';
-import {
-  IMPALA_DEFAULTS,
-  IMPALA_KEY_ALIASES,
-  asyncSamplingLayout,
-  impala,
-  validateIMPALAConfig,
-  type IMPALAConfig,
-} from './impala-config';
-import { IMPALA_RLLIB } from './impala-rllib';
-import { ASYNC_CHARTS, ASYNC_SAMPLING_FIELDS, ASYNC_TRAINING_FIELDS } from './impala-form';
+import * as K from '../../core/metric-keys';
+import { defineAlgorithm } from '../define-algorithm';
+import { ACTOR_CRITIC_WEIGHTS } from '../rllib/actor-critic-layout';
+import type { ChartDef, Preset } from '../spec';
+import { AsyncKeys } from './async-metric-keys';
+import { IMPALA_SCHEMA, asyncSamplingLayout, type IMPALAConfig } from './impala-config';
+
+/** The charts of asynchronous training (losses, policy lag, learner queue, entropy); APPO's too. */
+const L = (name: string): string => `${K.LEARNER_RESULTS}/${name}`;
+
+export const ASYNC_CHARTS: readonly ChartDef[] = [
+  {
+    title: 'Losses',
+    testid: 'chart-losses',
+    series: [
+      { key: L('policy_loss'), label: 'policy', color: '--c1' },
+      { key: L('vf_loss'), label: 'value (right)', color: '--c2', scale: 'y2' },
+    ],
+  },
+  {
+    title: 'Policy lag (learner updates)',
+    testid: 'chart-policy-lag',
+    series: [
+      { key: AsyncKeys.POLICY_LAG_MEAN, label: 'mean', color: '--c1' },
+      { key: AsyncKeys.POLICY_LAG_MAX, label: 'max', color: '--c3', dash: [4, 3] },
+    ],
+  },
+  {
+    title: 'Learner queue',
+    testid: 'chart-learner-queue',
+    series: [
+      { key: AsyncKeys.LEARNER_QUEUE_SIZE, label: 'queued batches', color: '--c1' },
+      {
+        key: AsyncKeys.LEARNER_QUEUE_NUM_BATCHES_DROPPED_LIFETIME,
+        label: 'dropped (right)',
+        color: '--c2',
+        scale: 'y2',
+      },
+    ],
+  },
+  { title: 'Entropy', testid: 'chart-entropy', series: [{ key: L('entropy'), label: 'entropy', color: '--c1' }] },
+];
 
 /**
  * CartPole-v1, tuned here for wall-clock time on a 2-core machine (RLlib's tuned
@@ -40,25 +71,19 @@ const CARTPOLE: Preset<IMPALAConfig> = {
   stop: { 'env_runners/episode_return_mean': 450, num_env_steps_sampled_lifetime: 2_000_000 },
 };
 
-export const IMPALA_SPEC: AlgorithmSpec<IMPALAConfig> = {
-  name: 'IMPALA',
+export const IMPALA_SPEC = defineAlgorithm<IMPALAConfig>({
+  schema: IMPALA_SCHEMA,
   title: 'IMPALA — importance-weighted actor-learner (asynchronous)',
   description:
     'IMPALA (Espeholt et al. 2018), RLlib’s IMPALA: runners sample without waiting for the learner; V-trace corrects the lag.',
   defaultsNote: "RLlib's IMPALAConfig defaults (train batch 500, fragments of 50, lr 5e-4, grad clip 40).",
   actionSpaces: ['discrete', 'box'],
-  defaults: IMPALA_DEFAULTS,
-  keyAliases: IMPALA_KEY_ALIASES,
-  builder: impala,
-  validate: validateIMPALAConfig,
+  formSection: { id: 'impala-training', title: 'IMPALA training' },
   samplingLayout: asyncSamplingLayout,
   presets: { 'CartPole-v1': CARTPOLE },
-  formSections: [
-    { id: 'impala-training', title: 'IMPALA training', fields: ASYNC_TRAINING_FIELDS },
-    { id: 'impala-sampling', title: 'Asynchronous sampling', fields: ASYNC_SAMPLING_FIELDS },
-  ],
   charts: ASYNC_CHARTS,
-  rllib: IMPALA_RLLIB,
+  // RLlib builds IMPALA's module as PPO's (DefaultPPOTorchRLModule), so the weights take PPO's names.
+  rllib: { configClass: 'IMPALAConfig', importFrom: 'ray.rllib.algorithms.impala', ...ACTOR_CRITIC_WEIGHTS },
   describeTraining: (c) => {
     const t = c.training;
     return (
@@ -67,4 +92,4 @@ export const IMPALA_SPEC: AlgorithmSpec<IMPALAConfig> = {
     );
   },
   load: () => import('./impala'),
-};
+});

@@ -5,54 +5,159 @@
  * `evaluation` (RLlib's `.evaluation()`: evaluation_interval, evaluation_duration,
  * evaluation_duration_unit). BC is MARWIL with beta = 0 (RLlib: `BCConfig(MARWILConfig)`).
  */
-import { ALGORITHM_CONFIG_DEFAULTS, deepFreeze } from '../../core/config';
-import type { AlgorithmConfigBase, ScheduleValue } from '../../core/config';
-import { IssueList, formatValue, validateBase } from '../../core/config-validation';
+import type { AlgorithmConfigBase } from '../../core/config';
+import {
+  adjust,
+  custom,
+  including,
+  int,
+  num,
+  oneOf,
+  reuse,
+  withDefaults,
+  type FormSection,
+  type ValuesOf,
+} from '../../core/config-catalogue';
 import type { ValidationContext } from '../../core/config-validation';
-import type { ConfigIssue } from '../../core/errors';
-import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES } from '../../learner/defaults';
-import { AlgorithmConfigBuilder } from '../algorithm-config';
+import { formatValue, type IssueList } from '../../core/issue-list';
+import {
+  DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES,
+  ENV_RUNNERS_KEYS,
+  RL_MODULE_KEYS,
+  SHARED_KEYS,
+  TRAINING_KEYS,
+} from '../../core/shared-keys';
+import { builderOf, configSchema } from '../define-algorithm';
 import type { SamplingLayout } from '../spec';
 
-export interface MARWILTrainingConfig {
-  /** Adam learning rate (or schedule over env steps trained). RLlib: lr (MARWIL/BC 1e-4). */
-  readonly lr: ScheduleValue;
-  /** Discount of the returns behind the advantages. RLlib: gamma (0.99). */
-  readonly gamma: number;
-  /** Rows of recorded data per gradient step. RLlib: train_batch_size_per_learner (MARWIL 2000). */
-  readonly trainBatchSizePerLearner: number;
-  /** Advantage temperature of exp(beta * A / c); 0 is behaviour cloning. RLlib: beta (MARWIL 1.0, BC 0.0). */
-  readonly beta: number;
-  /** Weight of the value loss 0.5 * mean(A^2). RLlib: vf_coeff (1.0). */
-  readonly vfCoeff: number;
-  /** Rate of the moving average c^2 of squared advantages. RLlib: moving_average_sqd_adv_norm_update_rate (1e-8). */
-  readonly movingAverageSqdAdvNormUpdateRate: number;
-  /** Starting c^2. RLlib: moving_average_sqd_adv_norm_start (100.0). */
-  readonly movingAverageSqdAdvNormStart: number;
-  /** Gradient clip threshold; null disables it. RLlib: grad_clip (None). */
-  readonly gradClip: number | null;
-  /** What gradClip bounds. RLlib: grad_clip_by ('global_norm'). */
-  readonly gradClipBy: 'global_norm' | 'norm' | 'value';
-  /** Non-finite Adam steps in a row before training stops with `learner/diverged`. RLlib: none. */
-  readonly maxConsecutiveNonFiniteUpdates: number;
-}
+const OFFLINE: FormSection = { id: 'offline', title: 'Offline data and evaluation' };
 
-export interface OfflineDataConfig {
-  /** Recorded episode files (Parquet) to train on, concatenated. RLlib: input_ (a path or list of paths). */
-  readonly input: readonly string[];
-  /** Gradient steps (each on trainBatchSizePerLearner rows) per training iteration. RLlib: dataset_num_iters_per_learner. */
-  readonly datasetNumItersPerLearner: number;
-}
+export const MARWIL_TRAINING_KEYS = {
+  ...including(TRAINING_KEYS, { lr: 1e-4 }),
+  trainBatchSizePerLearner: reuse(TRAINING_KEYS.trainBatchSizePerLearner, {
+    default: 2000,
+    doc: 'Recorded rows per gradient step.',
+  }),
+  gamma: reuse(TRAINING_KEYS.gamma, { doc: 'Discount of the returns behind the advantages.' }),
+  beta: num(1.0, {
+    min: 0,
+    max: 1,
+    doc: 'Advantage temperature: actions weighted by exp(β·A/c); 0 is behaviour cloning.',
+    rllib: 'beta',
+    form: { label: 'β' },
+  }),
+  vfCoeff: num(1.0, {
+    min: 0,
+    doc: 'Weight of the value loss, 0.5 · mean(A²).',
+    rllib: 'vf_coeff',
+    form: { label: 'Value loss weight' },
+  }),
+  movingAverageSqdAdvNormUpdateRate: num(1e-8, {
+    min: 0,
+    max: 1,
+    doc: 'How fast c², the moving average of squared advantages, follows them.',
+    rllib: 'moving_average_sqd_adv_norm_update_rate',
+    form: { label: 'Advantage norm rate', advanced: true },
+  }),
+  movingAverageSqdAdvNormStart: num(100.0, {
+    above: 0,
+    doc: 'Starting value of c².',
+    rllib: 'moving_average_sqd_adv_norm_start',
+  }),
+  ...including(TRAINING_KEYS, {
+    gradClip: null,
+    gradClipBy: 'global_norm',
+    maxConsecutiveNonFiniteUpdates: DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES,
+  }),
+};
 
-export interface EvaluationConfig {
-  /** Evaluate in the env every N training iterations (RLlib: evaluation_interval; its default None means never, offline runs need it). */
-  readonly evaluationInterval: number;
-  /** How much to evaluate each time, in evaluationDurationUnit. RLlib: evaluation_duration (10). */
-  readonly evaluationDuration: number;
-  /** RLlib: evaluation_duration_unit ('episodes'). */
-  readonly evaluationDurationUnit: 'episodes' | 'timesteps';
-}
+/** RLlib's `.offline_data()`: the recorded files and how much of them an iteration trains on. */
+export const OFFLINE_DATA_KEYS = {
+  input: custom<readonly string[]>([], {
+    doc: 'Recorded episode files (Parquet) to train on, concatenated; on the page, load them with "Offline data file".',
+    rllib: {
+      method: 'offline_data',
+      name: 'input_',
+      note: 'Parquet files written by npm run record (RLlib column names); paths as given to the run, relative to where it was trained.',
+    },
+    flag: 'input',
+    form: { label: 'Offline data', section: OFFLINE, kind: 'text' },
+  }),
+  datasetNumItersPerLearner: int(1, {
+    min: 1,
+    doc: 'Gradient steps (each on trainBatchSizePerLearner rows) per training iteration.',
+    rllib: 'dataset_num_iters_per_learner',
+    form: { label: 'Gradient steps per iteration', section: OFFLINE },
+  }),
+};
 
+/** RLlib's `.evaluation()`: offline runs evaluate in the env (the return shown). */
+export const EVALUATION_KEYS = {
+  evaluationInterval: int(1, {
+    min: 1,
+    doc: "Evaluate in the env every N training iterations (RLlib's default None means never; offline runs need it).",
+    rllib: 'evaluation_interval',
+    form: { label: 'Evaluate every', section: OFFLINE },
+  }),
+  evaluationDuration: int(10, {
+    min: 1,
+    doc: 'How much to evaluate each time, in evaluationDurationUnit.',
+    rllib: 'evaluation_duration',
+    form: { label: 'Evaluation length', section: OFFLINE, advanced: true },
+  }),
+  evaluationDurationUnit: oneOf(['episodes', 'timesteps'], 'episodes', {
+    doc: 'What evaluationDuration counts.',
+    rllib: 'evaluation_duration_unit',
+    form: { label: 'Evaluation unit', section: OFFLINE, advanced: true, optionLabels: { timesteps: 'env steps' } },
+  }),
+};
+
+/**
+ * Shared sections as offline algorithms use them: the runners only evaluate, so they sample
+ * whole episodes (complete_episodes: an evaluation never counts an episode begun under older
+ * weights), one sub-env each (several would favour the episodes that end first). Their count is
+ * RLlib's evaluation_num_env_runners (RLlib trains MARWIL from the data, without sampling runners).
+ */
+const OFFLINE_SHARED_KEYS = {
+  ...SHARED_KEYS,
+  envRunners: adjust(
+    withDefaults(ENV_RUNNERS_KEYS, {
+      batchMode: 'complete_episodes',
+      numEnvsPerEnvRunner: 1,
+      rolloutFragmentLength: 1,
+    }),
+    { numEnvRunners: { rllib: { method: 'evaluation', name: 'evaluation_num_env_runners' } } },
+  ),
+};
+
+export const MARWIL_KEYS = {
+  ...OFFLINE_SHARED_KEYS,
+  training: MARWIL_TRAINING_KEYS,
+  offlineData: OFFLINE_DATA_KEYS,
+  evaluation: EVALUATION_KEYS,
+};
+
+/** BC: MARWIL with beta 0 (no value function is trained); its form shows lr, batch and gamma. RLlib: BCConfig. */
+export const BC_KEYS = {
+  ...MARWIL_KEYS,
+  rlModule: adjust(RL_MODULE_KEYS, {
+    vfShareLayers: {
+      rllib: {
+        none: "RLlib's BC module has no value branch to share layers with (DefaultBCTorchRLModule: encoder and pi head only).",
+      },
+    },
+  }),
+  training: {
+    ...MARWIL_TRAINING_KEYS,
+    beta: reuse(MARWIL_TRAINING_KEYS.beta, { default: 0, form: null }),
+    vfCoeff: reuse(MARWIL_TRAINING_KEYS.vfCoeff, { form: null }),
+    movingAverageSqdAdvNormUpdateRate: reuse(MARWIL_TRAINING_KEYS.movingAverageSqdAdvNormUpdateRate, { form: null }),
+  },
+};
+
+export type MARWILTrainingConfig = ValuesOf<typeof MARWIL_TRAINING_KEYS>;
+export type OfflineDataConfig = ValuesOf<typeof OFFLINE_DATA_KEYS>;
+export type EvaluationConfig = ValuesOf<typeof EVALUATION_KEYS>;
 export type MARWILConfig = AlgorithmConfigBase & {
   readonly algo: 'MARWIL' | 'BC';
   readonly training: MARWILTrainingConfig;
@@ -60,101 +165,50 @@ export type MARWILConfig = AlgorithmConfigBase & {
   readonly evaluation: EvaluationConfig;
 };
 
-const TRAINING_DEFAULTS: MARWILTrainingConfig = {
-  lr: 1e-4,
-  gamma: 0.99,
-  trainBatchSizePerLearner: 2000,
-  beta: 1.0,
-  vfCoeff: 1.0,
-  movingAverageSqdAdvNormUpdateRate: 1e-8,
-  movingAverageSqdAdvNormStart: 100.0,
-  gradClip: null,
-  gradClipBy: 'global_norm',
-  maxConsecutiveNonFiniteUpdates: DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES,
-};
-
-/**
- * Shared sections as offline algorithms use them: the runners only evaluate, so they sample
- * whole episodes (complete_episodes: an evaluation never counts an episode begun under older
- * weights), one sub-env each (several would favour the episodes that end first).
- */
-const OFFLINE_SHARED = {
-  ...ALGORITHM_CONFIG_DEFAULTS,
-  envRunners: {
-    ...ALGORITHM_CONFIG_DEFAULTS.envRunners,
-    batchMode: 'complete_episodes',
-    numEnvsPerEnvRunner: 1,
-    rolloutFragmentLength: 1,
-  },
-} as const;
-
-export const MARWIL_DEFAULTS: MARWILConfig = deepFreeze({
-  algo: 'MARWIL',
-  ...OFFLINE_SHARED,
-  training: TRAINING_DEFAULTS,
-  offlineData: { input: [], datasetNumItersPerLearner: 1 },
-  evaluation: { evaluationInterval: 1, evaluationDuration: 10, evaluationDurationUnit: 'episodes' },
-});
-
-/** BC: MARWIL with beta 0 (no value function is trained). RLlib: BCConfig. */
-export const BC_DEFAULTS: MARWILConfig = deepFreeze({
-  ...MARWIL_DEFAULTS,
-  algo: 'BC',
-  training: { ...TRAINING_DEFAULTS, beta: 0 },
-});
-
-/** RLlib's names of MARWIL's keys (training, offline_data, evaluation) -> our paths. */
-export const MARWIL_KEY_ALIASES: Readonly<Record<string, string>> = Object.freeze({
-  lr: 'training.lr',
-  gamma: 'training.gamma',
-  train_batch_size_per_learner: 'training.trainBatchSizePerLearner',
-  train_batch_size: 'training.trainBatchSizePerLearner',
-  beta: 'training.beta',
-  vf_coeff: 'training.vfCoeff',
-  moving_average_sqd_adv_norm_update_rate: 'training.movingAverageSqdAdvNormUpdateRate',
-  moving_average_sqd_adv_norm_start: 'training.movingAverageSqdAdvNormStart',
-  grad_clip: 'training.gradClip',
-  grad_clip_by: 'training.gradClipBy',
-  max_consecutive_non_finite_updates: 'training.maxConsecutiveNonFiniteUpdates',
-  // `input` first: the URL and --help write it (RLlib's keyword is input_, accepted too).
-  input: 'offlineData.input',
-  input_: 'offlineData.input',
-  dataset_num_iters_per_learner: 'offlineData.datasetNumItersPerLearner',
-  evaluation_interval: 'evaluation.evaluationInterval',
-  evaluation_duration: 'evaluation.evaluationDuration',
-  evaluation_duration_unit: 'evaluation.evaluationDurationUnit',
-  // Our runners only evaluate offline runs: RLlib's evaluation runners (listed after the shared num_env_runners).
-  evaluation_num_env_runners: 'envRunners.numEnvRunners',
-});
-
-export class MARWILConfigBuilder extends AlgorithmConfigBuilder<MARWILConfig> {
-  constructor(defaults: MARWILConfig = MARWIL_DEFAULTS) {
-    super(defaults, MARWIL_KEY_ALIASES);
+/** Rules of MARWIL and BC: files to train on, BC's beta, whole episodes for evaluation. */
+function offlineRules(cfg: MARWILConfig, _ctx: ValidationContext, out: IssueList): void {
+  const input: unknown = cfg.offlineData.input;
+  if (!Array.isArray(input) || input.some((f) => typeof f !== 'string' || f.trim() === '')) {
+    const hint = typeof input === 'string' ? ` Write it as a list: ["${input}"].` : '';
+    out.error('offlineData.input', `input must be a list of file names, got ${formatValue(input)}.${hint}`);
+  } else if (input.length === 0) {
+    out.error(
+      'offlineData.input',
+      `${cfg.algo} trains on recorded episodes: set offlineData.input (CLI: --input FILE.parquet; page: ` +
+        `choose an offline data file). Record one with \`npm run record\`.`,
+    );
   }
-
-  /** RLlib: `.offline_data(input_=..., dataset_num_iters_per_learner=...)`. */
-  offlineData(partial: Partial<OfflineDataConfig>): this {
-    return this.update({ offlineData: partial });
+  const beta = cfg.training.beta;
+  // RLlib: "`beta` must be within 0.0 and 1.0!"; BCConfig fixes it at 0.
+  if (cfg.algo === 'BC' && typeof beta === 'number' && beta !== 0) {
+    out.error(
+      'training.beta',
+      `BC is MARWIL with beta 0, got beta ${beta}. Use algo 'MARWIL' to weight by advantages.`,
+    );
   }
-
-  /** RLlib: `.evaluation(evaluation_interval=..., evaluation_duration=..., ...)`. */
-  evaluation(partial: Partial<EvaluationConfig>): this {
-    return this.update({ evaluation: partial });
-  }
-
-  protected override validateConfig(cfg: MARWILConfig, ctx: ValidationContext): ConfigIssue[] {
-    return validateMARWILConfig(cfg, ctx);
+  if (cfg.envRunners.batchMode !== 'complete_episodes') {
+    out.warn(
+      'envRunners.batchMode',
+      `${cfg.algo} evaluates on whole episodes; with batch_mode truncate_episodes an evaluation can count ` +
+        `an episode begun under older weights. Set batchMode to 'complete_episodes'.`,
+    );
   }
 }
 
+export const MARWIL_SCHEMA = configSchema<MARWILConfig>('MARWIL', MARWIL_KEYS, offlineRules);
+export const BC_SCHEMA = configSchema<MARWILConfig>('BC', BC_KEYS, offlineRules);
+export const MARWIL_DEFAULTS: MARWILConfig = MARWIL_SCHEMA.defaults;
+export const BC_DEFAULTS: MARWILConfig = BC_SCHEMA.defaults;
+export const validateMARWILConfig = MARWIL_SCHEMA.validate;
+
 /** RLlib: `MARWILConfig()`. */
-export function marwil(): MARWILConfigBuilder {
-  return new MARWILConfigBuilder(MARWIL_DEFAULTS);
+export function marwil(): ReturnType<typeof builderOf<MARWILConfig>> {
+  return builderOf(MARWIL_SCHEMA);
 }
 
 /** RLlib: `BCConfig()`. */
-export function bc(): MARWILConfigBuilder {
-  return new MARWILConfigBuilder(BC_DEFAULTS);
+export function bc(): ReturnType<typeof builderOf<MARWILConfig>> {
+  return builderOf(BC_SCHEMA);
 }
 
 /**
@@ -170,59 +224,4 @@ export function offlineSamplingLayout(cfg: Pick<MARWILConfig, 'envRunners' | 'tr
     numRunnersSampling: Math.max(1, cfg.envRunners.numEnvRunners),
     numSampleRounds: 1,
   };
-}
-
-/** validateBase + MARWIL's checks (training, offlineData, evaluation); every problem at once. */
-export function validateMARWILConfig(cfg: MARWILConfig, ctx: ValidationContext = {}): ConfigIssue[] {
-  const out = new IssueList();
-  out.issues.push(...validateBase(cfg, ctx));
-  if (cfg.algo !== 'MARWIL' && cfg.algo !== 'BC') {
-    out.error('algo', `algo must be 'MARWIL' or 'BC' for this config, got ${formatValue(cfg.algo)}.`);
-  }
-  if (out.section('training', cfg.training)) {
-    const t = cfg.training;
-    const p = 'training.';
-    out.schedule(p + 'lr', t.lr);
-    out.number(p + 'gamma', t.gamma, { min: 0, max: 1 });
-    out.integer(p + 'trainBatchSizePerLearner', t.trainBatchSizePerLearner, 1);
-    // RLlib: "`beta` must be within 0.0 and 1.0!"
-    if (out.number(p + 'beta', t.beta, { min: 0, max: 1 }) && cfg.algo === 'BC' && t.beta !== 0) {
-      out.error(p + 'beta', `BC is MARWIL with beta 0, got beta ${t.beta}. Use algo 'MARWIL' to weight by advantages.`);
-    }
-    out.number(p + 'vfCoeff', t.vfCoeff, { min: 0 });
-    out.number(p + 'movingAverageSqdAdvNormUpdateRate', t.movingAverageSqdAdvNormUpdateRate, { min: 0, max: 1 });
-    out.number(p + 'movingAverageSqdAdvNormStart', t.movingAverageSqdAdvNormStart, { above: 0 });
-    if (t.gradClip !== null) out.number(p + 'gradClip', t.gradClip, { above: 0 });
-    out.oneOf(p + 'gradClipBy', t.gradClipBy, ['global_norm', 'norm', 'value'] as const);
-    out.integer(p + 'maxConsecutiveNonFiniteUpdates', t.maxConsecutiveNonFiniteUpdates, 1);
-  }
-  if (out.section('offlineData', cfg.offlineData)) {
-    const o = cfg.offlineData;
-    if (!Array.isArray(o.input) || o.input.some((f) => typeof f !== 'string' || f.trim() === '')) {
-      const given: unknown = o.input;
-      const hint = typeof given === 'string' ? ` Write it as a list: ["${given}"].` : '';
-      out.error('offlineData.input', `input must be a list of file names, got ${formatValue(o.input)}.${hint}`);
-    } else if (o.input.length === 0) {
-      out.error(
-        'offlineData.input',
-        `${cfg.algo} trains on recorded episodes: set offlineData.input (CLI: --input FILE.parquet; page: ` +
-          `choose an offline data file). Record one with \`npm run record\`.`,
-      );
-    }
-    out.integer('offlineData.datasetNumItersPerLearner', o.datasetNumItersPerLearner, 1);
-  }
-  if (out.section('evaluation', cfg.evaluation)) {
-    const e = cfg.evaluation;
-    out.integer('evaluation.evaluationInterval', e.evaluationInterval, 1);
-    out.integer('evaluation.evaluationDuration', e.evaluationDuration, 1);
-    out.oneOf('evaluation.evaluationDurationUnit', e.evaluationDurationUnit, ['episodes', 'timesteps'] as const);
-  }
-  if (cfg.envRunners.batchMode !== 'complete_episodes') {
-    out.warn(
-      'envRunners.batchMode',
-      `${cfg.algo} evaluates on whole episodes; with batch_mode truncate_episodes an evaluation can count ` +
-        `an episode begun under older weights. Set batchMode to 'complete_episodes'.`,
-    );
-  }
-  return out.issues;
 }

@@ -12,36 +12,87 @@
  * 'default_policy'). Null rather than `{ "*": "default_policy" }` because configs merge section
  * by section: a user's table merged into a default table would keep the default's `*` entry.
  */
+import type { AlgorithmConfigBase } from '../../core/config';
+import { custom, defaultsOf, type ValuesOf } from '../../core/config-catalogue';
 import { ConfigError, type ConfigIssue } from '../../core/errors';
+import { isCount, type IssueList } from '../../core/issue-list';
+import { deepEqual } from '../../core/json';
+import { isMultiAgentEnv, listMultiAgentEnvs } from '../../envs/multi-agent/registry';
 
 export type PolicyMappingTable = Readonly<Record<string, string>>;
 /** RLlib: policy_mapping_fn(agent_id, episode, **kwargs) -> module id; here per agent id. */
 export type PolicyMappingFn = (agentId: string) => string;
 
-export interface MultiAgentConfig {
-  /** Module ids. RLlib: policies (a set of ids; spaces come from the env). */
-  readonly policies: readonly string[];
-  /** Agent-id pattern -> module id; null: every agent to the one module. RLlib: policy_mapping_fn. */
-  readonly policyMappingFn: PolicyMappingTable | null;
-  /** Modules the Learner updates; null = all. RLlib: policies_to_train. */
-  readonly policiesToTrain: readonly string[] | null;
-}
+/** The export writes single-agent runs; at their defaults these keys mean the same in RLlib. */
+const NOT_EXPORTED = {
+  none: "RLlib's .multi_agent(); the export writes single-agent runs only (at the defaults: one module for every agent, RLlib's default too)",
+};
+
+/**
+ * RLlib's `.multi_agent()` keys (RLlib's defaults: one module 'default_policy' for every agent).
+ * Their checks need each other and the env, so they are rules (multiAgentRules), not ranges.
+ */
+export const MULTI_AGENT_KEYS = {
+  policies: custom<readonly string[]>(['default_policy'], {
+    doc: 'Module ids, e.g. p0,p1 (the spaces come from the env).',
+    rllib: NOT_EXPORTED,
+    aliases: ['policies'],
+  }),
+  policyMappingFn: custom<PolicyMappingTable | null>(null, {
+    doc: 'Agent-id pattern -> module id, e.g. 0=p0,1=p1 or *=shared; null: every agent to the one module.',
+    rllib: NOT_EXPORTED,
+    // A shorter flag for the table: `--policy-mapping 0=p0,1=p1`.
+    aliases: ['policy_mapping_fn', 'policy_mapping'],
+  }),
+  policiesToTrain: custom<readonly string[] | null>(null, {
+    doc: 'Modules the Learner updates; null: all of them.',
+    rllib: NOT_EXPORTED,
+    aliases: ['policies_to_train'],
+  }),
+};
+
+export type MultiAgentConfig = ValuesOf<typeof MULTI_AGENT_KEYS>;
 
 /** RLlib's default: one module 'default_policy' for every agent. */
-export const MULTI_AGENT_DEFAULTS: MultiAgentConfig = {
-  policies: ['default_policy'],
-  policyMappingFn: null,
-  policiesToTrain: null,
-};
+export const MULTI_AGENT_DEFAULTS: MultiAgentConfig = defaultsOf(MULTI_AGENT_KEYS);
 
-/** RLlib snake_case names -> our paths, for JSON / URL / CLI input. */
-export const MULTI_AGENT_KEY_ALIASES: Readonly<Record<string, string>> = {
-  policies: 'multiAgent.policies',
-  policy_mapping_fn: 'multiAgent.policyMappingFn',
-  // A shorter flag for the table: `--policy-mapping 0=p0,1=p1`.
-  policy_mapping: 'multiAgent.policyMappingFn',
-  policies_to_train: 'multiAgent.policiesToTrain',
-};
+/**
+ * The multi-agent section's rules for an algorithm that has it: a multi-agent env gets the
+ * section's checks and what multi-agent sampling does not support; a single-agent env must leave
+ * the section at its defaults. `refuse.numLearners` says why learner workers are refused.
+ */
+export function multiAgentRules(
+  cfg: AlgorithmConfigBase & { readonly multiAgent?: MultiAgentConfig },
+  out: IssueList,
+  refuse: { readonly numLearners: string },
+  agentIds?: readonly string[],
+): void {
+  const multiAgent = cfg.multiAgent ?? MULTI_AGENT_DEFAULTS;
+  const env = cfg.environment.env;
+  if (!isMultiAgentEnv(env)) {
+    if (!deepEqual(multiAgent, MULTI_AGENT_DEFAULTS)) {
+      out.error(
+        'multiAgent',
+        `multiAgent (policies, policyMappingFn, policiesToTrain) needs a multi-agent env, and ` +
+          `'${env}' is single-agent; use one of ${listMultiAgentEnvs().join(', ')}, or drop the multiAgent settings.`,
+      );
+    }
+    return;
+  }
+  if (cfg.envRunners.batchMode !== 'truncate_episodes') {
+    out.error('envRunners.batchMode', "multi-agent sampling supports batchMode 'truncate_episodes' only so far.");
+  }
+  if (cfg.envRunners.remoteWorkerEnvs) {
+    out.error(
+      'envRunners.remoteWorkerEnvs',
+      'multi-agent sampling steps its env copies inside the EnvRunner; set remoteWorkerEnvs to false.',
+    );
+  }
+  if (isCount(cfg.learners.numLearners, 1)) {
+    out.error('learners.numLearners', `${refuse.numLearners} (got ${cfg.learners.numLearners}).`);
+  }
+  out.issues.push(...validateMultiAgent(multiAgent, agentIds));
+}
 
 const MODULE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 

@@ -2,23 +2,42 @@
  * PPO as the app, UI and CLI see it: defaults, RLlib names, validation, sampling layout, presets,
  * form fields and charts, all TF.js-free; `load()` imports the implementation (TF.js) on demand.
  */
+import * as K from '../../core/metric-keys';
 import { clamp, type AutoLayout } from '../auto-preset';
-import { PPO_RLLIB } from './ppo-rllib';
-import type { AlgorithmSpec, Preset } from '../spec';
 import type { Algorithm } from '../algorithm';
-import { PPO_CHARTS, PPO_FORM_SECTIONS } from './ppo-form';
-import { derivedSizes, type PPOConfig } from './ppo-config';
-import { PPO_PRESETS } from './presets';
-import type { BuildOptions as PPOBuildOptions } from './ppo';
-import {
-  PPO_WITH_MULTI_AGENT_DEFAULTS,
-  PPO_WITH_MULTI_AGENT_KEY_ALIASES,
-  isMultiAgentConfig,
-  ppoWithMultiAgent,
-  validatePPOWithMultiAgent,
-  type MultiAgentPPOConfig,
-} from '../multi-agent/multi-agent-ppo-config';
+import { defineAlgorithm } from '../define-algorithm';
+import { ACTOR_CRITIC_WEIGHTS } from '../rllib/actor-critic-layout';
+import type { ChartDef, Preset } from '../spec';
 import { MULTI_AGENT_PPO_PRESETS } from '../multi-agent/multi-agent-presets';
+import { isMultiAgentConfig } from '../multi-agent/multi-agent-ppo-config';
+import type { BuildOptions as PPOBuildOptions } from './ppo';
+import { PPO_SCHEMA, derivedSizes, type MultiAgentPPOConfig, type PPOConfig } from './ppo-config';
+import { PPO_PRESETS } from './presets';
+
+const L = (name: string): string => `${K.LEARNER_RESULTS}/${name}`;
+
+/** Losses, entropy and KL (RLlib's learner result keys); return and throughput charts are shared. */
+const PPO_CHARTS: readonly ChartDef[] = [
+  {
+    title: 'Losses',
+    testid: 'chart-losses',
+    series: [
+      { key: L('policy_loss'), label: 'policy', color: '--c1' },
+      // The value loss is 10-1000x the policy loss: it (and the total it dominates) gets its own axis.
+      { key: L('vf_loss'), label: 'value (right)', color: '--c2', scale: 'y2' },
+      { key: L('total_loss'), label: 'total (right)', color: '--c3', scale: 'y2', dash: [4, 3] },
+    ],
+  },
+  { title: 'Entropy', testid: 'chart-entropy', series: [{ key: L('entropy'), label: 'entropy', color: '--c1' }] },
+  {
+    title: 'KL divergence',
+    testid: 'chart-kl',
+    series: [
+      { key: L('approx_kl'), label: 'approx KL', color: '--c1' },
+      { key: L('mean_kl_loss'), label: 'KL loss', color: '--c3' },
+    ],
+  },
+];
 
 function lrText(lr: PPOConfig['training']['lr']): string {
   return typeof lr === 'number'
@@ -63,21 +82,18 @@ function ppoAutoPreset(l: AutoLayout): Preset<PPOConfig> {
  * PPO, single- and multi-agent (RLlib: one PPOConfig with `.multi_agent()`): the config carries the
  * multiAgent section; a multi-agent env makes the run a MultiAgentPPO (algorithms/multi-agent/).
  */
-export const PPO_SPEC: AlgorithmSpec<MultiAgentPPOConfig> = {
-  name: 'PPO',
+export const PPO_SPEC = defineAlgorithm<MultiAgentPPOConfig>({
+  schema: PPO_SCHEMA,
   title: 'PPO — proximal policy optimization (on-policy)',
   description: 'Proximal Policy Optimization (Schulman et al. 2017), RLlib’s PPO.',
   defaultsNote: "RLlib's PPOConfig defaults (large: 4000 steps per iteration, 30 epochs).",
   actionSpaces: ['discrete', 'box'],
-  defaults: PPO_WITH_MULTI_AGENT_DEFAULTS,
-  keyAliases: PPO_WITH_MULTI_AGENT_KEY_ALIASES,
-  rllib: PPO_RLLIB,
-  builder: ppoWithMultiAgent,
-  validate: validatePPOWithMultiAgent,
+  formSection: { id: 'training', title: 'PPO hyperparameters' },
+  // PPO's weights take the names of RLlib's DefaultPPOTorchRLModule (rllib/actor-critic-layout.ts).
+  rllib: { configClass: 'PPOConfig', importFrom: 'ray.rllib.algorithms.ppo', ...ACTOR_CRITIC_WEIGHTS },
   samplingLayout: derivedSizes,
   presets: { ...PPO_PRESETS, ...MULTI_AGENT_PPO_PRESETS },
   autoPreset: ppoAutoPreset,
-  formSections: PPO_FORM_SECTIONS,
   charts: PPO_CHARTS,
   describeTraining: (c) => {
     const t = c.training;
@@ -95,4 +111,4 @@ export const PPO_SPEC: AlgorithmSpec<MultiAgentPPOConfig> = {
             (PPO.build(config, opts as PPOBuildOptions) as unknown as Promise<Algorithm<MultiAgentPPOConfig>>),
     };
   },
-};
+});

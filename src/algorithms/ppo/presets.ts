@@ -14,7 +14,8 @@ import { deepFreeze } from '../../core/config';
 import { lookupPreset, presetIdsOf } from '../presets';
 import type { Preset } from '../spec';
 import { ppo } from './ppo-config';
-import type { PPOConfig, PPOConfigBuilder } from './ppo-config';
+import type { AlgorithmConfigBuilder } from '../algorithm-config';
+import type { MultiAgentPPOConfig, PPOConfig } from './ppo-config';
 
 /** A PPO preset (the generic shape lives in spec.ts). */
 export type PPOPreset = Preset<PPOConfig>;
@@ -261,6 +262,6 @@ export function getPreset(envId: string, name?: string): Omit<PPOPreset, 'varian
 }
 
 /** A PPO builder with the preset applied over PPO's defaults, ready for further settings. */
-export function applyPreset(envId: string, name?: string): PPOConfigBuilder {
+export function applyPreset(envId: string, name?: string): AlgorithmConfigBuilder<MultiAgentPPOConfig> {
   return ppo().fromJson(getPreset(envId, name).config);
 }

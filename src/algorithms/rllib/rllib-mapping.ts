@@ -13,40 +13,18 @@
  */
 import { isPlainObject } from '../../core/config';
 import type { AlgorithmConfigBase } from '../../core/config';
+import type { RLlibKey } from '../../core/config-catalogue';
+import { rllibTable } from '../../core/config-tables';
+import { SHARED_KEYS } from '../../core/shared-keys';
 import { flatDim, type Space } from '../../core/spaces';
 
-/** The AlgorithmConfig setters a key can go to; `model_config` is `.rl_module(model_config=DefaultModelConfig(...))`. */
-export type RLlibMethod =
-  | 'environment'
-  | 'env_runners'
-  | 'learners'
-  | 'model_config'
-  | 'training'
-  | 'offline_data'
-  | 'evaluation'
-  | 'fault_tolerance'
-  | 'debugging'
-  | 'reporting';
+/** The AlgorithmConfig setters and keys, declared with each key in its catalogue (core/config-catalogue.ts). */
+export type { RLlibKey, RLlibSetter as RLlibMethod } from '../../core/config-catalogue';
 
 /** Written as a Python tuple (RLlib's `n_step=(2, 5)`); JSON readers see a list. */
 export interface PyTuple {
   readonly $tuple: readonly unknown[];
 }
-
-export type RLlibKey =
-  | {
-      readonly method: RLlibMethod;
-      /** RLlib's argument name; a dotted name is a key inside a dict argument (`replay_buffer_config.capacity`). */
-      readonly name: string;
-      /** Our value -> RLlib's, where they differ in form ('auto' GPUs, a range as a tuple). */
-      readonly convert?: (value: unknown) => unknown;
-      /** A line for the generated file when the conversion loses something. */
-      readonly note?: string;
-    }
-  | {
-      /** Why RLlib has no such setting (shown in the generated file and the README). */
-      readonly none: string;
-    };
 
 /** One algorithm's mapping onto RLlib: its config class, its keys' table, its weights' names. */
 export interface RLlibMapping {
@@ -58,7 +36,7 @@ export interface RLlibMapping {
    * text; the table still documents the names and the weights still import.
    */
   readonly exportRefused?: string;
-  /** The algorithm's keys (its `training` section, and shared keys it reads differently): they win over the shared table. */
+  /** Every key of the algorithm's config, derived from its catalogue (define-algorithm.ts). */
   readonly keys: Readonly<Record<string, RLlibKey>>;
   /** model_config entries that follow from our module rather than a key (PPO on a Box: free_log_std). */
   modelConfigExtras(config: AlgorithmConfigBase, actionSpace: Space): Record<string, unknown>;
@@ -80,66 +58,8 @@ export interface RLlibMapping {
   moduleLayout(config: AlgorithmConfigBase, observationSpace: Space, actionSpace: Space): Record<string, unknown>;
 }
 
-const none = (why: string): RLlibKey => ({ none: why });
-
-/** Our divergence stop, which every algorithm has and RLlib does not. */
-export const NO_NON_FINITE_STOP: RLlibKey = none(
-  'RLlib keeps training on NaN weights; it has no stop after non-finite updates.',
-);
-
-/** The shared sections' keys (core/config.ts), by path. */
-export const SHARED_RLLIB_KEYS: Readonly<Record<string, RLlibKey>> = {
-  'environment.env': { method: 'environment', name: 'env' },
-  'environment.envConfig': { method: 'environment', name: 'env_config' },
-  'environment.maxEpisodeSteps': none(
-    "environment() has no time-limit key; when set, the exported file registers the env with gymnasium's max_episode_steps.",
-  ),
-  'envRunners.numEnvRunners': { method: 'env_runners', name: 'num_env_runners' },
-  'envRunners.numEnvsPerEnvRunner': { method: 'env_runners', name: 'num_envs_per_env_runner' },
-  'envRunners.rolloutFragmentLength': { method: 'env_runners', name: 'rollout_fragment_length' },
-  'envRunners.batchMode': { method: 'env_runners', name: 'batch_mode' },
-  'envRunners.numCpusPerEnvRunner': { method: 'env_runners', name: 'num_cpus_per_env_runner' },
-  'envRunners.numGpusPerEnvRunner': { method: 'env_runners', name: 'num_gpus_per_env_runner' },
-  'envRunners.sampleTimeoutS': { method: 'env_runners', name: 'sample_timeout_s' },
-  'envRunners.explore': { method: 'env_runners', name: 'explore' },
-  'envRunners.remoteWorkerEnvs': { method: 'env_runners', name: 'remote_worker_envs' },
-  'envRunners.remoteEnvBatchWaitMs': { method: 'env_runners', name: 'remote_env_batch_wait_ms' },
-  'learners.numLearners': { method: 'learners', name: 'num_learners' },
-  'learners.numGpusPerLearner': {
-    method: 'learners',
-    name: 'num_gpus_per_learner',
-    convert: (v) => (v === 'auto' ? 0 : v),
-    note: "'auto' (WebGPU when the tab has one) has no RLlib form: written as 0; set 1 on a GPU node.",
-  },
-  'learners.wasmThreads': none(
-    "TF.js's wasm (XNNPACK) thread count on the page; torch picks its own intra-op threads (torch.set_num_threads is no AlgorithmConfig key)",
-  ),
-  'rlModule.fcnetHiddens': { method: 'model_config', name: 'fcnet_hiddens' },
-  'rlModule.fcnetActivation': { method: 'model_config', name: 'fcnet_activation' },
-  'rlModule.vfShareLayers': { method: 'model_config', name: 'vf_share_layers' },
-  'faultTolerance.restartFailedEnvRunners': { method: 'fault_tolerance', name: 'restart_failed_env_runners' },
-  'faultTolerance.ignoreEnvRunnerFailures': { method: 'fault_tolerance', name: 'ignore_env_runner_failures' },
-  'faultTolerance.maxNumEnvRunnerRestarts': { method: 'fault_tolerance', name: 'max_num_env_runner_restarts' },
-  'faultTolerance.delayBetweenEnvRunnerRestartsS': {
-    method: 'fault_tolerance',
-    name: 'delay_between_env_runner_restarts_s',
-  },
-  'faultTolerance.restartFailedSubEnvironments': { method: 'fault_tolerance', name: 'restart_failed_sub_environments' },
-  'faultTolerance.envRunnerHealthProbeTimeoutS': {
-    method: 'fault_tolerance',
-    name: 'env_runner_health_probe_timeout_s',
-  },
-  'faultTolerance.envRunnerRestoreTimeoutS': { method: 'fault_tolerance', name: 'env_runner_restore_timeout_s' },
-  'faultTolerance.numConsecutiveEnvRunnerFailuresTolerance': {
-    method: 'fault_tolerance',
-    name: 'num_consecutive_env_runner_failures_tolerance',
-  },
-  'debugging.seed': { method: 'debugging', name: 'seed' },
-  'debugging.validateLearnerWeightsInSync': {
-    none: 'a check of our data-parallel learners (weight checksums after every update); torch DDP keeps replicas in sync by construction',
-  },
-  'reporting.metricsNumEpisodesForSmoothing': { method: 'reporting', name: 'metrics_num_episodes_for_smoothing' },
-};
+/** The shared sections' keys (core/shared-keys.ts), by path: derived from their catalogue. */
+export const SHARED_RLLIB_KEYS: Readonly<Record<string, RLlibKey>> = rllibTable(SHARED_KEYS);
 
 /** RLlib settings we have no key for, for the README's reverse list and the generated file's header. */
 export const RLLIB_ONLY_NOTE =

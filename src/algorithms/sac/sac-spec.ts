@@ -4,10 +4,9 @@
  */
 import type { AutoLayout } from '../auto-preset';
 import { SAC_RLLIB } from './sac-rllib';
-import type { AlgorithmSpec, FieldDef, Preset, SectionDef } from '../spec';
-import { SAC_DEFAULTS, SAC_KEY_ALIASES, sac, sacSamplingLayout, validateSACConfig, type SACConfig } from './sac-config';
-
-const T = 'training.';
+import { defineAlgorithm } from '../define-algorithm';
+import type { Preset } from '../spec';
+import { SAC_SCHEMA, sacSamplingLayout, type SACConfig } from './sac-config';
 
 /**
  * RLlib's tuned_examples/sac/pendulum_sac.py (-250 within 20,000 env steps; RLlib smooths over
@@ -97,115 +96,17 @@ function sacAutoPreset(l: AutoLayout): Preset<SACConfig> {
   };
 }
 
-const field = (
-  name: string,
-  rllib: string,
-  label: string,
-  kind: FieldDef['kind'],
-  help: string,
-  more = {},
-): FieldDef => ({
-  path: T + name,
-  label,
-  rllib,
-  kind,
-  help,
-  ...more,
-});
-
-const FORM_SECTIONS: readonly SectionDef[] = [
-  {
-    id: 'sac-training',
-    title: 'SAC training',
-    fields: [
-      field('actorLr', 'actor_lr', 'Actor lr', 'number', 'Adam step size of the policy (RLlib 3e-5).'),
-      field('criticLr', 'critic_lr', 'Critic lr', 'number', 'Adam step size of the Q-networks (RLlib 3e-4).'),
-      field('alphaLr', 'alpha_lr', 'Alpha lr', 'number', 'Adam step size of log(alpha), the temperature (RLlib 3e-4).'),
-      field('gamma', 'gamma', 'Discount', 'number', 'Weight of future rewards.'),
-      field(
-        'trainBatchSizePerLearner',
-        'train_batch_size_per_learner',
-        'Replay batch size',
-        'int',
-        'Transitions per gradient step.',
-      ),
-      field('tau', 'tau', 'Target tau', 'number', 'Polyak step of the target critics (RLlib 0.005).'),
-      field(
-        'initialAlpha',
-        'initial_alpha',
-        'Initial alpha',
-        'number',
-        'Starting entropy weight; tuned toward the target entropy.',
-      ),
-      field('twinQ', 'twin_q', 'Twin Q', 'checkbox', 'Two critics, min of both: less over-estimation.'),
-      field(
-        'numStepsSampledBeforeLearningStarts',
-        'num_steps_sampled_before_learning_starts',
-        'Learning starts after',
-        'int',
-        'Env steps collected before the first gradient step.',
-      ),
-      field(
-        'policyModelConfig.fcnetHiddens',
-        'policy_model_config.fcnet_hiddens',
-        'Actor layers',
-        'text',
-        'Units per hidden layer of the policy, e.g. 256,256.',
-      ),
-      field(
-        'qModelConfig.fcnetHiddens',
-        'q_model_config.fcnet_hiddens',
-        'Critic layers',
-        'text',
-        'Units per hidden layer of each Q-network, e.g. 256,256.',
-      ),
-      field(
-        'replayBufferConfig.capacity',
-        'replay_buffer_config.capacity',
-        'Replay capacity',
-        'int',
-        'Transitions kept; the oldest are overwritten first.',
-      ),
-      field(
-        'trainingIntensity',
-        'training_intensity',
-        'Training intensity',
-        'number',
-        'Replayed / sampled env steps; empty: one update per sample call.',
-        {
-          nullable: true,
-          advanced: true,
-        },
-      ),
-      field(
-        'targetNetworkUpdateFreq',
-        'target_network_update_freq',
-        'Target update every (env steps)',
-        'int',
-        '0: after every gradient step.',
-        {
-          advanced: true,
-        },
-      ),
-    ],
-  },
-];
-
-export const SAC_SPEC: AlgorithmSpec<SACConfig> = {
-  name: 'SAC',
+export const SAC_SPEC = defineAlgorithm<SACConfig>({
+  schema: SAC_SCHEMA,
   title: 'SAC — soft actor-critic (off-policy, continuous actions)',
   description:
     'Maximum-entropy actor-critic with twin Q-networks and an auto-tuned temperature (Haarnoja et al. 2018).',
   actionSpaces: ['box'],
-  defaults: SAC_DEFAULTS,
-  keyAliases: SAC_KEY_ALIASES,
+  formSection: { id: 'sac-training', title: 'SAC training' },
   rllib: SAC_RLLIB,
-  builder: sac,
-  validate: (config, ctx) => validateSACConfig(config, ctx),
   samplingLayout: sacSamplingLayout,
   presets: { 'Pendulum-v1': PENDULUM, 'MountainCarContinuous-v0': MOUNTAIN_CAR },
   autoPreset: sacAutoPreset,
-  formSections: FORM_SECTIONS,
   describeTraining: (c) => {
     const t = c.training;
     const lr = (v: unknown) => (typeof v === 'number' ? String(v) : 'schedule');
@@ -247,4 +148,4 @@ export const SAC_SPEC: AlgorithmSpec<SACConfig> = {
     },
   ],
   load: () => import('./sac'),
-};
+});

@@ -2,58 +2,32 @@
  * A second algorithm for the registry tests, so "more than one algorithm" is tested before DQN is
  * registered: its own training key (`fake_rate`), alias, preset, form section and chart, and a
  * load() that fails (it has no implementation). Tests mock algorithms/specs.ts to register it.
+ * Declared the way a real algorithm is: one catalogue entry per key, the rest derived.
  */
-import {
-  ALGORITHM_CONFIG_DEFAULTS,
-  deepFreeze,
-  type AlgorithmConfigBase,
-  type ScheduleValue,
-} from '../../../src/core/config';
-import { IssueList, validateBase, type ValidationContext } from '../../../src/core/config-validation';
-import { RLError, type ConfigIssue } from '../../../src/core/errors';
-import { AlgorithmConfigBuilder } from '../../../src/algorithms/algorithm-config';
-import type { AlgorithmSpec } from '../../../src/algorithms/spec';
+import type { AlgorithmConfigBase } from '../../../src/core/config';
+import { including, num, type ValuesOf } from '../../../src/core/config-catalogue';
+import { RLError } from '../../../src/core/errors';
+import { SHARED_KEYS, TRAINING_KEYS } from '../../../src/core/shared-keys';
+import { configSchema, defineAlgorithm } from '../../../src/algorithms/define-algorithm';
 
-interface FakeTraining {
-  readonly lr: ScheduleValue;
-  readonly gamma: number;
-  readonly trainBatchSizePerLearner: number;
-  readonly fakeRate: number;
-}
-export type FakeConfig = AlgorithmConfigBase & { readonly algo: 'FAKE'; readonly training: FakeTraining };
+const FAKE_TRAINING_KEYS = {
+  ...including(TRAINING_KEYS, { lr: 1e-3, gamma: 0.9, trainBatchSizePerLearner: 32 }),
+  fakeRate: num(0.5, { min: 0, max: 1, doc: 'A knob.', rllib: 'fake_rate', form: { label: 'Fake rate' } }),
+};
 
-export const FAKE_DEFAULTS: FakeConfig = deepFreeze({
-  algo: 'FAKE',
-  ...ALGORITHM_CONFIG_DEFAULTS,
-  training: { lr: 1e-3, gamma: 0.9, trainBatchSizePerLearner: 32, fakeRate: 0.5 },
-});
+export type FakeConfig = AlgorithmConfigBase & {
+  readonly algo: 'FAKE';
+  readonly training: ValuesOf<typeof FAKE_TRAINING_KEYS>;
+};
 
-function validateFake(cfg: FakeConfig, ctx: ValidationContext = {}): ConfigIssue[] {
-  const out = new IssueList();
-  out.issues.push(...validateBase(cfg, ctx));
-  out.schedule('training.lr', cfg.training.lr);
-  out.number('training.fakeRate', cfg.training.fakeRate, { min: 0, max: 1 });
-  return out.issues;
-}
+const FAKE_SCHEMA = configSchema<FakeConfig>('FAKE', { ...SHARED_KEYS, training: FAKE_TRAINING_KEYS });
+export const FAKE_DEFAULTS: FakeConfig = FAKE_SCHEMA.defaults;
 
-class FakeConfigBuilder extends AlgorithmConfigBuilder<FakeConfig> {
-  constructor() {
-    super(FAKE_DEFAULTS, { fake_rate: 'training.fakeRate', lr: 'training.lr' });
-  }
-
-  protected override validateConfig(cfg: FakeConfig, ctx: ValidationContext): ConfigIssue[] {
-    return validateFake(cfg, ctx);
-  }
-}
-
-export const FAKE_SPEC: AlgorithmSpec<FakeConfig> = {
-  name: 'FAKE',
+export const FAKE_SPEC = defineAlgorithm<FakeConfig>({
+  schema: FAKE_SCHEMA,
   title: 'FAKE — a test double',
   actionSpaces: ['discrete'],
-  defaults: FAKE_DEFAULTS,
-  keyAliases: { fake_rate: 'training.fakeRate', lr: 'training.lr' },
-  builder: () => new FakeConfigBuilder(),
-  validate: validateFake,
+  formSection: { id: 'training', title: 'FAKE hyperparameters' },
   samplingLayout: (c) => ({
     rolloutFragmentLength: 1,
     stepsPerSampleCall: c.envRunners.numEnvsPerEnvRunner,
@@ -68,13 +42,6 @@ export const FAKE_SPEC: AlgorithmSpec<FakeConfig> = {
       stop: { training_iteration: 7 },
     },
   },
-  formSections: [
-    {
-      id: 'training',
-      title: 'FAKE hyperparameters',
-      fields: [{ path: 'training.fakeRate', label: 'Fake rate', rllib: 'fake_rate', kind: 'number', help: 'A knob.' }],
-    },
-  ],
   charts: [{ title: 'Fake', testid: 'chart-fake', series: [{ key: 'fake', label: 'fake', color: '--c1' }] }],
   load: () => Promise.reject(new RLError('test/no-implementation', 'FAKE has no implementation.')),
-};
+});

@@ -35,7 +35,8 @@ export interface ImportGraph {
 }
 
 const SOURCE = /\.(ts|svelte)$/;
-const IMPORT = /(?:^|[\n;])\s*(?:import|export)\s(?:[^'";]*?\sfrom\s*)?['"](\.{1,2}\/[^'"]+)['"]|\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|[\n;])\s*(?:import|export)\s(?:[^'";]*?\sfrom\s*)?['"](\.{1,2}\/[^'"]+)['"]|\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 const CANDIDATES = ['', '.ts', '.svelte', '/index.ts'];
 
 function listSources(dir: string): string[] {
