@@ -7,9 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parityError, type ParityRun } from '../../src/algorithms/ppo/backend-parity';
-import { parseBenchArgs, SECTIONS } from '../../src/cli/bench-args';
-import { EXIT_NO_WEBGPU, nodeLearnerBenchMain } from '../../src/cli/node-learner-bench';
-import { NodeWebGpuError, openNodeWebGpu, SWIFTSHADER_ICDS, type DawnModule } from '../../src/cli/node-webgpu';
+import { parseBenchArgs, SECTIONS } from '../../bench/args';
+import { EXIT_NO_WEBGPU, nodeLearnerBenchMain } from '../../bench/node/learner-bench';
+import { NodeWebGpuError, openNodeWebGpu, SWIFTSHADER_ICDS, type DawnModule } from '../../bench/node/webgpu';
 
 describe('parseBenchArgs', () => {
   it('runs every browser section by default', () => {

@@ -4,8 +4,8 @@
  * default, and writes its JSON into ./results.
  */
 import path from 'node:path';
-import { BENCH_USAGE, parseBenchArgs } from './bench-args';
-import { nodeLearnerBenchMain } from './node-learner-bench';
+import { BENCH_USAGE, parseBenchArgs } from '../args';
+import { nodeLearnerBenchMain } from './learner-bench';
 
 const argv = process.argv.slice(2);
 try {

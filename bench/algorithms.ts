@@ -5,7 +5,7 @@
  * main-thread task. The offline rows first train a PPO agent and record episodes from it.
  */
 import type { Page } from '@playwright/test';
-import { OFFLINE_DATA, OFFLINE_MAX_ITERATIONS, QUICK, type MatrixEntry } from './bench-matrix';
+import { OFFLINE_DATA, OFFLINE_MAX_ITERATIONS, QUICK, type MatrixEntry } from './matrix';
 
 /** One run of one matrix row. */
 export interface MatrixRunRow {

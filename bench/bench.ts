@@ -9,17 +9,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
-import { chromiumArgs, ensureChromium } from './browser';
-import { benchOffline } from './bench-offline';
-import { benchEnvs, benchLearner, benchLearnerGroup, benchSampler, benchThroughput } from './bench-sections';
-import { runAlgorithmMatrix } from './bench-matrix-run';
-import { BENCH_USAGE, parseBenchArgs, resultsStamp } from './bench-args';
-import { benchRemoteEnvs } from './bench-remote-envs';
-import { benchMultiAgent } from './bench-multi-agent';
-import { benchTune, TUNE_BENCH_ITERATIONS } from './bench-tune';
-import { renderMarkdown, type BenchResults } from './bench-report';
-import { nodeLearnerBenchMain } from './node-learner-bench';
-import { serveApp } from './serve';
+import { chromiumArgs, ensureChromium } from '../src/cli/browser';
+import { benchOffline } from './offline';
+import { benchEnvs, benchLearner, benchLearnerGroup, benchSampler, benchThroughput } from './sections';
+import { runAlgorithmMatrix } from './matrix-run';
+import { BENCH_USAGE, parseBenchArgs, resultsStamp } from './args';
+import { benchRemoteEnvs } from './remote-envs';
+import { benchMultiAgent } from './multi-agent';
+import { benchTune, TUNE_BENCH_ITERATIONS } from './tune';
+import { renderMarkdown, type BenchResults } from './report';
+import { nodeLearnerBenchMain } from './node/learner-bench';
+import { serveApp } from '../src/cli/serve';
 
 /**
  * IMPALA against PPO with the same runners, envs per runner, fragment length and model (each with

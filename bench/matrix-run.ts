@@ -9,11 +9,11 @@ import {
   recordExpert,
   type MatrixRunRow,
   type OfflineDataset,
-} from './bench-algorithms';
-import type { Section } from './bench-args';
-import { ENV_THRESHOLDS, MATRIX_SEEDS, QUICK, matrixFor, worstCaseSeconds, type MatrixEntry } from './bench-matrix';
-import { chartPanels } from './bench-summary';
-import { returnChartPng } from './return-chart';
+} from './algorithms';
+import type { Section } from './args';
+import { ENV_THRESHOLDS, MATRIX_SEEDS, QUICK, matrixFor, worstCaseSeconds, type MatrixEntry } from './matrix';
+import { chartPanels } from './summary';
+import { returnChartPng } from '../src/cli/return-chart';
 
 export interface MatrixRunOptions {
   readonly page: Page;

@@ -9,13 +9,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { parityError, ppoBackendParity } from '../algorithms/ppo/backend-parity';
-import { measureLearnerThroughput } from '../algorithms/ppo/learner-bench';
-import { registerWebGpu, type AdapterReport } from '../backend/webgpu-device';
-import type { BenchArgs, NodeBackend } from './bench-args';
-import { learnerTable } from './bench-report';
-import type { LearnerRow } from './bench-sections';
-import { NodeWebGpuError, openNodeWebGpu, type NodeWebGpuOptions } from './node-webgpu';
+import { parityError, ppoBackendParity } from '../../src/algorithms/ppo/backend-parity';
+import { measureLearnerThroughput } from '../../src/diagnostics/learner-throughput';
+import { registerWebGpu, type AdapterReport } from '../../src/backend/webgpu-device';
+import type { BenchArgs, NodeBackend } from '../args';
+import { learnerTable } from '../report';
+import type { LearnerRow } from '../sections';
+import { NodeWebGpuError, openNodeWebGpu, type NodeWebGpuOptions } from './webgpu';
 
 export interface NodeLearnerResults {
   readonly date: string;

@@ -3,7 +3,7 @@
  * page, from 2 agents / 2 modules (the MultiAgentCartPole must-show) to 1,000 agents / 100 modules.
  */
 import type { Page } from '@playwright/test';
-import type { MultiAgentSamplingRow } from '../algorithms/multi-agent/multi-agent-bench';
+import type { MultiAgentSamplingRow } from '../src/diagnostics/multi-agent-sampling';
 
 export type { MultiAgentSamplingRow };
 

@@ -1,12 +1,12 @@
 /** Renders benchmark results as the Markdown tables pasted into the README. */
-import { multiAgentTable, type MultiAgentSamplingRow } from './bench-multi-agent';
-import { offlineTable, type OfflineRow } from './bench-offline';
-import type { EnvRow, LearnerGroupRow, LearnerRow, SamplerRow, ThroughputRow } from './bench-sections';
-import type { RemoteEnvsRow } from './bench-remote-envs';
-import { tuneTable, type TuneBenchRow } from './bench-tune';
-import type { MatrixRunRow } from './bench-algorithms';
-import { MATRIX } from './bench-matrix';
-import { median, summaryTable } from './bench-summary';
+import { multiAgentTable, type MultiAgentSamplingRow } from './multi-agent';
+import { offlineTable, type OfflineRow } from './offline';
+import type { EnvRow, LearnerGroupRow, LearnerRow, SamplerRow, ThroughputRow } from './sections';
+import type { RemoteEnvsRow } from './remote-envs';
+import { tuneTable, type TuneBenchRow } from './tune';
+import type { MatrixRunRow } from './algorithms';
+import { MATRIX } from './matrix';
+import { median, summaryTable } from './summary';
 
 export interface BenchResults {
   date: string;
