@@ -20,6 +20,7 @@ import { benchTune, TUNE_BENCH_ITERATIONS } from './tune';
 import { renderMarkdown, type BenchResults } from './report';
 import { nodeLearnerBenchMain } from './node/learner-bench';
 import { serveApp } from '../src/cli/serve';
+import { paintChart, pngFromDataUrl } from '../src/cli/return-chart';
 
 /**
  * IMPALA against PPO with the same runners, envs per runner, fragment length and model (each with
@@ -146,10 +147,8 @@ async function main(): Promise<void> {
     if (matrix.rows.length) {
       results.algorithms = matrix.rows;
       results.returnsChart = `${results.date.slice(0, 10)}${quick ? '-quick' : ''}-returns.png`;
-      writeFileSync(
-        path.join(dir, results.returnsChart),
-        matrix.chartPng(`Return vs wall time, ${results.date.slice(0, 10)}${quick ? ' (--quick)' : ''}`),
-      );
+      const chart = matrix.chart(`Return vs wall time, ${results.date.slice(0, 10)}${quick ? ' (--quick)' : ''}`);
+      writeFileSync(path.join(dir, results.returnsChart), pngFromDataUrl(await page.evaluate(paintChart, chart)));
     }
     if (only.has('offline-mixed')) {
       for (const seed of quick ? [1] : [1, 2, 3]) {

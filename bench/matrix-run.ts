@@ -13,7 +13,7 @@ import {
 import type { Section } from './args';
 import { ENV_THRESHOLDS, MATRIX_SEEDS, QUICK, matrixFor, worstCaseSeconds, type MatrixEntry } from './matrix';
 import { chartPanels } from './summary';
-import { returnChartPng } from '../src/cli/return-chart';
+import { drawReturnChart, type ChartDrawing } from '../src/cli/return-chart';
 
 export interface MatrixRunOptions {
   readonly page: Page;
@@ -26,7 +26,8 @@ export interface MatrixRunOptions {
 
 export interface MatrixResult {
   readonly rows: MatrixRunRow[];
-  readonly chartPng: (title: string) => Buffer;
+  /** The return-vs-wall-time chart of the rows, for AppSession.drawChart. */
+  readonly chart: (title: string) => ChartDrawing;
 }
 
 function describe(row: MatrixRunRow): string {
@@ -78,5 +79,20 @@ export async function runAlgorithmMatrix(o: MatrixRunOptions): Promise<MatrixRes
       }
     }
   }
-  return { rows, chartPng: (title) => returnChartPng(title, chartPanels(rows)) };
+  return { rows, chart: (title) => returnsChart(title, rows) };
+}
+
+/** One panel per env (two per row), one line per algorithm, the thresholds dashed. */
+export function returnsChart(title: string, rows: readonly MatrixRunRow[]): ChartDrawing {
+  return drawReturnChart({
+    title,
+    panels: chartPanels(rows),
+    xLabel: 'wall time (s) since training began',
+    yLabel: 'episode return mean',
+    targetLabel: 'threshold',
+    columns: 2,
+    panelWidth: 480,
+    panelHeight: 300,
+    legend: true,
+  });
 }

@@ -12,7 +12,7 @@ import type { ConfigIssue } from '../core/errors';
 import type { EnvSpec } from '../envs/types';
 import type { AnyAlgorithmConfig } from '../algorithms/registry';
 import { chromiumArgs, useChromiumSandbox } from './browser';
-import { drawCurvePng, type CurveInput } from './curve';
+import { paintChart, pngFromDataUrl, type ChartDrawing } from './return-chart';
 
 export type LearnerBackend = 'webgpu' | 'wasm' | 'cpu';
 
@@ -298,9 +298,9 @@ export class AppSession {
     return { config: info.config, device: info.device, seed: info.seed, warnings: info.warnings };
   }
 
-  /** curve.png as a data URL, drawn on a canvas in the page. */
-  drawCurve(input: CurveInput): Promise<string> {
-    return this.race(this.livePage.evaluate(drawCurvePng, input));
+  /** A chart laid out by return-chart.ts, painted on a canvas in the page: the PNG bytes. */
+  async drawChart(drawing: ChartDrawing): Promise<Buffer> {
+    return pngFromDataUrl(await this.race(this.livePage.evaluate(paintChart, drawing)));
   }
 
   /** Test hook: crashes the renderer through the DevTools protocol and waits for the crash event. */
