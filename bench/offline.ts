@@ -4,7 +4,10 @@
  * evaluation return of 450; then, on a mixed data set (25,000 steps of the expert + 25,000 of an
  * untrained policy), BC and MARWIL for the same 30 iterations.
  */
-import type { Page } from '@playwright/test';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AppSession } from '../src/cli/app-session';
+import { EPISODE_RETURN_MEAN, NUM_ENV_STEPS_SAMPLED_LIFETIME } from '../src/core/metric-keys';
 
 export interface OfflineRow {
   seed: number;
@@ -21,48 +24,64 @@ export interface OfflineRow {
   wallSeconds: number;
 }
 
-export function benchOffline(page: Page, seed: number): Promise<OfflineRow> {
-  return page.evaluate(async (seed) => {
-    const rl = window.rl;
-    const RETURN = 'env_runners/episode_return_mean';
-    const t0 = performance.now();
-    const base = { learners: { numGpusPerLearner: 0 }, debugging: { seed } };
-    await rl.build({ ...base, algo: 'PPO', preset: 'CartPole-v1' });
-    const ppo = await rl.train({ stop: { [RETURN]: 475, num_env_steps_sampled_lifetime: 300_000 } });
-    const expert = await rl.recordEpisodes(50_000);
-    rl.loadOfflineFile('bench-expert.parquet', expert.bytes);
-    rl.loadOfflineFile('bench-expert-25k.parquet', (await rl.recordEpisodes(25_000)).bytes);
-    await rl.build({ ...base, algo: 'PPO', preset: 'CartPole-v1' }); // untrained: near-uniform actions
-    rl.loadOfflineFile('bench-random-25k.parquet', (await rl.recordEpisodes(25_000)).bytes);
+/**
+ * Records `numEnvSteps` of the built policy into `dir`/`name` (the page reads offlineData.input
+ * files from disk through the session, as `npm run train -- --input` does); returns the file and
+ * the recording's summary.
+ */
+export async function recordToFile(
+  session: AppSession,
+  numEnvSteps: number,
+  dir: string,
+  name: string,
+): Promise<{ file: string; numEnvSteps: number; episodeReturnMean: number }> {
+  const { base64, ...summary } = await session.recordEpisodes(numEnvSteps);
+  const file = path.join(dir, name);
+  writeFileSync(file, Buffer.from(base64, 'base64'));
+  return { file, numEnvSteps: summary.numEnvSteps, episodeReturnMean: summary.episodeReturnMean };
+}
 
-    // No named inner functions: tsx's keepNames would wrap them in a helper the page lacks.
-    const mixed = ['bench-expert-25k.parquet', 'bench-random-25k.parquet'];
-    const runs: [string, string[], Record<string, number>][] = [
-      ['BC', ['bench-expert.parquet'], { [RETURN]: 450, training_iteration: 100 }],
-      ['BC', mixed, { training_iteration: 30 }],
-      ['MARWIL', mixed, { training_iteration: 30 }],
-    ];
-    const out: { reached: boolean; iterations: number; ret: number }[] = [];
-    for (const [algo, input, stop] of runs) {
-      await rl.build({ ...base, algo, preset: 'CartPole-v1', offlineData: { input } });
-      const s = await rl.train({ stop });
-      out.push({ reached: s.criterion === RETURN, iterations: s.iterations, ret: Number(s.lastResult?.[RETURN]) });
-    }
-    const [bc, bcMixed, marwilMixed] = out as [(typeof out)[number], (typeof out)[number], (typeof out)[number]];
-    rl.dispose();
-    return {
-      seed,
-      ppoEnvSteps: Number(ppo.lastResult?.['num_env_steps_sampled_lifetime'] ?? 0),
-      recordedSteps: expert.numEnvSteps,
-      recordedReturnMean: expert.episodeReturnMean,
-      bcExpertReached: bc.reached,
-      bcExpertIterations: bc.iterations,
-      bcExpertReturn: bc.ret,
-      bcMixedReturn: bcMixed.ret,
-      marwilMixedReturn: marwilMixed.ret,
-      wallSeconds: (performance.now() - t0) / 1000,
-    };
-  }, seed);
+/** The section's workflow for one seed; the recordings go to `dir`. */
+export async function benchOffline(session: AppSession, seed: number, dir: string): Promise<OfflineRow> {
+  const t0 = performance.now();
+  const base = { learners: { numGpusPerLearner: 0 }, debugging: { seed }, preset: 'CartPole-v1' };
+  await session.build({ ...base, algo: 'PPO' }, undefined);
+  const ppo = await session.train({ stop: { [EPISODE_RETURN_MEAN]: 475, [NUM_ENV_STEPS_SAMPLED_LIFETIME]: 300_000 } });
+  const expert = await recordToFile(session, 50_000, dir, `expert-seed${seed}.parquet`);
+  const expert25k = await recordToFile(session, 25_000, dir, `expert-25k-seed${seed}.parquet`);
+  await session.build({ ...base, algo: 'PPO' }, undefined); // untrained: near-uniform actions
+  const random25k = await recordToFile(session, 25_000, dir, `random-25k-seed${seed}.parquet`);
+
+  const mixed = [expert25k.file, random25k.file];
+  const runs: [string, string[], Record<string, number>][] = [
+    ['BC', [expert.file], { [EPISODE_RETURN_MEAN]: 450, training_iteration: 100 }],
+    ['BC', mixed, { training_iteration: 30 }],
+    ['MARWIL', mixed, { training_iteration: 30 }],
+  ];
+  const out: { reached: boolean; iterations: number; ret: number }[] = [];
+  for (const [algo, input, stop] of runs) {
+    await session.build({ ...base, algo, offlineData: { input } }, undefined);
+    const s = await session.train({ stop });
+    out.push({
+      reached: s.criterion === EPISODE_RETURN_MEAN,
+      iterations: s.iterations,
+      ret: Number(s.lastResult?.[EPISODE_RETURN_MEAN]),
+    });
+  }
+  await session.dispose();
+  const [bc, bcMixed, marwilMixed] = out as [(typeof out)[number], (typeof out)[number], (typeof out)[number]];
+  return {
+    seed,
+    ppoEnvSteps: Number(ppo.lastResult?.[NUM_ENV_STEPS_SAMPLED_LIFETIME] ?? 0),
+    recordedSteps: expert.numEnvSteps,
+    recordedReturnMean: expert.episodeReturnMean,
+    bcExpertReached: bc.reached,
+    bcExpertIterations: bc.iterations,
+    bcExpertReturn: bc.ret,
+    bcMixedReturn: bcMixed.ret,
+    marwilMixedReturn: marwilMixed.ret,
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
 }
 
 /** The section's Markdown table. */

@@ -1,8 +1,19 @@
 /**
- * The benchmark sections, each one page.evaluate() into the app facade. Results are plain rows
- * that bench.ts writes as JSON and renders as Markdown tables.
+ * The benchmark sections that measure one part at a time (env stepping, sampling, learner
+ * updates, async vs sync throughput), each through the CLI's session helper (AppSession) into the
+ * page: its probes (rl.diagnostics) or a built run. Results are plain rows that bench.ts writes as
+ * JSON and renders as Markdown tables.
  */
-import type { Page } from '@playwright/test';
+import type { ResultDict } from '../src/app';
+import type { BackendName } from '../src/backend/tf-backend';
+import type { AppSession } from '../src/cli/app-session';
+import {
+  NUM_ENV_STEPS_SAMPLED_LIFETIME,
+  NUM_ENV_STEPS_TRAINED_LIFETIME,
+  RUNNER_IDLE_TIME_S,
+  TIME_THIS_ITER_S,
+  TIME_TOTAL_S,
+} from '../src/core/metric-keys';
 
 export interface EnvRow {
   env: string;
@@ -34,23 +45,41 @@ export interface LearnerGroupRow {
   firstCallMs: number;
   samplesPerSecond: number;
 }
-export async function benchEnvs(page: Page, envIds: string[], sizes: number[], seconds: number): Promise<EnvRow[]> {
+export async function benchEnvs(
+  session: AppSession,
+  envIds: string[],
+  sizes: number[],
+  seconds: number,
+): Promise<EnvRow[]> {
   const rows: EnvRow[] = [];
   for (const env of envIds) {
     for (const numEnvs of sizes) {
-      const sps = await page.evaluate(([id, n, s]) => window.rl.diagnostics.measureEnvStepsPerSecond(id, n, s), [
-        env,
-        numEnvs,
-        seconds,
-      ] as const);
-      rows.push({ env, numEnvs, stepsPerSecond: sps });
+      const stepsPerSecond = await session.diagnostics('measureEnvStepsPerSecond', env, numEnvs, seconds);
+      rows.push({ env, numEnvs, stepsPerSecond });
     }
   }
   return rows;
 }
 
+/**
+ * Env steps/s of the built run's sampling: one warm-up sample() (JIT, wasm, first inference, worker
+ * start), then sample() calls of `perCall` steps until `seconds` of sampling, timed inside the
+ * page (SampleSummary.seconds), so the calls from Node cost the figure nothing.
+ */
+export async function samplingRate(session: AppSession, perCall: number, seconds: number): Promise<number> {
+  await session.sampleOnce(perCall);
+  let steps = 0;
+  let sampleS = 0;
+  while (sampleS < seconds) {
+    const s = await session.sampleOnce(perCall);
+    steps += s.numSteps;
+    sampleS += s.seconds;
+  }
+  return steps / sampleS;
+}
+
 export async function benchSampler(
-  page: Page,
+  session: AppSession,
   runners: number[],
   envs: number[],
   seconds: number,
@@ -58,35 +87,28 @@ export async function benchSampler(
   const rows: SamplerRow[] = [];
   for (const numEnvRunners of runners) {
     for (const numEnvsPerEnvRunner of envs) {
-      const out = await page.evaluate(
-        async ({ r, e, s }) => {
-          const fragment = Math.max(16, Math.ceil(1024 / e));
-          await window.rl.build({
-            preset: 'CartPole-v1',
-            rlModule: { fcnetHiddens: [64, 64] },
-            envRunners: { numEnvRunners: r, numEnvsPerEnvRunner: e, rolloutFragmentLength: fragment },
-            training: { trainBatchSizePerLearner: fragment * e * Math.max(1, r) },
-            learners: { numGpusPerLearner: 0 },
-            debugging: { seed: 1 },
-          });
-          const perCall = fragment * e * Math.max(1, r);
-          await window.rl.sampleOnce(perCall); // warm-up: JIT, wasm, first inference
-          let steps = 0;
-          const t0 = performance.now();
-          while (performance.now() - t0 < s * 1000) steps += (await window.rl.sampleOnce(perCall)).numSteps;
-          const sps = steps / ((performance.now() - t0) / 1000);
-          window.rl.dispose();
-          const bare = window.rl.diagnostics.measureEnvStepsPerSecond('CartPole-v1', e, 0.5);
-          return { sps, bare };
+      const fragment = Math.max(16, Math.ceil(1024 / numEnvsPerEnvRunner));
+      const perCall = fragment * numEnvsPerEnvRunner * Math.max(1, numEnvRunners);
+      await session.build(
+        {
+          preset: 'CartPole-v1',
+          rlModule: { fcnetHiddens: [64, 64] },
+          envRunners: { numEnvRunners, numEnvsPerEnvRunner, rolloutFragmentLength: fragment },
+          training: { trainBatchSizePerLearner: perCall },
+          learners: { numGpusPerLearner: 0 },
+          debugging: { seed: 1 },
         },
-        { r: numEnvRunners, e: numEnvsPerEnvRunner, s: seconds },
+        undefined,
       );
+      const sps = await samplingRate(session, perCall, seconds);
+      await session.dispose();
+      const bare = await session.diagnostics('measureEnvStepsPerSecond', 'CartPole-v1', numEnvsPerEnvRunner, 0.5);
       rows.push({
         numEnvRunners,
         numEnvsPerEnvRunner,
-        stepsPerSecond: out.sps,
-        bareStepsPerSecond: out.bare,
-        fractionOfBarePerRunner: out.sps / Math.max(1, numEnvRunners) / out.bare,
+        stepsPerSecond: sps,
+        bareStepsPerSecond: bare,
+        fractionOfBarePerRunner: sps / Math.max(1, numEnvRunners) / bare,
       });
     }
   }
@@ -94,8 +116,8 @@ export async function benchSampler(
 }
 
 export async function benchLearner(
-  page: Page,
-  backends: string[],
+  session: AppSession,
+  backends: BackendName[],
   hiddens: number[][],
   minibatchSizes: number[],
   seconds: number,
@@ -105,11 +127,7 @@ export async function benchLearner(
   for (const backend of backends) {
     for (const h of hiddens) {
       for (const mb of minibatchSizes) {
-        const r = await page.evaluate(
-          ([b, hh, m, s]) =>
-            window.rl.diagnostics.learnerThroughput(b as 'webgpu' | 'webgl' | 'wasm' | 'cpu', hh, m, s),
-          [backend, h, mb, seconds] as const,
-        );
+        const r = await session.diagnostics('learnerThroughput', backend, h, mb, seconds);
         log(`  learner ${r.backend} [${h.join(',')}] mb ${mb}: ${Math.round(r.samplesPerSecond)} samples/s`);
         rows.push({
           backend: r.backend,
@@ -130,7 +148,7 @@ export async function benchLearner(
  * offers (SharedArrayBuffer only when cross-origin isolated).
  */
 export async function benchLearnerGroup(
-  page: Page,
+  session: AppSession,
   hiddens: number[],
   rows: number,
   learnerCounts: number[],
@@ -138,34 +156,22 @@ export async function benchLearnerGroup(
   log: (msg: string) => void,
 ): Promise<LearnerGroupRow[]> {
   const out: LearnerGroupRow[] = [];
-  const base = await page.evaluate(([h, r, s]) => window.rl.diagnostics.learnerThroughput('wasm', h, r, s), [
-    hiddens,
-    rows,
-    seconds,
-  ] as const);
   const row = (n: number, transport: string, r: { firstCallMs: number; samplesPerSecond: number }): void => {
     log(
       `  ${n} learner(s) ${transport} [${hiddens.join(',')}] ${rows} rows: ${Math.round(r.samplesPerSecond)} samples/s`,
     );
-    out.push({ numLearners: n, transport, hiddens: hiddens.join('x'), rows, ...pick(r) });
+    const { firstCallMs, samplesPerSecond } = r;
+    out.push({ numLearners: n, transport, hiddens: hiddens.join('x'), rows, firstCallMs, samplesPerSecond });
   };
-  row(0, 'page', base);
-  const isolated = await page.evaluate(() => globalThis.crossOriginIsolated);
-  const transports = isolated ? (['shared-array', 'port'] as const) : (['port'] as const);
+  row(0, 'page', await session.diagnostics('learnerThroughput', 'wasm', hiddens, rows, seconds));
+  const { crossOriginIsolated } = await session.detectDevice();
+  const transports = crossOriginIsolated ? (['shared-array', 'port'] as const) : (['port'] as const);
   for (const transport of transports) {
     for (const n of learnerCounts) {
-      const r = await page.evaluate(
-        ([nn, h, rr, t, s]) => window.rl.diagnostics.learnerGroupThroughput(nn, h, rr, t, s),
-        [n, hiddens, rows, transport, seconds] as const,
-      );
-      row(n, transport, r);
+      row(n, transport, await session.diagnostics('learnerGroupThroughput', n, hiddens, rows, transport, seconds));
     }
   }
   return out;
-}
-
-function pick(r: { firstCallMs: number; samplesPerSecond: number }): { firstCallMs: number; samplesPerSecond: number } {
-  return { firstCallMs: r.firstCallMs, samplesPerSecond: r.samplesPerSecond };
 }
 
 /** One algorithm's end-to-end throughput over a fixed wall time (the async-vs-sync comparison). */
@@ -191,54 +197,45 @@ export interface ThroughputSpec {
   readonly algo: string;
   readonly preset: string;
   /** Runners, envs per runner, fragment length and model: the same for every algorithm compared. */
-  readonly shared: Readonly<Record<string, unknown>>;
+  readonly shared: {
+    readonly envRunners: { numEnvRunners: number; numEnvsPerEnvRunner: number; rolloutFragmentLength: number };
+    readonly rlModule: { readonly fcnetHiddens: readonly number[] } & Readonly<Record<string, unknown>>;
+  };
 }
 
-/** Trains `seconds` of wall time after 3 warm-up iterations and reports steps/s and runner idle time. */
-export async function benchThroughput(page: Page, spec: ThroughputSpec, seconds: number): Promise<ThroughputRow> {
-  return page.evaluate(
-    async ({ spec, seconds }) => {
-      await window.rl.build({
-        ...spec.shared,
-        algo: spec.algo,
-        preset: spec.preset,
-        learners: { numGpusPerLearner: 0 },
-        debugging: { seed: 1 },
-      });
-      // No helper functions in here: tsx wraps named functions in a __name() the page lacks.
-      let r = await window.rl.step();
-      for (let i = 0; i < 2; i++) r = await window.rl.step();
-      const sampled0 = Number(r['num_env_steps_sampled_lifetime'] ?? 0);
-      const trained0 = Number(r['num_env_steps_trained_lifetime'] ?? 0);
-      let iterations = 0;
-      let idleS = 0;
-      let iterS = 0;
-      const t0 = performance.now();
-      while (performance.now() - t0 < seconds * 1000) {
-        r = await window.rl.step();
-        iterations++;
-        idleS += Number(r['env_runners/idle_time_s'] ?? 0);
-        iterS += Number(r['time_this_iter_s'] ?? 0);
-      }
-      const wall = (performance.now() - t0) / 1000;
-      const er = spec.shared['envRunners'] as Record<string, number>;
-      const model = spec.shared['rlModule'] as { fcnetHiddens: number[] };
-      window.rl.dispose();
-      return {
-        algo: spec.algo,
-        numEnvRunners: er['numEnvRunners']!,
-        numEnvsPerEnvRunner: er['numEnvsPerEnvRunner']!,
-        rolloutFragmentLength: er['rolloutFragmentLength']!,
-        hiddens: model.fcnetHiddens.join('x'),
-        wallSeconds: wall,
-        iterations,
-        sampledStepsPerSecond: (Number(r['num_env_steps_sampled_lifetime'] ?? 0) - sampled0) / wall,
-        trainedStepsPerSecond: (Number(r['num_env_steps_trained_lifetime'] ?? 0) - trained0) / wall,
-        runnerIdleSPerIteration: idleS / Math.max(1, iterations),
-        runnerIdleFraction: iterS > 0 ? idleS / iterS : 0,
-        meanIterationS: iterS / Math.max(1, iterations),
-      };
-    },
-    { spec, seconds },
-  );
+/** Trains `seconds` (time_total_s) after 3 warm-up iterations and reports steps/s and runner idle time. */
+export async function benchThroughput(
+  session: AppSession,
+  spec: ThroughputSpec,
+  seconds: number,
+): Promise<ThroughputRow> {
+  const config = { ...spec.shared, algo: spec.algo, preset: spec.preset, learners: { numGpusPerLearner: 0 } };
+  await session.build({ ...config, debugging: { seed: 1 } }, undefined);
+  const warm = (await session.train({ stop: { training_iteration: 3 } })).lastResult ?? {};
+  const at = (r: ResultDict, key: string): number => Number(r[key] ?? 0);
+  let [iterations, idleS, iterS] = [0, 0, 0];
+  const t0 = performance.now();
+  const run = await session.train({ stop: { time_total_s: at(warm, TIME_TOTAL_S) + seconds } }, (r) => {
+    iterations++;
+    idleS += at(r, RUNNER_IDLE_TIME_S);
+    iterS += at(r, TIME_THIS_ITER_S);
+  });
+  const wall = (performance.now() - t0) / 1000;
+  await session.dispose();
+  const last = run.lastResult ?? {};
+  const er = spec.shared.envRunners;
+  return {
+    algo: spec.algo,
+    numEnvRunners: er.numEnvRunners,
+    numEnvsPerEnvRunner: er.numEnvsPerEnvRunner,
+    rolloutFragmentLength: er.rolloutFragmentLength,
+    hiddens: spec.shared.rlModule.fcnetHiddens.join('x'),
+    wallSeconds: wall,
+    iterations,
+    sampledStepsPerSecond: (at(last, NUM_ENV_STEPS_SAMPLED_LIFETIME) - at(warm, NUM_ENV_STEPS_SAMPLED_LIFETIME)) / wall,
+    trainedStepsPerSecond: (at(last, NUM_ENV_STEPS_TRAINED_LIFETIME) - at(warm, NUM_ENV_STEPS_TRAINED_LIFETIME)) / wall,
+    runnerIdleSPerIteration: idleS / Math.max(1, iterations),
+    runnerIdleFraction: iterS > 0 ? idleS / iterS : 0,
+    meanIterationS: iterS / Math.max(1, iterations),
+  };
 }

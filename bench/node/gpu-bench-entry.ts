@@ -1,7 +1,7 @@
 /**
  * Entry of the packed learner bench (`npm run pack:gpu-bench`): `node gpu-bench.mjs [--backend
- * webgpu|cpu] [--swiftshader] [--quick]` runs the learner section in plain Node, WebGPU by
- * default, and writes its JSON into ./results.
+ * webgpu|cpu] [--swiftshader] [--quick] [--out DIR]` runs the learner section in plain Node,
+ * WebGPU by default, and writes its JSON into ./results (or DIR).
  */
 import path from 'node:path';
 import { BENCH_USAGE, parseBenchArgs } from '../args';
@@ -15,10 +15,12 @@ try {
     ...(argv.includes('--backend') ? [] : ['--backend', 'webgpu']),
     ...argv,
   ]);
-  if (args.help || !args.nodeBackend)
-    console.log(BENCH_USAGE.split('\n')[1]!.replace('npm run bench --', 'node gpu-bench.mjs'));
-  else {
-    const dir = path.join(process.cwd(), 'results');
+  if (args.help || !args.nodeBackend) {
+    const usage = BENCH_USAGE.split('\n').find((line) => line.includes('--backend'))!;
+    console.log(usage.replace('npm run bench -- --only learner', 'node gpu-bench.mjs'));
+  } else {
+    // Beside the packed bundle, results/ unless --out says otherwise.
+    const dir = path.resolve(argv.includes('--out') ? args.outDir : 'results');
     process.exitCode = await nodeLearnerBenchMain(
       { backend: args.nodeBackend, quick: args.quick, swiftshader: args.swiftshader },
       dir,

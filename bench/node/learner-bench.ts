@@ -2,7 +2,7 @@
  * The learner benchmark in plain Node, no browser: `npm run bench -- --only learner --backend
  * webgpu` (Dawn's WebGPU through the `webgpu` package, with TF.js's WebGPU backend on a device we
  * create, as the page does) or `--backend cpu`. The same PPO update as the page's learner section
- * (algorithms/ppo/learner-bench.ts). It is also the entry of the packed bench (`npm run
+ * (src/diagnostics/learner-throughput.ts). It is also the entry of the packed bench (`npm run
  * pack:gpu-bench`), which runs with plain `node` on a machine that has a GPU and no registry.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

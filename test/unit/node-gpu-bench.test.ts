@@ -36,6 +36,13 @@ describe('parseBenchArgs', () => {
     expect(message).toContain('--swiftshader picks the Vulkan driver of the Node WebGPU bench');
   });
 
+  it('writes into bench/results unless --out names a folder', () => {
+    expect(parseBenchArgs([]).outDir).toBe('bench/results');
+    expect(parseBenchArgs(['--only', 'envs', '--out', '/tmp/b']).outDir).toBe('/tmp/b');
+    expect(() => parseBenchArgs(['--out'])).toThrow(/--out needs a folder/);
+    expect(() => parseBenchArgs(['--out', '--quick'])).toThrow(/--out needs a folder/);
+  });
+
   it('--backend without --only learner says to add it', () => {
     expect(() => parseBenchArgs(['--backend', 'webgpu'])).toThrow(/add --only learner/);
     expect(() => parseBenchArgs(['--backend', 'cpu', '--only', 'learner,ppo'])).toThrow(/add --only learner/);
