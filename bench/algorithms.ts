@@ -72,7 +72,7 @@ function stopReason(s: RunSummary): string {
   return words[s.criterion ?? ''] ?? String(s.criterion ?? s.reason);
 }
 
-/** One build + train in a page, timed from Node as each result arrives. */
+/** One build + train in a page; each result is timed on the page's clock, the run by Node's. */
 async function runOnce(session: AppSession, input: RunInput): Promise<MatrixRunRow> {
   const curve: [number, number, number][] = [];
   let learnerS = 0;
@@ -96,8 +96,7 @@ async function runOnce(session: AppSession, input: RunInput): Promise<MatrixRunR
   let wall: number;
   let longest: number;
   try {
-    s = await session.train({ stop: input.stop }, (r) => {
-      const wall = (performance.now() - t0) / 1000;
+    s = await session.train({ stop: input.stop }, (r, wall) => {
       const ret = Number(r[RETURN]);
       const steps = Number(r[NUM_ENV_STEPS_SAMPLED_LIFETIME] ?? 0);
       curve.push([wall, ret, steps]);

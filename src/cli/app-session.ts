@@ -60,8 +60,9 @@ const TUNE_EVENT_BINDING = '__rlCliTuneEvent';
 const OFFLINE_FILE_BINDING = '__rlCliReadOfflineFile';
 /** The page-side name of the binding that carries each result of a train() call to Node. */
 const RESULT_BINDING = '__rlCliResult';
-/** Where the page keeps what a watch needs between two calls (the result subscription, the long-task observer). */
-const WATCH_KEY = '__rlCliWatch';
+/** Where the page keeps, between two calls, the result subscription of train() and the long-task watch. */
+const RESULT_SUBSCRIPTION_KEY = '__rlCliResultOff';
+const LONG_TASKS_KEY = '__rlCliLongTasks';
 
 /**
  * An offlineData.input file, read for the page: a path relative to the working directory. The
@@ -135,7 +136,7 @@ export class AppSession {
   private page: Page | null = null;
   private crashed: Promise<never> = new Promise(() => {});
   /** Where the results of the train() call in progress go. */
-  private onResult: ((r: ResultDict) => void) | null = null;
+  private onResult: ((r: ResultDict, seconds: number) => void) | null = null;
 
   constructor(private readonly opts: SessionOptions) {}
 
@@ -166,7 +167,7 @@ export class AppSession {
     const onRunnerEvent = this.opts.onRunnerEvent;
     if (onRunnerEvent) await page.exposeFunction(RUNNER_EVENT_BINDING, (e: FailureEvent) => onRunnerEvent(e));
     await page.exposeFunction(OFFLINE_FILE_BINDING, readOfflineFileBase64);
-    await page.exposeFunction(RESULT_BINDING, (r: ResultDict) => this.onResult?.(r));
+    await page.exposeFunction(RESULT_BINDING, (r: ResultDict, seconds: number) => this.onResult?.(r, seconds));
     await this.race(page.goto(this.opts.url));
     // A page whose scripts throw while loading (a user env in user-envs.ts) never gets window.rl;
     // main.ts sets rlBootError instead, so the failure is reported now, not after a timeout.
@@ -278,25 +279,32 @@ export class AppSession {
     return this.call('step', []);
   }
 
-  /** rl.train: trains in the page until a stop criterion; each iteration's result reaches `onResult` as it happens. */
-  async train(opts: TrainOptions, onResult: (r: ResultDict) => void = () => {}): Promise<RunSummary> {
+  /**
+   * rl.train: trains in the page until a stop criterion. Each iteration's result reaches `onResult`
+   * as it happens, with the seconds since training began on the page's clock (messages to Node
+   * can arrive late and bunched on a busy machine).
+   */
+  async train(opts: TrainOptions, onResult: (r: ResultDict, seconds: number) => void = () => {}): Promise<RunSummary> {
     const page = this.livePage;
     this.onResult = onResult;
     await this.race(
       page.evaluate(
         ({ binding, key }) => {
           const w = window as unknown as Record<string, unknown>;
-          const send = w[binding] as (r: ResultDict) => void;
-          w[key] = window.rl.onResult((r) => send(r));
+          const send = w[binding] as (r: ResultDict, seconds: number) => void;
+          const t0 = performance.now();
+          w[key] = window.rl.onResult((r) => send(r, (performance.now() - t0) / 1000));
         },
-        { binding: RESULT_BINDING, key: WATCH_KEY },
+        { binding: RESULT_BINDING, key: RESULT_SUBSCRIPTION_KEY },
       ),
     );
     try {
       return await this.call('train', [opts]);
     } finally {
       this.onResult = null;
-      await this.race(page.evaluate((key) => (window as unknown as Record<string, () => void>)[key]?.(), WATCH_KEY));
+      // After a crash there is nothing to unsubscribe from, and the crash is the error to report.
+      const off = (key: string): void => (window as unknown as Record<string, () => void>)[key]?.();
+      await this.race(page.evaluate(off, RESULT_SUBSCRIPTION_KEY)).catch(() => {});
     }
   }
 
@@ -329,7 +337,6 @@ export class AppSession {
    */
   async watchLongTasks(): Promise<() => Promise<number>> {
     const page = this.livePage;
-    const key = `${WATCH_KEY}LongTasks`;
     await this.race(
       page.evaluate((key) => {
         const watch = { longest: 0, observer: null as PerformanceObserver | null };
@@ -338,7 +345,7 @@ export class AppSession {
         });
         watch.observer.observe({ type: 'longtask', buffered: false });
         (window as unknown as Record<string, unknown>)[key] = watch;
-      }, key),
+      }, LONG_TASKS_KEY),
     );
     return () =>
       this.race(
@@ -348,7 +355,7 @@ export class AppSession {
           watch?.observer.disconnect();
           delete w[key];
           return watch?.longest ?? 0;
-        }, key),
+        }, LONG_TASKS_KEY),
       );
   }
 
