@@ -21,19 +21,18 @@ import { getEnvSpec, type EnvSpec } from '../envs';
 import { checkpointFromJson, checkpointToJson } from './checkpoint-codec';
 import { listStoredCheckpoints, loadStoredCheckpoint, storeCheckpoint } from './checkpoint-storage';
 import { InterruptibleIterations } from './interruptible-iterations';
-import { sampleOnce, type SampleSummary } from './sample-probe';
+import { diagnostics, sampleOnce, type SampleSummary } from '../diagnostics';
 import { recordEpisodes, type EpisodeRecording } from './episode-recording';
 import { registerOfflineFile, registeredOfflineFiles, setOfflineFileReader } from '../offline/offline-files';
 import { UserEnvs, type LoadedEnvModule } from './user-envs';
 import type { TuneEvent, TuneRunOptions, TuneSession, TrialView } from './tune-session';
-import { appDiagnostics } from './app-diagnostics';
 import { Listeners, type Listener } from './listeners';
 import { bytesFromBase64, importWeightsInto } from './weights-import';
 
 import type { AppStatus, RunnerView, RunSummary, TrainOptions } from './app-types';
 
 export type { AppStatus, RunnerView, RunSummary, TrainOptions } from './app-types';
-export type { SampleSummary } from './sample-probe';
+export type { SampleSummary } from '../diagnostics';
 export type { EpisodeRecording } from './episode-recording';
 
 /** How to build: a forced Learner backend; `connect` (fake workers) is for tests in Node. */
@@ -69,8 +68,8 @@ export class TrainerApp {
   tuneSession: TuneSession | null = null;
   private readonly tuneListeners = new Listeners<TuneEvent>();
 
-  /** Device self-checks (app/app-diagnostics.ts). */
-  readonly diagnostics = appDiagnostics;
+  /** Device self-checks and the benchmarks' in-page probes (src/diagnostics/). */
+  readonly diagnostics = diagnostics;
 
   detectDevice(): ReturnType<typeof detectDevice> {
     return detectDevice();

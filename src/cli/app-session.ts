@@ -6,13 +6,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from '@playwright/test';
-import type { DeviceInfo, FailureEvent, ResultDict } from '../app';
+import type { DeviceInfo, FailureEvent, ResultDict, RunSummary, TrainerApp, TrainOptions } from '../app';
 import type { TrialView, TuneEvent, TuneRunOptions } from '../app/tune-session';
 import type { ConfigIssue } from '../core/errors';
 import type { EnvSpec } from '../envs/types';
 import type { AnyAlgorithmConfig } from '../algorithms/registry';
+import type { Diagnostics, SampleSummary } from '../diagnostics';
 import { chromiumArgs, useChromiumSandbox } from './browser';
-import { drawCurvePng, type CurveInput } from './curve';
+import { paintChart, pngFromDataUrl, type ChartDrawing } from './return-chart';
 
 export type LearnerBackend = 'webgpu' | 'wasm' | 'cpu';
 
@@ -57,6 +58,11 @@ const RUNNER_EVENT_BINDING = '__rlCliRunnerEvent';
 const TUNE_EVENT_BINDING = '__rlCliTuneEvent';
 /** The page-side name of the binding that reads offlineData.input files from disk (base64). */
 const OFFLINE_FILE_BINDING = '__rlCliReadOfflineFile';
+/** The page-side name of the binding that carries each result of a train() call to Node. */
+const RESULT_BINDING = '__rlCliResult';
+/** Where the page keeps, between two calls, the result subscription of train() and the long-task watch. */
+const RESULT_SUBSCRIPTION_KEY = '__rlCliResultOff';
+const LONG_TASKS_KEY = '__rlCliLongTasks';
 
 /**
  * An offlineData.input file, read for the page: a path relative to the working directory. The
@@ -129,6 +135,8 @@ export class AppSession {
   private browser: Browser | null = null;
   private page: Page | null = null;
   private crashed: Promise<never> = new Promise(() => {});
+  /** Where the results of the train() call in progress go. */
+  private onResult: ((r: ResultDict, seconds: number) => void) | null = null;
 
   constructor(private readonly opts: SessionOptions) {}
 
@@ -159,6 +167,7 @@ export class AppSession {
     const onRunnerEvent = this.opts.onRunnerEvent;
     if (onRunnerEvent) await page.exposeFunction(RUNNER_EVENT_BINDING, (e: FailureEvent) => onRunnerEvent(e));
     await page.exposeFunction(OFFLINE_FILE_BINDING, readOfflineFileBase64);
+    await page.exposeFunction(RESULT_BINDING, (r: ResultDict, seconds: number) => this.onResult?.(r, seconds));
     await this.race(page.goto(this.opts.url));
     // A page whose scripts throw while loading (a user env in user-envs.ts) never gets window.rl;
     // main.ts sets rlBootError instead, so the failure is reported now, not after a timeout.
@@ -191,14 +200,20 @@ export class AppSession {
     return Promise.race([p, this.crashed]);
   }
 
-  /** Calls `window.rl[method](...args)` and returns its (serialisable) value; page errors keep their code. */
+  /**
+   * Calls `window.rl[method](...args)` and returns its (serialisable) value; page errors keep their
+   * code. `method` may name a namespace's member: `diagnostics.learnerThroughput`.
+   */
   private async call<T>(method: string, args: unknown[]): Promise<T> {
     const out: CallResult = await this.race(
       this.livePage.evaluate(
         async ({ method, args }): Promise<CallResult> => {
           try {
-            const rl = window.rl as unknown as Record<string, (...a: unknown[]) => unknown>;
-            return { ok: true, value: await rl[method]!(...args) };
+            const path = method.split('.');
+            let owner = window.rl as unknown as Record<string, unknown>;
+            for (const key of path.slice(0, -1)) owner = owner[key] as Record<string, unknown>;
+            const fn = owner[path[path.length - 1]!] as (...a: unknown[]) => unknown;
+            return { ok: true, value: await fn.apply(owner, args) };
           } catch (e) {
             const err = (e ?? {}) as { code?: unknown; message?: unknown; stack?: unknown };
             return {
@@ -264,6 +279,91 @@ export class AppSession {
     return this.call('step', []);
   }
 
+  /**
+   * rl.train: trains in the page until a stop criterion. Each iteration's result reaches `onResult`
+   * as it happens, with the seconds since training began on the page's clock (messages to Node
+   * can arrive late and bunched on a busy machine).
+   */
+  async train(opts: TrainOptions, onResult: (r: ResultDict, seconds: number) => void = () => {}): Promise<RunSummary> {
+    const page = this.livePage;
+    this.onResult = onResult;
+    await this.race(
+      page.evaluate(
+        ({ binding, key }) => {
+          const w = window as unknown as Record<string, unknown>;
+          const send = w[binding] as (r: ResultDict, seconds: number) => void;
+          const t0 = performance.now();
+          w[key] = window.rl.onResult((r) => send(r, (performance.now() - t0) / 1000));
+        },
+        { binding: RESULT_BINDING, key: RESULT_SUBSCRIPTION_KEY },
+      ),
+    );
+    try {
+      return await this.call('train', [opts]);
+    } finally {
+      this.onResult = null;
+      // After a crash there is nothing to unsubscribe from, and the crash is the error to report.
+      const off = (key: string): void => (window as unknown as Record<string, () => void>)[key]?.();
+      await this.race(page.evaluate(off, RESULT_SUBSCRIPTION_KEY)).catch(() => {});
+    }
+  }
+
+  /** rl.sampleOnce: one sample() of the built run's runners, without training. */
+  sampleOnce(numTimesteps: number): Promise<SampleSummary> {
+    return this.call('sampleOnce', [numTimesteps]);
+  }
+
+  /** rl.dispose: stops the run and releases its workers and tensors. */
+  dispose(): Promise<void> {
+    return this.call('dispose', []);
+  }
+
+  /** rl.detectDevice: the WebGPU adapter (if any), cross-origin isolation and the cores, without building. */
+  detectDevice(): Promise<Awaited<ReturnType<TrainerApp['detectDevice']>>> {
+    return this.call('detectDevice', []);
+  }
+
+  /** rl.diagnostics.<name>(...args): one of the page's probes (src/diagnostics/). */
+  diagnostics<K extends keyof Diagnostics>(
+    name: K,
+    ...args: Parameters<Diagnostics[K]>
+  ): Promise<Awaited<ReturnType<Diagnostics[K]>>> {
+    return this.call(`diagnostics.${name}`, args);
+  }
+
+  /**
+   * Watches the page's long tasks until the returned stop(), which resolves to the longest in ms
+   * (the Long Tasks API reports tasks of 50 ms and more: 0 means none seen).
+   */
+  async watchLongTasks(): Promise<() => Promise<number>> {
+    const page = this.livePage;
+    await this.race(
+      page.evaluate((key) => {
+        const watch = { longest: 0, observer: null as PerformanceObserver | null };
+        watch.observer = new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) watch.longest = Math.max(watch.longest, e.duration);
+        });
+        watch.observer.observe({ type: 'longtask', buffered: false });
+        (window as unknown as Record<string, unknown>)[key] = watch;
+      }, LONG_TASKS_KEY),
+    );
+    return () =>
+      this.race(
+        page.evaluate((key) => {
+          const w = window as unknown as Record<string, { longest: number; observer: PerformanceObserver } | undefined>;
+          const watch = w[key];
+          watch?.observer.disconnect();
+          delete w[key];
+          return watch?.longest ?? 0;
+        }, LONG_TASKS_KEY),
+      );
+  }
+
+  /** The browser's version, e.g. `131.0.6778.204` (after open()). */
+  browserVersion(): string {
+    return this.browser?.version() ?? 'unknown';
+  }
+
   /** Runs the built policy for `numEnvSteps` without training; the Parquet file and its summary. */
   async recordEpisodes(numEnvSteps: number): Promise<EpisodeRecordingJson> {
     return this.race(this.livePage.evaluate(recordInPage, numEnvSteps));
@@ -298,9 +398,9 @@ export class AppSession {
     return { config: info.config, device: info.device, seed: info.seed, warnings: info.warnings };
   }
 
-  /** curve.png as a data URL, drawn on a canvas in the page. */
-  drawCurve(input: CurveInput): Promise<string> {
-    return this.race(this.livePage.evaluate(drawCurvePng, input));
+  /** A chart laid out by return-chart.ts, painted on a canvas in the page: the PNG bytes. */
+  async drawChart(drawing: ChartDrawing): Promise<Buffer> {
+    return pngFromDataUrl(await this.race(this.livePage.evaluate(paintChart, drawing)));
   }
 
   /** Test hook: crashes the renderer through the DevTools protocol and waits for the crash event. */

@@ -16,7 +16,7 @@ import {
 } from '../core/metric-keys';
 import { PageCrashedError, PageError, type AppSession, type BuiltInfo } from './app-session';
 import type { CliOptions } from './args';
-import { pngFromDataUrl } from './curve';
+import { drawReturnChart } from './return-chart';
 import { withEnvStop, type RunPlan } from './plan';
 import type { Progress } from './progress';
 import type { RunFiles } from './run-files';
@@ -259,13 +259,13 @@ export class TrainingRun {
       (r) => [Number(r[NUM_ENV_STEPS_SAMPLED_LIFETIME]), Number(r[plan.returnKey])] as const,
     );
     const what = plan.returnKey === EPISODE_RETURN_MEAN ? 'episode return mean' : 'lowest module return mean';
-    const url = await session.drawCurve({
-      points,
+    const chart = drawReturnChart({
       title: `${plan.algo} on ${plan.env}: ${what}`,
-      target: plan.stopReward,
-      width: 900,
-      height: 500,
+      panels: [{ title: '', target: plan.stopReward, series: [{ label: plan.algo, points }] }],
+      xLabel: 'env steps (num_env_steps_sampled_lifetime)',
+      yLabel: what,
+      targetLabel: 'stop reward',
     });
-    files.writeCurve(pngFromDataUrl(url));
+    files.writeCurve(await session.drawChart(chart));
   }
 }

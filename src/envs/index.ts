@@ -23,4 +23,3 @@ export { AcrobotVectorEnv } from './acrobot';
 export { MountainCarVectorEnv } from './mountain-car';
 export { MountainCarContinuousVectorEnv } from './mountain-car-continuous';
 export { PendulumVectorEnv } from './pendulum';
-export { measureEnvStepsPerSecond } from './benchmark';

@@ -5,17 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ALGORITHM_SPECS, getPreset, getSpec, hasPreset } from '../../src/algorithms/registry';
-import type { MatrixRunRow } from '../../src/cli/bench-algorithms';
-import { parseBenchArgs, resultsStamp, SECTION_GROUPS } from '../../src/cli/bench-args';
-import {
-  ENV_THRESHOLDS,
-  MATRIX,
-  MATRIX_SECTIONS,
-  MATRIX_SEEDS,
-  matrixFor,
-  worstCaseSeconds,
-} from '../../src/cli/bench-matrix';
-import { chartPanels, representativeRun, summaryTable } from '../../src/cli/bench-summary';
+import type { MatrixRunRow } from '../../bench/algorithms';
+import { parseBenchArgs, resultsStamp, SECTION_GROUPS } from '../../bench/args';
+import { ENV_THRESHOLDS, MATRIX, MATRIX_SECTIONS, MATRIX_SEEDS, matrixFor, worstCaseSeconds } from '../../bench/matrix';
+import { chartPanels, representativeRun, summaryTable } from '../../bench/summary';
 
 describe('the algorithm matrix', () => {
   it('has a row for every registered algorithm', () => {

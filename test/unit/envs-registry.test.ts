@@ -7,12 +7,12 @@ import {
   getEnvSpec,
   listEnvs,
   makeVectorEnv,
-  measureEnvStepsPerSecond,
   registerEnv,
   unregisterEnv,
   vectorize,
   type SingleEnv,
 } from '../../src/envs';
+import { measureEnvStepsPerSecond } from '../../src/diagnostics/env-stepping';
 import { gridWalkSpec } from '../../src/envs/examples/grid-walk';
 
 afterEach(() => {

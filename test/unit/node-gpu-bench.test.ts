@@ -7,9 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parityError, type ParityRun } from '../../src/algorithms/ppo/backend-parity';
-import { parseBenchArgs, SECTIONS } from '../../src/cli/bench-args';
-import { EXIT_NO_WEBGPU, nodeLearnerBenchMain } from '../../src/cli/node-learner-bench';
-import { NodeWebGpuError, openNodeWebGpu, SWIFTSHADER_ICDS, type DawnModule } from '../../src/cli/node-webgpu';
+import { parseBenchArgs, SECTIONS } from '../../bench/args';
+import { EXIT_NO_WEBGPU, nodeLearnerBenchMain } from '../../bench/node/learner-bench';
+import { NodeWebGpuError, openNodeWebGpu, SWIFTSHADER_ICDS, type DawnModule } from '../../bench/node/webgpu';
 
 describe('parseBenchArgs', () => {
   it('runs every browser section by default', () => {
@@ -34,6 +34,13 @@ describe('parseBenchArgs', () => {
     expect(message).toContain("--backend: 'metal' is not one of webgpu, cpu");
     expect(message).toContain("unknown or missing section(s) 'nope'");
     expect(message).toContain('--swiftshader picks the Vulkan driver of the Node WebGPU bench');
+  });
+
+  it('writes into bench/results unless --out names a folder', () => {
+    expect(parseBenchArgs([]).outDir).toBe('bench/results');
+    expect(parseBenchArgs(['--only', 'envs', '--out', '/tmp/b']).outDir).toBe('/tmp/b');
+    expect(() => parseBenchArgs(['--out'])).toThrow(/--out needs a folder/);
+    expect(() => parseBenchArgs(['--out', '--quick'])).toThrow(/--out needs a folder/);
   });
 
   it('--backend without --only learner says to add it', () => {

@@ -4,7 +4,7 @@
  * per run so the whole matrix fits in about 20 minutes on a quiet 2-core machine. Plain data, so
  * a unit test can check that every row names a preset that exists.
  */
-import type { Section } from './bench-args';
+import type { Section } from './args';
 
 /** The thresholds (Gymnasium's reward_threshold for CartPole-v1; the usual bars otherwise). */
 export const ENV_THRESHOLDS: Readonly<Record<string, number>> = {

@@ -4,12 +4,12 @@
  * all `rows` per epoch, split over the learners. The baseline (numLearners = 0) is
  * `learnerThroughput('wasm', ...)`, the page's own learner on the same batch.
  */
-import { box, discrete } from '../../core/spaces';
-import { Rng } from '../../core/rng';
-import { activateBackend } from '../../backend/tf-backend';
-import { makeModule } from '../../rl-module';
-import { cartpoleLikeBatch } from './learner-bench';
-import { PPOLearnerGroup } from './ppo-learner-group';
+import { box, discrete } from '../core/spaces';
+import { Rng } from '../core/rng';
+import { activateBackend } from '../backend/tf-backend';
+import { makeModule } from '../rl-module';
+import { cartpoleLikeBatch } from './learner-throughput';
+import { PPOLearnerGroup } from '../algorithms/ppo/ppo-learner-group';
 
 export interface LearnerGroupThroughput {
   readonly numLearners: number;

@@ -1,6 +1,7 @@
+/** Env stepping speed under random actions: the bench's `envs` section and `npm run bench:envs`. */
 import { Rng } from '../core/rng';
 import { flatDim } from '../core/spaces';
-import { makeVectorEnv } from './registry';
+import { makeVectorEnv } from '../envs';
 
 /** Number of pre-generated action batches cycled through, so the loop draws no randomness. */
 const NUM_ACTION_BATCHES = 64;

@@ -2,8 +2,8 @@
  * `npm run bench -- --only multi-agent`: sampling throughput of the multi-agent EnvRunner in the
  * page, from 2 agents / 2 modules (the MultiAgentCartPole must-show) to 1,000 agents / 100 modules.
  */
-import type { Page } from '@playwright/test';
-import type { MultiAgentSamplingRow } from '../algorithms/multi-agent/multi-agent-bench';
+import type { AppSession } from '../src/cli/app-session';
+import type { MultiAgentSamplingRow } from '../src/diagnostics';
 
 export type { MultiAgentSamplingRow };
 
@@ -14,17 +14,10 @@ const CASES: readonly (readonly [number, number, number])[] = [
   [1000, 100, 1],
 ];
 
-export async function benchMultiAgent(page: Page, seconds: number): Promise<MultiAgentSamplingRow[]> {
+export async function benchMultiAgent(session: AppSession, seconds: number): Promise<MultiAgentSamplingRow[]> {
   const rows: MultiAgentSamplingRow[] = [];
   for (const [agents, modules, envs] of CASES) {
-    rows.push(
-      await page.evaluate(([a, m, e, s]) => window.rl.diagnostics.measureMultiAgentSampling(a, m, e, s), [
-        agents,
-        modules,
-        envs,
-        seconds,
-      ] as const),
-    );
+    rows.push(await session.diagnostics('measureMultiAgentSampling', agents, modules, envs, seconds));
   }
   return rows;
 }

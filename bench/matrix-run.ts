@@ -2,23 +2,25 @@
  * The algorithm matrix end to end: every chosen row for every seed, each in a freshly loaded page,
  * logged as it goes; returns the rows and the chart drawn from them.
  */
-import type { Page } from '@playwright/test';
+import type { AppSession } from '../src/cli/app-session';
 import {
   benchMatrixRun,
   benchOfflineMatrixRun,
   recordExpert,
   type MatrixRunRow,
   type OfflineDataset,
-} from './bench-algorithms';
-import type { Section } from './bench-args';
-import { ENV_THRESHOLDS, MATRIX_SEEDS, QUICK, matrixFor, worstCaseSeconds, type MatrixEntry } from './bench-matrix';
-import { chartPanels } from './bench-summary';
-import { returnChartPng } from './return-chart';
+} from './algorithms';
+import type { Section } from './args';
+import { ENV_THRESHOLDS, MATRIX_SEEDS, QUICK, matrixFor, worstCaseSeconds, type MatrixEntry } from './matrix';
+import { chartPanels } from './summary';
+import { drawReturnChart, type ChartDrawing } from '../src/cli/return-chart';
 
 export interface MatrixRunOptions {
-  readonly page: Page;
-  /** Reloads the page: every run starts from a fresh app (no tensors, workers or timers left over). */
+  readonly session: AppSession;
+  /** Opens a new page: every run starts from a fresh app (no tensors, workers or timers left over). */
   readonly fresh: () => Promise<void>;
+  /** Where the offline rows' recordings are written (and read back from by the page). */
+  readonly dataDir: string;
   readonly only: ReadonlySet<Section>;
   readonly quick: boolean;
   readonly log: (msg: string) => void;
@@ -26,7 +28,8 @@ export interface MatrixRunOptions {
 
 export interface MatrixResult {
   readonly rows: MatrixRunRow[];
-  readonly chartPng: (title: string) => Buffer;
+  /** The return-vs-wall-time chart of the rows, for AppSession.drawChart. */
+  readonly chart: (title: string) => ChartDrawing;
 }
 
 function describe(row: MatrixRunRow): string {
@@ -55,7 +58,7 @@ export async function runAlgorithmMatrix(o: MatrixRunOptions): Promise<MatrixRes
     for (const seed of seeds) {
       o.log(`${e.algo} ${e.env} (preset ${e.preset}) seed ${seed} ...`);
       await o.fresh();
-      const row = await benchMatrixRun(o.page, e, target(e), seed, o.quick);
+      const row = await benchMatrixRun(o.session, e, target(e), seed, o.quick);
       o.log(describe(row));
       rows.push(row);
     }
@@ -65,18 +68,33 @@ export async function runAlgorithmMatrix(o: MatrixRunOptions): Promise<MatrixRes
     for (const seed of seeds) {
       o.log(`offline data: PPO CartPole-v1 seed ${seed}, then recording ...`);
       await o.fresh();
-      // The recorded file lives in this page until the next reload: the offline rows follow at once.
-      const data: OfflineDataset = await recordExpert(o.page, seed, o.quick);
+      const data: OfflineDataset = await recordExpert(o.session, seed, o.quick, o.dataDir);
       o.log(
         `  recorded ${data.numEnvSteps} env steps (mean return ${data.returnMean.toFixed(1)}) after ${data.expertEnvSteps} PPO env steps`,
       );
       for (const e of offline) {
         o.log(`${e.algo} ${e.env} on the recording, seed ${seed} ...`);
-        const row = await benchOfflineMatrixRun(o.page, e, target(e), seed, o.quick, data);
+        await o.fresh();
+        const row = await benchOfflineMatrixRun(o.session, e, target(e), seed, o.quick, data);
         o.log(describe(row));
         rows.push(row);
       }
     }
   }
-  return { rows, chartPng: (title) => returnChartPng(title, chartPanels(rows)) };
+  return { rows, chart: (title) => returnsChart(title, rows) };
+}
+
+/** One panel per env (two per row), one line per algorithm, the thresholds dashed. */
+export function returnsChart(title: string, rows: readonly MatrixRunRow[]): ChartDrawing {
+  return drawReturnChart({
+    title,
+    panels: chartPanels(rows),
+    xLabel: 'wall time (s) since training began',
+    yLabel: 'episode return mean',
+    targetLabel: 'threshold',
+    columns: 2,
+    panelWidth: 480,
+    panelHeight: 300,
+    legend: true,
+  });
 }

@@ -1,15 +1,15 @@
 /**
- * Device self-checks that run TF.js (the same small computation or PPO update on several
- * backends, learner throughput). The app facade imports this module on first use only, so the
- * page and the registry load no TF.js until something asks for it.
+ * The probes that run TF.js: device self-checks (the same small computation or PPO update on
+ * several backends) and learner throughput. index.ts imports this module on first use only, so
+ * the page and the registry load no TF.js until something asks for it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend, type BackendName } from '../backend/tf-backend';
-import { ppoBackendParity as parityOn, type ParityRun } from './ppo/backend-parity';
-import { measureLearnerThroughput, type LearnerThroughput } from './ppo/learner-bench';
+import { ppoBackendParity as parityOn, type ParityRun } from '../algorithms/ppo/backend-parity';
+import { measureLearnerThroughput, type LearnerThroughput } from './learner-throughput';
 
-export { learnerGroupThroughput } from './ppo/learner-group-bench';
-export { measureMultiAgentSampling } from './multi-agent/multi-agent-bench';
+export { learnerGroupThroughput } from './learner-group-throughput';
+export { measureMultiAgentSampling } from './multi-agent-sampling';
 
 /** Activates `backend` (wasm may fall back to cpu), then measures PPO learner throughput on it. */
 export async function learnerThroughput(

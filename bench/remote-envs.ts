@@ -5,7 +5,8 @@
  * messages cost. Every pair is measured `repeats` times, interleaved, because other load on the
  * machine drifts.
  */
-import type { Page } from '@playwright/test';
+import type { AppSession } from '../src/cli/app-session';
+import { samplingRate } from './sections';
 
 export interface RemoteEnvsRow {
   stepCostMs: number;
@@ -16,7 +17,7 @@ export interface RemoteEnvsRow {
 }
 
 export async function benchRemoteEnvs(
-  page: Page,
+  session: AppSession,
   stepCosts: readonly number[],
   numEnvs: readonly number[],
   seconds: number,
@@ -34,7 +35,7 @@ export async function benchRemoteEnvs(
       }));
       for (let k = 0; k < repeats; k++) {
         for (const row of pair) {
-          const sps = await page.evaluate(measureSampling, { ...row, seconds });
+          const sps = await measureSampling(session, row, seconds);
           row.stepsPerSecond.push(sps);
           log(
             `  SlowCartPole stepCostMs ${stepCostMs} x ${n} envs, ${row.remoteWorkerEnvs ? 'remote' : 'inline'}: ${Math.round(sps)} steps/s`,
@@ -47,35 +48,32 @@ export async function benchRemoteEnvs(
   return rows;
 }
 
-/** Runs in the page: env steps/s of one runner sampling `numEnvs` SlowCartPole-v1 sub-envs. */
-async function measureSampling(a: {
-  stepCostMs: number;
-  numEnvs: number;
-  remoteWorkerEnvs: boolean;
-  seconds: number;
-}): Promise<number> {
+/** Env steps/s of one runner sampling `numEnvs` SlowCartPole-v1 sub-envs, inline or each in a worker. */
+async function measureSampling(
+  session: AppSession,
+  a: { stepCostMs: number; numEnvs: number; remoteWorkerEnvs: boolean },
+  seconds: number,
+): Promise<number> {
   const fragment = Math.ceil(512 / a.numEnvs); // PPO preset: minibatch 512 <= batch
-  await window.rl.build({
-    preset: 'CartPole-v1',
-    environment: { env: 'SlowCartPole-v1', envConfig: { stepCostMs: a.stepCostMs } },
-    rlModule: { fcnetHiddens: [64, 64] },
-    envRunners: {
-      numEnvRunners: 1,
-      numEnvsPerEnvRunner: a.numEnvs,
-      rolloutFragmentLength: fragment,
-      remoteWorkerEnvs: a.remoteWorkerEnvs,
-      remoteEnvBatchWaitMs: 0,
+  await session.build(
+    {
+      preset: 'CartPole-v1',
+      environment: { env: 'SlowCartPole-v1', envConfig: { stepCostMs: a.stepCostMs } },
+      rlModule: { fcnetHiddens: [64, 64] },
+      envRunners: {
+        numEnvRunners: 1,
+        numEnvsPerEnvRunner: a.numEnvs,
+        rolloutFragmentLength: fragment,
+        remoteWorkerEnvs: a.remoteWorkerEnvs,
+        remoteEnvBatchWaitMs: 0,
+      },
+      training: { trainBatchSizePerLearner: fragment * a.numEnvs },
+      learners: { numGpusPerLearner: 0 },
+      debugging: { seed: 1 },
     },
-    training: { trainBatchSizePerLearner: fragment * a.numEnvs },
-    learners: { numGpusPerLearner: 0 },
-    debugging: { seed: 1 },
-  });
-  const perCall = fragment * a.numEnvs;
-  await window.rl.sampleOnce(perCall); // warm-up: workers start, JIT, first inference
-  let steps = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < a.seconds * 1000) steps += (await window.rl.sampleOnce(perCall)).numSteps;
-  const sps = steps / ((performance.now() - t0) / 1000);
-  window.rl.dispose();
+    undefined,
+  );
+  const sps = await samplingRate(session, fragment * a.numEnvs, seconds);
+  await session.dispose();
   return sps;
 }

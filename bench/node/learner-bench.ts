@@ -2,20 +2,20 @@
  * The learner benchmark in plain Node, no browser: `npm run bench -- --only learner --backend
  * webgpu` (Dawn's WebGPU through the `webgpu` package, with TF.js's WebGPU backend on a device we
  * create, as the page does) or `--backend cpu`. The same PPO update as the page's learner section
- * (algorithms/ppo/learner-bench.ts). It is also the entry of the packed bench (`npm run
+ * (src/diagnostics/learner-throughput.ts). It is also the entry of the packed bench (`npm run
  * pack:gpu-bench`), which runs with plain `node` on a machine that has a GPU and no registry.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { parityError, ppoBackendParity } from '../algorithms/ppo/backend-parity';
-import { measureLearnerThroughput } from '../algorithms/ppo/learner-bench';
-import { registerWebGpu, type AdapterReport } from '../backend/webgpu-device';
-import type { BenchArgs, NodeBackend } from './bench-args';
-import { learnerTable } from './bench-report';
-import type { LearnerRow } from './bench-sections';
-import { NodeWebGpuError, openNodeWebGpu, type NodeWebGpuOptions } from './node-webgpu';
+import { parityError, ppoBackendParity } from '../../src/algorithms/ppo/backend-parity';
+import { measureLearnerThroughput } from '../../src/diagnostics/learner-throughput';
+import { registerWebGpu, type AdapterReport } from '../../src/backend/webgpu-device';
+import type { BenchArgs, NodeBackend } from '../args';
+import { learnerTable } from '../report';
+import type { LearnerRow } from '../sections';
+import { NodeWebGpuError, openNodeWebGpu, type NodeWebGpuOptions } from './webgpu';
 
 export interface NodeLearnerResults {
   readonly date: string;

@@ -54,12 +54,18 @@ export interface BenchArgs {
   /** Node WebGPU on a SwiftShader Vulkan driver (a software adapter). */
   readonly swiftshader: boolean;
   readonly help: boolean;
+  /** Where the results files go (relative to the working directory). */
+  readonly outDir: string;
 }
 
+/** The results folder unless --out says otherwise. */
+export const DEFAULT_OUT_DIR = 'bench/results';
+
 export const BENCH_USAGE =
-  `npm run bench -- [--only ${SECTIONS.join(',')}] [--quick]\n` +
+  `npm run bench -- [--only ${SECTIONS.join(',')}] [--quick] [--out DIR]\n` +
   `  --only algorithms = ${SECTION_GROUPS['algorithms']!.join(',')} (the algorithm matrix and its chart)\n` +
-  `npm run bench -- --only learner --backend ${NODE_BACKENDS.join('|')} [--swiftshader] [--quick]   (Node, no browser)`;
+  `npm run bench -- --only learner --backend ${NODE_BACKENDS.join('|')} [--swiftshader] [--quick]   (Node, no browser)\n` +
+  `  --out DIR: where the JSON, Markdown and chart go (default ${DEFAULT_OUT_DIR})`;
 
 /** Parses the options; throws one Error listing every problem, each with its fix. */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
@@ -69,13 +75,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   let nodeBackend: NodeBackend | null = null;
   let swiftshader = false;
   let help = false;
+  let outDir = DEFAULT_OUT_DIR;
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') quick = true;
     else if (a === '--help' || a === '-h') help = true;
     else if (a === '--swiftshader') swiftshader = true;
-    else if (a === '--only') {
+    else if (a === '--out') {
+      outDir = argv[++i] ?? '';
+      if (!outDir || outDir.startsWith('--')) problems.push('--out needs a folder, e.g. --out /tmp/bench');
+    } else if (a === '--only') {
       const list = (argv[++i] ?? '')
         .split(',')
         .filter(Boolean)
@@ -104,5 +114,5 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     problems.push('--swiftshader picks the Vulkan driver of the Node WebGPU bench: use it with --backend webgpu.');
   }
   if (problems.length) throw new Error(problems.join('\n'));
-  return { only, quick, nodeBackend, swiftshader, help };
+  return { only, quick, nodeBackend, swiftshader, help, outDir };
 }

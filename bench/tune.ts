@@ -6,7 +6,9 @@
  * sampling (in its worker) with another's learner update (on the page); the wall time says how
  * much that buys on this machine. The pair is repeated, interleaved, because load drifts.
  */
-import type { Page } from '@playwright/test';
+import type { AppSession } from '../src/cli/app-session';
+import type { TuneEvent } from '../src/app';
+import { NUM_ENV_STEPS_SAMPLED_LIFETIME } from '../src/core/metric-keys';
 
 /** Every trial runs exactly this many iterations (no return target: the work is fixed). */
 export const TUNE_BENCH_ITERATIONS = 10;
@@ -47,7 +49,7 @@ export interface TuneBenchRow {
 }
 
 export async function benchTune(
-  page: Page,
+  session: AppSession,
   concurrency: readonly number[],
   repeats: number,
   iterations: number,
@@ -67,7 +69,7 @@ export async function benchTune(
   for (let k = 0; k < repeats; k++) {
     for (const row of rows) {
       await fresh();
-      const out = await page.evaluate(runSweep, { sweep, maxConcurrentTrials: row.maxConcurrentTrials });
+      const out = await runSweep(session, sweep, row.maxConcurrentTrials);
       row.wallSeconds.push(out.wallSeconds);
       row.trials = out.trials;
       row.envSteps = out.envSteps;
@@ -81,32 +83,29 @@ export async function benchTune(
   return rows;
 }
 
-/** Runs in the page: the sweep through rl.tune, timed, with the most trials RUNNING at once. */
-async function runSweep(a: {
-  sweep: unknown;
-  maxConcurrentTrials: number;
-}): Promise<{ wallSeconds: number; trials: number; envSteps: number; maxRunning: number; errored: number }> {
+/** The sweep through rl.tune, timed, with the most trials RUNNING at once (from the trial events). */
+async function runSweep(
+  session: AppSession,
+  sweep: unknown,
+  maxConcurrentTrials: number,
+): Promise<{ wallSeconds: number; trials: number; envSteps: number; maxRunning: number; errored: number }> {
   const running = new Set<string>();
+  const lastSteps = new Map<string, number>();
   let maxRunning = 0;
-  const off = window.rl.onTuneEvent((e) => {
+  const onEvent = (e: TuneEvent): void => {
+    if (e.type === 'result') lastSteps.set(e.trialId, Number(e.result[NUM_ENV_STEPS_SAMPLED_LIFETIME] ?? 0));
     if (e.type !== 'status') return;
     if (e.trial.status === 'RUNNING') running.add(e.trial.id);
     else running.delete(e.trial.id);
     maxRunning = Math.max(maxRunning, running.size);
-  });
+  };
   const t0 = performance.now();
-  const rows = await window.rl.tune(a.sweep, { maxConcurrentTrials: a.maxConcurrentTrials });
+  const rows = await session.tune(sweep, { maxConcurrentTrials }, onEvent);
   const wallSeconds = (performance.now() - t0) / 1000;
-  off();
-  let envSteps = 0;
-  for (const r of rows) {
-    const last = window.rl.tuneSession?.results(r.id).at(-1);
-    envSteps += Number(last?.['num_env_steps_sampled_lifetime'] ?? 0);
-  }
   return {
     wallSeconds,
     trials: rows.length,
-    envSteps,
+    envSteps: rows.reduce((n, r) => n + (lastSteps.get(r.id) ?? 0), 0),
     maxRunning,
     errored: rows.filter((r) => r.status === 'ERROR').length,
   };

@@ -3,9 +3,9 @@
  * median time and env steps to the threshold, env steps/s, learner ms per update and the longest
  * main-thread task; and the chart's panels (return vs wall time, one line per algorithm per env).
  */
-import type { MatrixRunRow } from './bench-algorithms';
-import { ENV_THRESHOLDS } from './bench-matrix';
-import type { ChartPanel } from './return-chart';
+import type { MatrixRunRow } from './algorithms';
+import { ENV_THRESHOLDS } from './matrix';
+import type { ChartPanel } from '../src/cli/return-chart';
 
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   // 1. One ESM file for Node. `require` for the CommonJS parts of TF.js; node-fetch is only for
   // loading models over HTTP, which the bench never does.
   await build({
-    entryPoints: [path.join(root, 'src/cli/gpu-bench-entry.ts')],
+    entryPoints: [path.join(root, 'bench/node/gpu-bench-entry.ts')],
     outfile: path.join(dir, 'gpu-bench.mjs'),
     bundle: true,
     platform: 'node',

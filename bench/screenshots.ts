@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser } from '@playwright/test';
 import { build, preview } from 'vite';
-import { chromiumArgs, ensureChromium } from './browser';
+import { chromiumArgs, ensureChromium } from '../src/cli/browser';
 
 interface Shot {
   readonly name: string;

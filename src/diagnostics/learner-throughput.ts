@@ -2,14 +2,14 @@
  * Learner throughput for the benchmark: PPO updates on a synthetic CartPole-shaped batch, on one
  * TF.js backend, for a given MLP and minibatch size. The first update (shader compilation on
  * GPU backends, wasm warm-up) is timed separately from the steady state. It runs on whichever
- * backend is active: the page activates one first (algorithms/diagnostics.ts), the Node WebGPU
- * bench registers Dawn's (cli/node-learner-bench.ts).
+ * backend is active: the page activates one first (tf-probes.ts), the Node WebGPU bench
+ * registers Dawn's (bench/node/learner-bench.ts).
  */
-import { box, discrete } from '../../core/spaces';
-import { Rng } from '../../core/rng';
-import { ChunkEnd, type SampleBatch } from '../../core/sample-batch';
-import { makeModule } from '../../rl-module';
-import { PPOLearner } from './ppo-learner';
+import { box, discrete } from '../core/spaces';
+import { Rng } from '../core/rng';
+import { ChunkEnd, type SampleBatch } from '../core/sample-batch';
+import { makeModule } from '../rl-module';
+import { PPOLearner } from '../algorithms/ppo/ppo-learner';
 
 export interface LearnerThroughput {
   readonly backend: string;

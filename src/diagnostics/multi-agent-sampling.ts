@@ -3,9 +3,9 @@
  * with many agents mapped to many modules: one batched forward per module per step, on the
  * current TF.js backend. Used by `npm run bench -- --only multi-agent` and the scale test.
  */
-import { resolveModuleOfSlot } from './multi-agent-config';
-import { MultiAgentEnvRunner } from '../../env-runner/multi-agent-env-runner';
-import { activateBackend, type BackendName } from '../../backend/tf-backend';
+import { resolveModuleOfSlot } from '../algorithms/multi-agent/multi-agent-config';
+import { MultiAgentEnvRunner } from '../env-runner/multi-agent-env-runner';
+import { activateBackend, type BackendName } from '../backend/tf-backend';
 
 export interface MultiAgentSamplingRow {
   env: string;

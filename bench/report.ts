@@ -1,12 +1,12 @@
 /** Renders benchmark results as the Markdown tables pasted into the README. */
-import { multiAgentTable, type MultiAgentSamplingRow } from './bench-multi-agent';
-import { offlineTable, type OfflineRow } from './bench-offline';
-import type { EnvRow, LearnerGroupRow, LearnerRow, SamplerRow, ThroughputRow } from './bench-sections';
-import type { RemoteEnvsRow } from './bench-remote-envs';
-import { tuneTable, type TuneBenchRow } from './bench-tune';
-import type { MatrixRunRow } from './bench-algorithms';
-import { MATRIX } from './bench-matrix';
-import { median, summaryTable } from './bench-summary';
+import { multiAgentTable, type MultiAgentSamplingRow } from './multi-agent';
+import { offlineTable, type OfflineRow } from './offline';
+import type { EnvRow, LearnerGroupRow, LearnerRow, SamplerRow, ThroughputRow } from './sections';
+import type { RemoteEnvsRow } from './remote-envs';
+import { tuneTable, type TuneBenchRow } from './tune';
+import type { MatrixRunRow } from './algorithms';
+import { MATRIX } from './matrix';
+import { median, summaryTable } from './summary';
 
 export interface BenchResults {
   date: string;
@@ -25,7 +25,7 @@ export interface BenchResults {
   learner: LearnerRow[];
   /** Data-parallel learners (absent in reports written before the section existed). */
   learnerGroup?: LearnerGroupRow[];
-  /** The algorithm matrix: every end-to-end run (bench-matrix.ts), curves included. */
+  /** The algorithm matrix: every end-to-end run (matrix.ts), curves included. */
   algorithms?: MatrixRunRow[];
   /** The return-vs-wall-time chart drawn from `algorithms`, beside this file. */
   returnsChart?: string;
@@ -142,7 +142,7 @@ export function algorithmsSection(rows: readonly MatrixRunRow[], chart?: string)
     ...summaryTable(rows, notes),
     '',
     "Each run trains the algorithm's preset for the env (wasm, no GPU) until the 100-episode mean return reaches the " +
-      'threshold, or its step budget or wall cap (bench-matrix.ts) ends it. Wall and env steps to threshold are medians ' +
+      'threshold, or its step budget or wall cap (bench/matrix.ts) ends it. Wall and env steps to threshold are medians ' +
       'over the seeds that reached it; env steps/s, learner ms / update (learner time per train batch: PPO runs its ' +
       'epochs x minibatches on one, the others one gradient step) and longest task (max) are over all seeds. Offline rows ' +
       'train on episodes recorded from a PPO agent and report 10-episode evaluation returns.',

@@ -3,7 +3,7 @@
  * 256 sub-envs (plus the other built-in envs at 256), each measured for ~1.5 s after warm-up.
  */
 import { pathToFileURL } from 'node:url';
-import { measureEnvStepsPerSecond } from '../envs/benchmark';
+import { measureEnvStepsPerSecond } from '../src/diagnostics/env-stepping';
 
 export { measureEnvStepsPerSecond };
 

@@ -1,0 +1,34 @@
+/**
+ * The page's probes, `window.rl.diagnostics`: device self-checks (the same computation or PPO
+ * update on several backends, used by the WebGPU e2e tests) and the throughput loops the
+ * benchmarks (bench/) run in the page: env stepping, learner and learner-group updates,
+ * multi-agent sampling. Probes may import algorithms/ and everything below, never app/, ui/ or
+ * cli/. The TF.js ones load from tf-probes.ts on first call, so the app facade loads no TF.js.
+ */
+import { measureEnvStepsPerSecond } from './env-stepping';
+
+export { measureEnvStepsPerSecond } from './env-stepping';
+export { sampleOnce, type SampleSummary } from './sample-probe';
+export type { LearnerThroughput } from './learner-throughput';
+export type { LearnerGroupThroughput } from './learner-group-throughput';
+export type { MultiAgentSamplingRow } from './multi-agent-sampling';
+
+type TfProbes = typeof import('./tf-probes');
+const loadTfProbes = (): Promise<TfProbes> => import('./tf-probes');
+
+export const diagnostics = {
+  tinyComputation: async (...a: Parameters<TfProbes['tinyComputation']>) =>
+    (await loadTfProbes()).tinyComputation(...a),
+  ppoBackendParity: async (...a: Parameters<TfProbes['ppoBackendParity']>) =>
+    (await loadTfProbes()).ppoBackendParity(...a),
+  learnerThroughput: async (...a: Parameters<TfProbes['learnerThroughput']>) =>
+    (await loadTfProbes()).learnerThroughput(...a),
+  learnerGroupThroughput: async (...a: Parameters<TfProbes['learnerGroupThroughput']>) =>
+    (await loadTfProbes()).learnerGroupThroughput(...a),
+  measureMultiAgentSampling: async (...a: Parameters<TfProbes['measureMultiAgentSampling']>) =>
+    (await loadTfProbes()).measureMultiAgentSampling(...a),
+  measureEnvStepsPerSecond,
+};
+
+/** The probes `window.rl.diagnostics` offers (what the CLI's session helper can call by name). */
+export type Diagnostics = typeof diagnostics;
