@@ -2,7 +2,7 @@
  * The --help text of `npm run train`: every CLI option, the registered algorithms, and every
  * config key and preset of one algorithm (--algo's, else the default) with its defaults.
  */
-import { leafPaths } from '../core/config-keys';
+import { keyRows } from '../core/config-tables';
 import { ALGORITHM_SPECS, DEFAULT_SPEC, presetIds, type AnySpec } from '../algorithms/registry';
 import { OPTIONS, flagForPath } from './args';
 
@@ -55,12 +55,18 @@ export function helpText(spec: AnySpec = DEFAULT_SPEC): string {
     '',
     `Common settings (config keys; a preset may change the defaults shown, which are ${spec.name}'s):`,
   );
+  // Each key's line is its catalogue entry's doc (one declaration per key: src/core/config-catalogue.ts).
+  const rows = keyRows(spec.keys);
+  const docOf = (path: string): string =>
+    rows.find((r) => r.path === path)?.doc ?? (path === 'algo' ? 'The algorithm (RLlib: algo_class).' : path);
   for (const path of COMMON_CONFIG_PATHS) {
-    lines.push(optionLine(`${flagForPath(path, spec)} VALUE`, defaultOf(path, spec), path));
+    lines.push(optionLine(`${flagForPath(path, spec)} VALUE`, defaultOf(path, spec), docOf(path)));
   }
   lines.push('', `Every ${spec.name} config key is a flag (RLlib names, old-stack names and dotted paths work too):`);
-  for (const path of leafPaths(spec.defaults).filter((p) => !COMMON_CONFIG_PATHS.includes(p))) {
-    lines.push(optionLine(`${flagForPath(path, spec)} VALUE`, defaultOf(path, spec), path));
+  let section = '';
+  for (const row of rows.filter((r) => !COMMON_CONFIG_PATHS.includes(r.path))) {
+    if (row.section !== section) lines.push(`  ${(section = row.section)}:`);
+    lines.push(optionLine(`${flagForPath(row.path, spec)} VALUE`, defaultOf(row.path, spec), row.doc));
   }
   lines.push(
     '',

@@ -9,12 +9,7 @@ import type { ConfigIssue } from '../../src/core/errors';
 import { resolveConfig } from '../../src/algorithms/registry';
 import { PPO_SPEC } from '../../src/algorithms/ppo/ppo-spec';
 import { AlgorithmConfigBuilder } from '../../src/algorithms/algorithm-config';
-import {
-  PPO_DEFAULTS,
-  derivedSizes,
-  ppo,
-  validatePPOConfig,
-} from '../../src/algorithms/ppo/ppo-config';
+import { PPO_DEFAULTS, derivedSizes, ppo, validatePPOConfig } from '../../src/algorithms/ppo/ppo-config';
 import type { PPOConfig } from '../../src/algorithms/ppo/ppo-config';
 
 const ENVS = ['CartPole-v1', 'Acrobot-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1'];
