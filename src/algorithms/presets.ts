@@ -6,6 +6,26 @@ import type { AlgorithmConfigBase } from '../core/config';
 import { RLError } from '../core/errors';
 import type { Preset } from './spec';
 
+/** CleanRL's separate 64x64 tanh actor and critic (cleanrl/ppo.py `Agent`), also SB3's MlpPolicy. */
+export const SMALL_MLP = { fcnetHiddens: [64, 64], fcnetActivation: 'tanh', vfShareLayers: false } as const;
+
+/** Runners x envs per runner x steps per sample call: a preset's sampling layout in one line. */
+export function sampling(
+  numEnvRunners: number,
+  numEnvsPerEnvRunner: number,
+  rolloutFragmentLength: number,
+): { numEnvRunners: number; numEnvsPerEnvRunner: number; rolloutFragmentLength: number } {
+  return { numEnvRunners, numEnvsPerEnvRunner, rolloutFragmentLength };
+}
+
+/** RLlib's stop criteria of a tuned example: this return within this many env steps. */
+export function returnWithin(
+  episodeReturnMean: number,
+  envSteps: number,
+): { 'env_runners/episode_return_mean': number; num_env_steps_sampled_lifetime: number } {
+  return { 'env_runners/episode_return_mean': episodeReturnMean, num_env_steps_sampled_lifetime: envSteps };
+}
+
 /** Preset ids: each env id (its default preset) and `envId:variant` for every variant. */
 export function presetIdsOf(presets: Readonly<Record<string, Preset<AlgorithmConfigBase>>>): string[] {
   return Object.entries(presets).flatMap(([envId, p]) => [

@@ -5,7 +5,8 @@
 import { defineAlgorithm } from '../define-algorithm';
 import { AsyncKeys } from '../impala/async-metric-keys';
 import { asyncSamplingLayout } from '../impala/impala-config';
-import { ASYNC_CHARTS } from '../impala/impala-spec';
+import { ASYNC_CARTPOLE, ASYNC_CHARTS } from '../impala/impala-spec';
+import { returnWithin } from '../presets';
 import { ACTOR_CRITIC_WEIGHTS } from '../rllib/actor-critic-layout';
 import type { Preset } from '../spec';
 import { APPO_SCHEMA, type APPOConfig } from './appo-config';
@@ -25,21 +26,16 @@ const CARTPOLE: Preset<APPOConfig> = {
     'learner queue of 4 that makes the runners wait (block), train batch 500 (800: two sample calls), ' +
     'circular buffer 4 x 2, 4000 trained steps per iteration, lr 1e-3, 64x64 tanh actor and critic, entropy 0.',
   config: {
-    environment: { env: 'CartPole-v1' },
-    envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 8, rolloutFragmentLength: 50 },
-    rlModule: { fcnetHiddens: [64, 64], fcnetActivation: 'tanh', vfShareLayers: false },
+    ...ASYNC_CARTPOLE,
     training: {
-      lr: 1e-3,
+      ...ASYNC_CARTPOLE.training,
       trainBatchSizePerLearner: 500,
-      entropyCoeff: 0,
-      vfLossCoeff: 0.5,
-      maxRequestsInFlightPerEnvRunner: 2,
       learnerQueueSize: 4,
       learnerQueueFullPolicy: 'block',
       minTrainTimestepsPerIteration: 4000,
     },
   },
-  stop: { 'env_runners/episode_return_mean': 450, num_env_steps_sampled_lifetime: 1_000_000 },
+  stop: returnWithin(450, 1_000_000),
 };
 
 export const APPO_SPEC = defineAlgorithm<APPOConfig>({

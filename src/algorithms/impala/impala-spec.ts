@@ -5,6 +5,7 @@
 import * as K from '../../core/metric-keys';
 import { defineAlgorithm } from '../define-algorithm';
 import { ACTOR_CRITIC_WEIGHTS } from '../rllib/actor-critic-layout';
+import { SMALL_MLP, returnWithin, sampling } from '../presets';
 import type { ChartDef, Preset } from '../spec';
 import { AsyncKeys } from './async-metric-keys';
 import { IMPALA_SCHEMA, asyncSamplingLayout, type IMPALAConfig } from './impala-config';
@@ -50,25 +51,24 @@ export const ASYNC_CHARTS: readonly ChartDef[] = [
  * cartpole_impala.py: 450 within 2,000,000 env steps, lr 5e-4, [32] ... vf_loss_coeff 0.005,
  * entropy 0). See the README for the runs behind it.
  */
+/** What IMPALA's and APPO's CartPole presets share: 2 workers x 8 envs x 50 steps, 2 requests in flight, 64x64 tanh. */
+export const ASYNC_CARTPOLE = {
+  environment: { env: 'CartPole-v1' },
+  envRunners: sampling(2, 8, 50),
+  rlModule: SMALL_MLP,
+  training: { lr: 1e-3, entropyCoeff: 0, vfLossCoeff: 0.5, maxRequestsInFlightPerEnvRunner: 2 },
+} as const;
+
 const CARTPOLE: Preset<IMPALAConfig> = {
   description:
     'CartPole for a browser tab: 2 workers x 8 envs x 50 steps (400 per sample call), ' +
     '2 requests in flight per runner, one V-trace update per 2000 steps, lr 1e-3, ' +
     '64x64 tanh actor and critic, entropy 0.',
   config: {
-    environment: { env: 'CartPole-v1' },
-    envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 8, rolloutFragmentLength: 50 },
-    rlModule: { fcnetHiddens: [64, 64], fcnetActivation: 'tanh', vfShareLayers: false },
-    training: {
-      lr: 1e-3,
-      trainBatchSizePerLearner: 2000,
-      entropyCoeff: 0,
-      vfLossCoeff: 0.5,
-      gradClip: 40,
-      maxRequestsInFlightPerEnvRunner: 2,
-    },
+    ...ASYNC_CARTPOLE,
+    training: { ...ASYNC_CARTPOLE.training, trainBatchSizePerLearner: 2000, gradClip: 40 },
   },
-  stop: { 'env_runners/episode_return_mean': 450, num_env_steps_sampled_lifetime: 2_000_000 },
+  stop: returnWithin(450, 2_000_000),
 };
 
 export const IMPALA_SPEC = defineAlgorithm<IMPALAConfig>({

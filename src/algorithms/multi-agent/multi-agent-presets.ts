@@ -5,9 +5,21 @@
  * be merged key by key with the user's, so presets leave it null (every agent -> one module).
  */
 import { deepFreeze } from '../../core/config';
+import { SMALL_MLP, sampling } from '../presets';
 import type { Preset } from '../spec';
 import type { MultiAgentPPOConfig } from './multi-agent-ppo-config';
 import { MIN_MODULE_EPISODE_RETURNS_MEAN } from './multi-agent-windows';
+
+/** Both presets: 16 env copies x 64 steps on the page runner, [64, 64] tanh, GAE 0.95, clip 0.2, no KL penalty, 6 epochs. */
+const PAGE_RUNNER = sampling(0, 16, 64);
+const SMALL_PPO = {
+  lambda: 0.95,
+  clipParam: 0.2,
+  vfLossCoeff: 0.5,
+  useKlLoss: false,
+  numEpochs: 6,
+  trainBatchSizePerLearner: 1024,
+} as const;
 
 export const MULTI_AGENT_PPO_PRESETS: Readonly<Record<string, Preset<MultiAgentPPOConfig>>> = deepFreeze({
   MultiAgentCartPole: {
@@ -17,21 +29,9 @@ export const MULTI_AGENT_PPO_PRESETS: Readonly<Record<string, Preset<MultiAgentP
       'module reaches 450 (RLlib tuned_examples/ppo/multi_agent_cartpole_ppo.py) or at 600k env steps.',
     config: {
       environment: { env: 'MultiAgentCartPole', envConfig: { numAgents: 2 } },
-      envRunners: { numEnvRunners: 0, numEnvsPerEnvRunner: 16, rolloutFragmentLength: 64 },
-      rlModule: { fcnetHiddens: [64, 64], fcnetActivation: 'tanh', vfShareLayers: false },
-      training: {
-        lr: 3e-3,
-        gamma: 0.99,
-        lambda: 0.95,
-        clipParam: 0.2,
-        vfClipParam: 1e9,
-        vfLossCoeff: 0.5,
-        entropyCoeff: 0,
-        useKlLoss: false,
-        numEpochs: 6,
-        minibatchSize: 512,
-        trainBatchSizePerLearner: 1024,
-      },
+      envRunners: PAGE_RUNNER,
+      rlModule: SMALL_MLP,
+      training: { ...SMALL_PPO, lr: 3e-3, gamma: 0.99, vfClipParam: 1e9, entropyCoeff: 0, minibatchSize: 512 },
     },
     stop: { [MIN_MODULE_EPISODE_RETURNS_MEAN]: 450, num_env_steps_sampled_lifetime: 600_000 },
   },
@@ -40,20 +40,9 @@ export const MULTI_AGENT_PPO_PRESETS: Readonly<Record<string, Preset<MultiAgentP
       'Two players race for coins on a 5x5 grid (50 steps); the settings of the CoinChase unit test: 16 copies x 64 steps, 6 epochs of 256, lr 1e-3, gamma 0.95, [64, 64] tanh, entropy 0.01.',
     config: {
       environment: { env: 'CoinChase-v0' },
-      envRunners: { numEnvRunners: 0, numEnvsPerEnvRunner: 16, rolloutFragmentLength: 64 },
-      rlModule: { fcnetHiddens: [64, 64], fcnetActivation: 'tanh', vfShareLayers: false },
-      training: {
-        lr: 1e-3,
-        gamma: 0.95,
-        lambda: 0.95,
-        clipParam: 0.2,
-        vfLossCoeff: 0.5,
-        entropyCoeff: 0.01,
-        useKlLoss: false,
-        numEpochs: 6,
-        minibatchSize: 256,
-        trainBatchSizePerLearner: 1024,
-      },
+      envRunners: PAGE_RUNNER,
+      rlModule: SMALL_MLP,
+      training: { ...SMALL_PPO, lr: 1e-3, gamma: 0.95, entropyCoeff: 0.01, minibatchSize: 256 },
     },
     stop: { num_env_steps_sampled_lifetime: 100_000 },
   },

@@ -11,7 +11,7 @@
  *    coefficient, so CleanRL's vf_coef 0.5 is vfLossCoeff 0.25 here.
  */
 import { deepFreeze } from '../../core/config';
-import { lookupPreset, presetIdsOf } from '../presets';
+import { SMALL_MLP, lookupPreset, presetIdsOf, returnWithin, sampling } from '../presets';
 import type { Preset } from '../spec';
 import { ppo } from './ppo-config';
 import type { AlgorithmConfigBuilder } from '../algorithm-config';
@@ -23,10 +23,25 @@ export type PPOPreset = Preset<PPOConfig>;
 /** A vfClipParam that never binds: squared value errors of these envs stay far below it. */
 export const NO_VF_CLIP = 1e6;
 
-/** CleanRL's separate 64x64 tanh actor and critic (cleanrl/ppo.py `Agent`), also SB3's MlpPolicy. */
-const SMALL_MLP = { fcnetHiddens: [64, 64], fcnetActivation: 'tanh', vfShareLayers: false } as const;
+/**
+ * The clipped-surrogate settings Stable-Baselines3 (and CleanRL) default to, in RLlib's terms:
+ * lr 3e-4, GAE 0.95, clip 0.2, no value clamp, vf_coef 0.5 on MSE, no entropy bonus, no KL
+ * penalty, 64-row minibatches, global-norm clip 0.5. The zoo's presets start from them.
+ */
+export const SB3_PPO = {
+  lr: 3e-4,
+  gamma: 0.99,
+  lambda: 0.95,
+  clipParam: 0.2,
+  vfClipParam: NO_VF_CLIP,
+  vfLossCoeff: 0.5,
+  entropyCoeff: 0,
+  useKlLoss: false,
+  minibatchSize: 64,
+  gradClip: 0.5,
+} as const;
 
-const CARTPOLE_STOP = { 'env_runners/episode_return_mean': 450, num_env_steps_sampled_lifetime: 300_000 };
+const CARTPOLE_STOP = returnWithin(450, 300_000);
 
 export const PPO_PRESETS: Readonly<Record<string, PPOPreset>> = deepFreeze({
   'CartPole-v1': {
@@ -90,7 +105,7 @@ export const PPO_PRESETS: Readonly<Record<string, PPOPreset>> = deepFreeze({
             shuffleBatchPerEpoch: true,
           },
         },
-        stop: { 'env_runners/episode_return_mean': 450, num_env_steps_sampled_lifetime: 500_000 },
+        stop: returnWithin(450, 500_000),
       },
       rllib: {
         description:
@@ -113,22 +128,9 @@ export const PPO_PRESETS: Readonly<Record<string, PPOPreset>> = deepFreeze({
       'RLlib has no tuned PPO example for it. The zoo also normalises observations, which this preset does not.',
     config: {
       environment: { env: 'Acrobot-v1' },
-      envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 8, rolloutFragmentLength: 256 },
+      envRunners: sampling(2, 8, 256),
       rlModule: SMALL_MLP,
-      training: {
-        lr: 3e-4,
-        gamma: 0.99,
-        lambda: 0.94,
-        clipParam: 0.2,
-        vfClipParam: NO_VF_CLIP,
-        vfLossCoeff: 0.5,
-        entropyCoeff: 0,
-        useKlLoss: false,
-        numEpochs: 4,
-        minibatchSize: 64,
-        trainBatchSizePerLearner: 4096,
-        gradClip: 0.5,
-      },
+      training: { ...SB3_PPO, lambda: 0.94, numEpochs: 4, trainBatchSizePerLearner: 4096 },
     },
   },
   'MountainCar-v0': {
@@ -138,22 +140,9 @@ export const PPO_PRESETS: Readonly<Record<string, PPOPreset>> = deepFreeze({
       'normalisation and 1M steps. RLlib has no tuned PPO example for it.',
     config: {
       environment: { env: 'MountainCar-v0' },
-      envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 8, rolloutFragmentLength: 16 },
+      envRunners: sampling(2, 8, 16),
       rlModule: SMALL_MLP,
-      training: {
-        lr: 3e-4,
-        gamma: 0.99,
-        lambda: 0.98,
-        clipParam: 0.2,
-        vfClipParam: NO_VF_CLIP,
-        vfLossCoeff: 0.5,
-        entropyCoeff: 0,
-        useKlLoss: false,
-        numEpochs: 4,
-        minibatchSize: 64,
-        trainBatchSizePerLearner: 256,
-        gradClip: 0.5,
-      },
+      training: { ...SB3_PPO, lambda: 0.98, numEpochs: 4, trainBatchSizePerLearner: 256 },
     },
   },
   'MountainCarContinuous-v0': {
@@ -163,19 +152,17 @@ export const PPO_PRESETS: Readonly<Record<string, PPOPreset>> = deepFreeze({
       'normalisation and 1 env x 8 steps; here 2 workers x 4 envs x 32 steps = 256 per iteration, untested.',
     config: {
       environment: { env: 'MountainCarContinuous-v0' },
-      envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 4, rolloutFragmentLength: 32 },
+      envRunners: sampling(2, 4, 32),
       rlModule: SMALL_MLP,
       training: {
+        ...SB3_PPO,
         lr: 7.77e-5,
         gamma: 0.9999,
         lambda: 0.9,
         clipParam: 0.1,
-        vfClipParam: NO_VF_CLIP,
         vfLossCoeff: 0.19,
         entropyCoeff: 0.00429,
-        useKlLoss: false,
         numEpochs: 10,
-        minibatchSize: 64,
         trainBatchSizePerLearner: 256,
         gradClip: 5,
       },
@@ -191,24 +178,11 @@ export const PPO_PRESETS: Readonly<Record<string, PPOPreset>> = deepFreeze({
       "RLlib's tuned bar (-300 within 400k env steps) at 102-119k steps, 34-44 s on a 2-core machine (seeds 1-3).",
     config: {
       environment: { env: 'Pendulum-v1' },
-      envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 2, rolloutFragmentLength: 1024 },
+      envRunners: sampling(2, 2, 1024),
       rlModule: SMALL_MLP,
-      training: {
-        lr: 1e-3,
-        gamma: 0.9,
-        lambda: 0.95,
-        clipParam: 0.2,
-        vfClipParam: NO_VF_CLIP,
-        vfLossCoeff: 0.5,
-        entropyCoeff: 0,
-        useKlLoss: false,
-        numEpochs: 10,
-        minibatchSize: 512,
-        trainBatchSizePerLearner: 4096,
-        gradClip: 0.5,
-      },
+      training: { ...SB3_PPO, lr: 1e-3, gamma: 0.9, numEpochs: 10, minibatchSize: 512, trainBatchSizePerLearner: 4096 },
     },
-    stop: { 'env_runners/episode_return_mean': -300, num_env_steps_sampled_lifetime: 400_000 },
+    stop: returnWithin(-300, 400_000),
     variants: {
       rllib: {
         description:
@@ -222,7 +196,7 @@ export const PPO_PRESETS: Readonly<Record<string, PPOPreset>> = deepFreeze({
           rlModule: { fcnetActivation: 'relu' },
           training: { trainBatchSizePerLearner: 1024, minibatchSize: 128, lr: 2e-4, gamma: 0.95, lambda: 0.5 },
         },
-        stop: { 'env_runners/episode_return_mean': -300, num_env_steps_sampled_lifetime: 400_000 },
+        stop: returnWithin(-300, 400_000),
       },
     },
   },
