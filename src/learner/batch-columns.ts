@@ -1,9 +1,12 @@
 /**
  * The Learner's batch plumbing, apart from its update loops: columns uploaded once per update,
- * the seeded shuffle of row indices, and device-side running sums of per-step stats.
+ * the seeded shuffle of row indices, device-side running sums of per-step stats, and the no-grad
+ * forward over a train batch that the learner connectors (GAE, V-trace) start from.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng';
+import type { SampleBatch } from '../core/sample-batch';
+import type { MLPModule } from '../rl-module/mlp-module';
 
 export type Columns = Readonly<Record<string, Float32Array | Int32Array>>;
 
@@ -59,4 +62,41 @@ export function sliceRows(
   const out: Record<string, tf.Tensor> = {};
   for (const [name, column] of Object.entries(batch)) out[name] = tf.slice(column, start, rows);
   return out;
+}
+
+/** What one no-grad forward of an actor-critic module over a train batch gives a learner connector. */
+export interface BatchForward {
+  /** numSteps x distribution.inputDim: the distribution inputs of the batch rows (PPO's old policy). */
+  readonly distInputs: Float32Array;
+  /** numSteps: V(s_t). */
+  readonly vfPreds: Float32Array;
+  /** numChunks (none without bootstrap): V(the observation after each chunk's last step). */
+  readonly bootstrapValues: Float32Array;
+}
+
+/**
+ * The forward a learner connector needs (RLlib's GAE connector calls compute_values): the
+ * module over obs ++ each chunk's final observation, one upload and one readback. Without
+ * `withBootstrap` only the batch rows (APPO's target network, whose values are not used).
+ */
+export async function forwardBatch(module: MLPModule, batch: SampleBatch, withBootstrap = true): Promise<BatchForward> {
+  const { numSteps, obsDim } = batch;
+  const numChunks = withBootstrap ? batch.chunkEnds.length : 0;
+  const inputDim = module.distribution.inputDim;
+  const allObs = new Float32Array((numSteps + numChunks) * obsDim);
+  allObs.set(batch.obs.subarray(0, numSteps * obsDim));
+  if (numChunks > 0) allObs.set(batch.finalObs.subarray(0, numChunks * obsDim), numSteps * obsDim);
+  const packed = tf.tidy(() => {
+    const { actionDistInputs, vfPreds } = module.forwardTrain(tf.tensor2d(allObs, [numSteps + numChunks, obsDim]));
+    const rows = tf.slice(actionDistInputs, [0, 0], [numSteps, inputDim]);
+    return tf.concat([tf.reshape(rows, [-1]), vfPreds]);
+  });
+  const data = (await packed.data()) as Float32Array;
+  packed.dispose();
+  const distEnd = numSteps * inputDim;
+  return {
+    distInputs: data.slice(0, distEnd),
+    vfPreds: data.slice(distEnd, distEnd + numSteps),
+    bootstrapValues: data.slice(distEnd + numSteps, distEnd + numSteps + numChunks),
+  };
 }
