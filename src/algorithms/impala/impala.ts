@@ -2,8 +2,9 @@
  * IMPALA (Espeholt et al. 2018) with RLlib's training step (rllib/algorithms/impala/impala.py,
  * `IMPALA.training_step`): the EnvRunners sample all the time (runtime/async-sampler.ts) into a
  * bounded learner queue; each training step takes the queued sample batches, makes one V-trace
- * update on them, and broadcasts the weights every `broadcastInterval` updates without waiting
- * for the runners to take them. APPO (appo/appo.ts) keeps this step and changes `learnOn`.
+ * update on them (impala-learner.ts), and broadcasts the weights every `broadcastInterval` updates
+ * without waiting for the runners to take them. APPO (appo/appo.ts) keeps this step, with its own
+ * learner (appo-learner.ts) and a circular buffer in `nextTrainBatch`.
  *
  * Policy lag is counted in learner updates: a batch sampled with the weights broadcast after
  * update u, trained at update U, is U - u updates behind (RLlib: diff_num_grad_updates_vs_sampler_policy).
