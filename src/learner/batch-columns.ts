@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng';
 import type { SampleBatch } from '../core/sample-batch';
 import type { MLPModule } from '../rl-module/mlp-module';
+import type { Gradients } from './learner-types';
 
 export type Columns = Readonly<Record<string, Float32Array | Int32Array>>;
 
@@ -51,6 +52,46 @@ export function accumulate(sums: Map<string, tf.Scalar>, step: Record<string, tf
     prev.dispose();
     value.dispose();
   }
+}
+
+/** A running weighted sum of microbatch losses and gradients (A2C's accumulated step). */
+export interface SummedGradients {
+  readonly loss: tf.Scalar;
+  readonly grads: (tf.Tensor | null)[];
+}
+
+/**
+ * `prev + w * compute()` for the loss and every gradient (null where neither reaches a variable),
+ * kept, with the microbatch's stats scaled by `w` (kept); frees what of `prev` the sum replaced.
+ * `compute` runs inside this function's tidy (the Learner's computeGradients).
+ */
+export function addWeightedGradients(
+  prev: SummedGradients | null,
+  w: number,
+  compute: () => Gradients,
+): { sum: SummedGradients; stats: Record<string, tf.Scalar> } {
+  let stats: Record<string, tf.Scalar> = {};
+  // tf.tidy's return type does not allow the null gradients, so the kept results go out here.
+  const out: { sum?: SummedGradients } = {};
+  tf.tidy(() => {
+    const g = compute();
+    stats = Object.fromEntries(Object.entries(g.stats).map(([k, v]) => [k, tf.keep(tf.mul(v, w))]));
+    const grads = g.grads.map((x, i): tf.Tensor | null => {
+      const scaled = x ? tf.mul(x, w) : null;
+      const before = prev?.grads[i] ?? null;
+      const sum = before && scaled ? tf.add(before, scaled) : (scaled ?? before);
+      return sum && sum !== before ? tf.keep(sum) : sum;
+    });
+    const loss: tf.Scalar = prev ? tf.add(prev.loss, tf.mul(g.loss, w)) : tf.mul(g.loss, w);
+    tf.dispose(Object.values(g.stats));
+    out.sum = { loss: tf.keep(loss), grads };
+  });
+  const sum = out.sum!;
+  if (prev) {
+    const kept = new Set(sum.grads);
+    tf.dispose([prev.loss, ...prev.grads.flatMap((x) => (x && !kept.has(x) ? [x] : []))]);
+  }
+  return { sum, stats };
 }
 
 /** Rows [start, start + rows) of every column (a microbatch of an uploaded batch). */

@@ -16,7 +16,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { RLError } from '../core/errors';
 import { yieldIfBusy } from '../core/yield';
-import { accumulate, shuffleInPlace, sliceRows, uploadColumns, type Columns } from './batch-columns';
+import {
+  accumulate,
+  addWeightedGradients,
+  shuffleInPlace,
+  sliceRows,
+  uploadColumns,
+  type Columns,
+  type SummedGradients,
+} from './batch-columns';
 import { dataParallelStep, shardRange, type DataParallelShard } from './data-parallel-step';
 import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES } from './defaults';
 import type {
@@ -38,12 +46,6 @@ export type { Columns } from './batch-columns';
 
 /** Longest stretch of Adam steps without giving the page a turn (long tasks start at 50 ms). */
 const YIELD_EVERY_MS = 40;
-
-/** A running weighted sum of microbatch losses and gradients. */
-interface SummedGradients {
-  readonly loss: tf.Scalar;
-  readonly grads: (tf.Tensor | null)[];
-}
 
 export abstract class Learner<M extends TrainableModule = TrainableModule> {
   /** Optimizer groups in the order given ('default' alone unless the config names groups). */
@@ -184,32 +186,10 @@ export abstract class Learner<M extends TrainableModule = TrainableModule> {
       for (let start = 0; start < rowCount; start += size) {
         await yieldIfBusy(YIELD_EVERY_MS);
         const rows = Math.min(size, rowCount - start);
-        const prev: SummedGradients | null = total;
-        let stats: Record<string, tf.Scalar> = {};
-        // tf.tidy's return type does not allow the null gradients, so the kept results go out here.
-        const out: { next?: SummedGradients } = {};
-        tf.tidy(() => {
-          const minibatch = rows === rowCount ? batch : sliceRows(batch, start, rows);
-          const g = this.computeGradients(minibatch);
-          const w = rows / rowCount;
-          stats = Object.fromEntries(Object.entries(g.stats).map(([k, v]) => [k, tf.keep(tf.mul(v, w))]));
-          const grads = g.grads.map((x, i): tf.Tensor | null => {
-            const scaled = x ? tf.mul(x, w) : null;
-            const before = prev?.grads[i] ?? null;
-            const sum = before && scaled ? tf.add(before, scaled) : (scaled ?? before);
-            return sum && sum !== before ? tf.keep(sum) : sum;
-          });
-          const loss: tf.Scalar = prev ? tf.add(prev.loss, tf.mul(g.loss, w)) : tf.mul(g.loss, w);
-          tf.dispose(Object.values(g.stats));
-          out.next = { loss: tf.keep(loss), grads };
-        });
-        const next = out.next!;
-        if (prev) {
-          const kept = new Set(next.grads);
-          tf.dispose([prev.loss, ...prev.grads.flatMap((x) => (x && !kept.has(x) ? [x] : []))]);
-        }
-        total = next;
-        accumulate(sums, stats);
+        const microbatch = (): Minibatch => (rows === rowCount ? batch : sliceRows(batch, start, rows));
+        const added = addWeightedGradients(total, rows / rowCount, () => this.computeGradients(microbatch()));
+        total = added.sum;
+        accumulate(sums, added.stats);
       }
       const summed = total!;
       let norms: Record<string, tf.Scalar> = {};
