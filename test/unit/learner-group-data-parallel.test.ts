@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeLearner } from '../../src/algorithms/learner-classes';
-import { PPO_DEFAULTS, type PPOConfig } from '../../src/algorithms/ppo/ppo-config';
+import { PPO } from '../../src/algorithms/ppo/ppo';
+import { PPO_DEFAULTS, ppo, type PPOConfig } from '../../src/algorithms/ppo/ppo-config';
 import { PPOLearner } from '../../src/algorithms/ppo/ppo-learner';
 import { Rng } from '../../src/core/rng';
 import { ChunkEnd } from '../../src/core/sample-batch';
@@ -192,5 +193,47 @@ describe('data-parallel PPO learners (numLearners >= 1)', () => {
     await hosts[1]!.setWeights({ ...initial, arrays: initial.arrays.map((a) => a.map((v) => v + 1e-3)) });
     await expect(group.update(batch, ctx(new Rng(1)))).rejects.toMatchObject({ code: 'learner/out-of-sync' });
     group.stop();
+  });
+});
+
+describe('PPO with numLearners 2 (in-process learner workers)', () => {
+  const build = (seed: number): Promise<PPO> =>
+    PPO.build(
+      ppo()
+        .environment('CartPole-v1')
+        .envRunners({ numEnvRunners: 0, numEnvsPerEnvRunner: 2, rolloutFragmentLength: 16 })
+        .rlModule({ fcnetHiddens: [8] })
+        .learners({ numLearners: 2 })
+        .training({ trainBatchSizePerLearner: 32, minibatchSize: 8, numEpochs: 2 })
+        .debugging({ seed, validateLearnerWeightsInSync: true })
+        .toConfig(),
+      { backend: 'cpu', connectLearner: inProcess, learnerTransport: 'port' },
+    );
+
+  it("trains on the group, acts with learner 0's weights on the page, and restores into a fresh group", async () => {
+    const before = tf.memory().numTensors;
+    const a = await build(5);
+    const b = await build(6);
+    try {
+      expect(a.device.reason).toMatch(/numLearners=2: one shared learner per worker, gradients averaged over messages/);
+      const r = await a.train();
+      // 2 learners x 32 rows sampled and trained; 2 epochs x 4 group minibatches of 2 x 8 rows.
+      expect(r['num_env_steps_trained']).toBe(64);
+      expect(r['learners/default_policy/num_module_steps_trained']).toBe(2 * 4 * 16);
+      // The sync after the update put learner 0's weights on the page's module (computeActions).
+      expect((await a.module.getWeights()).arrays).toEqual((await a.learnerGroup.getWeights()).arrays);
+      const ckpt = await a.save();
+      expect(ckpt.optimizerState.step).toBe(2 * 4);
+      await b.restore(ckpt);
+      const sums = await b.learnerGroup.checksums();
+      expect(sums).toEqual([weightsChecksum(ckpt.weights.arrays), weightsChecksum(ckpt.weights.arrays)]);
+      expect((await b.save()).learnerState).toEqual(ckpt.learnerState);
+      expect((await b.train())['training_iteration']).toBe(2);
+    } finally {
+      a.stop();
+      b.stop();
+    }
+    // The page's module, every learner's module and optimizer, the runners' modules: all freed.
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
