@@ -2,8 +2,8 @@
  * The wiring every algorithm shares (RLlib: `Algorithm.setup`): pick the seed and the Learner's
  * device, probe the env for its spaces, build the learner's RLModule from a descriptor, and
  * describe the EnvRunnerGroup (each runner builds the same module kind from the same descriptor).
- * An algorithm's `build` adds its learner, then `Algorithm.start` starts the runners and sends
- * the first weights.
+ * An algorithm's `build` adds its learner (or, for PPO, its LearnerGroup: `setupLearnerGroup`),
+ * then `Algorithm.start` starts the runners and sends the first weights.
  */
 import type { AlgorithmConfigBase } from '../core/config';
 import type { Space } from '../core/spaces';
@@ -14,7 +14,11 @@ import { loadedEnvModuleUrls } from '../envs/env-modules';
 import { makeRLModule, type ModuleDescriptor } from '../rl-module/module-factory';
 import type { RLModule } from '../rl-module/rl-module';
 import { selectLearnerDevice, type DeviceInfo } from '../backend/device';
+import type { GroupLearner, LearnerApi } from '../learner/learner-host';
+import { LearnerGroup } from '../learner/learner-group';
+import type { ConnectLearner } from '../learner/learner-worker-protocol';
 import { EnvRunnerGroup } from '../runtime/env-runner-group';
+import { connectLearnerWorker } from '../runtime/learner-connection';
 import type { ConnectRunner } from '../runtime/runner-connection';
 
 /** Options for building an algorithm (tests pass fake runners; benchmarks force a backend). */
@@ -94,4 +98,72 @@ export async function setupAlgorithm<D extends ModuleDescriptor>(
     settingsFor,
   });
   return { seed, device, ...spaces, module, envRunnerGroup };
+}
+
+/** Build options of an algorithm whose learner can run data-parallel (numLearners >= 1). */
+export interface LearnerGroupBuildOptions extends BuildOptions {
+  /** In-process learners for numLearners >= 1, for tests (Node has no Web Workers). */
+  readonly connectLearner?: ConnectLearner<LearnerApi>;
+  /** Force the all-reduce transport; default: shared memory when the page is cross-origin isolated. */
+  readonly learnerTransport?: 'shared-array' | 'port';
+}
+
+/** One learner worker per rank (learner.worker.ts builds the learner class its init names). */
+export const connectLearnerWorkers: ConnectLearner<LearnerApi> = (rank) =>
+  connectLearnerWorker<LearnerApi>(
+    () => new Worker(new URL('./learner.worker.ts', import.meta.url), { type: 'module', name: `learner-${rank}` }),
+    rank,
+  );
+
+/**
+ * RLlib `Algorithm.setup`'s LearnerGroup: the learner on the page (`local()`, numLearners = 0),
+ * or numLearners learner workers, each building the learner `learner.name` names
+ * (learner-classes.ts) from the same config, module descriptor and seed, on the learner's
+ * backend. The device's reason then says how the group runs. On failure the setup's module and
+ * runners are freed.
+ */
+export async function setupLearnerGroup(
+  config: AlgorithmConfigBase,
+  setup: AlgorithmSetup,
+  descriptor: ModuleDescriptor,
+  learner: { readonly name: string; readonly config: object; readonly local: () => GroupLearner },
+  opts: LearnerGroupBuildOptions,
+): Promise<{ learnerGroup: LearnerGroup; device: DeviceInfo }> {
+  const numLearners = config.learners.numLearners;
+  if (numLearners === 0) return { learnerGroup: LearnerGroup.local(learner.local()), device: setup.device };
+  const transport = opts.learnerTransport ?? (globalThis.crossOriginIsolated === true ? 'shared-array' : 'port');
+  let learnerGroup: LearnerGroup;
+  try {
+    learnerGroup = await LearnerGroup.start(
+      {
+        numLearners,
+        init: {
+          learner: learner.name,
+          config: learner.config,
+          module: descriptor,
+          observationSpace: setup.observationSpace,
+          actionSpace: setup.actionSpace,
+          seed: setup.seed,
+          // Each worker activates the backend chosen for the learner (its own WebGPU device).
+          backend: opts.connectLearner ? null : setup.device.backend,
+        },
+        validateInSync: config.debugging.validateLearnerWeightsInSync,
+        useSharedMemory: transport === 'shared-array',
+        connect: opts.connectLearner ?? connectLearnerWorkers,
+      },
+      await setup.module.getWeights(),
+    );
+  } catch (e) {
+    setup.module.dispose();
+    setup.envRunnerGroup.stop();
+    throw e;
+  }
+  const backends = [...new Set(learnerGroup.infos.map((i) => i.backend))].join('/');
+  const device = {
+    ...setup.device,
+    reason:
+      `${setup.device.reason}; numLearners=${numLearners}: one ${backends} learner per worker, ` +
+      `gradients averaged over ${transport === 'shared-array' ? 'a SharedArrayBuffer' : 'messages'}`,
+  };
+  return { learnerGroup, device };
 }

@@ -9,6 +9,8 @@ import { RLError } from '../core/errors';
 import * as K from '../core/metric-keys';
 import { Rng } from '../core/rng';
 import type { EnvRunnerMetrics } from '../env-runner/env-runner-config';
+import type { UpdateContext } from '../learner/learner-types';
+import type { MLPModule } from '../rl-module/mlp-module';
 import { onGpuFailure } from '../backend/tf-backend';
 import type { DeviceInfo } from '../backend/device';
 import type { EnvRunnerGroup } from '../runtime/env-runner-group';
@@ -80,6 +82,19 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     this.timeTotalS += iterS;
     const sampledThisIter = this.envRunnerGroup.lifetime.numEnvStepsSampled - sampledBefore;
     return this.assembleResult(iterS, sampledThisIter);
+  }
+
+  /**
+   * What a learner update needs to know about the run (RLlib's `timesteps`): the seeded Rng, env
+   * steps sampled (lr schedules) and trained so far, and the iteration being run.
+   */
+  protected learnerContext(): UpdateContext {
+    return {
+      rng: this.rng,
+      lifetimeEnvSteps: this.envRunnerGroup.lifetime.numEnvStepsSampled,
+      envStepsTrainedLifetime: this.envStepsTrainedLifetime,
+      trainingIteration: this.iteration + 1,
+    };
   }
 
   /** Feeds the runners' per-call metrics into the 100-episode window and timers. */
@@ -262,4 +277,17 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     this.stopListeningToGpu();
     this.envRunnerGroup.stop();
   }
+}
+
+/** The greedy actions of an actor-critic module (what computeActions returns for PPO, A2C, IMPALA, MARWIL). */
+export async function actorCriticActions(
+  module: MLPModule,
+  obs: Float32Array,
+  batchSize: number,
+): Promise<Int32Array | Float32Array> {
+  const width = module.distribution.actionDim;
+  const actions =
+    module.spec.actionSpace.kind === 'discrete' ? new Int32Array(batchSize) : new Float32Array(batchSize * width);
+  await module.forwardInference(obs, batchSize, { actions });
+  return actions;
 }

@@ -12,13 +12,17 @@ export class MetricsLogger {
   readonly episodeReturns: number[] = [];
   readonly episodeLengths: number[] = [];
 
-  /** Times `fn` and records its duration in seconds under `key`. */
+  /**
+   * Times `fn` and adds its duration in seconds to `key`: a phase timed several times in one
+   * iteration (A2C's repeated steps, DQN's sample rounds) reports its total, as RLlib's timers do.
+   */
   async time<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
     try {
       return await fn();
     } finally {
-      this.values.set(key, (performance.now() - t0) / 1000);
+      const before = this.values.get(key);
+      this.values.set(key, (typeof before === 'number' ? before : 0) + (performance.now() - t0) / 1000);
     }
   }
 
@@ -43,6 +47,21 @@ export class MetricsLogger {
     this.values.clear();
     return out;
   }
+}
+
+/**
+ * The learner results of an iteration's updates as one dict: each key's mean over the updates,
+ * or its sum where `isTotal(key)` (counts such as num_module_steps_trained).
+ */
+export function reduceLearnerResults(
+  results: readonly Readonly<Record<string, number>>[],
+  isTotal: (key: string) => boolean = () => false,
+): Record<string, number> {
+  const sums = new Map<string, number>();
+  for (const r of results) for (const [k, v] of Object.entries(r)) sums.set(k, (sums.get(k) ?? 0) + v);
+  const out: Record<string, number> = {};
+  for (const [k, v] of sums) out[k] = isTotal(k) ? v : v / results.length;
+  return out;
 }
 
 export function mean(xs: readonly number[]): number {

@@ -4,7 +4,7 @@
  *
  * RLlib: `GeneralAdvantageEstimation` learner connector. CleanRL: the `lastgaelam` loop in ppo.py.
  */
-import { ChunkEnd } from '../core/sample-batch';
+import { ChunkEnd, type SampleBatch } from '../core/sample-batch';
 
 export interface GaeArgs {
   /** numSteps: reward of each step. */
@@ -76,6 +76,35 @@ export function computeGae(args: GaeArgs): GaeResult {
     }
   }
   return { advantages, valueTargets };
+}
+
+/** The value estimates a learner computes for the connector (learner/batch-columns.ts: forwardBatch). */
+export interface BatchValues {
+  /** numSteps: V(s_t). */
+  readonly vfPreds: Float32Array;
+  /** numChunks: V(the observation after each chunk's last step). */
+  readonly bootstrapValues: Float32Array;
+}
+
+/**
+ * The GAE learner connector (RLlib's GeneralAdvantageEstimation, which PPO's and A2C's learners
+ * run on every train batch before their update): advantages and value targets per row of `batch`,
+ * from the learner's own value estimates.
+ */
+export function generalAdvantageEstimation(
+  batch: Pick<SampleBatch, 'rewards' | 'chunkStarts' | 'chunkEnds'>,
+  values: BatchValues,
+  cfg: { readonly gamma: number; readonly lambda: number },
+): GaeResult {
+  return computeGae({
+    rewards: batch.rewards,
+    chunkStarts: batch.chunkStarts,
+    chunkEnds: batch.chunkEnds,
+    vfPreds: values.vfPreds,
+    bootstrapValues: values.bootstrapValues,
+    gamma: cfg.gamma,
+    lambda: cfg.lambda,
+  });
 }
 
 /**

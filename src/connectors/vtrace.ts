@@ -5,14 +5,15 @@
  * trained (target, pi), with truncated importance weights.
  *
  * RLlib: rllib/algorithms/impala/torch/vtrace_torch_v2.py `vtrace_torch` (same recursion, same
- * clipping of rho, c and the policy-gradient rho). Two entry points:
+ * clipping of rho, c and the policy-gradient rho). Three entry points:
+ *  - `vtraceOnBatch`: the learner connector, on a SampleBatch and the learner's estimates;
  *  - `vtraceFragment`: one time-major trajectory, RLlib's arguments (discounts carry the
  *    termination: gamma * (1 - terminated));
  *  - `computeVtrace`: every chunk of a SampleBatch-layout batch (beside `computeGae`), bootstrapping
  *    from V(finalObs) on cuts and truncation, never on termination.
  * Accumulates in float64 (JS numbers), stores float32.
  */
-import { ChunkEnd } from '../core/sample-batch';
+import { ChunkEnd, type SampleBatch } from '../core/sample-batch';
 
 export interface VtraceFragmentArgs {
   /** T: log mu(a_t|x_t), the sampling (behaviour) policy's log-probs. RLlib: behaviour_action_log_probs. */
@@ -146,4 +147,25 @@ export function computeVtrace(args: VtraceArgs): VtraceOutputs {
     vtraceInto(fragment, start, end, terminated ? 0 : bootstrapValues[c]!, out);
   }
   return out;
+}
+
+/**
+ * The V-trace learner connector (RLlib's IMPALA and APPO learners compute it on every train
+ * batch, without gradient, before their update): value targets and policy-gradient advantages per
+ * row of `batch`, from the learner's log-probs and values (`batch.actionLogp` is mu's).
+ */
+export function vtraceOnBatch(
+  batch: Pick<SampleBatch, 'rewards' | 'chunkStarts' | 'chunkEnds'>,
+  estimates: Pick<VtraceArgs, 'behaviourLogp' | 'targetLogp' | 'values' | 'bootstrapValues'>,
+  cfg: Pick<VtraceArgs, 'discount' | 'clipRhoThreshold' | 'clipPgRhoThreshold'>,
+): VtraceOutputs {
+  return computeVtrace({
+    ...estimates,
+    rewards: batch.rewards,
+    chunkStarts: batch.chunkStarts,
+    chunkEnds: batch.chunkEnds,
+    discount: cfg.discount,
+    clipRhoThreshold: cfg.clipRhoThreshold,
+    clipPgRhoThreshold: cfg.clipPgRhoThreshold,
+  });
 }

@@ -1,6 +1,6 @@
 /**
  * Data-parallel learner throughput for the benchmark: PPO updates on a synthetic CartPole-shaped
- * batch through a PPOLearnerGroup of `numLearners` real learner workers (wasm), one minibatch of
+ * batch through a LearnerGroup of `numLearners` real PPO learner workers (wasm), one minibatch of
  * all `rows` per epoch, split over the learners. The baseline (numLearners = 0) is
  * `learnerThroughput('wasm', ...)`, the page's own learner on the same batch.
  */
@@ -8,15 +8,17 @@ import { box, discrete } from '../core/spaces';
 import { Rng } from '../core/rng';
 import { activateBackend } from '../backend/tf-backend';
 import { makeModule } from '../rl-module';
+import { LearnerGroup } from '../learner/learner-group';
+import { connectLearnerWorkers } from '../algorithms/algorithm-setup';
 import { cartpoleLikeBatch } from './learner-throughput';
-import { PPOLearnerGroup } from '../algorithms/ppo/ppo-learner-group';
+import { PPO_DEFAULTS } from '../algorithms/ppo/ppo-config';
 
 export interface LearnerGroupThroughput {
   readonly numLearners: number;
   readonly transport: 'shared-array' | 'port';
   readonly hiddens: readonly number[];
   readonly rows: number;
-  /** Wall time of the first update (one epoch), ms: worker warm-up included. */
+  /** Wall time of the first update (two epochs: a worker's config is fixed at start), ms: worker warm-up included. */
   readonly firstCallMs: number;
   /** Steady-state rows x epochs per second over the whole group. */
   readonly samplesPerSecond: number;
@@ -37,49 +39,47 @@ export async function learnerGroupThroughput(
   const module = makeModule({ ...spaces, model, seed: 1 });
   const initial = await module.getWeights();
   module.dispose();
-  const group = await PPOLearnerGroup.start(
+  const EPOCHS = 2;
+  const training = {
+    ...PPO_DEFAULTS.training,
+    lr: 1e-4,
+    gradClip: 0.5,
+    clipParam: 0.2,
+    vfLossCoeff: 0.5,
+    useKlLoss: false,
+    lambda: 0.95,
+    numEpochs: EPOCHS,
+    minibatchSize: rows,
+  };
+  const group = await LearnerGroup.start(
     {
       numLearners,
       init: {
+        learner: 'PPO',
+        config: training,
         module: { kind: 'actor-critic', model },
         ...spaces,
         seed: 1,
-        learnerConfig: { lr: 1e-4, gradClip: 0.5, gradClipBy: 'global_norm' },
-        klCoeff: 0.2,
         backend: 'wasm',
       },
       validateInSync: false,
       useSharedMemory: transport === 'shared-array',
+      connect: connectLearnerWorkers,
     },
     initial,
   );
   const batch = cartpoleLikeBatch(rows);
   const rng = new Rng(3);
-  const EPOCHS = 2;
-  const update = (numEpochs: number): Promise<Record<string, number>> =>
-    group.update(batch, {
-      clipParam: 0.2,
-      vfClipParam: 10,
-      vfLossCoeff: 0.5,
-      entropyCoeff: 0,
-      useKlLoss: false,
-      gamma: 0.99,
-      lambda: 0.95,
-      numEpochs,
-      minibatchSize: rows,
-      shuffle: true,
-      klTarget: 0.01,
-      rng,
-      lifetimeEnvSteps: 0,
-    });
+  const update = (): Promise<Record<string, number>> =>
+    group.update(batch, { rng, lifetimeEnvSteps: 0, envStepsTrainedLifetime: 0 });
   try {
     const t0 = performance.now();
-    await update(1);
+    await update();
     const firstCallMs = performance.now() - t0;
     let updates = 0;
     const t1 = performance.now();
     while (performance.now() - t1 < seconds * 1000 || updates < 1) {
-      await update(EPOCHS);
+      await update();
       updates++;
     }
     const elapsedS = (performance.now() - t1) / 1000;

@@ -9,6 +9,7 @@ import { box, discrete } from '../core/spaces';
 import { Rng } from '../core/rng';
 import { ChunkEnd, type SampleBatch } from '../core/sample-batch';
 import { makeModule } from '../rl-module';
+import { PPO_DEFAULTS, type PPOConfig } from '../algorithms/ppo/ppo-config';
 import { PPOLearner } from '../algorithms/ppo/ppo-learner';
 
 export interface LearnerThroughput {
@@ -63,26 +64,25 @@ export async function measureLearnerThroughput(
     model: { fcnetHiddens: hiddens, fcnetActivation: 'tanh', vfShareLayers: false },
     seed: 1,
   });
-  const learner = new PPOLearner(module, { lr: 1e-4, gradClip: 0.5, gradClipBy: 'global_norm' }, 0.2);
   const batch = cartpoleLikeBatch(minibatchSize);
   const rng = new Rng(3);
   const EPOCHS = 2;
-  const update = (numEpochs: number): Promise<Record<string, number>> =>
-    learner.update(batch, {
-      clipParam: 0.2,
-      vfClipParam: 10,
-      vfLossCoeff: 0.5,
-      entropyCoeff: 0,
-      useKlLoss: false,
-      gamma: 0.99,
-      lambda: 0.95,
-      numEpochs,
-      minibatchSize,
-      shuffle: true,
-      klTarget: 0.01,
-      rng,
-      lifetimeEnvSteps: 0,
-    });
+  // The learner reads its config at each update: the first call runs one epoch, the others EPOCHS.
+  const training: { -readonly [K in keyof PPOConfig['training']]: PPOConfig['training'][K] } = {
+    ...PPO_DEFAULTS.training,
+    lr: 1e-4,
+    gradClip: 0.5,
+    clipParam: 0.2,
+    vfLossCoeff: 0.5,
+    useKlLoss: false,
+    lambda: 0.95,
+    minibatchSize,
+  };
+  const learner = new PPOLearner(module, training);
+  const update = (numEpochs: number): Promise<Record<string, number>> => {
+    training.numEpochs = numEpochs;
+    return learner.update(batch, { rng, lifetimeEnvSteps: 0, envStepsTrainedLifetime: 0 });
+  };
   try {
     const t0 = performance.now();
     await update(1);

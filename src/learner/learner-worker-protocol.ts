@@ -1,8 +1,23 @@
 /**
- * The page <-> learner-worker control messages (outside Comlink), one discriminated union, and the
- * weights checksum every learner of a data-parallel group reports so the page can tell that their
- * weights are still identical.
+ * How the page reaches the learners of a data-parallel group: the connection to one learner (a
+ * Web Worker behind Comlink in the browser, runtime/learner-connection.ts; the host called in
+ * process in tests), the page <-> learner-worker control messages (outside Comlink), one
+ * discriminated union, and the weights checksum every learner reports so the page can tell that
+ * their weights are still identical.
  */
+
+/** The page's handle on one learner. */
+export interface LearnerConnection<Api> {
+  readonly api: Api;
+  /** Rejects when the worker fails (uncaught error, messageerror); never resolves. */
+  readonly failure: Promise<never>;
+  /** Marks `buffers` / ports in `value` for transfer on the next call (Comlink.transfer; identity in-process). */
+  transfer<T>(value: T, transferables: Transferable[]): T;
+  terminate(): void;
+}
+
+export type ConnectLearner<Api> = (rank: number) => Promise<LearnerConnection<Api>>;
+
 export type LearnerControlMessage =
   /** Posted once after Comlink.expose: nothing calls the worker before this arrives. */
   | { readonly type: 'learner/ready' }

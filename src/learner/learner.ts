@@ -1,82 +1,103 @@
 /**
- * Learner (RLlib's role): owns a trainable module and its optimizer groups (one FlatAdam each,
- * over a subset of the variables, with its own lr schedule and clip), and runs a loss the
- * algorithm passes. Two loops: epochs x minibatches over a train batch (on-policy: PPO), and one
- * gradient step per replay batch (off-policy: DQN). Each step is compute-gradients (the loss under
- * the tape) then apply-gradients (every group, skipped on the device when not finite).
+ * Learner (RLlib's role, and where an algorithm plugs in): owns a trainable module and its
+ * optimizer groups (one FlatAdam each, over a subset of the variables, with its own lr schedule
+ * and clip). A subclass writes `computeLoss` (RLlib: compute_loss_for_module), optionally
+ * `afterGradientUpdate` (RLlib: after_gradient_based_update: target networks, KL coefficients),
+ * and its `update`, which runs its learner connector (GAE, V-trace) on the batch and then one of
+ * the loops below. Each gradient step is compute-gradients (the loss under the tape) then
+ * apply-gradients (every group, skipped on the device when not finite).
  *
- * It runs on whatever TF.js backend is active (cpu in tests, wasm/webgpu in the browser). The
- * batch is uploaded once per update, minibatches are `tf.gather`s of it, stats stay on the device
- * as running sums and are read back once at the end (never inside the minibatch loop).
+ * Three loops: epochs x minibatches (PPO, IMPALA, MARWIL), one step summed over microbatches
+ * (A2C), one step per replay batch with its TD errors (DQN, SAC). The batch is uploaded once per
+ * update, minibatches are `tf.gather`s of it, stats stay on the device as running sums and are
+ * read back once at the end (never inside the minibatch loop). It runs on whatever TF.js backend
+ * is active (cpu in tests, wasm/webgpu in the browser).
  */
 import * as tf from '@tensorflow/tfjs';
 import { RLError } from '../core/errors';
 import { yieldIfBusy } from '../core/yield';
+import {
+  accumulate,
+  addWeightedGradients,
+  shuffleInPlace,
+  sliceRows,
+  uploadColumns,
+  type Columns,
+  type SummedGradients,
+} from './batch-columns';
+import { dataParallelStep, shardRange, type DataParallelShard } from './data-parallel-step';
 import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES } from './defaults';
-import { DEFAULT_OPTIMIZER, OptimizerGroup, type OptimizerState } from './optimizer-group';
-import type { NonFiniteCounts } from './non-finite-streak';
-import { NonFiniteStreak, divergedError } from './non-finite-streak';
-import { accumulate, shuffleInPlace, sliceRows, uploadColumns, type Columns } from './batch-columns';
-import { dataParallelStep, type DataParallelShard } from './data-parallel-step';
 import type {
+  EpochsLoop,
   Gradients,
   LearnerConfig,
-  LearnerStepOptions,
-  LearnerUpdateOptions,
-  LossFn,
-  Minibatch,
-  TrainableModule,
-} from './learner-types';
-
-export type {
-  Gradients,
-  LearnerConfig,
-  LearnerStepOptions,
-  LearnerUpdateOptions,
-  LossFn,
+  LearnerState,
   LossOutput,
   Minibatch,
   TrainableModule,
+  UpdateContext,
 } from './learner-types';
+import { divergedError, NonFiniteStreak } from './non-finite-streak';
+import { DEFAULT_OPTIMIZER, OptimizerGroup, type OptimizerState } from './optimizer-group';
 
+export type * from './learner-types';
 export type { OptimizerState } from './optimizer-group';
-
 export type { Columns } from './batch-columns';
 
 /** Longest stretch of Adam steps without giving the page a turn (long tasks start at 50 ms). */
 const YIELD_EVERY_MS = 40;
 
-/** A running weighted sum of microbatch losses and gradients. */
-interface SummedGradients {
-  readonly loss: tf.Scalar;
-  readonly grads: (tf.Tensor | null)[];
-}
-
-export class Learner<M extends TrainableModule> {
+export abstract class Learner<M extends TrainableModule = TrainableModule> {
   /** Optimizer groups in the order given ('default' alone unless the config names groups). */
   readonly groups: readonly OptimizerGroup[];
   /** Skipped (non-finite) steps in a row at the end of the last update. */
   private consecutiveNonFinite = 0;
   /**
-   * Set on each learner of a data-parallel group (numLearners >= 1): `update` then computes
+   * Set on each learner of a data-parallel group (numLearners >= 1): `updateEpochs` then computes
    * gradients on its shard of every minibatch and applies the group's mean gradient.
    */
   dataParallel: DataParallelShard | null = null;
 
   constructor(
     readonly module: M,
-    readonly config: LearnerConfig,
-    private readonly lossFn: LossFn<M>,
+    /** Read at every update (a subclass passes its readonly training config). */
+    private readonly optimizerConfig: LearnerConfig,
   ) {
-    const groups = config.optimizerGroups ?? {
+    const groups = optimizerConfig.optimizerGroups ?? {
       [DEFAULT_OPTIMIZER]: {
-        lr: config.lr,
-        gradClip: config.gradClip,
-        gradClipBy: config.gradClipBy,
-        ...(config.adamEpsilon !== undefined ? { adamEpsilon: config.adamEpsilon } : {}),
+        lr: optimizerConfig.lr,
+        gradClip: optimizerConfig.gradClip,
+        gradClipBy: optimizerConfig.gradClipBy,
+        ...(optimizerConfig.adamEpsilon !== undefined ? { adamEpsilon: optimizerConfig.adamEpsilon } : {}),
       },
     };
     this.groups = Object.entries(groups).map(([name, g]) => new OptimizerGroup(name, g, module));
+  }
+
+  /**
+   * The loss of one minibatch (RLlib: compute_loss_for_module), run under the gradient tape. It
+   * reads its settings from the learner's own config and state. Stats are kept for the caller.
+   */
+  abstract computeLoss(minibatch: Minibatch): LossOutput;
+
+  /**
+   * Runs once an update's steps are applied and its stats read (RLlib:
+   * after_gradient_based_update): target networks, KL coefficients. Returns stats to add.
+   */
+  protected afterGradientUpdate(stats: Readonly<Record<string, number>>, ctx: UpdateContext): Record<string, number> {
+    void stats;
+    void ctx;
+    return {};
+  }
+
+  /** What a subclass keeps in checkpoints besides weights, optimizers and target networks. */
+  protected learnerState(): Promise<Record<string, number>> {
+    return Promise.resolve({});
+  }
+
+  /** Restores what `learnerState` saved (a checkpoint's values, possibly missing keys). */
+  protected restoreLearnerState(state: Readonly<Record<string, number>>): void {
+    void state;
   }
 
   /**
@@ -84,19 +105,25 @@ export class Learner<M extends TrainableModule> {
    * minibatchSize rows: the last one of an epoch wraps around to the start of that epoch's
    * permutation (RLlib's MiniBatchCyclicIterator), so every row is used at least once per epoch.
    * Returns loss stats averaged over minibatches, plus gradient_global_norm (pre-clip), curr_lr,
-   * num_module_steps_trained, num_non_finite_updates (steps skipped because the loss, the
-   * gradient norm or the update was NaN/Inf) and longest_non_finite_run (skipped steps in a row,
-   * counting a run carried over from the last update). Bumps module.weightsVersion. Throws
+   * num_module_steps_trained (rows this learner computed the loss on), num_non_finite_updates
+   * (steps skipped because the loss, the gradient norm or the update was NaN/Inf) and
+   * longest_non_finite_run (skipped steps in a row, counting a run carried over from the last
+   * update), then what `afterGradientUpdate` adds. Bumps module.weightsVersion. Throws
    * `learner/diverged` once that run reaches maxConsecutiveNonFiniteUpdates; it is checked at the
    * end of the update, where the stats are read, and the skipped steps changed nothing.
    */
-  async update(columns: Columns, rowCount: number, opts: LearnerUpdateOptions): Promise<Record<string, number>> {
-    if (rowCount < 1) throw new RangeError('Learner.update needs at least one row');
-    if (opts.minibatchSize < 1 || opts.numEpochs < 1) {
-      throw new RangeError(`minibatchSize (${opts.minibatchSize}) and numEpochs (${opts.numEpochs}) must be >= 1`);
+  async updateEpochs(
+    columns: Columns,
+    rowCount: number,
+    loop: EpochsLoop,
+    ctx: UpdateContext,
+  ): Promise<Record<string, number>> {
+    if (rowCount < 1) throw new RangeError('Learner.updateEpochs needs at least one row');
+    if (loop.minibatchSize < 1 || loop.numEpochs < 1) {
+      throw new RangeError(`minibatchSize (${loop.minibatchSize}) and numEpochs (${loop.numEpochs}) must be >= 1`);
     }
-    const lrs = this.beginUpdate(opts.lifetimeEnvSteps);
-    const minibatchSize = Math.min(opts.minibatchSize, rowCount);
+    const lrs = this.beginUpdate(ctx.lifetimeEnvSteps);
+    const minibatchSize = Math.min(loop.minibatchSize, rowCount);
     const numMinibatches = Math.ceil(rowCount / minibatchSize);
     const permutation = Int32Array.from({ length: rowCount }, (_, i) => i);
     const indices = new Int32Array(minibatchSize);
@@ -105,8 +132,8 @@ export class Learner<M extends TrainableModule> {
     const sums = new Map<string, tf.Scalar>();
     const streak = new NonFiniteStreak(this.consecutiveNonFinite);
     try {
-      for (let epoch = 0; epoch < opts.numEpochs; epoch++) {
-        if (opts.shuffle) shuffleInPlace(permutation, opts.rng);
+      for (let epoch = 0; epoch < loop.numEpochs; epoch++) {
+        if (loop.shuffle) shuffleInPlace(permutation, ctx.rng);
         for (let mb = 0; mb < numMinibatches; mb++) {
           for (let j = 0; j < minibatchSize; j++) indices[j] = permutation[(mb * minibatchSize + j) % rowCount]!;
           // On wasm a whole update is up to ~1 s of synchronous work that would freeze the page.
@@ -120,9 +147,13 @@ export class Learner<M extends TrainableModule> {
           streak.record(step.applied);
         }
       }
-      const numSteps = opts.numEpochs * numMinibatches;
-      const { stats } = await this.finishUpdate(sums, streak, numSteps, null, opts.trainingIteration);
-      return { ...stats, ...lrs, num_module_steps_trained: numSteps * minibatchSize };
+      const numSteps = loop.numEpochs * numMinibatches;
+      // A data-parallel learner trains on its shard of each minibatch; the group sums the counts.
+      const [lo, hi] = this.dataParallel
+        ? shardRange(minibatchSize, this.dataParallel.rank, this.dataParallel.size)
+        : [0, minibatchSize];
+      const { stats } = await this.finishUpdate(sums, streak, numSteps, null, ctx.trainingIteration);
+      return this.withAfterUpdate({ ...stats, ...lrs, num_module_steps_trained: numSteps * (hi - lo) }, ctx);
     } finally {
       tf.dispose(Object.values(batch));
       tf.dispose([...sums.values()]);
@@ -134,17 +165,18 @@ export class Learner<M extends TrainableModule> {
    * One gradient step on the whole batch (A2C), its gradient summed over microbatches of at most
    * `microbatchSize` rows (RLlib A2C's microbatch_size: the same step in less memory). Each
    * microbatch's mean-loss gradient and stats are weighted by its share of the rows, so the sum is
-   * the whole batch's mean. One readback, as `update`.
+   * the whole batch's mean. One readback, as `updateEpochs`.
    */
   async updateAccumulated(
     columns: Columns,
     rowCount: number,
-    opts: LearnerStepOptions & { readonly microbatchSize: number | null },
+    microbatchSize: number | null,
+    ctx: UpdateContext,
   ): Promise<Record<string, number>> {
     if (rowCount < 1) throw new RangeError('Learner.updateAccumulated needs at least one row');
     if (this.dataParallel) throw new RangeError('Data-parallel learners run the epochs-of-minibatches update only');
-    const lrs = this.beginUpdate(opts.lifetimeEnvSteps);
-    const size = Math.min(opts.microbatchSize ?? rowCount, rowCount);
+    const lrs = this.beginUpdate(ctx.lifetimeEnvSteps);
+    const size = Math.min(microbatchSize ?? rowCount, rowCount);
     await this.commitLeftoverSteps();
     const batch = uploadColumns(columns, rowCount);
     const sums = new Map<string, tf.Scalar>();
@@ -154,32 +186,10 @@ export class Learner<M extends TrainableModule> {
       for (let start = 0; start < rowCount; start += size) {
         await yieldIfBusy(YIELD_EVERY_MS);
         const rows = Math.min(size, rowCount - start);
-        const prev: SummedGradients | null = total;
-        let stats: Record<string, tf.Scalar> = {};
-        // tf.tidy's return type does not allow the null gradients, so the kept results go out here.
-        const out: { next?: SummedGradients } = {};
-        tf.tidy(() => {
-          const minibatch = rows === rowCount ? batch : sliceRows(batch, start, rows);
-          const g = this.computeGradients(minibatch);
-          const w = rows / rowCount;
-          stats = Object.fromEntries(Object.entries(g.stats).map(([k, v]) => [k, tf.keep(tf.mul(v, w))]));
-          const grads = g.grads.map((x, i): tf.Tensor | null => {
-            const scaled = x ? tf.mul(x, w) : null;
-            const before = prev?.grads[i] ?? null;
-            const sum = before && scaled ? tf.add(before, scaled) : (scaled ?? before);
-            return sum && sum !== before ? tf.keep(sum) : sum;
-          });
-          const loss: tf.Scalar = prev ? tf.add(prev.loss, tf.mul(g.loss, w)) : tf.mul(g.loss, w);
-          tf.dispose(Object.values(g.stats));
-          out.next = { loss: tf.keep(loss), grads };
-        });
-        const next = out.next!;
-        if (prev) {
-          const kept = new Set(next.grads);
-          tf.dispose([prev.loss, ...prev.grads.flatMap((x) => (x && !kept.has(x) ? [x] : []))]);
-        }
-        total = next;
-        accumulate(sums, stats);
+        const microbatch = (): Minibatch => (rows === rowCount ? batch : sliceRows(batch, start, rows));
+        const added = addWeightedGradients(total, rows / rowCount, () => this.computeGradients(microbatch()));
+        total = added.sum;
+        accumulate(sums, added.stats);
       }
       const summed = total!;
       let norms: Record<string, tf.Scalar> = {};
@@ -191,8 +201,8 @@ export class Learner<M extends TrainableModule> {
       });
       accumulate(sums, norms);
       streak.record(applied);
-      const { stats } = await this.finishUpdate(sums, streak, 1, null, opts.trainingIteration);
-      return { ...stats, ...lrs, num_module_steps_trained: rowCount };
+      const { stats } = await this.finishUpdate(sums, streak, 1, null, ctx.trainingIteration);
+      return this.withAfterUpdate({ ...stats, ...lrs, num_module_steps_trained: rowCount }, ctx);
     } finally {
       if (total) tf.dispose([total.loss, ...total.grads.flatMap((x) => (x ? [x] : []))]);
       tf.dispose(Object.values(batch));
@@ -205,21 +215,21 @@ export class Learner<M extends TrainableModule> {
    * One gradient step on a whole (replay) batch: the off-policy loop (RLlib's DQN learner update
    * on each sampled batch). Stats, the non-finite counts and the loss's per-row TD errors come
    * back in one readback per step: prioritized replay needs the TD errors before it samples
-   * again, so this step cannot defer its read as `update` does (RLlib's DQN also moves the TD
-   * errors to the CPU after every update, to update the priorities).
+   * again, so this step cannot defer its read as `updateEpochs` does (RLlib's DQN also moves the
+   * TD errors to the CPU after every update, to update the priorities).
    */
   async updateOnBatch(
     columns: Columns,
     rowCount: number,
-    opts: LearnerStepOptions,
+    ctx: UpdateContext,
   ): Promise<{ stats: Record<string, number>; tdErrors: Float32Array | null }> {
     if (rowCount < 1) throw new RangeError('Learner.updateOnBatch needs at least one row');
     if (this.dataParallel) throw new RangeError('Data-parallel learners run the epochs-of-minibatches update only');
-    const lrs = this.beginUpdate(opts.lifetimeEnvSteps);
+    const lrs = this.beginUpdate(ctx.lifetimeEnvSteps);
     await this.commitLeftoverSteps();
     const batch = uploadColumns(columns, rowCount);
     const streak = new NonFiniteStreak(this.consecutiveNonFinite);
-    let step: ReturnType<Learner<M>['gradientStep']> | null = null;
+    let step: ReturnType<Learner['gradientStep']> | null = null;
     try {
       step = this.gradientStep(batch, null);
       streak.record(step.applied);
@@ -229,14 +239,21 @@ export class Learner<M extends TrainableModule> {
         streak,
         1,
         step.tdErrors ?? null,
-        opts.trainingIteration,
+        ctx.trainingIteration,
       );
-      return { stats: { ...stats, ...lrs, num_module_steps_trained: rowCount }, tdErrors };
+      return {
+        stats: this.withAfterUpdate({ ...stats, ...lrs, num_module_steps_trained: rowCount }, ctx),
+        tdErrors,
+      };
     } finally {
       tf.dispose(Object.values(batch));
       if (step) tf.dispose([...Object.values(step.stats), ...(step.tdErrors ? [step.tdErrors] : [])]);
       streak.dispose();
     }
+  }
+
+  private withAfterUpdate(stats: Record<string, number>, ctx: UpdateContext): Record<string, number> {
+    return { ...stats, ...this.afterGradientUpdate(stats, ctx) };
   }
 
   /** Sets every group's lr from its schedule; returns curr_lr (first group) and <group>/curr_lr. */
@@ -255,8 +272,10 @@ export class Learner<M extends TrainableModule> {
   }
 
   /**
-   * Reads the stats, commits each group's applied steps, carries the non-finite run over, throws
-   * `learner/diverged` when it reached the limit, bumps the weights version.
+   * The single readback of an update (the stat sums as means over `numSteps`, the non-finite
+   * counts, each group's applied steps and the TD errors, in one tensor); then commits each
+   * group's applied steps, carries the non-finite run over, throws `learner/diverged` when it
+   * reached the limit, and bumps the weights version.
    */
   private async finishUpdate(
     sums: Map<string, tf.Scalar>,
@@ -265,41 +284,6 @@ export class Learner<M extends TrainableModule> {
     tdErrors: tf.Tensor1D | null,
     trainingIteration: number | undefined,
   ): Promise<{ stats: Record<string, number>; tdErrors: Float32Array | null }> {
-    const read = await this.readUpdateStats(sums, streak, numSteps, tdErrors);
-    this.groups.forEach((g, i) => g.optimizer.commitSteps(read.applied[i]!));
-    this.consecutiveNonFinite = read.counts.run;
-    const limit = this.config.maxConsecutiveNonFiniteUpdates ?? DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES;
-    if (read.counts.longest >= limit) {
-      const first = this.groups[0]!;
-      throw divergedError({
-        run: read.counts.longest,
-        limit,
-        trainingIteration,
-        lr: first.optimizer.learningRate,
-        gradClip: first.config.gradClip,
-      });
-    }
-    read.stats.num_non_finite_updates = read.counts.skipped;
-    read.stats.longest_non_finite_run = read.counts.longest;
-    this.module.weightsVersion += 1;
-    return { stats: read.stats, tdErrors: read.tdErrors };
-  }
-
-  /**
-   * The single readback of an update: the stat sums (returned as means over `numSteps`), the
-   * non-finite counts, each group's count of applied steps and the TD errors, in one tensor.
-   */
-  private async readUpdateStats(
-    sums: Map<string, tf.Scalar>,
-    streak: NonFiniteStreak,
-    numSteps: number,
-    tdErrors: tf.Tensor1D | null,
-  ): Promise<{
-    stats: Record<string, number>;
-    counts: NonFiniteCounts;
-    applied: number[];
-    tdErrors: Float32Array | null;
-  }> {
     const pending = this.groups.map((g) => g.optimizer.pendingAppliedSteps);
     const packed = tf.tidy(() => {
       const pendingFloats = pending.map((p) => (p ? tf.cast<tf.Scalar>(p, 'float32') : tf.scalar(0)));
@@ -318,22 +302,37 @@ export class Learner<M extends TrainableModule> {
     const run = values[i++]!;
     const longest = values[i++]!;
     const applied = pending.map(() => values[i++]!);
+    this.groups.forEach((g, k) => g.optimizer.commitSteps(applied[k]!));
+    this.consecutiveNonFinite = run;
+    const limit = this.optimizerConfig.maxConsecutiveNonFiniteUpdates ?? DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES;
+    if (longest >= limit) {
+      const first = this.groups[0]!;
+      throw divergedError({
+        run: longest,
+        limit,
+        trainingIteration,
+        lr: first.optimizer.learningRate,
+        gradClip: first.config.gradClip,
+      });
+    }
     // A step counts as applied when every group applied it; a group skips on its own check.
-    const counts = { skipped: numSteps - applied.reduce((a, b) => Math.min(a, b), numSteps), run, longest };
-    return { stats, counts, applied, tdErrors: tdErrors ? values.slice(i) : null };
+    stats.num_non_finite_updates = numSteps - applied.reduce((a, b) => Math.min(a, b), numSteps);
+    stats.longest_non_finite_run = longest;
+    this.module.weightsVersion += 1;
+    return { stats, tdErrors: tdErrors ? values.slice(i) : null };
   }
 
   /**
-   * Compute-gradients: the loss on `minibatch` under the tape, one gradient per variable (null
-   * where the loss does not reach one). Stats and TD errors are kept past the tape's tidy. Call
-   * inside `tf.tidy`.
+   * Compute-gradients: `computeLoss` on `minibatch` under the tape, one gradient per variable
+   * (null where the loss does not reach one). Stats and TD errors are kept past the tape's tidy.
+   * Call inside `tf.tidy`.
    */
   computeGradients(minibatch: Minibatch): Gradients {
     const variables = this.module.trainableVariables;
     let stats: Record<string, tf.Scalar> = {};
     let tdErrors: tf.Tensor1D | null = null;
     const { value: loss, grads } = tf.variableGrads(() => {
-      const out = this.lossFn(this.module, minibatch);
+      const out = this.computeLoss(minibatch);
       // The tape's forward tidy would dispose the stats; keep them for the running sums.
       stats = { ...out.stats };
       for (const s of Object.values(stats)) tf.keep(s);
@@ -379,39 +378,45 @@ export class Learner<M extends TrainableModule> {
     });
   }
 
-  /** The first group's Adam state (PPO's single optimizer; v1 checkpoints hold this one). */
-  async getOptimizerState(): Promise<OptimizerState> {
+  /** The first group's Adam state (the single optimizer of most learners; v1 checkpoints hold this one). */
+  getOptimizerState(): Promise<OptimizerState> {
     return this.groups[0]!.getState();
   }
 
-  /** Restores the first group's Adam state; throws `learner/optimizer-state-mismatch` when it does not fit. */
+  /** Restores the first group's Adam state; rejects with `learner/optimizer-state-mismatch` when it does not fit. */
   setOptimizerState(state: OptimizerState): Promise<void> {
-    // Synchronous work, still a Promise as before: callers await it, and a mismatch is a rejection.
+    // Synchronous work, still a Promise: callers await it, and a mismatch is a rejection.
     return new Promise((resolve) => {
       this.groups[0]!.setState(state);
       resolve();
     });
   }
 
-  /** Every group's Adam state by group name (checkpoint v2: optimizers keyed by name). */
-  async getOptimizerStates(): Promise<Record<string, OptimizerState>> {
-    const out: Record<string, OptimizerState> = {};
-    for (const g of this.groups) out[g.name] = await g.getState();
-    return out;
+  /**
+   * The learner's part of a checkpoint (RLlib: Learner.get_state): weights, the first group's Adam
+   * state, the others by name (only when there are others), and the subclass's scalars.
+   */
+  async getState(): Promise<LearnerState> {
+    const [first, ...rest] = this.groups;
+    const optimizers: Record<string, OptimizerState> = {};
+    for (const g of rest) optimizers[g.name] = await g.getState();
+    return {
+      weights: await this.module.getWeights(),
+      optimizerState: await first!.getState(),
+      ...(rest.length > 0 ? { optimizers } : {}),
+      learnerState: await this.learnerState(),
+    };
   }
 
-  /** Restores each group from `states[name]`; a group missing there is an optimizer-state mismatch. */
-  setOptimizerStates(states: Readonly<Record<string, OptimizerState>>): void {
-    for (const g of this.groups) {
-      const state = Object.hasOwn(states, g.name) ? states[g.name] : undefined;
-      if (!state) {
-        throw new RLError(
-          'learner/optimizer-state-mismatch',
-          `The checkpoint has no state for optimizer group '${g.name}' (it has ${Object.keys(states).join(', ') || 'none'}).`,
-        );
-      }
-      g.setState(state);
-    }
+  /**
+   * Restores `getState`'s parts. Weights that do not fit throw `module/weights-mismatch`, an
+   * optimizer state that does not fit (or a group missing) `learner/optimizer-state-mismatch`.
+   */
+  async setState(state: LearnerState): Promise<void> {
+    this.module.setWeights(state.weights);
+    await this.setOptimizerState(state.optimizerState);
+    for (const g of this.groups.slice(1)) g.setState(optimizerStateOf(g.name, state.optimizers));
+    this.restoreLearnerState(state.learnerState);
   }
 
   /** Disposes the optimizers and the module the Learner owns. */
@@ -419,4 +424,14 @@ export class Learner<M extends TrainableModule> {
     for (const g of this.groups) g.dispose();
     this.module.dispose();
   }
+}
+
+function optimizerStateOf(name: string, states: LearnerState['optimizers']): OptimizerState {
+  const state = states && Object.hasOwn(states, name) ? states[name] : undefined;
+  if (state) return state;
+  const have = Object.keys(states ?? {}).join(', ') || 'none';
+  throw new RLError(
+    'learner/optimizer-state-mismatch',
+    `The checkpoint has no state for optimizer group '${name}' (it has ${have}).`,
+  );
 }

@@ -1,24 +1,14 @@
 /**
  * How the page reaches one learner of a data-parallel group (numLearners >= 1): a dedicated Web
  * Worker behind Comlink, started like an EnvRunner worker (ready message first, failures as a
- * promise). Unit tests plug in in-process learners through the same `LearnerConnection`.
+ * promise). Unit tests plug in in-process learners through the same `LearnerConnection`
+ * (learner/learner-worker-protocol.ts).
  */
 import * as Comlink from 'comlink';
 import { setDeadline } from '../core/deadline';
 import { RLError } from '../core/errors';
-import { isLearnerControlMessage } from '../learner/learner-worker-protocol';
+import { isLearnerControlMessage, type LearnerConnection } from '../learner/learner-worker-protocol';
 import { failureSignal } from './rpc';
-
-export interface LearnerConnection<Api> {
-  readonly api: Api;
-  /** Rejects when the worker fails (uncaught error, messageerror); never resolves. */
-  readonly failure: Promise<never>;
-  /** Marks `buffers` / ports in `value` for transfer on the next call (Comlink.transfer; identity in-process). */
-  transfer<T>(value: T, transferables: Transferable[]): T;
-  terminate(): void;
-}
-
-export type ConnectLearner<Api> = (rank: number) => Promise<LearnerConnection<Api>>;
 
 /** Starts `makeWorker()` and resolves once it has posted its ready message. */
 export function connectLearnerWorker<Api>(

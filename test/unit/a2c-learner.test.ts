@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { A2CLearner, type A2CUpdateConfig } from '../../src/algorithms/a2c/a2c-learner';
+import { A2C_DEFAULTS, type A2CConfig } from '../../src/algorithms/a2c/a2c-config';
+import { A2CLearner } from '../../src/algorithms/a2c/a2c-learner';
 import { Rng } from '../../src/core/rng';
 import { ChunkEnd } from '../../src/core/sample-batch';
 import { box, discrete } from '../../src/core/spaces';
@@ -31,24 +32,34 @@ const CHUNKS: [number, ChunkEnd][] = [
   [13, ChunkEnd.TRUNCATED],
 ];
 
-const CONFIG: A2CUpdateConfig = {
-  gamma: 0.99,
-  lambda: 0.95,
-  useGae: true,
-  useCritic: true,
-  vfLossCoeff: 0.5,
-  entropyCoeff: 0.01,
-  microbatchSize: null,
-  lifetimeEnvSteps: 0,
-};
+type Training = A2CConfig['training'];
+
+function training(overrides: Partial<Training> = {}): Training {
+  return {
+    ...A2C_DEFAULTS.training,
+    lr: 1e-2,
+    gradClip: 0.5,
+    gradClipBy: 'global_norm',
+    gamma: 0.99,
+    lambda: 0.95,
+    useGae: true,
+    useCritic: true,
+    vfLossCoeff: 0.5,
+    entropyCoeff: 0.01,
+    microbatchSize: null,
+    ...overrides,
+  };
+}
+
+const CTX = { rng: new Rng(0), lifetimeEnvSteps: 0, envStepsTrainedLifetime: 0 };
 
 async function weightsAfterOneUpdate(
-  overrides: Partial<A2CUpdateConfig>,
+  overrides: Partial<Training>,
 ): Promise<{ weights: Float32Array[]; stats: Record<string, number>; version: number }> {
   const m = module();
-  const learner = new A2CLearner(m, { lr: 1e-2, gradClip: 0.5, gradClipBy: 'global_norm' });
+  const learner = new A2CLearner(m, training(overrides));
   const batch = await syntheticBatch(m, CHUNKS, new Rng(3), (_a, row) => (row % 3) - 0.5);
-  const stats = await learner.update(batch, { ...CONFIG, ...overrides });
+  const stats = await learner.update(batch, CTX);
   const weights = m.trainableVariables.map((v) => v.dataSync() as Float32Array);
   const version = m.weightsVersion;
   learner.dispose();
@@ -107,8 +118,8 @@ it('continuous actions train too (Box)', async () => {
     model: { fcnetHiddens: [8], fcnetActivation: 'tanh', vfShareLayers: false },
     seed: 2,
   });
-  const learner = new A2CLearner(m, { lr: 1e-3, gradClip: null, gradClipBy: 'global_norm' });
-  const stats = await learner.update(await syntheticBatch(m, CHUNKS, new Rng(5)), CONFIG);
+  const learner = new A2CLearner(m, training({ lr: 1e-3, gradClip: null }));
+  const stats = await learner.update(await syntheticBatch(m, CHUNKS, new Rng(5)), CTX);
   expect(Number.isFinite(stats['total_loss'])).toBe(true);
   learner.dispose();
 });

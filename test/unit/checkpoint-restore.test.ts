@@ -36,11 +36,11 @@ describe('Algorithm.save / restore', () => {
     const algo = await built();
     await algo.train();
     const ppo = algo as unknown as {
-      learner: { module: { getWeights(): Promise<{ arrays: Float32Array[] }> } & object };
+      module: { getWeights(): Promise<{ arrays: Float32Array[] }>; setWeights(w: unknown): void };
     };
-    const weights = await ppo.learner.module.getWeights();
+    const weights = await ppo.module.getWeights();
     weights.arrays[0]![3] = Number.NaN;
-    (ppo.learner.module as unknown as { setWeights(w: unknown): void }).setWeights(weights);
+    ppo.module.setWeights(weights);
     const err = await errorOf(algo.save());
     expect(err.code).toBe('checkpoint/non-finite');
     expect(err.message).toContain("weights.arrays[0] ('pi/fc_0/kernel')");

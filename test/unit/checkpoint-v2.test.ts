@@ -26,7 +26,7 @@ describe('checkpoint format 1 migration', () => {
     try {
       await algo.restore(ckpt);
       expect(algo.counters.trainingIteration).toBe(2);
-      const weights = await algo.learner.module.getWeights();
+      const weights = await algo.module.getWeights();
       expect(Array.from(weights.arrays[0]!)).toEqual(Array.from(ckpt.weights.arrays[0]!));
       const saved = await algo.save();
       expect(saved.format).toBe(CHECKPOINT_FORMAT);

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RLError } from '../../src/core/errors';
 import { Rng } from '../../src/core/rng';
-import type { TrainableModule } from '../../src/learner';
-import { Learner, clipFlatGradient, clipGradients } from '../../src/learner';
+import { clipFlatGradient, clipGradients } from '../../src/learner';
 import { FlatAdam } from '../../src/learner/flat-adam';
+import { LossLearner, VariablesModule } from './helpers/loss-learner';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -238,14 +238,12 @@ describe('clipFlatGradient', () => {
 });
 
 describe('Learner optimizer state (FlatAdam)', () => {
-  class TwoVarModule implements TrainableModule {
-    readonly w = tf.variable(tf.tensor2d([[0.5, -0.25]]));
-    readonly b = tf.variable(tf.scalar(0.1));
-    readonly trainableVariables = [this.w, this.b];
-    readonly variableNames = ['w', 'b'];
-    weightsVersion = 0;
-    dispose(): void {
-      tf.dispose([this.w, this.b]);
+  class TwoVarModule extends VariablesModule {
+    constructor(
+      readonly w = tf.variable(tf.tensor2d([[0.5, -0.25]])),
+      readonly b = tf.variable(tf.scalar(0.1)),
+    ) {
+      super(['w', 'b'], [w, b]);
     }
   }
   const loss = (m: TwoVarModule, mb: Readonly<Record<string, tf.Tensor>>) => {
@@ -258,7 +256,7 @@ describe('Learner optimizer state (FlatAdam)', () => {
   const config = { lr: 0.01, gradClip: 0.5, gradClipBy: 'global_norm' } as const;
 
   it('writes the checkpoint layout: per-variable m and v, beta powers beta^(step + 1), step', async () => {
-    const learner = new Learner(new TwoVarModule(), config, loss);
+    const learner = new LossLearner(new TwoVarModule(), config, loss);
     const empty = await learner.getOptimizerState();
     expect(empty.names).toEqual(['beta1_power', 'beta2_power']);
     expect(empty.step).toBe(0);
@@ -274,8 +272,8 @@ describe('Learner optimizer state (FlatAdam)', () => {
   });
 
   it('round-trips through get/setOptimizerState to bit-identical later updates, also from "no moments yet"', async () => {
-    const a = new Learner(new TwoVarModule(), config, loss);
-    const b = new Learner(new TwoVarModule(), config, loss);
+    const a = new LossLearner(new TwoVarModule(), config, loss);
+    const b = new LossLearner(new TwoVarModule(), config, loss);
     await b.update(columns, 4, opts(new Rng(5))); // b has moments; restoring "none" must drop them
     await b.setOptimizerState(await a.getOptimizerState());
     expect(await b.getOptimizerState()).toEqual(await a.getOptimizerState());
@@ -300,7 +298,7 @@ describe('Learner optimizer state (FlatAdam)', () => {
   });
 
   it('rejects state with a wrong size or step, leaving the optimizer as it was', async () => {
-    const learner = new Learner(new TwoVarModule(), config, loss);
+    const learner = new LossLearner(new TwoVarModule(), config, loss);
     await learner.update(columns, 4, opts(new Rng(1)));
     const state = await learner.getOptimizerState();
     const badSize = { ...state, arrays: state.arrays.map((a, i) => (i === 1 ? new Float32Array(2) : a)) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeGae, normalizeAdvantages } from '../../src/connectors/gae';
+import { computeGae, generalAdvantageEstimation, normalizeAdvantages } from '../../src/connectors/gae';
 import { ChunkEnd } from '../../src/core/sample-batch';
 import { Rng } from '../../src/core/rng';
 
@@ -126,13 +126,18 @@ describe('computeGae', () => {
       [1, 1],
     ] as const) {
       const c = randomCase(rng, lengths, ends);
-      const { advantages, valueTargets } = computeGae(toArgs(c, gamma, lambda));
+      const args = toArgs(c, gamma, lambda);
+      const { advantages, valueTargets } = computeGae(args);
       const expected = naiveGae(c, gamma, lambda);
       expectClose(advantages, expected);
       expectClose(
         valueTargets,
         expected.map((a, i) => a + c.vfPreds[i]!),
       );
+      // The learner connector on a SampleBatch's columns and the learner's values: the same scan.
+      const connector = generalAdvantageEstimation(args, args, { gamma, lambda });
+      expect(connector.advantages).toEqual(advantages);
+      expect(connector.valueTargets).toEqual(valueTargets);
     }
   });
 

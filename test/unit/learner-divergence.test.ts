@@ -8,19 +8,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PPO_DEFAULTS, ppo } from '../../src/algorithms/ppo/ppo-config';
 import { PPO } from '../../src/algorithms/ppo/ppo';
 import { PPOLearner } from '../../src/algorithms/ppo/ppo-learner';
-import type { PPOUpdateConfig } from '../../src/algorithms/ppo/ppo-learner';
 import { resolveKeyPath } from '../../src/core/config-keys';
 import { PPO_SPEC } from '../../src/algorithms/ppo/ppo-spec';
 import { RLError } from '../../src/core/errors';
 import { Rng } from '../../src/core/rng';
 import { ChunkEnd } from '../../src/core/sample-batch';
 import { box } from '../../src/core/spaces';
-import type { LearnerConfig, TrainableModule } from '../../src/learner';
-import { Learner } from '../../src/learner';
+import type { UpdateContext } from '../../src/learner';
 import { FlatAdam } from '../../src/learner/flat-adam';
 import type { MLPModule } from '../../src/rl-module';
 import { makeModule } from '../../src/rl-module';
 import { fakeFleet } from './helpers/fake-runners';
+import { LossLearner, VariablesModule } from './helpers/loss-learner';
 import { syntheticBatch } from './helpers/ppo-batch';
 
 beforeAll(async () => {
@@ -46,23 +45,24 @@ function smallModule(): MLPModule {
   });
 }
 
-function ppoUpdate(rng: Rng, trainingIteration: number): PPOUpdateConfig {
+type Training = { -readonly [K in keyof typeof PPO_DEFAULTS.training]: (typeof PPO_DEFAULTS.training)[K] };
+
+function training(lr: number): Training {
   return {
-    gamma: 0.99,
+    ...PPO_DEFAULTS.training,
+    lr,
+    gradClip: null,
     lambda: 0.95,
     numEpochs: 4,
     minibatchSize: 16,
-    shuffle: true,
     clipParam: 0.2,
-    vfClipParam: 10,
     vfLossCoeff: 0.5,
     entropyCoeff: 0.01,
-    useKlLoss: true,
-    klTarget: 0.01,
-    rng,
-    lifetimeEnvSteps: 0,
-    trainingIteration,
   };
+}
+
+function ctx(rng: Rng, trainingIteration: number): UpdateContext {
+  return { rng, lifetimeEnvSteps: 0, envStepsTrainedLifetime: 0, trainingIteration };
 }
 
 const CHUNKS: [number, ChunkEnd][] = [
@@ -74,16 +74,11 @@ describe('Learner divergence', () => {
   it('lr 1e30 on PPO: non-finite steps are skipped and counted, the weights stay finite and unchanged', async () => {
     const m = smallModule();
     // A high limit first, to see the counting; 4 epochs x 4 minibatches = 16 steps per update.
-    const learnerConfig: { -readonly [K in keyof LearnerConfig]: LearnerConfig[K] } = {
-      lr: 1e30,
-      gradClip: null,
-      gradClipBy: 'global_norm',
-      maxConsecutiveNonFiniteUpdates: 1000,
-    };
-    const ppo = new PPOLearner(m, learnerConfig, 0.2);
+    const config = { ...training(1e30), maxConsecutiveNonFiniteUpdates: 1000 };
+    const ppo = new PPOLearner(m, config);
     const rng = new Rng(5);
     const batch = await syntheticBatch(m, CHUNKS, rng);
-    const first = await ppo.update(batch, ppoUpdate(rng, 1));
+    const first = await ppo.update(batch, ctx(rng, 1));
     // The first step is finite (and applied); it makes the weights ~1e30, and all later ones overflow.
     expect(first.num_non_finite_updates).toBe(15);
     expect(first.longest_non_finite_run).toBe(15);
@@ -94,7 +89,7 @@ describe('Learner divergence', () => {
     const numTensors = tf.memory().numTensors;
 
     // The weights are now ~1e30: every further step overflows, so nothing may change at all.
-    const second = await ppo.update(batch, ppoUpdate(rng, 2));
+    const second = await ppo.update(batch, ctx(rng, 2));
     expect(second.num_non_finite_updates).toBe(16);
     expect(second.longest_non_finite_run).toBeGreaterThanOrEqual(16);
     expect(await readAll(m.trainableVariables)).toEqual(weights);
@@ -104,8 +99,9 @@ describe('Learner divergence', () => {
     expect(tf.memory().numTensors).toBe(numTensors);
 
     // With the default limit (10 in a row) the next update throws, naming iteration, cause and fix.
-    learnerConfig.maxConsecutiveNonFiniteUpdates = 10;
-    const error = await ppo.update(batch, ppoUpdate(rng, 3)).catch((e: unknown) => e);
+    // (The learner reads its config at every update.)
+    config.maxConsecutiveNonFiniteUpdates = 10;
+    const error = await ppo.update(batch, ctx(rng, 3)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RLError);
     expect((error as RLError).code).toBe('learner/diverged');
     const message = (error as RLError).message;
@@ -121,23 +117,19 @@ describe('Learner divergence', () => {
 
   it('throws learner/diverged within the first update when it goes non-finite at once (default limit)', async () => {
     const m = smallModule();
-    const ppo = new PPOLearner(m, { lr: 1e30, gradClip: null, gradClipBy: 'global_norm' }, 0.2);
+    const ppo = new PPOLearner(m, training(1e30));
     const rng = new Rng(6);
     const batch = await syntheticBatch(m, CHUNKS, rng);
-    await expect(ppo.update(batch, ppoUpdate(rng, 1))).rejects.toMatchObject({ code: 'learner/diverged' });
+    await expect(ppo.update(batch, ctx(rng, 1))).rejects.toMatchObject({ code: 'learner/diverged' });
     expect(allFinite(await readAll(m.trainableVariables))).toBe(true);
     ppo.dispose();
   });
 });
 
 /** One scalar variable w; loss = w * mean(c), so a NaN in c makes loss and gradient NaN. */
-class ScalarModule implements TrainableModule {
-  readonly w = tf.variable(tf.scalar(1));
-  readonly trainableVariables = [this.w];
-  readonly variableNames = ['w'];
-  weightsVersion = 0;
-  dispose(): void {
-    this.w.dispose();
+class ScalarModule extends VariablesModule {
+  constructor(readonly w = tf.variable(tf.scalar(1))) {
+    super(['w'], [w]);
   }
 }
 const linearLoss = (m: ScalarModule, mb: Readonly<Record<string, tf.Tensor>>) => {
@@ -147,7 +139,11 @@ const linearLoss = (m: ScalarModule, mb: Readonly<Record<string, tf.Tensor>>) =>
 
 describe('Learner non-finite counting', () => {
   it('counts skipped steps per update and carries a run of them into the next update', async () => {
-    const learner = new Learner(new ScalarModule(), { lr: 0.1, gradClip: null, gradClipBy: 'global_norm' }, linearLoss);
+    const learner = new LossLearner(
+      new ScalarModule(),
+      { lr: 0.1, gradClip: null, gradClipBy: 'global_norm' },
+      linearLoss,
+    );
     const opts = { numEpochs: 1, minibatchSize: 1, shuffle: false, rng: new Rng(1), lifetimeEnvSteps: 0 };
     // Rows are minibatches in order: ok, NaN, NaN, ok, NaN, NaN, NaN.
     const c = Float32Array.of(1, NaN, NaN, 1, Infinity, NaN, -Infinity);

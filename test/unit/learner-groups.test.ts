@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Learner } from '../../src/learner/learner';
+import { LossLearner } from './helpers/loss-learner';
 import { box, discrete } from '../../src/core/spaces';
 import { QModule } from '../../src/rl-module/q-module';
+import { Rng } from '../../src/core/rng';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -30,7 +31,7 @@ describe('Learner optimizer groups', () => {
     const m = module();
     const encoder = m.variableNames.filter((n) => n.startsWith('encoder/'));
     const head = m.variableNames.filter((n) => !n.startsWith('encoder/'));
-    const learner = new Learner(
+    const learner = new LossLearner(
       m,
       {
         lr: 0,
@@ -41,16 +42,17 @@ describe('Learner optimizer groups', () => {
           head: { lr: 0, gradClip: null, gradClipBy: 'global_norm', variables: head },
         },
       },
-      (mod, batch) => {
+      (mod: QModule, batch) => {
         const loss = tf.sum<tf.Scalar>(tf.square(mod.forwardTrain(batch['obs']!).qValues));
         return { loss, stats: { loss: tf.clone(loss) } };
       },
     );
     const before = await m.getWeights();
-    const { stats } = await learner.updateOnBatch(columns, 8, { lifetimeEnvSteps: 0 });
+    const ctx = { rng: new Rng(0), lifetimeEnvSteps: 0, envStepsTrainedLifetime: 0 };
+    const { stats } = await learner.updateOnBatch(columns, 8, ctx);
     // Adam's state exists after the first step; a second step allocates nothing that stays.
     const tensorsBefore = tf.memory().numTensors;
-    await learner.updateOnBatch(columns, 8, { lifetimeEnvSteps: 0 });
+    await learner.updateOnBatch(columns, 8, ctx);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     const after = await m.getWeights();
     after.names.forEach((name, i) => {
@@ -62,11 +64,14 @@ describe('Learner optimizer groups', () => {
     expect(stats['head/curr_lr']).toBe(0);
     expect(stats['gradient_global_norm']).toBeGreaterThan(0);
     expect(stats['head/gradient_global_norm']).toBeGreaterThan(0);
-    const states = await learner.getOptimizerStates();
-    expect(Object.keys(states)).toEqual(['encoder', 'head']);
-    expect(states['encoder']!.step).toBe(2);
-    expect(states['head']!.names.filter((n) => n.startsWith('m/'))).toEqual(head.map((n) => `m/${n}`));
-    expect(() => learner.setOptimizerStates({ encoder: states['encoder']! })).toThrow(/optimizer group 'head'/);
+    // The first group is the checkpoint's optimizerState, the others its optimizers by name.
+    const state = await learner.getState();
+    expect(Object.keys(state.optimizers!)).toEqual(['head']);
+    expect(state.optimizerState.step).toBe(2);
+    expect(state.optimizers!['head']!.names.filter((n) => n.startsWith('m/'))).toEqual(head.map((n) => `m/${n}`));
+    await expect(learner.setState({ ...state, optimizers: {} })).rejects.toThrow(/optimizer group 'head'/);
+    await learner.setState(state);
+    expect((await learner.getState()).optimizers).toEqual(state.optimizers);
     learner.dispose();
   });
 
@@ -74,7 +79,7 @@ describe('Learner optimizer groups', () => {
     const m = module();
     expect(
       () =>
-        new Learner(
+        new LossLearner(
           m,
           {
             lr: 0.1,

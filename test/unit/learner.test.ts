@@ -3,10 +3,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RLError } from '../../src/core/errors';
 import { Rng } from '../../src/core/rng';
 import { box, discrete } from '../../src/core/spaces';
-import type { GradClipBy, LearnerConfig, TrainableModule } from '../../src/learner';
-import { Learner, clipGradients, lrAt, sumScalars, validateLrSchedule } from '../../src/learner';
+import type { GradClipBy, LearnerConfig } from '../../src/learner';
+import { clipGradients, lrAt, sumScalars, validateLrSchedule } from '../../src/learner';
 import type { MLPModule } from '../../src/rl-module';
 import { makeModule } from '../../src/rl-module';
+import { LossLearner, VariablesModule } from './helpers/loss-learner';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -47,13 +48,9 @@ const opts = (rng: Rng, lifetimeEnvSteps = 0) => ({
 });
 
 /** One scalar variable w; loss = mean(c) * w, so dLoss/dw = mean(c) of the minibatch. */
-class ScalarModule implements TrainableModule {
-  readonly w = tf.variable(tf.scalar(0));
-  readonly trainableVariables = [this.w];
-  readonly variableNames = ['w'];
-  weightsVersion = 0;
-  dispose(): void {
-    this.w.dispose();
+class ScalarModule extends VariablesModule {
+  constructor(readonly w = tf.variable(tf.scalar(0))) {
+    super(['w'], [w]);
   }
 }
 const linearLoss = (m: ScalarModule, mb: Readonly<Record<string, tf.Tensor>>) => {
@@ -71,7 +68,7 @@ const once = (rng: Rng, lifetimeEnvSteps = 0) => ({
 describe('Learner.update', () => {
   it('decreases a tiny regression loss and keeps tf.memory flat over 20 updates', async () => {
     const m = smallModule();
-    const learner = new Learner(m, config, regressionLoss);
+    const learner = new LossLearner(m, config, regressionLoss);
     const { obs, target } = regressionData(64);
     const rng = new Rng(0);
     const first = await learner.update({ obs, target }, 64, opts(rng));
@@ -90,7 +87,7 @@ describe('Learner.update', () => {
 
   it('uses equal-size minibatches, wrapping around for the last one', async () => {
     const m = new ScalarModule();
-    const learner = new Learner(m, config, linearLoss);
+    const learner = new LossLearner(m, config, linearLoss);
     const stats = await learner.update({ c: new Float32Array(10).fill(1) }, 10, once(new Rng(0)));
     expect(stats.num_module_steps_trained).toBe(12); // ceil(10 / 4) = 3 minibatches of 4
     learner.dispose();
@@ -98,7 +95,7 @@ describe('Learner.update', () => {
 
   it('applies the lr schedule at lifetimeEnvSteps: the first Adam step moves w by lr', async () => {
     const m = new ScalarModule();
-    const learner = new Learner(
+    const learner = new LossLearner(
       m,
       {
         ...config,
@@ -133,7 +130,7 @@ describe('Learner.update', () => {
   for (const [by, gradClip, expected] of cases) {
     it(`applies gradient clipping through Adam: ${by}, gradClip ${gradClip}`, async () => {
       const m = new ScalarModule();
-      const learner = new Learner(
+      const learner = new LossLearner(
         m,
         { lr, gradClip, gradClipBy: by === 'none' ? 'value' : by, adamEpsilon: 1e-8 },
         linearLoss,
@@ -148,7 +145,7 @@ describe('Learner.update', () => {
 
   it('optimizer state round-trip gives an identical next update', async () => {
     const { obs, target } = regressionData(48, 5);
-    const a = new Learner(smallModule(1), config, regressionLoss);
+    const a = new LossLearner(smallModule(1), config, regressionLoss);
     const rngA = new Rng(9);
     for (let k = 0; k < 3; k++) await a.update({ obs, target }, 48, opts(rngA));
     const weights = await a.module.getWeights();
@@ -157,7 +154,7 @@ describe('Learner.update', () => {
     expect(state.names[0]).toBe('m/pi/fc_0/kernel');
     expect(state.names.at(-1)).toBe('beta2_power');
 
-    const b = new Learner(smallModule(2), config, regressionLoss);
+    const b = new LossLearner(smallModule(2), config, regressionLoss);
     await b.update({ obs, target }, 48, opts(new Rng(1))); // give b its own, different Adam moments
     const numTensors = tf.memory().numTensors;
     b.module.setWeights(weights);
@@ -179,10 +176,10 @@ describe('Learner.update', () => {
 
   it('rejects optimizer state of another architecture', async () => {
     const { obs, target } = regressionData(16);
-    const a = new Learner(smallModule(), config, regressionLoss);
+    const a = new LossLearner(smallModule(), config, regressionLoss);
     await a.update({ obs, target }, 16, opts(new Rng(0)));
     const state = await a.getOptimizerState();
-    const other = new Learner(new ScalarModule(), config, linearLoss);
+    const other = new LossLearner(new ScalarModule(), config, linearLoss);
     await expect(other.setOptimizerState(state)).rejects.toThrow(RLError);
     a.dispose();
     other.dispose();
@@ -256,7 +253,7 @@ describe('lr schedule', () => {
     ).toThrow('steps must increase');
     expect(() => validateLrSchedule(-1)).toThrow('lr must be a finite number');
     const m = new ScalarModule();
-    expect(() => new Learner(m, { ...config, lr: [[5, Number.NaN]] }, linearLoss)).toThrow(RLError);
+    expect(() => new LossLearner(m, { ...config, lr: [[5, Number.NaN]] }, linearLoss)).toThrow(RLError);
     m.dispose();
   });
 });

@@ -1,6 +1,10 @@
-/** Big iterations (issue 12, item 6): no spread of an unbounded array into a call. */
+/**
+ * MetricsLogger: timers that add up within an iteration (a phase timed by one call each time it
+ * runs), the iteration's learner results, and big iterations (issue 12, item 6): no spread of an
+ * unbounded array into a call.
+ */
 import { describe, expect, it } from 'vitest';
-import { EPISODE_WINDOW, MetricsLogger, mean, minMax } from '../../src/algorithms/metrics-logger';
+import { EPISODE_WINDOW, MetricsLogger, mean, minMax, reduceLearnerResults } from '../../src/algorithms/metrics-logger';
 
 describe('MetricsLogger episode window', () => {
   it('takes 300,000 episodes in one call and keeps the last 100', () => {
@@ -34,5 +38,42 @@ describe('MetricsLogger episode window', () => {
     expect(min).toBe(xs.reduce((a, b) => Math.min(a, b)));
     expect(max).toBe(xs.reduce((a, b) => Math.max(a, b)));
     expect(minMax([])).toEqual({ min: Number.NaN, max: Number.NaN });
+  });
+});
+
+describe('MetricsLogger.time', () => {
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('adds the durations of one key within an iteration and starts afresh after reduce()', async () => {
+    const logger = new MetricsLogger();
+    expect(await logger.time('timers/a', () => sleep(20).then(() => 'x'))).toBe('x');
+    await logger.time('timers/a', () => sleep(20));
+    await logger.time('timers/b', () => Promise.resolve());
+    const first = logger.reduce();
+    // Two ~20 ms calls: their sum, not the last one (timers round down a little at most).
+    expect(Number(first['timers/a'])).toBeGreaterThanOrEqual(0.035);
+    expect(Number(first['timers/b'])).toBeLessThan(0.02);
+    await logger.time('timers/a', () => sleep(5));
+    const second = logger.reduce();
+    expect(Number(second['timers/a'])).toBeLessThan(Number(first['timers/a']));
+    expect(second['timers/b']).toBeUndefined();
+  });
+
+  it('records the time of a call that throws', async () => {
+    const logger = new MetricsLogger();
+    await expect(logger.time('timers/a', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(typeof logger.reduce()['timers/a']).toBe('number');
+  });
+});
+
+describe('reduceLearnerResults', () => {
+  it('means each key over the updates, sums the keys named totals, and is empty for no updates', () => {
+    const results = [
+      { loss: 1, num_steps: 10 },
+      { loss: 3, num_steps: 20 },
+    ];
+    expect(reduceLearnerResults(results)).toEqual({ loss: 2, num_steps: 15 });
+    expect(reduceLearnerResults(results, (k) => k.startsWith('num_'))).toEqual({ loss: 2, num_steps: 30 });
+    expect(reduceLearnerResults([])).toEqual({});
   });
 });

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { PPOUpdateConfig } from '../../src/algorithms/ppo/ppo-learner';
+import { PPO_DEFAULTS, type PPOConfig } from '../../src/algorithms/ppo/ppo-config';
 import { PPOLearner } from '../../src/algorithms/ppo/ppo-learner';
+import type { UpdateContext } from '../../src/learner';
 import { Rng } from '../../src/core/rng';
 import { ChunkEnd } from '../../src/core/sample-batch';
 import type { Space } from '../../src/core/spaces';
@@ -32,24 +33,21 @@ const CHUNKS: [number, ChunkEnd][] = [
   [19, ChunkEnd.CUT],
 ];
 
-function updateConfig(rng: Rng, overrides: Partial<PPOUpdateConfig> = {}): PPOUpdateConfig {
+function training(overrides: Partial<PPOConfig['training']> = {}): PPOConfig['training'] {
   return {
-    gamma: 0.99,
+    ...PPO_DEFAULTS.training,
+    lr: 3e-4,
+    gradClip: 0.5,
     lambda: 0.95,
     numEpochs: 3,
     minibatchSize: 16,
-    shuffle: true,
     clipParam: 0.2,
-    vfClipParam: 10,
     vfLossCoeff: 0.5,
-    entropyCoeff: 0.0,
-    useKlLoss: true,
-    klTarget: 0.01,
-    rng,
-    lifetimeEnvSteps: 0,
     ...overrides,
   };
 }
+
+const ctx = (rng: Rng): UpdateContext => ({ rng, lifetimeEnvSteps: 0, envStepsTrainedLifetime: 0 });
 
 const STAT_KEYS = [
   'policy_loss',
@@ -73,13 +71,13 @@ describe('PPOLearner', () => {
     it(`updates on a synthetic ${actionSpace.kind} batch: finite stats, no tensor leak`, async () => {
       const startTensors = tf.memory().numTensors;
       const m = module(actionSpace);
-      const ppo = new PPOLearner(m, { lr: 3e-4, gradClip: 0.5, gradClipBy: 'global_norm' }, 0.2);
+      const ppo = new PPOLearner(m, training());
       const rng = new Rng(4);
       const batch = await syntheticBatch(m, CHUNKS, rng);
-      const first = await ppo.update(batch, updateConfig(rng));
+      const first = await ppo.update(batch, ctx(rng));
       const numTensors = tf.memory().numTensors;
       let stats = first;
-      for (let k = 0; k < 3; k++) stats = await ppo.update(batch, updateConfig(rng));
+      for (let k = 0; k < 3; k++) stats = await ppo.update(batch, ctx(rng));
       expect(tf.memory().numTensors).toBe(numTensors);
       for (const key of STAT_KEYS) {
         expect(stats[key], key).toBeDefined();
@@ -101,14 +99,20 @@ describe('PPOLearner', () => {
     const w = await m.getWeights();
     const wrng = new Rng(8);
     m.setWeights({ ...w, arrays: w.arrays.map((a) => a.map(() => wrng.uniform(-0.5, 0.5))) });
-    const ppo = new PPOLearner(m, { lr: 0, gradClip: null, gradClipBy: 'global_norm' }, 0.2);
+    // lr 0 and one full-batch minibatch: vf_loss_unclipped = mean((V(s) - valueTargets)^2) = mean(A_gae^2).
+    const config = training({
+      lr: 0,
+      gradClip: null,
+      numEpochs: 1,
+      minibatchSize: 64,
+      vfClipParam: 1e9,
+      gamma: 0.9,
+      lambda: 0.8,
+    });
+    const ppo = new PPOLearner(m, config);
     const rng = new Rng(6);
     const batch = await syntheticBatch(m, CHUNKS, rng, (_, row) => (row % 3) - 1);
-    // lr 0 and one full-batch minibatch: vf_loss_unclipped = mean((V(s) - valueTargets)^2) = mean(A_gae^2).
-    const stats = await ppo.update(
-      batch,
-      updateConfig(rng, { numEpochs: 1, minibatchSize: 64, vfClipParam: 1e9, gamma: 0.9, lambda: 0.8 }),
-    );
+    const stats = await ppo.update(batch, ctx(rng));
     const values = async (obs: Float32Array, rows: number): Promise<Float32Array> => {
       const t = tf.tidy(() => m.valueFunction(tf.tensor2d(obs, [rows, OBS_DIM])));
       const v = (await t.data()) as Float32Array;
@@ -138,34 +142,38 @@ describe('PPOLearner', () => {
   });
 
   it('adapts the KL coefficient like RLlib and keeps it as state', async () => {
+    // The learner reads its own config: one learner per klTarget, each handing its state on.
     const m = module(discrete(2));
-    const ppo = new PPOLearner(m, { lr: 1e-3, gradClip: null, gradClipBy: 'global_norm' }, 0.2);
     const rng = new Rng(1);
     const batch = await syntheticBatch(m, CHUNKS, rng);
+    const learnerWith = async (overrides: Partial<PPOConfig['training']>, from?: PPOLearner): Promise<PPOLearner> => {
+      const l = new PPOLearner(module(discrete(2)), training({ lr: 1e-3, gradClip: null, ...overrides }));
+      if (from) await l.setState(await from.getState());
+      return l;
+    };
     // KL far below 0.5 * target: halve.
-    let stats = await ppo.update(batch, updateConfig(rng, { klTarget: 1e6 }));
-    expect(ppo.currKlCoeff).toBeCloseTo(0.1, 12);
+    const a = await learnerWith({ klTarget: 1e6 });
+    let stats = await a.update(batch, ctx(rng));
+    expect(a.currKlCoeff).toBeCloseTo(0.1, 12);
     expect(stats.curr_kl_coeff).toBeCloseTo(0.1, 12);
     // KL above 2 * target (the policy moved during the update): * 1.5.
-    stats = await ppo.update(batch, updateConfig(rng, { klTarget: 1e-12 }));
+    const b = await learnerWith({ klTarget: 1e-12 }, a);
+    stats = await b.update(batch, ctx(rng));
     expect(stats.mean_kl_loss).toBeGreaterThan(2e-12);
-    expect(ppo.currKlCoeff).toBeCloseTo(0.15, 12);
+    expect(b.currKlCoeff).toBeCloseTo(0.15, 12);
     // Without the KL loss the coefficient is left alone and the KL stat is 0 (RLlib).
-    stats = await ppo.update(batch, updateConfig(rng, { useKlLoss: false, klTarget: 1e6 }));
-    expect(ppo.currKlCoeff).toBeCloseTo(0.15, 12);
+    const c = await learnerWith({ useKlLoss: false, klTarget: 1e6 }, b);
+    stats = await c.update(batch, ctx(rng));
+    expect(c.currKlCoeff).toBeCloseTo(0.15, 12);
     expect(stats.mean_kl_loss).toBe(0);
-
-    const state = ppo.getState();
-    const other = new PPOLearner(module(discrete(2), 2), { lr: 1e-3, gradClip: null, gradClipBy: 'global_norm' }, 0.2);
-    other.setState(state);
-    expect(other.currKlCoeff).toBe(ppo.currKlCoeff);
-    ppo.dispose();
-    other.dispose();
+    expect((await c.getState()).learnerState).toEqual({ currKlCoeff: c.currKlCoeff });
+    for (const l of [a, b, c]) l.dispose();
+    m.dispose();
   });
 
   it('learns a one-step bandit: the rewarded action becomes more likely', async () => {
     const m = module(discrete(2), 3);
-    const ppo = new PPOLearner(m, { lr: 3e-3, gradClip: 0.5, gradClipBy: 'global_norm' }, 0.2);
+    const ppo = new PPOLearner(m, training({ lr: 3e-3, useKlLoss: false }));
     const rng = new Rng(2);
     const oneStepEpisodes: [number, ChunkEnd][] = Array.from({ length: 64 }, () => [1, ChunkEnd.TERMINATED]);
     const rewardAction1 = (actions: Int32Array | Float32Array, row: number): number => (actions[row] === 1 ? 1 : 0);
@@ -176,7 +184,7 @@ describe('PPOLearner', () => {
     const before = (await meanReward()) + (await meanReward());
     for (let k = 0; k < 15; k++) {
       const batch = await syntheticBatch(m, oneStepEpisodes, rng, rewardAction1);
-      await ppo.update(batch, updateConfig(rng, { useKlLoss: false }));
+      await ppo.update(batch, ctx(rng));
     }
     const after = (await meanReward()) + (await meanReward());
     expect(before / 2).toBeLessThan(0.65);

@@ -2,12 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PPOLossConfig, PPOLossModule } from '../../src/algorithms/ppo/ppo-loss';
-import { ppoLoss } from '../../src/algorithms/ppo/ppo-loss';
+import { fusedPPOLoss, readablePPOLoss } from '../../src/algorithms/ppo/ppo-loss';
 import type { ActionDistribution } from '../../src/rl-module';
 import { Categorical, DiagGaussian } from '../../src/rl-module';
 import { Rng } from '../../src/core/rng';
-import type { ReferenceBatch } from './helpers/ppo-loss-reference';
-import { referencePPOLoss } from './helpers/ppo-loss-reference';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -58,7 +56,13 @@ function makeBatch(): Record<string, tf.Tensor> {
   };
 }
 
-describe('ppoLoss (categorical, hand-computed)', () => {
+// The fast path and its readable version (learner/fast-paths.ts: fusedLosses) pass the same checks.
+const VERSIONS = [
+  ['fused', fusedPPOLoss],
+  ['readable', readablePPOLoss],
+] as const;
+
+describe.each(VERSIONS)('%s ppoLoss (categorical, hand-computed)', (_, ppoLoss) => {
   it('computes every stat without the KL term', async () => {
     const logits = tf.variable(tf.zeros([3, 2]));
     const values = tf.variable(tf.tensor1d([0, 1, 2]));
@@ -132,7 +136,7 @@ describe('ppoLoss (categorical, hand-computed)', () => {
   });
 });
 
-describe('ppoLoss (diagonal Gaussian, closed form)', () => {
+describe.each(VERSIONS)('%s ppoLoss (diagonal Gaussian, closed form)', (_, ppoLoss) => {
   it('matches a reference computed in float64', async () => {
     // Box(1): means [0, 1], log-std 0 (std 1); old: same means, log-std ln 2.
     const inputs = tf.variable(tf.tensor2d([0, 0, 1, 0], [2, 2]));
@@ -182,52 +186,64 @@ describe.each(['cpu', 'wasm'])('ppoLoss gradient on %s', (backend) => {
     ['diagonal Gaussian with KL', new DiagGaussian(2), true],
   ];
 
-  it.each(cases)('%s: the closed form matches TF.js autodiff of the plain loss', async (_, dist, useKlLoss) => {
-    await tf.setBackend(backend);
-    const rng = new Rng(17);
-    const normals = (n: number, scale: number): Float32Array =>
-      Float32Array.from({ length: n }, () => rng.normal() * scale);
-    const inputs = tf.variable(tf.tensor2d(normals(rows * dist.inputDim, 0.7), [rows, dist.inputDim]));
-    const values = tf.variable(tf.tensor1d(normals(rows, 2)));
-    const actions =
-      dist.kind === 'categorical'
-        ? tf.tensor1d(
-            Int32Array.from({ length: rows }, () => rng.integer(dist.inputDim)),
-            'int32',
-          )
-        : tf.tensor2d(normals(rows * dist.actionDim, 1), [rows, dist.actionDim]);
-    // Old log-probs within +-0.5 of the new ones: ratios from ~0.6 to ~1.6, inside and outside the clip.
-    const logp = tf.tidy(() => dist.logp(inputs, actions));
-    const oldLogp = tf.tidy(() => tf.sub(logp, tf.tensor1d(normals(rows, 0.25))));
-    const batch = {
-      obs: tf.zeros([rows, 1]),
-      actions,
-      oldLogp,
-      oldDistInputs: tf.tensor2d(normals(rows * dist.inputDim, 0.7), [rows, dist.inputDim]),
-      advantages: tf.tensor1d(normals(rows, 1)),
-      // Value errors of ~N(0, 4): some squared errors above vfClipParam (4), some below.
-      valueTargets: tf.tensor1d(normals(rows, 2)),
-    };
-    const config = { ...base, useKlLoss };
-    const before = tf.memory().numTensors;
-    const fused = tf.variableGrads(() => {
-      const { loss, stats } = ppoLoss(stubModule(inputs, values, dist), batch, config);
-      tf.dispose(Object.values(stats));
-      return loss;
-    }, [inputs, values]);
-    expect(tf.memory().numTensors).toBe(before + 3);
-    const reference = tf.variableGrads(
-      () => referencePPOLoss(dist, inputs, values, batch as ReferenceBatch, config),
-      [inputs, values],
-    );
-    expectAllClose(await fused.value.data(), await reference.value.data());
-    for (const v of [inputs, values]) {
-      expectAllClose(await fused.grads[v.name]!.data(), await reference.grads[v.name]!.data());
-    }
-    tf.dispose([fused.value, reference.value, ...Object.values(fused.grads), ...Object.values(reference.grads)]);
-    tf.dispose([inputs, values, logp, ...Object.values(batch)]);
-    await tf.setBackend('cpu');
-  });
+  it.each(cases)(
+    '%s: the fused closed form matches TF.js autodiff of the readable loss',
+    async (_, dist, useKlLoss) => {
+      await tf.setBackend(backend);
+      const rng = new Rng(17);
+      const normals = (n: number, scale: number): Float32Array =>
+        Float32Array.from({ length: n }, () => rng.normal() * scale);
+      const inputs = tf.variable(tf.tensor2d(normals(rows * dist.inputDim, 0.7), [rows, dist.inputDim]));
+      const values = tf.variable(tf.tensor1d(normals(rows, 2)));
+      const actions =
+        dist.kind === 'categorical'
+          ? tf.tensor1d(
+              Int32Array.from({ length: rows }, () => rng.integer(dist.inputDim)),
+              'int32',
+            )
+          : tf.tensor2d(normals(rows * dist.actionDim, 1), [rows, dist.actionDim]);
+      // Old log-probs within +-0.5 of the new ones: ratios from ~0.6 to ~1.6, inside and outside the clip.
+      const logp = tf.tidy(() => dist.logp(inputs, actions));
+      const oldLogp = tf.tidy(() => tf.sub(logp, tf.tensor1d(normals(rows, 0.25))));
+      const batch = {
+        obs: tf.zeros([rows, 1]),
+        actions,
+        oldLogp,
+        oldDistInputs: tf.tensor2d(normals(rows * dist.inputDim, 0.7), [rows, dist.inputDim]),
+        advantages: tf.tensor1d(normals(rows, 1)),
+        // Value errors of ~N(0, 4): some squared errors above vfClipParam (4), some below.
+        valueTargets: tf.tensor1d(normals(rows, 2)),
+      };
+      const config = { ...base, useKlLoss };
+      const run = (loss: typeof fusedPPOLoss) => {
+        let stats: Record<string, tf.Scalar> = {};
+        const grads = tf.variableGrads(() => {
+          const out = loss(stubModule(inputs, values, dist), batch, config);
+          stats = out.stats;
+          for (const s of Object.values(stats)) tf.keep(s);
+          return out.loss;
+        }, [inputs, values]);
+        return { ...grads, stats };
+      };
+      const before = tf.memory().numTensors;
+      const fused = run(fusedPPOLoss);
+      const reference = run(readablePPOLoss);
+      expectAllClose(await fused.value.data(), await reference.value.data());
+      const [fs, rs] = [await readStats(fused.stats), await readStats(reference.stats)];
+      expect(Object.keys(fs).sort()).toEqual(Object.keys(rs).sort());
+      expectAllClose(
+        Object.values(fs),
+        Object.keys(fs).map((k) => rs[k]!),
+      );
+      for (const v of [inputs, values]) {
+        expectAllClose(await fused.grads[v.name]!.data(), await reference.grads[v.name]!.data());
+      }
+      for (const r of [fused, reference]) tf.dispose([r.value, ...Object.values(r.grads), ...Object.values(r.stats)]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([inputs, values, logp, ...Object.values(batch)]);
+      await tf.setBackend('cpu');
+    },
+  );
 });
 
 function expectAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>): void {

@@ -39,10 +39,10 @@ interface Watch {
 
 function watch(algo: PPO): Watch {
   const w: Watch = { trained: [], sampled: [] };
-  const update = algo.learner.update.bind(algo.learner);
-  vi.spyOn(algo.learner, 'update').mockImplementation((batch: SampleBatch, cfg) => {
+  const update = algo.learnerGroup.update.bind(algo.learnerGroup);
+  vi.spyOn(algo.learnerGroup, 'update').mockImplementation((batch: SampleBatch, ctx) => {
     w.trained.push(batch.weightsSeq);
-    return update(batch, cfg);
+    return update(batch, ctx);
   });
   const group = algo.envRunnerGroup;
   const sample = group.sample.bind(group);

@@ -128,7 +128,8 @@ describe('temperature', () => {
     const m = smallModule();
     const learner = new SACLearner(m, training({ targetEntropy }));
     const before = m.logAlpha.dataSync()[0]!;
-    const { stats } = await learner.update(batchOf(16, new Rng(2)), new Rng(3), 1000, 1);
+    const ctx = { rng: new Rng(3), lifetimeEnvSteps: 1000, envStepsTrainedLifetime: 0, trainingIteration: 1 };
+    const { stats } = await learner.update(batchOf(16, new Rng(2)), ctx);
     const after = m.logAlpha.dataSync()[0]!;
     expect(stats.target_entropy).toBe(targetEntropy);
     // Entropy of a tanh Gaussian with std ~ 1 on (-1, 1) lies between these targets.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeVtrace, vtraceFragment, type VtraceFragmentArgs } from '../../src/connectors/vtrace';
+import { computeVtrace, vtraceFragment, vtraceOnBatch, type VtraceFragmentArgs } from '../../src/connectors/vtrace';
 import { ChunkEnd } from '../../src/core/sample-batch';
 import { Rng } from '../../src/core/rng';
 
@@ -138,18 +138,11 @@ describe('computeVtrace over SampleBatch chunks', () => {
     const bootstrapValues = f32(lengths.map(() => rng.uniform(-5, 5)));
     const starts = [0];
     for (const len of lengths) starts.push(starts.at(-1)! + len);
-    const out = computeVtrace({
-      behaviourLogp,
-      targetLogp,
-      rewards,
-      values,
-      chunkStarts: Int32Array.from(starts),
-      chunkEnds: Uint8Array.from(ends),
-      bootstrapValues,
-      discount: 0.97,
-      clipRhoThreshold: 1,
-      clipPgRhoThreshold: 1,
-    });
+    const batch = { rewards, chunkStarts: Int32Array.from(starts), chunkEnds: Uint8Array.from(ends) };
+    const cfg = { discount: 0.97, clipRhoThreshold: 1, clipPgRhoThreshold: 1 };
+    const out = computeVtrace({ behaviourLogp, targetLogp, values, bootstrapValues, ...batch, ...cfg });
+    // The learner connector on a SampleBatch's columns and the learner's estimates: the same recursion.
+    expect(vtraceOnBatch(batch, { behaviourLogp, targetLogp, values, bootstrapValues }, cfg)).toEqual(out);
     lengths.forEach((len, c) => {
       const [s, e] = [starts[c]!, starts[c]! + len];
       const discounts = f32(Array.from({ length: len }, () => 0.97));

@@ -1,56 +1,48 @@
 /**
- * A2C's learner step (RLlib's old-stack A2C: `compute_gae_for_sample_batch` postprocessing, then
- * one `learn_on_batch`): advantages from the actor-critic's values (GAE, or returns minus V), then
+ * A2C's Learner (RLlib's old-stack A2C: `compute_gae_for_sample_batch` postprocessing, then one
+ * `learn_on_batch`): advantages from the actor-critic's values (GAE, or returns minus V), then
  * ONE gradient step on the whole batch, its gradient optionally summed over microbatches.
  */
-import { computeGae } from '../../connectors/gae';
+import { generalAdvantageEstimation, type GaeResult } from '../../connectors/gae';
 import type { SampleBatch } from '../../core/sample-batch';
-import type { LearnerConfig } from '../../learner/learner';
+import { forwardBatch } from '../../learner/batch-columns';
+import { Learner, type LossOutput, type Minibatch, type UpdateContext } from '../../learner/learner';
 import type { MLPModule } from '../../rl-module/mlp-module';
-import { actorCriticAdvantages, type AdvantageColumns } from '../actor-critic-advantages';
-import { ActorCriticLearner } from '../actor-critic-learner';
-import { A2CColumns, a2cLoss, type A2CLossConfig } from './a2c-loss';
+import type { A2CConfig } from './a2c-config';
+import { A2CColumns, a2cLoss } from './a2c-loss';
 
-export interface A2CUpdateConfig extends A2CLossConfig {
-  /** RLlib: gamma. */
-  readonly gamma: number;
-  /** RLlib: lambda_. */
-  readonly lambda: number;
-  /** RLlib: use_gae. */
-  readonly useGae: boolean;
-  /** RLlib: microbatch_size (null: the whole batch at once). */
-  readonly microbatchSize: number | null;
-  /** For the lr schedule. */
-  readonly lifetimeEnvSteps: number;
-  /** The iteration this update belongs to, named in the divergence error. */
-  readonly trainingIteration?: number;
-}
-
-export class A2CLearner extends ActorCriticLearner<A2CLossConfig> {
-  constructor(module: MLPModule, learnerConfig: LearnerConfig) {
-    super(module, learnerConfig, 'A2C', a2cLoss);
+export class A2CLearner extends Learner<MLPModule> {
+  constructor(
+    module: MLPModule,
+    readonly config: A2CConfig['training'],
+  ) {
+    super(module, config);
   }
 
-  async update(batch: SampleBatch, cfg: A2CUpdateConfig): Promise<Record<string, number>> {
-    // 1. Advantages and value targets. Without GAE RLlib uses discounted returns minus V, which
-    // is exactly GAE with lambda 1 (same bootstrap from V on truncation and cuts).
-    const { advantages, valueTargets } = cfg.useCritic
-      ? await actorCriticAdvantages(this.module, batch, { gamma: cfg.gamma, lambda: cfg.useGae ? cfg.lambda : 1 })
-      : discountedReturns(batch, cfg.gamma);
+  async update(batch: SampleBatch, ctx: UpdateContext): Promise<Record<string, number>> {
+    const t = this.config;
+    // 1. Learner connector: advantages and value targets. Without GAE RLlib uses discounted
+    // returns minus V, which is exactly GAE with lambda 1 (same bootstrap from V on truncation and cuts).
+    const { advantages, valueTargets } = t.useCritic
+      ? generalAdvantageEstimation(batch, await forwardBatch(this.module, batch), {
+          gamma: t.gamma,
+          lambda: t.useGae ? t.lambda : 1,
+        })
+      : discountedReturns(batch, t.gamma);
 
     // 2. One gradient step on the whole batch.
-    this.lossConfig = { vfLossCoeff: cfg.vfLossCoeff, entropyCoeff: cfg.entropyCoeff, useCritic: cfg.useCritic };
-    const stats = await this.learner.updateAccumulated(
-      {
-        [A2CColumns.OBS]: batch.obs,
-        [A2CColumns.ACTIONS]: batch.actions,
-        [A2CColumns.ADVANTAGES]: advantages,
-        [A2CColumns.VALUE_TARGETS]: valueTargets,
-      },
-      batch.numSteps,
-      cfg,
-    );
+    const columns = {
+      [A2CColumns.OBS]: batch.obs,
+      [A2CColumns.ACTIONS]: batch.actions,
+      [A2CColumns.ADVANTAGES]: advantages,
+      [A2CColumns.VALUE_TARGETS]: valueTargets,
+    };
+    const stats = await this.updateAccumulated(columns, batch.numSteps, t.microbatchSize, ctx);
     return { ...stats, num_env_steps_trained: batch.numSteps };
+  }
+
+  computeLoss(minibatch: Minibatch): LossOutput {
+    return a2cLoss(this.module, minibatch, this.config);
   }
 }
 
@@ -59,15 +51,11 @@ export class A2CLearner extends ActorCriticLearner<A2CLossConfig> {
  * chunk, with no value to bootstrap from (a cut or truncated chunk counts as ending there); the
  * value targets are unused.
  */
-function discountedReturns(batch: SampleBatch, gamma: number): Omit<AdvantageColumns, 'distInputs'> {
-  const { advantages } = computeGae({
-    rewards: batch.rewards,
-    chunkStarts: batch.chunkStarts,
-    chunkEnds: batch.chunkEnds,
+function discountedReturns(batch: SampleBatch, gamma: number): GaeResult {
+  const zeros = {
     vfPreds: new Float32Array(batch.numSteps),
     bootstrapValues: new Float32Array(batch.chunkEnds.length),
-    gamma,
-    lambda: 1,
-  });
+  };
+  const { advantages } = generalAdvantageEstimation(batch, zeros, { gamma, lambda: 1 });
   return { advantages, valueTargets: new Float32Array(batch.numSteps) };
 }

@@ -2,32 +2,28 @@
  * APPO (RLlib's asynchronous PPO; Luo et al. 2020, "IMPACT"): IMPALA's asynchronous training step
  * with three changes (rllib/algorithms/appo/appo_learner.py, torch/appo_torch_learner.py):
  *  - train batches go into a circular buffer (N batches, each trained on at most K times), and
- *    the learner draws from it without waiting for new samples while it holds any;
+ *    the learner draws from it without waiting for new samples while it holds any (here);
  *  - the loss is PPO's clipped surrogate on V-trace advantages computed against a target network,
- *    with IMPACT's target-worker clipping of mu / pi_target;
- *  - the target network (learner/target-network.ts) moves toward the policy every
- *    targetNetworkUpdateFreq * N * K * trainBatchSizePerLearner trained env steps, and then the
- *    KL coefficient adapts (when useKlLoss).
+ *    with IMPACT's target-worker clipping of mu / pi_target (appo-learner.ts);
+ *  - the target network moves toward the policy every targetNetworkUpdateFreq * N * K *
+ *    trainBatchSizePerLearner trained env steps, and then the KL coefficient adapts when
+ *    useKlLoss (appo-learner.ts: afterGradientUpdate).
  */
 import type { SampleBatch } from '../../core/sample-batch';
-import { TargetNetwork } from '../../learner/target-network';
 import type { MLPModule } from '../../rl-module/mlp-module';
 import { makeRLModule } from '../../rl-module/module-factory';
 import type { DeviceInfo } from '../../backend/device';
 import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
 import { setupAlgorithm, type BuildOptions } from '../algorithm-setup';
-import { DEFAULT_MODULE_ID, type Checkpoint, type LearnerCheckpoint } from '../checkpoint';
 import { AsyncKeys } from '../impala/async-metric-keys';
 import { asyncSamplingLayout } from '../impala/impala-config';
-import { IMPALA, learnerConfigOf } from '../impala/impala';
-import { ImpalaLearner } from '../impala/impala-learner';
+import { IMPALA } from '../impala/impala';
 import type { APPOConfig } from './appo-config';
+import { APPOLearner } from './appo-learner';
 import { CircularBuffer, refillCircularBuffer } from './circular-buffer';
 
-export class APPO extends IMPALA<APPOConfig> {
+export class APPO extends IMPALA<APPOConfig, APPOLearner> {
   private readonly circularBuffer: CircularBuffer<SampleBatch>;
-  /** RLlib: curr_kl_coeffs_per_module. */
-  private currKlCoeff: number;
   /** Env steps of train batches pushed out of the circular buffer before their K uses. */
   private numEnvStepsEvictedLifetime = 0;
 
@@ -36,15 +32,11 @@ export class APPO extends IMPALA<APPOConfig> {
     device: DeviceInfo,
     group: EnvRunnerGroup,
     seed: number,
-    learner: ImpalaLearner,
-    /** The target policy the loss and V-trace compare against (a module of the same architecture). */
-    private readonly targetModule: MLPModule,
-    private readonly target: TargetNetwork,
+    learner: APPOLearner,
   ) {
     super(config, device, group, seed, learner);
     const t = config.training;
     this.circularBuffer = new CircularBuffer(t.circularBufferNumBatches, t.circularBufferIterationsPerBatch);
-    this.currKlCoeff = t.klCoeff;
   }
 
   /** APPO.build (named apart from IMPALA.build, whose config type differs). */
@@ -55,11 +47,11 @@ export class APPO extends IMPALA<APPOConfig> {
       rolloutFragmentLength: asyncSamplingLayout(config).rolloutFragmentLength,
     });
     const spaces = { observationSpace: setup.observationSpace, actionSpace: setup.actionSpace };
+    // The target policy the loss and V-trace compare against: a module of the same architecture.
     const targetModule = makeRLModule(descriptor, spaces, setup.seed) as MLPModule;
     targetModule.setWeights(await setup.module.getWeights());
-    const target = TargetNetwork.fromModule(setup.module);
-    const learner = new ImpalaLearner(setup.module, learnerConfigOf(config.training), targetModule);
-    return new APPO(config, setup.device, setup.envRunnerGroup, setup.seed, learner, targetModule, target).start();
+    const learner = new APPOLearner(setup.module, config.training, targetModule);
+    return new APPO(config, setup.device, setup.envRunnerGroup, setup.seed, learner).start();
   }
 
   /**
@@ -75,73 +67,11 @@ export class APPO extends IMPALA<APPOConfig> {
     return this.circularBuffer.sample(this.rng)!;
   }
 
-  protected override async learnOn(batch: SampleBatch): Promise<Record<string, number>> {
-    const t = this.config.training;
-    const stats = await this.learner.update(
-      batch,
-      this.updateConfig({
-        lambda: t.lambda,
-        clipParam: t.clipParam,
-        useKlLoss: t.useKlLoss,
-        klCoeff: this.currKlCoeff,
-        targetWorkerClipping: t.targetWorkerClipping,
-      }),
-    );
-    this.numUpdates++;
-    this.envStepsTrainedLifetime += batch.numSteps;
-    // Target network and KL coefficient, on RLlib's schedule (APPOLearner.after_gradient_based_update).
-    const period =
-      t.targetNetworkUpdateFreq *
-      t.circularBufferNumBatches *
-      t.circularBufferIterationsPerBatch *
-      t.trainBatchSizePerLearner;
-    const updated = this.target.maybeUpdate(this.envStepsTrainedLifetime, {
-      targetNetworkUpdateFreq: period,
-      tau: t.tau,
-    });
-    if (updated) {
-      this.copyTargetIntoModule();
-      if (t.useKlLoss) this.adaptKlCoeff(stats['mean_kl_loss'] ?? 0);
-    }
+  protected override recordQueueMetrics(): void {
+    super.recordQueueMetrics();
     this.metrics.set(AsyncKeys.CIRCULAR_BUFFER_SIZE, this.circularBuffer.size);
     this.metrics.set(AsyncKeys.CIRCULAR_BUFFER_NUM_ENV_STEPS_DROPPED_LIFETIME, this.numEnvStepsEvictedLifetime);
-    this.metrics.set(AsyncKeys.NUM_TARGET_UPDATES, this.target.numTargetUpdates);
-    return { ...stats, curr_kl_coeff: this.currKlCoeff };
-  }
-
-  /** RLlib's APPOTorchLearner._update_module_kl_coeff. */
-  private adaptKlCoeff(meanKl: number): void {
-    const klTarget = this.config.training.klTarget;
-    if (meanKl > 2 * klTarget) this.currKlCoeff *= 1.5;
-    else if (meanKl < 0.5 * klTarget) this.currKlCoeff *= 0.5;
-  }
-
-  private copyTargetIntoModule(): void {
-    this.target.variables.forEach((v, i) => this.targetModule.trainableVariables[i]!.assign(v));
-  }
-
-  protected override async saveLearner(): Promise<LearnerCheckpoint> {
-    const base = await super.saveLearner();
-    return {
-      ...base,
-      learnerState: { ...base.learnerState, currKlCoeff: this.currKlCoeff },
-      algorithmState: { targetNetworks: { [DEFAULT_MODULE_ID]: await this.target.getState() } },
-    };
-  }
-
-  protected override async restoreLearner(ckpt: Checkpoint): Promise<void> {
-    await super.restoreLearner(ckpt);
-    this.currKlCoeff = ckpt.learnerState['currKlCoeff'] ?? this.config.training.klCoeff;
-    const state = ckpt.algorithmState?.targetNetworks?.[DEFAULT_MODULE_ID];
-    if (state) this.target.setState(state);
-    else this.target.hardUpdate();
-    this.copyTargetIntoModule();
-  }
-
-  override stop(): void {
-    super.stop();
-    this.target.dispose();
-    this.targetModule.dispose();
+    this.metrics.set(AsyncKeys.NUM_TARGET_UPDATES, this.learner.target.numTargetUpdates);
   }
 }
 

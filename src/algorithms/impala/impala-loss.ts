@@ -11,13 +11,17 @@
  *   total = policy + vfLossCoeff * vf - entropyCoeff * entropy (+ klCoeff * kl)
  *
  * V-trace targets v_s and advantages A^pg come in as columns (connectors/vtrace.ts, computed
- * without gradient, as RLlib's are). Like PPO's loss (ppo-loss.ts), this is one custom op on the
- * module's outputs with its gradient in closed form: on wasm every taped kernel costs dispatch time.
+ * without gradient, as RLlib's are). Like PPO's loss (ppo-loss.ts), two versions behind one
+ * switch (learner/fast-paths.ts: fusedLosses): `readableImpalaLoss`, the formulas above
+ * differentiated by TF.js, and `fusedImpalaLoss`, one custom op on the module's outputs with its
+ * gradient in closed form (on wasm every taped kernel costs dispatch time).
+ * test/unit/impala-loss.test.ts checks that both give the same loss, stats and gradients.
  */
 import * as tf from '@tensorflow/tfjs';
+import { explainedVariance } from '../../learner/explained-variance';
+import { FAST_PATHS } from '../../learner/fast-paths';
 import type { Minibatch } from '../../learner/learner';
 import type { MLPModule } from '../../rl-module/mlp-module';
-import { explainedVariance } from '../../learner/explained-variance';
 
 /** Train-batch columns the loss reads (per row). */
 export const ImpalaColumns = {
@@ -149,12 +153,77 @@ function lossTerms(
   };
 }
 
+/** The loss and its stats (kept tensors the caller disposes); a type literal, so `tf.tidy` can return it. */
+export type ImpalaLossOutput = { readonly loss: tf.Scalar; readonly stats: Record<string, tf.Scalar> };
+
 /** The loss of one batch, differentiable w.r.t. the module's variables; stats are kept tensors. */
-export function impalaLoss(
+export function impalaLoss(module: ImpalaLossModule, batch: Minibatch, config: ImpalaLossConfig): ImpalaLossOutput {
+  return FAST_PATHS.fusedLosses ? fusedImpalaLoss(module, batch, config) : readableImpalaLoss(module, batch, config);
+}
+
+/** The readable version: the formulas in the header, differentiated by TF.js autodiff. */
+export function readableImpalaLoss(
   module: ImpalaLossModule,
   batch: Minibatch,
   config: ImpalaLossConfig,
-): { loss: tf.Scalar; stats: Record<string, tf.Scalar> } {
+): ImpalaLossOutput {
+  const { vfLossCoeff, entropyCoeff, appo } = config;
+  const dist = module.distribution;
+  const { actionDistInputs, vfPreds } = module.forwardTrain(column(batch, ImpalaColumns.OBS));
+  const logp = dist.logp(actionDistInputs, column(batch, ImpalaColumns.ACTIONS));
+  const advantages = column(batch, ImpalaColumns.PG_ADVANTAGES);
+
+  let policyLoss: tf.Scalar;
+  let extra: Record<string, tf.Scalar> = {};
+  if (!appo) {
+    // IMPALA: the policy gradient on V-trace advantages.
+    policyLoss = tf.neg(tf.mean<tf.Scalar>(tf.mul(logp, advantages)));
+  } else {
+    // APPO: r = clip(mu / pi_target, 0, rho) * pi / mu, and PPO's clipped surrogate on it.
+    const ratio = tf.mul(
+      column(batch, ImpalaColumns.TARGET_WORKER_WEIGHTS),
+      tf.exp(tf.sub(logp, column(batch, ImpalaColumns.BEHAVIOUR_LOGP))),
+    );
+    const pgLoss1 = tf.neg(tf.mul(advantages, ratio));
+    const pgLoss2 = tf.neg(tf.mul(advantages, tf.clipByValue(ratio, 1 - appo.clipParam, 1 + appo.clipParam)));
+    policyLoss = tf.mean<tf.Scalar>(tf.maximum(pgLoss1, pgLoss2));
+    extra = {
+      mean_ratio: tf.mean<tf.Scalar>(ratio),
+      clip_frac: tf.mean<tf.Scalar>(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), appo.clipParam), 'float32')),
+    };
+  }
+
+  // Value loss: 0.5 * mean((V - v_s)^2), RLlib's (no clipping).
+  const vs = column(batch, ImpalaColumns.VS) as tf.Tensor1D;
+  const vfLoss = tf.mul<tf.Scalar>(tf.mean<tf.Scalar>(tf.square(tf.sub(vfPreds, vs))), 0.5);
+  const entropy = tf.mean<tf.Scalar>(dist.entropy(actionDistInputs));
+  const targetInputs = appo?.useKlLoss
+    ? tf.reshape<tf.Rank.R2>(column(batch, ImpalaColumns.TARGET_DIST_INPUTS), [-1, dist.inputDim])
+    : null;
+  const meanKl = targetInputs ? tf.mean<tf.Scalar>(dist.kl(targetInputs, actionDistInputs)) : tf.scalar(0);
+
+  let loss: tf.Scalar = tf.sub(tf.add(policyLoss, tf.mul(vfLoss, vfLossCoeff)), tf.mul(entropy, entropyCoeff));
+  if (targetInputs && appo) loss = tf.add(loss, tf.mul(meanKl, appo.klCoeff));
+  return {
+    loss,
+    stats: {
+      policy_loss: policyLoss,
+      vf_loss: vfLoss,
+      vf_explained_var: explainedVariance(vs, vfPreds),
+      entropy,
+      mean_kl_loss: meanKl,
+      total_loss: tf.clone(loss),
+      ...extra,
+    },
+  };
+}
+
+/** The fast version: one custom op whose gradient w.r.t. the module's outputs is `lossTerms`' closed form. */
+export function fusedImpalaLoss(
+  module: ImpalaLossModule,
+  batch: Minibatch,
+  config: ImpalaLossConfig,
+): ImpalaLossOutput {
   const { actionDistInputs, vfPreds } = module.forwardTrain(column(batch, ImpalaColumns.OBS));
   let stats: Record<string, tf.Scalar> = {};
   const fusedLoss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

@@ -2,8 +2,9 @@
  * IMPALA (Espeholt et al. 2018) with RLlib's training step (rllib/algorithms/impala/impala.py,
  * `IMPALA.training_step`): the EnvRunners sample all the time (runtime/async-sampler.ts) into a
  * bounded learner queue; each training step takes the queued sample batches, makes one V-trace
- * update on them, and broadcasts the weights every `broadcastInterval` updates without waiting
- * for the runners to take them. APPO (appo/appo.ts) keeps this step and changes `learnOn`.
+ * update on them (impala-learner.ts), and broadcasts the weights every `broadcastInterval` updates
+ * without waiting for the runners to take them. APPO (appo/appo.ts) keeps this step, with its own
+ * learner (appo-learner.ts) and a circular buffer in `nextTrainBatch`.
  *
  * Policy lag is counted in learner updates: a batch sampled with the weights broadcast after
  * update u, trained at update U, is U - u updates behind (RLlib: diff_num_grad_updates_vs_sampler_policy).
@@ -15,17 +16,14 @@ import { AsyncSampler } from '../../runtime/async-sampler';
 import type { DeviceInfo } from '../../backend/device';
 import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
 import { LearnerQueue } from '../../runtime/learner-queue';
-import { Algorithm } from '../algorithm';
+import { actorCriticActions, Algorithm } from '../algorithm';
 import { setupAlgorithm, type BuildOptions } from '../algorithm-setup';
 import type { Checkpoint, LearnerCheckpoint } from '../checkpoint';
 import { asyncSamplingLayout, type IMPALAConfig, type IMPALATrainingConfig } from './impala-config';
-import { ImpalaLearner } from './impala-learner';
+import { IMPALALearner, YIELD_EVERY_MS } from './impala-learner';
 import { AsyncKeys } from './async-metric-keys';
 
 export type { BuildOptions } from '../algorithm-setup';
-
-/** Longest stretch of learner work without giving the page a turn (long tasks start at 50 ms). */
-const YIELD_EVERY_MS = 40;
 
 /** The config shape IMPALA's training step reads (APPO's config has these keys and more). */
 export type AsyncConfig = Omit<IMPALAConfig, 'algo' | 'training'> & {
@@ -33,7 +31,10 @@ export type AsyncConfig = Omit<IMPALAConfig, 'algo' | 'training'> & {
   readonly training: IMPALATrainingConfig;
 };
 
-export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
+export class IMPALA<
+  C extends AsyncConfig = IMPALAConfig,
+  L extends IMPALALearner = IMPALALearner,
+> extends Algorithm<C> {
   protected readonly queue: LearnerQueue<SampleBatch>;
   protected readonly sampler: AsyncSampler;
   /** Learner updates so far (the learner's policy version). */
@@ -55,7 +56,7 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
     device: DeviceInfo,
     group: EnvRunnerGroup,
     seed: number,
-    readonly learner: ImpalaLearner,
+    readonly learner: L,
   ) {
     super(config, device, group, seed);
     const t = config.training;
@@ -72,7 +73,7 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
       module: { kind: 'actor-critic', model: config.rlModule },
       rolloutFragmentLength: asyncSamplingLayout(config).rolloutFragmentLength,
     });
-    const learner = new ImpalaLearner(setup.module, learnerConfigOf(config.training));
+    const learner = new IMPALALearner(setup.module, config.training);
     return new IMPALA(config, setup.device, setup.envRunnerGroup, setup.seed, learner).start();
   }
 
@@ -96,35 +97,26 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
 
   protected async trainingStep(): Promise<void> {
     const t = this.config.training;
-    const timeS = { sampling: 0, learner: 0, sync: 0 };
-    const timed = async <T>(phase: keyof typeof timeS, fn: () => Promise<T>): Promise<T> => {
-      const t0 = performance.now();
-      try {
-        return await fn();
-      } finally {
-        timeS[phase] += (performance.now() - t0) / 1000;
-      }
-    };
     let trained = 0;
     let stats: Record<string, number>;
     // RLlib's training_step, repeated until min_train_timesteps_per_iteration (0: once).
     do {
       // 1. A train batch from what the runners delivered (waiting only when there is not enough).
-      const batch = await timed('sampling', () => this.nextTrainBatch());
-      // 2. One learner update (APPO: plus its target network and KL coefficient).
-      stats = await timed('learner', () => this.learnOn(batch));
+      const batch = await this.metrics.time(Timers.ENV_RUNNER_SAMPLING, () => this.nextTrainBatch());
+      // 2. One learner update: V-trace, one gradient step (APPO: then its target network and KL coefficient).
+      this.envStepsTrainedLifetime += batch.numSteps;
+      stats = await this.metrics.time(Timers.LEARNER_UPDATE, () => this.learner.update(batch, this.learnerContext()));
+      this.numUpdates++;
       trained += batch.numSteps;
       // 3. Broadcast every broadcastInterval updates; the runners pick the weights up between samples.
-      if (++this.updatesSinceBroadcast >= t.broadcastInterval) {
+      await this.metrics.time(Timers.SYNCH_WEIGHTS, async () => {
+        if (++this.updatesSinceBroadcast < t.broadcastInterval) return;
         this.updatesSinceBroadcast = 0;
-        await timed('sync', () => this.broadcast());
-      }
+        await this.broadcast();
+      });
       // Updates back to back would hold the page: give it a turn between them when one is due.
       await yieldIfBusy(YIELD_EVERY_MS);
     } while (trained < t.minTrainTimestepsPerIteration);
-    this.metrics.set(Timers.ENV_RUNNER_SAMPLING, timeS.sampling);
-    this.metrics.set(Timers.LEARNER_UPDATE, timeS.learner);
-    this.metrics.set(Timers.SYNCH_WEIGHTS, timeS.sync);
     this.metrics.set(NUM_ENV_STEPS_TRAINED, trained);
     this.recordRunnerMetrics(this.sampler.drainMetrics());
     this.recordPolicyLag();
@@ -161,29 +153,6 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
       if (!wait) return null;
       await this.sampler.waitForBatch();
     }
-  }
-
-  /** One update on a train batch; returns learner stats. APPO overrides this. */
-  protected async learnOn(batch: SampleBatch): Promise<Record<string, number>> {
-    const stats = await this.learner.update(batch, this.updateConfig(null));
-    this.numUpdates++;
-    this.envStepsTrainedLifetime += batch.numSteps;
-    return stats;
-  }
-
-  protected updateConfig(appo: Parameters<ImpalaLearner['update']>[1]['appo']): Parameters<ImpalaLearner['update']>[1] {
-    const t = this.config.training;
-    return {
-      gamma: t.gamma,
-      vtraceClipRhoThreshold: t.vtraceClipRhoThreshold,
-      vtraceClipPgRhoThreshold: t.vtraceClipPgRhoThreshold,
-      vfLossCoeff: t.vfLossCoeff,
-      entropyCoeff: t.entropyCoeff,
-      rng: this.rng,
-      lifetimeEnvSteps: this.envRunnerGroup.lifetime.numEnvStepsSampled,
-      trainingIteration: this.iteration + 1,
-      appo,
-    };
   }
 
   private throwIfBroadcastFailed(): void {
@@ -226,7 +195,8 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
     this.metrics.set(AsyncKeys.POLICY_LAG_MAX, max);
   }
 
-  private recordQueueMetrics(): void {
+  /** The learner queue's and sampler's state after the iteration (APPO adds its circular buffer's). */
+  protected recordQueueMetrics(): void {
     this.metrics.set(AsyncKeys.LEARNER_QUEUE_SIZE, this.queue.size);
     this.metrics.set(AsyncKeys.LEARNER_QUEUE_NUM_BATCHES_DROPPED_LIFETIME, this.queue.numDropped);
     this.metrics.set(AsyncKeys.LEARNER_QUEUE_NUM_ENV_STEPS_DROPPED_LIFETIME, this.numEnvStepsDroppedLifetime);
@@ -235,27 +205,30 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
     this.metrics.set(AsyncKeys.NUM_LEARNER_UPDATES_LIFETIME, this.numUpdates);
   }
 
-  async computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array> {
-    const module = this.learner.module;
-    const width = module.distribution.actionDim;
-    const actions =
-      module.spec.actionSpace.kind === 'discrete' ? new Int32Array(batchSize) : new Float32Array(batchSize * width);
-    await module.forwardInference(obs, batchSize, { actions });
-    return actions;
+  computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array> {
+    return actorCriticActions(this.learner.module, obs, batchSize);
   }
 
+  /** The learner's state (APPO's target network under algorithmState) and the learner-update count. */
   protected async saveLearner(): Promise<LearnerCheckpoint> {
+    const { targetNetworks, ...learner } = await this.learner.getState();
     return {
-      weights: await this.learner.module.getWeights(),
-      optimizerState: await this.learner.getOptimizerState(),
-      learnerState: { numLearnerUpdates: this.numUpdates },
+      ...learner,
+      learnerState: { numLearnerUpdates: this.numUpdates, ...learner.learnerState },
+      ...(targetNetworks ? { algorithmState: { targetNetworks } } : {}),
     };
   }
 
   protected async restoreLearner(ckpt: Checkpoint): Promise<void> {
-    this.learner.module.setWeights(ckpt.weights);
-    await this.learner.setOptimizerState(ckpt.optimizerState);
-    this.numUpdates = ckpt.learnerState['numLearnerUpdates'] ?? 0;
+    const { weights, optimizerState, learnerState } = ckpt;
+    const targetNetworks = ckpt.algorithmState?.targetNetworks;
+    await this.learner.setState({
+      weights,
+      optimizerState,
+      learnerState,
+      ...(targetNetworks ? { targetNetworks } : {}),
+    });
+    this.numUpdates = learnerState['numLearnerUpdates'] ?? 0;
   }
 
   override stop(): void {
@@ -264,16 +237,6 @@ export class IMPALA<C extends AsyncConfig = IMPALAConfig> extends Algorithm<C> {
     super.stop();
     this.learner.dispose();
   }
-}
-
-/** The Learner's optimizer settings from a training section IMPALA and APPO share. */
-export function learnerConfigOf(t: IMPALATrainingConfig): ConstructorParameters<typeof ImpalaLearner>[1] {
-  return {
-    lr: t.lr,
-    gradClip: t.gradClip,
-    gradClipBy: t.gradClipBy,
-    maxConsecutiveNonFiniteUpdates: t.maxConsecutiveNonFiniteUpdates,
-  };
 }
 
 /** The implementation `IMPALA_SPEC.load()` resolves to. */

@@ -13,7 +13,7 @@ import type { EpisodeTable } from '../../offline/episode-table';
 import { loadOfflineInput } from '../../offline/offline-files';
 import type { DeviceInfo } from '../../backend/device';
 import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
-import { Algorithm } from '../algorithm';
+import { actorCriticActions, Algorithm } from '../algorithm';
 import { setupAlgorithm, type BuildOptions } from '../algorithm-setup';
 import type { Checkpoint, LearnerCheckpoint } from '../checkpoint';
 import { mean, minMax } from '../metrics-logger';
@@ -52,19 +52,8 @@ export class MARWIL extends Algorithm<MARWILConfig> {
       setup.module.dispose();
       throw new RLError('offline/mismatch', problem);
     }
-    const t = config.training;
-    const learner = new MARWILLearner(
-      setup.module,
-      {
-        lr: t.lr,
-        gradClip: t.gradClip,
-        gradClipBy: t.gradClipBy,
-        maxConsecutiveNonFiniteUpdates: t.maxConsecutiveNonFiniteUpdates,
-      },
-      { beta: t.beta, vfCoeff: t.vfCoeff, movingAverageSqdAdvNormUpdateRate: t.movingAverageSqdAdvNormUpdateRate },
-      t.movingAverageSqdAdvNormStart,
-    );
-    const data = new MARWILDataset(table, t.gamma);
+    const learner = new MARWILLearner(setup.module, config.training, config.offlineData.datasetNumItersPerLearner);
+    const data = new MARWILDataset(table, config.training.gamma);
     return new MARWIL(config, setup.device, setup.envRunnerGroup, setup.seed, learner, data).start();
   }
 
@@ -72,20 +61,16 @@ export class MARWIL extends Algorithm<MARWILConfig> {
     await this.envRunnerGroup.syncWeights(await this.learner.module.getWeights());
   }
 
+  /** RLlib's MARWIL training_step: gradient steps on the recorded data; every evaluationInterval, an evaluation. */
   protected async trainingStep(): Promise<void> {
-    const t = this.config.training;
-    const stats = await this.metrics.time(K.Timers.LEARNER_UPDATE, () =>
-      this.learner.update(this.data, {
-        numIters: this.config.offlineData.datasetNumItersPerLearner,
-        batchSize: t.trainBatchSizePerLearner,
-        rng: this.rng,
-        lifetimeEnvSteps: this.envStepsTrainedLifetime,
-        trainingIteration: this.iteration + 1,
-      }),
-    );
+    // 1. dataset_num_iters_per_learner gradient steps. The lr schedule counts env steps trained:
+    // an offline run samples none to learn from.
+    const ctx = { ...this.learnerContext(), lifetimeEnvSteps: this.envStepsTrainedLifetime };
+    const stats = await this.metrics.time(K.Timers.LEARNER_UPDATE, () => this.learner.update(this.data, ctx));
     this.envStepsTrainedLifetime += stats.num_env_steps_trained ?? 0;
     this.metrics.set(K.NUM_ENV_STEPS_TRAINED, stats.num_env_steps_trained ?? 0);
     this.metrics.merge(K.LEARNER_RESULTS, stats);
+    // 2. Every evaluationInterval iterations: the weights to the runners, and an evaluation on them.
     if ((this.iteration + 1) % this.config.evaluation.evaluationInterval === 0) {
       await this.metrics.time(K.Timers.SYNCH_WEIGHTS, () => this.syncRunnerWeights());
       this.evaluation = await this.metrics.time(EVALUATION_TIMER, () => this.evaluate());
@@ -137,30 +122,16 @@ export class MARWIL extends Algorithm<MARWILConfig> {
     };
   }
 
-  async computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array> {
-    const module = this.learner.module;
-    const width = module.distribution.actionDim;
-    const actions =
-      module.spec.actionSpace.kind === 'discrete' ? new Int32Array(batchSize) : new Float32Array(batchSize * width);
-    await module.forwardInference(obs, batchSize, { actions });
-    return actions;
+  computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array> {
+    return actorCriticActions(this.learner.module, obs, batchSize);
   }
 
-  protected async saveLearner(): Promise<LearnerCheckpoint> {
-    return {
-      weights: await this.learner.module.getWeights(),
-      optimizerState: await this.learner.getOptimizerState(),
-      learnerState: { ...(await this.learner.getState()) },
-    };
+  protected saveLearner(): Promise<LearnerCheckpoint> {
+    return this.learner.getState();
   }
 
-  protected async restoreLearner(ckpt: Checkpoint): Promise<void> {
-    this.learner.module.setWeights(ckpt.weights);
-    await this.learner.setOptimizerState(ckpt.optimizerState);
-    this.learner.setState({
-      movingAvgSqdAdvNorm:
-        ckpt.learnerState['movingAvgSqdAdvNorm'] ?? this.config.training.movingAverageSqdAdvNormStart,
-    });
+  protected restoreLearner(ckpt: Checkpoint): Promise<void> {
+    return this.learner.setState(ckpt);
   }
 
   override stop(): void {

@@ -2,8 +2,9 @@
  * Multi-agent PPO (RLlib: PPO with `.multi_agent(...)`), an Algorithm like any other: the
  * EnvRunnerGroup's runners (the page's local one, or Web Workers for numEnvRunners >= 1) each
  * step a multi-agent vector env with one module per id and return one batch per module; every
- * trained module has its own PPOLearner (its own Adam and KL coefficient) running GAE + epochs x
- * minibatches on that module's agent steps; frozen modules (not in policiesToTrain) only act.
+ * trained module has its own PPOLearner (ppo/ppo-learner.ts: its own Adam and KL coefficient)
+ * running GAE + epochs x minibatches on that module's agent steps; frozen modules (not in
+ * policiesToTrain) only act.
  *
  * Result keys are RLlib's: env_runners/agent_episode_returns_mean/<agent>,
  * env_runners/module_episode_returns_mean/<module>, learners/<module>/..., and both env steps
@@ -13,10 +14,11 @@
  */
 import { ConfigError, RLError } from '../../core/errors';
 import * as K from '../../core/metric-keys';
-import { concatBatches, type SampleBatch } from '../../core/sample-batch';
+import { concatBatches } from '../../core/sample-batch';
 import type { EnvRunnerMetrics, EnvRunnerSettings } from '../../env-runner/env-runner-config';
 import { loadedEnvModuleUrls } from '../../envs/env-modules';
 import { makeMultiAgentVectorEnv } from '../../envs/multi-agent/registry';
+import type { OptimizerState } from '../../learner/learner';
 import type { MLPModule } from '../../rl-module/mlp-module';
 import { makeRLModule } from '../../rl-module/module-factory';
 import { packModuleWeights, unpackModuleWeights } from '../../rl-module/multi-module-weights';
@@ -91,20 +93,13 @@ export class MultiAgentPPO extends Algorithm<MultiAgentPPOConfig> {
     const modules = new Map<string, MLPModule>();
     const learners = new Map<string, PPOLearner>();
     const toTrain = config.multiAgent.policiesToTrain ?? config.multiAgent.policies;
-    const t = config.training;
     for (const [m, id] of config.multiAgent.policies.entries()) {
       const slot = Math.max(0, moduleOfSlot.indexOf(m));
       const spaces = { observationSpace: probe.observationSpaces[slot]!, actionSpace: probe.actionSpaces[slot]! };
       const module = makeRLModule(descriptor, spaces, seed + m) as MLPModule;
       modules.set(id, module);
       if (!toTrain.includes(id) || !moduleOfSlot.includes(m)) continue;
-      const learnerConfig = {
-        lr: t.lr,
-        gradClip: t.gradClip,
-        gradClipBy: t.gradClipBy,
-        maxConsecutiveNonFiniteUpdates: t.maxConsecutiveNonFiniteUpdates,
-      };
-      learners.set(id, new PPOLearner(module, learnerConfig, t.klCoeff));
+      learners.set(id, new PPOLearner(module, config.training));
     }
     const er = config.envRunners;
     const envModules = loadedEnvModuleUrls();
@@ -140,41 +135,27 @@ export class MultiAgentPPO extends Algorithm<MultiAgentPPOConfig> {
 
   /** RLlib's training_step: sample env steps from every runner, update each trained module, sync. */
   protected async trainingStep(): Promise<void> {
-    let t0 = performance.now();
-    const sampled = await this.envRunnerGroup.sample(this.config.training.trainBatchSizePerLearner);
-    const samplingS = (performance.now() - t0) / 1000;
+    // 1. trainBatchSizePerLearner env steps from every EnvRunner, one batch per module.
+    const sampled = await this.metrics.time(K.Timers.ENV_RUNNER_SAMPLING, () =>
+      this.envRunnerGroup.sample(this.config.training.trainBatchSizePerLearner),
+    );
     this.recordRunnerMetrics(sampled.metrics);
     this.recordAgentMetrics(sampled.metrics);
-    t0 = performance.now();
-    for (const [id, learner] of this.learners) {
-      const parts = sampled.moduleBatches.flatMap((b) => (b[id] && b[id].numSteps > 0 ? [b[id]] : []));
-      if (parts.length === 0) continue;
-      const stats = await this.updateModule(learner, concatBatches(parts));
-      this.metrics.merge(`learners/${id}`, stats);
-    }
-    const learnS = (performance.now() - t0) / 1000;
-    t0 = performance.now();
-    await this.syncRunnerWeights();
+    // 2. Each trained module's learner on its agents' steps (GAE + epochs x minibatches).
+    await this.metrics.time(K.Timers.LEARNER_UPDATE, async () => {
+      for (const [id, learner] of this.learners) {
+        const parts = sampled.moduleBatches.flatMap((b) => (b[id] && b[id].numSteps > 0 ? [b[id]] : []));
+        if (parts.length === 0) continue;
+        const batch = concatBatches(parts);
+        const stats = await learner.update(batch, this.learnerContext());
+        this.metrics.merge(`learners/${id}`, { ...stats, num_module_steps_trained: batch.numSteps });
+      }
+    });
+    // 3. Every module's weights to every EnvRunner.
+    await this.metrics.time(K.Timers.SYNCH_WEIGHTS, () => this.syncRunnerWeights());
     const envSteps = sampled.metrics.reduce((n, m) => n + m.numEnvSteps, 0);
     this.envStepsTrainedLifetime += envSteps;
     this.metrics.set(K.NUM_ENV_STEPS_TRAINED, envSteps);
-    this.metrics.set(K.Timers.ENV_RUNNER_SAMPLING, samplingS);
-    this.metrics.set(K.Timers.LEARNER_UPDATE, learnS);
-    this.metrics.set(K.Timers.SYNCH_WEIGHTS, (performance.now() - t0) / 1000);
-  }
-
-  private async updateModule(learner: PPOLearner, batch: SampleBatch): Promise<Record<string, number>> {
-    const t = this.config.training;
-    const stats = await learner.update(batch, {
-      ...t,
-      // A module with few agents can have fewer rows than a minibatch.
-      minibatchSize: Math.min(t.minibatchSize, batch.numSteps),
-      shuffle: t.shuffleBatchPerEpoch,
-      rng: this.rng,
-      lifetimeEnvSteps: this.envRunnerGroup.lifetime.numEnvStepsSampled,
-      trainingIteration: this.iteration + 1,
-    });
-    return { ...stats, num_module_steps_trained: batch.numSteps };
   }
 
   /** Agent steps and the per-agent / per-module episode windows, into this iteration's metrics. */
@@ -215,7 +196,7 @@ export class MultiAgentPPO extends Algorithm<MultiAgentPPOConfig> {
     const [first, ...rest] = trained;
     if (!first)
       throw new RLError('multi-agent/nothing-trained', 'No module is trained, so there is no optimizer state to save.');
-    const optimizers: Record<string, Awaited<ReturnType<PPOLearner['getOptimizerState']>>> = {};
+    const optimizers: Record<string, OptimizerState> = {};
     for (const [id, learner] of rest) optimizers[id] = await learner.getOptimizerState();
     const learnerState: Record<string, number> = { [AGENT_STEPS_KEY]: this.windows.agentStepsLifetime };
     // The schema caps learnerState; past that many modules the KL coefficients restart from klCoeff.
@@ -243,8 +224,7 @@ export class MultiAgentPPO extends Algorithm<MultiAgentPPOConfig> {
       const state = id === firstId ? ckpt.optimizerState : ckpt.optimizers?.[id];
       if (!state) throw new RLError('checkpoint/mismatch', `the checkpoint lacks module ${id}'s optimizer state.`);
       await learner.setOptimizerState(state);
-      const kl = ckpt.learnerState[`${KL_KEY_PREFIX}${id}`];
-      learner.setState({ currKlCoeff: kl ?? this.config.training.klCoeff });
+      learner.currKlCoeff = ckpt.learnerState[`${KL_KEY_PREFIX}${id}`] ?? this.config.training.klCoeff;
     }
     this.windows.agentStepsLifetime = ckpt.learnerState[AGENT_STEPS_KEY] ?? 0;
   }

@@ -9,6 +9,7 @@ import { discrete, box } from '../../core/spaces';
 import { Rng } from '../../core/rng';
 import { ChunkEnd, requireColumn, type SampleBatch } from '../../core/sample-batch';
 import { makeModule, type MLPModule, type ModuleWeights } from '../../rl-module';
+import { PPO_DEFAULTS } from './ppo-config';
 import { ppoLoss, PPOColumns, type PPOLossConfig } from './ppo-loss';
 import { PPOLearner } from './ppo-learner';
 
@@ -115,22 +116,23 @@ export async function ppoBackendParity<B extends string>(
     const module = makeModule(spec);
     module.setWeights(initial);
     const gradients = await gradientsOf(module, batch);
-    const learner = new PPOLearner(module, { lr: 1e-3, gradClip: 0.5, gradClipBy: 'global_norm' }, LOSS.klCoeff);
+    const learner = new PPOLearner(module, {
+      ...PPO_DEFAULTS.training,
+      ...LOSS,
+      lr: 1e-3,
+      gradClip: 0.5,
+      gradClipBy: 'global_norm',
+      gamma: 0.99,
+      lambda: 0.95,
+      numEpochs: 2,
+      minibatchSize: rows / 2,
+      shuffleBatchPerEpoch: true,
+      klTarget: 0.01,
+    });
     const updates: Record<string, number>[] = [];
     for (let u = 0; u < numUpdates; u++) {
-      updates.push(
-        await learner.update(batch, {
-          ...LOSS,
-          gamma: 0.99,
-          lambda: 0.95,
-          numEpochs: 2,
-          minibatchSize: rows / 2,
-          shuffle: true,
-          klTarget: 0.01,
-          rng: new Rng(100 + u),
-          lifetimeEnvSteps: 0,
-        }),
-      );
+      const ctx = { rng: new Rng(100 + u), lifetimeEnvSteps: 0, envStepsTrainedLifetime: 0 };
+      updates.push(await learner.update(batch, ctx));
     }
     runs.push({ backend: active.backend, gradients, updates, finalWeights: await flatWeights(module) });
     learner.dispose();

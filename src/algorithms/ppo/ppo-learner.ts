@@ -1,101 +1,76 @@
 /**
- * PPO's learner step (RLlib: PPOLearner + its GAE learner connector): recompute values and the
- * old distribution, GAE, epochs x minibatches of the PPO loss, then adapt the KL coefficient.
+ * PPO's Learner (RLlib: PPOLearner with its GAE learner connector): one no-grad forward for the
+ * old policy's outputs and values, GAE, epochs x minibatches of the PPO loss, then the adaptive
+ * KL coefficient (RLlib: PPOTorchLearner.after_gradient_based_update).
  */
-import { normalizeAdvantages } from '../../connectors/gae';
-import type { Rng } from '../../core/rng';
+import { generalAdvantageEstimation, normalizeAdvantages } from '../../connectors/gae';
 import { requireColumn, type SampleBatch } from '../../core/sample-batch';
-import type { LearnerConfig } from '../../learner/learner';
+import { forwardBatch } from '../../learner/batch-columns';
+import { Learner, type LossOutput, type Minibatch, type UpdateContext } from '../../learner/learner';
 import type { MLPModule } from '../../rl-module/mlp-module';
-import { actorCriticAdvantages } from '../actor-critic-advantages';
-import { ActorCriticLearner } from '../actor-critic-learner';
-import type { PPOLossConfig } from './ppo-loss';
+import type { PPOConfig } from './ppo-config';
 import { PPOColumns, ppoLoss } from './ppo-loss';
 
-export interface PPOUpdateConfig extends Omit<PPOLossConfig, 'klCoeff'> {
-  /** Discount. RLlib: gamma. */
-  readonly gamma: number;
-  /** GAE lambda. RLlib: lambda_. CleanRL: gae_lambda. */
-  readonly lambda: number;
-  /** RLlib: num_epochs. CleanRL: update_epochs. */
-  readonly numEpochs: number;
-  /** RLlib: minibatch_size. */
-  readonly minibatchSize: number;
-  readonly shuffle: boolean;
-  /** Target for the adaptive KL coefficient. RLlib: kl_target. */
-  readonly klTarget: number;
-  readonly rng: Rng;
-  /** For the lr schedule. */
-  readonly lifetimeEnvSteps: number;
-  /** The iteration this update belongs to, named in the divergence error. */
-  readonly trainingIteration?: number;
-}
-
-/** What a PPO learner adds to a checkpoint besides weights and optimizer state. */
-export interface PPOLearnerState {
-  readonly currKlCoeff: number;
-}
-
-export class PPOLearner extends ActorCriticLearner<PPOLossConfig> {
+export class PPOLearner extends Learner<MLPModule> {
   /** Adaptive KL coefficient. RLlib: curr_kl_coeffs_per_module (starts at kl_coeff). */
   currKlCoeff: number;
 
   constructor(
     module: MLPModule,
-    learnerConfig: LearnerConfig,
-    /** Initial KL coefficient. RLlib: kl_coeff (default 0.2). */
-    klCoeff: number,
+    readonly config: PPOConfig['training'],
   ) {
-    super(module, learnerConfig, 'PPO', ppoLoss);
-    this.currKlCoeff = klCoeff;
+    super(module, config);
+    this.currKlCoeff = config.klCoeff;
   }
 
-  async update(batch: SampleBatch, cfg: PPOUpdateConfig): Promise<Record<string, number>> {
-    // 1-2. Old policy outputs and values (one no-grad forward, one readback), then GAE.
-    const {
-      distInputs: oldDistInputs,
-      advantages,
-      valueTargets,
-    } = await actorCriticAdvantages(this.module, batch, cfg);
+  /** RLlib: Learner.update with PPO's connector pipeline, num_epochs, minibatch_size and shuffle. */
+  async update(batch: SampleBatch, ctx: UpdateContext): Promise<Record<string, number>> {
+    const t = this.config;
+    // 1. Learner connector: the old policy's outputs and V (one forward, one readback), then GAE.
+    const forward = await forwardBatch(this.module, batch);
+    const { advantages, valueTargets } = generalAdvantageEstimation(batch, forward, t);
     normalizeAdvantages(advantages);
 
-    // 3. Epochs x minibatches of the PPO loss.
-    this.lossConfig = {
-      clipParam: cfg.clipParam,
-      vfClipParam: cfg.vfClipParam,
-      vfLossCoeff: cfg.vfLossCoeff,
-      entropyCoeff: cfg.entropyCoeff,
-      useKlLoss: cfg.useKlLoss,
-      klCoeff: this.currKlCoeff,
+    // 2. Epochs x minibatches of computeLoss. RLlib's minibatch_size is per learner, so in a
+    // data-parallel group one step covers numLearners x minibatchSize rows.
+    const columns = {
+      [PPOColumns.OBS]: batch.obs,
+      [PPOColumns.ACTIONS]: batch.actions,
+      [PPOColumns.OLD_LOGP]: requireColumn(batch, 'actionLogp', 'The PPO loss'),
+      // Only the KL term reads the old distribution; every column is gathered per minibatch.
+      ...(t.useKlLoss ? { [PPOColumns.OLD_DIST_INPUTS]: forward.distInputs } : {}),
+      [PPOColumns.ADVANTAGES]: advantages,
+      [PPOColumns.VALUE_TARGETS]: valueTargets,
     };
-    const stats = await this.learner.update(
-      {
-        [PPOColumns.OBS]: batch.obs,
-        [PPOColumns.ACTIONS]: batch.actions,
-        [PPOColumns.OLD_LOGP]: requireColumn(batch, 'actionLogp', 'The PPO loss'),
-        // Only the KL term reads the old distribution; every column is gathered per minibatch.
-        ...(cfg.useKlLoss ? { [PPOColumns.OLD_DIST_INPUTS]: oldDistInputs } : {}),
-        [PPOColumns.ADVANTAGES]: advantages,
-        [PPOColumns.VALUE_TARGETS]: valueTargets,
-      },
-      batch.numSteps,
-      cfg,
-    );
+    const loop = {
+      numEpochs: t.numEpochs,
+      minibatchSize: t.minibatchSize * (this.dataParallel?.size ?? 1),
+      shuffle: t.shuffleBatchPerEpoch,
+    };
+    const stats = await this.updateEpochs(columns, batch.numSteps, loop, ctx);
+    return { ...stats, num_env_steps_trained: batch.numSteps };
+  }
 
-    // 4. Adapt the KL coefficient (RLlib's PPOTorchLearner.additional_update_for_module).
-    if (cfg.useKlLoss) {
-      const meanKl = stats.mean_kl_loss ?? 0;
-      if (meanKl > 2 * cfg.klTarget) this.currKlCoeff *= 1.5;
-      else if (meanKl < 0.5 * cfg.klTarget) this.currKlCoeff *= 0.5;
+  computeLoss(minibatch: Minibatch): LossOutput {
+    return ppoLoss(this.module, minibatch, { ...this.config, klCoeff: this.currKlCoeff });
+  }
+
+  /** 3. Adapt the KL coefficient to the update's mean KL (RLlib: PPOTorchLearner._update_module_kl_coeff). */
+  protected override afterGradientUpdate(stats: Readonly<Record<string, number>>): Record<string, number> {
+    const t = this.config;
+    if (t.useKlLoss) {
+      const meanKl = stats['mean_kl_loss'] ?? 0;
+      if (meanKl > 2 * t.klTarget) this.currKlCoeff *= 1.5;
+      else if (meanKl < 0.5 * t.klTarget) this.currKlCoeff *= 0.5;
     }
-    return { ...stats, curr_kl_coeff: this.currKlCoeff, num_env_steps_trained: batch.numSteps };
+    return { curr_kl_coeff: this.currKlCoeff };
   }
 
-  getState(): PPOLearnerState {
-    return { currKlCoeff: this.currKlCoeff };
+  protected override learnerState(): Promise<Record<string, number>> {
+    return Promise.resolve({ currKlCoeff: this.currKlCoeff });
   }
 
-  setState(state: PPOLearnerState): void {
-    this.currKlCoeff = state.currKlCoeff;
+  protected override restoreLearnerState(state: Readonly<Record<string, number>>): void {
+    this.currKlCoeff = state['currKlCoeff'] ?? this.config.klCoeff;
   }
 }

@@ -3,16 +3,18 @@
  * (rllib/algorithms/ppo/torch/ppo_torch_learner.py: compute_loss_for_module), with CleanRL's
  * diagnostics (approx_kl, clip_frac).
  *
- * The loss is one custom op on the module's outputs (distribution inputs and values) with its
- * gradient in closed form, computed alongside the value from the same intermediates. Autodiff of
- * the same formulas recorded ~300 kernels per minibatch (every taped op clones its inputs, and
- * the diagnostics were taped too); on wasm, where each kernel costs ~7 us of dispatch, that was
- * ~40% of an Adam step (bench/NOTES.md, change 5). test/unit/ppo-loss.test.ts checks the
- * gradients against TF.js autodiff of the plain formulas.
+ * Two versions of the same formulas behind one switch (learner/fast-paths.ts: fusedLosses):
+ * `readablePPOLoss`, the paper's formulas differentiated by TF.js, and `fusedPPOLoss`, one custom
+ * op on the module's outputs (distribution inputs and values) with its gradient in closed form,
+ * computed alongside the value from the same intermediates. Autodiff recorded ~300 kernels per
+ * minibatch (every taped op clones its inputs, and the diagnostics were taped too); on wasm,
+ * where each kernel costs ~7 us of dispatch, that was ~40% of an Adam step (bench/NOTES.md,
+ * change 5). test/unit/ppo-loss.test.ts checks that both give the same loss, stats and gradients.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Minibatch } from '../../learner/learner';
 import { explainedVariance } from '../../learner/explained-variance';
+import { FAST_PATHS } from '../../learner/fast-paths';
+import type { Minibatch } from '../../learner/learner';
 import type { MLPModule } from '../../rl-module/mlp-module';
 
 export interface PPOLossConfig {
@@ -41,6 +43,9 @@ export const PPOColumns = {
   ADVANTAGES: 'advantages',
   VALUE_TARGETS: 'valueTargets',
 } as const;
+
+/** The loss and its stats (kept tensors the caller disposes); a type literal, so `tf.tidy` can return it. */
+export type PPOLossOutput = { readonly loss: tf.Scalar; readonly stats: Record<string, tf.Scalar> };
 
 /** The parts of a module the loss uses (an MLPModule, or a stub with fixed outputs in tests). */
 export type PPOLossModule = Pick<MLPModule, 'forwardTrain' | 'distribution'>;
@@ -136,11 +141,59 @@ function lossTerms(
  * The PPO loss of one minibatch, differentiable w.r.t. the module's variables. The stats are
  * kept tensors that the caller disposes (the Learner sums them).
  */
-export function ppoLoss(
-  module: PPOLossModule,
-  batch: Minibatch,
-  config: PPOLossConfig,
-): { loss: tf.Scalar; stats: Record<string, tf.Scalar> } {
+export function ppoLoss(module: PPOLossModule, batch: Minibatch, config: PPOLossConfig): PPOLossOutput {
+  return FAST_PATHS.fusedLosses ? fusedPPOLoss(module, batch, config) : readablePPOLoss(module, batch, config);
+}
+
+/** The readable version: the paper's formulas in its names, differentiated by TF.js autodiff. */
+export function readablePPOLoss(module: PPOLossModule, batch: Minibatch, config: PPOLossConfig): PPOLossOutput {
+  const { clipParam, vfClipParam, vfLossCoeff, entropyCoeff, useKlLoss, klCoeff } = config;
+  const dist = module.distribution;
+  const { actionDistInputs, vfPreds } = module.forwardTrain(column(batch, PPOColumns.OBS));
+  const advantages = column(batch, PPOColumns.ADVANTAGES);
+  const valueTargets = column(batch, PPOColumns.VALUE_TARGETS) as tf.Tensor1D;
+
+  // Probability ratio r = pi(a|s) / pi_old(a|s), and the clipped surrogate (maximised, so negated).
+  const logRatio = tf.sub(
+    dist.logp(actionDistInputs, column(batch, PPOColumns.ACTIONS)),
+    column(batch, PPOColumns.OLD_LOGP),
+  );
+  const ratio = tf.exp(logRatio);
+  const pgLoss1 = tf.neg(tf.mul(advantages, ratio));
+  const pgLoss2 = tf.neg(tf.mul(advantages, tf.clipByValue(ratio, 1 - clipParam, 1 + clipParam)));
+  const policyLoss = tf.mean<tf.Scalar>(tf.maximum(pgLoss1, pgLoss2));
+
+  // Value loss: RLlib clamps the squared error itself to [0, vfClipParam].
+  const vfLossUnclipped = tf.square(tf.sub(vfPreds, valueTargets));
+  const vfLoss = tf.mean<tf.Scalar>(tf.clipByValue(vfLossUnclipped, 0, vfClipParam));
+  const entropy = tf.mean<tf.Scalar>(dist.entropy(actionDistInputs));
+  const oldDistInputs = useKlLoss
+    ? tf.reshape<tf.Rank.R2>(column(batch, PPOColumns.OLD_DIST_INPUTS), [-1, dist.inputDim])
+    : null;
+  const meanKlLoss = oldDistInputs ? tf.mean<tf.Scalar>(dist.kl(oldDistInputs, actionDistInputs)) : tf.scalar(0);
+
+  let loss: tf.Scalar = tf.sub(tf.add(policyLoss, tf.mul(vfLoss, vfLossCoeff)), tf.mul(entropy, entropyCoeff));
+  if (useKlLoss) loss = tf.add(loss, tf.mul(meanKlLoss, klCoeff));
+  return {
+    loss,
+    stats: {
+      policy_loss: policyLoss,
+      vf_loss: vfLoss,
+      vf_loss_unclipped: tf.mean<tf.Scalar>(vfLossUnclipped),
+      vf_explained_var: explainedVariance(valueTargets, vfPreds),
+      entropy,
+      mean_kl_loss: meanKlLoss,
+      curr_kl_coeff: tf.scalar(klCoeff),
+      // CleanRL's diagnostics: approx_kl = E[(r - 1) - log r] (Schulman's k3 estimator), clip_frac.
+      approx_kl: tf.mean<tf.Scalar>(tf.sub(tf.sub(ratio, 1), logRatio)),
+      clip_frac: tf.mean<tf.Scalar>(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clipParam), 'float32')),
+      total_loss: tf.clone(loss),
+    },
+  };
+}
+
+/** The fast version: one custom op whose gradient w.r.t. the module's outputs is `lossTerms`' closed form. */
+export function fusedPPOLoss(module: PPOLossModule, batch: Minibatch, config: PPOLossConfig): PPOLossOutput {
   const { actionDistInputs, vfPreds } = module.forwardTrain(column(batch, PPOColumns.OBS));
   let stats: Record<string, tf.Scalar> = {};
   const fusedLoss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

@@ -1,93 +1,103 @@
 /**
- * SAC's learner (RLlib: SACTorchLearner + SACLearner): three optimizer groups over the module's
+ * SAC's Learner (RLlib: SACTorchLearner + SACLearner): three optimizer groups over the module's
  * variables, 'qf' (both critics; RLlib gives qf_twin its own Adam, which is the same update
  * unless gradClip bounds the norm of the two together), 'policy' and 'alpha' (log alpha), each
  * with its lr; one gradient step of sacLoss per replay batch; then the target critics follow
  * RLlib's rule (DQNLearner.after_gradient_based_update; SAC's frequency 0 = every step, Polyak tau).
  */
-import { Learner } from '../../learner/learner';
+import { Learner, type LearnerState, type LossOutput, type Minibatch, type UpdateContext } from '../../learner/learner';
+import type { LearnerConfig } from '../../learner/learner-types';
 import { TargetNetwork } from '../../learner/target-network';
 import type { ReplayBatch } from '../../replay';
 import type { SACModule } from '../../rl-module/sac-module';
 import { normalizeFromBounds } from '../../rl-module/squashed-gaussian';
-import type { Rng } from '../../core/rng';
+import { DEFAULT_MODULE_ID } from '../checkpoint';
+import { requiredTargetState, type ReplayUpdate } from '../dqn/dqn-learner';
+import { resolveTargetEntropy, type SACConfig } from './sac-config';
 import { SACColumns, sacLoss } from './sac-loss';
-import { resolveTargetEntropy, type SACTrainingConfig } from './sac-config';
 
-export class SACLearner {
-  readonly learner: Learner<SACModule>;
+/** The three optimizer groups, each over its own variables with its own lr. */
+function optimizerGroups(module: SACModule, t: SACConfig['training']): LearnerConfig {
+  const names = module.groupVariableNames;
+  const group = (lr: SACConfig['training']['actorLr'], variables: string[]) => ({
+    lr,
+    gradClip: t.gradClip,
+    gradClipBy: 'global_norm' as const,
+    adamEpsilon: t.adamEpsilon,
+    variables,
+  });
+  return {
+    lr: t.criticLr,
+    gradClip: t.gradClip,
+    gradClipBy: 'global_norm',
+    maxConsecutiveNonFiniteUpdates: t.maxConsecutiveNonFiniteUpdates,
+    optimizerGroups: {
+      qf: group(t.criticLr, names.qf),
+      policy: group(t.actorLr, names.policy),
+      alpha: group(t.alphaLr, names.alpha),
+    },
+  };
+}
+
+export class SACLearner extends Learner<SACModule> {
   /** Target copies of the critics only (the actor has none in SAC). */
   readonly target: TargetNetwork;
   readonly targetEntropy: number;
 
   constructor(
-    readonly module: SACModule,
-    private readonly training: SACTrainingConfig,
+    module: SACModule,
+    readonly config: SACConfig['training'],
   ) {
+    super(module, optimizerGroups(module, config));
     this.target = TargetNetwork.fromModule(module.criticSource);
-    this.targetEntropy = resolveTargetEntropy(training.targetEntropy, module.actionDim);
-    const names = module.groupVariableNames;
-    const group = (lr: SACTrainingConfig['actorLr'], variables: string[]) => ({
-      lr,
-      gradClip: training.gradClip,
-      gradClipBy: 'global_norm' as const,
-      adamEpsilon: training.adamEpsilon,
-      variables,
-    });
-    const lossConfig = { twinQ: module.twinQ, targetEntropy: this.targetEntropy };
-    this.learner = new Learner(
-      module,
-      {
-        lr: training.criticLr,
-        gradClip: training.gradClip,
-        gradClipBy: 'global_norm',
-        maxConsecutiveNonFiniteUpdates: training.maxConsecutiveNonFiniteUpdates,
-        optimizerGroups: {
-          qf: group(training.criticLr, names.qf),
-          policy: group(training.actorLr, names.policy),
-          alpha: group(training.alphaLr, names.alpha),
-        },
-      },
-      (m, batch) => sacLoss(m, this.target.variables, batch, lossConfig),
-    );
+    this.targetEntropy = resolveTargetEntropy(config.targetEntropy, module.actionDim);
   }
 
-  /** One gradient step on `batch` (noise from `rng`), then maybe a target update. Returns stats and |TD error| per row. */
-  async update(
-    batch: ReplayBatch,
-    rng: Rng,
-    lifetimeEnvSteps: number,
-    trainingIteration: number,
-  ): Promise<{ stats: Record<string, number>; tdErrors: Float32Array }> {
+  /** One gradient step on `batch` (noise from `ctx.rng`), then maybe a target update. */
+  async update(batch: ReplayBatch, ctx: UpdateContext): Promise<ReplayUpdate> {
     const m = this.module;
-    const noise = (): Float32Array => Float32Array.from({ length: batch.batchSize * m.actionDim }, () => rng.normal());
-    const { stats, tdErrors } = await this.learner.updateOnBatch(
-      {
-        [SACColumns.OBS]: batch.obs,
-        [SACColumns.NEXT_OBS]: batch.nextObs,
-        [SACColumns.ACTIONS]: normalizeFromBounds(batch.actions as Float32Array, m.actionLow, m.actionHigh),
-        [SACColumns.REWARDS]: batch.rewards,
-        [SACColumns.DISCOUNTS]: batch.discounts,
-        [SACColumns.WEIGHTS]: batch.weights,
-        [SACColumns.EPS]: noise(),
-        [SACColumns.EPS_NEXT]: noise(),
-      },
-      batch.batchSize,
-      { lifetimeEnvSteps, trainingIteration },
-    );
-    this.target.maybeUpdate(lifetimeEnvSteps, this.training);
-    return {
-      stats: {
-        ...stats,
-        num_target_updates: this.target.numTargetUpdates,
-        last_target_update_ts: this.target.lastTargetUpdateTs,
-      },
-      tdErrors: tdErrors ?? new Float32Array(batch.batchSize),
+    const noise = (): Float32Array =>
+      Float32Array.from({ length: batch.batchSize * m.actionDim }, () => ctx.rng.normal());
+    const columns = {
+      [SACColumns.OBS]: batch.obs,
+      [SACColumns.NEXT_OBS]: batch.nextObs,
+      [SACColumns.ACTIONS]: normalizeFromBounds(batch.actions as Float32Array, m.actionLow, m.actionHigh),
+      [SACColumns.REWARDS]: batch.rewards,
+      [SACColumns.DISCOUNTS]: batch.discounts,
+      [SACColumns.WEIGHTS]: batch.weights,
+      [SACColumns.EPS]: noise(),
+      [SACColumns.EPS_NEXT]: noise(),
     };
+    const { stats, tdErrors } = await this.updateOnBatch(columns, batch.batchSize, ctx);
+    return { stats, tdErrors: tdErrors ?? new Float32Array(batch.batchSize) };
   }
 
-  dispose(): void {
+  computeLoss(minibatch: Minibatch): LossOutput {
+    const cfg = { twinQ: this.module.twinQ, targetEntropy: this.targetEntropy };
+    return sacLoss(this.module, this.target.variables, minibatch, cfg);
+  }
+
+  /** The target critics after every step (targetNetworkUpdateFreq 0), Polyak with tau. */
+  protected override afterGradientUpdate(_stats: unknown, ctx: UpdateContext): Record<string, number> {
+    this.target.maybeUpdate(ctx.lifetimeEnvSteps, this.config);
+    return { num_target_updates: this.target.numTargetUpdates, last_target_update_ts: this.target.lastTargetUpdateTs };
+  }
+
+  protected override learnerState(): Promise<Record<string, number>> {
+    return Promise.resolve({ target_entropy: this.targetEntropy });
+  }
+
+  override async getState(): Promise<LearnerState> {
+    return { ...(await super.getState()), targetNetworks: { [DEFAULT_MODULE_ID]: await this.target.getState() } };
+  }
+
+  override async setState(state: LearnerState): Promise<void> {
+    await super.setState(state);
+    this.target.setState(requiredTargetState(state, 'SAC'));
+  }
+
+  override dispose(): void {
     this.target.dispose();
-    this.learner.dispose();
+    super.dispose();
   }
 }
