@@ -70,7 +70,7 @@ describe('composeConfig', () => {
     setPath(overrides, 'training.replayBufferConfig.capacity', 5);
     const { config } = composeConfig(SAC, { preset: 'Pendulum-v1', overrides });
     expect(getPath(config, 'training.replayBufferConfig')).toEqual({
-      ...SAC.defaults.training.replayBufferConfig,
+      ...(getPath(SAC.defaults, 'training.replayBufferConfig') as object),
       type: 'EpisodeReplayBuffer',
       capacity: 5,
     });
