@@ -6,14 +6,14 @@
  */
 import { mount } from 'svelte';
 import App from './ui/App.svelte';
-import { TrainerApp } from './app';
+import { AppFacade } from './app';
 import { envModulesFromHash } from './app/url-state';
 
 export async function startApp(): Promise<void> {
-  const app = new TrainerApp();
+  const app = new AppFacade();
   window.rl = app;
-  // A module that fails is reported in the page's error panel (app.userEnvs.fault); the rest runs.
-  for (const url of envModulesFromHash(location.hash)) await app.loadEnvModule(url).catch(() => {});
+  // A module that fails is reported in the page's error panel (app.envs.fault); the rest runs.
+  for (const url of envModulesFromHash(location.hash)) await app.envs.load(url).catch(() => {});
   const target = document.getElementById('app');
   if (!target) throw new Error('index.html has no #app element');
   mount(App, { target, props: { app } });

@@ -1,11 +1,11 @@
-import type { TrainerApp } from './app';
+import type { AppFacade } from './app';
 import { describeBootError, type BootError } from './app/boot-error';
 import './ui/theme.css';
 
 declare global {
   interface Window {
     /** The app facade: the UI, the headless CLI and the tests drive training through it. */
-    rl: TrainerApp;
+    rl: AppFacade;
     /** Set instead of `rl` when the app's scripts threw while loading (the CLI reports it at once). */
     rlBootError?: BootError;
   }

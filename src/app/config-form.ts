@@ -8,20 +8,12 @@ import type { ValidationContext } from '../core/config-validation';
 import { coerceValue } from '../core/config-keys';
 import { getEnvSpec, listEnvs } from '../envs';
 import { isMultiAgentEnv, listMultiAgentEnvs } from '../envs/multi-agent/registry';
-import {
-  AUTO_PRESET,
-  autoPresetFor,
-  checkConfig,
-  getPreset,
-  type AnySpec,
-  type AnyAlgorithmConfig,
-  type ConfigCheck,
-} from '../algorithms/registry';
-import type { Preset } from '../algorithms/spec';
+import { checkConfig, type AnySpec, type ConfigCheck } from '../algorithms/registry';
 
 export type { ConfigIssue } from '../core/errors';
 export type { ConfigCheck, AnySpec, AnyAlgorithmConfig } from '../algorithms/registry';
 export type { ChartDef, FieldDef, SamplingLayout, SectionDef, SeriesDef } from '../algorithms/spec';
+export { presetFor } from './compose-config';
 export {
   AUTO_PRESET,
   ALGORITHM_SPECS,
@@ -40,20 +32,6 @@ export {
  */
 export function validateConfig(input: unknown, ctx: ValidationContext = {}): ConfigCheck {
   return checkConfig(input, ctx);
-}
-
-/**
- * A preset by id for the form and the URL: a tuned one (`CartPole-v1:cleanrl`), or `auto`, the
- * automatic layout sized from `env`'s spaces and this machine (null when it has none for the env).
- */
-export function presetFor(
-  spec: AnySpec,
-  id: string,
-  env: string,
-  ctx: ValidationContext = {},
-): Omit<Preset<AnyAlgorithmConfig>, 'variants'> | null {
-  if (id === AUTO_PRESET) return autoPresetFor(spec, env, {}, ctx);
-  return getPreset(spec, id);
 }
 
 /**

@@ -156,7 +156,7 @@ export class EmbedBridge {
   /** Subscribes to results and commands, then announces itself; returns a function that stops it. */
   start(): () => void {
     this.unsubscribe.push(
-      this.app.onResult((r) => {
+      this.app.on('result', (r) => {
         this.post(progressMessage(r));
         const episodes = episodeMessage(r);
         if (episodes) this.post(episodes);

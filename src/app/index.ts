@@ -1,6 +1,7 @@
 /** The app layer: the facade and what the UI and CLI need from below, re-exported so they import only app/. */
+export { AppFacade } from './app-facade';
 export { TrainerApp } from './trainer-app';
-export type { AppStatus, RunnerView, RunSummary, TrainOptions } from './trainer-app';
+export type { AppStatus, BuiltRun, RunEvents, RunnerView, RunSummary, TrainOptions } from './trainer-app';
 export { checkpointFromJson, checkpointToJson } from './checkpoint-codec';
 export type { Checkpoint } from '../algorithms/checkpoint';
 export type { ResultDict } from '../core/metric-keys';

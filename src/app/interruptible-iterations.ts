@@ -2,7 +2,7 @@
  * Training iterations that can be cut short (the CLI's Ctrl-C, an embed's stop): interrupt()
  * aborts the iteration in progress at its next yield point or pending runner call, and because
  * the algorithm then holds part of an update, only the last completed iteration's checkpoint can
- * be saved afterwards. One job, split out of the app facade (trainer-app.ts) that drives it.
+ * be saved afterwards. One job, split out of the run (trainer-app.ts) that drives it.
  */
 import type { Algorithm } from '../algorithms/algorithm';
 import type { Checkpoint } from '../algorithms/checkpoint';
@@ -17,8 +17,7 @@ export class InterruptibleIterations {
   private interruptPending = false;
   /** An iteration was cut short: the algorithm holds part of an update, so only lastCompleted is saved. */
   private interrupted = false;
-  /** Snapshot the state after every iteration (keepLastCompletedIteration), so an interrupt loses nothing. */
-  private keepLastCompleted = false;
+  /** The state after the last iteration that asked for it (step's keepLastCompleted), so an interrupt loses nothing. */
   private lastCompleted: Checkpoint | null = null;
 
   /** A new algorithm was adopted: nothing interrupted, no snapshot of the old one. */
@@ -31,8 +30,9 @@ export class InterruptibleIterations {
   /**
    * One training iteration of `algo`. interrupt() cuts it short at its next yield point or pending
    * runner call (within ~40 ms plus one minibatch): it then rejects with `app/interrupted`.
+   * `keepLastCompleted` keeps a checkpoint of the state after it, for save() after an interrupt.
    */
-  async step(algo: Algorithm): Promise<ResultDict> {
+  async step(algo: Algorithm, keepLastCompleted: boolean): Promise<ResultDict> {
     if (this.interrupted) {
       throw new RLError(
         'app/interrupted',
@@ -52,7 +52,7 @@ export class InterruptibleIterations {
     void iteration.then(release, release);
     try {
       const result = await untilAborted(iteration, abort.signal);
-      if (this.keepLastCompleted) this.lastCompleted = await algo.save();
+      this.lastCompleted = keepLastCompleted ? await algo.save() : null;
       return result;
     } catch (e) {
       if (!abort.signal.aborted) throw e;
@@ -75,10 +75,9 @@ export class InterruptibleIterations {
     return true;
   }
 
-  /** Keep a checkpoint of the state after every iteration, so an interrupt can save the last completed one. */
-  keepLastCompletedIteration(on: boolean): void {
-    this.keepLastCompleted = on;
-    if (!on) this.lastCompleted = null;
+  /** A train() loop starts afresh: an interrupt asked for while nothing ran (and the loop then stopped) is over. */
+  forgetPendingInterrupt(): void {
+    this.interruptPending = false;
   }
 
   /** The current state of `algo`; after an interrupt, the last completed iteration's. */
@@ -87,7 +86,7 @@ export class InterruptibleIterations {
     if (this.lastCompleted) return this.lastCompleted;
     throw new RLError(
       'app/no-completed-iteration',
-      'No iteration completed before the interrupt (or keepLastCompletedIteration was off); nothing to save.',
+      'No iteration completed before the interrupt (or step() was not asked to keepLastCompletedIteration); nothing to save.',
     );
   }
 }

@@ -1,11 +1,14 @@
 /**
- * Trials in one tab: each trial of a sweep is its own TrainerApp (a full algorithm, learner plus
- * EnvRunner workers) in this page, run side by side by the TrialScheduler. All learners share the
+ * Trials in one tab: each trial of a sweep is a run of its own (a TrainerApp: a full algorithm,
+ * learner plus EnvRunner workers) in this page, run side by side by the TrialScheduler. The session
+ * gets a factory for those runs (sweeps.ts), so it does not depend on the run's module. All learners share the
  * page's TF.js backend, so with WebGPU they share one GPUDevice (numGpusPerLearner 0.2 packs five);
  * for the same reason a sweep cannot mix WebGPU and CPU learners. The UI's trials table, the CLI
  * (`npm run tune`, through TuneEvents) and the tests all watch the same session.
  */
+import type { Checkpoint } from '../algorithms/checkpoint';
 import { resolveConfigWithWarnings } from '../algorithms/registry';
+import type { BuildOptions } from '../algorithms/spec';
 import { RLError } from '../core/errors';
 import { EPISODE_RETURN_MEAN, TRAINING_ITERATION, type ResultDict } from '../core/metric-keys';
 import { detectDevice } from '../backend/device';
@@ -19,7 +22,19 @@ import {
   type TrialState,
   type TrialStatus,
 } from '../tune/trial-scheduler';
-import type { AppBuildOptions, TrainerApp } from './trainer-app';
+import { checkpointFromJson, checkpointToJson } from './checkpoint-codec';
+import { Subscriptions, type Listener } from './subscriptions';
+
+/** What a trial needs of a run (TrainerApp has it). */
+export interface TrialRun {
+  readonly device: { readonly backend: string } | null;
+  build(config: unknown, opts: BuildOptions): Promise<unknown>;
+  restore(checkpoint: Checkpoint, opts: BuildOptions): Promise<unknown>;
+  step(): Promise<ResultDict>;
+  save(): Promise<Checkpoint>;
+  dispose(): void;
+  runners(): readonly { readonly restarts: number }[];
+}
 
 /** One row of the trials table. */
 export interface TrialView {
@@ -46,24 +61,24 @@ export type TuneEvent =
   | { readonly type: 'checkpoint'; readonly trialId: string; readonly text: string; readonly final: boolean }
   | { readonly type: 'retry'; readonly trialId: string; readonly error: string; readonly fromIteration: number };
 
-export interface TuneRunOptions extends AppBuildOptions {
+export interface TuneRunOptions extends BuildOptions {
   /** Overrides tune_config.max_concurrent_trials (the CLI's --max-concurrent). */
   readonly maxConcurrentTrials?: number;
   /** Overrides resources.num_cpus. */
   readonly numCpus?: number;
 }
 
-const restartsOf = (app: TrainerApp): number => app.runners().reduce((n, r) => n + r.restarts, 0);
+const restartsOf = (run: TrialRun): number => run.runners().reduce((n, r) => n + r.restarts, 0);
 const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-export class TuneSession {
-  /** The running trials' apps, for the preview and for killing a runner. */
-  readonly apps = new Map<string, TrainerApp>();
+export class TuneSession<Run extends TrialRun = TrialRun> {
+  /** The running trials' runs, for the preview and for killing a runner. */
+  readonly runs = new Map<string, Run>();
   private scheduler: TrialScheduler | null = null;
   /** Runner restarts of a trial's earlier (disposed) algorithms, so the count survives retries and the end. */
   private readonly pastRestarts = new Map<string, number>();
   private readonly learnerBackends = new Map<string, string>();
-  private readonly listeners = new Set<(e: TuneEvent) => void>();
+  private readonly subscriptions = new Subscriptions<{ trial: TuneEvent }>();
   /**
    * Builds run one at a time: each activates the page's TF.js backend (tf.setBackend), and two
    * activations at once leave one build on an uninitialised backend. Training overlaps freely.
@@ -72,17 +87,17 @@ export class TuneSession {
 
   constructor(
     readonly sweep: Sweep,
-    private readonly newApp: () => TrainerApp,
+    private readonly newRun: () => Run,
     private readonly opts: TuneRunOptions = {},
   ) {}
 
-  onEvent(l: (e: TuneEvent) => void): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
+  /** `trial`: a trial's status changed, it reported a result or a checkpoint, or it is retried. */
+  on(type: 'trial', listener: Listener<TuneEvent>): () => void {
+    return this.subscriptions.on(type, listener);
   }
 
   private emit(e: TuneEvent): void {
-    for (const l of this.listeners) l(e);
+    this.subscriptions.emit('trial', e);
   }
 
   get trials(): TrialView[] {
@@ -92,7 +107,7 @@ export class TuneSession {
   private view(t: TrialState): TrialView {
     const returns = t.results.map((r) => finite(r[EPISODE_RETURN_MEAN])).filter((x): x is number => x !== null);
     const last = t.results[t.results.length - 1];
-    const app = this.apps.get(t.spec.id);
+    const run = this.runs.get(t.spec.id);
     return {
       id: t.spec.id,
       params: t.spec.params,
@@ -101,7 +116,7 @@ export class TuneSession {
       lastReturn: last ? finite(last[EPISODE_RETURN_MEAN]) : null,
       bestReturn: returns.length > 0 ? returns.reduce((a, b) => Math.max(a, b), -Infinity) : null,
       failures: t.failures,
-      runnerRestarts: (this.pastRestarts.get(t.spec.id) ?? 0) + (app ? restartsOf(app) : 0),
+      runnerRestarts: (this.pastRestarts.get(t.spec.id) ?? 0) + (run ? restartsOf(run) : 0),
       learnerBackend: this.learnerBackends.get(t.spec.id) ?? null,
       stopReason: t.stopReason,
       error: t.error,
@@ -114,11 +129,11 @@ export class TuneSession {
     return this.scheduler?.trials.find((t) => t.spec.id === trialId)?.results ?? [];
   }
 
-  /** Chaos for the fault-tolerance demo: kills one EnvRunner of a running trial. */
-  async killEnvRunner(trialId: string, workerIndex: number): Promise<void> {
-    const app = this.apps.get(trialId);
-    if (!app) throw new RLError('tune/not-running', `Trial ${trialId} is not running.`);
-    await app.killEnvRunner(workerIndex);
+  /** The run of a running trial; `tune/not-running` otherwise. */
+  runOf(trialId: string): Run {
+    const run = this.runs.get(trialId);
+    if (!run) throw new RLError('tune/not-running', `Trial ${trialId} is not running.`);
+    return run;
   }
 
   stopTrial(trialId: string): void {
@@ -180,28 +195,28 @@ export class TuneSession {
   }
 
   private async startTrial(spec: TrialSpec, checkpoint: string | null): Promise<RunningTrial> {
-    const app = this.newApp();
-    const build: AppBuildOptions = this.opts.backend ? { backend: this.opts.backend } : {};
+    const run = this.newRun();
+    const build: BuildOptions = this.opts.backend ? { backend: this.opts.backend } : {};
     const built = this.buildQueue.then(async (): Promise<void> => {
-      if (checkpoint !== null) await app.restoreFromJson(checkpoint, build);
-      else await app.build(spec.config, build);
+      if (checkpoint !== null) await run.restore(checkpointFromJson(checkpoint), build);
+      else await run.build(spec.config, build);
     });
     this.buildQueue = built.catch(() => {});
     try {
       await built;
     } catch (e) {
-      app.dispose();
+      run.dispose();
       throw e;
     }
-    this.apps.set(spec.id, app);
-    if (app.device) this.learnerBackends.set(spec.id, app.device.backend);
+    this.runs.set(spec.id, run);
+    if (run.device) this.learnerBackends.set(spec.id, run.device.backend);
     return {
-      step: () => app.step(),
-      save: () => app.exportCheckpointJson(),
+      step: () => run.step(),
+      save: async () => checkpointToJson(await run.save()),
       dispose: () => {
-        this.pastRestarts.set(spec.id, (this.pastRestarts.get(spec.id) ?? 0) + restartsOf(app));
-        if (this.apps.get(spec.id) === app) this.apps.delete(spec.id);
-        app.dispose();
+        this.pastRestarts.set(spec.id, (this.pastRestarts.get(spec.id) ?? 0) + restartsOf(run));
+        if (this.runs.get(spec.id) === run) this.runs.delete(spec.id);
+        run.dispose();
       },
     };
   }

@@ -30,7 +30,7 @@ export const EXAMPLE_SWEEP = {
 };
 
 export interface SweepCheck {
-  /** The parsed JSON when it is a valid sweep (what rl.tune takes), else null. */
+  /** The parsed JSON when it is a valid sweep (what rl.sweeps.run takes), else null. */
   readonly input: unknown;
   readonly sweep: Sweep | null;
   /** Every problem, errors and warnings, each naming where it is. */

@@ -15,12 +15,12 @@
  *                              (repeat the key for several; see src/envs/env-modules.ts)
  *   tune=<sweep JSON>          a small sweep for the Trials panel, URI-encoded (checked by tune-url.ts)
  */
-import { mergeConfig } from '../algorithms/algorithm-config';
 import { DEFAULT_SPEC, findSpec, getSpec, type AnyAlgorithmConfig, type AnySpec } from '../algorithms/registry';
-import { presetFor } from './config-form';
+import { choosePreset, composeConfig, type ComposedConfig, type ConfigLayers } from './compose-config';
 import { MIN_MODULE_EPISODE_RETURNS_MEAN } from '../algorithms/multi-agent/multi-agent-windows';
 import { decodeConfigHash, encodeConfigHash } from '../core/config-url';
 import { errorMessage, type ConfigIssue } from '../core/errors';
+import { getPath } from '../core/json-path';
 
 /** URL key -> result-dict key of the stop criterion (Ray Tune's stop dict). */
 export const STOP_URL_KEYS: Readonly<Record<string, string>> = {
@@ -118,29 +118,24 @@ export function parseUrlState(hash: string, search = ''): UrlState {
     const name = algoValue(p);
     return name === undefined || findSpec(name) !== undefined;
   });
-  let base: AnyAlgorithmConfig = spec.defaults;
-  let presetStop: Readonly<Record<string, number>> | undefined;
   const decoded = decodeConfigHash<AnyAlgorithmConfig>(pieces.join('&'), spec);
-  if (presetId !== undefined) {
-    try {
-      // `preset=auto`: the automatic layout for the hash's env, sized for this machine's cores.
-      const env = mergeConfig(spec.defaults, decoded.partial).environment.env;
-      const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-      const preset = presetFor(spec, presetId, env, cores === undefined ? {} : { hardwareConcurrency: cores });
-      if (preset === null) throw new Error(`preset=${presetId}: ${spec.name} has no automatic layout for '${env}'.`);
-      base = mergeConfig(spec.defaults, preset.config);
-      presetStop = preset.stop && Object.keys(preset.stop).length > 0 ? preset.stop : undefined;
-    } catch (e) {
-      issues.push({ path: 'preset', severity: 'error', message: errorMessage(e) });
-    }
-  }
+  const env = getPath(decoded.partial, 'environment.env');
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  const layers = {
+    env: typeof env === 'string' ? env : spec.defaults.environment.env,
+    overrides: decoded.partial,
+    // `preset=auto`: the automatic layout for the hash's env, sized for this machine's cores.
+    context: cores === undefined ? {} : { hardwareConcurrency: cores },
+  };
+  const composed =
+    (presetId === undefined ? null : withUrlPreset(spec, layers, presetId, issues)) ?? composeConfig(spec, layers);
   for (const issue of decoded.issues) issues.push(issue);
   const hasConfig = configPieces.length > 0 || presetId !== undefined;
-  const config = hasConfig ? mergeConfig(base, decoded.partial) : null;
+  const config = hasConfig ? composed.config : null;
   const hasStop = Object.keys(stop).length > 0;
   return {
     config,
-    stop: hasStop ? stop : (presetStop ?? null),
+    stop: hasStop ? stop : composed.presetStop,
     issues,
     hide,
     autostart: truthy(page.get('autostart')),
@@ -149,6 +144,31 @@ export function parseUrlState(hash: string, search = ''): UrlState {
     envModules: envModulesFromHash(hash),
     tune: page.get('tune') ?? null,
   };
+}
+
+/**
+ * The URL's config over the preset `preset=` names (the URL takes only that one: choosePreset
+ * without a fallback to the env's own), or null with an issue when it cannot apply.
+ */
+function withUrlPreset(
+  spec: AnySpec,
+  layers: ConfigLayers & { readonly env: string },
+  presetId: string,
+  issues: ConfigIssue[],
+): ComposedConfig | null {
+  const preset = choosePreset(spec, { asked: presetId, env: layers.env });
+  try {
+    const composed = composeConfig(spec, { ...layers, preset: preset.id });
+    if (composed.presetId !== null) return composed;
+    issues.push({
+      path: 'preset',
+      severity: 'error',
+      message: `preset=${presetId}: ${spec.name} has no automatic layout for '${layers.env}'.`,
+    });
+  } catch (e) {
+    issues.push({ path: 'preset', severity: 'error', message: errorMessage(e) });
+  }
+  return null;
 }
 
 function parseHide(raw: string | undefined, embed: boolean, issues: ConfigIssue[]): PanelName[] {

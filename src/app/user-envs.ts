@@ -1,28 +1,32 @@
 /**
- * The app's side of user envs: loading env modules by URL, the preflight check before a build, and
- * the last env fault for the page's error panel and the CLI. Every failure becomes an EnvFault
+ * `rl.envs`: the app's side of user envs: loading env modules by URL (Gymnasium's entry_point),
+ * the registry's metadata for an env id, the preflight check before a build, and the last env
+ * fault for the page's error panel and the CLI. Every failure becomes an EnvFault
  * (message, env id, file:line) and is thrown as an EnvFaultError whose code decides the CLI's
  * exit code: 2 for a module that does not load or an env that breaks its contract, 1 for an env
  * that throws while it runs.
  */
 import { RLError } from '../core/errors';
 import { describeEnvError, EnvFaultError, FaultLocator, type EnvFault, type EnvFaultCode } from '../envs/env-fault';
-import { loadEnvModule, loadedEnvModuleUrls, resolveEnvModuleUrl, type LoadedEnvModule } from '../envs/env-modules';
+import { loadEnvModule, resolveEnvModuleUrl, type LoadedEnvModule } from '../envs/env-modules';
 import { preflightEnv, type PreflightOptions } from '../envs/env-preflight';
-import { isBuiltinEnv, registrationStack } from '../envs/registry';
+import { getEnvSpec, isBuiltinEnv, registrationStack } from '../envs/registry';
+import type { EnvSpec } from '../envs/types';
+import { Subscriptions, type Listener } from './subscriptions';
 
 export type { EnvFault } from '../envs/env-fault';
 export type { LoadedEnvModule } from '../envs/env-modules';
 
-type Listener = (fault: EnvFault | null) => void;
-
 export class UserEnvs {
   /** The last fault (null after a clean build or a dismiss). */
   fault: EnvFault | null = null;
-  private readonly listeners = new Set<Listener>();
+  private readonly subscriptions = new Subscriptions<{ fault: EnvFault | null }>();
   private readonly locator = new FaultLocator();
 
-  /** Loads a same-origin env module (URL relative to the page); throws EnvFaultError (`env/module-load`). */
+  /**
+   * Loads a same-origin env module (URL relative to the page) on the page; every EnvRunner worker
+   * built afterwards imports it too. Throws EnvFaultError (`env/module-load`) with the file:line.
+   */
   async load(raw: string): Promise<LoadedEnvModule> {
     try {
       const loaded = await loadEnvModule(resolveEnvModuleUrl(raw, location.href));
@@ -33,9 +37,9 @@ export class UserEnvs {
     }
   }
 
-  /** Absolute URLs of the modules loaded: every EnvRunner worker imports them too. */
-  urls(): string[] {
-    return loadedEnvModuleUrls();
+  /** A registered env's metadata (time limit, reward threshold), or null. */
+  spec(id: string): EnvSpec | null {
+    return getEnvSpec(id) ?? null;
   }
 
   /** checkEnv on a user env before it trains; throws EnvFaultError with the first fault. */
@@ -64,15 +68,20 @@ export class UserEnvs {
     return new EnvFaultError(fault);
   }
 
-  report(fault: EnvFault | null): void {
+  /** The page's error panel was closed. */
+  dismiss(): void {
+    this.report(null);
+  }
+
+  /** `fault`: the last fault changed (null: dismissed or cleared by a clean load or build). */
+  on(type: 'fault', listener: Listener<EnvFault | null>): () => void {
+    return this.subscriptions.on(type, listener);
+  }
+
+  private report(fault: EnvFault | null): void {
     if (fault === this.fault) return;
     this.fault = fault;
     if (fault) console.error(`[env] ${fault.envId ?? 'env module'}: ${fault.message} ${fault.location ?? ''}`);
-    for (const l of this.listeners) l(fault);
-  }
-
-  onFault(l: Listener): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
+    this.subscriptions.emit('fault', fault);
   }
 }

@@ -13,13 +13,13 @@ import type { BuildOptions } from '../algorithms/spec';
 import { RLError } from '../core/errors';
 import { decodeSafetensors } from '../rl-module/safetensors';
 
-/** What the import needs of the app facade. */
+/** What the import needs of the run (TrainerApp). */
 export interface WeightsTarget {
   readonly config: AnyAlgorithmConfig | null;
   readonly algorithm: unknown;
   build(input: unknown, opts: BuildOptions): Promise<unknown>;
   save(): Promise<Checkpoint>;
-  restore(input: unknown, opts: BuildOptions): Promise<void>;
+  restore(input: unknown, opts: BuildOptions): Promise<unknown>;
 }
 
 /**

@@ -1,17 +1,17 @@
 /**
- * The runner's handle on the app in headless Chromium: opens the page, calls `window.rl`, and
+ * The runner's handle on the app in headless Chromium: opens the page, calls `window.rl` (the run
+ * and its namespaces: `checkpoints.exportJson`, `sweeps.run`, ...), and
  * turns a renderer crash (a worker out of memory can take the tab down with no error event) into
  * a PageCrashedError instead of a call that never returns, so the loop can reopen and resume.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from '@playwright/test';
-import type { DeviceInfo, FailureEvent, ResultDict, RunSummary, TrainerApp, TrainOptions } from '../app';
+import type { BuiltRun, FailureEvent, ResultDict, RunSummary, TrainOptions } from '../app';
 import type { TrialView, TuneEvent, TuneRunOptions } from '../app/tune-session';
-import type { ConfigIssue } from '../core/errors';
 import type { EnvSpec } from '../envs/types';
-import type { AnyAlgorithmConfig } from '../algorithms/registry';
-import type { Diagnostics, SampleSummary } from '../diagnostics';
+import type { RunDiagnostics } from '../app/run-diagnostics';
+import type { SampleSummary } from '../diagnostics';
 import { chromiumArgs, useChromiumSandbox } from './browser';
 import { paintChart, pngFromDataUrl, type ChartDrawing } from './return-chart';
 
@@ -80,12 +80,14 @@ function readOfflineFileBase64(name: string): string {
 function installOfflineFileReader(binding: string): void {
   const read = (window as unknown as Record<string, (name: string) => Promise<string>>)[binding];
   if (!read) return;
-  window.rl.readOfflineFilesWith(async (name) => Uint8Array.from(atob(await read(name)), (c) => c.charCodeAt(0)));
+  window.rl.offline.readMissingFilesWith(async (name) =>
+    Uint8Array.from(atob(await read(name)), (c) => c.charCodeAt(0)),
+  );
 }
 
 /** Runs in the page: records episodes and hands the file back as base64 (evaluate returns JSON). */
 async function recordInPage(numEnvSteps: number): Promise<EpisodeRecordingJson> {
-  const { bytes, ...summary } = await window.rl.recordEpisodes(numEnvSteps);
+  const { bytes, ...summary } = await window.rl.offline.recordEpisodes(numEnvSteps);
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return { ...summary, base64: btoa(binary) };
@@ -104,13 +106,8 @@ export interface EpisodeRecordingJson {
 // passed to page.evaluate run in the page, where that helper does not exist.
 const KEEP_NAMES_SHIM = 'globalThis.__name = globalThis.__name || ((fn) => fn);';
 
-export interface BuiltInfo {
-  readonly config: AnyAlgorithmConfig;
-  readonly device: DeviceInfo;
-  readonly seed: number;
-  /** validate()'s warnings, which only the page can give (it knows the cores and the GPU). */
-  readonly warnings: readonly ConfigIssue[];
-}
+/** What the page built: its config, device and seed, and validate()'s warnings, which only the page can give (it knows the cores and the GPU). */
+export type BuiltInfo = BuiltRun;
 
 /**
  * Runs in the page: sends every new supervisor event to Node through the binding, on each runner
@@ -123,11 +120,11 @@ function forwardRunnerEvents(binding: string): void {
   let log: readonly FailureEvent[] = [];
   let sent = 0;
   const flush = (): void => {
-    const now = window.rl.failureLog();
+    const now = window.rl.faults.log();
     if (now !== log) [log, sent] = [now, 0];
     for (; sent < log.length; sent++) send(log[sent]!);
   };
-  window.rl.onRunners(flush);
+  window.rl.on('runners', flush);
   setInterval(flush, 1000);
 }
 
@@ -178,7 +175,7 @@ export class AppSession {
     );
     const boot = await this.race(page.evaluate(() => window.rlBootError ?? null));
     if (boot) throw new PageError(boot.code, boot.message, boot.stack);
-    for (const url of this.opts.envModules ?? []) await this.call('loadEnvModule', [url]);
+    for (const url of this.opts.envModules ?? []) await this.call('envs.load', [url]);
     if (onRunnerEvent) await this.race(page.evaluate(forwardRunnerEvents, RUNNER_EVENT_BINDING));
     await this.race(page.evaluate(installOfflineFileReader, OFFLINE_FILE_BINDING));
   }
@@ -201,8 +198,8 @@ export class AppSession {
   }
 
   /**
-   * Calls `window.rl[method](...args)` and returns its (serialisable) value; page errors keep their
-   * code. `method` may name a namespace's member: `diagnostics.learnerThroughput`.
+   * Calls `window.rl.<method>(...args)`, `method` being a run call (`step`) or a namespace's
+   * (`checkpoints.exportJson`), and returns its (serialisable) value; page errors keep their code.
    */
   private async call<T>(method: string, args: unknown[]): Promise<T> {
     const out: CallResult = await this.race(
@@ -233,29 +230,26 @@ export class AppSession {
     return out.value as T;
   }
 
-  build(
-    config: unknown,
-    backend: LearnerBackend | undefined,
-  ): Promise<{ config: AnyAlgorithmConfig; device: DeviceInfo }> {
+  build(config: unknown, backend: LearnerBackend | undefined): Promise<BuiltInfo> {
     return this.call('build', [config, backend ? { backend } : {}]);
   }
 
   /** The env's registry entry in the page (after the env modules loaded): its reward threshold, time limit. */
   envSpec(id: string): Promise<EnvSpec | null> {
-    return this.call('envSpec', [id]);
+    return this.call('envs.spec', [id]);
   }
 
-  restoreFromJson(text: string, backend: LearnerBackend | undefined): Promise<void> {
-    return this.call('restoreFromJson', [text, backend ? { backend } : {}]);
+  restoreFromJson(text: string, backend: LearnerBackend | undefined): Promise<BuiltInfo> {
+    return this.call('checkpoints.restoreFromJson', [text, backend ? { backend } : {}]);
   }
 
-  /** rl.importWeightsBase64: policy weights (safetensors, RLlib's layout) into the built run. */
+  /** Policy weights (safetensors, RLlib's layout, as base64) into the built run; its config stays. */
   importWeights(base64: string, backend: LearnerBackend | undefined): Promise<{ algo: string; numTensors: number }> {
-    return this.call('importWeightsBase64', [base64, backend ? { backend } : {}]);
+    return this.call('checkpoints.importWeights', [base64, backend ? { backend } : {}]);
   }
 
   /**
-   * rl.tune: runs a sweep's trials in this page; each trial event reaches `onEvent` as it happens
+   * rl.sweeps.run: runs a sweep's trials in this page; each trial event reaches `onEvent` as it happens
    * (in order), the rows of every trial come back at the end.
    */
   async tune(input: unknown, opts: TuneRunOptions, onEvent: (e: TuneEvent) => void): Promise<TrialView[]> {
@@ -264,19 +258,20 @@ export class AppSession {
     await this.race(
       page.evaluate((binding) => {
         const send = (window as unknown as Record<string, (e: unknown) => void>)[binding]!;
-        window.rl.onTuneEvent((e) => send(e));
+        window.rl.sweeps.on('trial', (e) => send(e));
       }, TUNE_EVENT_BINDING),
     );
-    return this.call('tune', [input, opts]);
+    return this.call('sweeps.run', [input, opts]);
   }
 
   /** Ctrl-C during a sweep: every trial stops after its iteration and saves. */
   async interruptTune(): Promise<void> {
-    await this.race(this.livePage.evaluate(() => window.rl.tuneSession?.interrupt()));
+    await this.race(this.livePage.evaluate(() => window.rl.sweeps.session?.interrupt()));
   }
 
+  /** One iteration; the page keeps the state after it, so an interrupt can still save it. */
   step(): Promise<ResultDict> {
-    return this.call('step', []);
+    return this.call('step', [{ keepLastCompletedIteration: true }]);
   }
 
   /**
@@ -293,7 +288,7 @@ export class AppSession {
           const w = window as unknown as Record<string, unknown>;
           const send = w[binding] as (r: ResultDict, seconds: number) => void;
           const t0 = performance.now();
-          w[key] = window.rl.onResult((r) => send(r, (performance.now() - t0) / 1000));
+          w[key] = window.rl.on('result', (r) => send(r, (performance.now() - t0) / 1000));
         },
         { binding: RESULT_BINDING, key: RESULT_SUBSCRIPTION_KEY },
       ),
@@ -308,9 +303,9 @@ export class AppSession {
     }
   }
 
-  /** rl.sampleOnce: one sample() of the built run's runners, without training. */
+  /** rl.diagnostics.sampleOnce: one sample() of the built run's runners, without training. */
   sampleOnce(numTimesteps: number): Promise<SampleSummary> {
-    return this.call('sampleOnce', [numTimesteps]);
+    return this.call('diagnostics.sampleOnce', [numTimesteps]);
   }
 
   /** rl.dispose: stops the run and releases its workers and tensors. */
@@ -318,16 +313,16 @@ export class AppSession {
     return this.call('dispose', []);
   }
 
-  /** rl.detectDevice: the WebGPU adapter (if any), cross-origin isolation and the cores, without building. */
-  detectDevice(): Promise<Awaited<ReturnType<TrainerApp['detectDevice']>>> {
-    return this.call('detectDevice', []);
+  /** rl.diagnostics.detectDevice: the WebGPU adapter (if any), cross-origin isolation and the cores, without building. */
+  detectDevice(): Promise<Awaited<ReturnType<RunDiagnostics['detectDevice']>>> {
+    return this.call('diagnostics.detectDevice', []);
   }
 
-  /** rl.diagnostics.<name>(...args): one of the page's probes (src/diagnostics/). */
-  diagnostics<K extends keyof Diagnostics>(
+  /** rl.diagnostics.<name>(...args): one of the page's probes (src/diagnostics/, app/run-diagnostics.ts). */
+  diagnostics<K extends keyof RunDiagnostics>(
     name: K,
-    ...args: Parameters<Diagnostics[K]>
-  ): Promise<Awaited<ReturnType<Diagnostics[K]>>> {
+    ...args: Parameters<RunDiagnostics[K]>
+  ): Promise<Awaited<ReturnType<RunDiagnostics[K]>>> {
     return this.call(`diagnostics.${name}`, args);
   }
 
@@ -369,33 +364,13 @@ export class AppSession {
     return this.race(this.livePage.evaluate(recordInPage, numEnvSteps));
   }
 
-  /** Cuts the iteration in progress short (rl.interrupt); resolves at once, step() then rejects. */
-  interrupt(): Promise<boolean> {
-    return this.call('interrupt', []);
-  }
-
-  /** Has the page keep a checkpoint of every completed iteration, for an interrupt to save. */
-  keepLastCompletedIteration(): Promise<void> {
-    return this.call('keepLastCompletedIteration', [true]);
+  /** Cuts the iteration in progress short (rl.stop({ midIteration: true })); resolves at once, step() then rejects. */
+  interrupt(): Promise<void> {
+    return this.call('stop', [{ midIteration: true }]);
   }
 
   exportCheckpointJson(): Promise<string> {
-    return this.call('exportCheckpointJson', []);
-  }
-
-  /** The config and device of the built algorithm (after a restore, which builds inside the page). */
-  async built(): Promise<BuiltInfo> {
-    const info = await this.race(
-      this.livePage.evaluate(() => {
-        const rl = window.rl;
-        const algo = rl.algorithm;
-        return algo
-          ? { config: rl.config, device: algo.device, seed: algo.seed, warnings: [...rl.configWarnings] }
-          : null;
-      }),
-    );
-    if (!info?.config) throw new PageError('app/not-built', 'the page has no built algorithm', null);
-    return { config: info.config, device: info.device, seed: info.seed, warnings: info.warnings };
+    return this.call('checkpoints.exportJson', []);
   }
 
   /** A chart laid out by return-chart.ts, painted on a canvas in the page: the PNG bytes. */

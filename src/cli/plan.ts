@@ -5,9 +5,9 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { deepMerge, isPlainObject } from '../core/config';
-import { normalizeConfigInput } from '../core/config-keys';
+import { isPlainObject } from '../core/config';
 import { RLError } from '../core/errors';
+import { getPath, setPath } from '../core/json-path';
 import {
   EPISODE_RETURN_MEAN,
   NUM_ENV_STEPS_SAMPLED_LIFETIME,
@@ -15,23 +15,21 @@ import {
   TRAINING_ITERATION,
 } from '../core/metric-keys';
 import type { Checkpoint } from '../algorithms/checkpoint';
-import {
-  AUTO_PRESET,
-  DEFAULT_SPEC,
-  getPreset,
-  hasPreset,
-  presetIds,
-  specOf,
-  type AnySpec,
-} from '../algorithms/registry';
+import { AUTO_PRESET, DEFAULT_SPEC, specOf, type AnySpec } from '../algorithms/registry';
 import { checkpointFromJson, checkpointToJson } from '../app/checkpoint-codec';
+import {
+  choosePreset,
+  composeConfig,
+  configFileLayer,
+  resolvePresetId,
+  type ConfigObject,
+  type PresetChoice,
+} from '../app/compose-config';
 import { decodeSafetensors } from '../rl-module/safetensors';
 import { normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
 import { MIN_MODULE_EPISODE_RETURNS_MEAN } from '../algorithms/multi-agent/multi-agent-windows';
 import { isMultiAgentEnv } from '../envs/multi-agent/registry';
 import { UsageError, type CliBackend, type CliOptions } from './args';
-
-export type ConfigObject = Record<string, unknown>;
 
 export interface RunPlan {
   readonly algo: string;
@@ -76,23 +74,6 @@ export interface RunPlan {
   readonly warnings: readonly string[];
 }
 
-function setPath(target: ConfigObject, dotted: string, value: unknown): void {
-  const dot = dotted.indexOf('.');
-  if (dot < 0) {
-    target[dotted] = value;
-    return;
-  }
-  const section = dotted.slice(0, dot);
-  const sec = isPlainObject(target[section]) ? target[section] : (target[section] = {});
-  sec[dotted.slice(dot + 1)] = value;
-}
-
-function getPath(cfg: ConfigObject, dotted: string): unknown {
-  let v: unknown = cfg;
-  for (const part of dotted.split('.')) v = isPlainObject(v) ? v[part] : undefined;
-  return v;
-}
-
 function readJsonFile(file: string, what: string): unknown {
   if (!existsSync(file)) throw new UsageError(`${what} ${file} does not exist.`);
   try {
@@ -116,11 +97,10 @@ function readConfigFile(
   spec: AnySpec,
   warnings: string[],
 ): { partial: ConfigObject; preset: string | null } {
-  const { preset, ...rest } = isPlainObject(json) ? json : { preset: undefined };
+  const { partial, preset, issues } = configFileLayer(json, spec);
   if (preset !== undefined && typeof preset !== 'string') {
     throw new UsageError(`invalid config file ${file}: 'preset' must be a preset id such as 'CartPole-v1'.`);
   }
-  const { partial, issues } = normalizeConfigInput<ConfigObject>(isPlainObject(json) ? rest : json, spec);
   const errors = issues.filter((i) => i.severity === 'error');
   if (errors.length > 0) {
     throw new UsageError(
@@ -202,75 +182,79 @@ function algoOf(json: unknown): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
-/** Preset, --config file, then flags; the preset applies when neither --config nor --restore is given. */
-function composeFreshConfig(
+/** The layers of a run: preset, --config file, then flags; over the --restore checkpoint's config when resuming. */
+function composeRunConfig(
   opts: CliOptions,
   spec: AnySpec,
   flags: ConfigObject,
   configFile: ConfigFile | null,
+  checkpointConfig: ConfigObject | null,
   warnings: string[],
-): { config: ConfigObject; presetId: string | null; why: string } {
+): {
+  config: ConfigObject;
+  presetNote: string | null;
+  preset: { id: string | null; stop: Readonly<Record<string, number>> | null };
+} {
+  const file = configFile === null ? { partial: {}, preset: null } : readConfigFile(configFile, spec, warnings);
   const flagEnv = getPath(flags, 'environment.env');
-  const { partial: file, preset: filePreset } =
-    configFile === null ? { partial: {}, preset: null } : readConfigFile(configFile, spec, warnings);
-  const fileEnv = getPath(file, 'environment.env');
+  const fileEnv = getPath(file.partial, 'environment.env');
+  const typed = (name: string | null | undefined): string | null | undefined =>
+    typeof name === 'string' ? resolvePresetId(spec, name) : name;
   const env =
     typeof flagEnv === 'string' ? flagEnv : typeof fileEnv === 'string' ? fileEnv : spec.defaults.environment.env;
-  let presetId: string | null = null;
-  let why = '';
-  if (opts.preset !== undefined && opts.preset !== 'none') {
-    presetId = resolvePresetId(spec, opts.preset);
-    why = 'asked for with --preset';
-  } else if (opts.preset === undefined && filePreset !== null) {
-    presetId = resolvePresetId(spec, filePreset);
-    why = `named in ${opts.configFile}`;
-  } else if (opts.preset === undefined && opts.configFile === undefined) {
-    presetId = hasPreset(spec, env) ? env : spec.autoPreset ? AUTO_PRESET : null;
-    why =
-      presetId === AUTO_PRESET
-        ? `no ${spec.name} preset for ${env}`
-        : typeof flagEnv === 'string'
-          ? '--env given without --config'
-          : 'default env, no --config';
-  }
-  // The automatic preset is sized in the page, which knows the env's spaces and the cores.
-  const preset =
-    presetId === null ? {} : presetId === AUTO_PRESET ? { preset: AUTO_PRESET } : presetConfig(spec, presetId);
-  const config = deepMerge(deepMerge(preset, file), flags);
-  return { config, presetId, why };
-}
-
-/**
- * A preset id as typed: exact (`CartPole-v1:cleanrl`), or case-insensitive without the version
- * (`cartpole`, `cartpole:cleanrl`). Unknown names go to getPreset, whose error lists the ids.
- */
-export function resolvePresetId(spec: AnySpec, name: string): string {
-  const ids = presetIds(spec);
-  if (ids.includes(name)) return name;
-  const key = (id: string): string => {
-    const [env = '', variant] = id.split(':');
-    const short = env
-      .toLowerCase()
-      .replace(/-v\d+$/, '')
-      .replace(/[^a-z0-9]/g, '');
-    return variant === undefined ? short : `${short}:${variant.toLowerCase()}`;
-  };
-  return ids.find((id) => id.toLowerCase() === name.toLowerCase() || key(id) === key(name)) ?? name;
-}
-
-function presetConfig(spec: AnySpec, id: string): ConfigObject {
-  if (id === AUTO_PRESET) return {};
+  const resuming = checkpointConfig !== null;
+  const preset = choosePreset(spec, {
+    asked: opts.preset === 'none' ? null : typed(opts.preset),
+    namedInFile: typed(file.preset),
+    env,
+    fallBackToEnv: opts.configFile === undefined,
+    resuming,
+  });
   try {
-    return getPreset(spec, id).config;
+    // A fresh run is a partial config: the page merges it over the defaults and sizes the automatic layout.
+    const composed = composeConfig<ConfigObject>(spec, {
+      base: checkpointConfig ?? 'partial',
+      preset: preset.id,
+      file: file.partial,
+      overrides: flags,
+    });
+    // A resumed run keeps its checkpoint's stop criteria unless flags say otherwise: no preset note or stop.
+    if (resuming) return { config: composed.config, presetNote: null, preset: { id: null, stop: null } };
+    const presetNote = presetNoteOf(opts, spec, preset, env, typeof flagEnv === 'string');
+    return { config: composed.config, presetNote, preset: { id: composed.presetId, stop: composed.presetStop } };
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
 }
 
-function stopCriteria(
+/** The header line saying which preset a fresh run starts from, and why. */
+function presetNoteOf(
   opts: CliOptions,
   spec: AnySpec,
-  presetId: string | null,
+  preset: PresetChoice,
+  env: string,
+  envFromFlags: boolean,
+): string | null {
+  const why =
+    preset.reason === 'asked'
+      ? 'asked for with --preset'
+      : preset.reason === 'file'
+        ? `named in ${opts.configFile}`
+        : preset.id === AUTO_PRESET
+          ? `no ${spec.name} preset for ${env}`
+          : envFromFlags
+            ? '--env given without --config'
+            : 'default env, no --config';
+  if (preset.id === AUTO_PRESET) {
+    return `automatic layout (${why}; sized from its spaces and the cores; --preset none for ${spec.name}'s plain defaults)`;
+  }
+  if (preset.id !== null) return `preset '${preset.id}' (${why}; --preset none to skip it)`;
+  return opts.preset === 'none' ? `${spec.name}'s plain defaults (--preset none)` : null;
+}
+
+function stopCriteria(
+  opts: CliOptions,
+  preset: { readonly id: string | null; readonly stop: Readonly<Record<string, number>> | null },
   returnKey: string,
 ): { stop: StopCriteria; source: string } {
   const fromFlags: Record<string, number> = {};
@@ -279,8 +263,7 @@ function stopCriteria(
   if (opts.stopIters !== undefined) fromFlags[TRAINING_ITERATION] = opts.stopIters;
   if (opts.stopTimeS !== undefined) fromFlags[TIME_TOTAL_S] = opts.stopTimeS;
   if (Object.keys(fromFlags).length > 0) return { stop: normalizeStopCriteria(fromFlags), source: 'flags' };
-  const presetStop = presetId === null || presetId === AUTO_PRESET ? undefined : getPreset(spec, presetId).stop;
-  if (presetStop) return { stop: normalizeStopCriteria(presetStop), source: `preset '${presetId}'` };
+  if (preset.stop) return { stop: normalizeStopCriteria(preset.stop), source: `preset '${preset.id}'` };
   return { stop: { [TRAINING_ITERATION]: 100 }, source: 'default' };
 }
 
@@ -359,31 +342,18 @@ export function planRun(opts: CliOptions): RunPlan {
       warnings.push(`${f.path} is given twice on the command line; the last one (${f.flag}) wins.`);
     setPath(flags, f.path, f.value);
   }
-  let config: ConfigObject;
-  let presetNote: string | null = null;
-  let presetId: string | null = null;
-  let restore: RunPlan['restore'] = null;
   const configFile =
     opts.configFile === undefined
       ? null
       : { file: opts.configFile, json: readJsonFile(opts.configFile, 'config file') };
   const ckpt = opts.restore === undefined ? null : readCheckpoint(opts.restore);
   const spec = runSpec(opts, configFile, ckpt?.ckpt ?? null);
+  const checkpointConfig = ckpt === null ? null : (ckpt.ckpt.config as ConfigObject);
+  const { config, presetNote, preset } = composeRunConfig(opts, spec, flags, configFile, checkpointConfig, warnings);
+  let restore: RunPlan['restore'] = null;
   if (ckpt !== null) {
-    const file = configFile === null ? {} : readConfigFile(configFile, spec, warnings).partial;
-    const preset =
-      opts.preset !== undefined && opts.preset !== 'none' ? presetConfig(spec, resolvePresetId(spec, opts.preset)) : {};
-    config = deepMerge(deepMerge(deepMerge(ckpt.ckpt.config as ConfigObject, preset), file), flags);
     const { trainingIteration: iteration, numEnvStepsSampledLifetime: steps } = ckpt.ckpt.counters;
     restore = { file: ckpt.file, text: checkpointToJson({ ...ckpt.ckpt, config }), iteration, steps };
-  } else {
-    const fresh = composeFreshConfig(opts, spec, flags, configFile, warnings);
-    config = fresh.config;
-    presetId = fresh.presetId;
-    if (presetId === AUTO_PRESET) {
-      presetNote = `automatic layout (${fresh.why}; sized from its spaces and the cores; --preset none for ${spec.name}'s plain defaults)`;
-    } else if (presetId !== null) presetNote = `preset '${presetId}' (${fresh.why}; --preset none to skip it)`;
-    else if (opts.preset === 'none') presetNote = `${spec.name}'s plain defaults (--preset none)`;
   }
   const device = deviceChoice(opts.backend, config, flags);
   const algoValue = getPath(config, 'algo');
@@ -391,7 +361,7 @@ export function planRun(opts: CliOptions): RunPlan {
   const algo = (typeof algoValue === 'string' ? algoValue : spec.name).toUpperCase();
   const env = typeof envValue === 'string' ? envValue : spec.defaults.environment.env;
   const returnKey = isMultiAgentEnv(env) ? MIN_MODULE_EPISODE_RETURNS_MEAN : EPISODE_RETURN_MEAN;
-  const { stop, source } = stopCriteria(opts, spec, presetId, returnKey);
+  const { stop, source } = stopCriteria(opts, preset, returnKey);
   // With the env deciding the stop (stopFromEnv), the page tells its reward threshold later.
   if (opts.asTest && stop[returnKey] === undefined && source !== 'default') {
     throw new UsageError(AS_TEST_NEEDS_REWARD);

@@ -114,9 +114,9 @@ async function record(opts: RecordOptions, log: (line: string) => void): Promise
   });
   try {
     await session.open();
-    if (plan.restore) await session.restoreFromJson(plan.restore.text, plan.backend);
-    else await session.build(plan.configInput, plan.backend);
-    const built = await session.built();
+    const built = plan.restore
+      ? await session.restoreFromJson(plan.restore.text, plan.backend)
+      : await session.build(plan.configInput, plan.backend);
     const policy = plan.restore
       ? `the checkpoint ${plan.restore.file} (iteration ${plan.restore.iteration})`
       : 'a fresh, untrained policy';

@@ -118,17 +118,17 @@ export class TrainingRun {
       const env = await session.envSpec(plan.env);
       this.plan = withEnvStop(plan, env?.rewardThreshold, this.d.opts.asTest);
     }
-    if (this.checkpoint) await session.restoreFromJson(this.checkpoint.text, plan.backend);
-    else await session.build(plan.configInput, plan.backend);
+    const built = this.checkpoint
+      ? await session.restoreFromJson(this.checkpoint.text, plan.backend)
+      : await session.build(plan.configInput, plan.backend);
     // --restore-weights: over the build or --restore, until this run saved a checkpoint of its own
-    // (a recovery from a crash then restores that, imported weights included).
+    // (a recovery from a crash then restores that, imported weights included). The config stays.
     if (plan.restoreWeights && this.savedIteration === null) {
       const { numTensors } = await session.importWeights(plan.restoreWeights.base64, plan.backend);
       this.d.progress.info(`  weights     ${plan.restoreWeights.file} (${numTensors} tensors loaded)`);
     }
-    await session.keepLastCompletedIteration();
-    this.built = await session.built();
-    return this.built;
+    this.built = built;
+    return built;
   }
 
   private get lastIteration(): number {

@@ -2,7 +2,7 @@
  * Checkpoints from the page: save to / load from browser storage (IndexedDB), download / load a
  * JSON file, and export the policy weights alone. All of it goes through the facade.
  */
-import { checkpointFromJson, type TrainerApp } from '../app';
+import { checkpointFromJson, type AppFacade } from '../app';
 import type { RunState } from './run-state.svelte';
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -31,7 +31,7 @@ export class CheckpointState {
   busy = $state(false);
 
   constructor(
-    private readonly app: TrainerApp,
+    private readonly app: AppFacade,
     private readonly run: RunState,
     /** Called with the restored config so the form shows it. */
     private readonly onRestored: () => void,
@@ -47,7 +47,7 @@ export class CheckpointState {
 
   async refresh(): Promise<void> {
     try {
-      this.stored = (await this.app.listStoredCheckpoints()).sort();
+      this.stored = (await this.app.checkpoints.listStored()).sort();
       if (!this.stored.includes(this.selected)) this.selected = this.stored[this.stored.length - 1] ?? '';
     } catch (e) {
       this.error = `Browser storage is unavailable: ${message(e)}`;
@@ -57,7 +57,7 @@ export class CheckpointState {
   async save(): Promise<void> {
     const name = this.name.trim() || this.suggestedName;
     await this.task(async () => {
-      await this.app.saveToStorage(name);
+      await this.app.checkpoints.saveToStorage(name);
       await this.refresh();
       this.selected = name;
       return `Saved “${name}” in this browser.`;
@@ -67,7 +67,7 @@ export class CheckpointState {
   async download(): Promise<void> {
     const name = this.name.trim() || this.suggestedName;
     await this.task(async () => {
-      downloadText(`${name}.checkpoint.json`, await this.app.exportCheckpointJson());
+      downloadText(`${name}.checkpoint.json`, await this.app.checkpoints.exportJson());
       return `Downloaded ${name}.checkpoint.json.`;
     });
   }
@@ -76,7 +76,7 @@ export class CheckpointState {
   async exportWeights(): Promise<void> {
     const name = this.name.trim() || this.suggestedName;
     await this.task(async () => {
-      const ckpt = checkpointFromJson(await this.app.exportCheckpointJson());
+      const ckpt = checkpointFromJson(await this.app.checkpoints.exportJson());
       const config = this.app.config;
       const file = {
         format: WEIGHTS_FORMAT,
@@ -97,7 +97,7 @@ export class CheckpointState {
     const name = this.selected;
     if (!name) return;
     await this.task(async () => {
-      await this.app.restoreFromStorage(name);
+      await this.app.checkpoints.restoreFromStorage(name);
       this.restored();
       return `Loaded “${name}”: training continues from iteration ${this.run.iteration}.`;
     });
@@ -105,7 +105,7 @@ export class CheckpointState {
 
   async loadFile(file: File): Promise<void> {
     await this.task(async () => {
-      await this.app.restoreFromJson(await file.text());
+      await this.app.checkpoints.restoreFromJson(await file.text());
       this.restored();
       return `Loaded ${file.name}: training continues from iteration ${this.run.iteration}.`;
     });
@@ -119,7 +119,7 @@ export class CheckpointState {
   async loadWeightsFile(file: File): Promise<void> {
     await this.task(async () => {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const { algo, numTensors } = await this.app.importWeights(bytes, {}, this.formConfig());
+      const { algo, numTensors } = await this.app.checkpoints.importWeights(bytes, {}, this.formConfig());
       this.restored();
       return `Loaded ${numTensors} ${algo} weight tensors from ${file.name}: the preview plays this policy.`;
     });

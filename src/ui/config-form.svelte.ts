@@ -4,17 +4,15 @@
  * validateConfig, so every field can show its own message and Train knows whether the config is
  * usable. Nothing here names an algorithm: fields, presets and sizes come from the spec.
  */
-import { deepMerge } from '../core/config';
 import type { ValidationContext } from '../core/config-validation';
+import { getPath, setPath } from '../core/json-path';
 import {
-  AUTO_PRESET,
   DEFAULT_SPEC,
   findSpec,
   getPreset,
   getSpec,
   hasPreset,
   parseFieldValue,
-  presetFor,
   validateConfig,
   type AnyAlgorithmConfig,
   type AnySpec,
@@ -22,7 +20,8 @@ import {
   type ConfigIssue,
   type SamplingLayout,
 } from '../app/config-form';
-import { STOP_FIELDS, configFieldsFor, formatFieldValue, valueAt, type FieldDef } from './config-fields';
+import { choosePreset, composeConfig } from '../app/compose-config';
+import { STOP_FIELDS, configFieldsFor, formatFieldValue, type FieldDef } from './config-fields';
 
 export type FieldValue = string | boolean;
 
@@ -86,7 +85,7 @@ export class ConfigFormState {
     this.presetId = presetId;
     const values: Record<string, FieldValue> = {};
     for (const field of configFieldsFor(this.spec)) {
-      const v = valueAt(config, field.path);
+      const v = getPath(config, field.path);
       values[field.path] = field.kind === 'checkbox' ? v === true : formatFieldValue(v);
     }
     const stops = stop ?? this.stopCheck.stop;
@@ -99,16 +98,15 @@ export class ConfigFormState {
    * device and seed stay as they were: they describe this machine and this experiment, not the env.
    */
   applyPreset(id: string, spec: AnySpec = this.spec): void {
-    const env = typeof this.values['environment.env'] === 'string' ? this.values['environment.env'] : START_PRESET;
-    const preset = id === '' ? null : presetFor(spec, id, env, this.context);
-    const fromPreset = preset
-      ? deepMerge<AnyAlgorithmConfig>(spec.defaults, preset.config)
-      : deepMerge<AnyAlgorithmConfig>(spec.defaults, { environment: { env } });
     const keep =
       Object.keys(this.values).length > 0 ? { learners: this.input.learners, debugging: this.input.debugging } : {};
-    const config = deepMerge<AnyAlgorithmConfig>(fromPreset, keep);
-    const stop = preset?.stop && Object.keys(preset.stop).length > 0 ? preset.stop : null;
-    this.load(config, stop ?? envStop(spec, config.environment.env), preset ? id : '');
+    const { config, presetId, presetStop } = composeConfig(spec, {
+      env: this.env,
+      preset: choosePreset(spec, { asked: id === '' ? null : id, env: this.env }).id,
+      context: this.context,
+      overrides: keep,
+    });
+    this.load(config, presetStop ?? envStop(spec, config.environment.env), presetId ?? '');
   }
 
   /**
@@ -118,8 +116,7 @@ export class ConfigFormState {
   setAlgorithm(name: string): void {
     const spec = getSpec(name);
     if (spec === this.spec) return;
-    const env = String(this.values['environment.env'] ?? START_PRESET);
-    this.applyPreset(hasPreset(spec, env) ? env : spec.autoPreset ? AUTO_PRESET : '', spec);
+    this.applyPreset(choosePreset(spec, { env: this.env, fallBackToEnv: true }).id ?? '', spec);
   }
 
   /**
@@ -127,23 +124,26 @@ export class ConfigFormState {
    * automatic layout sized from its spaces (the preset menu's "RLlib defaults" undoes it).
    */
   setEnv(env: string): void {
-    if (hasPreset(this.spec, env) || this.spec.autoPreset) {
-      this.values['environment.env'] = env;
-      this.applyPreset(hasPreset(this.spec, env) ? env : AUTO_PRESET);
-      return;
-    }
     this.values['environment.env'] = env;
-    this.presetId = '';
+    const preset = choosePreset(this.spec, { env, fallBackToEnv: true });
+    if (preset.id !== null) this.applyPreset(preset.id);
+    else this.presetId = '';
+  }
+
+  /** The env the form is set to (the start preset's before any). */
+  private get env(): string {
+    const env = this.values['environment.env'];
+    return typeof env === 'string' ? env : START_PRESET;
   }
 
   private buildInput(): AnyAlgorithmConfig {
-    const partial: Record<string, unknown> = {};
+    const fields: Record<string, unknown> = {};
     for (const field of this.fields) {
       const raw = this.values[field.path];
       if (raw === undefined) continue;
-      setPath(partial, field.path, typeof raw === 'boolean' ? raw : parseField(field, raw));
+      setPath(fields, field.path, typeof raw === 'boolean' ? raw : parseField(field, raw));
     }
-    return deepMerge<AnyAlgorithmConfig>(this.base, partial);
+    return composeConfig(this.spec, { base: this.base, overrides: fields }).config;
   }
 
   private parseStop(): StopCheck {
@@ -181,16 +181,6 @@ function parseField(field: FieldDef, raw: string): unknown {
     return raw;
   }
   return parseFieldValue(field.path, raw, field.nullable === true);
-}
-
-function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
-  const dot = path.indexOf('.');
-  if (dot < 0) {
-    obj[path] = value;
-    return;
-  }
-  const section = (obj[path.slice(0, dot)] ??= {}) as Record<string, unknown>;
-  section[path.slice(dot + 1)] = value;
 }
 
 function matches(issuePath: string, fieldPath: string): boolean {

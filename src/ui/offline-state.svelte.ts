@@ -2,7 +2,7 @@
  * Offline data from the page: load recorded episode files (Parquet) for BC and MARWIL, and record
  * the current policy's episodes as a download. All of it goes through the facade.
  */
-import type { TrainerApp } from '../app';
+import type { AppFacade } from '../app';
 import type { ConfigFormState } from './config-form.svelte';
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -29,15 +29,15 @@ export class OfflineState {
   loaded: readonly string[] = $state.raw([]);
 
   constructor(
-    private readonly app: TrainerApp,
+    private readonly app: AppFacade,
     private readonly form: ConfigFormState,
   ) {}
 
   /** Registers the chosen files under their names and, for BC/MARWIL, names them in offlineData.input. */
   async loadFiles(files: readonly File[]): Promise<void> {
     await this.task(async () => {
-      for (const f of files) this.app.loadOfflineFile(f.name, new Uint8Array(await f.arrayBuffer()));
-      this.loaded = this.app.offlineFiles();
+      for (const f of files) this.app.offline.load(f.name, new Uint8Array(await f.arrayBuffer()));
+      this.loaded = this.app.offline.files();
       const names = files.map((f) => f.name).join(',');
       if (this.form.fields.some((f) => f.path === 'offlineData.input')) {
         this.form.values['offlineData.input'] = names;
@@ -51,7 +51,7 @@ export class OfflineState {
   async record(): Promise<void> {
     await this.task(async () => {
       const steps = Math.floor(Number(this.numSteps));
-      const rec = await this.app.recordEpisodes(steps, (n) => (this.note = `Recording… ${n} env steps`));
+      const rec = await this.app.offline.recordEpisodes(steps, (n) => (this.note = `Recording… ${n} env steps`));
       const env = this.app.config?.environment.env ?? 'env';
       const name = `${env}-${rec.numEnvSteps}-steps.parquet`;
       downloadBytes(name, rec.bytes, 'application/vnd.apache.parquet');

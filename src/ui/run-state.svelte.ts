@@ -4,7 +4,7 @@
  * go into a MetricSeries (plain arrays) and bump `version`, which is what the charts watch.
  */
 import { deepEqual } from '../core/config';
-import type { AppStatus, FailureEvent, ResultDict, RunnerView, RunSummary, TrainerApp } from '../app';
+import type { AppFacade, AppStatus, FailureEvent, ResultDict, RunnerView, RunSummary } from '../app';
 import type { EmbedBridge } from '../app/embed';
 import { getSpec, type AnyAlgorithmConfig } from '../app/config-form';
 import { MetricSeries } from './metric-series';
@@ -42,13 +42,13 @@ export class RunState {
   /** Each runner's last seen state and since when (bookkeeping only, not reactive). */
   private lastState: Record<number, { state: string; sinceMs: number }> = {};
 
-  constructor(readonly app: TrainerApp) {
-    app.onStatus((s) => {
+  constructor(readonly app: AppFacade) {
+    app.on('status', (s) => {
       this.status = s;
       if (s === 'paused' || s === 'training') this.busy = null;
     });
-    app.onResult((r) => this.addResult(r));
-    app.onRunners((views) => {
+    app.on('result', (r) => this.addResult(r));
+    app.on('runners', (views) => {
       this.trackRunnerSps(views);
       this.runners = views;
       this.refreshFailures();
@@ -158,7 +158,7 @@ export class RunState {
 
   async kill(workerIndex: number): Promise<void> {
     try {
-      await this.app.killEnvRunner(workerIndex);
+      await this.app.faults.killEnvRunner(workerIndex);
     } catch (e) {
       this.error = message(e);
     }
@@ -166,7 +166,7 @@ export class RunState {
 
   hang(workerIndex: number): void {
     try {
-      this.app.hangEnvRunner(workerIndex);
+      this.app.faults.hangEnvRunner(workerIndex);
     } catch (e) {
       this.error = message(e);
     }
@@ -193,7 +193,7 @@ export class RunState {
   }
 
   private refreshFailures(): void {
-    const log = this.app.failureLog();
+    const log = this.app.faults.log();
     if (log.length !== this.failures.length) this.failures = [...log];
   }
 

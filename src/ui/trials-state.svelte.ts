@@ -1,9 +1,9 @@
 /**
  * The Trials panel's state: the sweep editor's text and its problems, the running sweep's rows
- * (mirrored from the facade's TuneSession on every tune event and twice a second, since runner
+ * (mirrored from rl.sweeps' session on every trial event and twice a second, since runner
  * restarts change without one), each trial's return curve, and which trial the preview shows.
  */
-import type { ResultDict, TrainerApp, TrialView } from '../app';
+import type { AppFacade, ResultDict, TrainerApp, TrialView } from '../app';
 import { checkSweepText, EXAMPLE_SWEEP, tuneHashPiece, type SweepCheck } from '../app';
 import { EPISODE_RETURN_MEAN, NUM_ENV_STEPS_SAMPLED_LIFETIME } from '../core/metric-keys';
 import { MetricSeries } from './metric-series';
@@ -28,18 +28,18 @@ export class TrialsState {
   readonly shareHash: string = $derived(tuneHashPiece(this.text));
   private curvePoints = 0;
 
-  constructor(private readonly app: TrainerApp) {
-    app.onTuneEvent(() => this.refresh());
+  constructor(private readonly app: AppFacade) {
+    app.sweeps.on('trial', () => this.refresh());
   }
 
   get valid(): boolean {
     return this.check.sweep !== null;
   }
 
-  /** The running algorithm of a trial (its preview), or null when it is not running. */
-  appOf(trialId: string | null): TrainerApp | null {
+  /** The run of a trial (its preview), or null when it is not running. */
+  runOf(trialId: string | null): TrainerApp | null {
     if (trialId === null) return null;
-    return this.app.tuneSession?.apps.get(trialId) ?? null;
+    return this.app.sweeps.session?.runs.get(trialId) ?? null;
   }
 
   /** Starts the editor's sweep; resolves when every trial has ended. */
@@ -54,7 +54,7 @@ export class TrialsState {
     this.version++;
     const timer = setInterval(() => this.refresh(), REFRESH_MS);
     try {
-      await this.app.tune(this.check.input);
+      await this.app.sweeps.run(this.check.input);
     } catch (e) {
       this.error = message(e);
     } finally {
@@ -66,20 +66,20 @@ export class TrialsState {
 
   /** Every running trial stops after its iteration; pending ones never start. */
   stop(): void {
-    this.app.tuneSession?.interrupt();
+    this.app.sweeps.session?.interrupt();
   }
 
   /** Chaos for teaching: kills the first EnvRunner of a running trial; its supervisor restarts it. */
   async killRunner(trialId: string): Promise<void> {
     try {
-      await this.app.tuneSession?.killEnvRunner(trialId, 1);
+      await this.app.sweeps.killEnvRunner(trialId, 1);
     } catch (e) {
       this.error = message(e);
     }
   }
 
   private refresh(): void {
-    const session = this.app.tuneSession;
+    const session = this.app.sweeps.session;
     if (!session) return;
     this.rows = session.trials;
     const results = this.rows.map((r) => session.results(r.id));

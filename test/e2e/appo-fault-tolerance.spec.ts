@@ -43,7 +43,7 @@ test('APPO: killing a runner with requests in flight loses only those, counted; 
     const results: Record<string, number | string>[] = [];
     for (let i = 0; i < 5; i++) results.push(await window.rl.step());
     const inFlightAtKill = Number(results.at(-1)!['env_runner_group/num_in_flight_requests']);
-    await window.rl.killEnvRunner(1);
+    await window.rl.faults.killEnvRunner(1);
     const t0 = performance.now();
     // Train on until runner 1 is back and has delivered samples again.
     for (;;) {
@@ -55,7 +55,7 @@ test('APPO: killing a runner with requests in flight loses only those, counted; 
     }
     for (let i = 0; i < 5; i++) results.push(await window.rl.step());
     const series = Object.fromEntries(keys.map((k) => [k, results.map((r) => Number(r[k] ?? 0))]));
-    return { series, inFlightAtKill, last: results.at(-1)!, events: window.rl.failureLog().map((e) => e.action) };
+    return { series, inFlightAtKill, last: results.at(-1)!, events: window.rl.faults.log().map((e) => e.action) };
   }, LIFETIME_KEYS);
   const lost = out.last['fault_tolerance/num_in_flight_requests_lost_lifetime'] as number;
   expect(out.inFlightAtKill).toBe(4);

@@ -10,7 +10,7 @@ test('the page boots and shows the detected device', async ({ appPage, consoleEr
 });
 
 test('WebGPU (SwiftShader) runs a TF.js computation that matches the cpu backend', async ({ appPage }) => {
-  const adapter = await appPage.evaluate(async () => (await window.rl.detectDevice()).adapter);
+  const adapter = await appPage.evaluate(async () => (await window.rl.diagnostics.detectDevice()).adapter);
   expect(adapter, 'no WebGPU adapter: launch Chromium with the SwiftShader WebGPU flags').not.toBeNull();
   const [gpu, cpu] = await appPage.evaluate(async () => [
     await window.rl.diagnostics.tinyComputation('webgpu'),

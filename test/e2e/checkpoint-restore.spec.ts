@@ -39,7 +39,7 @@ test('a bad checkpoint loaded after training leaves the current model, status an
   await buildAndTrain(page, 2);
   const outcome = await page.evaluate(async () => {
     const rl = window.rl;
-    const before = JSON.parse(await rl.exportCheckpointJson()) as Record<string, unknown>;
+    const before = JSON.parse(await rl.checkpoints.exportJson()) as Record<string, unknown>;
     const weightsBefore = JSON.stringify(before['weights']);
     // The issue's case: a NaN weight and a string counter.
     const nanBias = btoa(String.fromCharCode(...new Uint8Array(new Float32Array(64).fill(Number.NaN).buffer)));
@@ -51,11 +51,11 @@ test('a bad checkpoint loaded after training leaves the current model, status an
     };
     let error: { code: unknown; message: string } | null = null;
     try {
-      await rl.restoreFromJson(JSON.stringify(bad));
+      await rl.checkpoints.restoreFromJson(JSON.stringify(bad));
     } catch (e) {
       error = { code: (e as { code?: unknown }).code, message: (e as Error).message };
     }
-    const after = JSON.parse(await rl.exportCheckpointJson()) as Record<string, unknown>;
+    const after = JSON.parse(await rl.checkpoints.exportJson()) as Record<string, unknown>;
     const status = rl.status;
     const results = rl.results.length;
     const next = await rl.step();
@@ -100,11 +100,11 @@ test('a full browser storage reports "not saved" in the checkpoint panel, and no
 
   const viaApi = await page.evaluate(async () => {
     try {
-      await window.rl.saveToStorage('too-big');
-      return { code: null, message: 'Saved', stored: await window.rl.listStoredCheckpoints() };
+      await window.rl.checkpoints.saveToStorage('too-big');
+      return { code: null, message: 'Saved', stored: await window.rl.checkpoints.listStored() };
     } catch (e) {
       const err = e as { code?: string; message: string };
-      return { code: err.code ?? null, message: err.message, stored: await window.rl.listStoredCheckpoints() };
+      return { code: err.code ?? null, message: err.message, stored: await window.rl.checkpoints.listStored() };
     }
   });
   expect(viaApi.code).toBe('storage/quota');
@@ -121,7 +121,7 @@ test('a full browser storage reports "not saved" in the checkpoint panel, and no
   await cdp.send('Storage.overrideQuotaForOrigin', { origin });
   await page.getByRole('button', { name: 'Save checkpoint' }).click();
   await expect(page.getByTestId('checkpoint-note')).toContainText('Saved “too-big”');
-  expect(await page.evaluate(() => window.rl.listStoredCheckpoints())).toContain('too-big');
+  expect(await page.evaluate(() => window.rl.checkpoints.listStored())).toContain('too-big');
 });
 
 test('CLI: --restore of a bad checkpoint exits 2 before the browser starts, listing every problem', async () => {

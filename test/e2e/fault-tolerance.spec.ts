@@ -35,7 +35,7 @@ test('PPO on CartPoleCrashing-v1 (3 runners, crashes on 1 and 2, stalls on 2) re
     return {
       summary,
       lifetimeSteps: window.rl.results.map((r) => Number(r['num_env_steps_sampled_lifetime'])),
-      events: window.rl.failureLog().map((e) => `${e.workerIndex}:${e.action}`),
+      events: window.rl.faults.log().map((e) => `${e.workerIndex}:${e.action}`),
     };
   });
   const last = out.summary.lastResult!;
@@ -69,7 +69,7 @@ test('killEnvRunner(1): a new worker answers within the restart delay + 5 s and 
   }, delayS);
   const elapsedMs = await appPage.evaluate(async () => {
     const t0 = performance.now();
-    await window.rl.killEnvRunner(1);
+    await window.rl.faults.killEnvRunner(1);
     for (;;) {
       const r = window.rl.runners().find((x) => x.workerIndex === 1)!;
       if (r.restarts === 1 && r.state === 'idle') break;
@@ -84,7 +84,7 @@ test('killEnvRunner(1): a new worker answers within the restart delay + 5 s and 
   expect(result['env_runners/worker_2/num_env_steps_sampled']).toBe(128);
   expect(result['fault_tolerance/num_remote_worker_restarts']).toBe(1);
   expect(result['fault_tolerance/num_healthy_workers']).toBe(2);
-  const log = await appPage.evaluate(() => window.rl.failureLog());
+  const log = await appPage.evaluate(() => window.rl.faults.log());
   expect(log.map((e) => e.action)).toEqual(['restart-scheduled', 'restarted']);
   expect(log[0]!.cause).toMatch(/killEnvRunner/);
 });
@@ -102,7 +102,7 @@ test('a crashed sub-env is rebuilt alone and the other sub-envs keep every step 
       faultTolerance: { restartFailedSubEnvironments: true },
       debugging: { seed: 2 },
     });
-    return window.rl.sampleOnce(400);
+    return window.rl.diagnostics.sampleOnce(400);
   });
   expect(s.numSubEnvRestarts).toBeGreaterThan(0);
   expect(s.numEnvStepsLost).toBeGreaterThan(0);

@@ -21,7 +21,7 @@ test('PPO with remote sub-envs trains on CartPoleCrashing-v1 and survives crashe
       debugging: { seed: 3 },
     });
     // Every step of a sample call is returned or counted lost (a crashed worker's partial episode).
-    const probe = await window.rl.sampleOnce(512);
+    const probe = await window.rl.diagnostics.sampleOnce(512);
     const summary = await window.rl.train({
       stop: { 'env_runners/episode_return_mean': 150, num_env_steps_sampled_lifetime: 120_000 },
     });
@@ -53,7 +53,7 @@ test('a remote sub-env worker crash with restartFailedSubEnvironments off fails 
       faultTolerance: { restartFailedEnvRunners: false },
       debugging: { seed: 1 },
     });
-    return window.rl.sampleOnce(128).then(
+    return window.rl.diagnostics.sampleOnce(128).then(
       () => 'no error',
       (e: unknown) => (e instanceof Error ? e.message : String(e)),
     );

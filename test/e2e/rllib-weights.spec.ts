@@ -101,7 +101,7 @@ test('the page loads policy weights from a .safetensors file and the preview pla
       await window.rl.build(config);
       for (let i = 0; i < 3; i++) await window.rl.step();
       const actions = Array.from(await window.rl.algorithm!.computeActions(Float32Array.from(obs), 64));
-      const text = await window.rl.exportCheckpointJson();
+      const text = await window.rl.checkpoints.exportJson();
       window.rl.dispose();
       return { actions, text };
     },

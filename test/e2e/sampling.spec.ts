@@ -16,11 +16,11 @@ test('2 workers x 8 envs sample the requested env steps', async ({ appPage }) =>
   const runners = await appPage.evaluate(() => window.rl.runners());
   expect(runners.map((r) => r.workerIndex)).toEqual([1, 2]);
   expect(runners.every((r) => r.backend === 'wasm')).toBe(true);
-  const result = await appPage.evaluate(() => window.rl.sampleOnce(512));
+  const result = await appPage.evaluate(() => window.rl.diagnostics.sampleOnce(512));
   // One round: each runner returns rolloutFragmentLength x numEnvsPerEnvRunner = 256 steps.
   expect(result.numSteps).toBe(512);
   expect(result.perWorker).toEqual({ 1: 256, 2: 256 });
-  const more = await appPage.evaluate(() => window.rl.sampleOnce(1000));
+  const more = await appPage.evaluate(() => window.rl.diagnostics.sampleOnce(1000));
   expect(more.numSteps).toBe(1024); // rounds of 512 until >= 1000
 });
 
@@ -29,7 +29,7 @@ test('after syncWeights every runner acts like the page module on the same obser
   // Train one iteration so the weights differ from the initial ones, then compare.
   await appPage.evaluate(() => window.rl.step().then(() => undefined));
   const obs = Array.from({ length: 64 * 4 }, (_, i) => Math.sin(i * 1.3) * 0.2);
-  const { page, runners } = await appPage.evaluate((o) => window.rl.compareRunnerActions(o, 64), obs);
+  const { page, runners } = await appPage.evaluate((o) => window.rl.diagnostics.compareRunnerActions(o, 64), obs);
   expect(Object.keys(runners)).toEqual(['1', '2']);
   expect(runners['1']).toEqual(page);
   expect(runners['2']).toEqual(page);
@@ -43,7 +43,7 @@ test('a worker whose env throws rejects the pending call instead of hanging', as
   await appPage.evaluate((c) => window.rl.build(c).then(() => undefined), cfg);
   const t0 = Date.now();
   const error = await appPage.evaluate(() =>
-    window.rl.sampleOnce(512).then(
+    window.rl.diagnostics.sampleOnce(512).then(
       () => 'resolved',
       (e: Error) => e.message,
     ),

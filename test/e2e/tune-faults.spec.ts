@@ -40,10 +40,10 @@ test('a killed runner restarts inside its trial, a bad env config errors one tri
 
   // Kill trial 0's runner once it has trained a little.
   await expect(row('trial_00000')).toHaveAttribute('data-status', 'RUNNING', { timeout: 120_000 });
-  await page.waitForFunction(() => (window.rl.tuneSession?.results('trial_00000').length ?? 0) >= 2);
+  await page.waitForFunction(() => (window.rl.sweeps.session?.results('trial_00000').length ?? 0) >= 2);
   await row('trial_00000').getByRole('button').click();
   await page.getByTestId('trial-kill-runner').click();
-  const atKill = await page.evaluate(() => window.rl.tuneSession!.results('trial_00000').length);
+  const atKill = await page.evaluate(() => window.rl.sweeps.session!.results('trial_00000').length);
   expect(atKill).toBeLessThan(ITERATIONS);
   await expect(row('trial_00000').getByTestId('trial-restarts')).toHaveText('1', { timeout: 30_000 });
 
@@ -62,12 +62,12 @@ test('a killed runner restarts inside its trial, a bad env config errors one tri
   await expect(row('trial_00000').getByTestId('trial-restarts')).toHaveText('1');
   await expect(row('trial_00001').getByTestId('trial-restarts')).toHaveText('0');
   const lifetime = await page.evaluate(() =>
-    window.rl.tuneSession!.results('trial_00000').map((r) => Number(r['num_env_steps_sampled_lifetime'])),
+    window.rl.sweeps.session!.results('trial_00000').map((r) => Number(r['num_env_steps_sampled_lifetime'])),
   );
   expect(lifetime).toHaveLength(ITERATIONS);
   for (let i = 1; i < lifetime.length; i++) expect(lifetime[i]).toBeGreaterThan(lifetime[i - 1]!);
   const restarts = await page.evaluate(
-    () => window.rl.tuneSession!.results('trial_00000').at(-1)!['fault_tolerance/num_remote_worker_restarts'],
+    () => window.rl.sweeps.session!.results('trial_00000').at(-1)!['fault_tolerance/num_remote_worker_restarts'],
   );
   expect(restarts).toBe(1);
 });

@@ -64,7 +64,7 @@ test('a sweep in the URL: the panel offers it, runs it, fills the table and the 
   // One curve per trial, 25 points each (the first series' count is on the chart).
   await expect(page.getByTestId('chart-trials')).toHaveAttribute('data-points', '25');
   const curves = await page.evaluate(() =>
-    ['trial_00000', 'trial_00001'].map((id) => window.rl.tuneSession!.results(id).length),
+    ['trial_00000', 'trial_00001'].map((id) => window.rl.sweeps.session!.results(id).length),
   );
   expect(curves).toEqual([25, 25]);
   await expect(watch).toContainText('TERMINATED');

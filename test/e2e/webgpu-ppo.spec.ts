@@ -15,7 +15,7 @@ function expectClose(actual: number, expected: number, what: string, scale = Mat
 
 test('PPO loss and gradients on webgpu match the cpu backend', async ({ appPage }) => {
   test.setTimeout(240_000);
-  const adapter = await appPage.evaluate(async () => (await window.rl.detectDevice()).adapter);
+  const adapter = await appPage.evaluate(async () => (await window.rl.diagnostics.detectDevice()).adapter);
   expect(adapter, 'no WebGPU adapter: Chromium needs the SwiftShader WebGPU flags').not.toBeNull();
   const [gpu, cpu] = await appPage.evaluate(() => window.rl.diagnostics.ppoBackendParity(['webgpu', 'cpu'], 3, 64));
   expect(gpu!.backend).toBe('webgpu');

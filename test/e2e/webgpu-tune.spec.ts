@@ -33,7 +33,7 @@ test('six trials at numGpusPerLearner 0.2: five run at once on one WebGPU device
   test.setTimeout(420_000);
   await page.goto(`/#tune=${encodeURIComponent(JSON.stringify(SWEEP))}`);
   await page.waitForFunction(() => typeof window.rl === 'object');
-  const adapter = await page.evaluate(async () => (await window.rl.detectDevice()).adapter);
+  const adapter = await page.evaluate(async () => (await window.rl.diagnostics.detectDevice()).adapter);
   expect(adapter, 'no WebGPU adapter: Chromium needs the SwiftShader WebGPU flags').not.toBeNull();
 
   // Every change of the table's states, as the page showed them.
@@ -56,7 +56,7 @@ test('six trials at numGpusPerLearner 0.2: five run at once on one WebGPU device
     await expect(rows.nth(i)).toHaveAttribute('data-status', /TERMINATED|ERROR/, { timeout: 360_000 });
   }
   // A second device would have disposed the first learners' variables: those trials would be ERROR.
-  const ended = await page.evaluate(() => window.rl.tuneSession!.trials.map((t) => `${t.status} ${t.error ?? ''}`));
+  const ended = await page.evaluate(() => window.rl.sweeps.session!.trials.map((t) => `${t.status} ${t.error ?? ''}`));
   expect(ended).toEqual(Array(6).fill('TERMINATED '));
   const snapshots = await page.evaluate(() => (window as unknown as { trialStates: string[][] }).trialStates);
   const count = (s: string[], status: string): number => s.filter((x) => x === status).length;
@@ -73,7 +73,7 @@ test('six trials at numGpusPerLearner 0.2: five run at once on one WebGPU device
   console.log(`trial states over time: ${snapshots.map((s) => s.map((x) => x[0]).join('')).join(' ')}`);
 
   // Every learner trained on WebGPU, each to its stop.
-  const views = await page.evaluate(() => window.rl.tuneSession!.trials);
+  const views = await page.evaluate(() => window.rl.sweeps.session!.trials);
   expect(views.map((v) => v.learnerBackend)).toEqual(Array(6).fill('webgpu'));
   expect(views.map((v) => v.iterations)).toEqual(Array(6).fill(3));
   expect(views.every((v) => v.demand.gpu === 0.2)).toBe(true);

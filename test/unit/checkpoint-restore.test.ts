@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Algorithm } from '../../src/algorithms/algorithm';
 import { checkpointFromJson, checkpointToJson } from '../../src/app/checkpoint-codec';
+import { Checkpoints } from '../../src/app/checkpoints';
 import { TrainerApp, type AppBuildOptions } from '../../src/app/trainer-app';
 import { FaultToleranceKeys } from '../../src/core/metric-keys';
 import { fakeFleet } from './helpers/fake-runners';
@@ -126,7 +127,7 @@ describe('TrainerApp.restore is atomic', () => {
     const good = JSON.parse(checkpointToJson(await tinyCheckpoint())) as Record<string, unknown>;
     const bad = JSON.stringify({ ...good, episodeReturns: '999' });
     const startedBefore = started();
-    const err = await errorOf(app.restoreFromJson(bad, opts));
+    const err = await errorOf(new Checkpoints(app).restoreFromJson(bad, opts));
     expect(err.code).toBe('checkpoint/invalid');
     expect(started()).toBe(startedBefore); // refused before building anything
     expect(app.config).toBe(config);

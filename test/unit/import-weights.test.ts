@@ -1,6 +1,6 @@
 /**
- * Importing a policy's weights (safetensors in RLlib's layout) into a built run through the app
- * facade: the run then acts exactly as the exporting run did, a DQN target network starts from
+ * Importing a policy's weights (safetensors in RLlib's layout) into a built run through
+ * rl.checkpoints: the run then acts exactly as the exporting run did, a DQN target network starts from
  * the imported Q-network, and a file that does not fit is refused whole, every problem listed,
  * leaving the run as it was.
  */
@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TrainerApp, type AppBuildOptions } from '../../src/app/trainer-app';
+import { AppFacade } from '../../src/app/app-facade';
+import type { AppBuildOptions } from '../../src/app/trainer-app';
 import { encodeSafetensors } from '../../src/rl-module/safetensors';
 import { EXPORT_FILES, exportRunToRLlib } from '../../src/cli/rllib-export';
 import { fakeFleet } from './helpers/fake-runners';
@@ -33,16 +34,16 @@ async function exported(name: TinyAlgo): Promise<{ bytes: Uint8Array; obs: Float
 }
 
 /** A fresh app built for the same algorithm and sizes, another seed (so other weights). */
-async function freshApp(name: TinyAlgo, over: object = {}): Promise<{ app: TrainerApp; opts: AppBuildOptions }> {
+async function freshApp(name: TinyAlgo, over: object = {}): Promise<{ app: AppFacade; opts: AppBuildOptions }> {
   await tf.setBackend('cpu');
   const opts: AppBuildOptions = { backend: 'cpu', connect: fakeFleet().connect };
-  const app = new TrainerApp();
+  const app = new AppFacade();
   cleanups.push(() => app.dispose());
   await app.build({ ...TINY_RUNS[name], debugging: { seed: 99 }, ...over }, opts);
   return { app, opts };
 }
 
-describe('TrainerApp.importWeights', () => {
+describe('rl.checkpoints.importWeights', () => {
   it.each(['PPO', 'SAC'] as const)(
     'a %s run acts as the exporting run did after the import',
     async (name) => {
@@ -51,7 +52,7 @@ describe('TrainerApp.importWeights', () => {
       const before = Array.from(await app.algorithm!.computeActions(source.obs, 200));
       expect(before).not.toEqual(source.actions);
       const tensorsBefore = tf.memory().numTensors;
-      const done = await app.importWeights(source.bytes, opts);
+      const done = await app.checkpoints.importWeights(source.bytes, opts);
       expect(done.algo).toBe(name);
       expect(Array.from(await app.algorithm!.computeActions(source.obs, 200))).toEqual(source.actions);
       expect(tf.memory().numTensors).toBe(tensorsBefore);
@@ -63,7 +64,7 @@ describe('TrainerApp.importWeights', () => {
   it('a DQN target network starts from the imported Q-network', async () => {
     const source = await exported('DQN');
     const { app, opts } = await freshApp('DQN');
-    await app.importWeights(source.bytes, opts);
+    await app.checkpoints.importWeights(source.bytes, opts);
     const ckpt = await app.save();
     const target = ckpt.algorithmState!.targetNetworks!['default_policy']!.weights;
     expect(target.names).toEqual(ckpt.weights.names);
@@ -76,7 +77,7 @@ describe('TrainerApp.importWeights', () => {
     const { app, opts } = await freshApp('PPO', { rlModule: { fcnetHiddens: [32] } });
     const algorithm = app.algorithm;
     const weightsBefore = (await app.save()).weights.arrays.map((a) => Array.from(a));
-    const error = await app.importWeights(source.bytes, opts).then(
+    const error = await app.checkpoints.importWeights(source.bytes, opts).then(
       () => null,
       (e: unknown) => e as { code: string; message: string },
     );
@@ -88,7 +89,7 @@ describe('TrainerApp.importWeights', () => {
     expect(app.algorithm).toBe(algorithm);
     expect((await app.save()).weights.arrays.map((a) => Array.from(a))).toEqual(weightsBefore);
     const sac = await exported('SAC');
-    const other = await app.importWeights(sac.bytes, opts).then(
+    const other = await app.checkpoints.importWeights(sac.bytes, opts).then(
       () => null,
       (e: unknown) => e as { message: string },
     );
@@ -99,17 +100,17 @@ describe('TrainerApp.importWeights', () => {
     const source = await exported('PPO');
     await tf.setBackend('cpu');
     const opts: AppBuildOptions = { backend: 'cpu', connect: fakeFleet().connect };
-    const app = new TrainerApp();
+    const app = new AppFacade();
     cleanups.push(() => app.dispose());
-    await app.importWeights(source.bytes, opts);
+    await app.checkpoints.importWeights(source.bytes, opts);
     expect(app.config?.rlModule.fcnetHiddens).toEqual([16, 8]);
     expect(Array.from(await app.algorithm!.computeActions(source.obs, 200))).toEqual(source.actions);
     // A file without a run config (as RLlib would save one) and no fallback: build first.
-    const bare = new TrainerApp();
+    const bare = new AppFacade();
     const noConfig = encodeSafetensors([{ name: 'pi.net.mlp.0.bias', shape: [2], data: new Float32Array(2) }]);
-    await expect(bare.importWeights(noConfig)).rejects.toMatchObject({ code: 'app/not-built' });
+    await expect(bare.checkpoints.importWeights(noConfig)).rejects.toMatchObject({ code: 'app/not-built' });
     // A damaged file is refused before anything is built.
-    await expect(bare.importWeights(new Uint8Array(8), opts, TINY_RUNS.PPO)).rejects.toMatchObject({
+    await expect(bare.checkpoints.importWeights(new Uint8Array(8), opts, TINY_RUNS.PPO)).rejects.toMatchObject({
       code: 'weights/invalid-file',
     });
     expect(bare.algorithm).toBeNull();
