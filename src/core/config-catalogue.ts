@@ -425,13 +425,6 @@ function checkLayers(path: string, v: unknown, out: IssueList): void {
 const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : (JSON.stringify(v) ?? String(v)));
 const leafName = (path: string): string => path.slice(path.lastIndexOf('.') + 1);
 
-/** The value at a dotted path of plain data (undefined when absent). */
-export function valueAtPath(data: unknown, path: string): unknown {
-  let v: unknown = data;
-  for (const part of path.split('.')) v = isPlainObject(v) && Object.hasOwn(v, part) ? v[part] : undefined;
-  return v;
-}
-
 /**
  * Checks every key of `catalogue` in `section` (a section, or a group, that is not an object is
  * one error). Returns whether the section itself was an object.

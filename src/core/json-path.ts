@@ -7,7 +7,8 @@ import { isPlainObject } from './config';
 /** The value at `path`, or undefined where a step along it is missing or not a plain object. */
 export function getPath(data: unknown, path: string): unknown {
   let v: unknown = data;
-  for (const part of path.split('.')) v = isPlainObject(v) ? v[part] : undefined;
+  // Own properties only: a path through `constructor` or `__proto__` reads nothing.
+  for (const part of path.split('.')) v = isPlainObject(v) && Object.hasOwn(v, part) ? v[part] : undefined;
   return v;
 }
 

@@ -4,6 +4,7 @@
  * the stop criteria, the device menu and the panel's own top fields. Defaults shown in the help
  * lines are the chosen spec's.
  */
+import { getPath } from '../core/json-path';
 import type { AnySpec, FieldDef, SectionDef } from '../app/config-form';
 
 export type { FieldDef, SectionDef } from '../app/config-form';
@@ -83,16 +84,6 @@ export function configFieldsFor(spec: AnySpec): readonly FieldDef[] {
   return [ALGO_FIELD, ...spec.formSections.flatMap((s) => s.fields)];
 }
 
-/** The value at a dotted path of a config object. */
-export function valueAt(obj: unknown, path: string): unknown {
-  let cur: unknown = obj;
-  for (const key of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
-}
-
 /** A config value as the text a field shows: lists `64,64`, schedules `0:0.001,200000:0.0003`, null empty. */
 export function formatFieldValue(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -104,7 +95,7 @@ export function formatFieldValue(v: unknown): string {
 /** "default 0.99" for the help line, from the algorithm's own defaults (RLlib's XConfig). */
 export function defaultText(path: string, defaults: object): string {
   if (path.startsWith('stop.')) return '';
-  const v = valueAt(defaults, path);
+  const v = getPath(defaults, path);
   const text = formatFieldValue(v);
   return text === '' ? 'default: none' : `default ${text}`;
 }
