@@ -180,7 +180,10 @@ function splitPreset(input: unknown): { preset: string | null; rest: unknown } {
 }
 
 /** Builds a validated config with its algorithm's implementation, loaded (with TF.js) on first use. */
-export async function buildAlgorithm(config: AnyAlgorithmConfig, opts: BuildOptions = {}): Promise<Algorithm> {
+export async function buildAlgorithm(
+  config: AnyAlgorithmConfig,
+  opts: BuildOptions = {},
+): Promise<Algorithm<AnyAlgorithmConfig>> {
   const implementation = await getSpec(config.algo).load();
   return implementation.build(config, opts);
 }

@@ -111,7 +111,7 @@ export class EnvPreview {
   /** The built algorithm's env and seed; the form's while nothing is built. */
   private current(): { spec: PreviewEnvSpec; seed: number } | null {
     const algo = this.app.status === 'building' ? null : this.app.algorithm;
-    if (algo && this.app.config) return { spec: this.app.config.environment, seed: algo.seed };
+    if (algo) return { spec: algo.config.environment, seed: algo.seed };
     return this.fallback ? { spec: this.fallback, seed: this.fallbackSeed ?? 0 } : null;
   }
 

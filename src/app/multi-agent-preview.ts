@@ -92,7 +92,7 @@ export class MultiAgentPreview {
 
   private current(): { spec: PreviewEnvSpec; seed: number } | null {
     const algo = this.app.status === 'building' ? null : this.app.algorithm;
-    if (algo && this.app.config) return { spec: this.app.config.environment, seed: algo.seed };
+    if (algo) return { spec: algo.config.environment, seed: algo.seed };
     return this.fallback ? { spec: this.fallback, seed: 0 } : null;
   }
 

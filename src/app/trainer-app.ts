@@ -1,6 +1,6 @@
 /**
  * The run: build an algorithm from a JSON config, step or train it with stop criteria,
- * pause/resume/stop, save/restore its checkpoint, and watch it through `on(...)`. `window.rl` is
+ * pause/stop, save/restore its checkpoint, and watch it through `on(...)`: twelve members. `window.rl` is
  * this run plus one namespace per service (app-facade.ts); each trial of a sweep is a run of its own.
  */
 import type { Algorithm } from '../algorithms/algorithm';
@@ -47,14 +47,14 @@ export interface RunEvents {
 }
 
 interface BuiltAlgorithm {
-  readonly algorithm: Algorithm;
+  readonly algorithm: Algorithm<AnyAlgorithmConfig>;
   readonly run: BuiltRun;
 }
 
 export class TrainerApp {
   status: AppStatus = 'idle';
-  algorithm: Algorithm | null = null;
-  config: AnyAlgorithmConfig | null = null;
+  /** The built algorithm (its `config`, `device` and `seed` are the run's), or null before a build. */
+  algorithm: Algorithm<AnyAlgorithmConfig> | null = null;
   readonly results: ResultDict[] = [];
   private pauseGate: { promise: Promise<void>; open: () => void } | null = null;
   private stopRequested = false;
@@ -65,10 +65,6 @@ export class TrainerApp {
 
   /** `userEnvs` checks a user env before a build and tells its faults (shared with the page's rl.envs). */
   constructor(private readonly userEnvs: UserEnvs = new UserEnvs()) {}
-
-  get device(): DeviceInfo | null {
-    return this.algorithm?.device ?? null;
-  }
 
   /** Validates and builds. Throws ConfigError (every problem at once) or a device error. */
   async build(input: unknown, opts: AppBuildOptions = {}): Promise<BuiltRun> {
@@ -114,7 +110,14 @@ export class TrainerApp {
     }
   }
 
-  pause(): void {
+  /** Holds train() between iterations; `pause(false)` lets it go on. */
+  pause(paused = true): void {
+    if (!paused) {
+      const gate = this.pauseGate;
+      this.pauseGate = null;
+      gate?.open();
+      return;
+    }
     if (this.pauseGate) return;
     let open!: () => void;
     const promise = new Promise<void>((r) => {
@@ -124,12 +127,6 @@ export class TrainerApp {
     if (this.status !== 'training') this.setStatus('paused');
   }
 
-  resume(): void {
-    const gate = this.pauseGate;
-    this.pauseGate = null;
-    gate?.open();
-  }
-
   /**
    * Stops after the current iteration. `midIteration` (the CLI's Ctrl-C, an embed's stop) cuts the
    * iteration in progress short instead, or the next one before it starts (see step()).
@@ -137,7 +134,7 @@ export class TrainerApp {
   stop(opts: StopOptions = {}): void {
     this.stopRequested = true;
     if (opts.midIteration) this.iterations.interrupt();
-    this.resume();
+    this.pause(false);
   }
 
   /** Stops training and releases workers and tensors. */
@@ -145,7 +142,6 @@ export class TrainerApp {
     this.stop();
     this.algorithm?.stop();
     this.algorithm = null;
-    this.config = null;
     this.setStatus('idle');
   }
 
@@ -179,19 +175,6 @@ export class TrainerApp {
     return built.run;
   }
 
-  /** Each EnvRunner's state, restarts and last error, from the supervisor. */
-  runners(): RunnerView[] {
-    const algo = this.algorithm;
-    if (!algo) return [];
-    return algo.envRunnerGroup.supervisor.slots.map((s) => ({
-      workerIndex: s.workerIndex,
-      state: s.state,
-      restarts: s.restarts,
-      lastError: s.lastError,
-      backend: s.info?.backend ?? null,
-    }));
-  }
-
   /** Watches the run: `status`, `result`, `checkpoint` or `runners`; returns the unsubscribe function. */
   on<K extends keyof RunEvents>(type: K, listener: Listener<RunEvents[K]>): () => void {
     return this.subscriptions.on(type, listener);
@@ -214,14 +197,13 @@ export class TrainerApp {
   }
 
   /** Makes a built algorithm the current one (the previous one must be stopped already). */
-  private adopt({ algorithm, run }: BuiltAlgorithm): void {
+  private adopt({ algorithm }: BuiltAlgorithm): void {
     this.algorithm = algorithm;
-    this.config = run.config;
     this.iterations.reset();
     this.results.length = 0;
-    algorithm.envRunnerGroup.supervisor.onChange(() => this.subscriptions.emit('runners', this.runners()));
+    algorithm.envRunnerGroup.supervisor.onChange(() => this.subscriptions.emit('runners', runnerViews(algorithm)));
     this.setStatus('ready');
-    this.subscriptions.emit('runners', this.runners());
+    this.subscriptions.emit('runners', runnerViews(algorithm));
   }
 
   private get algo(): Algorithm {
@@ -277,4 +259,16 @@ export class TrainerApp {
 export function builtAlgorithm(run: TrainerApp): Algorithm {
   if (!run.algorithm) throw new RLError('app/not-built', 'Build an algorithm first: rl.build(config).');
   return run.algorithm;
+}
+
+/** Each EnvRunner's state, restarts, last error and backend, from the supervisor. */
+export function runnerViews(algo: Algorithm | null): RunnerView[] {
+  if (!algo) return [];
+  return algo.envRunnerGroup.supervisor.slots.map((s) => ({
+    workerIndex: s.workerIndex,
+    state: s.state,
+    restarts: s.restarts,
+    lastError: s.lastError,
+    backend: s.info?.backend ?? null,
+  }));
 }

@@ -27,13 +27,15 @@ import { Subscriptions, type Listener } from './subscriptions';
 
 /** What a trial needs of a run (TrainerApp has it). */
 export interface TrialRun {
-  readonly device: { readonly backend: string } | null;
+  readonly algorithm: {
+    readonly device: { readonly backend: string };
+    readonly envRunnerGroup: { readonly supervisor: { readonly slots: readonly { readonly restarts: number }[] } };
+  } | null;
   build(config: unknown, opts: BuildOptions): Promise<unknown>;
   restore(checkpoint: Checkpoint, opts: BuildOptions): Promise<unknown>;
   step(): Promise<ResultDict>;
   save(): Promise<Checkpoint>;
   dispose(): void;
-  runners(): readonly { readonly restarts: number }[];
 }
 
 /** One row of the trials table. */
@@ -68,7 +70,8 @@ export interface TuneRunOptions extends BuildOptions {
   readonly numCpus?: number;
 }
 
-const restartsOf = (run: TrialRun): number => run.runners().reduce((n, r) => n + r.restarts, 0);
+const restartsOf = (run: TrialRun): number =>
+  run.algorithm?.envRunnerGroup.supervisor.slots.reduce((n, s) => n + s.restarts, 0) ?? 0;
 const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 export class TuneSession<Run extends TrialRun = TrialRun> {
@@ -209,7 +212,7 @@ export class TuneSession<Run extends TrialRun = TrialRun> {
       throw e;
     }
     this.runs.set(spec.id, run);
-    if (run.device) this.learnerBackends.set(spec.id, run.device.backend);
+    if (run.algorithm) this.learnerBackends.set(spec.id, run.algorithm.device.backend);
     return {
       step: () => run.step(),
       save: async () => checkpointToJson(await run.save()),

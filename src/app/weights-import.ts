@@ -15,8 +15,7 @@ import { decodeSafetensors } from '../rl-module/safetensors';
 
 /** What the import needs of the run (TrainerApp). */
 export interface WeightsTarget {
-  readonly config: AnyAlgorithmConfig | null;
-  readonly algorithm: unknown;
+  readonly algorithm: { readonly config: AnyAlgorithmConfig } | null;
   build(input: unknown, opts: BuildOptions): Promise<unknown>;
   save(): Promise<Checkpoint>;
   restore(input: unknown, opts: BuildOptions): Promise<unknown>;
@@ -44,7 +43,7 @@ export async function importWeightsInto(
     }
     await app.build(input, opts);
   }
-  const config = app.config!;
+  const config = app.algorithm!.config;
   const spec = getSpec(config.algo);
   if (!spec.rllib) throw new RLError('weights/unsupported', `${spec.name} has no RLlib weight layout to import from.`);
   const { checkpoint, numTensors } = withImportedWeights(await app.save(), bytes, spec.rllib);

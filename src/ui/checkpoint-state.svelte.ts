@@ -41,7 +41,7 @@ export class CheckpointState {
 
   /** A name that says what and how far: `CartPole-v1-iter12`. */
   get suggestedName(): string {
-    const env = this.app.config?.environment.env ?? 'run';
+    const env = this.app.algorithm?.config?.environment.env ?? 'run';
     return `${env}-iter${this.run.iteration}`;
   }
 
@@ -77,7 +77,7 @@ export class CheckpointState {
     const name = this.name.trim() || this.suggestedName;
     await this.task(async () => {
       const ckpt = checkpointFromJson(await this.app.checkpoints.exportJson());
-      const config = this.app.config;
+      const config = this.app.algorithm?.config;
       const file = {
         format: WEIGHTS_FORMAT,
         algo: ckpt.algo,

@@ -52,7 +52,7 @@ export class OfflineState {
     await this.task(async () => {
       const steps = Math.floor(Number(this.numSteps));
       const rec = await this.app.offline.recordEpisodes(steps, (n) => (this.note = `Recording… ${n} env steps`));
-      const env = this.app.config?.environment.env ?? 'env';
+      const env = this.app.algorithm?.config?.environment.env ?? 'env';
       const name = `${env}-${rec.numEnvSteps}-steps.parquet`;
       downloadBytes(name, rec.bytes, 'application/vnd.apache.parquet');
       return (

@@ -90,7 +90,7 @@ export class RunState {
       this.clearHistory();
       try {
         await this.app.build(config);
-        this.builtConfig = this.app.config;
+        this.builtConfig = this.app.algorithm?.config ?? null;
         this.restoredIteration = 0;
       } catch (e) {
         this.builtConfig = null;
@@ -122,7 +122,7 @@ export class RunState {
 
   resume(): void {
     this.busy = null;
-    this.app.resume();
+    this.app.pause(false);
   }
 
   async stopRun(): Promise<void> {
@@ -150,7 +150,7 @@ export class RunState {
   /** After a checkpoint was restored into a fresh algorithm. */
   afterRestore(iteration: number): void {
     this.clearHistory();
-    this.builtConfig = this.app.config;
+    this.builtConfig = this.app.algorithm?.config ?? null;
     this.restoredIteration = iteration;
     this.summary = null;
     this.error = null;
@@ -202,7 +202,7 @@ export class RunState {
    * so its speed is those steps over the time it spent in 'sampling'.
    */
   private trackRunnerSps(views: readonly RunnerView[]): void {
-    const config = this.app.config;
+    const config = this.app.algorithm?.config;
     if (!config) return;
     const steps = getSpec(config.algo).samplingLayout(config).stepsPerSampleCall;
     const now = performance.now();

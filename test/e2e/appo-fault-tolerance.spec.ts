@@ -49,7 +49,7 @@ test('APPO: killing a runner with requests in flight loses only those, counted; 
     for (;;) {
       const r = await window.rl.step();
       results.push(r);
-      const back = window.rl.runners().find((x) => x.workerIndex === 1)!.restarts >= 1;
+      const back = window.rl.faults.runners().find((x) => x.workerIndex === 1)!.restarts >= 1;
       if (back && Number(r['env_runners/worker_1/num_env_steps_sampled'] ?? 0) > 0) break;
       if (performance.now() - t0 > 60_000) throw new Error('runner 1 did not rejoin within 60 s');
     }

@@ -25,7 +25,7 @@ for (const backend of ['webgpu', 'wasm'] as const) {
         const ckpt = await window.rl.save();
         const finite = (arrays: ArrayLike<number>[]) => arrays.every((a) => Array.from(a).every(Number.isFinite));
         return {
-          backend: window.rl.device?.backend,
+          backend: window.rl.algorithm?.device?.backend,
           reason: summary.reason,
           error: summary.error,
           iterations: summary.iterations,

@@ -78,7 +78,7 @@ test('env_module= loads a same-origin module: it trains, runs in a worker, and i
   const workerSteps = await page.evaluate(async () => {
     await window.rl.build({ env: 'PageCorridor-v0', preset: 'auto', num_env_runners: 1, num_envs_per_env_runner: 2 });
     const r = await window.rl.step();
-    const runners = window.rl.runners().map((v) => v.state);
+    const runners = window.rl.faults.runners().map((v) => v.state);
     window.rl.dispose();
     return { steps: r['num_env_steps_sampled_lifetime'], runners };
   });

@@ -71,7 +71,7 @@ test('killEnvRunner(1): a new worker answers within the restart delay + 5 s and 
     const t0 = performance.now();
     await window.rl.faults.killEnvRunner(1);
     for (;;) {
-      const r = window.rl.runners().find((x) => x.workerIndex === 1)!;
+      const r = window.rl.faults.runners().find((x) => x.workerIndex === 1)!;
       if (r.restarts === 1 && r.state === 'idle') break;
       if (performance.now() - t0 > 30_000) throw new Error(`runner 1 stuck in ${r.state}`);
       await new Promise((res) => setTimeout(res, 50));
@@ -110,6 +110,6 @@ test('a crashed sub-env is rebuilt alone and the other sub-envs keep every step 
   // Each sample call steps 8 sub-envs x 50 steps: every step is either returned or counted lost.
   expect(s.numSteps + s.numEnvStepsLost).toBe(400 * s.numBatches);
   // No runner was restarted for it: the worker survived.
-  const runners = await appPage.evaluate(() => window.rl.runners());
+  const runners = await appPage.evaluate(() => window.rl.faults.runners());
   expect(runners[0]!.restarts).toBe(0);
 });

@@ -44,7 +44,7 @@ test('a multi-agent run in the page: mapping view, per-module charts with data, 
   expect(last['learners/p0/num_module_steps_trained']).toBeGreaterThan(0);
   expect(last['learners/p1/num_module_steps_trained']).toBeUndefined(); // frozen
   // The runner is a Web Worker (num_env_runners=1), not the page.
-  const runners = await page.evaluate(() => window.rl.runners().map((r) => r.workerIndex));
+  const runners = await page.evaluate(() => window.rl.faults.runners().map((r) => r.workerIndex));
   expect(runners).toEqual([1]);
   // The preview plays agent 1 when picked, and says which module drives it.
   await page.getByTestId('preview-agent').selectOption('1');

@@ -13,7 +13,7 @@ for (const seed of [1, 2]) {
     const summary = await appPage.evaluate(
       async ({ seed, stop }) => {
         await window.rl.build({ preset: 'CartPole-v1', learners: { numGpusPerLearner: 0 }, debugging: { seed } });
-        const device = window.rl.device;
+        const device = window.rl.algorithm?.device;
         const s = await window.rl.train({ stop });
         return {
           ...s,

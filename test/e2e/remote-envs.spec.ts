@@ -25,7 +25,7 @@ test('PPO with remote sub-envs trains on CartPoleCrashing-v1 and survives crashe
     const summary = await window.rl.train({
       stop: { 'env_runners/episode_return_mean': 150, num_env_steps_sampled_lifetime: 120_000 },
     });
-    return { probe, summary, runners: window.rl.runners() };
+    return { probe, summary, runners: window.rl.faults.runners() };
   });
   expect(out.probe.numSteps + out.probe.numEnvStepsLost).toBe(512 * out.probe.numBatches);
   const last = out.summary.lastResult!;

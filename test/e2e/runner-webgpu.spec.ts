@@ -25,7 +25,7 @@ for (const env of ['Pendulum-v1', 'CartPole-v1'] as const) {
       // Deterministic observations spanning the spaces' typical ranges.
       const obs = Array.from({ length: rows * obsDim }, (_, k) => Math.sin(k * 12.9898) * 2);
       const actions = await window.rl.diagnostics.compareRunnerActions(obs, rows);
-      return { pageBackend: device.backend, runners: window.rl.runners(), actions };
+      return { pageBackend: device.backend, runners: window.rl.faults.runners(), actions };
     }, env);
     expect(out.pageBackend).toBe('wasm');
     expect(out.runners.map((r) => r.backend)).toEqual(['webgpu']);

@@ -13,7 +13,7 @@ const tinyPpo = (over: Record<string, unknown> = {}) => ({
 
 test('2 workers x 8 envs sample the requested env steps', async ({ appPage }) => {
   await appPage.evaluate((cfg) => window.rl.build(cfg).then(() => undefined), tinyPpo());
-  const runners = await appPage.evaluate(() => window.rl.runners());
+  const runners = await appPage.evaluate(() => window.rl.faults.runners());
   expect(runners.map((r) => r.workerIndex)).toEqual([1, 2]);
   expect(runners.every((r) => r.backend === 'wasm')).toBe(true);
   const result = await appPage.evaluate(() => window.rl.diagnostics.sampleOnce(512));

@@ -122,7 +122,7 @@ describe('TrainerApp.restore is atomic', () => {
   it('a checkpoint that fails validation leaves the running algorithm, status, config and results as they were', async () => {
     const { app, opts, started } = await trainedApp();
     const algo = app.algorithm;
-    const config = app.config;
+    const config = app.algorithm?.config;
     const weights = (await app.save()).weights.arrays.map((a) => Array.from(a));
     const good = JSON.parse(checkpointToJson(await tinyCheckpoint())) as Record<string, unknown>;
     const bad = JSON.stringify({ ...good, episodeReturns: '999' });
@@ -130,7 +130,7 @@ describe('TrainerApp.restore is atomic', () => {
     const err = await errorOf(new Checkpoints(app).restoreFromJson(bad, opts));
     expect(err.code).toBe('checkpoint/invalid');
     expect(started()).toBe(startedBefore); // refused before building anything
-    expect(app.config).toBe(config);
+    expect(app.algorithm?.config).toBe(config);
     await expectUntouched(app, algo, weights);
   });
 

@@ -103,7 +103,7 @@ describe('rl.checkpoints.importWeights', () => {
     const app = new AppFacade();
     cleanups.push(() => app.dispose());
     await app.checkpoints.importWeights(source.bytes, opts);
-    expect(app.config?.rlModule.fcnetHiddens).toEqual([16, 8]);
+    expect(app.algorithm?.config?.rlModule.fcnetHiddens).toEqual([16, 8]);
     expect(Array.from(await app.algorithm!.computeActions(source.obs, 200))).toEqual(source.actions);
     // A file without a run config (as RLlib would save one) and no fallback: build first.
     const bare = new AppFacade();
