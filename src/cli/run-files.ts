@@ -49,10 +49,14 @@ export function resultLine(result: ResultDict): string {
   return JSON.stringify(result);
 }
 
-function csvCell(v: unknown): string {
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, a double quote, LF or CR, quotes doubled;
+ * empty for a missing or non-finite value. The one writer of progress.csv and trials.csv fields.
+ */
+export function csvCell(v: unknown): string {
   if (v === undefined || v === null || (typeof v === 'number' && !Number.isFinite(v))) return '';
   const s = typeof v === 'string' ? v : JSON.stringify(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** Columns a reader looks for first; the rest follow in first-seen order. */

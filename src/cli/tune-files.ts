@@ -9,15 +9,9 @@ import type { ResultDict } from '../app';
 import type { TrialView } from '../app/tune-session';
 import { TRAINING_ITERATION } from '../core/metric-keys';
 import type { Sweep } from '../tune/sweep';
-import { RunFiles } from './run-files';
+import { csvCell, RunFiles } from './run-files';
 
 export const TRIALS_CSV = 'trials.csv';
-
-function csvCell(v: unknown): string {
-  if (v === undefined || v === null || (typeof v === 'number' && !Number.isFinite(v))) return '';
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** The metric of a trial's results: its last value and its best (by mode). */
 export function metricOf(

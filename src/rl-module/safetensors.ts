@@ -10,6 +10,7 @@
  * No TF.js and no DOM: the CLI reads files with it in Node, the page reads uploads.
  */
 import { RLError } from '../core/errors';
+import { jsonTextDepth, MAX_JSON_DEPTH } from '../core/json-depth';
 
 /** One float32 tensor: row-major values and the shape they fill. */
 export interface NamedTensor {
@@ -38,13 +39,16 @@ export const SAFETENSORS_LIMITS = {
   maxRank: 8,
 } as const;
 
-/** `weights/invalid-file` listing every problem found. */
+/** Text from the file (a tensor name, a value) cut to `max` characters for a message. */
+const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 3)}...` : s);
+
+/** `weights/invalid-file` listing every problem found: the first 20, each line cut, so a message stays short. */
 export class SafetensorsError extends RLError {
   constructor(
     readonly issues: readonly SafetensorsIssue[],
     lead = 'Invalid safetensors file',
   ) {
-    const shown = issues.slice(0, 20).map((i) => `  - ${i.path}: ${i.message}`);
+    const shown = issues.slice(0, 20).map((i) => `  - ${clip(i.path, 120)}: ${clip(i.message, 300)}`);
     if (issues.length > shown.length) shown.push(`  ... and ${issues.length - shown.length} more`);
     super(
       'weights/invalid-file',
@@ -80,7 +84,8 @@ export function encodeSafetensors(
   tensors: readonly NamedTensor[],
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
-  const header: Record<string, unknown> = {};
+  // Null prototype: a tensor named `__proto__` is a key like any other.
+  const header = Object.create(null) as Record<string, unknown>;
   if (Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
   let offset = 0;
   for (const t of tensors) {
@@ -111,10 +116,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-const describe = (v: unknown): string => {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
-};
+/** A value from the header, for a message (its nesting is bounded by readHeader, so this cannot overflow). */
+const describe = (v: unknown): string => clip(JSON.stringify(v) ?? String(v), 60);
 
 /** The header's JSON, or the issues that stop anything else from being read. */
 function readHeader(
@@ -138,9 +141,18 @@ function readHeader(
     return null;
   }
   const n = Number(length);
+  const text = bytes.subarray(8, 8 + n);
+  // Before JSON.parse and before any message describes it: 16 MB of `[[[[` would overflow the stack.
+  if (jsonTextDepth(text) > MAX_JSON_DEPTH) {
+    issues.push({
+      path: '(header)',
+      message: `nests more than ${MAX_JSON_DEPTH} levels of objects and lists; a safetensors header has 3 ({name: {shape: [...]}}).`,
+    });
+    return null;
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(text));
   } catch (e) {
     issues.push({ path: '(header)', message: `is not valid UTF-8 JSON: ${(e as Error).message}` });
     return null;
@@ -158,7 +170,7 @@ function readMetadata(v: unknown, issues: SafetensorsIssue[]): Record<string, st
     issues.push({ path: '__metadata__', message: `must be an object of strings, got ${describe(v)}.` });
     return {};
   }
-  const out: Record<string, string> = {};
+  const out = Object.create(null) as Record<string, string>;
   for (const [k, value] of Object.entries(v)) {
     if (typeof value === 'string') out[k] = value;
     else issues.push({ path: `__metadata__.${k}`, message: `must be a string, got ${describe(value)}.` });

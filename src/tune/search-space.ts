@@ -10,7 +10,7 @@
  * for each trial. Draws are seeded, so a sweep file always expands to the same trials.
  */
 import { isPlainObject } from '../core/config';
-import type { ConfigIssue } from '../core/errors';
+import { RLError, type ConfigIssue } from '../core/errors';
 import { Rng } from '../core/rng';
 
 export const DOMAIN_KINDS = ['grid_search', 'choice', 'uniform', 'loguniform', 'randint'] as const;
@@ -152,7 +152,19 @@ function sample(domain: Domain, rng: Rng): unknown {
   }
 }
 
-/** How many trials `expandTrials` gives: the grid's size times num_samples. */
+/**
+ * The most trials one sweep may have. Every trial runs in this one tab (a thousand trials of a
+ * minute each is most of a day), is a row of the Trials table and a folder of `npm run tune`, and
+ * the editor checks the whole sweep each time it renders: at 1,000 trials that check takes tens
+ * of milliseconds. A sweep is counted before it is expanded, so a larger one is refused with its
+ * count, never built.
+ */
+export const MAX_TRIALS_PER_SWEEP = 1000;
+
+/**
+ * How many trials `expandTrials` gives: the grid's size times num_samples, counted without
+ * expanding (a float: 1e10 trials or more are counted as easily as 10).
+ */
 export function countTrials(space: SearchSpace, numSamples: number): number {
   return (
     space.dimensions.reduce((n, d) => (d.domain.kind === 'grid_search' ? n * d.domain.values.length : n), 1) *
@@ -163,17 +175,29 @@ export function countTrials(space: SearchSpace, numSamples: number): number {
 /**
  * The trials of a sweep: for each of `numSamples` repetitions, every grid combination (the last
  * grid in the config varies fastest), with the random domains drawn from an Rng seeded by `seed`.
+ * Refuses (config/too-many-trials) more than MAX_TRIALS_PER_SWEEP: parseSweep reports that first.
  */
 export function expandTrials(space: SearchSpace, opts: { numSamples: number; seed: number }): TrialVariant[] {
-  const grids = space.dimensions.filter((d) => d.domain.kind === 'grid_search');
-  const combos: unknown[][] = grids.reduce<unknown[][]>(
-    (acc, d) => acc.flatMap((c) => (d.domain.kind === 'grid_search' ? d.domain.values.map((v) => [...c, v]) : [])),
-    [[]],
-  );
+  const count = countTrials(space, opts.numSamples);
+  if (!(count <= MAX_TRIALS_PER_SWEEP)) {
+    throw new RLError(
+      'config/too-many-trials',
+      `the sweep expands to ${count} trials; at most ${MAX_TRIALS_PER_SWEEP} per sweep.`,
+    );
+  }
+  const grids = space.dimensions.flatMap((d) => (d.domain.kind === 'grid_search' ? [d.domain.values] : []));
+  const gridSize = grids.reduce((n, values) => n * values.length, 1);
   const rng = new Rng(opts.seed);
   const trials: TrialVariant[] = [];
   for (let s = 0; s < opts.numSamples; s++) {
-    for (const combo of combos) {
+    for (let c = 0; c < gridSize; c++) {
+      // Combination c in mixed radix, the last grid the fastest digit.
+      const combo = new Array<unknown>(grids.length);
+      for (let g = grids.length - 1, rest = c; g >= 0; g--) {
+        const values = grids[g]!;
+        combo[g] = values[rest % values.length];
+        rest = Math.floor(rest / values.length);
+      }
       const config = structuredClone(space.config) as Record<string, unknown>;
       const params: Record<string, unknown> = {};
       let g = 0;

@@ -14,11 +14,15 @@
 import { isPlainObject } from '../core/config';
 import { normalizeConfigInput, resolveKeyPath, snakeToCamel } from '../core/config-keys';
 import type { ConfigIssue } from '../core/errors';
+import { jsonValueDepth, MAX_JSON_DEPTH } from '../core/json-depth';
 import { EPISODE_RETURN_MEAN, TRAINING_ITERATION } from '../core/metric-keys';
 import { findSpec, algorithmNames, DEFAULT_SPEC } from '../algorithms/registry';
 import { normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
-import type { AshaOptions } from './asha';
-import { expandTrials, parseSearchSpace } from './search-space';
+import { ashaRungsProblem, type AshaOptions } from './asha';
+import { countTrials, expandTrials, MAX_TRIALS_PER_SWEEP, parseSearchSpace } from './search-space';
+
+export { MAX_TRIALS_PER_SWEEP } from './search-space';
+export { MAX_ASHA_RUNGS } from './asha';
 
 export interface SweepTrial {
   readonly id: string;
@@ -111,10 +115,31 @@ function baseSeedOf(space: Record<string, unknown>, tuneSeed: number | undefined
   return tuneSeed ?? 0;
 }
 
+/**
+ * What normalizeConfigInput's errors depend on: the keys at every level and which values are
+ * objects (a section) or strings (`environment: "CartPole-v1"`), never the numbers a search draws.
+ */
+function keyLayout(v: unknown): string {
+  if (!isPlainObject(v)) return Array.isArray(v) ? 'array' : typeof v;
+  return `{${Object.entries(v)
+    .map(([k, x]) => `${JSON.stringify(k)}:${keyLayout(x)}`)
+    .join(',')}}`;
+}
+
 export function parseSweep(input: unknown): { sweep: Sweep | null; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const top = section(input, '(sweep)', SECTIONS, issues);
   if (!isPlainObject(input)) return { sweep: null, issues };
+  // Before anything walks it: every walk below (and structuredClone per trial) recurses.
+  const tooDeep = Object.keys(input).filter((key) => 1 + jsonValueDepth(input[key]) > MAX_JSON_DEPTH);
+  for (const key of tooDeep) {
+    issues.push({
+      path: key,
+      severity: 'error',
+      message: `nests more than ${MAX_JSON_DEPTH} levels of objects and lists (the sweep itself counted); a sweep needs a handful.`,
+    });
+  }
+  if (tooDeep.length > 0) return { sweep: null, issues };
   if (top['paramSpace'] === undefined) {
     issues.push({
       path: 'param_space',
@@ -224,22 +249,43 @@ export function parseSweep(input: unknown): { sweep: Sweep | null; issues: Confi
       reductionFactor: number(s['reductionFactor'], `${at}.reduction_factor`, 4, (x) => x > 1, 'a number > 1', issues),
       maxT: number(s['maxT'], `${at}.max_t`, 100, (x) => x > 0, 'a number > 0', issues),
     };
+    const rungs = issues.some((i) => i.path.startsWith(at)) ? null : ashaRungsProblem(asha);
+    if (rungs !== null) issues.push({ path: `${at}.reduction_factor`, severity: 'error', message: rungs });
   }
 
   const parsed = parseSearchSpace(top['paramSpace'] ?? {});
   issues.push(...parsed.issues.map((i) => ({ ...i, path: `param_space.${i.path}` })));
+  // Counted before anything is expanded: a link with num_samples 1e9 is refused here, at once.
+  const count = parsed.space ? countTrials(parsed.space, numSamples) : 0;
+  if (parsed.space && count > MAX_TRIALS_PER_SWEEP) {
+    const grid = countTrials(parsed.space, 1);
+    issues.push({
+      path: grid > MAX_TRIALS_PER_SWEEP ? 'param_space' : 'tune_config.num_samples',
+      severity: 'error',
+      message:
+        `the sweep expands to ${count} trials (${grid} grid combination${grid === 1 ? '' : 's'} x num_samples ${numSamples}); ` +
+        `a sweep runs at most ${MAX_TRIALS_PER_SWEEP} trials. Lower num_samples, search fewer grid_search values, ` +
+        'or draw them with choice / uniform instead.',
+    });
+  }
   if (!parsed.space || issues.some((i) => i.severity === 'error')) return { sweep: null, issues };
 
   const variants = expandTrials(parsed.space, { numSamples, seed: tuneSeed ?? 0 });
   const base = baseSeedOf(parsed.space.config, tuneSeed);
   const trials: SweepTrial[] = [];
   const seen = new Set<string>();
+  const checked = new Set<string>();
   for (const v of variants) {
     const id = `trial_${String(v.index).padStart(5, '0')}`;
     const { config, seed } = withSeed(v.config, v.params, base, v.sampleIndex);
-    // The config's own names are checked here, once per distinct problem, so a typo fails before any trial runs.
+    trials.push({ id, params: v.params, config, seed });
+    // The config's own names are checked here, once per distinct problem, so a typo fails before
+    // any trial runs; once per key layout, since names are all the check reads (most sweeps: once).
     const { preset: _preset, ...rest } = config;
     const algo = typeof config['algo'] === 'string' ? config['algo'] : DEFAULT_SPEC.name;
+    const layout = `${algo}\u0000${keyLayout(rest)}`;
+    if (checked.has(layout)) continue;
+    checked.add(layout);
     const spec = findSpec(algo);
     if (!spec) {
       const message = `unknown algorithm '${algo}'; available: ${algorithmNames().join(', ')}.`;
@@ -253,7 +299,6 @@ export function parseSweep(input: unknown): { sweep: Sweep | null; issues: Confi
       seen.add(key);
       issues.push({ ...i, path: `param_space.${i.path}` });
     }
-    trials.push({ id, params: v.params, config, seed });
   }
   if (issues.some((i) => i.severity === 'error')) return { sweep: null, issues };
   const paramKeys = parsed.space.dimensions.map((d) => d.path.join('.'));

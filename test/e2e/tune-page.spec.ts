@@ -88,3 +88,21 @@ test('a bad sweep in the URL: every problem listed, Start disabled', async ({ pa
   await expect(issues).toContainText('not valid JSON');
   await expect(page.getByTestId('sweep-start')).toBeDisabled();
 });
+
+test('a 73-character link asking for a billion trials: the page stays responsive and says how many', async ({
+  page,
+}) => {
+  // Before the count came first, the sweep check (run while the panel renders) never returned.
+  await page.goto(tuneUrl({ param_space: { env: 'CartPole-v1' }, tune_config: { num_samples: 1e9 } }));
+  await page.waitForFunction(() => typeof window.rl === 'object');
+  const issues = page.getByTestId('sweep-issues');
+  await expect(issues).toContainText('tune_config.num_samples');
+  await expect(issues).toContainText('1000000000 trials');
+  await expect(page.getByTestId('sweep-start')).toBeDisabled();
+  // Ten grids of ten typed into the editor: counted, not expanded.
+  const grids = Object.fromEntries(
+    Array.from({ length: 10 }, (_, i) => [`k${i}`, { grid_search: [...Array(10).keys()] }]),
+  );
+  await page.getByTestId('sweep-text').fill(JSON.stringify({ param_space: { env: 'CartPole-v1', env_config: grids } }));
+  await expect(issues).toContainText('10000000000 trials');
+});

@@ -6,7 +6,6 @@
  * (RLlib's DefaultBCTorchRLModule names) is checked the same way on a trained PPO module, the
  * module BC trains; an A2C run (no A2C on RLlib's new stack) is refused.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,37 +20,11 @@ import { decodeSafetensors } from '../../src/rl-module/safetensors';
 import { checkpointFromJson } from '../../src/app/checkpoint-codec';
 import { makeVectorEnv } from '../../src/envs';
 import { EXPORT_FILES, POLICY_PY, exportRunToRLlib } from '../../src/cli/rllib-export';
+import { python } from './helpers/python';
 import { recordedObservations, TINY_RUNS, tinyRun, type TinyAlgo } from './helpers/rllib-run';
 
 const STUB = path.resolve(__dirname, 'python', 'rllib_stub.py');
 const NUM_OBS = 1000;
-
-/**
- * The first interpreter with torch and numpy: $PYTHON, `python3` on the PATH, then Debian's own
- * (/usr/bin/python3, where apt's python3-torch lives even when a pyenv python3 comes first).
- */
-function findPython(): string {
-  const candidates = [process.env['PYTHON'], 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
-  for (const exe of candidates) {
-    if (spawnSync(exe, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0) return exe;
-  }
-  throw new Error(
-    `these tests need python3 with torch and numpy (apt-get install python3-torch python3-numpy); tried ${candidates.join(', ')}.`,
-  );
-}
-
-let pythonExe = 'python3';
-
-function python(args: string[]): string {
-  const r = spawnSync(pythonExe, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.error) throw new Error(`${pythonExe} could not start (${r.error.message}).`);
-  if (r.status !== 0) throw new Error(`${pythonExe} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
-  return r.stdout;
-}
-
-beforeAll(() => {
-  pythonExe = findPython();
-});
 
 /** The JSON form of a converted value (tuples are lists once Python prints them). */
 function asJson(v: unknown): unknown {
