@@ -66,6 +66,18 @@ const STAT_KEYS = [
   'num_env_steps_trained',
 ];
 
+describe('a key added to the catalogue reaches the learner', () => {
+  it("PPO's adamEpsilon (one catalogue entry, no learner code) sets the optimizer's epsilon", () => {
+    expect(PPO_DEFAULTS.training.adamEpsilon).toBe(1e-8);
+    const cleanrl = new PPOLearner(module(discrete(2)), training({ adamEpsilon: 1e-5 }));
+    const plain = new PPOLearner(module(discrete(2)), training());
+    expect(cleanrl.groups[0]!.optimizer.epsilon).toBe(1e-5);
+    expect(plain.groups[0]!.optimizer.epsilon).toBe(1e-8);
+    cleanrl.dispose();
+    plain.dispose();
+  });
+});
+
 describe('PPOLearner', () => {
   for (const actionSpace of [discrete(3), box(-1, 1, [2])] as Space[]) {
     it(`updates on a synthetic ${actionSpace.kind} batch: finite stats, no tensor leak`, async () => {

@@ -5,7 +5,7 @@
  * defaults, RLlib names, validation, form fields, --help and the README rows derive from it.
  */
 import type { AlgorithmConfigBase } from '../../core/config';
-import { bool, including, num, type ValuesOf } from '../../core/config-catalogue';
+import { bool, including, num, reuse, type ValuesOf } from '../../core/config-catalogue';
 import { isCount, type IssueList } from '../../core/issue-list';
 import type { ValidationContext } from '../../core/config-validation';
 import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES, SHARED_KEYS, TRAINING_KEYS } from '../../core/shared-keys';
@@ -69,6 +69,13 @@ export const PPO_TRAINING_KEYS = {
     doc: "Clamp on each step's squared value error (RLlib's meaning, not CleanRL's clip_vloss).",
     rllib: 'vf_clip_param',
     form: { label: 'Value clip', advanced: true },
+  }),
+  adamEpsilon: reuse(TRAINING_KEYS.adamEpsilon, {
+    doc: "Adam's epsilon (CleanRL's PPO uses 1e-5; torch's default, and RLlib's, is 1e-8).",
+    rllib: { none: "RLlib's PPO keeps torch.optim.Adam's default eps (1e-8); PPOConfig has no key for it." },
+    aliases: ['adam_epsilon'],
+    cleanrl: 'Adam(eps=1e-5)',
+    form: { label: 'Adam ε', advanced: true },
   }),
   ...including(TRAINING_KEYS, {
     gradClipBy: 'global_norm',
