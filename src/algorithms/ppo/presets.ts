@@ -80,7 +80,7 @@ export const PPO_PRESETS: Readonly<Record<string, PPOPreset>> = deepFreeze({
           'CleanRL cleanrl/ppo.py defaults: 4 envs x 128 steps on the page, 4 minibatches x 4 epochs, ' +
           'lr 2.5e-4 annealed linearly to 0 over 500k steps, 64x64 tanh actor and critic, ' +
           'grad norm 0.5, entropy 0.01, no KL penalty (vf_coef 0.5 on 0.5*MSE = vfLossCoeff 0.25; ' +
-          "clip_vloss has no RLlib equivalent, so RLlib's value clamp is off). Adam eps 1e-5 is not a setting here.",
+          "clip_vloss has no RLlib equivalent, so RLlib's value clamp is off), Adam eps 1e-5.",
         config: {
           environment: { env: 'CartPole-v1' },
           envRunners: { numEnvRunners: 0, numEnvsPerEnvRunner: 4, rolloutFragmentLength: 128 },
@@ -103,6 +103,7 @@ export const PPO_PRESETS: Readonly<Record<string, PPOPreset>> = deepFreeze({
             gradClip: 0.5,
             gradClipBy: 'global_norm',
             shuffleBatchPerEpoch: true,
+            adamEpsilon: 1e-5,
           },
         },
         stop: returnWithin(450, 500_000),
