@@ -9,6 +9,8 @@ import { groupsOf, validateCatalogue, type FormSection } from '../core/config-ca
 import { aliasTable, configDefaults, formSections, rllibTable, type SectionedKeys } from '../core/config-tables';
 import { IssueList, formatValue, validateBase, type ValidationContext } from '../core/config-validation';
 import type { ConfigIssue } from '../core/errors';
+import { isPlainObject } from '../core/json';
+import { envConfigIssues } from '../envs/env-config-check';
 import { FORM_SECTIONS, SHARED_KEYS } from '../core/shared-keys';
 import { AlgorithmConfigBuilder, type BuilderSchema } from './algorithm-config';
 import type { RLlibMapping } from './rllib/rllib-mapping';
@@ -41,6 +43,10 @@ export function configSchema<C extends AlgorithmConfigBase>(
   const validate = (config: C, ctx: ValidationContext = {}): ConfigIssue[] => {
     const out = new IssueList();
     out.issues.push(...validateBase(config, ctx));
+    // The env's own keyword arguments: a key it does not read is refused (Gymnasium's make does too).
+    if (isPlainObject(config.environment)) {
+      out.issues.push(...envConfigIssues(config.environment.env, config.environment.envConfig));
+    }
     if (config.algo !== name) {
       out.error('algo', `algo must be '${name}' for ${article} ${name} config, got ${formatValue(config.algo)}.`);
     }

@@ -49,6 +49,17 @@ export interface ChaosOptions {
   readonly id?: string;
 }
 
+/** The envConfig keys parseChaosConfig reads (RLlib's CartPoleCrashing names, in camelCase). */
+export const CHAOS_CONFIG_KEYS = [
+  'pCrash',
+  'pCrashReset',
+  'pStall',
+  'crashOnWorkerIndices',
+  'stallOnWorkerIndices',
+  'stallTimeRangeS',
+  'seed',
+] as const;
+
 /** Reads ChaosOptions from an envConfig, reporting every bad key at once. */
 export function parseChaosConfig(config: Readonly<Record<string, unknown>>, defaults: ChaosOptions = {}): ChaosOptions {
   const issues: ConfigIssue[] = [];

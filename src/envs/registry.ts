@@ -1,11 +1,12 @@
 import { RLError } from '../core/errors';
 import { AcrobotVectorEnv } from './acrobot';
 import { CartPoleVectorEnv } from './cartpole';
-import { makeCartPoleCrashing } from './crashing';
+import { CHAOS_CONFIG_KEYS, makeCartPoleCrashing } from './crashing';
 import { MountainCarVectorEnv } from './mountain-car';
 import { MountainCarContinuousVectorEnv } from './mountain-car-continuous';
 import { PendulumVectorEnv } from './pendulum';
 import { SlowCartPoleVectorEnv } from './slow-cartpole';
+import { envConfigOrThrow } from './env-config';
 import type { EnvFactory, EnvMeta, EnvSpec, MakeVectorEnvOptions, VectorEnv } from './types';
 
 /**
@@ -87,43 +88,51 @@ export function makeVectorEnv(id: string, opts: MakeVectorEnvOptions): VectorEnv
       `makeVectorEnv(${id}): maxEpisodeSteps must be >= 1, got ${maxEpisodeSteps}`,
     );
   }
-  return entry.factory({ id, numEnvs, seed, maxEpisodeSteps, envConfig, workerIndex });
+  const config = envConfigOrThrow(id, envConfig, entry.meta.configKeys);
+  return entry.factory({ id, numEnvs, seed, maxEpisodeSteps, envConfig: config, workerIndex });
 }
 
 // Gymnasium's registrations (gymnasium/envs/__init__.py): time limits and reward thresholds.
 registerEnv('CartPole-v1', (o) => new CartPoleVectorEnv(o), {
   maxEpisodeSteps: 500,
   rewardThreshold: 475,
+  configKeys: ['suttonBartoReward'],
   description: 'Balance a pole on a cart by pushing it left or right.',
 });
 registerEnv('Acrobot-v1', (o) => new AcrobotVectorEnv(o), {
   maxEpisodeSteps: 500,
   rewardThreshold: -100,
+  configKeys: [],
   description: 'Swing the tip of a two-link chain above the bar by torquing the middle joint.',
 });
 registerEnv('MountainCar-v0', (o) => new MountainCarVectorEnv(o), {
   maxEpisodeSteps: 200,
   rewardThreshold: -110,
+  configKeys: ['goalVelocity'],
   description: 'Rock an under-powered car up the right hill (discrete pushes).',
 });
 registerEnv('MountainCarContinuous-v0', (o) => new MountainCarContinuousVectorEnv(o), {
   maxEpisodeSteps: 999,
   rewardThreshold: 90,
+  configKeys: ['goalVelocity'],
   description: 'Rock an under-powered car up the right hill (continuous force, energy penalty).',
 });
 registerEnv('Pendulum-v1', (o) => new PendulumVectorEnv(o), {
   maxEpisodeSteps: 200,
+  configKeys: ['g'],
   description: 'Swing a pendulum upright and keep it there with a bounded torque.',
 });
 registerEnv('CartPoleCrashing-v1', makeCartPoleCrashing, {
   maxEpisodeSteps: 500,
   rewardThreshold: 475,
+  configKeys: [...CHAOS_CONFIG_KEYS, 'suttonBartoReward'],
   description:
     "CartPole-v1 whose sub-envs crash or stall at random (RLlib's CartPoleCrashing), for fault-tolerance tests.",
 });
 registerEnv('SlowCartPole-v1', (o) => new SlowCartPoleVectorEnv(o), {
   maxEpisodeSteps: 500,
   rewardThreshold: 475,
+  configKeys: ['stepCostMs', 'suttonBartoReward'],
   description:
     'CartPole-v1 whose every step burns envConfig.stepCostMs of CPU (a stand-in for an expensive simulator).',
 });

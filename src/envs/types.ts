@@ -87,6 +87,11 @@ export interface EnvMeta {
   /** Return at which the task counts as solved; Gymnasium's `reward_threshold`. */
   readonly rewardThreshold?: number;
   readonly description?: string;
+  /**
+   * The env_config keys the env reads (camelCase; Gymnasium's snake_case keyword is accepted too).
+   * Declared: any other key is refused with this list. Undeclared: the config is passed as given.
+   */
+  readonly configKeys?: readonly string[];
 }
 
 export interface EnvSpec extends EnvMeta {

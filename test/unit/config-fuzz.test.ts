@@ -253,7 +253,8 @@ describe('URL hash (parseUrlState / decodeConfigHash)', () => {
 describe('found by the properties above', () => {
   it('a key named __proto__ inside envConfig is data: the config stays a plain object', () => {
     const envConfig = JSON.parse('{"__proto__": {"a": 1}, "b": 2}') as Record<string, unknown>;
-    const cfg = resolveConfig({ env_config: envConfig });
+    // GridWalk-v0 declares no env_config keys, so its config is passed through as given.
+    const cfg = resolveConfig({ env: 'GridWalk-v0', env_config: envConfig });
     expect(Object.getPrototypeOf(cfg.environment.envConfig)).toBe(Object.prototype);
     expect(Object.keys(cfg.environment.envConfig).sort()).toEqual(['__proto__', 'b']);
   });

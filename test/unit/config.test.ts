@@ -40,6 +40,7 @@ describe('PPO defaults', () => {
       shuffleBatchPerEpoch: true,
       maxConsecutiveNonFiniteUpdates: 10,
       sampleAsync: false,
+      adamEpsilon: 1e-8,
     });
     expect(PPO_DEFAULTS.envRunners).toMatchObject({
       numEnvRunners: 2,

@@ -64,7 +64,8 @@ const HOSTILE = ['cr\ronly', 'crlf\r\nend', 'lf\nonly', 'a,b', 'say "hi"', ' pad
 describe('trials.csv', () => {
   it('quotes CR, LF, commas and quotes, so every row reads back with its values', () => {
     const { sweep } = parseSweep({
-      param_space: { env: 'CartPole-v1', env_config: { tag: { grid_search: HOSTILE } } },
+      // GridWalk-v0 takes any env_config key (it declares none), so the hostile values reach the CSV.
+      param_space: { env: 'GridWalk-v0', env_config: { tag: { grid_search: HOSTILE } } },
     });
     const dir = mkdtempSync(path.join(tmpdir(), 'trials-csv-'));
     const files = new TuneFiles(dir, sweep!);

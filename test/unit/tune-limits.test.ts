@@ -73,7 +73,8 @@ describe('trials per sweep', () => {
     // Every trial's config at the hash's size limit, and the most trials a sweep may have.
     const filler = 'x'.repeat(MAX_TUNE_HASH_CHARS - 200);
     const text = JSON.stringify({
-      param_space: { env: 'CartPole-v1', lr: { uniform: [1e-4, 1e-3] }, env_config: { note: filler } },
+      // GridWalk-v0 declares no env_config keys, so the filler is passed through (CartPole's would be refused).
+      param_space: { env: 'GridWalk-v0', lr: { uniform: [1e-4, 1e-3] }, env_config: { note: filler } },
       tune_config: { num_samples: MAX_TRIALS_PER_SWEEP },
     });
     expect(text.length).toBeLessThanOrEqual(MAX_TUNE_HASH_CHARS);

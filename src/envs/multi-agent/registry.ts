@@ -1,6 +1,7 @@
 import { RLError } from '../../core/errors';
 import { CoinChase } from './coin-chase';
 import { MultiAgentCartPole } from './multi-agent-cartpole';
+import { envConfigOrThrow } from '../env-config';
 import type { MultiAgentEnvFactory, MultiAgentVectorEnv } from './types';
 
 /**
@@ -12,17 +13,29 @@ interface Entry {
   readonly factory: MultiAgentEnvFactory;
   readonly maxEpisodeSteps: number;
   readonly description: string;
+  /** The env_config keys it reads (see env-config.ts); undefined: passed as given. */
+  readonly configKeys: readonly string[] | undefined;
 }
 const registry = new Map<string, Entry>();
 
 export function registerMultiAgentEnv(
   id: string,
   factory: MultiAgentEnvFactory,
-  meta: { maxEpisodeSteps?: number; description?: string } = {},
+  meta: { maxEpisodeSteps?: number; description?: string; configKeys?: readonly string[] } = {},
 ): void {
   if (typeof id !== 'string' || id.length === 0)
     throw new RLError('env/invalid-id', 'registerMultiAgentEnv needs an id');
-  registry.set(id, { factory, maxEpisodeSteps: meta.maxEpisodeSteps ?? Infinity, description: meta.description ?? '' });
+  registry.set(id, {
+    factory,
+    maxEpisodeSteps: meta.maxEpisodeSteps ?? Infinity,
+    description: meta.description ?? '',
+    configKeys: meta.configKeys,
+  });
+}
+
+/** The env_config keys a registered multi-agent env reads (undefined: not declared). */
+export function multiAgentEnvConfigKeys(id: string): readonly string[] | undefined {
+  return registry.get(id)?.configKeys;
 }
 
 export function isMultiAgentEnv(id: string): boolean {
@@ -54,15 +67,17 @@ export function makeMultiAgentVectorEnv(id: string, opts: MakeMultiAgentEnvOptio
     numEnvs: opts.numEnvs,
     seed: opts.seed,
     maxEpisodeSteps,
-    envConfig: opts.envConfig ?? {},
+    envConfig: envConfigOrThrow(id, opts.envConfig ?? {}, entry.configKeys),
   });
 }
 
 registerMultiAgentEnv('MultiAgentCartPole', (o) => new MultiAgentCartPole(o), {
   maxEpisodeSteps: 500,
+  configKeys: ['numAgents'],
   description: "RLlib's MultiAgentCartPole: envConfig.numAgents independent CartPole-v1 poles, one agent each.",
 });
 registerMultiAgentEnv('CoinChase-v0', (o) => new CoinChase(o), {
   maxEpisodeSteps: 50,
+  configKeys: ['size'],
   description: 'Two players race for coins on a grid (competitive); +1 per coin, 50 steps.',
 });
