@@ -1,7 +1,8 @@
 /**
  * Episode tables as Parquet files, the format RLlib's offline API reads (`input_`, ray.data's
- * read_parquet) and writes (`output`). Written with hyparquet-writer and read with hyparquet
- * (pure JS: the page and Node use the same code).
+ * read_parquet) and writes (`output`). Written with hyparquet-writer; read with our own bounded
+ * reader (parquet-footer.ts, parquet-pages.ts, episode-columns.ts: a file from the user's disk is
+ * checked before anything is built from it), the same code on the page and in Node.
  *
  * What we write is deliberately a small subset of Parquet, so a ~250-line reader in any language
  * can read it (python/parquet_reader.py does, for machines without pyarrow): PLAIN encoding, no
@@ -9,10 +10,13 @@
  * and pandas.read_parquet read the same files. The spaces and the env id travel in the footer's
  * key-value metadata under `rl.*`.
  */
-import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { RLError, errorMessage } from '../core/errors';
-import { OfflineColumns as C, type EpisodeTable } from './episode-table';
+import { RLError } from '../core/errors';
+import { convertColumn, INT32_MAX, Problems, shapeProblem, type ColumnRule } from './episode-columns';
+import { DEFAULT_MODULE_ID, OfflineColumns as C, type EpisodeTable } from './episode-table';
+import { readParquetFooter, type LeafColumn } from './parquet-footer';
+import { readColumn, type DecodedColumn } from './parquet-pages';
+import { BadParquet } from './thrift-compact';
 
 /** Footer metadata keys. */
 const META = {
@@ -108,119 +112,199 @@ function fail(name: string, problems: readonly string[]): never {
   );
 }
 
-const REQUIRED = [C.EPS_ID, C.OBS, C.ACTIONS, C.REWARDS, C.TERMINATEDS, C.TRUNCATEDS] as const;
+/** Runs a step of the Parquet reader; a damaged file becomes `offline/bad-file` naming `name`. */
+function guard<T>(name: string, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    if (e instanceof BadParquet) fail(name, [e.message]);
+    throw e;
+  }
+}
 
 /**
- * Reads an episode file; every problem at once (`offline/bad-file`, naming the file). Files
- * written elsewhere work too when they have RLlib's columns: the spaces then come from the data,
- * new_obs may be missing (then the next row's obs is used within an episode) and t is counted.
+ * Widest observation or action a file may declare: 2^20 numbers (4 MB a row). Atari's 84x84x4
+ * frames are 28,224; wider rows are a damaged footer, not a space.
+ */
+export const MAX_SPACE_DIM = 2 ** 20;
+
+/** The spaces the footer declares (each null when absent), checked as strictly as a checkpoint's. */
+interface DeclaredSpaces {
+  readonly obsDim: number | null;
+  readonly actionKind: 'discrete' | 'box' | null;
+  readonly actionDim: number | null;
+  readonly env: string | null;
+}
+
+function declaredSpaces(kv: ReadonlyMap<string, string>, problems: Problems): DeclaredSpaces {
+  const dim = (key: string, what: string): number | null => {
+    const raw = kv.get(key);
+    if (raw === undefined) return null;
+    const n = /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : NaN;
+    if (n <= MAX_SPACE_DIM) return n;
+    problems.add(
+      `footer metadata ${key} is ${JSON.stringify(raw)}: ${what}, a whole number from 1 to ` +
+        `${MAX_SPACE_DIM.toLocaleString('en-US')} written in digits`,
+    );
+    return null;
+  };
+  const format = kv.get(META.FORMAT);
+  if (format !== undefined && format !== EPISODE_FILE_FORMAT)
+    problems.add(
+      `footer metadata ${META.FORMAT} is ${JSON.stringify(format)}, not ${JSON.stringify(EPISODE_FILE_FORMAT)}: ` +
+        'a newer trainer or another program wrote it',
+    );
+  const obsDim = dim(META.OBS_DIM, 'the size of one observation');
+  const actionDim = dim(META.ACTION_DIM, 'the size of one action');
+  const kind = kv.get(META.ACTION_KIND);
+  let actionKind: DeclaredSpaces['actionKind'] = null;
+  if (kind === 'discrete' || kind === 'box') actionKind = kind;
+  else if (kind !== undefined)
+    problems.add(`footer metadata ${META.ACTION_KIND} is ${JSON.stringify(kind)}: it must be "discrete" or "box"`);
+  if (actionKind === 'discrete' && actionDim !== null && actionDim !== 1)
+    problems.add(
+      `footer metadata ${META.ACTION_DIM} is ${actionDim} for discrete actions: a discrete action is one number (1)`,
+    );
+  return { obsDim, actionKind, actionDim, env: kv.get(META.ENV) ?? null };
+}
+
+const REQUIRED = [C.EPS_ID, C.OBS, C.ACTIONS, C.REWARDS, C.TERMINATEDS, C.TRUNCATEDS] as const;
+const OPTIONAL = [C.MODULE_ID, C.T, C.NEXT_OBS, C.ACTION_LOGP, C.VF_PREDS] as const;
+type EpisodeColumn = (typeof REQUIRED)[number] | (typeof OPTIONAL)[number];
+
+const STEP_INDEX = { to: 'i32', min: 0, max: INT32_MAX, what: 'a step index' } as const;
+const DISCRETE_ACTION = { to: 'i32', min: 0, max: INT32_MAX, what: 'a discrete action' } as const;
+const FLOAT = { to: 'f32', width: null } as const;
+const FLAG = { to: 'flag' } as const;
+
+/** The rule for each column; vectors take their width from the spaces. */
+function rulesFor(
+  obsDim: number,
+  actionKind: 'discrete' | 'box',
+  actionDim: number,
+): Record<EpisodeColumn, ColumnRule> {
+  const obs = { to: 'f32', width: obsDim } as const;
+  return {
+    [C.EPS_ID]: { to: 'text' },
+    [C.MODULE_ID]: { to: 'text', nullAs: DEFAULT_MODULE_ID },
+    [C.T]: STEP_INDEX,
+    [C.OBS]: obs,
+    [C.NEXT_OBS]: obs,
+    [C.ACTIONS]: actionKind === 'discrete' ? DISCRETE_ACTION : { to: 'f32', width: actionDim },
+    [C.REWARDS]: FLOAT,
+    [C.TERMINATEDS]: FLAG,
+    [C.TRUNCATEDS]: FLAG,
+    [C.ACTION_LOGP]: FLOAT,
+    [C.VF_PREDS]: FLOAT,
+  };
+}
+
+/**
+ * Reads an episode file; every problem at once (`offline/bad-file`, naming the file, and for a
+ * value the row and the column). Files written elsewhere work too when they have RLlib's columns:
+ * the spaces then come from the data, new_obs may be missing (then the next row's obs is used
+ * within an episode) and t is counted. Each count in the footer is checked against the file
+ * before anything is allocated, and a file holds at most MAX_ROWS_PER_FILE rows.
  */
 export async function readEpisodesParquet(
   bytes: Uint8Array,
   name = 'the file',
 ): Promise<EpisodeTable & EpisodeFileInfo> {
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  let rows: Record<string, unknown>[];
-  let kv: Map<string, string>;
-  try {
-    const meta = parquetMetadata(buffer);
-    kv = new Map((meta.key_value_metadata ?? []).map((e) => [e.key, e.value ?? '']));
-    rows = (await parquetReadObjects({ file: buffer })) as Record<string, unknown>[];
-  } catch (e) {
-    fail(name, [`not a readable Parquet file (${errorMessage(e)})`]);
-  }
-  const problems: string[] = [];
-  const first = rows[0];
-  if (!first) fail(name, ['it has no rows']);
-  for (const col of REQUIRED) if (!(col in first)) problems.push(`column '${col}' is missing`);
-  if (problems.length) fail(name, problems);
-  const obs0 = first[C.OBS];
-  const obsDim = Number(kv.get(META.OBS_DIM) ?? (Array.isArray(obs0) ? obs0.length : NaN));
-  const a0 = first[C.ACTIONS];
-  const actionKind = (kv.get(META.ACTION_KIND) ?? (Array.isArray(a0) ? 'box' : 'discrete')) as 'discrete' | 'box';
-  const actionDim = Number(kv.get(META.ACTION_DIM) ?? (Array.isArray(a0) ? a0.length : 1));
-  if (!Number.isInteger(obsDim) || obsDim < 1)
-    problems.push(`obs must be a list of numbers per row, got ${String(obs0)}`);
-  if (actionKind !== 'discrete' && actionKind !== 'box')
-    problems.push(`rl.action_kind must be discrete or box, got ${String(actionKind)}`);
-  if (problems.length) fail(name, problems);
+  await Promise.resolve();
+  return readEpisodes(bytes, name);
+}
 
-  const n = rows.length;
-  const hasNext = C.NEXT_OBS in first;
-  const hasLogp = C.ACTION_LOGP in first;
-  const hasVf = C.VF_PREDS in first;
+function readEpisodes(bytes: Uint8Array, name: string): EpisodeTable & EpisodeFileInfo {
+  const footer = guard(name, () => readParquetFooter(bytes));
+  const problems = new Problems();
+  const leaves = new Map<string, LeafColumn>();
+  for (const leaf of footer.leaves) {
+    if (!leaves.has(leaf.name)) leaves.set(leaf.name, leaf);
+    else if (([...REQUIRED, ...OPTIONAL] as string[]).includes(leaf.name))
+      problems.add(`column '${leaf.name}' is a struct of several fields; it must be one value or one list per row`);
+  }
+  for (const col of REQUIRED) if (!leaves.has(col)) problems.add(`column '${col}' is missing`);
+  const declared = declaredSpaces(footer.kv, problems);
+  if (footer.numRows === 0 && problems.count === 0) problems.add('it has no rows');
+  if (problems.count) fail(name, problems.lines());
+
+  const read = (col: EpisodeColumn): DecodedColumn | null => {
+    const leaf = leaves.get(col);
+    return leaf ? guard(name, () => readColumn(bytes, footer, leaf)) : null;
+  };
+  const columns = new Map<EpisodeColumn, DecodedColumn>();
+  for (const col of [...REQUIRED, ...OPTIONAL]) {
+    const c = read(col);
+    if (c) columns.set(col, c);
+  }
+  const obs = columns.get(C.OBS)!;
+  const actions = columns.get(C.ACTIONS)!;
+  // Undeclared spaces come from the first row: a LIST of actions is a box, one number is discrete.
+  const widthOf = (c: DecodedColumn): number => (c.leaf.maxRep ? c.rowStart[1]! - c.rowStart[0]! : 1);
+  const obsDim = declared.obsDim ?? widthOf(obs);
+  const actionKind = declared.actionKind ?? (actions.leaf.maxRep ? 'box' : 'discrete');
+  const actionDim = declared.actionDim ?? (actionKind === 'box' ? widthOf(actions) : 1);
+  if (obsDim < 1 || obsDim > MAX_SPACE_DIM)
+    problems.at(0, C.OBS, `holds ${obsDim} numbers; an observation is 1 to ${MAX_SPACE_DIM} numbers`);
+  if (actionDim < 1 || actionDim > MAX_SPACE_DIM)
+    problems.at(0, C.ACTIONS, `holds ${actionDim} numbers; an action is 1 to ${MAX_SPACE_DIM} numbers`);
+  const rules = rulesFor(obsDim, actionKind, actionDim);
+  for (const [col, c] of columns) {
+    const problem = shapeProblem(col, c.leaf.type, c.leaf.maxRep > 0, rules[col]);
+    if (problem) problems.add(problem);
+  }
+  if (problems.count) fail(name, problems.lines());
+
+  const n = footer.numRows;
+  const optional = <T>(col: EpisodeColumn, convert: (c: DecodedColumn) => T): T | undefined => {
+    const c = columns.get(col);
+    return c ? convert(c) : undefined;
+  };
+  const f32 = (c: DecodedColumn): Float32Array =>
+    convertColumn(c, rules[c.leaf.name as EpisodeColumn] as typeof FLOAT, problems);
   const table = {
-    epsId: new Array<string>(n),
-    moduleId: new Array<string>(n),
-    t: new Int32Array(n),
-    obs: new Float32Array(n * obsDim),
-    actions: actionKind === 'discrete' ? new Int32Array(n) : new Float32Array(n * actionDim),
-    rewards: new Float32Array(n),
-    newObs: new Float32Array(n * obsDim),
-    terminateds: new Uint8Array(n),
-    truncateds: new Uint8Array(n),
-    actionLogp: hasLogp ? new Float32Array(n) : undefined,
-    vfPreds: hasVf ? new Float32Array(n) : undefined,
+    epsId: convertColumn(columns.get(C.EPS_ID)!, { to: 'text' }, problems),
+    moduleId: optional(C.MODULE_ID, (c) => convertColumn(c, { to: 'text', nullAs: DEFAULT_MODULE_ID }, problems)),
+    t: optional(C.T, (c) => convertColumn(c, STEP_INDEX, problems)),
+    obs: f32(obs),
+    actions: actionKind === 'discrete' ? convertColumn(actions, DISCRETE_ACTION, problems) : f32(actions),
+    rewards: f32(columns.get(C.REWARDS)!),
+    newObs: optional(C.NEXT_OBS, f32),
+    terminateds: convertColumn(columns.get(C.TERMINATEDS)!, FLAG, problems),
+    truncateds: convertColumn(columns.get(C.TRUNCATEDS)!, FLAG, problems),
+    actionLogp: optional(C.ACTION_LOGP, f32),
+    vfPreds: optional(C.VF_PREDS, f32),
   };
-  const vector = (v: unknown, width: number, col: string, i: number, into: Float32Array): void => {
-    if (!Array.isArray(v) || v.length !== width || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
-      if (problems.length < 10)
-        problems.push(`row ${i}: ${col} must be ${width} finite numbers, got ${JSON.stringify(v)}`);
-      return;
-    }
-    into.set(v as number[], i * width);
-  };
-  const num = (v: unknown, col: string, i: number): number => {
-    const x = typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? Number(v) : v;
-    if (typeof x !== 'number' || !Number.isFinite(x)) {
-      if (problems.length < 10) problems.push(`row ${i}: ${col} must be a finite number, got ${String(v)}`);
-      return 0;
-    }
-    return x;
-  };
-  let prevId: string | null = null;
-  let t = 0;
-  for (let i = 0; i < n; i++) {
-    const r = rows[i]!;
-    const id = String(r[C.EPS_ID]);
-    t = id === prevId ? t + 1 : 0;
-    prevId = id;
-    table.epsId[i] = id;
-    table.moduleId[i] = typeof r[C.MODULE_ID] === 'string' ? (r[C.MODULE_ID] as string) : 'default_policy';
-    // The file's own step counter when it has one; else counted along the episode's rows.
-    table.t[i] = C.T in r ? num(r[C.T], C.T, i) : t;
-    vector(r[C.OBS], obsDim, C.OBS, i, table.obs);
-    if (hasNext) vector(r[C.NEXT_OBS], obsDim, C.NEXT_OBS, i, table.newObs);
-    if (actionKind === 'discrete') {
-      const a = num(r[C.ACTIONS], C.ACTIONS, i);
-      if (!Number.isInteger(a) || a < 0) {
-        if (problems.length < 10) problems.push(`row ${i}: a discrete action must be an integer >= 0, got ${a}`);
-      }
-      table.actions[i] = a;
-    } else vector(r[C.ACTIONS], actionDim, C.ACTIONS, i, table.actions as Float32Array);
-    table.rewards[i] = num(r[C.REWARDS], C.REWARDS, i);
-    table.terminateds[i] = r[C.TERMINATEDS] ? 1 : 0;
-    table.truncateds[i] = r[C.TRUNCATEDS] ? 1 : 0;
-    if (table.actionLogp) table.actionLogp[i] = num(r[C.ACTION_LOGP], C.ACTION_LOGP, i);
-    if (table.vfPreds) table.vfPreds[i] = num(r[C.VF_PREDS], C.VF_PREDS, i);
-  }
-  if (!hasNext) {
+  if (problems.count) fail(name, problems.lines());
+  const { epsId } = table;
+  // The file's own step counter when it has one; else counted along each episode's rows.
+  const t = table.t ?? new Int32Array(n);
+  if (!table.t) for (let i = 1; i < n; i++) t[i] = epsId[i] === epsId[i - 1] ? t[i - 1]! + 1 : 0;
+  let newObs = table.newObs;
+  if (!newObs) {
     // Without new_obs, the next row of the same episode gives it; an episode's last row keeps its own obs.
+    newObs = new Float32Array(n * obsDim);
     for (let i = 0; i < n; i++) {
-      const src = i + 1 < n && table.epsId[i + 1] === table.epsId[i] ? i + 1 : i;
-      table.newObs.set(table.obs.subarray(src * obsDim, (src + 1) * obsDim), i * obsDim);
+      const src = i + 1 < n && epsId[i + 1] === epsId[i] ? i + 1 : i;
+      newObs.set(table.obs.subarray(src * obsDim, (src + 1) * obsDim), i * obsDim);
     }
   }
-  if (problems.length) fail(name, problems);
-  const { actionLogp, vfPreds, ...rest } = table;
   return {
     numRows: n,
     obsDim,
     actionKind,
     actionDim,
-    ...rest,
-    ...(actionLogp ? { actionLogp } : {}),
-    ...(vfPreds ? { vfPreds } : {}),
-    env: kv.get(META.ENV) ?? null,
+    epsId,
+    moduleId: table.moduleId ?? new Array<string>(n).fill(DEFAULT_MODULE_ID),
+    t,
+    obs: table.obs,
+    actions: table.actions,
+    rewards: table.rewards,
+    newObs,
+    terminateds: table.terminateds,
+    truncateds: table.truncateds,
+    ...(table.actionLogp ? { actionLogp: table.actionLogp } : {}),
+    ...(table.vfPreds ? { vfPreds: table.vfPreds } : {}),
+    env: declared.env,
   };
 }
