@@ -5,12 +5,26 @@
  * column, quickly and without allocating what the footer claims. Files written by other tools
  * (compressed, dictionary-encoded, several row groups, INT64 columns) still read.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RLError } from '../../src/core/errors';
 import { exitCodeForError } from '../../src/cli/exit-codes';
 import { readEpisodesParquet, writeEpisodesParquet } from '../../src/offline/parquet-episodes';
 import { episodeColumns, episodeFile, parquetFile, type ColumnSpec } from './helpers/episode-files';
-import { T, claimRows, editFooter, field, rowGroupsOf, setKv, type TList, type TStruct } from './helpers/parquet-edit';
+import {
+  T,
+  claimRows,
+  editFooter,
+  field,
+  rowGroupsOf,
+  setKv,
+  toDataPageV1,
+  type TList,
+  type TStruct,
+} from './helpers/parquet-edit';
 import { cartPoleDemos } from './helpers/cartpole-demos';
 
 /** A hostile file must be refused well within this (the 4M-row claim took 5.3 s). */
@@ -249,6 +263,24 @@ describe('files written by other tools', () => {
       expect(Array.from(t[k]), k).toEqual(Array.from(plain[k]));
     }
     expect(t.epsId).toEqual(plain.epsId);
+  });
+
+  it('data pages v1 (pyarrow writes them by default), read here and by python/parquet_reader.py', async () => {
+    const v2 = writeEpisodesParquet(table, { env: 'CartPole-v1' });
+    const v1 = toDataPageV1(v2);
+    const back = await readEpisodesParquet(v1, 'v1.parquet');
+    for (const k of ['t', 'obs', 'actions', 'rewards', 'newObs', 'terminateds', 'truncateds', 'actionLogp'] as const) {
+      expect(Array.from(back[k]!), k).toEqual(Array.from(table[k]!));
+    }
+    expect(back.epsId).toEqual(table.epsId);
+    if (spawnSync('python3', ['--version']).error) return;
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'rl-v1-')), 'v1.parquet');
+    writeFileSync(file, v1);
+    const py = spawnSync('python3', ['python/parquet_reader.py', file, '--rows', '2'], { encoding: 'utf8' });
+    expect(py.stderr).toBe('');
+    const out = JSON.parse(py.stdout) as { num_rows: number; rows: { obs: number[] }[] };
+    expect(out.num_rows).toBe(600);
+    expect(out.rows[1]!.obs).toEqual(Array.from(table.obs.subarray(4, 8)));
   });
 
   it("the trainer's own files round-trip, with and without the optional columns", async () => {

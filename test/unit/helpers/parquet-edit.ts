@@ -238,3 +238,66 @@ export function setKv(meta: TStruct, key: string, value: string | null): void {
     );
   meta.set(5, { t: T.LIST, v: { elem: T.STRUCT, items: rest } });
 }
+
+const u32 = (n: number): number[] => [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff];
+
+/**
+ * The same file with every DATA_PAGE_V2 rewritten as a DATA_PAGE (v1: pyarrow's default), for an
+ * uncompressed file without dictionaries: levels move into the page body behind 4-byte lengths.
+ */
+export function toDataPageV1(file: Uint8Array): Uint8Array {
+  const { meta } = footerOf(file);
+  const out: number[] = [0x50, 0x41, 0x52, 0x31];
+  for (const group of rowGroupsOf(meta)) {
+    for (const chunk of field<TList>(group, 1).items as TStruct[]) {
+      const cm = field<TStruct>(chunk, 3);
+      const start = Number(field<bigint>(cm, 9));
+      const end = start + Number(field<bigint>(cm, 7));
+      const newStart = out.length;
+      for (let pos = start; pos < end;) {
+        const { value: h, end: bodyStart } = decodeStruct(file, pos);
+        const size = Number(field<bigint>(h, 3));
+        const body = file.subarray(bodyStart, bodyStart + size);
+        pos = bodyStart + size;
+        if (field<bigint>(h, 1) !== 3n) throw new Error('toDataPageV1: only DATA_PAGE_V2 pages');
+        const v2 = field<TStruct>(h, 8);
+        const defLen = Number(field<bigint>(v2, 5));
+        const repLen = Number(field<bigint>(v2, 6));
+        const v1body = [
+          ...(repLen ? [...u32(repLen), ...body.subarray(0, repLen)] : []),
+          ...(defLen ? [...u32(defLen), ...body.subarray(repLen, repLen + defLen)] : []),
+          ...body.subarray(repLen + defLen),
+        ];
+        const i32 = (v: bigint): TField => ({ t: T.I32, v });
+        const header: TStruct = new Map([
+          [1, i32(0n)],
+          [2, i32(BigInt(v1body.length))],
+          [3, i32(BigInt(v1body.length))],
+          [
+            5,
+            {
+              t: T.STRUCT,
+              v: new Map([
+                [1, i32(field<bigint>(v2, 1))],
+                [2, i32(field<bigint>(v2, 4))],
+                [3, i32(3n)],
+                [4, i32(3n)],
+              ]),
+            },
+          ],
+        ]);
+        out.push(...encodeStruct(header), ...v1body);
+      }
+      cm.set(9, { t: T.I64, v: BigInt(newStart) });
+      cm.set(7, { t: T.I64, v: BigInt(out.length - newStart) });
+      cm.set(6, { t: T.I64, v: BigInt(out.length - newStart) });
+      cm.delete(11);
+      chunk.delete(2);
+    }
+  }
+  // Page indexes point into the old layout: drop them.
+  for (const group of rowGroupsOf(meta))
+    for (const chunk of field<TList>(group, 1).items as TStruct[]) for (const id of [4, 5, 6, 7]) chunk.delete(id);
+  const footer = encodeStruct(meta);
+  return Uint8Array.from([...out, ...footer, ...u32(footer.length), 0x50, 0x41, 0x52, 0x31]);
+}
