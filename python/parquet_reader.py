@@ -38,7 +38,7 @@ UNCOMPRESSED = 0
 CONVERTED_UTF8 = 0
 
 # Limits, each checked before anything of that size is built (the browser reader has the same).
-# Rows per file: the trainer holds a whole file in memory; 2^24 rows is 1.7x a 10M-step recording.
+# Rows per file, as the trainer's reader: it holds a file in memory whole (2^24 CartPole rows ~1.2 GB).
 MAX_ROWS = 1 << 24
 # Values in one column chunk (a row of obs holds obs_dim of them): 2^27 floats are 512 MB.
 MAX_VALUES = 1 << 27

@@ -5,7 +5,8 @@
  * "false" never counts as true. A problem names the row and the column; the caller names the file.
  */
 import type { PhysicalType } from './parquet-footer';
-import { ROW_NULL, ROW_NULL_ELEMENT, type ColumnValues, type DecodedColumn } from './parquet-pages';
+import { ROW_NULL, ROW_NULL_ELEMENT, type DecodedColumn } from './parquet-pages';
+import type { ColumnValues } from './parquet-values';
 
 /** The largest finite float32. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
@@ -145,32 +146,11 @@ function texts(col: DecodedColumn, nullAs: string | undefined, problems: Problem
   return out;
 }
 
+/** A converted column: float32, int32, 0/1 flags or text. */
+export type ConvertedColumn = Float32Array | Int32Array | Uint8Array | string[];
+
 /** The column converted by `rule`; each value that does not fit goes to `problems` with its row. */
-export function convertColumn(
-  col: DecodedColumn,
-  rule: Extract<ColumnRule, { to: 'f32' }>,
-  problems: Problems,
-): Float32Array;
-export function convertColumn(
-  col: DecodedColumn,
-  rule: Extract<ColumnRule, { to: 'i32' }>,
-  problems: Problems,
-): Int32Array;
-export function convertColumn(
-  col: DecodedColumn,
-  rule: Extract<ColumnRule, { to: 'flag' }>,
-  problems: Problems,
-): Uint8Array;
-export function convertColumn(
-  col: DecodedColumn,
-  rule: Extract<ColumnRule, { to: 'text' }>,
-  problems: Problems,
-): string[];
-export function convertColumn(
-  col: DecodedColumn,
-  rule: ColumnRule,
-  problems: Problems,
-): Float32Array | Int32Array | Uint8Array | string[] {
+export function convertColumn(col: DecodedColumn, rule: ColumnRule, problems: Problems): ConvertedColumn {
   switch (rule.to) {
     case 'f32':
       return floats(col, rule.width ?? 1, problems);

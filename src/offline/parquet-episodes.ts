@@ -12,7 +12,14 @@
  */
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { RLError } from '../core/errors';
-import { convertColumn, INT32_MAX, Problems, shapeProblem, type ColumnRule } from './episode-columns';
+import {
+  convertColumn,
+  INT32_MAX,
+  Problems,
+  shapeProblem,
+  type ColumnRule,
+  type ConvertedColumn,
+} from './episode-columns';
 import { DEFAULT_MODULE_ID, OfflineColumns as C, type EpisodeTable } from './episode-table';
 import { readParquetFooter, type LeafColumn } from './parquet-footer';
 import { readColumn, type DecodedColumn } from './parquet-pages';
@@ -172,30 +179,25 @@ const REQUIRED = [C.EPS_ID, C.OBS, C.ACTIONS, C.REWARDS, C.TERMINATEDS, C.TRUNCA
 const OPTIONAL = [C.MODULE_ID, C.T, C.NEXT_OBS, C.ACTION_LOGP, C.VF_PREDS] as const;
 type EpisodeColumn = (typeof REQUIRED)[number] | (typeof OPTIONAL)[number];
 
-const STEP_INDEX = { to: 'i32', min: 0, max: INT32_MAX, what: 'a step index' } as const;
-const DISCRETE_ACTION = { to: 'i32', min: 0, max: INT32_MAX, what: 'a discrete action' } as const;
-const FLOAT = { to: 'f32', width: null } as const;
-const FLAG = { to: 'flag' } as const;
-
 /** The rule for each column; vectors take their width from the spaces. */
-function rulesFor(
-  obsDim: number,
-  actionKind: 'discrete' | 'box',
-  actionDim: number,
-): Record<EpisodeColumn, ColumnRule> {
+function rulesFor({ obsDim, actionKind, actionDim }: Spaces): Record<EpisodeColumn, ColumnRule> {
   const obs = { to: 'f32', width: obsDim } as const;
+  const float = { to: 'f32', width: null } as const;
   return {
     [C.EPS_ID]: { to: 'text' },
     [C.MODULE_ID]: { to: 'text', nullAs: DEFAULT_MODULE_ID },
-    [C.T]: STEP_INDEX,
+    [C.T]: { to: 'i32', min: 0, max: INT32_MAX, what: 'a step index' },
     [C.OBS]: obs,
     [C.NEXT_OBS]: obs,
-    [C.ACTIONS]: actionKind === 'discrete' ? DISCRETE_ACTION : { to: 'f32', width: actionDim },
-    [C.REWARDS]: FLOAT,
-    [C.TERMINATEDS]: FLAG,
-    [C.TRUNCATEDS]: FLAG,
-    [C.ACTION_LOGP]: FLOAT,
-    [C.VF_PREDS]: FLOAT,
+    [C.ACTIONS]:
+      actionKind === 'discrete'
+        ? { to: 'i32', min: 0, max: INT32_MAX, what: 'a discrete action' }
+        : { to: 'f32', width: actionDim },
+    [C.REWARDS]: float,
+    [C.TERMINATEDS]: { to: 'flag' },
+    [C.TRUNCATEDS]: { to: 'flag' },
+    [C.ACTION_LOGP]: float,
+    [C.VF_PREDS]: float,
   };
 }
 
@@ -216,30 +218,93 @@ export async function readEpisodesParquet(
 
 function readEpisodes(bytes: Uint8Array, name: string): EpisodeTable & EpisodeFileInfo {
   const footer = guard(name, () => readParquetFooter(bytes));
+  // Stage 1, before any column is decoded: columns present, metadata well-formed.
   const problems = new Problems();
-  const leaves = new Map<string, LeafColumn>();
-  for (const leaf of footer.leaves) {
-    if (!leaves.has(leaf.name)) leaves.set(leaf.name, leaf);
-    else if (([...REQUIRED, ...OPTIONAL] as string[]).includes(leaf.name))
-      problems.add(`column '${leaf.name}' is a struct of several fields; it must be one value or one list per row`);
-  }
-  for (const col of REQUIRED) if (!leaves.has(col)) problems.add(`column '${col}' is missing`);
+  const leaves = episodeLeaves(footer.leaves, problems);
   const declared = declaredSpaces(footer.kv, problems);
   if (footer.numRows === 0 && problems.count === 0) problems.add('it has no rows');
   if (problems.count) fail(name, problems.lines());
-
-  const read = (col: EpisodeColumn): DecodedColumn | null => {
-    const leaf = leaves.get(col);
-    return leaf ? guard(name, () => readColumn(bytes, footer, leaf)) : null;
-  };
+  // Stage 2: decode, then check each column's type and shape against the spaces.
   const columns = new Map<EpisodeColumn, DecodedColumn>();
-  for (const col of [...REQUIRED, ...OPTIONAL]) {
-    const c = read(col);
-    if (c) columns.set(col, c);
+  for (const [col, leaf] of leaves)
+    columns.set(
+      col,
+      guard(name, () => readColumn(bytes, footer, leaf)),
+    );
+  const spaces = spacesOf(declared, columns, problems);
+  const rules = rulesFor(spaces);
+  for (const [col, c] of columns) {
+    const problem = shapeProblem(col, c.leaf.type, c.leaf.maxRep > 0, rules[col]);
+    if (problem) problems.add(problem);
   }
+  if (problems.count) fail(name, problems.lines());
+  // Stage 3: every value against its rule.
+  const convert = (col: EpisodeColumn): ConvertedColumn | undefined => {
+    const c = columns.get(col);
+    return c ? convertColumn(c, rules[col], problems) : undefined;
+  };
+  const table = {
+    epsId: convert(C.EPS_ID) as string[],
+    moduleId: convert(C.MODULE_ID) as string[] | undefined,
+    t: convert(C.T) as Int32Array | undefined,
+    obs: convert(C.OBS) as Float32Array,
+    actions: convert(C.ACTIONS) as Int32Array | Float32Array,
+    rewards: convert(C.REWARDS) as Float32Array,
+    newObs: convert(C.NEXT_OBS) as Float32Array | undefined,
+    terminateds: convert(C.TERMINATEDS) as Uint8Array,
+    truncateds: convert(C.TRUNCATEDS) as Uint8Array,
+    actionLogp: convert(C.ACTION_LOGP) as Float32Array | undefined,
+    vfPreds: convert(C.VF_PREDS) as Float32Array | undefined,
+  };
+  if (problems.count) fail(name, problems.lines());
+  const n = footer.numRows;
+  const { actionLogp, vfPreds } = table;
+  return {
+    numRows: n,
+    ...spaces,
+    epsId: table.epsId,
+    moduleId: table.moduleId ?? new Array<string>(n).fill(DEFAULT_MODULE_ID),
+    t: table.t ?? countSteps(table.epsId),
+    obs: table.obs,
+    actions: table.actions,
+    rewards: table.rewards,
+    newObs: table.newObs ?? nextObservations(table.obs, spaces.obsDim, table.epsId),
+    terminateds: table.terminateds,
+    truncateds: table.truncateds,
+    ...(actionLogp ? { actionLogp } : {}),
+    ...(vfPreds ? { vfPreds } : {}),
+    env: declared.env,
+  };
+}
+
+/** The leaf of each episode column the file has; a struct where a column should be is a problem. */
+function episodeLeaves(all: readonly LeafColumn[], problems: Problems): Map<EpisodeColumn, LeafColumn> {
+  const known: readonly string[] = [...REQUIRED, ...OPTIONAL];
+  const leaves = new Map<EpisodeColumn, LeafColumn>();
+  for (const leaf of all) {
+    if (!known.includes(leaf.name)) continue;
+    if (leaves.has(leaf.name as EpisodeColumn))
+      problems.add(`column '${leaf.name}' is a struct of several fields; it must be one value or one list per row`);
+    else leaves.set(leaf.name as EpisodeColumn, leaf);
+  }
+  for (const col of REQUIRED) if (!leaves.has(col)) problems.add(`column '${col}' is missing`);
+  return leaves;
+}
+
+interface Spaces {
+  readonly obsDim: number;
+  readonly actionKind: 'discrete' | 'box';
+  readonly actionDim: number;
+}
+
+/** The declared spaces, or else the first row's: a LIST of actions is a box, one number is discrete. */
+function spacesOf(
+  declared: DeclaredSpaces,
+  columns: ReadonlyMap<EpisodeColumn, DecodedColumn>,
+  problems: Problems,
+): Spaces {
   const obs = columns.get(C.OBS)!;
   const actions = columns.get(C.ACTIONS)!;
-  // Undeclared spaces come from the first row: a LIST of actions is a box, one number is discrete.
   const widthOf = (c: DecodedColumn): number => (c.leaf.maxRep ? c.rowStart[1]! - c.rowStart[0]! : 1);
   const obsDim = declared.obsDim ?? widthOf(obs);
   const actionKind = declared.actionKind ?? (actions.leaf.maxRep ? 'box' : 'discrete');
@@ -248,63 +313,23 @@ function readEpisodes(bytes: Uint8Array, name: string): EpisodeTable & EpisodeFi
     problems.at(0, C.OBS, `holds ${obsDim} numbers; an observation is 1 to ${MAX_SPACE_DIM} numbers`);
   if (actionDim < 1 || actionDim > MAX_SPACE_DIM)
     problems.at(0, C.ACTIONS, `holds ${actionDim} numbers; an action is 1 to ${MAX_SPACE_DIM} numbers`);
-  const rules = rulesFor(obsDim, actionKind, actionDim);
-  for (const [col, c] of columns) {
-    const problem = shapeProblem(col, c.leaf.type, c.leaf.maxRep > 0, rules[col]);
-    if (problem) problems.add(problem);
-  }
-  if (problems.count) fail(name, problems.lines());
+  return { obsDim, actionKind, actionDim };
+}
 
-  const n = footer.numRows;
-  const optional = <T>(col: EpisodeColumn, convert: (c: DecodedColumn) => T): T | undefined => {
-    const c = columns.get(col);
-    return c ? convert(c) : undefined;
-  };
-  const f32 = (c: DecodedColumn): Float32Array =>
-    convertColumn(c, rules[c.leaf.name as EpisodeColumn] as typeof FLOAT, problems);
-  const table = {
-    epsId: convertColumn(columns.get(C.EPS_ID)!, { to: 'text' }, problems),
-    moduleId: optional(C.MODULE_ID, (c) => convertColumn(c, { to: 'text', nullAs: DEFAULT_MODULE_ID }, problems)),
-    t: optional(C.T, (c) => convertColumn(c, STEP_INDEX, problems)),
-    obs: f32(obs),
-    actions: actionKind === 'discrete' ? convertColumn(actions, DISCRETE_ACTION, problems) : f32(actions),
-    rewards: f32(columns.get(C.REWARDS)!),
-    newObs: optional(C.NEXT_OBS, f32),
-    terminateds: convertColumn(columns.get(C.TERMINATEDS)!, FLAG, problems),
-    truncateds: convertColumn(columns.get(C.TRUNCATEDS)!, FLAG, problems),
-    actionLogp: optional(C.ACTION_LOGP, f32),
-    vfPreds: optional(C.VF_PREDS, f32),
-  };
-  if (problems.count) fail(name, problems.lines());
-  const { epsId } = table;
-  // The file's own step counter when it has one; else counted along each episode's rows.
-  const t = table.t ?? new Int32Array(n);
-  if (!table.t) for (let i = 1; i < n; i++) t[i] = epsId[i] === epsId[i - 1] ? t[i - 1]! + 1 : 0;
-  let newObs = table.newObs;
-  if (!newObs) {
-    // Without new_obs, the next row of the same episode gives it; an episode's last row keeps its own obs.
-    newObs = new Float32Array(n * obsDim);
-    for (let i = 0; i < n; i++) {
-      const src = i + 1 < n && epsId[i + 1] === epsId[i] ? i + 1 : i;
-      newObs.set(table.obs.subarray(src * obsDim, (src + 1) * obsDim), i * obsDim);
-    }
+/** t counted along each episode's rows, for files without a t column. */
+function countSteps(epsId: readonly string[]): Int32Array {
+  const t = new Int32Array(epsId.length);
+  for (let i = 1; i < epsId.length; i++) t[i] = epsId[i] === epsId[i - 1] ? t[i - 1]! + 1 : 0;
+  return t;
+}
+
+/** new_obs for files without it: the next row of the same episode; an episode's last row keeps its own obs. */
+function nextObservations(obs: Float32Array, obsDim: number, epsId: readonly string[]): Float32Array {
+  const n = epsId.length;
+  const out = new Float32Array(n * obsDim);
+  for (let i = 0; i < n; i++) {
+    const src = i + 1 < n && epsId[i + 1] === epsId[i] ? i + 1 : i;
+    out.set(obs.subarray(src * obsDim, (src + 1) * obsDim), i * obsDim);
   }
-  return {
-    numRows: n,
-    obsDim,
-    actionKind,
-    actionDim,
-    epsId,
-    moduleId: table.moduleId ?? new Array<string>(n).fill(DEFAULT_MODULE_ID),
-    t,
-    obs: table.obs,
-    actions: table.actions,
-    rewards: table.rewards,
-    newObs,
-    terminateds: table.terminateds,
-    truncateds: table.truncateds,
-    ...(table.actionLogp ? { actionLogp: table.actionLogp } : {}),
-    ...(table.vfPreds ? { vfPreds: table.vfPreds } : {}),
-    env: declared.env,
-  };
+  return out;
 }

@@ -294,6 +294,14 @@ describe('files written by other tools', () => {
     expect(Array.from(noNext.newObs.filter((_, i) => i % 2 === 0))).toEqual([1, 2, 2, 4, 5, 5]);
   });
 
+  it('a Node Buffer (what readFileSync returns: a view into a shared pool) reads the same', async () => {
+    const bytes = writeEpisodesParquet(table, { env: 'CartPole-v1' });
+    const pooled = Buffer.concat([Buffer.from('xyz'), Buffer.from(bytes)]).subarray(3);
+    const back = await readEpisodesParquet(pooled, 'buffer.parquet');
+    expect(Array.from(back.obs)).toEqual(Array.from(table.obs));
+    expect(Array.from(back.actions)).toEqual(Array.from(table.actions));
+  });
+
   it('a null module_id or agent_id is fine; a null eps_id is not', async () => {
     const ok = await readEpisodesParquet(
       episodeFile(2, { module_id: { name: 'module_id', type: 'STRING', optional: true, data: [null, 'm'] } }),
