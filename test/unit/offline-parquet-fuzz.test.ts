@@ -1,5 +1,5 @@
 /**
- * Property-based tests of the episode file reader (fast-check), 2,400 generated files in all:
+ * Property-based tests of the episode file reader (fast-check), 2,500 generated files in all:
  * footers with a field changed, removed or retyped; bytes flipped or cut anywhere; random bytes;
  * footer metadata of every shape; columns of every physical type, shape, null pattern and hostile
  * value (NaN, 1e39, 1e300, 2^31, 2^63-1, "false"), written plain or compressed and
