@@ -77,7 +77,7 @@ function scanPages(bytes: Uint8Array, chunk: ColumnChunk, what: string): PageInf
   const pages: PageInfo[] = [];
   let pos = chunk.start;
   let seen = 0;
-  while (seen < chunk.numValues || (pages.length === 0 && pos < chunk.end)) {
+  while (seen < chunk.numValues) {
     if (pos >= chunk.end)
       throw new BadParquet(`${what}: its pages hold ${seen} values, the footer says ${chunk.numValues}`);
     const header = readThriftStruct(bytes, pos, chunk.end);
@@ -92,7 +92,17 @@ function scanPages(bytes: Uint8Array, chunk: ColumnChunk, what: string): PageInf
       if (pages.length > 0) throw new BadParquet(`${at}: a dictionary page after the first page`);
       const d = requiredStruct(h, 7, at);
       const n = intField(d, 1, at, 0, Number.MAX_SAFE_INTEGER);
-      pages.push(page(type, n, ENCODING.PLAIN, body, uncompressedSize(h, chunk, size, 0, at), 0, 0, true));
+      const uncompressed = uncompressedSize(h, chunk, size, 0, at);
+      pages.push({
+        type,
+        numValues: n,
+        encoding: ENCODING.PLAIN,
+        body,
+        uncompressedSize: uncompressed,
+        repLength: 0,
+        defLength: 0,
+        compressed: true,
+      });
       continue;
     }
     const v2 = type === PAGE.DATA_V2;
@@ -102,16 +112,16 @@ function scanPages(bytes: Uint8Array, chunk: ColumnChunk, what: string): PageInf
     const defLength = v2 ? intField(d, 5, at, 0, size) : 0;
     const repLength = v2 ? intField(d, 6, at, 0, size - defLength) : 0;
     const compressed = !v2 || d.get(7) !== false;
-    const info = page(
+    const info: PageInfo = {
       type,
-      n,
+      numValues: n,
       encoding,
       body,
-      uncompressedSize(h, chunk, size, repLength + defLength, at),
+      uncompressedSize: uncompressedSize(h, chunk, size, repLength + defLength, at),
       repLength,
       defLength,
       compressed,
-    );
+    };
     // A flat required PLAIN column has nothing but its values: they must fit the page.
     const valueBytes = chunk.codec === 'SNAPPY' && compressed ? info.uncompressedSize : size - repLength - defLength;
     if (encoding === ENCODING.PLAIN && chunk.leaf.maxDef === 0 && n * MIN_PLAIN_BYTES[chunk.leaf.type] > valueBytes)
@@ -120,19 +130,6 @@ function scanPages(bytes: Uint8Array, chunk: ColumnChunk, what: string): PageInf
     seen += n;
   }
   return pages;
-}
-
-function page(
-  type: number,
-  numValues: number,
-  encoding: number,
-  body: Uint8Array,
-  uncompressedSize: number,
-  repLength: number,
-  defLength: number,
-  compressed: boolean,
-): PageInfo {
-  return { type, numValues, encoding, body, uncompressedSize, repLength, defLength, compressed };
 }
 
 function requiredStruct(s: ThriftStruct, id: number, what: string): ThriftStruct {

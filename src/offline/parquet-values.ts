@@ -77,7 +77,9 @@ function bitsAt(buf: Uint8Array, base: number, bit: number, width: number, mask:
   if (width + shift <= 32) {
     // Past the run's last byte `buf[i]` is undefined (0) or a later byte that the mask drops.
     const word = (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24)) >>> 0;
-    return width + shift === 32 && shift === 0 ? word & mask : (word >>> shift) & mask;
+    const v = word >>> shift;
+    // A 32-bit value needs no mask (and `& mask` would make it negative).
+    return width === 32 ? v : v & mask;
   }
   let v = 0;
   for (let b = 0; b < width; b++) v += ((buf[base + ((bit + b) >> 3)]! >> ((bit + b) & 7)) & 1) * 2 ** b;
