@@ -64,25 +64,35 @@ const RESULT_BINDING = '__rlCliResult';
 const RESULT_SUBSCRIPTION_KEY = '__rlCliResultOff';
 const LONG_TASKS_KEY = '__rlCliLongTasks';
 
+/** What the offline-file binding returns: the file as base64, or why there is none. */
+type OfflineFileReply = string | { readonly code: string; readonly message: string };
+
 /**
  * An offlineData.input file, read for the page: a path relative to the working directory. The
- * error names the setting, so a typo reads as one, not as a page failure.
+ * error names the setting, so a typo reads as one, not as a page failure; it travels as a value
+ * with its code (`offline/missing-file`, exit 2), since a binding's exceptions reach the page as
+ * bare messages.
  */
-function readOfflineFileBase64(name: string): string {
+function readOfflineFileBase64(name: string): OfflineFileReply {
   const file = path.resolve(name);
   if (!existsSync(file) || !statSync(file).isFile()) {
-    throw new Error(`offlineData.input (--input) names ${name}, but ${file} is not a file.`);
+    return {
+      code: 'offline/missing-file',
+      message: `offlineData.input (--input) names ${name}, but ${file} is not a file.`,
+    };
   }
   return readFileSync(file).toString('base64');
 }
 
 /** Runs in the page: offline files the page has not loaded come from disk through the binding. */
 function installOfflineFileReader(binding: string): void {
-  const read = (window as unknown as Record<string, (name: string) => Promise<string>>)[binding];
+  const read = (window as unknown as Record<string, (name: string) => Promise<OfflineFileReply>>)[binding];
   if (!read) return;
-  window.rl.offline.readMissingFilesWith(async (name) =>
-    Uint8Array.from(atob(await read(name)), (c) => c.charCodeAt(0)),
-  );
+  window.rl.offline.readMissingFilesWith(async (name) => {
+    const reply = await read(name);
+    if (typeof reply !== 'string') throw Object.assign(new Error(reply.message), { code: reply.code });
+    return Uint8Array.from(atob(reply), (c) => c.charCodeAt(0));
+  });
 }
 
 /** Runs in the page: records episodes and hands the file back as base64 (evaluate returns JSON). */

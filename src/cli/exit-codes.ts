@@ -5,8 +5,9 @@
  *       from, or --as-test missed its reward
  *   2   bad input the user fixes outside the code: a flag, a config, a checkpoint, a weights file, an
  *       env id, an --out folder, no browser, WebGPU asked for but missing; an env module that does
- *       not load or an env that breaks its contract (checkEnv before training). An env that throws
- *       while it runs (constructor, reset, step) is a failed run: 1.
+ *       not load or an env that breaks its contract (checkEnv before training); an offline data file
+ *       that is missing, damaged or does not fit the env. An env that throws while it runs
+ *       (constructor, reset, step) is a failed run: 1.
  *   130 interrupted (Ctrl-C / SIGTERM)
  * Errors carry a stable code (`area/what`); the code decides, never the message text.
  */
@@ -36,6 +37,12 @@ const INPUT_CODES: readonly string[] = [
   'device/webgpu-init',
   'device/backend-init',
   'app/no-stop',
+  // Offline data (--input, --merge, the page's file): each names the file and what is wrong with it.
+  'offline/bad-file',
+  'offline/missing-file',
+  'offline/no-input',
+  'offline/mismatch',
+  'offline/num-steps',
 ];
 
 export function isInputErrorCode(code: string): boolean {

@@ -1,7 +1,8 @@
 /**
  * Episode tables as Parquet files, the format RLlib's offline API reads (`input_`, ray.data's
- * read_parquet) and writes (`output`). Written with hyparquet-writer and read with hyparquet
- * (pure JS: the page and Node use the same code).
+ * read_parquet) and writes (`output`). Written with hyparquet-writer; read with our own bounded
+ * reader (parquet-footer.ts, parquet-pages.ts, episode-columns.ts: a file from the user's disk is
+ * checked before anything is built from it), the same code on the page and in Node.
  *
  * What we write is deliberately a small subset of Parquet, so a ~250-line reader in any language
  * can read it (python/parquet_reader.py does, for machines without pyarrow): PLAIN encoding, no
@@ -9,10 +10,20 @@
  * and pandas.read_parquet read the same files. The spaces and the env id travel in the footer's
  * key-value metadata under `rl.*`.
  */
-import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { RLError, errorMessage } from '../core/errors';
-import { OfflineColumns as C, type EpisodeTable } from './episode-table';
+import { RLError } from '../core/errors';
+import {
+  convertColumn,
+  INT32_MAX,
+  Problems,
+  shapeProblem,
+  type ColumnRule,
+  type ConvertedColumn,
+} from './episode-columns';
+import { DEFAULT_MODULE_ID, OfflineColumns as C, type EpisodeTable } from './episode-table';
+import { readParquetFooter, type LeafColumn } from './parquet-footer';
+import { readColumn, type DecodedColumn } from './parquet-pages';
+import { BadParquet } from './thrift-compact';
 
 /** Footer metadata keys. */
 const META = {
@@ -108,119 +119,217 @@ function fail(name: string, problems: readonly string[]): never {
   );
 }
 
-const REQUIRED = [C.EPS_ID, C.OBS, C.ACTIONS, C.REWARDS, C.TERMINATEDS, C.TRUNCATEDS] as const;
+/** Runs a step of the Parquet reader; a damaged file becomes `offline/bad-file` naming `name`. */
+function guard<T>(name: string, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    if (e instanceof BadParquet) fail(name, [e.message]);
+    throw e;
+  }
+}
 
 /**
- * Reads an episode file; every problem at once (`offline/bad-file`, naming the file). Files
- * written elsewhere work too when they have RLlib's columns: the spaces then come from the data,
- * new_obs may be missing (then the next row's obs is used within an episode) and t is counted.
+ * Widest observation or action a file may declare: 2^20 numbers (4 MB a row). Atari's 84x84x4
+ * frames are 28,224; wider rows are a damaged footer, not a space.
+ */
+export const MAX_SPACE_DIM = 2 ** 20;
+
+/** The spaces the footer declares (each null when absent), checked as strictly as a checkpoint's. */
+interface DeclaredSpaces {
+  readonly obsDim: number | null;
+  readonly actionKind: 'discrete' | 'box' | null;
+  readonly actionDim: number | null;
+  readonly env: string | null;
+}
+
+function declaredSpaces(kv: ReadonlyMap<string, string>, problems: Problems): DeclaredSpaces {
+  const dim = (key: string, what: string): number | null => {
+    const raw = kv.get(key);
+    if (raw === undefined) return null;
+    const n = /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : NaN;
+    if (n <= MAX_SPACE_DIM) return n;
+    problems.add(
+      `footer metadata ${key} is ${JSON.stringify(raw)}: ${what}, a whole number from 1 to ` +
+        `${MAX_SPACE_DIM.toLocaleString('en-US')} written in digits`,
+    );
+    return null;
+  };
+  const format = kv.get(META.FORMAT);
+  if (format !== undefined && format !== EPISODE_FILE_FORMAT)
+    problems.add(
+      `footer metadata ${META.FORMAT} is ${JSON.stringify(format)}, not ${JSON.stringify(EPISODE_FILE_FORMAT)}: ` +
+        'a newer trainer or another program wrote it',
+    );
+  const obsDim = dim(META.OBS_DIM, 'the size of one observation');
+  const actionDim = dim(META.ACTION_DIM, 'the size of one action');
+  const kind = kv.get(META.ACTION_KIND);
+  let actionKind: DeclaredSpaces['actionKind'] = null;
+  if (kind === 'discrete' || kind === 'box') actionKind = kind;
+  else if (kind !== undefined)
+    problems.add(`footer metadata ${META.ACTION_KIND} is ${JSON.stringify(kind)}: it must be "discrete" or "box"`);
+  if (actionKind === 'discrete' && actionDim !== null && actionDim !== 1)
+    problems.add(
+      `footer metadata ${META.ACTION_DIM} is ${actionDim} for discrete actions: a discrete action is one number (1)`,
+    );
+  return { obsDim, actionKind, actionDim, env: kv.get(META.ENV) ?? null };
+}
+
+const REQUIRED = [C.EPS_ID, C.OBS, C.ACTIONS, C.REWARDS, C.TERMINATEDS, C.TRUNCATEDS] as const;
+const OPTIONAL = [C.MODULE_ID, C.T, C.NEXT_OBS, C.ACTION_LOGP, C.VF_PREDS] as const;
+type EpisodeColumn = (typeof REQUIRED)[number] | (typeof OPTIONAL)[number];
+
+/** The rule for each column; vectors take their width from the spaces. */
+function rulesFor({ obsDim, actionKind, actionDim }: Spaces): Record<EpisodeColumn, ColumnRule> {
+  const obs = { to: 'f32', width: obsDim } as const;
+  const float = { to: 'f32', width: null } as const;
+  return {
+    [C.EPS_ID]: { to: 'text' },
+    [C.MODULE_ID]: { to: 'text', nullAs: DEFAULT_MODULE_ID },
+    [C.T]: { to: 'i32', min: 0, max: INT32_MAX, what: 'a step index' },
+    [C.OBS]: obs,
+    [C.NEXT_OBS]: obs,
+    [C.ACTIONS]:
+      actionKind === 'discrete'
+        ? { to: 'i32', min: 0, max: INT32_MAX, what: 'a discrete action' }
+        : { to: 'f32', width: actionDim },
+    [C.REWARDS]: float,
+    [C.TERMINATEDS]: { to: 'flag' },
+    [C.TRUNCATEDS]: { to: 'flag' },
+    [C.ACTION_LOGP]: float,
+    [C.VF_PREDS]: float,
+  };
+}
+
+/**
+ * Reads an episode file; every problem at once (`offline/bad-file`, naming the file, and for a
+ * value the row and the column). Files written elsewhere work too when they have RLlib's columns:
+ * the spaces then come from the data, new_obs may be missing (then the next row's obs is used
+ * within an episode) and t is counted. Each count in the footer is checked against the file
+ * before anything is allocated, and a file holds at most MAX_ROWS_PER_FILE rows.
  */
 export async function readEpisodesParquet(
   bytes: Uint8Array,
   name = 'the file',
 ): Promise<EpisodeTable & EpisodeFileInfo> {
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  let rows: Record<string, unknown>[];
-  let kv: Map<string, string>;
-  try {
-    const meta = parquetMetadata(buffer);
-    kv = new Map((meta.key_value_metadata ?? []).map((e) => [e.key, e.value ?? '']));
-    rows = (await parquetReadObjects({ file: buffer })) as Record<string, unknown>[];
-  } catch (e) {
-    fail(name, [`not a readable Parquet file (${errorMessage(e)})`]);
-  }
-  const problems: string[] = [];
-  const first = rows[0];
-  if (!first) fail(name, ['it has no rows']);
-  for (const col of REQUIRED) if (!(col in first)) problems.push(`column '${col}' is missing`);
-  if (problems.length) fail(name, problems);
-  const obs0 = first[C.OBS];
-  const obsDim = Number(kv.get(META.OBS_DIM) ?? (Array.isArray(obs0) ? obs0.length : NaN));
-  const a0 = first[C.ACTIONS];
-  const actionKind = (kv.get(META.ACTION_KIND) ?? (Array.isArray(a0) ? 'box' : 'discrete')) as 'discrete' | 'box';
-  const actionDim = Number(kv.get(META.ACTION_DIM) ?? (Array.isArray(a0) ? a0.length : 1));
-  if (!Number.isInteger(obsDim) || obsDim < 1)
-    problems.push(`obs must be a list of numbers per row, got ${String(obs0)}`);
-  if (actionKind !== 'discrete' && actionKind !== 'box')
-    problems.push(`rl.action_kind must be discrete or box, got ${String(actionKind)}`);
-  if (problems.length) fail(name, problems);
+  await Promise.resolve();
+  return readEpisodes(bytes, name);
+}
 
-  const n = rows.length;
-  const hasNext = C.NEXT_OBS in first;
-  const hasLogp = C.ACTION_LOGP in first;
-  const hasVf = C.VF_PREDS in first;
+function readEpisodes(bytes: Uint8Array, name: string): EpisodeTable & EpisodeFileInfo {
+  const footer = guard(name, () => readParquetFooter(bytes));
+  // Stage 1, before any column is decoded: columns present, metadata well-formed.
+  const problems = new Problems();
+  const leaves = episodeLeaves(footer.leaves, problems);
+  const declared = declaredSpaces(footer.kv, problems);
+  if (footer.numRows === 0 && problems.count === 0) problems.add('it has no rows');
+  if (problems.count) fail(name, problems.lines());
+  // Stage 2: decode, then check each column's type and shape against the spaces.
+  const columns = new Map<EpisodeColumn, DecodedColumn>();
+  for (const [col, leaf] of leaves)
+    columns.set(
+      col,
+      guard(name, () => readColumn(bytes, footer, leaf)),
+    );
+  const spaces = spacesOf(declared, columns, problems);
+  const rules = rulesFor(spaces);
+  for (const [col, c] of columns) {
+    const problem = shapeProblem(col, c.leaf.type, c.leaf.maxRep > 0, rules[col]);
+    if (problem) problems.add(problem);
+  }
+  if (problems.count) fail(name, problems.lines());
+  // Stage 3: every value against its rule.
+  const convert = (col: EpisodeColumn): ConvertedColumn | undefined => {
+    const c = columns.get(col);
+    return c ? convertColumn(c, rules[col], problems) : undefined;
+  };
   const table = {
-    epsId: new Array<string>(n),
-    moduleId: new Array<string>(n),
-    t: new Int32Array(n),
-    obs: new Float32Array(n * obsDim),
-    actions: actionKind === 'discrete' ? new Int32Array(n) : new Float32Array(n * actionDim),
-    rewards: new Float32Array(n),
-    newObs: new Float32Array(n * obsDim),
-    terminateds: new Uint8Array(n),
-    truncateds: new Uint8Array(n),
-    actionLogp: hasLogp ? new Float32Array(n) : undefined,
-    vfPreds: hasVf ? new Float32Array(n) : undefined,
+    epsId: convert(C.EPS_ID) as string[],
+    moduleId: convert(C.MODULE_ID) as string[] | undefined,
+    t: convert(C.T) as Int32Array | undefined,
+    obs: convert(C.OBS) as Float32Array,
+    actions: convert(C.ACTIONS) as Int32Array | Float32Array,
+    rewards: convert(C.REWARDS) as Float32Array,
+    newObs: convert(C.NEXT_OBS) as Float32Array | undefined,
+    terminateds: convert(C.TERMINATEDS) as Uint8Array,
+    truncateds: convert(C.TRUNCATEDS) as Uint8Array,
+    actionLogp: convert(C.ACTION_LOGP) as Float32Array | undefined,
+    vfPreds: convert(C.VF_PREDS) as Float32Array | undefined,
   };
-  const vector = (v: unknown, width: number, col: string, i: number, into: Float32Array): void => {
-    if (!Array.isArray(v) || v.length !== width || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
-      if (problems.length < 10)
-        problems.push(`row ${i}: ${col} must be ${width} finite numbers, got ${JSON.stringify(v)}`);
-      return;
-    }
-    into.set(v as number[], i * width);
-  };
-  const num = (v: unknown, col: string, i: number): number => {
-    const x = typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? Number(v) : v;
-    if (typeof x !== 'number' || !Number.isFinite(x)) {
-      if (problems.length < 10) problems.push(`row ${i}: ${col} must be a finite number, got ${String(v)}`);
-      return 0;
-    }
-    return x;
-  };
-  let prevId: string | null = null;
-  let t = 0;
-  for (let i = 0; i < n; i++) {
-    const r = rows[i]!;
-    const id = String(r[C.EPS_ID]);
-    t = id === prevId ? t + 1 : 0;
-    prevId = id;
-    table.epsId[i] = id;
-    table.moduleId[i] = typeof r[C.MODULE_ID] === 'string' ? (r[C.MODULE_ID] as string) : 'default_policy';
-    // The file's own step counter when it has one; else counted along the episode's rows.
-    table.t[i] = C.T in r ? num(r[C.T], C.T, i) : t;
-    vector(r[C.OBS], obsDim, C.OBS, i, table.obs);
-    if (hasNext) vector(r[C.NEXT_OBS], obsDim, C.NEXT_OBS, i, table.newObs);
-    if (actionKind === 'discrete') {
-      const a = num(r[C.ACTIONS], C.ACTIONS, i);
-      if (!Number.isInteger(a) || a < 0) {
-        if (problems.length < 10) problems.push(`row ${i}: a discrete action must be an integer >= 0, got ${a}`);
-      }
-      table.actions[i] = a;
-    } else vector(r[C.ACTIONS], actionDim, C.ACTIONS, i, table.actions as Float32Array);
-    table.rewards[i] = num(r[C.REWARDS], C.REWARDS, i);
-    table.terminateds[i] = r[C.TERMINATEDS] ? 1 : 0;
-    table.truncateds[i] = r[C.TRUNCATEDS] ? 1 : 0;
-    if (table.actionLogp) table.actionLogp[i] = num(r[C.ACTION_LOGP], C.ACTION_LOGP, i);
-    if (table.vfPreds) table.vfPreds[i] = num(r[C.VF_PREDS], C.VF_PREDS, i);
-  }
-  if (!hasNext) {
-    // Without new_obs, the next row of the same episode gives it; an episode's last row keeps its own obs.
-    for (let i = 0; i < n; i++) {
-      const src = i + 1 < n && table.epsId[i + 1] === table.epsId[i] ? i + 1 : i;
-      table.newObs.set(table.obs.subarray(src * obsDim, (src + 1) * obsDim), i * obsDim);
-    }
-  }
-  if (problems.length) fail(name, problems);
-  const { actionLogp, vfPreds, ...rest } = table;
+  if (problems.count) fail(name, problems.lines());
+  const n = footer.numRows;
+  const { actionLogp, vfPreds } = table;
   return {
     numRows: n,
-    obsDim,
-    actionKind,
-    actionDim,
-    ...rest,
+    ...spaces,
+    epsId: table.epsId,
+    moduleId: table.moduleId ?? new Array<string>(n).fill(DEFAULT_MODULE_ID),
+    t: table.t ?? countSteps(table.epsId),
+    obs: table.obs,
+    actions: table.actions,
+    rewards: table.rewards,
+    newObs: table.newObs ?? nextObservations(table.obs, spaces.obsDim, table.epsId),
+    terminateds: table.terminateds,
+    truncateds: table.truncateds,
     ...(actionLogp ? { actionLogp } : {}),
     ...(vfPreds ? { vfPreds } : {}),
-    env: kv.get(META.ENV) ?? null,
+    env: declared.env,
   };
+}
+
+/** The leaf of each episode column the file has; a struct where a column should be is a problem. */
+function episodeLeaves(all: readonly LeafColumn[], problems: Problems): Map<EpisodeColumn, LeafColumn> {
+  const known: readonly string[] = [...REQUIRED, ...OPTIONAL];
+  const leaves = new Map<EpisodeColumn, LeafColumn>();
+  for (const leaf of all) {
+    if (!known.includes(leaf.name)) continue;
+    if (leaves.has(leaf.name as EpisodeColumn))
+      problems.add(`column '${leaf.name}' is a struct of several fields; it must be one value or one list per row`);
+    else leaves.set(leaf.name as EpisodeColumn, leaf);
+  }
+  for (const col of REQUIRED) if (!leaves.has(col)) problems.add(`column '${col}' is missing`);
+  return leaves;
+}
+
+interface Spaces {
+  readonly obsDim: number;
+  readonly actionKind: 'discrete' | 'box';
+  readonly actionDim: number;
+}
+
+/** The declared spaces, or else the first row's: a LIST of actions is a box, one number is discrete. */
+function spacesOf(
+  declared: DeclaredSpaces,
+  columns: ReadonlyMap<EpisodeColumn, DecodedColumn>,
+  problems: Problems,
+): Spaces {
+  const obs = columns.get(C.OBS)!;
+  const actions = columns.get(C.ACTIONS)!;
+  const widthOf = (c: DecodedColumn): number => (c.leaf.maxRep ? c.rowStart[1]! - c.rowStart[0]! : 1);
+  const obsDim = declared.obsDim ?? widthOf(obs);
+  const actionKind = declared.actionKind ?? (actions.leaf.maxRep ? 'box' : 'discrete');
+  const actionDim = declared.actionDim ?? (actionKind === 'box' ? widthOf(actions) : 1);
+  if (obsDim < 1 || obsDim > MAX_SPACE_DIM)
+    problems.at(0, C.OBS, `holds ${obsDim} numbers; an observation is 1 to ${MAX_SPACE_DIM} numbers`);
+  if (actionDim < 1 || actionDim > MAX_SPACE_DIM)
+    problems.at(0, C.ACTIONS, `holds ${actionDim} numbers; an action is 1 to ${MAX_SPACE_DIM} numbers`);
+  return { obsDim, actionKind, actionDim };
+}
+
+/** t counted along each episode's rows, for files without a t column. */
+function countSteps(epsId: readonly string[]): Int32Array {
+  const t = new Int32Array(epsId.length);
+  for (let i = 1; i < epsId.length; i++) t[i] = epsId[i] === epsId[i - 1] ? t[i - 1]! + 1 : 0;
+  return t;
+}
+
+/** new_obs for files without it: the next row of the same episode; an episode's last row keeps its own obs. */
+function nextObservations(obs: Float32Array, obsDim: number, epsId: readonly string[]): Float32Array {
+  const n = epsId.length;
+  const out = new Float32Array(n * obsDim);
+  for (let i = 0; i < n; i++) {
+    const src = i + 1 < n && epsId[i + 1] === epsId[i] ? i + 1 : i;
+    out.set(obs.subarray(src * obsDim, (src + 1) * obsDim), i * obsDim);
+  }
+  return out;
 }

@@ -4,7 +4,8 @@
  * --algo bc --input FILE` trains on it and reports its evaluation return.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { readEpisodesParquet } from '../../src/offline/parquet-episodes';
 import { ROOT, readResults, runCli, tmpOutFactory, type CliRun } from './cli-process';
@@ -95,4 +96,18 @@ test('record a checkpoint, merge recordings, train BC on them', async () => {
   const missing = await runCli(['--algo', 'bc', ...TINY, '--input', path.join(dir, 'nope.parquet'), '--out', tmpOut()]);
   expect(missing.code).not.toBe(0);
   expect(missing.stderr).toMatch(/nope\.parquet.*is not a file/);
+});
+
+test('a missing or damaged input file exits 2 and names the file (--input, --merge)', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rl-cli-offline-bad-'));
+  const junk = path.join(dir, 'junk.parquet');
+  writeFileSync(junk, 'PAR1 this is not a recording PAR1');
+  for (const input of [junk, path.join(dir, 'nope.parquet')]) {
+    const run = await runCli(['--algo', 'bc', ...TINY, '--input', input, '--out', tmpOut()]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain(path.basename(input));
+  }
+  const merged = await record(['--merge', `${junk},${junk}`, '--output', path.join(dir, 'out.parquet')]);
+  expect(merged.code, merged.stderr).toBe(2);
+  expect(merged.stderr).toMatch(/junk\.parquet is not an episode file/);
 });
