@@ -146,13 +146,13 @@ function fieldKind(k: KeyDef): FieldKind {
 export function fieldOf(k: KeyAtPath, section: string): FieldDef {
   const hint = k.key.form;
   if (!hint) throw new Error(`${k.path} has no form hint`);
-  const r = rllibKeyOf(k, setterOf(section));
   const names = namesOf(k, setterOf(section));
   const options = k.key.choices?.map((value) => ({ value, label: hint.optionLabels?.[value] ?? value }));
   return {
     path: k.path,
     label: hint.label,
-    rllib: 'name' in r ? r.name : (names[0] ?? k.path.slice(k.path.lastIndexOf('.') + 1)),
+    // The name a person types (a flag, a URL key): the key's flag name, else RLlib's.
+    rllib: names[0] ?? k.path.slice(k.path.lastIndexOf('.') + 1),
     kind: fieldKind(k.key),
     help: k.key.doc,
     ...(options ? { options } : {}),

@@ -126,7 +126,13 @@ const OFFLINE_SHARED_KEYS = {
       numEnvsPerEnvRunner: 1,
       rolloutFragmentLength: 1,
     }),
-    { numEnvRunners: { rllib: { method: 'evaluation', name: 'evaluation_num_env_runners' } } },
+    {
+      numEnvRunners: {
+        rllib: { method: 'evaluation', name: 'evaluation_num_env_runners' },
+        // Flags and URLs keep the shared name; RLlib's evaluation name is accepted too.
+        flag: 'num_env_runners',
+      },
+    },
   ),
 };
 
