@@ -147,6 +147,8 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
       [K.TIME_THIS_ITER_S]: iterS,
       [K.TIME_TOTAL_S]: this.timeTotalS,
       [K.EPISODE_RETURN_MEAN]: mean(returns),
+      [K.NUM_EPISODES_IN_RETURN_MEAN]: returns.length,
+      [K.RETURN_MEAN_WINDOW]: smoothing,
       [K.EPISODE_RETURN_MIN]: returnRange.min,
       [K.EPISODE_RETURN_MAX]: returnRange.max,
       [K.EPISODE_LEN_MEAN]: mean(this.metrics.episodeLengths.slice(-smoothing)),

@@ -42,6 +42,8 @@ export interface SummaryView {
   readonly wallTimeS: number;
   readonly bestReturn: number | null;
   readonly finalReturn: number | null;
+  readonly finalReturnEpisodes: number | null;
+  readonly returnWindow: number | null;
   readonly pageCrashes: number;
   readonly error: string | null;
   readonly outDir: string;
@@ -188,6 +190,12 @@ export class Progress {
   }
 
   summary(s: SummaryView): void {
+    /** How many episodes the final return mean covers, against its window: a part-filled one stops nothing. */
+    const coverage = (v: SummaryView): string =>
+      v.finalReturnEpisodes === null
+        ? ''
+        : ` (mean of ${v.finalReturnEpisodes} episode${v.finalReturnEpisodes === 1 ? '' : 's'}` +
+          `${v.returnWindow !== null && v.finalReturnEpisodes < v.returnWindow ? `; the window is ${v.returnWindow}, so no reward stop yet` : ''})`;
     this.endLiveLine();
     const out = this.opts.json ? process.stderr : process.stdout;
     const what =
@@ -202,7 +210,7 @@ export class Progress {
     }
     lines.push(
       `  iterations  ${s.iterations}, env steps ${int(s.numEnvStepsSampledLifetime)}, wall time ${duration(s.wallTimeS)}`,
-      `  return      best ${num(s.bestReturn)}, final ${num(s.finalReturn)}`,
+      `  return      best ${num(s.bestReturn)}, final ${num(s.finalReturn)}${coverage(s)}`,
     );
     if (s.pageCrashes > 0) lines.push(`  page crashes ${s.pageCrashes} (resumed from checkpoint)`);
     lines.push(`  output      ${s.outDir}`);

@@ -6,11 +6,14 @@
  * monotonic and the redone iterations continue them.
  */
 import type { DeviceInfo, ResultDict } from '../app';
-import { metStopCriterion } from '../algorithms/stop-criteria';
+import { NUM_EPISODES_IN_MIN_MODULE_RETURNS_MEAN } from '../algorithms/multi-agent/multi-agent-windows';
+import { metStopCriterion, windowIsFull } from '../algorithms/stop-criteria';
 import { errorMessage } from '../core/errors';
 import {
   EPISODE_RETURN_MEAN,
   NUM_ENV_STEPS_SAMPLED_LIFETIME,
+  NUM_EPISODES_IN_RETURN_MEAN,
+  RETURN_MEAN_WINDOW,
   TIME_TOTAL_S,
   TRAINING_ITERATION,
 } from '../core/metric-keys';
@@ -48,6 +51,9 @@ export interface RunSummaryJson {
   readonly timeTotalS: number;
   readonly bestReturn: number | null;
   readonly finalReturn: number | null;
+  /** Episodes the final return mean covers, and the window it must cover before a reward target counts. */
+  readonly finalReturnEpisodes: number | null;
+  readonly returnWindow: number | null;
   readonly device: DeviceInfo | null;
   readonly seed: number | null;
   readonly pageCrashes: number;
@@ -226,8 +232,15 @@ export class TrainingRun {
     const returns = this.results.map((r) => finite(r[key])).filter((x): x is number => x !== null);
     const finalReturn = last ? finite(last[key]) : null;
     const criterionMet = outcome.criterion !== null;
-    const reached = plan.stopReward === null ? criterionMet : finalReturn !== null && finalReturn >= plan.stopReward;
+    // A return over a part-filled window is not a reached target (stop-criteria.ts).
+    const reached =
+      plan.stopReward === null
+        ? criterionMet
+        : finalReturn !== null && finalReturn >= plan.stopReward && (!last || windowIsFull(last, key));
+    const episodesKey = key === EPISODE_RETURN_MEAN ? NUM_EPISODES_IN_RETURN_MEAN : NUM_EPISODES_IN_MIN_MODULE_RETURNS_MEAN;
     return {
+      finalReturnEpisodes: last ? finite(last[episodesKey]) : null,
+      returnWindow: last ? finite(last[RETURN_MEAN_WINDOW]) : null,
       reason: outcome.reason,
       criterion: outcome.criterion,
       criterionMet,

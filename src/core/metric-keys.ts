@@ -4,6 +4,13 @@ export const EPISODE_RETURN_MIN = 'env_runners/episode_return_min';
 export const EPISODE_RETURN_MAX = 'env_runners/episode_return_max';
 export const EPISODE_LEN_MEAN = 'env_runners/episode_len_mean';
 export const NUM_EPISODES = 'env_runners/num_episodes';
+/** Episodes behind this iteration's episode_return_mean (ours: at most the smoothing window). */
+export const NUM_EPISODES_IN_RETURN_MEAN = 'env_runners/num_episodes_in_return_mean';
+/**
+ * Episodes a return mean should cover before a reward stop criterion counts:
+ * metrics_num_episodes_for_smoothing (offline runs: an evaluation's episodes).
+ */
+export const RETURN_MEAN_WINDOW = 'env_runners/return_mean_window';
 export const NUM_EPISODES_LIFETIME = 'env_runners/num_episodes_lifetime';
 export const ENV_RUNNERS_NUM_ENV_STEPS_SAMPLED = 'env_runners/num_env_steps_sampled';
 export const ENV_RUNNERS_NUM_ENV_STEPS_SAMPLED_LIFETIME = 'env_runners/num_env_steps_sampled_lifetime';

@@ -116,6 +116,9 @@ export class MARWIL extends Algorithm<MARWILConfig> {
       [`evaluation/${K.NUM_EPISODES}`]: kept.length,
       [`evaluation/${K.ENV_RUNNERS_NUM_ENV_STEPS_SAMPLED}`]: steps,
       [K.EPISODE_RETURN_MEAN]: returnMean,
+      // The run's return is one evaluation's: its window is that evaluation's episodes.
+      [K.NUM_EPISODES_IN_RETURN_MEAN]: kept.length,
+      [K.RETURN_MEAN_WINDOW]: unit === 'episodes' ? duration : kept.length,
       [K.EPISODE_RETURN_MIN]: range.min,
       [K.EPISODE_RETURN_MAX]: range.max,
       [K.EPISODE_LEN_MEAN]: lenMean,

@@ -14,6 +14,8 @@ export const MODULE_EPISODE_RETURNS_MEAN = 'env_runners/module_episode_returns_m
  * one stop criterion. Ours; RLlib's example scripts stop on the summed return instead.
  */
 export const MIN_MODULE_EPISODE_RETURNS_MEAN = 'env_runners/min_module_episode_returns_mean';
+/** Episodes behind the lowest module's mean: the fewest any module's window holds. */
+export const NUM_EPISODES_IN_MIN_MODULE_RETURNS_MEAN = 'env_runners/num_episodes_in_min_module_returns_mean';
 export const NUM_AGENT_STEPS_SAMPLED = 'num_agent_steps_sampled';
 export const NUM_AGENT_STEPS_SAMPLED_LIFETIME = 'num_agent_steps_sampled_lifetime';
 
@@ -67,12 +69,15 @@ export class MultiAgentWindows {
         samplingMs > 0 ? (agentSteps * 1000 * Math.max(1, iteration.length)) / samplingMs : 0,
     };
     let min = Infinity;
+    let fewest = Infinity;
     for (const [id, w] of this.module) {
+      fewest = Math.min(fewest, w.length);
       const value = mean(w);
       out[`${MODULE_EPISODE_RETURNS_MEAN}/${id}`] = value;
       min = Math.min(min, Number.isNaN(value) ? -Infinity : value);
     }
     out[MIN_MODULE_EPISODE_RETURNS_MEAN] = min === -Infinity || this.module.size === 0 ? Number.NaN : min;
+    out[NUM_EPISODES_IN_MIN_MODULE_RETURNS_MEAN] = this.module.size === 0 ? 0 : fewest;
     for (const [id, w] of this.agent) out[`${AGENT_EPISODE_RETURNS_MEAN}/${id}`] = mean(w);
     for (const [id, n] of this.agentStepsByModule) out[`env_runners/num_module_steps_sampled_lifetime/${id}`] = n;
     return out;
