@@ -237,7 +237,8 @@ export class TrainingRun {
       plan.stopReward === null
         ? criterionMet
         : finalReturn !== null && finalReturn >= plan.stopReward && (!last || windowIsFull(last, key));
-    const episodesKey = key === EPISODE_RETURN_MEAN ? NUM_EPISODES_IN_RETURN_MEAN : NUM_EPISODES_IN_MIN_MODULE_RETURNS_MEAN;
+    const episodesKey =
+      key === EPISODE_RETURN_MEAN ? NUM_EPISODES_IN_RETURN_MEAN : NUM_EPISODES_IN_MIN_MODULE_RETURNS_MEAN;
     return {
       finalReturnEpisodes: last ? finite(last[episodesKey]) : null,
       returnWindow: last ? finite(last[RETURN_MEAN_WINDOW]) : null,

@@ -29,6 +29,9 @@ export interface AdamMoments {
   readonly v: readonly Float32Array[];
 }
 
+/** How many times the weights' norm one Adam step may move them before it counts as divergence. */
+export const MAX_STEP_TO_WEIGHT_RATIO = 1000;
+
 export class FlatAdam {
   /** Number of parameters over all variables (length of the flat vectors). */
   readonly size: number;
@@ -44,6 +47,8 @@ export class FlatAdam {
   private corrections: BiasCorrections | null = null;
   /** The update of a skipped step. */
   private zeros: tf.Tensor1D | null = null;
+  /** The largest squared update norm a step may take (boundStepsByWeights), or null: unbounded. */
+  private stepBound2: tf.Scalar | null = null;
 
   constructor(
     private readonly variables: readonly tf.Variable[],
@@ -101,6 +106,24 @@ export class FlatAdam {
       this.commitSteps(applied ?? 0);
     }
     return this.committed;
+  }
+
+  /**
+   * Bounds the next steps' update norm by the weights' norm now: an update more than
+   * MAX_STEP_TO_WEIGHT_RATIO times max(||w||, 1) counts as not finite (skipped, and in the
+   * divergence streak). A learning rate of 1e30 keeps everything finite while tanh saturates and
+   * the weights grow to 1e30: useless, and divergence all the same. Adam's step is about lr per
+   * parameter, so sane runs stay orders of magnitude below the bound. Once per update (a reduction
+   * over the variables), so a step pays 4 small kernels.
+   */
+  boundStepsByWeights(): void {
+    this.stepBound2?.dispose();
+    this.stepBound2 = tf.tidy(() => {
+      // A running add, not tf.addN: addN of 8 or more tensors is wrong on TF.js's WebGPU backend.
+      let sumSquares: tf.Scalar = tf.scalar(0);
+      for (const v of this.variables) sumSquares = tf.add(sumSquares, tf.sum(tf.square(v)));
+      return tf.keep(tf.mul(tf.maximum(sumSquares, 1), MAX_STEP_TO_WEIGHT_RATIO ** 2));
+    });
   }
 
   /**
@@ -162,7 +185,12 @@ export class FlatAdam {
     const denom = tf.add(tf.div(tf.sqrt(newV), sqrtBc2), this.epsilon);
     const rawUpdate: tf.Tensor1D = tf.mul(tf.div(newM, denom), stepSize);
     const sum = tf.sum<tf.Scalar>(rawUpdate);
-    const total: tf.Scalar = check ? tf.add(check, sum) : sum;
+    let total: tf.Scalar = check ? tf.add(check, sum) : sum;
+    if (this.stepBound2) {
+      // An update far larger than the weights is divergence too: made non-finite, so skipped.
+      const tooBig = tf.greater(tf.sum(tf.square(rawUpdate)), this.stepBound2);
+      total = tf.where(tooBig, tf.scalar(Number.NaN), total);
+    }
     const finite = tf.isFinite(total);
     // The flag spread over the vector as zeros + total (NaN/Inf everywhere or nowhere), not
     // tf.broadcastTo: its Tile of a bool took ~0.6 ms per step on wasm, 15% of a PPO step.
@@ -243,9 +271,10 @@ export class FlatAdam {
   dispose(): void {
     this.disposeMoments();
     this.disposeCorrections();
-    tf.dispose([this.appliedSinceCommit ?? [], this.zeros ?? []]);
+    tf.dispose([this.appliedSinceCommit ?? [], this.zeros ?? [], this.stepBound2 ?? []]);
     this.appliedSinceCommit = null;
     this.zeros = null;
+    this.stepBound2 = null;
   }
 
   private resetPendingCount(): void {

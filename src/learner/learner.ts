@@ -260,6 +260,7 @@ export abstract class Learner<M extends TrainableModule = TrainableModule> {
   private beginUpdate(lifetimeEnvSteps: number): Record<string, number> {
     const out: Record<string, number> = {};
     this.groups.forEach((g, i) => {
+      g.optimizer.boundStepsByWeights();
       const lr = g.setLrAt(lifetimeEnvSteps);
       out[i === 0 ? 'curr_lr' : `${g.name}/curr_lr`] = lr;
     });

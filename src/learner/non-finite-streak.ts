@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { RLError } from '../core/errors';
+import { MAX_STEP_TO_WEIGHT_RATIO } from './flat-adam';
 
 /** The three device scalars, as read back. */
 export interface NonFiniteCounts {
@@ -81,9 +82,10 @@ export function divergedError(opts: {
       : `lower grad_clip (now ${opts.gradClip})`;
   return new RLError(
     'learner/diverged',
-    `${where} diverged: ${opts.run} Adam steps in a row had a NaN/Inf loss, gradient norm or update ` +
+    `${where} diverged: ${opts.run} Adam steps in a row had a NaN/Inf loss, gradient norm or update, or an ` +
+      `update more than ${MAX_STEP_TO_WEIGHT_RATIO}x the weights' norm ` +
       `(limit: training.maxConsecutiveNonFiniteUpdates = ${opts.limit}). None of them was applied, so the ` +
-      `weights are still finite, and this iteration was not saved: the last good checkpoint was left as it was. ` +
+      `weights are as before them, and this iteration was not saved: the last good checkpoint was left as it was. ` +
       `Likely cause: a learning rate too high (lr = ${opts.lr}), exploding gradients, or non-finite values in ` +
       `the train batch. Fix: lower lr, ${clip}, or check the env's rewards and observations; then restore ` +
       `the last checkpoint and train again.`,

@@ -13,7 +13,7 @@ import { PPO_SPEC } from '../../src/algorithms/ppo/ppo-spec';
 import { RLError } from '../../src/core/errors';
 import { Rng } from '../../src/core/rng';
 import { ChunkEnd } from '../../src/core/sample-batch';
-import { box } from '../../src/core/spaces';
+import { box, discrete } from '../../src/core/spaces';
 import type { UpdateContext } from '../../src/learner';
 import { FlatAdam } from '../../src/learner/flat-adam';
 import type { MLPModule } from '../../src/rl-module';
@@ -78,17 +78,19 @@ describe('Learner divergence', () => {
     const ppo = new PPOLearner(m, config);
     const rng = new Rng(5);
     const batch = await syntheticBatch(m, CHUNKS, rng);
+    const initial = await readAll(m.trainableVariables);
     const first = await ppo.update(batch, ctx(rng, 1));
-    // The first step is finite (and applied); it makes the weights ~1e30, and all later ones overflow.
-    expect(first.num_non_finite_updates).toBe(15);
-    expect(first.longest_non_finite_run).toBe(15);
+    // Every step is skipped: the first because its update is ~1e30 against weights of norm ~3
+    // (issue 27 item 14: more than 1000x the weights is divergence), the rest for the same reason.
+    expect(first.num_non_finite_updates).toBe(16);
+    expect(first.longest_non_finite_run).toBe(16);
     const weights = await readAll(m.trainableVariables);
-    expect(allFinite(weights)).toBe(true);
+    expect(weights).toEqual(initial);
     const optimizer = await ppo.getOptimizerState();
     expect(allFinite(optimizer.arrays)).toBe(true);
     const numTensors = tf.memory().numTensors;
 
-    // The weights are now ~1e30: every further step overflows, so nothing may change at all.
+    // Nothing may change at all in the next update either.
     const second = await ppo.update(batch, ctx(rng, 2));
     expect(second.num_non_finite_updates).toBe(16);
     expect(second.longest_non_finite_run).toBeGreaterThanOrEqual(16);
@@ -136,6 +138,36 @@ const linearLoss = (m: ScalarModule, mb: Readonly<Record<string, tf.Tensor>>) =>
   const loss = tf.mul<tf.Scalar>(m.w, tf.mean(mb.c!));
   return { loss, stats: {} };
 };
+
+describe('Learner divergence of finite weights (issue 27 item 14)', () => {
+  it('CartPole at lr 1e30 (a categorical head: everything stays finite) stops as a NaN run would', async () => {
+    const m = makeModule({
+      observationSpace: box(-1, 1, [4]),
+      actionSpace: discrete(2),
+      model: { fcnetHiddens: [8], fcnetActivation: 'tanh', vfShareLayers: false },
+      seed: 3,
+    });
+    const ppo = new PPOLearner(m, training(1e30));
+    const rng = new Rng(7);
+    const batch = await syntheticBatch(m, CHUNKS, rng);
+    const before = await readAll(m.trainableVariables);
+    const error = await ppo.update(batch, ctx(rng, 1)).catch((e: unknown) => e);
+    expect((error as RLError).code).toBe('learner/diverged');
+    expect((error as RLError).message).toMatch(/more than 1000x the weights' norm/);
+    // No step was applied: the weights are the ones before the update, not ~1e30.
+    expect(await readAll(m.trainableVariables)).toEqual(before);
+    ppo.dispose();
+  });
+
+  it('a sane learning rate never trips the bound (lr 3e-3, 3 updates: every step applied)', async () => {
+    const m = smallModule();
+    const ppo = new PPOLearner(m, training(3e-3));
+    const rng = new Rng(8);
+    const batch = await syntheticBatch(m, CHUNKS, rng);
+    for (let i = 1; i <= 3; i++) expect((await ppo.update(batch, ctx(rng, i))).num_non_finite_updates).toBe(0);
+    ppo.dispose();
+  });
+});
 
 describe('Learner non-finite counting', () => {
   it('counts skipped steps per update and carries a run of them into the next update', async () => {

@@ -39,7 +39,10 @@ describe('reward stop criteria wait for a full window', () => {
     };
     expect(metStopCriterion(result, { [MIN_MODULE_EPISODE_RETURNS_MEAN]: 450 })).toBeNull();
     expect(
-      metStopCriterion({ ...result, [NUM_EPISODES_IN_MIN_MODULE_RETURNS_MEAN]: 100 }, { [MIN_MODULE_EPISODE_RETURNS_MEAN]: 450 }),
+      metStopCriterion(
+        { ...result, [NUM_EPISODES_IN_MIN_MODULE_RETURNS_MEAN]: 100 },
+        { [MIN_MODULE_EPISODE_RETURNS_MEAN]: 450 },
+      ),
     ).toBe(MIN_MODULE_EPISODE_RETURNS_MEAN);
   });
 
