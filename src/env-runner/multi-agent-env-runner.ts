@@ -6,6 +6,7 @@
  * one env step. Lanes whose agent is not alive are computed too (fixed shapes, no gathers of a
  * varying size) and not staged. Env steps count copies stepped; agent steps count agents that acted.
  */
+import { idRecord } from '../core/json';
 import { ConfigError, RLError } from '../core/errors';
 import { Rng } from '../core/rng';
 import { flatDim, type Space } from '../core/spaces';
@@ -192,7 +193,7 @@ export class MultiAgentEnvRunner {
       for (const m of this.modules) metrics.agentStepsByModule[m.id]! += this.recordModuleStep(m, t);
       this.recordEnvStep(metrics);
     }
-    const batches: Record<string, SampleBatch> = {};
+    const batches = idRecord<SampleBatch>();
     for (const m of this.modules) {
       this.gatherObs(m);
       batches[m.id] = m.staging.toBatch(steps, m.obsIn, this.weightsSeq);

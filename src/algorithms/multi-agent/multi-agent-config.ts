@@ -16,7 +16,7 @@ import type { AlgorithmConfigBase } from '../../core/config';
 import { custom, defaultsOf, type ValuesOf } from '../../core/config-catalogue';
 import { ConfigError, type ConfigIssue } from '../../core/errors';
 import { isCount, type IssueList } from '../../core/issue-list';
-import { deepEqual } from '../../core/json';
+import { RESERVED_KEYS, deepEqual } from '../../core/json';
 import { isMultiAgentEnv, listMultiAgentEnvs } from '../../envs/multi-agent/registry';
 
 export type PolicyMappingTable = Readonly<Record<string, string>>;
@@ -117,6 +117,8 @@ export function validateMultiAgent(ma: unknown, agentIds?: readonly string[]): C
   for (const id of ids) {
     if (typeof id !== 'string' || !MODULE_ID.test(id)) {
       err('policies', `module id ${JSON.stringify(id)} must be 1-64 letters, digits, '_', '.' or '-'.`);
+    } else if (RESERVED_KEYS.has(id)) {
+      err('policies', `module id '${id}' is reserved (a JavaScript object member, not data); pick another name.`);
     }
   }
   if (new Set(ids).size !== ids.length) err('policies', 'policies lists a module id twice; list each once.');

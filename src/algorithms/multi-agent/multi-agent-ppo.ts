@@ -12,6 +12,7 @@
  * Checkpoints hold every module: `weights` packs them under `<module id>/` (multi-module-weights.ts),
  * `optimizerState` is the first trained module's Adam state and `optimizers` the others' by id.
  */
+import { idRecord } from '../../core/json';
 import { ConfigError, RLError } from '../../core/errors';
 import * as K from '../../core/metric-keys';
 import { concatBatches } from '../../core/sample-batch';
@@ -196,7 +197,7 @@ export class MultiAgentPPO extends Algorithm<MultiAgentPPOConfig> {
     const [first, ...rest] = trained;
     if (!first)
       throw new RLError('multi-agent/nothing-trained', 'No module is trained, so there is no optimizer state to save.');
-    const optimizers: Record<string, OptimizerState> = {};
+    const optimizers = idRecord<OptimizerState>();
     for (const [id, learner] of rest) optimizers[id] = await learner.getOptimizerState();
     const learnerState: Record<string, number> = { [AGENT_STEPS_KEY]: this.windows.agentStepsLifetime };
     // The schema caps learnerState; past that many modules the KL coefficients restart from klCoeff.

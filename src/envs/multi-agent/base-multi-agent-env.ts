@@ -1,4 +1,5 @@
 import { RLError } from '../../core/errors';
+import { RESERVED_KEYS } from '../../core/json';
 import { flatDim, type Box, type Discrete } from '../../core/spaces';
 import type { RenderContext } from '../types';
 import type { MultiAgentEnvFactoryOptions, MultiAgentVectorEnv } from './types';
@@ -35,8 +36,15 @@ export abstract class BaseMultiAgentVectorEnv implements MultiAgentVectorEnv {
     if (!Number.isInteger(numEnvs) || numEnvs < 1) {
       throw new RLError('env/invalid-num-envs', `${options.id}: numEnvs must be a positive integer, got ${numEnvs}`);
     }
-    if (new Set(agents.ids).size !== agents.ids.length || agents.ids.includes('__all__')) {
-      throw new RLError('env/invalid-agent-ids', `${options.id}: agent ids must be unique and not '__all__'`);
+    if (
+      new Set(agents.ids).size !== agents.ids.length ||
+      agents.ids.includes('__all__') ||
+      agents.ids.some((id) => RESERVED_KEYS.has(id))
+    ) {
+      throw new RLError(
+        'env/invalid-agent-ids',
+        `${options.id}: agent ids must be unique, not '__all__', and not ${[...RESERVED_KEYS].join(', ')}`,
+      );
     }
     this.id = options.id;
     this.numEnvs = numEnvs;
