@@ -7,7 +7,7 @@ import { RLError } from '../core/errors';
 import { checkpointFromJson, checkpointToJson } from './checkpoint-codec';
 import { listStoredCheckpoints, loadStoredCheckpoint, storeCheckpoint } from './checkpoint-storage';
 import type { AppBuildOptions, BuiltRun, TrainerApp } from './trainer-app';
-import { bytesFromBase64, importWeightsInto } from './weights-import';
+import { bytesFromBase64, importWeightsInto, type ConfirmLargeBuild } from './weights-import';
 
 export class Checkpoints {
   constructor(private readonly run: TrainerApp) {}
@@ -43,14 +43,16 @@ export class Checkpoints {
   /**
    * Loads a policy's weights from a safetensors file in RLlib's layout (app/weights-import.ts):
    * the bytes, or base64 text (the CLI hands the page text). With nothing built, builds the run
-   * the file names, else `fallbackConfig` (the page's form).
+   * the file names, else `fallbackConfig` (the page's form), asking `confirm` first when that run
+   * exceeds this machine (the page's prompt; without it, no question).
    */
   importWeights(
     file: Uint8Array | string,
     opts: AppBuildOptions = {},
     fallbackConfig: unknown = null,
+    confirm?: ConfirmLargeBuild,
   ): Promise<{ algo: string; numTensors: number }> {
     const bytes = typeof file === 'string' ? bytesFromBase64(file) : file;
-    return importWeightsInto(this.run, bytes, opts, fallbackConfig);
+    return importWeightsInto(this.run, bytes, opts, fallbackConfig, confirm);
   }
 }

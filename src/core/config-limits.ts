@@ -133,15 +133,32 @@ function resourceFinding(
   };
 }
 
+/**
+ * The modules a config builds: one, or a multi-agent run's `multiAgent.policies` (each its own
+ * network of the same size). The parameter limits are over all of them: 2,000 modules of a
+ * [1024, 1024] net are 4.2 G parameters, however small each looks.
+ */
+export function moduleCount(cfg: object): number {
+  const policies: unknown = (cfg as { multiAgent?: { policies?: unknown } }).multiAgent?.policies;
+  return Array.isArray(policies) && policies.length > 0 ? policies.length : 1;
+}
+
+/** `[64, 64]`, or `[64, 64] x 100 modules`: what the parameter count is of. */
+function modelText(m: RLModuleConfig, modules: number): string {
+  const net = `fcnetHiddens [${m.fcnetHiddens.join(', ')}]`;
+  return modules === 1 ? net : `${net} x ${fmt(modules)} modules`;
+}
+
 function modelWarnings(cfg: AlgorithmConfigBase): ConfigIssue[] {
   const out: ConfigIssue[] = [];
-  const params = hiddensOk(cfg.rlModule) ? modelParameterCount(cfg.rlModule) : null;
+  const modules = moduleCount(cfg);
+  const params = hiddensOk(cfg.rlModule) ? modelParameterCount(cfg.rlModule) * modules : null;
   if (params !== null && params > LARGE_MODEL_PARAMETERS && params <= MAX_MODEL_PARAMETERS) {
     out.push({
       path: 'rlModule.fcnetHiddens',
       severity: 'warning',
       message:
-        `fcnetHiddens [${cfg.rlModule.fcnetHiddens.join(', ')}] is a large model: at least ${fmt(params)} parameters ` +
+        `${modelText(cfg.rlModule, modules)} is a large model: at least ${fmt(params)} parameters ` +
         `(~${Math.ceil(learnerMegabytes(params))} MB on the page while training, and a copy in every EnvRunner). ` +
         `Building it takes a while and training is slow on a CPU; [256, 256] is RLlib's default.`,
     });
@@ -192,11 +209,15 @@ export function sizeErrors(cfg: AlgorithmConfigBase): ConfigIssue[] {
       );
     }
   }
-  modelSizeErrors(cfg.rlModule, err);
+  modelSizeErrors(cfg.rlModule, moduleCount(cfg), err);
   return out;
 }
 
-function modelSizeErrors(m: RLModuleConfig | undefined, err: (path: string, message: string) => void): void {
+function modelSizeErrors(
+  m: RLModuleConfig | undefined,
+  modules: number,
+  err: (path: string, message: string) => void,
+): void {
   const hiddens: unknown = m?.fcnetHiddens;
   if (!Array.isArray(hiddens) || !m) return;
   if (hiddens.length > MAX_HIDDEN_LAYERS) {
@@ -207,13 +228,14 @@ function modelSizeErrors(m: RLModuleConfig | undefined, err: (path: string, mess
     return;
   }
   if (!hiddensOk(m)) return;
-  const params = modelParameterCount(m);
+  const params = modelParameterCount(m) * modules;
   if (params <= MAX_MODEL_PARAMETERS) return;
   err(
     'rlModule.fcnetHiddens',
-    `fcnetHiddens [${m.fcnetHiddens.join(', ')}] gives at least ${fmt(params)} parameters ` +
+    `${modelText(m, modules)} gives at least ${fmt(params)} parameters ` +
       `(~${fmt(Math.ceil(learnerMegabytes(params)))} MB on the page while training, plus a copy in every EnvRunner); ` +
       `the limit is ${fmt(MAX_MODEL_PARAMETERS)} parameters (~${learnerMegabytes(MAX_MODEL_PARAMETERS)} MB) so the ` +
-      `tab does not run out of memory. Use smaller layers, e.g. [256, 256] (RLlib's default).`,
+      `tab does not run out of memory. Use smaller layers, e.g. [256, 256] (RLlib's default)` +
+      `${modules > 1 ? ', or fewer modules (policies)' : ''}.`,
   );
 }

@@ -29,6 +29,9 @@ export class CheckpointState {
   note: string | null = $state(null);
   error: string | null = $state(null);
   busy = $state(false);
+  /** A weights file on an empty page names a run larger than this machine: the question, until answered. */
+  askBeforeBuild: { readonly warnings: readonly string[]; readonly answer: (build: boolean) => void } | null =
+    $state.raw(null);
 
   constructor(
     private readonly app: AppFacade,
@@ -119,7 +122,17 @@ export class CheckpointState {
   async loadWeightsFile(file: File): Promise<void> {
     await this.task(async () => {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const { algo, numTensors } = await this.app.checkpoints.importWeights(bytes, {}, this.formConfig());
+      const confirm = (warnings: readonly string[]): Promise<boolean> =>
+        new Promise((resolve) => {
+          this.askBeforeBuild = {
+            warnings,
+            answer: (build) => {
+              this.askBeforeBuild = null;
+              resolve(build);
+            },
+          };
+        });
+      const { algo, numTensors } = await this.app.checkpoints.importWeights(bytes, {}, this.formConfig(), confirm);
       this.restored();
       return `Loaded ${numTensors} ${algo} weight tensors from ${file.name}: the preview plays this policy.`;
     });
