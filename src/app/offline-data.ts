@@ -17,9 +17,12 @@ export class OfflineData {
     return recordEpisodes(builtAlgorithm(this.run), numEnvSteps, onProgress);
   }
 
-  /** Makes a recorded episode file available to offline algorithms as offlineData.input `name`. */
-  load(name: string, bytes: Uint8Array): void {
-    registerOfflineFile(name, bytes);
+  /**
+   * Makes a recorded episode file available to offline algorithms; returns the name offlineData.input
+   * uses for it: `name`, or `name (2)` when a different file was loaded under the same name.
+   */
+  load(name: string, bytes: Uint8Array): string {
+    return registerOfflineFile(name, bytes);
   }
 
   /** Names of the offline files loaded on this page. */

@@ -14,9 +14,25 @@ type FileReader = (name: string) => Promise<Uint8Array>;
 const registered = new Map<string, Uint8Array>();
 let reader: FileReader | null = null;
 
-/** Makes `bytes` available under `name` (the page's file input; tests). */
-export function registerOfflineFile(name: string, bytes: Uint8Array): void {
-  registered.set(name, bytes);
+/**
+ * Makes `bytes` available under `name` (the page's file input; tests) and returns the name it is
+ * registered under: `name`, or, when another file with other bytes already has it (two folders'
+ * `episodes.parquet`), `name (2)`, so one never replaces the other.
+ */
+export function registerOfflineFile(name: string, bytes: Uint8Array): string {
+  let unique = name;
+  for (let n = 2; registered.has(unique) && !sameBytes(registered.get(unique)!, bytes); n++) {
+    const dot = name.lastIndexOf('.');
+    unique = dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
+  }
+  registered.set(unique, bytes);
+  return unique;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Names registered so far, in order. */

@@ -36,14 +36,18 @@ export class OfflineState {
   /** Registers the chosen files under their names and, for BC/MARWIL, names them in offlineData.input. */
   async loadFiles(files: readonly File[]): Promise<void> {
     await this.task(async () => {
-      for (const f of files) this.app.offline.load(f.name, new Uint8Array(await f.arrayBuffer()));
+      const names: string[] = [];
+      for (const f of files) names.push(this.app.offline.load(f.name, new Uint8Array(await f.arrayBuffer())));
       this.loaded = this.app.offline.files();
-      const names = files.map((f) => f.name).join(',');
+      const shown = names.join(', ');
       if (this.form.fields.some((f) => f.path === 'offlineData.input')) {
-        this.form.values['offlineData.input'] = names;
-        return `Loaded ${names}; offline data set to it.`;
+        // A comma list is the readable form; a name with a comma goes as a JSON list, never split.
+        this.form.values['offlineData.input'] = names.some((n) => n.includes(',') || n.startsWith('['))
+          ? JSON.stringify(names)
+          : names.join(',');
+        return `Loaded ${shown}; offline data set to it.`;
       }
-      return `Loaded ${names}; choose BC or MARWIL to train on it.`;
+      return `Loaded ${shown}; choose BC or MARWIL to train on it.`;
     });
   }
 
