@@ -4,7 +4,6 @@
  * evaluation return of 450; then, on a mixed data set (25,000 steps of the expert + 25,000 of an
  * untrained policy), BC and MARWIL for the same 30 iterations.
  */
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AppSession } from '../src/cli/app-session';
 import { EPISODE_RETURN_MEAN, NUM_ENV_STEPS_SAMPLED_LIFETIME } from '../src/core/metric-keys';
@@ -35,9 +34,8 @@ export async function recordToFile(
   dir: string,
   name: string,
 ): Promise<{ file: string; numEnvSteps: number; episodeReturnMean: number }> {
-  const { base64, ...summary } = await session.recordEpisodes(numEnvSteps);
   const file = path.join(dir, name);
-  writeFileSync(file, Buffer.from(base64, 'base64'));
+  const summary = await session.recordEpisodes(numEnvSteps, file);
   return { file, numEnvSteps: summary.numEnvSteps, episodeReturnMean: summary.episodeReturnMean };
 }
 

@@ -4,8 +4,6 @@
  * turns a renderer crash (a worker out of memory can take the tab down with no error event) into
  * a PageCrashedError instead of a call that never returns, so the loop can reopen and resume.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from '@playwright/test';
 import type { BuiltRun, FailureEvent, ResultDict, RunSummary, TrainOptions } from '../app';
 import type { TrialView, TuneEvent, TuneRunOptions } from '../app/tune-session';
@@ -13,6 +11,18 @@ import type { EnvSpec } from '../envs/types';
 import type { RunDiagnostics } from '../app/run-diagnostics';
 import type { SampleSummary } from '../diagnostics';
 import { chromiumArgs, useChromiumSandbox } from './browser';
+import {
+  CHUNK_BYTES,
+  FILE_BINDINGS,
+  RECORDING_KEY,
+  copyRecordingToFile,
+  installChunkedFileReader,
+  offlineFileChunk,
+  offlineFileSize,
+  recordAndKeep,
+  recordingChunk,
+  type RecordingSummary,
+} from './page-files';
 import { paintChart, pngFromDataUrl, type ChartDrawing } from './return-chart';
 
 export type LearnerBackend = 'webgpu' | 'wasm' | 'cpu';
@@ -56,61 +66,11 @@ export interface SessionOptions {
 const RUNNER_EVENT_BINDING = '__rlCliRunnerEvent';
 /** The page-side name of the binding that carries a sweep's trial events to Node (npm run tune). */
 const TUNE_EVENT_BINDING = '__rlCliTuneEvent';
-/** The page-side name of the binding that reads offlineData.input files from disk (base64). */
-const OFFLINE_FILE_BINDING = '__rlCliReadOfflineFile';
 /** The page-side name of the binding that carries each result of a train() call to Node. */
 const RESULT_BINDING = '__rlCliResult';
 /** Where the page keeps, between two calls, the result subscription of train() and the long-task watch. */
 const RESULT_SUBSCRIPTION_KEY = '__rlCliResultOff';
 const LONG_TASKS_KEY = '__rlCliLongTasks';
-
-/** What the offline-file binding returns: the file as base64, or why there is none. */
-type OfflineFileReply = string | { readonly code: string; readonly message: string };
-
-/**
- * An offlineData.input file, read for the page: a path relative to the working directory. The
- * error names the setting, so a typo reads as one, not as a page failure; it travels as a value
- * with its code (`offline/missing-file`, exit 2), since a binding's exceptions reach the page as
- * bare messages.
- */
-function readOfflineFileBase64(name: string): OfflineFileReply {
-  const file = path.resolve(name);
-  if (!existsSync(file) || !statSync(file).isFile()) {
-    return {
-      code: 'offline/missing-file',
-      message: `offlineData.input (--input) names ${name}, but ${file} is not a file.`,
-    };
-  }
-  return readFileSync(file).toString('base64');
-}
-
-/** Runs in the page: offline files the page has not loaded come from disk through the binding. */
-function installOfflineFileReader(binding: string): void {
-  const read = (window as unknown as Record<string, (name: string) => Promise<OfflineFileReply>>)[binding];
-  if (!read) return;
-  window.rl.offline.readMissingFilesWith(async (name) => {
-    const reply = await read(name);
-    if (typeof reply !== 'string') throw Object.assign(new Error(reply.message), { code: reply.code });
-    return Uint8Array.from(atob(reply), (c) => c.charCodeAt(0));
-  });
-}
-
-/** Runs in the page: records episodes and hands the file back as base64 (evaluate returns JSON). */
-async function recordInPage(numEnvSteps: number): Promise<EpisodeRecordingJson> {
-  const { bytes, ...summary } = await window.rl.offline.recordEpisodes(numEnvSteps);
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return { ...summary, base64: btoa(binary) };
-}
-
-/** A recording as it crosses from the page: the file as base64 plus its summary. */
-export interface EpisodeRecordingJson {
-  readonly base64: string;
-  readonly numEnvSteps: number;
-  readonly numEpisodes: number;
-  readonly numCompletedEpisodes: number;
-  readonly episodeReturnMean: number;
-}
 
 // tsx compiles with esbuild's keepNames, which wraps inner functions in `__name(...)`; functions
 // passed to page.evaluate run in the page, where that helper does not exist.
@@ -173,7 +133,8 @@ export class AppSession {
     await page.addInitScript({ content: KEEP_NAMES_SHIM });
     const onRunnerEvent = this.opts.onRunnerEvent;
     if (onRunnerEvent) await page.exposeFunction(RUNNER_EVENT_BINDING, (e: FailureEvent) => onRunnerEvent(e));
-    await page.exposeFunction(OFFLINE_FILE_BINDING, readOfflineFileBase64);
+    await page.exposeFunction(FILE_BINDINGS.stat, offlineFileSize);
+    await page.exposeFunction(FILE_BINDINGS.chunk, offlineFileChunk);
     await page.exposeFunction(RESULT_BINDING, (r: ResultDict, seconds: number) => this.onResult?.(r, seconds));
     await this.race(page.goto(this.opts.url));
     // A page whose scripts throw while loading (a user env in user-envs.ts) never gets window.rl;
@@ -187,7 +148,7 @@ export class AppSession {
     if (boot) throw new PageError(boot.code, boot.message, boot.stack);
     for (const url of this.opts.envModules ?? []) await this.call('envs.load', [url]);
     if (onRunnerEvent) await this.race(page.evaluate(forwardRunnerEvents, RUNNER_EVENT_BINDING));
-    await this.race(page.evaluate(installOfflineFileReader, OFFLINE_FILE_BINDING));
+    await this.race(page.evaluate(installChunkedFileReader, { ...FILE_BINDINGS, chunkBytes: CHUNK_BYTES }));
   }
 
   private console(m: ConsoleMessage): void {
@@ -369,9 +330,23 @@ export class AppSession {
     return this.browser?.version() ?? 'unknown';
   }
 
-  /** Runs the built policy for `numEnvSteps` without training; the Parquet file and its summary. */
-  async recordEpisodes(numEnvSteps: number): Promise<EpisodeRecordingJson> {
-    return this.race(this.livePage.evaluate(recordInPage, numEnvSteps));
+  /**
+   * Runs the built policy for `numEnvSteps` without training and writes the Parquet file to `file`
+   * (copied from the page in chunks: page-files.ts); returns the recording's summary.
+   */
+  async recordEpisodes(numEnvSteps: number, file: string): Promise<RecordingSummary> {
+    const page = this.livePage;
+    const summary = await this.race(page.evaluate(recordAndKeep, { numEnvSteps, key: RECORDING_KEY }));
+    const key = RECORDING_KEY;
+    await copyRecordingToFile(
+      {
+        readChunk: (offset, length) => this.race(page.evaluate(recordingChunk, { key, offset, length })),
+        drop: () => this.race(page.evaluate(recordingChunk, { key, drop: true as const })),
+      },
+      summary.size,
+      file,
+    );
+    return summary;
   }
 
   /** Cuts the iteration in progress short (rl.stop({ midIteration: true })); resolves at once, step() then rejects. */

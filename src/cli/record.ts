@@ -126,14 +126,12 @@ async function record(opts: RecordOptions, log: (line: string) => void): Promise
         `${built.config.envRunners.numEnvRunners} runner(s) x ${built.config.envRunners.numEnvsPerEnvRunner} env(s).`,
     );
     const t0 = Date.now();
-    const rec = await session.recordEpisodes(opts.numSteps);
     mkdirSync(path.dirname(opts.output), { recursive: true });
-    const bytes = Buffer.from(rec.base64, 'base64');
-    writeFileSync(opts.output, bytes);
+    const rec = await session.recordEpisodes(opts.numSteps, opts.output);
     log(
       `Wrote ${opts.output}: ${rec.numEnvSteps} env steps, ${rec.numEpisodes} episodes ` +
         `(${rec.numCompletedEpisodes} completed, mean return ${rec.episodeReturnMean.toFixed(1)}), ` +
-        `${(bytes.length / 1e6).toFixed(1)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s.`,
+        `${(rec.size / 1e6).toFixed(1)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s.`,
     );
   } finally {
     await session.close();

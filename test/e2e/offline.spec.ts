@@ -45,7 +45,7 @@ test('record a PPO agent on the page, then train BC on the downloaded file', asy
   await expect(page.getByRole('heading', { name: 'Offline data and evaluation' })).toBeVisible();
   await page.locator('#offline-file').setInputFiles(file);
   await expect(page.getByTestId('offline-note')).toContainText('offline data set to it');
-  await expect(field(page, 'input_')).toHaveValue(download.suggestedFilename());
+  await expect(field(page, 'input')).toHaveValue(download.suggestedFilename());
   for (const [name, value] of Object.entries({ num_env_runners: '1', stop_reward: '', stop_iters: '2' }))
     await field(page, name).fill(value);
   await field(page, 'num_gpus_per_learner').selectOption('0');
