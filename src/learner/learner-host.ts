@@ -150,5 +150,5 @@ export class LearnerHost {
 /** What the page calls on a learner (the host's async methods; Comlink makes them remote). */
 export type LearnerApi = Pick<
   LearnerHost,
-  'init' | 'update' | 'getWeights' | 'setWeights' | 'getState' | 'setState' | 'checksum' | 'stop'
+  'init' | 'update' | 'getWeights' | 'setWeights' | 'getState' | 'setState' | 'checksum' | 'ping' | 'stop'
 >;
