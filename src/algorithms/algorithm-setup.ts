@@ -90,6 +90,8 @@ export async function setupAlgorithm<D extends ModuleDescriptor>(
     inferenceBackend: er.numGpusPerEnvRunner > 0 ? 'webgpu' : 'wasm',
     remoteWorkerEnvs: er.remoteWorkerEnvs,
     remoteEnvBatchWaitMs: er.remoteEnvBatchWaitMs,
+    // A nested sub-env worker that hangs leaves the runner answering its probes: it gets the same budget.
+    subEnvHealthProbeTimeoutS: config.faultTolerance.envRunnerHealthProbeTimeoutS,
   });
   const envRunnerGroup = new EnvRunnerGroup({
     numEnvRunners: er.numEnvRunners,
