@@ -114,8 +114,10 @@ export class LearnerHost {
     return Promise.resolve();
   }
 
-  getState(): Promise<LearnerState> {
-    return this.active.getState();
+  /** Moved, not copied, to the page (the group keeps it after every update): the arrays are fresh reads. */
+  async getState(): Promise<LearnerState> {
+    const state = await this.active.getState();
+    return this.transfer(state, learnerStateTransferables(state));
   }
 
   setState(state: LearnerState): Promise<void> {
@@ -152,3 +154,13 @@ export type LearnerApi = Pick<
   LearnerHost,
   'init' | 'update' | 'getWeights' | 'setWeights' | 'getState' | 'setState' | 'checksum' | 'ping' | 'stop'
 >;
+
+/** Every array buffer of a learner state: weights, each optimizer's moments, target networks. */
+export function learnerStateTransferables(state: LearnerState): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>(weightsTransferables(state.weights));
+  const optimizers = [state.optimizerState, ...Object.values(state.optimizers ?? {})];
+  for (const o of optimizers) for (const a of o.arrays) if (a.buffer instanceof ArrayBuffer) buffers.add(a.buffer);
+  for (const t of Object.values(state.targetNetworks ?? {}))
+    for (const b of weightsTransferables(t.weights)) buffers.add(b);
+  return [...buffers];
+}

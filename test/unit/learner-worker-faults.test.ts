@@ -133,6 +133,7 @@ describe('learner worker faults', () => {
   for (const fault of ['crash-before', 'crash-after'] as const) {
     it(`numLearners 2: learner 1 ${fault === 'crash-before' ? 'crashes during' : 'crashes right after'} an update; restarted from the page's state, the group ends bit-identical to an undisturbed one`, async () => {
       const expected = await reference(2, 3);
+      const tensors = tf.memory().numTensors;
       const fleet = fakeLearners();
       fleet.failUpdate(1, 2, fault);
       const group = await start(2, fleet);
@@ -149,6 +150,8 @@ describe('learner worker faults', () => {
       expect(got.stats.map((s) => s['curr_kl_coeff'])).toEqual(expected.stats.map((s) => s['curr_kl_coeff']));
       expect(got.rng).toEqual(expected.rng);
       group.stop();
+      // The failed worker's learner and the re-joined learners' old modules and optimizers: all freed.
+      expect(tf.memory().numTensors).toBe(tensors);
     }, 15_000);
   }
 
