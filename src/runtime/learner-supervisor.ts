@@ -140,7 +140,11 @@ export class LearnerSupervisor implements LearnerWorkers {
       await this.sleep(Math.max(...failed.map((s) => restartDelayMs(ft, s.fastFailures))));
       if (this.stopped) break;
       try {
-        await Promise.all(this.slots.map((slot) => (slot.failed ? this.restart(slot) : this.release(slot))));
+        // Settled, not raced: a start still connecting must not look healthy to the next round.
+        const starts = await Promise.allSettled(
+          this.slots.map((slot) => (slot.failed ? this.restart(slot) : this.release(slot))),
+        );
+        for (const s of starts) if (s.status === 'rejected') throw s.reason;
         await this.join();
         await this.all('setState()', (api) => api.setState(state), 'control');
       } catch (e) {
