@@ -26,6 +26,8 @@ import { FAST_FAILURE_MS, restartDelayMs, type FailureEvent } from './supervisor
 
 /** How long one learner waits at the all-reduce for the others before it gives up. */
 const ALL_REDUCE_TIMEOUT_MS = 120_000;
+/** A learner asked whether it is still alive after a peer gave up at the all-reduce gets this long to answer. */
+const SILENT_PING_MS = 5_000;
 
 export interface LearnerGroupOptions {
   readonly numLearners: number;
@@ -243,16 +245,33 @@ export class LearnerSupervisor implements LearnerWorkers {
         ),
       );
     } catch (e) {
-      // A learner that gave up at the all-reduce names the ones that never arrived: with the
-      // probe off they are the only sign of a hung peer.
-      if (e instanceof RLError && e.code === 'learner/all-reduce-timeout') {
-        for (const slot of pending) {
-          const hung = new RLError('learner/hung', `Learner ${slot.rank} ${what} never reached the all-reduce (hung)`);
-          this.fail(slot, hung, slot.incarnation);
-        }
-      }
+      // With the probe off, a learner giving up at the all-reduce is the only sign of a hung peer.
+      if (e instanceof RLError && e.code === 'learner/all-reduce-timeout') await this.failSilent([...pending], what);
       throw e;
     }
+  }
+
+  /**
+   * After a learner gave up at the all-reduce: of the learners whose call is still pending, those
+   * waiting there too answer a ping at once; one that does not is hung and fails.
+   */
+  private async failSilent(slots: readonly LearnerSlot[], what: string): Promise<void> {
+    const timeoutMs = Math.min(SILENT_PING_MS, this.opts.allReduceTimeoutMs ?? ALL_REDUCE_TIMEOUT_MS);
+    await Promise.all(
+      slots.map(async (slot) => {
+        const conn = slot.conn;
+        const incarnation = slot.incarnation;
+        if (!conn) return;
+        const name = `Learner ${slot.rank} ping`;
+        try {
+          await rpcCall(conn.api.ping(), { timeoutMs, failure: conn.failure, what: name });
+        } catch (e) {
+          if (!(e instanceof RpcTimeoutError)) return;
+          const hung = new RLError('learner/hung', `Learner ${slot.rank} ${what} never reached the all-reduce (hung)`);
+          this.fail(slot, hung, incarnation);
+        }
+      }),
+    );
   }
 
   /** One call into a learner worker: deadline, failure, health probe. A missed deadline or probe fails the worker. */

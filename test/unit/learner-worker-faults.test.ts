@@ -168,12 +168,14 @@ describe('learner worker faults', () => {
     group.stop();
   }, 15_000);
 
-  it('probe off: a peer that never reaches the all-reduce is named hung when the others give up, and restarted', async () => {
+  it('probe off: a peer that never reaches the all-reduce is named hung when the others give up, and only it is restarted', async () => {
     const fleet = fakeLearners();
-    fleet.failUpdate(1, 1, 'hang');
-    const group = await start(2, fleet, { envRunnerHealthProbeTimeoutS: null }, { allReduceTimeoutMs: 300 });
+    fleet.failUpdate(2, 1, 'hang');
+    const group = await start(3, fleet, { envRunnerHealthProbeTimeoutS: null }, { allReduceTimeoutMs: 300 });
     const got = await run(group, 1);
+    // Learners 0 and 1 waited at the all-reduce and answered a ping: not failed.
     expect(group.faults).toEqual({ numFailures: 1, numRestarts: 1 });
+    expect(fleet.started.map((w) => `${w.rank}:${w.incarnation}`)).toEqual(['0:0', '1:0', '2:0', '2:1']);
     expect(new Set(got.sums).size).toBe(1);
     group.stop();
   }, 15_000);
