@@ -19,6 +19,7 @@ import { LearnerGroup } from '../learner/learner-group';
 import type { ConnectLearner } from '../learner/learner-worker-protocol';
 import { EnvRunnerGroup } from '../runtime/env-runner-group';
 import { connectLearnerWorker } from '../runtime/learner-connection';
+import { startLearnerGroup } from '../runtime/learner-supervisor';
 import type { ConnectRunner } from '../runtime/runner-connection';
 
 /** Options for building an algorithm (tests pass fake runners; benchmarks force a backend). */
@@ -89,6 +90,8 @@ export async function setupAlgorithm<D extends ModuleDescriptor>(
     inferenceBackend: er.numGpusPerEnvRunner > 0 ? 'webgpu' : 'wasm',
     remoteWorkerEnvs: er.remoteWorkerEnvs,
     remoteEnvBatchWaitMs: er.remoteEnvBatchWaitMs,
+    // A nested sub-env worker that hangs leaves the runner answering its probes: it gets the same budget.
+    subEnvHealthProbeTimeoutS: config.faultTolerance.envRunnerHealthProbeTimeoutS,
   });
   const envRunnerGroup = new EnvRunnerGroup({
     numEnvRunners: er.numEnvRunners,
@@ -134,7 +137,7 @@ export async function setupLearnerGroup(
   const transport = opts.learnerTransport ?? (globalThis.crossOriginIsolated === true ? 'shared-array' : 'port');
   let learnerGroup: LearnerGroup;
   try {
-    learnerGroup = await LearnerGroup.start(
+    learnerGroup = await startLearnerGroup(
       {
         numLearners,
         init: {
@@ -150,6 +153,8 @@ export async function setupLearnerGroup(
         validateInSync: config.debugging.validateLearnerWeightsInSync,
         useSharedMemory: transport === 'shared-array',
         connect: opts.connectLearner ?? connectLearnerWorkers,
+        // Learner workers are supervised with the runners' settings (RLlib has no learner ones).
+        faultTolerance: config.faultTolerance,
       },
       await setup.module.getWeights(),
     );

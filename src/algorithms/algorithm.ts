@@ -9,6 +9,7 @@ import { RLError } from '../core/errors';
 import * as K from '../core/metric-keys';
 import { Rng } from '../core/rng';
 import type { EnvRunnerMetrics } from '../env-runner/env-runner-config';
+import type { LearnerFaultCounters } from '../learner/learner-group';
 import type { UpdateContext } from '../learner/learner-types';
 import type { MLPModule } from '../rl-module/mlp-module';
 import { onGpuFailure } from '../backend/tf-backend';
@@ -65,6 +66,15 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
 
   /** Greedy actions of the learner's module (what the runners should agree with after a sync). */
   abstract computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array>;
+
+  /**
+   * The learner workers' lifetime failure and restart counts (an algorithm with a LearnerGroup:
+   * learner-group.ts); algorithms whose learner is always on the page keep theirs at 0.
+   */
+  protected get learnerFaults(): LearnerFaultCounters {
+    return this.pageLearnerFaults;
+  }
+  private readonly pageLearnerFaults: LearnerFaultCounters = { numFailures: 0, numRestarts: 0 };
 
   protected abstract saveLearner(): Promise<LearnerCheckpoint>;
   protected abstract restoreLearner(ckpt: Checkpoint): Promise<void>;
@@ -169,6 +179,8 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
       [K.FaultToleranceKeys.NUM_ENV_STEPS_LOST_LIFETIME]: life.numEnvStepsLost,
       [K.FaultToleranceKeys.NUM_EPISODES_LOST_LIFETIME]: life.numEpisodesLost,
       [K.FaultToleranceKeys.NUM_SAMPLE_FRAGMENTS_DROPPED_LIFETIME]: life.numFragmentsDropped,
+      [K.FaultToleranceKeys.NUM_LEARNER_FAILURES_LIFETIME]: this.learnerFaults.numFailures,
+      [K.FaultToleranceKeys.NUM_LEARNER_RESTARTS_LIFETIME]: this.learnerFaults.numRestarts,
       'device/backend': this.device.backend,
       'device/adapter': this.device.adapter ?? 'none',
       'device/wasm_threads': this.device.wasmThreads,
@@ -194,6 +206,8 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
       numEnvStepsLostLifetime: life.numEnvStepsLost,
       numEpisodesLostLifetime: life.numEpisodesLost,
       numSampleFragmentsDroppedLifetime: life.numFragmentsDropped,
+      numLearnerFailuresLifetime: this.learnerFaults.numFailures,
+      numLearnerRestartsLifetime: this.learnerFaults.numRestarts,
     };
   }
 
@@ -256,6 +270,8 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     const sup = this.envRunnerGroup.supervisor;
     sup.numFailures = c.numEnvRunnerFailuresLifetime;
     sup.numRestarts = c.numEnvRunnerRestartsLifetime;
+    this.learnerFaults.numFailures = c.numLearnerFailuresLifetime;
+    this.learnerFaults.numRestarts = c.numLearnerRestartsLifetime;
     this.rng.setState(ckpt.rngState);
     // The schema caps the window at 100 entries; a loop all the same, never a spread of input data.
     this.metrics.episodeReturns.length = 0;

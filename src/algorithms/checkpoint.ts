@@ -54,6 +54,10 @@ export interface AlgorithmCounters {
   readonly numEpisodesLostLifetime: number;
   /** fault_tolerance/num_sample_fragments_dropped_lifetime. */
   readonly numSampleFragmentsDroppedLifetime: number;
+  /** fault_tolerance/num_learner_failures_lifetime. */
+  readonly numLearnerFailuresLifetime: number;
+  /** fault_tolerance/num_learner_restarts_lifetime. */
+  readonly numLearnerRestartsLifetime: number;
 }
 
 /** Counters a checkpoint may lack (written before they existed): they restore as 0. */
@@ -64,6 +68,8 @@ export const OPTIONAL_COUNTERS = [
   'numEnvStepsLostLifetime',
   'numEpisodesLostLifetime',
   'numSampleFragmentsDroppedLifetime',
+  'numLearnerFailuresLifetime',
+  'numLearnerRestartsLifetime',
 ] as const satisfies readonly (keyof AlgorithmCounters)[];
 
 /** Counters every checkpoint of format 1 has. */

@@ -7,6 +7,7 @@
  */
 import type { Algorithm } from '../algorithms/algorithm';
 import { RLError } from '../core/errors';
+import { isMultiAgentEnv } from '../envs/multi-agent/registry';
 import { concatTables, groupByEpisode, tableFromBatches, type EpisodeTable } from '../offline/episode-table';
 import { writeEpisodesParquet } from '../offline/parquet-episodes';
 
@@ -32,6 +33,15 @@ export async function recordEpisodes(
   if (!Number.isInteger(numEnvSteps) || numEnvSteps < 1) {
     throw new RLError('offline/num-steps', `Record at least 1 env step (a whole number), got ${numEnvSteps}.`);
   }
+  const env = algo.config.environment.env;
+  if (isMultiAgentEnv(env)) {
+    // Its runners return per-module batches and an empty env-level one: nothing here to record.
+    throw new RLError(
+      'offline/multi-agent',
+      `${env} is a multi-agent env; recording writes single-agent episode files (one policy, RLlib's ` +
+        'single-agent episode columns). Record a single-agent env.',
+    );
+  }
   const group = algo.envRunnerGroup;
   const explore = algo.config.envRunners.explore;
   const nextT = new Map<string, number>();
@@ -40,10 +50,18 @@ export async function recordEpisodes(
   let steps = 0;
   while (steps < numEnvSteps) {
     const { batches, metrics } = await group.sample(Math.min(STEPS_PER_CALL, numEnvSteps - steps));
-    if (batches.length === 0) continue;
+    const got = batches.reduce((n, b) => n + b.numSteps, 0);
+    // Every call must bring rows, or the loop would sample forever; the group throws when no
+    // runner is left, so this names whatever else returned nothing.
+    if (got === 0) {
+      throw new RLError(
+        'offline/no-progress',
+        `Recording stopped after ${steps} of ${numEnvSteps} env steps: a sample call returned no rows to record.`,
+      );
+    }
     parts.push(tableFromBatches(batches, { nextT, withActionLogp: explore }));
     for (const m of metrics) for (const r of m.episodeReturns) returns.push(r);
-    steps += batches.reduce((n, b) => n + b.numSteps, 0);
+    steps += got;
     onProgress?.(steps);
   }
   const table = groupByEpisode(concatTables(parts, { distinctIds: false }));

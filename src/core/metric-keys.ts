@@ -48,6 +48,10 @@ export const FaultToleranceKeys = {
   NUM_ENV_STEPS_LOST_LIFETIME: 'fault_tolerance/num_env_steps_lost_lifetime',
   NUM_EPISODES_LOST_LIFETIME: 'fault_tolerance/num_episodes_lost_lifetime',
   NUM_SAMPLE_FRAGMENTS_DROPPED_LIFETIME: 'fault_tolerance/num_sample_fragments_dropped_lifetime',
+  /** Data-parallel learner workers (numLearners >= 1) that crashed, hung or missed a deadline. */
+  NUM_LEARNER_FAILURES_LIFETIME: 'fault_tolerance/num_learner_failures_lifetime',
+  /** Learner workers started again, from the page's copy of learner 0's state. */
+  NUM_LEARNER_RESTARTS_LIFETIME: 'fault_tolerance/num_learner_restarts_lifetime',
 } as const;
 
 /** A result dict: flat, RLlib keys, numbers (plus a few strings such as the backend). */

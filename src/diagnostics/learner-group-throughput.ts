@@ -8,7 +8,8 @@ import { box, discrete } from '../core/spaces';
 import { Rng } from '../core/rng';
 import { activateBackend } from '../backend/tf-backend';
 import { makeModule } from '../rl-module';
-import { LearnerGroup } from '../learner/learner-group';
+import { ALGORITHM_CONFIG_DEFAULTS } from '../core/config';
+import { startLearnerGroup } from '../runtime/learner-supervisor';
 import { connectLearnerWorkers } from '../algorithms/algorithm-setup';
 import { cartpoleLikeBatch } from './learner-throughput';
 import { PPO_DEFAULTS } from '../algorithms/ppo/ppo-config';
@@ -51,7 +52,7 @@ export async function learnerGroupThroughput(
     numEpochs: EPOCHS,
     minibatchSize: rows,
   };
-  const group = await LearnerGroup.start(
+  const group = await startLearnerGroup(
     {
       numLearners,
       init: {
@@ -65,6 +66,7 @@ export async function learnerGroupThroughput(
       validateInSync: false,
       useSharedMemory: transport === 'shared-array',
       connect: connectLearnerWorkers,
+      faultTolerance: ALGORITHM_CONFIG_DEFAULTS.faultTolerance,
     },
     initial,
   );

@@ -25,6 +25,12 @@ export interface EnvRunnerSettings {
   /** How long to wait for more remote sub-envs' results before inference (0: whatever is ready). */
   readonly remoteEnvBatchWaitMs: number;
   /**
+   * remoteWorkerEnvs: a sub-env worker that does not answer a request within this many seconds is
+   * hung and is rebuilt like a crashed one (faultTolerance.envRunnerHealthProbeTimeoutS). Null or
+   * absent: no deadline.
+   */
+  readonly subEnvHealthProbeTimeoutS?: number | null;
+  /**
    * A multi-agent run (env registered with registerMultiAgentEnv): the runner steps a multi-agent
    * vector env with one module per id and returns one batch per module (MultiAgentEnvRunner).
    */

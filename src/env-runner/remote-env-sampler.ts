@@ -6,6 +6,7 @@
  * sub-env worker is replaced (restartFailedSubEnvironments): its partial episode is dropped and
  * counted, as for an inline sub-env that throws.
  */
+import { deadlineMs } from '../core/deadline';
 import type { Rng } from '../core/rng';
 import type { ExtraColumn, SampleBatch } from '../core/sample-batch';
 import { takeTurn, turnDue } from '../core/yield';
@@ -78,6 +79,7 @@ export class RemoteEnvSampler {
         workerIndex: s.workerIndex,
       }),
       p.spawn,
+      deadlineMs(s.subEnvHealthProbeTimeoutS ?? null),
     );
     this.staging = new StepStaging(n, obsDim, actionDim, discrete);
     this.t = new Int32Array(n);

@@ -4,7 +4,12 @@
  * of those in flight (RLlib's RemoteBaseEnv.poll with remote_env_batch_wait_ms; 0 = whatever is
  * ready, but never an empty batch while steps are in flight). The latest result of each sub-env
  * is kept in VectorEnv-shaped arrays, so staging and the non-finite checks read it like an env.
+ *
+ * Every wait ends: a sub-env that does not answer a request within `hungAfterMs` arrives as
+ * crashed (its worker is terminated; the runner rebuilds it under restartFailedSubEnvironments),
+ * and `stop()` wakes a pending wait, which then throws `env/sub-env-stopped`.
  */
+import { describeDeadline } from '../core/deadline';
 import { RLError } from '../core/errors';
 import type { SubEnvInit, SubEnvReply, SubEnvRequest } from './sub-env-protocol';
 
@@ -46,6 +51,10 @@ export class RemoteSubEnvs {
   private readonly incarnation: Int32Array;
   /** Sent, not yet answered. */
   private readonly inFlight = new Set<number>();
+  /** performance.now() when each sub-env's request in flight was sent. */
+  private readonly sentAtMs: Float64Array;
+  /** Bumped by stop(): a wait that began before it throws instead of waiting on a later start. */
+  private epoch = 0;
   /** Answered, not yet handed out by poll. */
   private readonly arrived = new Map<number, SubEnvReply>();
   private wake: (() => void) | null = null;
@@ -56,6 +65,12 @@ export class RemoteSubEnvs {
     /** The init message of sub-env i in its n-th life (fresh seeds per life). */
     private readonly initFor: (index: number, incarnation: number) => SubEnvInit,
     private readonly spawn: SpawnSubEnv = spawnSubEnvWorker,
+    /**
+     * A request unanswered this long means a hung sub-env worker (null: wait forever). The runner
+     * passes envRunnerHealthProbeTimeoutS: the time an inline env step has before its runner
+     * misses a health probe, and a nested worker's hang is invisible to that probe.
+     */
+    private readonly hungAfterMs: number | null = null,
   ) {
     this.obs = new Float32Array(numEnvs * obsDim);
     this.rewards = new Float32Array(numEnvs);
@@ -64,6 +79,7 @@ export class RemoteSubEnvs {
     this.finalObs = new Float32Array(numEnvs * obsDim);
     this.ports = new Array<SubEnvPort | null>(numEnvs).fill(null);
     this.incarnation = new Int32Array(numEnvs);
+    this.sentAtMs = new Float64Array(numEnvs);
   }
 
   get busy(): boolean {
@@ -138,11 +154,16 @@ export class RemoteSubEnvs {
     }
   }
 
+  /** Terminates every sub-env worker; a pending wait throws `env/sub-env-stopped`. `start` may follow. */
   stop(): void {
+    this.epoch++;
     for (const p of this.ports) p?.terminate();
     this.ports.fill(null);
     this.inFlight.clear();
     this.arrived.clear();
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
   }
 
   private launch(i: number): void {
@@ -157,6 +178,7 @@ export class RemoteSubEnvs {
     const port = this.ports[i];
     if (!port) throw new RLError('env/sub-env-stopped', `Remote sub-env ${i} used after stop()`);
     this.inFlight.add(i);
+    this.sentAtMs[i] = performance.now();
     port.postMessage(message);
   }
 
@@ -170,14 +192,47 @@ export class RemoteSubEnvs {
     wake?.();
   }
 
-  private nextArrival(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = Number.isFinite(timeoutMs) ? setTimeout(() => resolve(), timeoutMs) : undefined;
-      this.wake = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        resolve();
-      };
-    });
+  /**
+   * Waits for the next result, `timeoutMs`, or the first in-flight request to go past its
+   * deadline (then that sub-env arrives as crashed), whichever is first.
+   */
+  private async nextArrival(timeoutMs: number): Promise<void> {
+    const epoch = this.epoch;
+    const waitMs = Math.min(timeoutMs, this.msUntilFirstHung());
+    if (waitMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = Number.isFinite(waitMs) ? setTimeout(resolve, waitMs) : undefined;
+        this.wake = () => {
+          if (timer !== undefined) clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    if (this.epoch !== epoch) {
+      throw new RLError('env/sub-env-stopped', 'The remote sub-envs were stopped while the runner waited for them.');
+    }
+    this.expireHung();
+  }
+
+  private msUntilFirstHung(): number {
+    if (this.hungAfterMs === null) return Infinity;
+    let first = Infinity;
+    for (const i of this.inFlight) first = Math.min(first, (this.sentAtMs[i] ?? 0) + this.hungAfterMs);
+    return first - performance.now();
+  }
+
+  /** Each sub-env past its deadline: its worker goes, and it arrives as crashed. */
+  private expireHung(): void {
+    if (this.hungAfterMs === null) return;
+    const now = performance.now();
+    for (const i of [...this.inFlight]) {
+      if (now - (this.sentAtMs[i] ?? 0) < this.hungAfterMs) continue;
+      this.ports[i]?.terminate();
+      this.ports[i] = null;
+      this.inFlight.delete(i);
+      const message = `it did not answer within ${describeDeadline(this.hungAfterMs)} (hung; envRunnerHealthProbeTimeoutS)`;
+      this.arrived.set(i, { type: 'crashed', message });
+    }
   }
 
   private take(): Arrival[] {

@@ -8,73 +8,85 @@
  *   otherwise; gradient-all-reduce.ts) and all apply the same mean. Learner 0's weights, state and
  *   Rng are the group's (checkpoints, runner weights). With `validateInSync` every update also
  *   compares the learners' weight checksums and fails on the first difference.
+ *
+ * Fault tolerance (data-parallel): the workers are supervised (runtime/learner-supervisor.ts:
+ * deadlines, health probe, restarts, `fault_tolerance/*` counts). The page keeps learner 0's
+ * whole state (weights, optimizer, learner state such as PPO's KL coefficient) after every
+ * update; when a learner worker fails, every learner is brought back to that state and the
+ * update is run again on the same batch with the same Rng state, so the run continues exactly as
+ * if nothing had failed.
  */
 import { RLError } from '../core/errors';
 import type { SampleBatch } from '../core/sample-batch';
 import type { ModuleWeights } from '../rl-module/weights';
-import { makeAllReduceTransports, type AllReduceHub } from './gradient-all-reduce';
-import type { GroupLearner, LearnerApi, LearnerInfo, LearnerInit, UpdateReply } from './learner-host';
+import type { GroupLearner, LearnerApi, LearnerInfo, UpdateReply } from './learner-host';
 import type { LearnerState, UpdateContext } from './learner-types';
-import type { ConnectLearner, LearnerConnection } from './learner-worker-protocol';
 
-/** How long one learner waits at the all-reduce for the others before it gives up. */
-const ALL_REDUCE_TIMEOUT_MS = 120_000;
-
-export interface LearnerGroupOptions {
-  readonly numLearners: number;
-  /** Learner class, its config, module, spaces, seed, backend: the same for every learner. */
-  readonly init: Omit<LearnerInit, 'rank' | 'size' | 'transport'>;
-  /** Compare weight checksums after every update. Config: debugging.validateLearnerWeightsInSync. */
-  readonly validateInSync: boolean;
-  /** Averages over a SharedArrayBuffer (needs cross-origin isolation) instead of messages. */
-  readonly useSharedMemory: boolean;
-  /** One Web Worker per learner in the browser; in-process hosts in tests. */
-  readonly connect: ConnectLearner<LearnerApi>;
+/** Lifetime failure and restart counts of a group's learner workers (page-side; 0 for a local group). */
+export interface LearnerFaultCounters {
+  /** fault_tolerance/num_learner_failures_lifetime. */
+  numFailures: number;
+  /** fault_tolerance/num_learner_restarts_lifetime. */
+  numRestarts: number;
 }
 
-type Connection = LearnerConnection<LearnerApi>;
+/**
+ * The learner workers of a data-parallel group, as the group drives them. Implemented by
+ * runtime/learner-supervisor.ts (this folder may not import runtime/): every call has a deadline
+ * and a health probe, and a failed worker is marked for `recover`.
+ */
+export interface LearnerWorkers {
+  readonly numLearners: number;
+  readonly transport: 'shared-array' | 'port';
+  readonly infos: readonly LearnerInfo[];
+  readonly faults: LearnerFaultCounters;
+  /** True from a learner worker's failure until `recover` has brought every learner back. */
+  readonly needsRecovery: boolean;
+  /**
+   * One call on every learner; rejects with the first failure. An update has no deadline (its
+   * length scales with the batch) but is watched by the health probe; other calls have one.
+   */
+  all<T>(what: string, fn: (api: LearnerApi, rank: number) => Promise<T>, kind: 'update' | 'control'): Promise<T[]>;
+  /** One control call on learner `rank`. */
+  call<T>(rank: number, what: string, fn: (api: LearnerApi) => Promise<T>): Promise<T>;
+  /**
+   * Restarts the failed learner workers, re-joins the others to a fresh all-reduce and gives
+   * every learner `state`. Rejects with the run's error when restarts are off or used up.
+   */
+  recover(state: LearnerState): Promise<void>;
+  stop(): void;
+}
 
 export class LearnerGroup {
   private stopped = false;
-  /** Each learner's backend, as its init() reported it (empty for a local group). */
-  infos: readonly LearnerInfo[] = [];
+  /**
+   * Learner 0's state after the last update, start or setState: what a restarted learner gets,
+   * and what getWeights / getState return without a call. Null for a local group.
+   */
+  private snapshot: LearnerState | null = null;
+  /** A local group has no workers to fail; its counts are kept (and restored) all the same. */
+  private readonly localFaults: LearnerFaultCounters = { numFailures: 0, numRestarts: 0 };
 
   private constructor(
     /** The learner on the page, or null for a data-parallel group. */
     private readonly local: GroupLearner | null,
-    private readonly remote: readonly Connection[],
-    private readonly hub: AllReduceHub | null,
-    readonly transport: 'local' | 'shared-array' | 'port',
+    private readonly workers: LearnerWorkers | null,
     private readonly validateInSync: boolean,
   ) {}
 
   /** A group of the one learner on the page (RLlib: num_learners = 0). The group owns it. */
   static local(learner: GroupLearner): LearnerGroup {
-    return new LearnerGroup(learner, [], null, 'local', false);
+    return new LearnerGroup(learner, null, false);
   }
 
-  /** Starts the learner workers and gives them all `initialWeights` (so they start identical). */
-  static async start(opts: LearnerGroupOptions, initialWeights: ModuleWeights): Promise<LearnerGroup> {
-    const size = opts.numLearners;
-    const length = initialWeights.arrays.reduce((n, a) => n + a.length, 0) + 1;
-    const { transports, hub } = makeAllReduceTransports(size, length, ALL_REDUCE_TIMEOUT_MS, opts.useSharedMemory);
-    const settled = await Promise.allSettled(Array.from({ length: size }, (_, rank) => opts.connect(rank)));
-    const learners = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) {
-      for (const l of learners) l.terminate();
-      hub?.close();
-      throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
-    }
-    const kind = opts.useSharedMemory ? 'shared-array' : 'port';
-    const group = new LearnerGroup(null, learners, hub, kind, opts.validateInSync);
+  /**
+   * A data-parallel group over started workers that all hold the same weights
+   * (runtime/learner-supervisor.ts: startLearnerGroup). The group owns them.
+   */
+  static async remote(workers: LearnerWorkers, validateInSync: boolean): Promise<LearnerGroup> {
+    const group = new LearnerGroup(null, workers, validateInSync);
     try {
-      group.infos = await group.all('init()', (api, rank, l) => {
-        const transport = transports[rank]!;
-        const init: LearnerInit = { ...opts.init, rank, size, transport };
-        return api.init(transport.kind === 'port' ? l.transfer(init, [transport.port]) : init);
-      });
-      await group.all('setWeights()', (api) => api.setWeights(initialWeights));
+      group.snapshot = await group.recovering(null, () => workers.call(0, 'getState()', (api) => api.getState()));
     } catch (e) {
       group.stop();
       throw e;
@@ -84,7 +96,22 @@ export class LearnerGroup {
 
   /** Learner workers (RLlib: num_learners); 0 for the learner on the page. */
   get numLearners(): number {
-    return this.remote.length;
+    return this.workers?.numLearners ?? 0;
+  }
+
+  /** How the learners average gradients. */
+  get transport(): 'local' | 'shared-array' | 'port' {
+    return this.workers?.transport ?? 'local';
+  }
+
+  /** Each learner's backend, as its init() reported it (empty for a local group). */
+  get infos(): readonly LearnerInfo[] {
+    return this.workers?.infos ?? [];
+  }
+
+  /** Learner-worker failures and restarts over the group's life (restored from checkpoints by the algorithm). */
+  get faults(): LearnerFaultCounters {
+    return this.workers?.faults ?? this.localFaults;
   }
 
   /**
@@ -95,58 +122,83 @@ export class LearnerGroup {
    */
   async update(batch: SampleBatch, ctx: UpdateContext): Promise<Record<string, number>> {
     if (this.local) return this.local.update(batch, ctx);
+    const workers = this.active();
     const { rng, ...rest } = ctx;
     const request = { batch, ctx: rest, rngState: rng.getState(), withChecksum: this.validateInSync };
-    let replies: UpdateReply[];
-    try {
-      replies = await this.all('update()', (api) => api.update(request));
-    } catch (e) {
-      // The others may be waiting at the all-reduce for a learner that failed: the group is done.
-      this.stop();
-      throw e;
-    }
+    // The update and the snapshot after it are one step: a failure in either restores the state
+    // from before the update and runs it again (same batch, same Rng state: the same result).
+    const { replies, state } = await this.recovering(this.snapshot, async () => {
+      const replies = await workers.all('update()', (api) => api.update(request), 'update');
+      if (this.validateInSync) assertInSync(replies, ctx.trainingIteration);
+      return { replies, state: await workers.call(0, 'getState()', (api) => api.getState()) };
+    });
+    this.snapshot = state;
     rng.setState(replies[0]!.rngState);
-    if (this.validateInSync) assertInSync(replies, ctx.trainingIteration);
     return mergeShardStats(replies.map((r) => r.stats));
   }
 
-  /** Learner 0's weights (what runners get and checkpoints hold). */
+  /** Learner 0's weights (what runners get and checkpoints hold). Read-only: they are the group's snapshot. */
   async getWeights(): Promise<ModuleWeights> {
     if (this.local) return this.local.module.getWeights();
-    return this.call(0, 'getWeights()', (api) => api.getWeights());
+    this.active();
+    return this.snapshot!.weights;
   }
 
-  /** Learner 0's checkpoint part (weights, optimizers, learner state). */
-  getState(): Promise<LearnerState> {
+  /** Learner 0's checkpoint part (weights, optimizers, learner state): a copy the caller may keep. */
+  async getState(): Promise<LearnerState> {
     if (this.local) return this.local.getState();
-    return this.call(0, 'getState()', (api) => api.getState());
+    this.active();
+    return structuredClone(this.snapshot!);
   }
 
   /** Gives every learner the same state, so they stay identical. */
   async setState(state: LearnerState): Promise<void> {
     if (this.local) return this.local.setState(state);
-    await this.all('setState()', (api) => api.setState(state));
+    const workers = this.active();
+    // The group keeps its own copy: the caller's checkpoint may change or be transferred later.
+    const copy = structuredClone(state);
+    // A learner that fails half-way is restarted with this state too.
+    await this.recovering(copy, () => workers.all('setState()', (api) => api.setState(copy), 'control'));
+    this.snapshot = copy;
   }
 
-  /** Each learner worker's weights checksum (learner-worker-protocol.ts: weightsChecksum). */
-  checksums(): Promise<number[]> {
-    return this.all('checksum()', (api) => api.checksum());
+  /** Each learner worker's weights checksum (learner-worker-protocol.ts: weightsChecksum); none for a local group. */
+  async checksums(): Promise<number[]> {
+    if (this.local) return [];
+    const workers = this.active();
+    return this.recovering(this.snapshot, () => workers.all('checksum()', (api) => api.checksum(), 'control'));
   }
 
-  private call<T>(rank: number, what: string, fn: (api: LearnerApi, rank: number, l: Connection) => Promise<T>) {
-    if (this.stopped) return Promise.reject(new RLError('learner/stopped', 'The learner group was stopped.'));
-    const l = this.remote[rank]!;
-    // No deadline: an update's length scales with the batch. A dead worker rejects through
-    // `failure` (a raw Comlink promise would never settle), and the others' all-reduce gives up
-    // after ALL_REDUCE_TIMEOUT_MS.
-    const reply = fn(l.api, rank, l).catch((e: unknown) => {
-      throw e instanceof Error ? e : new Error(`Learner ${rank} ${what}: ${String(e)}`);
-    });
-    return Promise.race([reply, l.failure]);
+  /**
+   * Runs `fn`; while it fails because a learner worker failed, brings every learner back to
+   * `state` (restarting the failed ones) and runs it again. Restarts are capped
+   * (maxNumEnvRunnerRestarts per learner), so this ends. An error of the learners themselves (a
+   * divergence, learners out of sync), or a failure that cannot be recovered, stops the group
+   * and is the caller's error.
+   */
+  private async recovering<T>(state: LearnerState | null, fn: () => Promise<T>): Promise<T> {
+    const workers = this.active();
+    for (;;) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!workers.needsRecovery || state === null) {
+          this.stop();
+          throw e;
+        }
+      }
+      try {
+        await workers.recover(state);
+      } catch (e) {
+        this.stop();
+        throw e;
+      }
+    }
   }
 
-  private all<T>(what: string, fn: (api: LearnerApi, rank: number, l: Connection) => Promise<T>): Promise<T[]> {
-    return Promise.all(this.remote.map((_, rank) => this.call(rank, what, fn)));
+  private active(): LearnerWorkers {
+    if (this.stopped) throw new RLError('learner/stopped', 'The learner group was stopped.');
+    return this.workers!;
   }
 
   /** Frees the local learner, or stops every learner worker. */
@@ -154,12 +206,7 @@ export class LearnerGroup {
     if (this.stopped) return;
     this.stopped = true;
     this.local?.dispose();
-    for (const l of this.remote) {
-      // Closing first releases any learner waiting at the all-reduce; then the worker goes.
-      void l.api.stop().catch(() => undefined);
-      l.terminate();
-    }
-    this.hub?.close();
+    this.workers?.stop();
   }
 }
 

@@ -69,6 +69,8 @@ export interface UpdateReply {
 export class LearnerHost {
   private learner: GroupLearner | null = null;
   private reducer: GradientAllReducer | null = null;
+  /** Bumped by every init and stop: an init still awaiting when it changes is superseded. */
+  private generation = 0;
 
   constructor(
     private readonly makeLearner: MakeLearner,
@@ -81,7 +83,15 @@ export class LearnerHost {
     return this.learner;
   }
 
+  /**
+   * Builds the learner on a fresh all-reduce (again after a peer's restart). An init or stop that
+   * arrives while this one awaits supersedes it: the page has moved on to a newer group, and a
+   * learner built for the older one must not replace the newer one.
+   */
   async init(init: LearnerInit): Promise<LearnerInfo> {
+    const generation = ++this.generation;
+    // Frees the previous learner and releases an update of it waiting at the old all-reduce.
+    this.dispose();
     let backend = 'shared';
     let backendNote = '';
     if (init.backend) {
@@ -89,11 +99,14 @@ export class LearnerHost {
       backend = active.backend;
       backendNote = active.note;
     }
-    const module = makeRLModule(init.module, init, init.seed);
-    this.dispose();
-    this.learner = await this.makeLearner(init.learner, module, init.config);
+    const learner = await this.makeLearner(init.learner, makeRLModule(init.module, init, init.seed), init.config);
+    if (generation !== this.generation) {
+      learner.dispose();
+      throw new RLError('learner/superseded', `Learner ${init.rank} init() was superseded by a later init() or stop()`);
+    }
+    this.learner = learner;
     this.reducer = openAllReducer(init.transport, init.rank);
-    this.learner.dataParallel = { rank: init.rank, size: init.size, reducer: this.reducer };
+    learner.dataParallel = { rank: init.rank, size: init.size, reducer: this.reducer };
     return { rank: init.rank, backend, backendNote };
   }
 
@@ -114,8 +127,10 @@ export class LearnerHost {
     return Promise.resolve();
   }
 
-  getState(): Promise<LearnerState> {
-    return this.active.getState();
+  /** Moved, not copied, to the page (the group keeps it after every update): the arrays are fresh reads. */
+  async getState(): Promise<LearnerState> {
+    const state = await this.active.getState();
+    return this.transfer(state, learnerStateTransferables(state));
   }
 
   setState(state: LearnerState): Promise<void> {
@@ -140,8 +155,9 @@ export class LearnerHost {
     this.learner = null;
   }
 
-  /** `dispose` as a call the page can await before terminating the worker. */
+  /** `dispose` as a call the page can await before terminating the worker (or re-joining it to a new all-reduce). */
   stop(): Promise<void> {
+    this.generation++;
     this.dispose();
     return Promise.resolve();
   }
@@ -150,5 +166,15 @@ export class LearnerHost {
 /** What the page calls on a learner (the host's async methods; Comlink makes them remote). */
 export type LearnerApi = Pick<
   LearnerHost,
-  'init' | 'update' | 'getWeights' | 'setWeights' | 'getState' | 'setState' | 'checksum' | 'stop'
+  'init' | 'update' | 'getWeights' | 'setWeights' | 'getState' | 'setState' | 'checksum' | 'ping' | 'stop'
 >;
+
+/** Every array buffer of a learner state: weights, each optimizer's moments, target networks. */
+export function learnerStateTransferables(state: LearnerState): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>(weightsTransferables(state.weights));
+  const optimizers = [state.optimizerState, ...Object.values(state.optimizers ?? {})];
+  for (const o of optimizers) for (const a of o.arrays) if (a.buffer instanceof ArrayBuffer) buffers.add(a.buffer);
+  for (const t of Object.values(state.targetNetworks ?? {}))
+    for (const b of weightsTransferables(t.weights)) buffers.add(b);
+  return [...buffers];
+}

@@ -11,6 +11,8 @@ export interface LearnerConnection<Api> {
   readonly api: Api;
   /** Rejects when the worker fails (uncaught error, messageerror); never resolves. */
   readonly failure: Promise<never>;
+  /** Fails the connection from outside (a missed deadline or health probe): `failure` rejects with `error`. */
+  fail(error: Error): void;
   /** Marks `buffers` / ports in `value` for transfer on the next call (Comlink.transfer; identity in-process). */
   transfer<T>(value: T, transferables: Transferable[]): T;
   terminate(): void;

@@ -5,7 +5,7 @@
  * worker cannot lose them. Lifecycles and failures belong to the Supervisor.
  */
 import type { FaultToleranceConfig } from '../core/config';
-import { RLError, errorMessage } from '../core/errors';
+import { RLError } from '../core/errors';
 import type { SampleBatch } from '../core/sample-batch';
 import * as Comlink from 'comlink';
 import type { EnvRunnerMetrics, EnvRunnerSettings, ExplorationState } from '../env-runner/env-runner-config';
@@ -13,7 +13,6 @@ import type { SampleResult } from '../env-runner/protocol';
 import type { ModuleWeights } from '../rl-module';
 import { connectLocal, connectWorker, type ConnectRunner } from './runner-connection';
 import { deadlineMs } from '../core/deadline';
-import { rpcCall } from './rpc';
 import { Supervisor, type RunnerSlot } from './supervisor';
 
 export interface EnvRunnerGroupOptions {
@@ -170,43 +169,19 @@ export class EnvRunnerGroup {
     return result;
   }
 
-  /** One sample() call, watched by periodic pings so a hung runner is found before the sample deadline. */
+  /** One sample() call, watched by the health probe so a hung runner is found before the sample deadline. */
   private async sampleOne(slot: RunnerSlot): Promise<SampleResult> {
     this.inFlight.set(slot, (this.inFlight.get(slot) ?? 0) + 1);
     this.supervisor.setState(slot, 'sampling');
-    const probeTimeoutMs = deadlineMs(this.opts.faultTolerance.envRunnerHealthProbeTimeoutS);
-    const conn = slot.conn;
-    const incarnation = slot.incarnation;
-    let probing = false;
-    // No probe timeout (null): no watchdog; the sample deadline alone decides.
-    const watchdog = setInterval(
-      () => {
-        if (probeTimeoutMs === null || probing || !conn || slot.conn !== conn) return;
-        probing = true;
-        rpcCall(conn.api.ping(), {
-          timeoutMs: probeTimeoutMs,
-          failure: conn.failure,
-          what: `EnvRunner ${slot.workerIndex} health probe (ping)`,
-        })
-          .catch((e: unknown) => {
-            const hung = new RLError('env-runner/hung', `${errorMessage(e)}: runner is hung`);
-            this.supervisor.handleFailure(slot, hung, incarnation);
-          })
-          .finally(() => {
-            probing = false;
-          });
-      },
-      Math.max(250, Math.min(5000, (probeTimeoutMs ?? 10_000) / 2)),
-    );
     try {
       return await this.supervisor.call(
         slot,
         (api) => api.sample({}),
         deadlineMs(this.opts.sampleTimeoutS),
         'sample()',
+        true,
       );
     } finally {
-      clearInterval(watchdog);
       const left = (this.inFlight.get(slot) ?? 1) - 1;
       this.inFlight.set(slot, left);
       if (left === 0) this.supervisor.setState(slot, 'idle');

@@ -46,6 +46,7 @@ export function connectLearnerWorker<Api>(
           resolve({
             api: Comlink.wrap<Api>(worker) as unknown as Api,
             failure: failure.promise,
+            fail: (e) => failure.fail(e),
             transfer: (value, transferables) => Comlink.transfer(value, transferables),
             terminate,
           });

@@ -24,9 +24,20 @@ export interface FailureEvent {
   readonly action: 'restart-scheduled' | 'restarted' | 'dropped' | 'gave-up' | 'fatal';
 }
 
-/** A runner that fails again within this long of starting is "failing fast": the next delay doubles. */
-const FAST_FAILURE_MS = 10_000;
+/** A worker that fails again within this long of starting is "failing fast": the next delay doubles. */
+export const FAST_FAILURE_MS = 10_000;
 const MAX_RESTART_DELAY_MS = 60_000;
+
+/**
+ * Delay before restarting a failed worker (an EnvRunner, or a learner worker: learner-supervisor.ts):
+ * delayBetweenEnvRunnerRestartsS, doubled for each fast failure in a row, capped at a minute (or
+ * the configured delay if longer).
+ */
+export function restartDelayMs(ft: FaultToleranceConfig, fastFailures: number): number {
+  const baseMs = deadlineMs(ft.delayBetweenEnvRunnerRestartsS) ?? 0;
+  const backoffMs = baseMs * 2 ** Math.max(0, fastFailures - 1);
+  return Math.max(baseMs, Math.min(MAX_RESTART_DELAY_MS, backoffMs));
+}
 
 export class RunnerSlot {
   state: RunnerState = 'starting';
@@ -124,22 +135,28 @@ export class Supervisor {
     if (this.fatalError) throw this.fatalError;
   }
 
-  /** Calls into a runner with a deadline (ms, null = none); any failure is handled (restart/drop/fatal) and rethrown. */
+  /**
+   * Calls into a runner with a deadline (ms, null = none) and, with `probe`, the health probe
+   * while it runs (a long sample); any failure is handled (restart/drop/fatal) and rethrown.
+   */
   async call<T>(
     slot: RunnerSlot,
     fn: (api: EnvRunnerWorkerApi) => Promise<T>,
     timeoutMs: number | null,
     what: string,
+    probe = false,
   ): Promise<T> {
     const conn = slot.conn;
     const incarnation = slot.incarnation;
     if (!conn || !slot.healthy)
       throw new RLError('env-runner/unavailable', `EnvRunner ${slot.workerIndex} is ${slot.state}`);
+    const probeMs = deadlineMs(this.opts.faultTolerance.envRunnerHealthProbeTimeoutS);
     try {
       return await rpcCall(fn(conn.api), {
         timeoutMs,
         failure: conn.failure,
         what: `EnvRunner ${slot.workerIndex} ${what}`,
+        ...(probe ? { probe: { ping: () => conn.api.ping(), timeoutMs: probeMs } } : {}),
       });
     } catch (e) {
       this.handleFailure(slot, e, incarnation);
@@ -223,11 +240,8 @@ export class Supervisor {
     this.changed();
   }
 
-  /** The configured delay, doubled for each fast failure in a row, capped at a minute (or the configured delay if longer). */
   private restartDelayMs(slot: RunnerSlot): number {
-    const baseMs = deadlineMs(this.opts.faultTolerance.delayBetweenEnvRunnerRestartsS) ?? 0;
-    const backoffMs = baseMs * 2 ** Math.max(0, slot.fastFailures - 1);
-    return Math.max(baseMs, Math.min(MAX_RESTART_DELAY_MS, backoffMs));
+    return restartDelayMs(this.opts.faultTolerance, slot.fastFailures);
   }
 
   /**

@@ -9,7 +9,9 @@ import { ChunkEnd } from '../../src/core/sample-batch';
 import { box, discrete, type Space } from '../../src/core/spaces';
 import type { GradClipBy } from '../../src/learner/grad-clip';
 import { shardRange } from '../../src/learner/data-parallel-step';
-import { LearnerGroup } from '../../src/learner/learner-group';
+import { ALGORITHM_CONFIG_DEFAULTS } from '../../src/core/config';
+import { startLearnerGroup } from '../../src/runtime/learner-supervisor';
+import { failureSignal } from '../../src/runtime/rpc';
 import { LearnerHost, type LearnerApi } from '../../src/learner/learner-host';
 import type { UpdateContext } from '../../src/learner/learner-types';
 import { weightsChecksum, type ConnectLearner } from '../../src/learner/learner-worker-protocol';
@@ -54,14 +56,16 @@ function training(clip: GradClipBy, minibatchSize: number): PPOConfig['training'
 const ctx = (rng: Rng): UpdateContext => ({ rng, lifetimeEnvSteps: 0, envStepsTrainedLifetime: 0 });
 
 /** In-process learners: the real host (with the worker's learner classes), called directly instead of through a worker. */
-const inProcess: ConnectLearner<LearnerApi> = (rank) => {
+const inProcess: ConnectLearner<LearnerApi> = () => {
   const host = new LearnerHost(makeLearner);
   const api: LearnerApi = host;
+  const failure = failureSignal();
   return Promise.resolve({
     api,
-    failure: new Promise<never>(() => undefined),
+    failure: failure.promise,
+    fail: (e) => failure.fail(e),
     transfer: (v) => v,
-    terminate: () => void rank,
+    terminate: () => host.dispose(),
   });
 };
 
@@ -103,7 +107,7 @@ describe('data-parallel PPO learners (numLearners >= 1)', () => {
       const initial = await single.module.getWeights();
       const batch = await syntheticBatch(single.module, CHUNKS, new Rng(4), (_, row) => (row % 5) - 2);
       const before = tf.memory().numTensors;
-      const group = await LearnerGroup.start(
+      const group = await startLearnerGroup(
         {
           numLearners: n,
           init: {
@@ -118,6 +122,7 @@ describe('data-parallel PPO learners (numLearners >= 1)', () => {
           validateInSync: true,
           useSharedMemory: transport === 'shared-array',
           connect: inProcess,
+          faultTolerance: ALGORITHM_CONFIG_DEFAULTS.faultTolerance,
         },
         initial,
       );
@@ -167,7 +172,7 @@ describe('data-parallel PPO learners (numLearners >= 1)', () => {
     const batch = await syntheticBatch(m, CHUNKS, new Rng(4));
     m.dispose();
     const hosts: LearnerHost[] = [];
-    const group = await LearnerGroup.start(
+    const group = await startLearnerGroup(
       {
         numLearners: 2,
         init: {
@@ -186,6 +191,7 @@ describe('data-parallel PPO learners (numLearners >= 1)', () => {
           hosts[rank] = host;
           return inProcess(rank).then((c) => ({ ...c, api: host }));
         },
+        faultTolerance: ALGORITHM_CONFIG_DEFAULTS.faultTolerance,
       },
       initial,
     );

@@ -5,29 +5,41 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ChunkEnd } from '../../src/core/sample-batch';
+import { PPO } from '../../src/algorithms/ppo/ppo';
+import { ppo } from '../../src/algorithms/ppo/ppo-config';
 import { RLError } from '../../src/core/errors';
+import type { EnvRunnerSettings } from '../../src/env-runner/env-runner-config';
 import { EnvRunner } from '../../src/env-runner/env-runner';
 import type { SpawnSubEnv, SubEnvPort } from '../../src/env-runner/remote-sub-envs';
 import { SubEnvHost } from '../../src/env-runner/sub-env-host';
 import type { SubEnvReply, SubEnvRequest } from '../../src/env-runner/sub-env-protocol';
 import { makeVectorEnv } from '../../src/envs';
+import { fakeFleet } from './helpers/fake-runners';
 import { runnerSettings } from './helpers/settings';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-/** Sub-env i answers after delayMs(i) ms, through structured clones like a real worker. */
-function inProcess(delayMs: (i: number) => number, spawned: number[] = []): SpawnSubEnv {
+/**
+ * Sub-env i answers after delayMs(i) ms, through structured clones like a real worker. `hangs(i, n)`
+ * says whether sub-env i's worker blocks forever at its n-th request (counted per worker from 1).
+ */
+function inProcess(
+  delayMs: (i: number) => number,
+  spawned: number[] = [],
+  hangs: (i: number, n: number) => boolean = () => false,
+): SpawnSubEnv {
   return (i) => {
     spawned.push(i);
     const host = new SubEnvHost();
     let dead = false;
+    let requests = 0;
     const port: SubEnvPort = {
       onmessage: null,
       onerror: null,
       postMessage(message: SubEnvRequest) {
-        if (dead) return;
+        if (dead || hangs(i, ++requests)) return;
         const request = structuredClone(message);
         setTimeout(() => {
           if (dead) return;
@@ -142,6 +154,88 @@ describe('remote sub-envs', () => {
     );
     expect([2, 'env/sub-env-crash']).toContain(again);
     runner.stop();
+  });
+
+  it('stop() ends a pending wait: a sample waiting on a silent sub-env rejects with env/sub-env-stopped', async () => {
+    // No hang deadline: only stop() can end the wait (before the fix it waited forever).
+    const runner = new EnvRunner(
+      runnerSettings({ numEnvs: 2, remoteWorkerEnvs: true, subEnvHealthProbeTimeoutS: null }),
+      inProcess(
+        () => 0,
+        [],
+        (i, n) => i === 1 && n === 5,
+      ),
+    );
+    const sample = runner.sample();
+    setTimeout(() => runner.stop(), 100);
+    const t0 = Date.now();
+    await expect(sample).rejects.toMatchObject({ code: 'env/sub-env-stopped' });
+    expect(Date.now() - t0).toBeLessThan(2000);
+  }, 10_000);
+
+  it('a sub-env worker that stops answering is found by its deadline and rebuilt; its partial episode is counted', async () => {
+    const spawned: number[] = [];
+    const runner = new EnvRunner(
+      runnerSettings({
+        numEnvs: 2,
+        rolloutFragmentLength: 20,
+        remoteWorkerEnvs: true,
+        restartFailedSubEnvironments: true,
+        subEnvHealthProbeTimeoutS: 0.2,
+      }),
+      // Sub-env 1's first worker blocks forever at its 5th request (a step); its second is fine.
+      inProcess(
+        () => 0,
+        spawned,
+        (i, n) => i === 1 && n === 5 && spawned.filter((k) => k === 1).length === 1,
+      ),
+    );
+    const t0 = Date.now();
+    const { batch, metrics } = await runner.sample();
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(metrics.numSubEnvRestarts).toBe(1);
+    expect(metrics.numEpisodesLost).toBe(1);
+    expect(batch.numSteps + metrics.numEnvStepsLost).toBe(40);
+    expect(spawned).toEqual([0, 1, 1]);
+    runner.stop();
+  }, 10_000);
+
+  it('without restartFailedSubEnvironments a hung sub-env worker fails the sample call, saying it hung', async () => {
+    const runner = new EnvRunner(
+      runnerSettings({ numEnvs: 2, remoteWorkerEnvs: true, subEnvHealthProbeTimeoutS: 0.2 }),
+      inProcess(
+        () => 0,
+        [],
+        (i, n) => i === 0 && n === 3,
+      ),
+    );
+    const error = await runner.sample().catch((e: unknown) => e);
+    expect((error as RLError).code).toBe('env/sub-env-crash');
+    expect((error as RLError).message).toMatch(/Remote sub-env 0 crashed: it did not answer within 0.2 s \(hung/);
+    runner.stop();
+  }, 10_000);
+
+  it("the run's envRunnerHealthProbeTimeoutS is every runner's sub-env deadline", async () => {
+    const fleet = fakeFleet();
+    const seen: EnvRunnerSettings[] = [];
+    const algo = await PPO.build(
+      ppo()
+        .environment('CartPole-v1')
+        .envRunners({ numEnvRunners: 1, numEnvsPerEnvRunner: 2, remoteWorkerEnvs: true })
+        .rlModule({ fcnetHiddens: [8] })
+        .faultTolerance({ envRunnerHealthProbeTimeoutS: 7 })
+        .toConfig(),
+      {
+        backend: 'cpu',
+        connect: async (i) => {
+          const conn = await fleet.connect(i);
+          const init = conn.api.init.bind(conn.api);
+          return { ...conn, api: { ...conn.api, init: (settings) => (seen.push(settings), init(settings)) } };
+        },
+      },
+    );
+    algo.stop();
+    expect(seen.map((s) => s.subEnvHealthProbeTimeoutS)).toEqual([7]);
   });
 
   it('complete_episodes collects whole episodes only', async () => {

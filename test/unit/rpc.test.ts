@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failureSignal, rpcCall, RpcAbortedError, RpcTimeoutError } from '../../src/runtime/rpc';
+import { failureSignal, rpcCall, RpcAbortedError, RpcHungError, RpcTimeoutError } from '../../src/runtime/rpc';
 
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
@@ -39,5 +39,26 @@ describe('rpcCall', () => {
     await expect(rpcCall(Promise.reject(new Error('env exploded')), { timeoutMs: 100 })).rejects.toThrow(
       'env exploded',
     );
+  });
+});
+
+describe('rpcCall with a health probe', () => {
+  it('fails a long call as hung when a ping misses its deadline, long before the call deadline', async () => {
+    const t0 = Date.now();
+    const call = rpcCall(never(), {
+      timeoutMs: null,
+      what: 'Learner 0 update()',
+      probe: { ping: () => never(), timeoutMs: 100 },
+    });
+    await expect(call).rejects.toThrow(RpcHungError);
+    await expect(call).rejects.toThrow(/Learner 0 update\(\): a health probe \(ping\) did not answer within 0.1 s/);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('keeps a long call alive while the worker answers its pings', async () => {
+    const slow = new Promise<string>((resolve) => setTimeout(() => resolve('done'), 700));
+    await expect(
+      rpcCall(slow, { timeoutMs: null, probe: { ping: () => Promise.resolve(1), timeoutMs: 100 } }),
+    ).resolves.toBe('done');
   });
 });

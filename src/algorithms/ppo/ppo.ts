@@ -7,7 +7,7 @@
 import { LEARNER_RESULTS, NUM_ENV_STEPS_TRAINED, Timers } from '../../core/metric-keys';
 import { concatBatches } from '../../core/sample-batch';
 import type { DeviceInfo } from '../../backend/device';
-import type { LearnerGroup } from '../../learner/learner-group';
+import type { LearnerFaultCounters, LearnerGroup } from '../../learner/learner-group';
 import type { MLPModule } from '../../rl-module/mlp-module';
 import type { ModuleWeights } from '../../rl-module/weights';
 import type { EnvRunnerGroup, GroupSampleResult } from '../../runtime/env-runner-group';
@@ -110,6 +110,10 @@ export class PPO extends Algorithm<PPOConfig> {
 
   computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array> {
     return actorCriticActions(this.module, obs, batchSize);
+  }
+
+  protected override get learnerFaults(): LearnerFaultCounters {
+    return this.learnerGroup.faults;
   }
 
   protected async saveLearner(): Promise<LearnerCheckpoint> {
