@@ -43,6 +43,8 @@ const INPUT_CODES: readonly string[] = [
   'offline/no-input',
   'offline/mismatch',
   'offline/num-steps',
+  // Recording a multi-agent run: refused up front (the config asks for what is not built).
+  'offline/multi-agent',
 ];
 
 export function isInputErrorCode(code: string): boolean {
