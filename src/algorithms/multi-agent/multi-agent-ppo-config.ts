@@ -16,7 +16,7 @@ export type { MultiAgentPPOConfig } from '../ppo/ppo-config';
 /** What `multiAgentPpo()` starts from: RLlib's MultiAgentCartPole with 2 agents, sampling on the page. */
 export const MULTI_AGENT_PPO_DEFAULTS: MultiAgentPPOConfig = {
   ...PPO_DEFAULTS,
-  environment: { ...PPO_DEFAULTS.environment, env: 'MultiAgentCartPole', envConfig: { numAgents: 2 } },
+  environment: { ...PPO_DEFAULTS.environment, env: 'MultiAgentCartPole', envConfig: {} },
   envRunners: { ...PPO_DEFAULTS.envRunners, numEnvRunners: 0 },
 };
 
