@@ -58,7 +58,7 @@ export type SACTrainOutputs = { readonly actionDistInputs: tf.Tensor2D };
 /** How a critic pass treats gradients: to its params (critic loss), to its input only (actor loss), none. */
 export type CriticMode = 'train' | 'frozen' | 'const';
 
-interface LayerRef {
+export interface LayerRef {
   /** Kernel index (bias follows) in the list the stack runs on (all variables, or the critics). */
   readonly index: number;
   readonly inDim: number;
@@ -141,6 +141,19 @@ export class SACModule implements RLModule<SACTrainOutputs> {
       this.variableNames.push(`${name}/${suffix}`);
     }
     return { index: index - offset, inDim, outDim, activation: act };
+  }
+
+  /**
+   * The layers by stack with kernel indices into `trainableVariables` (the critics' own refs
+   * count from the first critic variable), for the fused learner's nets.
+   */
+  get layers(): {
+    readonly pi: readonly LayerRef[];
+    readonly qf: readonly LayerRef[];
+    readonly qfTwin: readonly LayerRef[];
+  } {
+    const absolute = (refs: readonly LayerRef[]) => refs.map((l) => ({ ...l, index: l.index + this.criticStart }));
+    return { pi: this.pi, qf: absolute(this.qf), qfTwin: absolute(this.qfTwin) };
   }
 
   get twinQ(): boolean {
