@@ -13,7 +13,6 @@ import type { EnvRunnerMetrics } from '../../env-runner/env-runner-config';
 import type { Learner, UpdateContext } from '../../learner/learner';
 import { lrAt, type LrSchedule } from '../../learner/lr-schedule';
 import type { TargetNetwork } from '../../learner/target-network';
-import { loadFusedKernels } from '../../rl-module/fused/arena';
 import { makeReplayBuffer, type EpisodeReplayBuffer, type ReplayBatch } from '../../replay';
 import type { DeviceInfo } from '../../backend/device';
 import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
@@ -212,7 +211,6 @@ export class DQN extends OffPolicyAlgorithm<DQNConfig, DQNLearner> {
       module: { kind: 'q', model },
       rolloutFragmentLength: dqnSamplingLayout(config).rolloutFragmentLength,
     });
-    await loadFusedKernels();
     const learner = new DQNLearner(setup.module, t);
     const buffer = makeReplayBuffer(
       { ...t.replayBufferConfig, storeBufferInCheckpoints: t.storeBufferInCheckpoints },

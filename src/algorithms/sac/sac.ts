@@ -7,7 +7,6 @@
  * `trainingIntensity`-many batches, each one gradient step of the three losses, then a Polyak
  * step of the target critics (sac-learner.ts).
  */
-import { loadFusedKernels } from '../../rl-module/fused/arena';
 import { makeReplayBuffer } from '../../replay';
 import { setupAlgorithm, type BuildOptions } from '../algorithm-setup';
 import { DQNResultKeys, OffPolicyAlgorithm } from '../dqn/dqn';
@@ -37,7 +36,6 @@ export class SAC extends OffPolicyAlgorithm<SACConfig, SACLearner> {
       module: { kind: 'sac', model },
       rolloutFragmentLength: sacSamplingLayout(config).rolloutFragmentLength,
     });
-    await loadFusedKernels();
     const learner = new SACLearner(setup.module, t);
     const buffer = makeReplayBuffer(
       { ...t.replayBufferConfig, storeBufferInCheckpoints: t.storeBufferInCheckpoints },
