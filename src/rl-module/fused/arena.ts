@@ -43,7 +43,14 @@ export interface Region {
 }
 
 export class Arena {
-  readonly kernels: SimdKernelExports;
+  /**
+   * Multiply-adds done by every arena's matrix products (gemm, gemmDot) while `countMacs` is on:
+   * the bench's count of a learner step's work (diagnostics/learner-floor.ts).
+   */
+  static macs = 0;
+  static countMacs = false;
+  private readonly raw: SimdKernelExports;
+  private readonly counting: SimdKernelExports;
   private readonly memory: WebAssembly.Memory;
   private top = 16;
   private view: Float32Array;
@@ -52,9 +59,25 @@ export class Arena {
 
   private constructor(memory: WebAssembly.Memory, kernels: SimdKernelExports) {
     this.memory = memory;
-    this.kernels = kernels;
+    this.raw = kernels;
+    this.counting = {
+      ...kernels,
+      gemm: (...args: Parameters<SimdKernelExports['gemm']>) => {
+        Arena.macs += args[7] * args[8] * args[9];
+        kernels.gemm(...args);
+      },
+      gemmDot: (...args: Parameters<SimdKernelExports['gemmDot']>) => {
+        Arena.macs += args[6] * args[7] * args[8];
+        kernels.gemmDot(...args);
+      },
+    };
     this.view = new Float32Array(memory.buffer);
     this.view[0] = 1;
+  }
+
+  /** The kernels (counting multiply-adds while Arena.countMacs is on). */
+  get kernels(): SimdKernelExports {
+    return Arena.countMacs ? this.counting : this.raw;
   }
 
   /** A new arena, or null when the kernels are not loaded (see loadFusedKernels). */
