@@ -36,6 +36,12 @@ export interface MatrixRunRow {
   envStepsPerSecond: number;
   /** Learner time / (env steps trained / train batch size): one train batch's update, in ms. */
   learnerMsPerUpdate: number;
+  /**
+   * The learner's matrix work per second of learner time (fused path only; null on the TF.js path,
+   * which counts nothing), and as a fraction of the matmul peak measured before the matrix.
+   */
+  learnerGflops: number | null;
+  learnerFractionOfPeak: number | null;
   numUpdates: number;
   iterations: number;
   longestMainThreadTaskMs: number;
@@ -56,6 +62,8 @@ interface RunInput {
   readonly seed: number;
   readonly config: Readonly<Record<string, unknown>>;
   readonly stop: Readonly<Record<string, number>>;
+  /** The matmul peak the learner's GFLOP/s is compared with. */
+  readonly peakGflops: number;
 }
 
 const RETURN = EPISODE_RETURN_MEAN;
@@ -91,10 +99,12 @@ async function runOnce(session: AppSession, input: RunInput): Promise<MatrixRunR
   );
   const batch = Number((built.config.training as { trainBatchSizePerLearner?: number }).trainBatchSizePerLearner);
   const longestTask = await session.watchLongTasks();
+  await session.diagnostics('countLearnerWork', true);
   const t0 = performance.now();
   let s: RunSummary;
   let wall: number;
   let longest: number;
+  let learnerFlop: number;
   try {
     s = await session.train({ stop: input.stop }, (r, wall) => {
       const ret = Number(r[RETURN]);
@@ -107,6 +117,7 @@ async function runOnce(session: AppSession, input: RunInput): Promise<MatrixRunR
     wall = (performance.now() - t0) / 1000;
   } finally {
     longest = await longestTask();
+    learnerFlop = await session.diagnostics('countLearnerWork', false);
     await session.dispose();
   }
   const steps = Number(s.lastResult?.[NUM_ENV_STEPS_SAMPLED_LIFETIME] ?? 0);
@@ -127,6 +138,8 @@ async function runOnce(session: AppSession, input: RunInput): Promise<MatrixRunR
     envSteps: steps,
     envStepsPerSecond: steps / wall,
     learnerMsPerUpdate: updates > 0 ? (learnerS * 1000) / updates : 0,
+    learnerGflops: learnerFlop > 0 && learnerS > 0 ? learnerFlop / learnerS / 1e9 : null,
+    learnerFractionOfPeak: learnerFlop > 0 && learnerS > 0 ? learnerFlop / learnerS / 1e9 / input.peakGflops : null,
     numUpdates: updates,
     iterations: s.iterations,
     longestMainThreadTaskMs: longest,
@@ -153,9 +166,11 @@ export function benchMatrixRun(
   target: number,
   seed: number,
   quick: boolean,
+  peakGflops: number,
 ): Promise<MatrixRunRow> {
   const { algo, preset, env } = e;
-  return runOnce(session, { algo, preset, env, target, seed, config: e.config ?? {}, stop: stopOf(e, target, quick) });
+  const stop = stopOf(e, target, quick);
+  return runOnce(session, { algo, preset, env, target, seed, config: e.config ?? {}, stop, peakGflops });
 }
 
 /** The data set the offline rows train on: a PPO agent trained on CartPole-v1, then recorded to disk. */
@@ -203,7 +218,8 @@ export async function benchOfflineMatrixRun(
 ): Promise<MatrixRunRow> {
   const { algo, preset, env } = e;
   const config = { ...e.config, offlineData: { input: data.files } };
-  const row = await runOnce(session, { algo, preset, env, target, seed, config, stop: stopOf(e, target, quick) });
+  const stop = stopOf(e, target, quick);
+  const row = await runOnce(session, { algo, preset, env, target, seed, config, stop, peakGflops: Number.NaN });
   return {
     ...row,
     dataset: { numEnvSteps: data.numEnvSteps, returnMean: data.returnMean, expertEnvSteps: data.expertEnvSteps },

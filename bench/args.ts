@@ -10,6 +10,7 @@ export const SECTIONS = [
   'remote-envs',
   'learner',
   'learners',
+  'floor',
   'async',
   'ppo',
   'dqn',

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppSession } from '../src/cli/app-session';
 import { ensureChromium } from '../src/cli/browser';
+import { benchFloor } from './floor';
 import { benchOffline } from './offline';
 import { benchEnvs, benchLearner, benchLearnerGroup, benchSampler, benchThroughput } from './sections';
 import { runAlgorithmMatrix } from './matrix-run';
@@ -128,6 +129,11 @@ async function main(): Promise<void> {
       ];
       const backends = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
       results.learner = await benchLearner(gpu.session, [...backends], hiddens, [64, 256, 1024, 4096], s, log);
+    }
+    if (only.has('floor')) {
+      log('learner floor: matmul peak and learner steps (wasm) ...');
+      await cpu.fresh();
+      results.floor = await benchFloor(session, quick, log);
     }
     if (only.has('learners')) {
       log('data-parallel learners (numLearners) ...');

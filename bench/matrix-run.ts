@@ -11,6 +11,7 @@ import {
   type OfflineDataset,
 } from './algorithms';
 import type { Section } from './args';
+import { FLOOR_SHAPES } from './floor';
 import { ENV_THRESHOLDS, MATRIX_SEEDS, QUICK, matrixFor, worstCaseSeconds, type MatrixEntry } from './matrix';
 import { chartPanels } from './summary';
 import { drawReturnChart, type ChartDrawing } from '../src/cli/return-chart';
@@ -37,9 +38,13 @@ function describe(row: MatrixRunRow): string {
     ? `reached ${row.target} at ${row.secondsToTarget!.toFixed(1)} s, ${row.envStepsToTarget} env steps`
     : `missed ${row.target} (${row.stopReason}; best ${row.bestReturn.toFixed(1)})`;
   const err = row.error ? `; error: ${row.error}` : '';
+  const gflops =
+    row.learnerGflops === null
+      ? ''
+      : ` (${row.learnerGflops.toFixed(1)} GFLOP/s, ${(100 * (row.learnerFractionOfPeak ?? NaN)).toFixed(0)}% of peak)`;
   return (
     `  ${head}; ${row.wallSeconds.toFixed(1)} s, ${Math.round(row.envStepsPerSecond)} env steps/s, ` +
-    `learner ${row.learnerMsPerUpdate.toFixed(1)} ms/update, longest task ${row.longestMainThreadTaskMs.toFixed(0)} ms${err}`
+    `learner ${row.learnerMsPerUpdate.toFixed(1)} ms/update${gflops}, longest task ${row.longestMainThreadTaskMs.toFixed(0)} ms${err}`
   );
 }
 
@@ -53,12 +58,20 @@ export async function runAlgorithmMatrix(o: MatrixRunOptions): Promise<MatrixRes
       `algorithm matrix: ${entries.length} rows x ${seeds.length} seed(s), at most ~${capMin} min if every run hits its cap`,
     );
   }
-  const target = (e: MatrixEntry): number => ENV_THRESHOLDS[e.env]!;
+  const target = (e: MatrixEntry): number => e.target ?? ENV_THRESHOLDS[e.env]!;
+  // The learners' GFLOP/s column is against the best matrix product this tab does (section floor's peak).
+  let peakGflops = Number.NaN;
+  if (entries.some((x) => !x.offline)) {
+    await o.fresh();
+    const matmul = await o.session.diagnostics('matmulPeak', 'wasm', FLOOR_SHAPES, o.quick ? 0.05 : 0.2);
+    peakGflops = Math.max(...matmul.map((r) => r.gflops));
+    o.log(`matmul peak on wasm: ${peakGflops.toFixed(1)} GFLOP/s`);
+  }
   for (const e of entries.filter((x) => !x.offline)) {
     for (const seed of seeds) {
       o.log(`${e.algo} ${e.env} (preset ${e.preset}) seed ${seed} ...`);
       await o.fresh();
-      const row = await benchMatrixRun(o.session, e, target(e), seed, o.quick);
+      const row = await benchMatrixRun(o.session, e, target(e), seed, o.quick, peakGflops);
       o.log(describe(row));
       rows.push(row);
     }

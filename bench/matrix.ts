@@ -31,6 +31,8 @@ export interface MatrixEntry {
   readonly offline?: boolean;
   /** A short note for the table (what differs from the other rows). */
   readonly note?: string;
+  /** The return to reach, when not the env's threshold (an RLlib bar for its tuned preset). */
+  readonly target?: number;
 }
 
 /** Seeds per row in the full run (the issue asks for at least 3). */
@@ -47,10 +49,9 @@ export const MATRIX: readonly MatrixEntry[] = [
   { section: 'ppo', algo: 'PPO', env: 'Acrobot-v1', preset: 'Acrobot-v1', maxSteps: 500_000, wallCapS: 40 },
   // RLlib's tuned bar is -300 within 400k (pendulum_ppo.py); the matrix asks for the issue's -250.
   { section: 'ppo', algo: 'PPO', env: 'Pendulum-v1', preset: 'Pendulum-v1', maxSteps: 400_000, wallCapS: 60 },
-  // DQN's tuned CartPole preset needs minutes here (one [256]-net update per env step): the row shows its start.
-  { section: 'dqn', algo: 'DQN', env: 'CartPole-v1', preset: 'CartPole-v1', maxSteps: 200_000, wallCapS: 20 },
-  // Quiet-machine runs of this preset took 53-61 s (2026-11-29); the cap leaves room for a slow seed.
-  { section: 'dqn', algo: 'DQN', env: 'Acrobot-v1', preset: 'Acrobot-v1', maxSteps: 200_000, wallCapS: 90 },
+  // The wall-time presets of round 3 (bench/NOTES.md) run to their threshold; the caps only stop a stuck seed.
+  { section: 'dqn', algo: 'DQN', env: 'CartPole-v1', preset: 'CartPole-v1', maxSteps: 300_000, wallCapS: 60 },
+  { section: 'dqn', algo: 'DQN', env: 'Acrobot-v1', preset: 'Acrobot-v1', maxSteps: 200_000, wallCapS: 45 },
   // RLlib's SAC bar is a 10-episode mean (metrics_num_episodes_for_smoothing 10).
   {
     section: 'sac',
@@ -58,7 +59,7 @@ export const MATRIX: readonly MatrixEntry[] = [
     env: 'Pendulum-v1',
     preset: 'Pendulum-v1',
     maxSteps: 20_000,
-    wallCapS: 90,
+    wallCapS: 45,
     config: { reporting: { metricsNumEpisodesForSmoothing: 10 } },
     note: '10-episode mean',
   },
@@ -68,8 +69,7 @@ export const MATRIX: readonly MatrixEntry[] = [
     env: 'MountainCarContinuous-v0',
     preset: 'MountainCarContinuous-v0',
     maxSteps: 50_000,
-    // Exploration-bound (the preset says so): a short cap shows whether it gets there, cheaply.
-    wallCapS: 30,
+    wallCapS: 60,
     config: { reporting: { metricsNumEpisodesForSmoothing: 10 } },
     note: '10-episode mean',
   },

@@ -1,4 +1,5 @@
 /** Renders benchmark results as the Markdown tables pasted into the README. */
+import { floorTables, type FloorResults } from './floor';
 import { multiAgentTable, type MultiAgentSamplingRow } from './multi-agent';
 import { offlineTable, type OfflineRow } from './offline';
 import type { EnvRow, LearnerGroupRow, LearnerRow, SamplerRow, ThroughputRow } from './sections';
@@ -23,6 +24,8 @@ export interface BenchResults {
   /** Absent in results written before the section existed. */
   remoteEnvs?: RemoteEnvsRow[];
   learner: LearnerRow[];
+  /** The learner against the matmul peak (section floor; absent in reports written before it). */
+  floor?: FloorResults;
   /** Data-parallel learners (absent in reports written before the section existed). */
   learnerGroup?: LearnerGroupRow[];
   /** The algorithm matrix: every end-to-end run (matrix.ts), curves included. */
@@ -113,6 +116,18 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
     }
     out.push('');
   }
+  if (r.floor) {
+    out.push(
+      "### The learner against the machine's floor (wasm, in the page; `--only floor`)",
+      '',
+      ...floorTables(r.floor),
+      '',
+      "A step's work is its matrix products (forward, weight and input gradients) x 2 FLOP per multiply-add, " +
+        'counted by the fused kernels as they run (IMPALA: from its layer sizes); PPO steps include a quarter of ' +
+        "the GAE forward (4 epochs per batch). The peak is the best of every shape's TF.js matMul and fused gemm.",
+      '',
+    );
+  }
   if (r.learnerGroup?.length) {
     out.push(
       '### Data-parallel learners (PPO on wasm, one minibatch of all rows per epoch; numLearners 0 = the page)',
@@ -134,7 +149,7 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
 
 /** The matrix's one table, what its columns mean, and the chart. */
 export function algorithmsSection(rows: readonly MatrixRunRow[], chart?: string): string[] {
-  const notes = new Map(MATRIX.filter((e) => e.note).map((e) => [`${e.algo} ${e.env}`, e.note!]));
+  const notes = new Map(MATRIX.filter((e) => e.note).map((e) => [`${e.algo} ${e.env} ${e.preset}`, e.note!]));
   const seeds = new Set(rows.map((x) => x.seed)).size;
   return [
     `### Every algorithm end to end (\`npm run bench -- --only algorithms\`, ${seeds} seed(s) per row)`,
@@ -144,8 +159,10 @@ export function algorithmsSection(rows: readonly MatrixRunRow[], chart?: string)
     "Each run trains the algorithm's preset for the env (wasm, no GPU) until the 100-episode mean return reaches the " +
       'threshold, or its step budget or wall cap (bench/matrix.ts) ends it. Wall and env steps to threshold are medians ' +
       'over the seeds that reached it; env steps/s, learner ms / update (learner time per train batch: PPO runs its ' +
-      'epochs x minibatches on one, the others one gradient step) and longest task (max) are over all seeds. Offline rows ' +
-      'train on episodes recorded from a PPO agent and report 10-episode evaluation returns.',
+      "epochs x minibatches on one, the others one gradient step), learner GFLOP/s (the fused learner's matrix work " +
+      'per second of learner time, and its share of the matmul peak measured before the matrix; — for a TF.js-path ' +
+      'learner) and longest task (max) are over all seeds. Offline rows train on episodes recorded from a PPO agent ' +
+      'and report 10-episode evaluation returns.',
     ...(chart ? ['', `![Return vs wall time](${chart})`] : []),
   ];
 }

@@ -17,11 +17,11 @@ export function median(xs: readonly number[]): number {
 const fmtCount = (n: number): string =>
   n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0);
 
-/** Rows grouped by (algorithm, env), in the order they first appear. */
+/** Rows grouped by (algorithm, env, preset), in the order they first appear. */
 export function groupRuns(rows: readonly MatrixRunRow[]): MatrixRunRow[][] {
   const groups = new Map<string, MatrixRunRow[]>();
   for (const r of rows) {
-    const key = `${r.algo}\u0000${r.env}`;
+    const key = `${r.algo}\u0000${r.env}\u0000${r.preset}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()];
@@ -45,11 +45,11 @@ function misses(rs: readonly MatrixRunRow[]): string {
 }
 
 export const SUMMARY_HEADER = [
-  '| algorithm | env | threshold | seeds reaching it | wall s to threshold, median (range) | env steps to threshold, median (range) | env steps/s | learner ms / update | longest main-thread task ms | notes |',
-  '|---|---|---:|---|---|---|---:|---:|---:|---|',
+  '| algorithm | env | preset | threshold | seeds reaching it | wall s to threshold, median (range) | env steps to threshold, median (range) | env steps/s | learner ms / update | learner GFLOP/s (of peak) | longest main-thread task ms | notes |',
+  '|---|---|---|---:|---|---|---|---:|---:|---:|---:|---|',
 ];
 
-/** The summary table's lines; `notes` maps "algo env" to a note from the matrix. */
+/** The summary table's lines; `notes` maps "algo env preset" to a note from the matrix. */
 export function summaryTable(rows: readonly MatrixRunRow[], notes: ReadonlyMap<string, string> = new Map()): string[] {
   const out = [...SUMMARY_HEADER];
   for (const rs of groupRuns(rows)) {
@@ -63,17 +63,26 @@ export function summaryTable(rows: readonly MatrixRunRow[], notes: ReadonlyMap<s
           fmtCount,
         );
     const sps = offline ? '—' : fmtCount(median(rs.map((r) => r.envStepsPerSecond)));
-    const note = [notes.get(`${r0.algo} ${r0.env}`), misses(rs)].filter(Boolean).join('; ');
+    const note = [notes.get(`${r0.algo} ${r0.env} ${r0.preset}`), misses(rs)].filter(Boolean).join('; ');
     out.push(
-      `| ${r0.algo} | ${r0.env} | ${r0.target} | ${ok.length}/${rs.length} | ${spread(
+      `| ${r0.algo} | ${r0.env} | ${r0.preset} | ${r0.target} | ${ok.length}/${rs.length} | ${spread(
         ok.map((r) => r.secondsToTarget ?? 0),
         (x) => x.toFixed(1),
-      )} | ${steps} | ${sps} | ${median(rs.map((r) => r.learnerMsPerUpdate)).toFixed(1)} | ${fmtLongestTask(
+      )} | ${steps} | ${sps} | ${median(rs.map((r) => r.learnerMsPerUpdate)).toFixed(1)} | ${fmtGflops(rs)} | ${fmtLongestTask(
         rs.reduce((m, r) => Math.max(m, r.longestMainThreadTaskMs), 0),
       )} | ${note} |`,
     );
   }
   return out;
+}
+
+/** Median learner GFLOP/s and its fraction of the peak, "—" for a TF.js-path learner (nothing counted). */
+function fmtGflops(rs: readonly MatrixRunRow[]): string {
+  const counted = rs.filter((r) => r.learnerGflops !== null && r.learnerFractionOfPeak !== null);
+  if (counted.length === 0) return '—';
+  const g = median(counted.map((r) => r.learnerGflops!));
+  const f = median(counted.map((r) => r.learnerFractionOfPeak!));
+  return `${g.toFixed(1)} (${(100 * f).toFixed(0)}%)`;
 }
 
 /** The Long Tasks API reports tasks of 50 ms and more only: none seen is "< 50", not 0. */
@@ -101,7 +110,10 @@ export function chartPanels(rows: readonly MatrixRunRow[]): ChartPanel[] {
       target: groups[0]?.[0]?.target ?? ENV_THRESHOLDS[env] ?? null,
       series: groups.flatMap((rs) => {
         const r = representativeRun(rs);
-        return r ? [{ label: r.algo, points: r.curve.map(([t, ret]) => [t, ret] as const) }] : [];
+        if (!r) return [];
+        // A variant preset (DQN's CartPole-v1:rllib) is a line of its own beside the default.
+        const variant = r.preset.includes(':') ? ` (${r.preset.slice(r.preset.lastIndexOf(':') + 1)})` : '';
+        return [{ label: `${r.algo}${variant}`, points: r.curve.map(([t, ret]) => [t, ret] as const) }];
       }),
     };
   });

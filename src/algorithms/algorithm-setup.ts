@@ -14,6 +14,7 @@ import { loadedEnvModuleUrls } from '../envs/env-modules';
 import { makeRLModule, type ModuleDescriptor } from '../rl-module/module-factory';
 import type { RLModule } from '../rl-module/rl-module';
 import { selectLearnerDevice, type DeviceInfo } from '../backend/device';
+import { loadFusedKernels } from '../rl-module/fused/arena';
 import type { GroupLearner, LearnerApi } from '../learner/learner-host';
 import { LearnerGroup } from '../learner/learner-group';
 import type { ConnectLearner } from '../learner/learner-worker-protocol';
@@ -67,6 +68,8 @@ export async function setupAlgorithm<D extends ModuleDescriptor>(
     opts.backend,
     config.learners.wasmThreads,
   );
+  // The fused learner step's kernels (learner/fast-paths.ts: fusedMlp), compiled once per realm.
+  await loadFusedKernels();
   const probe = makeVectorEnv(config.environment.env, { numEnvs: 1, seed, envConfig: config.environment.envConfig });
   const spaces = { observationSpace: probe.singleObservationSpace, actionSpace: probe.singleActionSpace };
   // The factory returns the class the descriptor's kind names (see ModuleOf).

@@ -5,11 +5,25 @@
  * multi-agent sampling. Probes may import algorithms/ and everything below, never app/, ui/ or
  * cli/. The TF.js ones load from tf-probes.ts on first call, so the app facade loads no TF.js.
  */
+import { Arena } from '../rl-module/fused/arena';
 import { measureEnvStepsPerSecond } from './env-stepping';
+
+/**
+ * Counts the fused learner's matrix work from now on (`on`), or stops counting; returns the FLOPs
+ * (2 x multiply-adds) counted since it was last turned on. The matrix bench divides them by the
+ * learner's time (a TF.js-path learner counts nothing).
+ */
+function countLearnerWork(on: boolean): number {
+  const flop = 2 * Arena.macs;
+  if (on) Arena.macs = 0;
+  Arena.countMacs = on;
+  return on ? 0 : flop;
+}
 
 export { measureEnvStepsPerSecond } from './env-stepping';
 export { sampleOnce, type SampleSummary } from './sample-probe';
 export type { LearnerThroughput } from './learner-throughput';
+export type { LearnerStepCase, LearnerStepRow, MatmulRow } from './learner-floor';
 export type { LearnerGroupThroughput } from './learner-group-throughput';
 export type { MultiAgentSamplingRow } from './multi-agent-sampling';
 
@@ -25,9 +39,12 @@ export const diagnostics = {
     (await loadTfProbes()).learnerThroughput(...a),
   learnerGroupThroughput: async (...a: Parameters<TfProbes['learnerGroupThroughput']>) =>
     (await loadTfProbes()).learnerGroupThroughput(...a),
+  matmulPeak: async (...a: Parameters<TfProbes['matmulPeak']>) => (await loadTfProbes()).matmulPeak(...a),
+  learnerSteps: async (...a: Parameters<TfProbes['learnerSteps']>) => (await loadTfProbes()).learnerSteps(...a),
   measureMultiAgentSampling: async (...a: Parameters<TfProbes['measureMultiAgentSampling']>) =>
     (await loadTfProbes()).measureMultiAgentSampling(...a),
   measureEnvStepsPerSecond,
+  countLearnerWork,
 };
 
 /** The probes `window.rl.diagnostics` offers (what the CLI's session helper can call by name). */

@@ -11,6 +11,7 @@ import { ChunkEnd, type SampleBatch } from '../core/sample-batch';
 import { makeModule } from '../rl-module';
 import { PPO_DEFAULTS, type PPOConfig } from '../algorithms/ppo/ppo-config';
 import { PPOLearner } from '../algorithms/ppo/ppo-learner';
+import { loadFusedKernels } from '../rl-module/fused/arena';
 
 export interface LearnerThroughput {
   readonly backend: string;
@@ -78,6 +79,7 @@ export async function measureLearnerThroughput(
     lambda: 0.95,
     minibatchSize,
   };
+  await loadFusedKernels();
   const learner = new PPOLearner(module, training);
   const update = (numEpochs: number): Promise<Record<string, number>> => {
     training.numEpochs = numEpochs;

@@ -6,6 +6,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend, type BackendName } from '../backend/tf-backend';
 import { ppoBackendParity as parityOn, type ParityRun } from '../algorithms/ppo/backend-parity';
+import {
+  measureLearnerSteps,
+  measureMatmulPeak,
+  type LearnerStepCase,
+  type LearnerStepRow,
+  type MatmulRow,
+} from './learner-floor';
 import { measureLearnerThroughput, type LearnerThroughput } from './learner-throughput';
 
 export { learnerGroupThroughput } from './learner-group-throughput';
@@ -20,6 +27,22 @@ export async function learnerThroughput(
 ): Promise<LearnerThroughput> {
   const active = await activateBackend(backend);
   return measureLearnerThroughput(active.backend, hiddens, minibatchSize, seconds);
+}
+
+/** Matrix-product GFLOP/s on `backend` (TF.js matMul) and of the fused kernels, per shape. */
+export async function matmulPeak(
+  backend: BackendName,
+  shapes: readonly (readonly [number, number, number])[],
+  seconds?: number,
+): Promise<MatmulRow[]> {
+  await activateBackend(backend);
+  return measureMatmulPeak(shapes, seconds);
+}
+
+/** Learner steps of each case on the fused and the TF.js paths, on wasm. */
+export async function learnerSteps(cases: readonly LearnerStepCase[], seconds?: number): Promise<LearnerStepRow[]> {
+  await activateBackend('wasm');
+  return measureLearnerSteps(cases, seconds);
 }
 
 /** The same PPO gradients and updates on each backend (the page's WebGPU check). */

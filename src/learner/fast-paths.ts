@@ -11,4 +11,13 @@ export const FAST_PATHS = {
    * Parity: test/unit/ppo-loss.test.ts, test/unit/impala-loss.test.ts.
    */
   fusedLosses: true,
+  /**
+   * DQN's, SAC's and PPO's whole gradient step (forward, loss, backward, clip, Adam, target
+   * update) in wasm SIMD kernels over one memory (rl-module/fused, learner/fused-trainer.ts), when
+   * the learner's backend is wasm or cpu; the state is copied from and back to the TF.js
+   * variables once per update. false: the TF.js step (the reference; WebGPU always runs it).
+   * A small net's TF.js step is ~85% kernel dispatch (bench/NOTES.md, round 3).
+   * Parity: test/unit/fused-*.test.ts (gradients and updates against TF.js).
+   */
+  fusedMlp: true,
 };

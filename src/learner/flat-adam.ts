@@ -49,6 +49,11 @@ export class FlatAdam {
   private zeros: tf.Tensor1D | null = null;
   /** The largest squared update norm a step may take (boundStepsByWeights), or null: unbounded. */
   private stepBound2: tf.Scalar | null = null;
+  /**
+   * Bumped whenever the moments or the step change, so the fused path (fused-trainer.ts) knows
+   * whether the copy it wrote back is still current.
+   */
+  revision = 0;
 
   constructor(
     private readonly variables: readonly tf.Variable[],
@@ -97,6 +102,7 @@ export class FlatAdam {
     this.committed += applied;
     this.triedSinceCommit = 0;
     this.resetPendingCount();
+    this.revision++;
   }
 
   /** Reads the device count and commits it (one readback; for callers without their own). */
@@ -200,6 +206,7 @@ export class FlatAdam {
     v.assign(select(ok, newV, v));
     const update = select(ok, rawUpdate, zeros);
     applied.assign(tf.add(applied, tf.cast(finite, 'int32')));
+    this.revision++;
     const pieces = tf.split(update, this.sizes);
     this.variables.forEach((variable, i) => {
       if (!present[i]) return;
@@ -261,11 +268,29 @@ export class FlatAdam {
       return out;
     };
     const values = moments && { m: flat(moments.m), v: flat(moments.v) };
+    this.restoreFlat(step, values?.m ?? null, values?.v ?? null);
+  }
+
+  /** `restore` with the moments flat, in this optimizer's layout (null: none yet). */
+  restoreFlat(step: number, m: Float32Array | null, v: Float32Array | null): void {
+    if ((m && m.length !== this.size) || (v && v.length !== this.size) || !m !== !v) {
+      throw new RangeError(`FlatAdam.restoreFlat: both moments with ${this.size} values expected`);
+    }
     this.disposeMoments();
-    if (values) this.moments = { m: flatVariable(values.m), v: flatVariable(values.v) };
+    if (m && v) this.moments = { m: flatVariable(m), v: flatVariable(v) };
     this.committed = step;
     this.triedSinceCommit = 0;
     this.resetPendingCount();
+    this.revision++;
+  }
+
+  /**
+   * m and v as flat copies, read synchronously (null before the first step): for the fused path,
+   * which runs only where the learner's backend is on the CPU (wasm, cpu), so a sync read is a copy.
+   */
+  readMomentsSync(): { m: Float32Array; v: Float32Array } | null {
+    if (!this.moments) return null;
+    return { m: this.moments.m.dataSync() as Float32Array, v: this.moments.v.dataSync() as Float32Array };
   }
 
   dispose(): void {

@@ -37,6 +37,8 @@ import type {
   TrainableModule,
   UpdateContext,
 } from './learner-types';
+import type { FusedTrainer } from './fused-trainer';
+import { runFusedSteps, type FusedLossResult } from './fused-update';
 import { divergedError, NonFiniteStreak } from './non-finite-streak';
 import { DEFAULT_OPTIMIZER, OptimizerGroup, type OptimizerState } from './optimizer-group';
 
@@ -250,6 +252,51 @@ export abstract class Learner<M extends TrainableModule = TrainableModule> {
       if (step) tf.dispose([...Object.values(step.stats), ...(step.tdErrors ? [step.tdErrors] : [])]);
       streak.dispose();
     }
+  }
+
+  /**
+   * The fused path's update (FAST_PATHS.fusedMlp; fused-update.ts): `numSteps` gradient steps,
+   * each `step(k)` writing its loss's gradient into the trainer's G, then
+   * every group's Adam step, then `afterStep(k)`. The same stats, counts, divergence error and
+   * after-update hook as `updateOnBatch`, with the stats averaged over the steps.
+   */
+  protected async updateFused(
+    trainer: FusedTrainer,
+    numSteps: number,
+    ctx: UpdateContext,
+    step: (k: number) => FusedLossResult,
+    afterStep: ((k: number) => void) | null = null,
+  ): Promise<Record<string, number>> {
+    if (this.dataParallel) throw new RangeError('Data-parallel learners run the epochs-of-minibatches update only');
+    await this.commitLeftoverSteps();
+    const lrs: Record<string, number> = {};
+    this.groups.forEach((g, i) => (lrs[i === 0 ? 'curr_lr' : `${g.name}/curr_lr`] = g.setLrAt(ctx.lifetimeEnvSteps)));
+    const run = await runFusedSteps(trainer, numSteps, this.consecutiveNonFinite, step, afterStep);
+    this.consecutiveNonFinite = run.run;
+    const limit = this.optimizerConfig.maxConsecutiveNonFiniteUpdates ?? DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES;
+    if (run.longest >= limit) {
+      const first = this.groups[0]!;
+      throw divergedError({
+        run: run.longest,
+        limit,
+        trainingIteration: ctx.trainingIteration,
+        lr: first.optimizer.learningRate,
+        gradClip: first.config.gradClip,
+      });
+    }
+    const stats: Record<string, number> = {};
+    for (const [key, sum] of run.sums) stats[key] = sum / numSteps;
+    this.module.weightsVersion += 1;
+    return this.withAfterUpdate(
+      {
+        ...stats,
+        ...lrs,
+        num_module_steps_trained: run.rows,
+        num_non_finite_updates: run.skipped,
+        longest_non_finite_run: run.longest,
+      },
+      ctx,
+    );
   }
 
   private withAfterUpdate(stats: Record<string, number>, ctx: UpdateContext): Record<string, number> {

@@ -89,12 +89,25 @@ export class TargetNetwork {
    * `targetNetworkUpdateFreq` env steps have passed since the last update (RLlib's rule, above).
    * Returns whether it updated.
    */
-  maybeUpdate(envStepsSampledLifetime: number, { targetNetworkUpdateFreq, tau }: TargetUpdateConfig): boolean {
-    if (envStepsSampledLifetime - this.lastTargetUpdateTs < targetNetworkUpdateFreq) return false;
-    this.softUpdate(tau);
+  maybeUpdate(envStepsSampledLifetime: number, config: TargetUpdateConfig): boolean {
+    if (!this.isDue(envStepsSampledLifetime, config)) return false;
+    this.softUpdate(config.tau);
+    this.countUpdate(envStepsSampledLifetime);
+    return true;
+  }
+
+  /** Whether RLlib's rule calls for an update now (maybeUpdate without the update). */
+  isDue(envStepsSampledLifetime: number, { targetNetworkUpdateFreq }: TargetUpdateConfig): boolean {
+    return envStepsSampledLifetime - this.lastTargetUpdateTs >= targetNetworkUpdateFreq;
+  }
+
+  /**
+   * Counts an update made on a copy of these variables (the fused path updates its own and
+   * writes it back here at the end of the learner's update).
+   */
+  countUpdate(envStepsSampledLifetime: number): void {
     this.numTargetUpdates += 1;
     this.lastTargetUpdateTs = envStepsSampledLifetime;
-    return true;
   }
 
   async getState(): Promise<TargetNetworkState> {

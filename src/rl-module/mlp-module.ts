@@ -20,6 +20,7 @@ import { distributionFor } from './distributions';
 import type { ModuleWeights } from './weights';
 import { orthogonal } from './weights';
 import { dense } from './dense';
+import type { ModuleLayerRef } from './fused/fused-stack';
 import type { JsDense } from './js-mlp';
 import { JsMlp, jsDense } from './js-mlp';
 import type { ExplorationOutputs, InferenceOutputs, RLModule } from './rl-module';
@@ -131,6 +132,39 @@ export class MLPModule implements RLModule<{ actionDistInputs: tf.Tensor2D; vfPr
     if (!this.logStd) return piOut;
     const logStds = tf.broadcastTo(tf.reshape(this.logStd, [1, -1]), piOut.shape);
     return tf.concat([piOut, logStds], 1) as tf.Tensor2D;
+  }
+
+  /**
+   * The layers by stack, as kernel indices into `trainableVariables` (the bias follows each), and
+   * the log-std's index (Box only), for the fused learner's nets. `vfTorso` is null when the
+   * value head shares the policy torso.
+   */
+  get layers(): {
+    readonly piTorso: readonly ModuleLayerRef[];
+    readonly vfTorso: readonly ModuleLayerRef[] | null;
+    readonly piHead: ModuleLayerRef;
+    readonly vfHead: ModuleLayerRef;
+    readonly logStdIndex: number | null;
+  } {
+    const act = this.spec.model.fcnetActivation;
+    const ref = (d: Dense, activation: ModuleLayerRef['activation']): ModuleLayerRef => ({
+      index: d.index,
+      inDim: d.kernel.shape[0],
+      outDim: d.kernel.shape[1]!,
+      activation,
+    });
+    return {
+      piTorso: this.piLayers.map((d) => ref(d, act)),
+      vfTorso: this.spec.model.vfShareLayers ? null : this.vfLayers.map((d) => ref(d, act)),
+      piHead: ref(this.piHead, 'linear'),
+      vfHead: ref(this.vfHead, 'linear'),
+      logStdIndex: this.logStd ? this.trainableVariables.indexOf(this.logStd) : null,
+    };
+  }
+
+  /** Observation width. */
+  get observationDim(): number {
+    return this.obsDim;
   }
 
   /** Tensors, for training; the caller tidies. */

@@ -68,7 +68,7 @@ export type QTrainOutputs = {
 };
 
 /** A layer as positions in a variable list, so the same code runs the online and the target net. */
-interface LayerRef {
+export interface LayerRef {
   /** Index of the kernel in the variable list; the bias follows it. */
   readonly index: number;
   readonly inDim: number;
@@ -147,6 +147,20 @@ export class QModule implements RLModule<QTrainOutputs> {
     add('kernel', tf.tensor2d(torchDefaultKernel(inDim, outDim, rng), [inDim, outDim]));
     add('bias', tf.zeros([outDim]));
     return { index, inDim, outDim, activation };
+  }
+
+  /** The layers by stack (kernel indices in `trainableVariables`), for the fused learner's nets. */
+  get layers(): {
+    readonly encoder: readonly LayerRef[];
+    readonly af: readonly LayerRef[];
+    readonly vf: readonly LayerRef[];
+  } {
+    return { encoder: this.encoder, af: this.af, vf: this.vf };
+  }
+
+  /** Observation width. */
+  get observationDim(): number {
+    return this.obsDim;
   }
 
   /** Current exploration epsilon (RLlib evaluates its `epsilon` schedule; here the algorithm does). */

@@ -43,6 +43,11 @@ export interface SACModelConfig {
   readonly twinQ: boolean;
   /** alpha at the start; log_alpha = log(initialAlpha). RLlib: initial_alpha (1.0). */
   readonly initialAlpha: number;
+  /**
+   * Lag-1 correlation of the exploration noise (AR(1) per row and action dimension, unit
+   * variance); 0 or absent: white noise, as RLlib.
+   */
+  readonly explorationNoiseCorrelation?: number;
 }
 
 export interface SACModuleSpec {
@@ -58,7 +63,7 @@ export type SACTrainOutputs = { readonly actionDistInputs: tf.Tensor2D };
 /** How a critic pass treats gradients: to its params (critic loss), to its input only (actor loss), none. */
 export type CriticMode = 'train' | 'frozen' | 'const';
 
-interface LayerRef {
+export interface LayerRef {
   /** Kernel index (bias follows) in the list the stack runs on (all variables, or the critics). */
   readonly index: number;
   readonly inDim: number;
@@ -84,6 +89,8 @@ export class SACModule implements RLModule<SACTrainOutputs> {
   /** Index of the first critic variable in trainableVariables. */
   private readonly criticStart: number;
   private js: { readonly pi: JsSequential; readonly version: number } | null = null;
+  /** The AR(1) exploration noise of each row (sub-env) and action dimension, when correlated. */
+  private noise = new Float64Array(0);
 
   constructor(readonly spec: SACModuleSpec) {
     const { observationSpace, actionSpace, model } = spec;
@@ -143,6 +150,19 @@ export class SACModule implements RLModule<SACTrainOutputs> {
     return { index: index - offset, inDim, outDim, activation: act };
   }
 
+  /**
+   * The layers by stack with kernel indices into `trainableVariables` (the critics' own refs
+   * count from the first critic variable), for the fused learner's nets.
+   */
+  get layers(): {
+    readonly pi: readonly LayerRef[];
+    readonly qf: readonly LayerRef[];
+    readonly qfTwin: readonly LayerRef[];
+  } {
+    const absolute = (refs: readonly LayerRef[]) => refs.map((l) => ({ ...l, index: l.index + this.criticStart }));
+    return { pi: this.pi, qf: absolute(this.qf), qfTwin: absolute(this.qfTwin) };
+  }
+
   get twinQ(): boolean {
     return this.qfTwin.length > 0;
   }
@@ -188,17 +208,32 @@ export class SACModule implements RLModule<SACTrainOutputs> {
     return tf.reshape<tf.Rank.R1>(runStack(obsAction, layers, critics, mode), [-1]);
   }
 
-  /** Squashed-Gaussian samples, scaled to the Box; writes actions and their log pi. */
+  /**
+   * Squashed-Gaussian samples, scaled to the Box; writes actions and their log pi. With a noise
+   * correlation rho each row's noise is eps = rho eps_prev + sqrt(1 - rho^2) N(0, 1): still
+   * N(0, 1) at every step, so log pi keeps its form, but persistent over ~1 / (1 - rho) steps
+   * (Eberhard et al. 2023 show colored noise solves MountainCarContinuous where white does not).
+   * The rows are the runner's sub-envs, in order; SAC's losses do not read the stored log pi.
+   */
   async forwardExploration(obs: Float32Array, batchSize: number, rng: Rng, out: ExplorationOutputs): Promise<void> {
     const dist = await this.distInputs(obs, batchSize);
     const d = this.actionDim;
     const actions = out.actions as Float32Array;
+    const rho = this.spec.model.explorationNoiseCorrelation ?? 0;
+    if (rho > 0 && this.noise.length < batchSize * d) {
+      const grown = new Float64Array(batchSize * d);
+      grown.set(this.noise);
+      for (let i = this.noise.length; i < grown.length; i++) grown[i] = rng.normal();
+      this.noise = grown;
+    }
+    const fresh = Math.sqrt(1 - rho * rho);
     for (let r = 0; r < batchSize; r++) {
       let logp = 0;
       for (let j = 0; j < d; j++) {
         const mean = dist[r * 2 * d + j]!;
         const logStd = Math.min(LOG_STD_MAX, Math.max(LOG_STD_MIN, dist[r * 2 * d + d + j]!));
-        const eps = rng.normal();
+        let eps = rng.normal();
+        if (rho > 0) eps = this.noise[r * d + j] = rho * this.noise[r * d + j]! + fresh * eps;
         const u = mean + Math.exp(logStd) * eps;
         actions[r * d + j] = Math.tanh(u);
         const softplus = -2 * u > 20 ? -2 * u : Math.log1p(Math.exp(-2 * u));

@@ -69,6 +69,8 @@ const run = (over: Partial<MatrixRunRow>): MatrixRunRow => ({
   envSteps: 100_000,
   envStepsPerSecond: 10_000,
   learnerMsPerUpdate: 50,
+  learnerGflops: 6,
+  learnerFractionOfPeak: 0.25,
   numUpdates: 100,
   iterations: 100,
   longestMainThreadTaskMs: 40,
@@ -103,12 +105,13 @@ describe('the summary table', () => {
     }),
   ];
 
-  it('gives one line per (algorithm, env): k/n, medians over the seeds that reached it, max longest task', () => {
-    const lines = summaryTable(rows, new Map([['PPO CartPole-v1', 'a note']]));
+  it('gives one line per (algorithm, env, preset): k/n, medians over the seeds that reached it, max longest task', () => {
+    const lines = summaryTable(rows, new Map([['PPO CartPole-v1 CartPole-v1', 'a note']]));
     expect(lines).toHaveLength(2 + 3);
     const cells = lines[2]!.split('|').map((c) => c.trim());
-    expect(cells.slice(1, 11)).toEqual([
+    expect(cells.slice(1, 13)).toEqual([
       'PPO',
+      'CartPole-v1',
       'CartPole-v1',
       '475',
       '2/3',
@@ -116,18 +119,29 @@ describe('the summary table', () => {
       '100.0 k (80.0 k-120.0 k)',
       '10.0 k',
       '50.0',
+      '6.0 (25%)',
       '70',
       'a note; missed: wall cap (best 412.3)',
     ]);
-    expect(lines[3]).toContain('| DQN | CartPole-v1 | 475 | 0/1 | — | — |');
+    expect(lines[3]).toContain('| DQN | CartPole-v1 | CartPole-v1 | 475 | 0/1 | — | — |');
     expect(lines[4]).toContain(
-      '| BC | CartPole-v1 | 475 | 1/1 | 3.0 | — (offline: 50.0 k recorded, mean return 490) | — |',
+      '| BC | CartPole-v1 | CartPole-v1 | 475 | 1/1 | 3.0 | — (offline: 50.0 k recorded, mean return 490) | — |',
     );
   });
 
-  it('writes "< 50" when the long-task observer saw no task (it reports 50 ms and more only)', () => {
-    const quiet = summaryTable([run({ longestMainThreadTaskMs: 0 })], new Map());
-    expect(quiet[2]!.split('|').map((c) => c.trim())[9]).toBe('< 50');
+  it('writes "< 50" when the long-task observer saw no task, "—" for a learner that counted no work', () => {
+    const quiet = summaryTable([run({ longestMainThreadTaskMs: 0, learnerGflops: null, learnerFractionOfPeak: null })]);
+    const cells = quiet[2]!.split('|').map((c) => c.trim());
+    expect(cells[10]).toBe('—');
+    expect(cells[11]).toBe('< 50');
+  });
+
+  it('splits a variant preset into its own line and its own chart series', () => {
+    const rllib = run({ algo: 'DQN', preset: 'CartPole-v1:rllib', target: 450 });
+    const lines = summaryTable([run({ algo: 'DQN' }), rllib]);
+    expect(lines).toHaveLength(2 + 2);
+    expect(lines[3]).toContain('| DQN | CartPole-v1 | CartPole-v1:rllib | 450 | 1/1 |');
+    expect(chartPanels([run({ algo: 'DQN' }), rllib])[0]!.series.map((s) => s.label)).toEqual(['DQN', 'DQN (rllib)']);
   });
 
   it('draws the median seed of those that reached the threshold, else the best run', () => {

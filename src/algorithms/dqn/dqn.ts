@@ -9,7 +9,6 @@
  */
 import { RLError } from '../../core/errors';
 import { LEARNER_RESULTS, NUM_ENV_STEPS_TRAINED, Timers } from '../../core/metric-keys';
-import { yieldIfBusy } from '../../core/yield';
 import type { EnvRunnerMetrics } from '../../env-runner/env-runner-config';
 import type { Learner, UpdateContext } from '../../learner/learner';
 import { lrAt, type LrSchedule } from '../../learner/lr-schedule';
@@ -23,7 +22,7 @@ import type { Checkpoint, LearnerCheckpoint } from '../checkpoint';
 import { reduceLearnerResults } from '../metrics-logger';
 import { nStepRange, replayRatio, type OffPolicyConfig } from '../off-policy-config';
 import { dqnSamplingLayout, type DQNConfig } from './dqn-config';
-import { DQNLearner, type ReplayUpdate } from './dqn-learner';
+import { DQNLearner, type ReplayStepDone, type ReplayUpdate } from './dqn-learner';
 
 export type { BuildOptions } from '../algorithm-setup';
 
@@ -34,13 +33,16 @@ export const DQNResultKeys = {
   REPLAY_ADDED_LIFETIME: 'replay_buffer/num_env_steps_added_lifetime',
 } as const;
 
-/** Longest stretch of replay updates without giving the page a turn (long tasks start at 50 ms). */
-const YIELD_EVERY_MS = 40;
-
-/** What the training step needs of a learner: one update per replay batch, and a target network. */
+/** What the training step needs of a learner: updates on replay batches, and a target network. */
 export type ReplayLearner = Learner & {
   readonly target: TargetNetwork;
   update(batch: ReplayBatch, ctx: UpdateContext): Promise<ReplayUpdate>;
+  updateMany(
+    count: number,
+    next: () => ReplayBatch,
+    done: ReplayStepDone,
+    ctx: UpdateContext,
+  ): Promise<Record<string, number>>;
 };
 
 /** RLlib's DQN training_step, which SAC reuses (rllib/algorithms/sac/sac.py calls it). */
@@ -72,7 +74,9 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig, L extends Re
     const t = this.config.training;
     const start = this.envStepsSampled;
     const runnerMetrics: EnvRunnerMetrics[] = [];
+    // One entry per updateMany call (means over its steps, which all have the same count).
     const results: Record<string, number>[] = [];
+    let numUpdates = 0;
     do {
       // 1. Sample with the current exploration; store the fragments. RLlib: synchronous_parallel_sample + add.
       await this.metrics.time(Timers.ENV_RUNNER_SAMPLING, async () => {
@@ -87,17 +91,13 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig, L extends Re
       await this.metrics.time(Timers.LEARNER_UPDATE, async () => {
         if (this.envStepsSampled < t.numStepsSampledBeforeLearningStarts) return;
         if (this.replayBuffer.size < t.trainBatchSizePerLearner) return;
-        for (let u = 0; u < this.ratio.updates; u++) {
-          // The readbacks of a wasm update resolve as microtasks, which never let the page paint:
-          // give it a turn every ~40 ms, as the PPO learner does (and an interrupt can stop here).
-          await yieldIfBusy(YIELD_EVERY_MS);
-          results.push(await this.replayUpdate());
-        }
+        results.push(await this.replayUpdates(this.ratio.updates));
+        numUpdates += this.ratio.updates;
       });
       // 3. Weights (and DQN's epsilon, which moves with the env steps) to every runner; SAC's
       // only once there are new ones.
       await this.metrics.time(Timers.SYNCH_WEIGHTS, async () => {
-        if (results.length > 0 || this.epsilonSchedule) await this.syncRunnerWeights();
+        if (numUpdates > 0 || this.epsilonSchedule) await this.syncRunnerWeights();
       });
     } while (this.envStepsSampled - start < t.minSampleTimestepsPerIteration);
     this.recordRunnerMetrics(runnerMetrics);
@@ -108,26 +108,32 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig, L extends Re
       num_target_updates: numTargetUpdates,
       last_target_update_ts: lastTargetUpdateTs,
     });
-    this.metrics.set(NUM_ENV_STEPS_TRAINED, results.length * t.trainBatchSizePerLearner);
+    this.metrics.set(NUM_ENV_STEPS_TRAINED, numUpdates * t.trainBatchSizePerLearner);
     this.metrics.set(DQNResultKeys.REPLAY_SIZE, this.replayBuffer.size);
     this.metrics.set(DQNResultKeys.REPLAY_ADDED_LIFETIME, this.replayBuffer.numAdded);
     if (this.epsilonSchedule) this.metrics.set(DQNResultKeys.EPSILON, this.epsilon);
   }
 
-  /** One replay batch: sample (n drawn from the n_step range), the learner's update, new priorities. */
-  private async replayUpdate(): Promise<Record<string, number>> {
+  /**
+   * `count` replay updates, each on a batch sampled just before it (n drawn from the n_step
+   * range), its TD errors giving new priorities right after it; stats are means over them.
+   */
+  private replayUpdates(count: number): Promise<Record<string, number>> {
     const t = this.config.training;
     const [nMin, nMax] = nStepRange(t.nStep);
-    const nStep = nMin + this.rng.integer(nMax - nMin + 1);
-    const batch = this.replayBuffer.sample(t.trainBatchSizePerLearner, this.rng, {
-      nStep,
-      gamma: t.gamma,
-      beta: t.replayBufferConfig.beta,
-    });
-    const { stats, tdErrors } = await this.learner.update(batch, this.learnerContext());
-    this.replayBuffer.updatePriorities(batch.indices, tdErrors, batch.stepIds);
-    this.envStepsTrainedLifetime += batch.batchSize;
-    return stats;
+    const next = (): ReplayBatch => {
+      const nStep = nMin + this.rng.integer(nMax - nMin + 1);
+      return this.replayBuffer.sample(t.trainBatchSizePerLearner, this.rng, {
+        nStep,
+        gamma: t.gamma,
+        beta: t.replayBufferConfig.beta,
+      });
+    };
+    const done = (batch: ReplayBatch, tdErrors: Float32Array): void => {
+      this.replayBuffer.updatePriorities(batch.indices, tdErrors, batch.stepIds);
+      this.envStepsTrainedLifetime += batch.batchSize;
+    };
+    return this.learner.updateMany(count, next, done, this.learnerContext());
   }
 
   /** Epsilon of the schedule at the lifetime env steps sampled (NaN without one). RLlib: epsilon. */

@@ -5,15 +5,19 @@
  */
 import { generalAdvantageEstimation, normalizeAdvantages } from '../../connectors/gae';
 import { requireColumn, type SampleBatch } from '../../core/sample-batch';
-import { forwardBatch } from '../../learner/batch-columns';
+import { forwardBatch, shuffleInPlace } from '../../learner/batch-columns';
+import { FusedTrainer } from '../../learner/fused-trainer';
 import { Learner, type LossOutput, type Minibatch, type UpdateContext } from '../../learner/learner';
 import type { MLPModule } from '../../rl-module/mlp-module';
 import type { PPOConfig } from './ppo-config';
+import { PPOFusedLoss } from './ppo-fused';
 import { PPOColumns, ppoLoss } from './ppo-loss';
 
 export class PPOLearner extends Learner<MLPModule> {
   /** Adaptive KL coefficient. RLlib: curr_kl_coeffs_per_module (starts at kl_coeff). */
   currKlCoeff: number;
+  /** The fused path (FAST_PATHS.fusedMlp on a CPU backend), or null: the TF.js step. */
+  private readonly fused: { readonly trainer: FusedTrainer; readonly loss: PPOFusedLoss } | null;
 
   constructor(
     module: MLPModule,
@@ -21,10 +25,18 @@ export class PPOLearner extends Learner<MLPModule> {
   ) {
     super(module, config);
     this.currKlCoeff = config.klCoeff;
+    const trainer = FusedTrainer.create(module, this.groups, null);
+    this.fused = trainer && { trainer, loss: new PPOFusedLoss(trainer, module) };
+  }
+
+  /** Whether updates run on the fused path (a data-parallel learner never does). */
+  get isFused(): boolean {
+    return this.fused !== null && !this.dataParallel;
   }
 
   /** RLlib: Learner.update with PPO's connector pipeline, num_epochs, minibatch_size and shuffle. */
   async update(batch: SampleBatch, ctx: UpdateContext): Promise<Record<string, number>> {
+    if (this.fused && !this.dataParallel) return this.updateOnFusedPath(this.fused, batch, ctx);
     const t = this.config;
     // 1. Learner connector: the old policy's outputs and V (one forward, one readback), then GAE.
     const forward = await forwardBatch(this.module, batch);
@@ -49,6 +61,46 @@ export class PPOLearner extends Learner<MLPModule> {
     };
     const stats = await this.updateEpochs(columns, batch.numSteps, loop, ctx);
     return { ...stats, num_env_steps_trained: batch.numSteps };
+  }
+
+  /**
+   * `update` on the fused path: the old policy's forward and GAE, then the same epochs of
+   * minibatches (the same shuffles from ctx.rng, the last minibatch of an epoch wrapping around
+   * as in Learner.updateEpochs) as one fused update.
+   */
+  private async updateOnFusedPath(
+    fused: NonNullable<PPOLearner['fused']>,
+    batch: SampleBatch,
+    ctx: UpdateContext,
+  ): Promise<Record<string, number>> {
+    const t = this.config;
+    const rows = batch.numSteps;
+    if (rows < 1) throw new RangeError('PPOLearner.update needs at least one row');
+    fused.trainer.syncIn();
+    const forward = fused.loss.forwardBatch(batch.obs, rows, batch.finalObs, batch.chunkEnds.length);
+    const { advantages, valueTargets } = generalAdvantageEstimation(batch, forward, t);
+    normalizeAdvantages(advantages);
+    const columns = {
+      obs: batch.obs,
+      actions: batch.actions,
+      oldLogp: requireColumn(batch, 'actionLogp', 'The PPO loss'),
+      oldDistInputs: t.useKlLoss ? forward.distInputs : null,
+      advantages,
+      valueTargets,
+    };
+    const minibatchSize = Math.min(t.minibatchSize, rows);
+    const numMinibatches = Math.ceil(rows / minibatchSize);
+    const permutation = Int32Array.from({ length: rows }, (_, i) => i);
+    const indices = new Int32Array(minibatchSize);
+    const cfg = { ...t, klCoeff: this.currKlCoeff };
+    const step = (k: number) => {
+      const mb = k % numMinibatches;
+      if (mb === 0 && t.shuffleBatchPerEpoch) shuffleInPlace(permutation, ctx.rng);
+      for (let j = 0; j < minibatchSize; j++) indices[j] = permutation[(mb * minibatchSize + j) % rows]!;
+      return fused.loss.step(columns, indices, cfg);
+    };
+    const stats = await this.updateFused(fused.trainer, t.numEpochs * numMinibatches, ctx, step);
+    return { ...stats, num_env_steps_trained: rows };
   }
 
   computeLoss(minibatch: Minibatch): LossOutput {

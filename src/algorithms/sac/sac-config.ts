@@ -84,6 +84,15 @@ export const SAC_TRAINING_KEYS = {
     rllib: 'initial_alpha',
     form: { label: 'Initial alpha' },
   }),
+  explorationNoiseCorrelation: num(0, {
+    min: 0,
+    max: 0.999,
+    doc: "Lag-1 correlation of the runners' exploration noise per sub-env and action (AR(1), unit variance): 0 draws it fresh each step; near 1 it drifts, so actions persist and reach states that white noise does not (MountainCarContinuous).",
+    rllib: {
+      none: 'RLlib samples white Gaussian noise; temporally correlated noise is the colored-noise idea of Eberhard et al. 2023 (Pink Noise Is All You Need).',
+    },
+    form: { label: 'Noise correlation', advanced: true },
+  }),
   twinQ: bool(true, {
     doc: 'Two critics, targets and the actor use their min: less over-estimation (Fujimoto et al. 2018).',
     rllib: 'twin_q',

@@ -31,6 +31,7 @@ export class SAC extends OffPolicyAlgorithm<SACConfig, SACLearner> {
       qFcnetActivation: t.qModelConfig.fcnetActivation,
       twinQ: t.twinQ,
       initialAlpha: t.initialAlpha,
+      explorationNoiseCorrelation: t.explorationNoiseCorrelation,
     };
     const setup = await setupAlgorithm(config, opts, {
       module: { kind: 'sac', model },
