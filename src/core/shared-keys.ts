@@ -6,7 +6,19 @@
  * Rules that involve more than one key (exclusive fault-tolerance modes, GPUs x learners, sizes a
  * tab can hold) are code in config-validation.ts and config-limits.ts.
  */
-import { bool, dict, int, layers, num, oneOf, schedule, seconds, text, type FormSection } from './config-catalogue';
+import {
+  bool,
+  custom,
+  dict,
+  int,
+  layers,
+  num,
+  oneOf,
+  schedule,
+  seconds,
+  text,
+  type FormSection,
+} from './config-catalogue';
 import type { ConfigIssue } from './errors';
 import type { IssueList } from './issue-list';
 
@@ -37,6 +49,37 @@ const atMost =
     if (typeof v === 'number' && v > limit)
       out.error(path, `${path.slice(path.lastIndexOf('.') + 1)} (${v}) must be <= ${limit}: ${why}`);
   };
+
+/** Names a custom resource may not take: Ray keeps them for num_cpus and num_gpus. */
+const RESERVED_RESOURCE_NAMES = ['CPU', 'GPU', 'cpu', 'gpu'];
+/** Custom resource kinds one runner may ask for: more is a typo or a generated dict, not a cluster. */
+export const MAX_CUSTOM_RESOURCES = 32;
+
+/** RLlib's custom_resources_per_env_runner: a map of resource name -> amount >= 0. */
+function checkCustomResources(v: unknown, path: string, out: IssueList): void {
+  const leaf = path.slice(path.lastIndexOf('.') + 1);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    out.error(path, `${leaf} must map resource names to amounts, e.g. {"licence": 1}; got ${JSON.stringify(v)}.`);
+    return;
+  }
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (entries.length > MAX_CUSTOM_RESOURCES) {
+    out.error(path, `${leaf} names ${entries.length} resources; at most ${MAX_CUSTOM_RESOURCES} are allowed.`);
+    return;
+  }
+  for (const [name, amount] of entries) {
+    if (name.trim() === '' || name.length > 64) {
+      out.error(path, `${leaf}: a resource name must be 1-64 characters, got ${JSON.stringify(name)}.`);
+    } else if (RESERVED_RESOURCE_NAMES.includes(name)) {
+      out.error(
+        path,
+        `${leaf}: '${name}' is not a custom resource; use numCpusPerEnvRunner / numGpusPerEnvRunner (Ray refuses it too).`,
+      );
+    } else if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) {
+      out.error(`${path}.${name}`, `${leaf}.${name} must be a number >= 0, got ${JSON.stringify(amount)}.`);
+    }
+  }
+}
 
 const sampling = FORM_SECTIONS.sampling;
 
@@ -98,10 +141,26 @@ export const ENV_RUNNERS_KEYS = {
   }),
   numGpusPerEnvRunner: num(0, {
     min: 0,
-    doc: 'More than 0 runs runner inference on WebGPU inside the worker instead of wasm/cpu.',
+    doc: 'Share of the WebGPU device each runner asks for: > 0 runs its inference (and GPU envs) on WebGPU.',
     rllib: 'num_gpus_per_env_runner',
     aliases: ['num_gpus_per_worker'],
+    check: atMost(
+      1,
+      "a runner uses one WebGPU device and a tab has one. The learner and the runners share it by fractions (the guide's recipe: numGpusPerLearner 0.0001, numGpusPerEnvRunner (1 - 0.0001) / numEnvRunners).",
+    ),
+    note:
+      "Counted in the resource ledger with the learners' share against the one WebGPU device a tab has; any value > 0 " +
+      'moves the runner to WebGPU, and the runner hands its GPUDevice to envs that step on a GPU (CartPoleGpu-v1).',
   }),
+  customResourcesPerEnvRunner: custom<Readonly<Record<string, number>>>(
+    {},
+    {
+      doc: "Custom resources each runner asks for, {name: amount} (Ray's custom resources: simulator licences).",
+      rllib: 'custom_resources_per_env_runner',
+      aliases: ['custom_resources_per_worker'],
+      check: checkCustomResources,
+    },
+  ),
   sampleTimeoutS: seconds.orNull(60, {
     doc: 'A sample call slower than this counts as a failed runner; null: no deadline.',
     rllib: 'sample_timeout_s',
@@ -153,6 +212,17 @@ export const LEARNERS_KEYS = {
       "RLlib's default is 0. A tab cannot know whether it has a GPU until it asks, so 'auto' picks WebGPU on a " +
       'hardware adapter and wasm otherwise; a software adapter (SwiftShader) counts as none.',
     form: { label: 'Learner device', section: FORM_SECTIONS.base, kind: 'select' },
+  }),
+  numCpusPerLearner: num(1, {
+    min: 0,
+    doc: 'CPUs each learner worker asks for (numLearners >= 1); the Learner on the page counts in numCpusForMainProcess.',
+    rllib: 'num_cpus_per_learner',
+  }),
+  numCpusForMainProcess: num(1, {
+    min: 0,
+    doc: 'CPUs the page asks for: the driver, and the Learner and the sampler when they run there.',
+    rllib: { method: 'resources', name: 'num_cpus_for_main_process' },
+    aliases: ['num_cpus_for_local_worker', 'num_cpus_for_driver'],
   }),
   wasmThreads: int(1, {
     min: 1,
