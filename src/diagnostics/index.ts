@@ -6,12 +6,14 @@
  * cli/. The TF.js ones load from tf-probes.ts on first call, so the app facade loads no TF.js.
  */
 import { measureEnvStepsPerSecond } from './env-stepping';
+import { gpuEnvAgreement, gpuEnvStepsPerSecond } from './gpu-env';
 
 export { measureEnvStepsPerSecond } from './env-stepping';
 export { sampleOnce, type SampleSummary } from './sample-probe';
 export type { LearnerThroughput } from './learner-throughput';
 export type { LearnerGroupThroughput } from './learner-group-throughput';
 export type { MultiAgentSamplingRow } from './multi-agent-sampling';
+export type { GpuEnvAgreement, GpuEnvSpeed } from './gpu-env';
 
 type TfProbes = typeof import('./tf-probes');
 const loadTfProbes = (): Promise<TfProbes> => import('./tf-probes');
@@ -28,6 +30,10 @@ export const diagnostics = {
   measureMultiAgentSampling: async (...a: Parameters<TfProbes['measureMultiAgentSampling']>) =>
     (await loadTfProbes()).measureMultiAgentSampling(...a),
   measureEnvStepsPerSecond,
+  /** CartPoleGpu-v1 against CartPole-v1, transition by transition (the GPU env's e2e check). */
+  gpuEnvAgreement,
+  /** CartPoleGpu-v1's and CartPole-v1's env steps per second at `numEnvs` copies (bench `gpu-env`). */
+  gpuEnvStepsPerSecond,
 };
 
 /** The probes `window.rl.diagnostics` offers (what the CLI's session helper can call by name). */
