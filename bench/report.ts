@@ -3,6 +3,7 @@ import { multiAgentTable, type MultiAgentSamplingRow } from './multi-agent';
 import { offlineTable, type OfflineRow } from './offline';
 import type { EnvRow, LearnerGroupRow, LearnerRow, SamplerRow, ThroughputRow } from './sections';
 import type { RemoteEnvsRow } from './remote-envs';
+import { gpuEnvTable, type GpuEnvRow } from './gpu-env';
 import { tuneTable, type TuneBenchRow } from './tune';
 import type { MatrixRunRow } from './algorithms';
 import { MATRIX } from './matrix';
@@ -22,6 +23,8 @@ export interface BenchResults {
   sampler: SamplerRow[];
   /** Absent in results written before the section existed. */
   remoteEnvs?: RemoteEnvsRow[];
+  /** CartPoleGpu-v1 vs CartPole-v1 stepping; absent in results written before the section existed. */
+  gpuEnv?: GpuEnvRow[];
   learner: LearnerRow[];
   /** Data-parallel learners (absent in reports written before the section existed). */
   learnerGroup?: LearnerGroupRow[];
@@ -88,6 +91,7 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
     out.push('');
   }
   if (r.remoteEnvs?.length) out.push(...remoteEnvsTable(r.remoteEnvs), '');
+  if (r.gpuEnv?.length) out.push(...gpuEnvTable(r.gpuEnv), '');
   if (r.multiAgent?.length) out.push(...multiAgentTable(r.multiAgent), '');
   if (r.learner.length) {
     out.push('### Learner update throughput (PPO, samples/s; first call in ms)', '', ...learnerTable(r.learner), '');

@@ -24,7 +24,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
   readonly metrics = new MetricsLogger();
   readonly rng: Rng;
   /** perf/: the WebGPU devices' busy time per iteration (runtime/gpu-perf.ts). */
-  private readonly gpuPerf = new GpuPerf();
+  private readonly gpuPerf: GpuPerf;
   protected iteration = 0;
   protected envStepsTrainedLifetime = 0;
   protected timeTotalS = 0;
@@ -40,6 +40,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     readonly seed: number,
   ) {
     this.rng = new Rng(seed);
+    this.gpuPerf = new GpuPerf(device.backend === 'webgpu');
     this.stopListeningToGpu = onGpuFailure((reason) => {
       this.gpuFailure = reason;
     });

@@ -59,6 +59,11 @@ export class GpuBusyMeter {
     }
   }
 
+  /** Busy milliseconds counted so far, without waiting for work still in flight. */
+  get countedMs(): number {
+    return this.busyMs;
+  }
+
   /** Busy milliseconds since the meter was installed, once the work submitted so far is done. */
   async totalMs(): Promise<number> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
@@ -152,7 +157,13 @@ export class GpuBusyMeter {
 export class BusyCursor {
   private seen: number | null = null;
 
-  constructor(readonly meter: GpuBusyMeter) {}
+  /** `fromNow`: count from what the meter has counted so far (a run starting on a device in use). */
+  constructor(
+    readonly meter: GpuBusyMeter,
+    fromNow = false,
+  ) {
+    if (fromNow) this.seen = meter.countedMs;
+  }
 
   /** Busy milliseconds since the previous call (since the meter started, on the first). */
   async sinceLast(): Promise<number> {

@@ -18,6 +18,12 @@ export class GpuPerf {
   private readonly runnerBusyMs = new Map<number, number>();
   private runnerTiming: string | null = null;
 
+  /** Starts counting the page's device from now (the algorithm's build), when the learner runs on it. */
+  constructor(learnerOnGpu: boolean) {
+    const gpu = learnerOnGpu ? sharedGpu() : null;
+    this.pageCursor = gpu ? new BusyCursor(gpu.meter, true) : null;
+  }
+
   /** Adds the runners' busy time reported with this iteration's samples. */
   addRunners(all: readonly EnvRunnerMetrics[]): void {
     for (const m of all) {
@@ -34,11 +40,8 @@ export class GpuPerf {
       this.pageBusyMs = null;
       return;
     }
-    if (this.pageCursor?.meter !== gpu.meter) {
-      // First iteration (or a new device after a loss): start counting from the meter's total so far.
-      this.pageCursor = new BusyCursor(gpu.meter);
-      await this.pageCursor.sinceLast();
-    }
+    // A new device (after a loss) counts from its start.
+    if (this.pageCursor?.meter !== gpu.meter) this.pageCursor = new BusyCursor(gpu.meter);
     this.pageBusyMs = await this.pageCursor.sinceLast();
   }
 

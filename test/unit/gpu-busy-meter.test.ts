@@ -72,12 +72,18 @@ describe('GpuBusyMeter', () => {
     expect(await a.sinceLast()).toBeCloseTo(1, 9);
     expect(await b.sinceLast()).toBeCloseTo(3, 9);
     expect(await b.sinceLast()).toBe(0);
+    // A cursor started now (a run built on a device in use) leaves out what came before.
+    submitPasses(gpu.device, 1);
+    await meter.totalMs();
+    const c = new BusyCursor(meter, true);
+    submitPasses(gpu.device, 2);
+    expect(await c.sinceLast()).toBeCloseTo(2, 9);
   });
 });
 
 describe('GpuPerf: the perf/ result keys of an iteration', () => {
   it("reports each runner's device busy time and its share of the iteration; runners without a device report none", async () => {
-    const perf = new GpuPerf();
+    const perf = new GpuPerf(true);
     const m = (workerIndex: number, gpuBusyMs?: number): EnvRunnerMetrics => ({
       workerIndex,
       numEnvSteps: 10,
