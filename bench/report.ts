@@ -63,7 +63,7 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
     `## Benchmarks (${r.date.slice(0, 10)})`,
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.browser} headless; cross-origin isolated: ${m.crossOriginIsolated ? 'yes' : 'no'}. Whole run: ${totalSeconds.toFixed(0)} s.`,
-    `The learner section runs with Chromium's SwiftShader WebGPU flags (adapter: ${m.adapter}); every other section in a plain headless Chromium, as a user without a GPU has it (learning runs use wasm).`,
+    `The learner and gpu-env sections run with Chromium's WebGPU flags (adapter: ${m.adapter}); every other section in a plain headless Chromium, as a user without a GPU has it (learning runs use wasm).`,
     '',
   ];
   if (r.envs.length) {

@@ -23,7 +23,7 @@ test('remote sub-envs with GPU inference in the runner: trains, and perf/ report
         remoteEnvBatchWaitMs: 2,
         numGpusPerEnvRunner: 1,
       },
-      training: { trainBatchSizePerLearner: 256, minibatchSize: 256, numEpochs: 2 },
+      training: { trainBatchSizePerLearner: 256, minibatchSize: 256, numEpochs: 2, sampleAsync: false },
       learners: { numGpusPerLearner: 0 },
       debugging: { seed: 4 },
     });

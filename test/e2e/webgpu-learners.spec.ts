@@ -59,6 +59,16 @@ function expectSameFirstUpdate(name: string, wasm: Record<string, unknown>, gpu:
   const keys = Object.keys(wasm).filter((k) => k.startsWith('learners/') && typeof wasm[k] === 'number');
   expect(keys.length, `${name}: learner results`).toBeGreaterThan(3);
   const scale = Math.max(...keys.map((k) => Math.abs(wasm[k] as number)).filter((v) => v < 1e6));
+  const worst = keys
+    .map(
+      (k) =>
+        [k, Math.abs((gpu[k] as number) - (wasm[k] as number)) / Math.max(Math.abs(wasm[k] as number), 1e-12)] as const,
+    )
+    .sort((a, b) => b[1] - a[1])[0]!;
+  const differ = keys.filter((k) => gpu[k] !== wasm[k]).length;
+  console.log(
+    `${name}: ${keys.length} learner results, ${differ} differ in the last bits; largest relative difference ${worst[1].toExponential(2)} (${worst[0]})`,
+  );
   for (const k of keys) {
     const a = wasm[k] as number;
     const b = gpu[k] as number;
