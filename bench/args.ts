@@ -8,6 +8,7 @@ export const SECTIONS = [
   'sampling',
   'multi-agent',
   'remote-envs',
+  'gpu-env',
   'learner',
   'learners',
   'floor',

@@ -18,6 +18,7 @@ import { benchEnvs, benchLearner, benchLearnerGroup, benchSampler, benchThroughp
 import { runAlgorithmMatrix } from './matrix-run';
 import { BENCH_USAGE, parseBenchArgs, resultsStamp } from './args';
 import { benchRemoteEnvs } from './remote-envs';
+import { benchGpuEnv } from './gpu-env';
 import { benchMultiAgent } from './multi-agent';
 import { benchTune, TUNE_BENCH_ITERATIONS } from './tune';
 import { renderMarkdown, type BenchResults } from './report';
@@ -120,6 +121,10 @@ async function main(): Promise<void> {
       log('remote sub-envs (SlowCartPole-v1) ...');
       await cpu.fresh();
       results.remoteEnvs = await benchRemoteEnvs(session, [2, 0], [2, 4], s * 3, quick ? 1 : 3, log);
+    }
+    if (only.has('gpu-env')) {
+      log('GPU-stepped env (CartPoleGpu-v1 vs CartPole-v1) ...');
+      results.gpuEnv = await benchGpuEnv(gpu.session, [1024, 4096, 16384], s * 1.5, log);
     }
     if (only.has('learner')) {
       log('learner throughput ...');

@@ -4,6 +4,7 @@ import { multiAgentTable, type MultiAgentSamplingRow } from './multi-agent';
 import { offlineTable, type OfflineRow } from './offline';
 import type { EnvRow, LearnerGroupRow, LearnerRow, SamplerRow, ThroughputRow } from './sections';
 import type { RemoteEnvsRow } from './remote-envs';
+import { gpuEnvTable, type GpuEnvRow } from './gpu-env';
 import { tuneTable, type TuneBenchRow } from './tune';
 import type { MatrixRunRow } from './algorithms';
 import { MATRIX } from './matrix';
@@ -23,6 +24,8 @@ export interface BenchResults {
   sampler: SamplerRow[];
   /** Absent in results written before the section existed. */
   remoteEnvs?: RemoteEnvsRow[];
+  /** CartPoleGpu-v1 vs CartPole-v1 stepping; absent in results written before the section existed. */
+  gpuEnv?: GpuEnvRow[];
   learner: LearnerRow[];
   /** The learner against the matmul peak (section floor; absent in reports written before it). */
   floor?: FloorResults;
@@ -63,7 +66,7 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
     `## Benchmarks (${r.date.slice(0, 10)})`,
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.browser} headless; cross-origin isolated: ${m.crossOriginIsolated ? 'yes' : 'no'}. Whole run: ${totalSeconds.toFixed(0)} s.`,
-    `The learner section runs with Chromium's SwiftShader WebGPU flags (adapter: ${m.adapter}); every other section in a plain headless Chromium, as a user without a GPU has it (learning runs use wasm).`,
+    `The learner and gpu-env sections run with Chromium's WebGPU flags (adapter: ${m.adapter}); every other section in a plain headless Chromium, as a user without a GPU has it (learning runs use wasm).`,
     '',
   ];
   if (r.envs.length) {
@@ -91,6 +94,7 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
     out.push('');
   }
   if (r.remoteEnvs?.length) out.push(...remoteEnvsTable(r.remoteEnvs), '');
+  if (r.gpuEnv?.length) out.push(...gpuEnvTable(r.gpuEnv), '');
   if (r.multiAgent?.length) out.push(...multiAgentTable(r.multiAgent), '');
   if (r.learner.length) {
     out.push('### Learner update throughput (PPO, samples/s; first call in ms)', '', ...learnerTable(r.learner), '');

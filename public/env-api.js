@@ -12,6 +12,7 @@ export const {
   getEnvSpec,
   listEnvs,
   makeVectorEnv,
+  needsGpuError,
   vectorize,
   BaseVectorEnv,
   configBoolean,

@@ -15,6 +15,7 @@ import type { MLPModule } from '../rl-module/mlp-module';
 import { onGpuFailure } from '../backend/tf-backend';
 import type { DeviceInfo } from '../backend/device';
 import type { EnvRunnerGroup } from '../runtime/env-runner-group';
+import { GpuPerf } from '../runtime/gpu-perf';
 import type { FailureEvent } from '../runtime/supervisor';
 import { CHECKPOINT_FORMAT, type AlgorithmCounters, type Checkpoint, type LearnerCheckpoint } from './checkpoint';
 import { assertSaveable, validateCheckpoint } from './checkpoint-schema';
@@ -23,6 +24,8 @@ import { mean, MetricsLogger, minMax } from './metrics-logger';
 export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigBase> {
   readonly metrics = new MetricsLogger();
   readonly rng: Rng;
+  /** perf/: the WebGPU devices' busy time per iteration (runtime/gpu-perf.ts). */
+  private readonly gpuPerf: GpuPerf;
   protected iteration = 0;
   protected envStepsTrainedLifetime = 0;
   protected timeTotalS = 0;
@@ -38,6 +41,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     readonly seed: number,
   ) {
     this.rng = new Rng(seed);
+    this.gpuPerf = new GpuPerf(device.backend === 'webgpu');
     this.stopListeningToGpu = onGpuFailure((reason) => {
       this.gpuFailure = reason;
     });
@@ -86,6 +90,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     const t0 = performance.now();
     const sampledBefore = this.envRunnerGroup.lifetime.numEnvStepsSampled;
     await this.trainingStep();
+    await this.gpuPerf.readPage(this.device.backend === 'webgpu');
     this.throwIfGpuLost();
     this.iteration++;
     const iterS = (performance.now() - t0) / 1000;
@@ -109,6 +114,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
 
   /** Feeds the runners' per-call metrics into the 100-episode window and timers. */
   protected recordRunnerMetrics(all: readonly EnvRunnerMetrics[]): void {
+    this.gpuPerf.addRunners(all);
     let envStepMs = 0;
     let inferenceMs = 0;
     let sampleMs = 0;
@@ -153,6 +159,7 @@ export abstract class Algorithm<C extends AlgorithmConfigBase = AlgorithmConfigB
     const runnerBusyS = Number(values[K.SAMPLE_TIME_S] ?? 0) / numRunners;
     return {
       ...values,
+      ...this.gpuPerf.result(iterS),
       [K.TRAINING_ITERATION]: this.iteration,
       [K.TIME_THIS_ITER_S]: iterS,
       [K.TIME_TOTAL_S]: this.timeTotalS,

@@ -14,7 +14,7 @@ import { EPISODE_RETURN_MEAN, TRAINING_ITERATION, type ResultDict } from '../cor
 import { detectDevice } from '../backend/device';
 import { AshaScheduler } from '../tune/asha';
 import type { Sweep } from '../tune/sweep';
-import { ResourcePool, trialDemand, type Resources } from '../tune/trial-resources';
+import { learnerGpuDemand, ResourcePool, trialDemand, type Resources } from '../tune/trial-resources';
 import {
   TrialScheduler,
   type RunningTrial,
@@ -153,17 +153,23 @@ export class TuneSession<Run extends TrialRun = TrialRun> {
     const detected = await detectDevice();
     const autoUsesGpu = detected.adapter !== null && !detected.adapter.isFallbackAdapter;
     const ctx = { hardwareConcurrency: detected.hardwareConcurrency, webGpuAvailable: detected.adapter !== null };
+    const learnerGpu: number[] = [];
     const specs: TrialSpec[] = this.sweep.trials.map((t) => {
       // A config the trial cannot build (checked fully at its start, where it errors) asks for a learner's CPU.
       let demand: Resources = { cpu: 1, gpu: 0 };
+      let learner = 0;
       try {
-        demand = trialDemand(resolveConfigWithWarnings(t.config, ctx).config, autoUsesGpu);
+        const config = resolveConfigWithWarnings(t.config, ctx).config;
+        demand = trialDemand(config, autoUsesGpu);
+        learner = learnerGpuDemand(config, autoUsesGpu);
       } catch {
         // reported when the trial starts
       }
+      learnerGpu.push(learner);
       return { id: t.id, params: t.params, config: t.config, demand, stop: this.sweep.stop };
     });
-    const onGpu = specs.filter((s) => s.demand.gpu > 0).length;
+    // The runners' GPU shares run in their own workers; the learners' decide the page's one TF.js backend.
+    const onGpu = learnerGpu.filter((g) => g > 0).length;
     if (this.opts.backend === undefined && onGpu > 0 && onGpu < specs.length) {
       throw new RLError(
         'tune/mixed-backends',
@@ -174,6 +180,7 @@ export class TuneSession<Run extends TrialRun = TrialRun> {
     const total: Resources = {
       cpu: this.opts.numCpus ?? this.sweep.numCpus ?? detected.hardwareConcurrency,
       gpu: this.sweep.numGpus ?? (detected.adapter !== null ? 1 : 0),
+      custom: this.sweep.custom,
     };
     const scheduler = new TrialScheduler(
       specs,

@@ -11,7 +11,7 @@ import { RLError } from '../core/errors';
 import { installWasmSliceKernels } from './wasm-slice';
 import { registerWebGpu, type AdapterReport } from './webgpu-device';
 
-export { onGpuFailure, probeWebGpu, type AdapterReport, type GpuFailureListener } from './webgpu-device';
+export { onGpuFailure, probeWebGpu, sharedGpu, type AdapterReport, type GpuFailureListener } from './webgpu-device';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { RLError } from '../core/errors';
+import { GpuBusyMeter } from './gpu-busy-meter';
 
 export interface AdapterReport {
   /** e.g. "google / swiftshader" or "nvidia / ampere". */
@@ -61,7 +62,15 @@ function reportGpuFailure(reason: string): void {
  * actors onto one physical GPU. Re-registering would dispose the backend and with it every other
  * learner's variables, so a new device is made only when there is none or it was lost.
  */
-let shared: { report: AdapterReport; lost: boolean } | null = null;
+let shared: { report: AdapterReport; lost: boolean; device: GPUDevice; meter: GpuBusyMeter } | null = null;
+
+/**
+ * This context's WebGPU device and its busy meter (null before WebGPU is registered, or after the
+ * device was lost): what a runner hands to an env that steps on the GPU, and reads its busy time from.
+ */
+export function sharedGpu(): { readonly device: GPUDevice; readonly meter: GpuBusyMeter } | null {
+  return shared && !shared.lost ? { device: shared.device, meter: shared.meter } : null;
+}
 
 /**
  * Registers TF.js's WebGPU backend on a device we create ourselves so that (1) the storage-buffer
@@ -89,7 +98,9 @@ export async function registerWebGpu(
       maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
     },
   });
-  const current = { report: describeAdapter(adapter), lost: false };
+  // Installed before TF.js sees the device, so every submission is counted (gpu-busy-meter.ts).
+  const meter = new GpuBusyMeter(device);
+  const current = { report: describeAdapter(adapter), lost: false, device, meter };
   device.lost
     .then((info) => {
       current.lost = true;

@@ -9,9 +9,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FailureEvent } from '../app';
-import { RESOURCES_WARNING_PATH } from '../core/config-limits';
+import type { AlgorithmConfigBase } from '../core/config';
+import { ledgerInputs, RESOURCES_WARNING_PATH, tabCapacity } from '../core/config-limits';
 import { errorMessage } from '../core/errors';
-import { formatResourceTable, oversubscriptionWarning, resourcePlan, type ResourceInputs } from '../core/resources';
+import { formatResourceTable, oversubscriptionWarning, resourceLedger } from '../core/resources';
 import { AppSession, PageError } from './app-session';
 import { parseArgs, UsageError, type CliOptions } from './args';
 import { helpText } from './help';
@@ -82,16 +83,29 @@ function installSignalHandlers(progress: Progress, onInterrupt: () => void, quit
   process.on('SIGTERM', handler);
 }
 
-/** The resource table (CPUs asked vs available) and, when oversubscribed, the warning. */
+/**
+ * The resource ledger (CPUs, GPU shares, custom resources asked vs what the tab has) and, when
+ * oversubscribed, the warning. GPU shares over the device never get here: validation refused them.
+ */
 function printResources(
-  config: ResourceInputs,
-  available: number,
+  config: AlgorithmConfigBase,
+  device: { readonly adapter: string | null; readonly backend: string; readonly hardwareConcurrency: number },
   maxCpus: number | undefined,
   progress: Progress,
 ): void {
-  const plan = resourcePlan(config, available, maxCpus === undefined ? 'navigator.hardwareConcurrency' : '--max-cpus');
-  for (const line of formatResourceTable(plan)) progress.info(`  ${line}`);
-  const warning = oversubscriptionWarning(plan);
+  const inputs = ledgerInputs(config);
+  if (inputs === null) return;
+  const capacity = tabCapacity(
+    maxCpus ?? device.hardwareConcurrency,
+    device.adapter !== null,
+    maxCpus === undefined ? 'navigator.hardwareConcurrency' : '--max-cpus',
+  );
+  // 'auto' names no share: when it chose WebGPU for the learner it has what the runners leave of the device.
+  const runnerShare = inputs.envRunners.numEnvRunners * (inputs.envRunners.numGpusPerEnvRunner ?? 0);
+  const autoGpus = device.backend === 'webgpu' ? Math.max(0, capacity.gpus - runnerShare) : 0;
+  const ledger = resourceLedger(inputs, capacity, { autoGpus });
+  for (const line of formatResourceTable(ledger)) progress.info(`  ${line}`);
+  const warning = oversubscriptionWarning(ledger);
   if (warning) progress.warn(`warning: ${warning}`);
 }
 
@@ -204,7 +218,7 @@ async function run(opts: CliOptions, progress: Progress): Promise<number> {
       stopSource: plan.stopSource,
       outDir: plan.outDir,
     });
-    printResources(built.config, opts.maxCpus ?? built.device.hardwareConcurrency, opts.maxCpus, progress);
+    printResources(built.config, built.device, opts.maxCpus, progress);
     // The page's oversubscription warning counted navigator.hardwareConcurrency; the table's counts --max-cpus.
     for (const w of built.warnings)
       if (w.path !== RESOURCES_WARNING_PATH) progress.warn(`warning: ${w.path}: ${w.message}`);

@@ -9,6 +9,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TrialView, TuneEvent, TuneRunOptions } from '../app/tune-session';
+import { isPlainObject } from '../core/config';
+import { resolveKeyPath } from '../core/config-keys';
 import { errorMessage } from '../core/errors';
 import { parseSweep, type Sweep } from '../tune/sweep';
 import { AppSession } from './app-session';
@@ -106,14 +108,21 @@ const paramText = (params: Readonly<Record<string, unknown>>): string =>
     .map(([k, v]) => `${k.split('.').at(-1)}=${typeof v === 'number' ? Number(v.toPrecision(4)) : JSON.stringify(v)}`)
     .join(' ');
 
-/** Trials that ask for a GPU (or a forced webgpu backend) need Chromium's WebGPU flags. */
+/**
+ * Trials that ask for a GPU share (a learner's or a runner's, under any of RLlib's names: num_gpus,
+ * num_gpus_per_learner, num_gpus_per_env_runner, ...) or a forced webgpu backend need Chromium's
+ * WebGPU flags.
+ */
 function needsWebGpu(sweep: Sweep, backend: TuneArgs['backend']): boolean {
   if (backend !== undefined) return backend === 'webgpu';
-  const gpu = (c: Record<string, unknown>): unknown =>
-    c['numGpusPerLearner'] ??
-    c['num_gpus_per_learner'] ??
-    (c['learners'] as Record<string, unknown> | undefined)?.['numGpusPerLearner'];
-  return sweep.trials.some((t) => typeof gpu(t.config) === 'number' && (gpu(t.config) as number) > 0);
+  const GPU_PATHS = ['learners.numGpusPerLearner', 'envRunners.numGpusPerEnvRunner'];
+  const asksForGpu = (c: Record<string, unknown>, section = ''): boolean =>
+    Object.entries(c).some(([k, v]) => {
+      if (isPlainObject(v)) return asksForGpu(v, k);
+      const path = resolveKeyPath(section === '' ? k : `${section}.${k}`);
+      return path !== undefined && GPU_PATHS.includes(path) && typeof v === 'number' && v > 0;
+    });
+  return sweep.trials.some((t) => asksForGpu(t.config));
 }
 
 async function run(args: TuneArgs): Promise<number> {

@@ -25,6 +25,7 @@ export type RLlibSetter =
   | 'fault_tolerance'
   | 'debugging'
   | 'reporting'
+  | 'resources'
   | 'multi_agent';
 
 /** Where a key goes in RLlib: a setter and its argument, or why RLlib has no such setting. */

@@ -82,9 +82,6 @@ const IGNORED_RLLIB_KEYS = new Set([
   'enable_rl_module_and_learner',
   'enable_env_runner_and_connector_v2',
   'placement_strategy',
-  'num_cpus_for_main_process',
-  'num_cpus_for_local_worker',
-  'num_cpus_per_learner',
 ]);
 
 /** Paths the shared sections have: the known set without an algorithm (no `training` keys). */

@@ -11,8 +11,22 @@
  * - Sampled steps sit in preallocated typed arrays per runner and in the train batch.
  */
 import type { ConfigIssue } from './errors';
-import type { AlgorithmConfigBase, EnvRunnersConfig, RLModuleConfig } from './config';
-import { oversubscriptionWarning, PAGE_CPUS, resourcePlan } from './resources';
+import {
+  isPlainObject,
+  type AlgorithmConfigBase,
+  type EnvRunnersConfig,
+  type LearnersConfig,
+  type RLModuleConfig,
+} from './config';
+import {
+  gpuLimitError,
+  oversubscriptionWarning,
+  resourceLedger,
+  TAB_GPUS,
+  type Capacity,
+  type ResourceInputs,
+} from './resources';
+import { MAX_LEARNERS } from './shared-keys';
 
 // Declared with the key it limits (shared-keys.ts), kept importable from here with the other limits.
 export { MAX_TRAIN_BATCH_SIZE, trainBatchSizeError } from './shared-keys';
@@ -91,46 +105,103 @@ export function autostartWarnings(cfg: AlgorithmConfigBase, ctx: MachineContext 
   return [...(resources?.workersAlone ? [resources.issue] : []), ...modelWarnings(cfg)];
 }
 
-/** The CPU accounting's warning (src/core/resources.ts), when the config is valid enough to sum. */
-function resourceFinding(
-  cfg: AlgorithmConfigBase,
-  ctx: MachineContext,
-): { issue: ConfigIssue; workersAlone: boolean } | null {
+/**
+ * The ledger's inputs when the config is valid enough to sum (each part within its own range and
+ * the hard limits; a value outside them is reported by its key's own check), else null.
+ */
+export function ledgerInputs(cfg: AlgorithmConfigBase): ResourceInputs | null {
   const r: Partial<EnvRunnersConfig> = cfg.envRunners ?? {};
-  const cores = ctx.hardwareConcurrency;
+  const l: Partial<LearnersConfig> = cfg.learners ?? {};
   const cpus = r.numCpusPerEnvRunner;
-  const learners: unknown = cfg.learners?.numLearners ?? 0;
+  const learners: unknown = l.numLearners ?? 0;
+  const share = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
+  const amount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  const learnerGpus: unknown = l.numGpusPerLearner ?? 0;
+  const runnerGpus: unknown = r.numGpusPerEnvRunner ?? 0;
+  const custom: unknown = r.customResourcesPerEnvRunner ?? {};
   const valid =
-    cores !== undefined &&
-    // A config over the hard limits is an error already (sizeErrors); its CPU sum says nothing more.
+    // A config over the hard limits is an error already (sizeErrors); its sums say nothing more.
     isCount(r.numEnvRunners, 0) &&
     r.numEnvRunners <= MAX_ENV_RUNNERS &&
     isCount(r.numEnvsPerEnvRunner, 1) &&
     r.numEnvsPerEnvRunner <= MAX_ENVS_PER_ENV_RUNNER &&
     isCount(learners, 0) &&
+    learners <= MAX_LEARNERS &&
     typeof cpus === 'number' &&
     Number.isFinite(cpus) &&
-    cpus > 0;
+    cpus > 0 &&
+    (learnerGpus === 'auto' || share(learnerGpus)) &&
+    share(runnerGpus) &&
+    amount(l.numCpusPerLearner ?? 1) &&
+    amount(l.numCpusForMainProcess ?? 1) &&
+    isPlainObject(custom) &&
+    Object.values(custom).every(amount);
   if (!valid) return null;
-  const plan = resourcePlan(
-    {
-      envRunners: {
-        numEnvRunners: r.numEnvRunners,
-        numEnvsPerEnvRunner: r.numEnvsPerEnvRunner,
-        numCpusPerEnvRunner: cpus,
-        remoteWorkerEnvs: r.remoteWorkerEnvs === true,
-      },
-      learners: { numLearners: learners },
+  return {
+    envRunners: {
+      numEnvRunners: r.numEnvRunners,
+      numEnvsPerEnvRunner: r.numEnvsPerEnvRunner,
+      numCpusPerEnvRunner: cpus,
+      numGpusPerEnvRunner: runnerGpus,
+      customResourcesPerEnvRunner: custom as Record<string, number>,
+      remoteWorkerEnvs: r.remoteWorkerEnvs === true,
     },
-    cores,
-    'navigator.hardwareConcurrency',
-  );
-  const message = oversubscriptionWarning(plan);
+    learners: {
+      numLearners: learners,
+      numGpusPerLearner: learnerGpus,
+      numCpusPerLearner: l.numCpusPerLearner ?? 1,
+      numCpusForMainProcess: l.numCpusForMainProcess ?? 1,
+    },
+  };
+}
+
+/** What a tab has for a single run: its cores, and its one WebGPU device when there is an adapter. */
+export function tabCapacity(
+  cores: number,
+  webGpuAvailable: boolean | undefined,
+  cpusFrom = 'navigator.hardwareConcurrency',
+): Capacity {
+  // Without an adapter every GPU ask is its own error (config-validation.ts); the device limit is 1 regardless.
+  return {
+    cpus: cores,
+    cpusFrom,
+    gpus: webGpuAvailable === false ? 0 : TAB_GPUS,
+    gpusFrom: webGpuAvailable === false ? 'no WebGPU adapter' : 'one WebGPU device',
+  };
+}
+
+/** The CPU warning of the ledger (src/core/resources.ts), when the config is valid enough to sum. */
+function resourceFinding(
+  cfg: AlgorithmConfigBase,
+  ctx: MachineContext,
+): { issue: ConfigIssue; workersAlone: boolean } | null {
+  const cores = ctx.hardwareConcurrency;
+  const inputs = ledgerInputs(cfg);
+  if (cores === undefined || inputs === null) return null;
+  const ledger = resourceLedger(inputs, tabCapacity(cores, undefined));
+  const message = oversubscriptionWarning(ledger);
   if (message === null) return null;
+  const pageCpus = ledger.rows[0]?.cpus ?? 0;
   return {
     issue: { path: RESOURCES_WARNING_PATH, severity: 'warning', message },
-    workersAlone: plan.cpusAsked - PAGE_CPUS > cores,
+    workersAlone: ledger.cpusAsked - pageCpus > cores,
   };
+}
+
+/**
+ * The ledger's error: the GPU shares of the learner(s) and the runners add up to more than the one
+ * WebGPU device a tab has (RLlib's resource request that Ray cannot place), with the sum shown.
+ * Filed at the runners' key when they ask for a share, else at the learners'.
+ */
+export function resourceErrors(cfg: AlgorithmConfigBase): ConfigIssue[] {
+  const inputs = ledgerInputs(cfg);
+  if (inputs === null) return [];
+  const ledger = resourceLedger(inputs, tabCapacity(Number.POSITIVE_INFINITY, true));
+  const message = gpuLimitError(ledger);
+  if (message === null) return [];
+  const runnersAsk = ledger.rows.some((x) => x.what === 'env runners' && x.gpus > 0);
+  const path = runnersAsk ? 'envRunners.numGpusPerEnvRunner' : 'learners.numGpusPerLearner';
+  return [{ path, severity: 'error', message }];
 }
 
 /**

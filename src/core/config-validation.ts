@@ -5,7 +5,7 @@
  */
 import type { ConfigIssue } from './errors';
 import { isPlainObject, suggest } from './config';
-import { machineWarnings, sizeErrors } from './config-limits';
+import { machineWarnings, resourceErrors, sizeErrors } from './config-limits';
 import { IssueList } from './issue-list';
 
 export { IssueList, formatValue } from './issue-list';
@@ -36,8 +36,9 @@ export function validateBase(cfg: AlgorithmConfigBase, ctx: ValidationContext = 
   if (isPlainObject(cfg.envRunners)) checkRunnerRules(out, cfg.envRunners, ctx);
   if (isPlainObject(cfg.learners)) checkLearnerRules(out, cfg.learners, cfg.algo, ctx);
   if (isPlainObject(cfg.faultTolerance)) checkExclusiveFailureModes(out, cfg.faultTolerance);
-  // Sizes a tab can hold (errors), and what asks more of this machine than it has (warnings).
-  out.issues.push(...sizeErrors(cfg), ...machineWarnings(cfg, ctx));
+  // Sizes a tab can hold and the GPU shares of its one device (errors), and what asks more of this
+  // machine than it has (warnings).
+  out.issues.push(...sizeErrors(cfg), ...resourceErrors(cfg), ...machineWarnings(cfg, ctx));
   return out.issues;
 }
 
@@ -123,14 +124,8 @@ function checkLearnerRules(out: IssueList, l: LearnersConfig, algo: string, ctx:
       `numGpusPerLearner is ${gpus} but this browser has no WebGPU adapter. ` +
         `Set numGpusPerLearner to 0 (wasm/cpu) or 'auto' (WebGPU when available, wasm otherwise).`,
     );
-  } else if (isCount(n, 2) && n * gpus > 1 + 1e-9) {
-    const fraction = Math.floor((1 / n) * 1000) / 1000;
-    out.error(
-      'learners.numGpusPerLearner',
-      `numLearners (${n}) x numGpusPerLearner (${gpus}) asks for ${n * gpus} GPUs, but a browser exposes one WebGPU adapter. ` +
-        `Use a fraction, numGpusPerLearner <= ${fraction}, so the ${n} learners share it (or 0 for wasm).`,
-    );
   }
+  // numLearners x numGpusPerLearner over the one device is the ledger's error (resourceErrors), summed with the runners'.
 }
 
 function checkExclusiveFailureModes(out: IssueList, f: FaultToleranceConfig): void {

@@ -36,6 +36,20 @@ export const Timers = {
   SYNCH_WEIGHTS: 'timers/synch_weights',
 } as const;
 
+/**
+ * GPU utilisation per iteration (RLlib's `perf/gpu_util_percent0`, split by who uses the device):
+ * milliseconds the WebGPU device of the page (the learner) and of each EnvRunner worker was busy,
+ * and that time as a share of the iteration. Only parts that run on WebGPU report them.
+ */
+export const PerfKeys = {
+  LEARNER_GPU_BUSY_MS: 'perf/learner_gpu_busy_ms',
+  LEARNER_GPU_UTIL_PERCENT: 'perf/learner_gpu_util_percent',
+  /** 'timestamp-query' (the GPU's own pass times) or 'submit-to-done' (queue submit to onSubmittedWorkDone). */
+  GPU_TIMING: 'perf/gpu_timing',
+  runnerGpuBusyMs: (workerIndex: number): string => `perf/env_runner_${workerIndex}_gpu_busy_ms`,
+  runnerGpuUtilPercent: (workerIndex: number): string => `perf/env_runner_${workerIndex}_gpu_util_percent`,
+} as const;
+
 /** Learner stats live under this prefix: `learners/default_policy/policy_loss`, ... */
 export const LEARNER_RESULTS = 'learners/default_policy';
 

@@ -6,9 +6,22 @@
  * Rules that involve more than one key (exclusive fault-tolerance modes, GPUs x learners, sizes a
  * tab can hold) are code in config-validation.ts and config-limits.ts.
  */
-import { bool, dict, int, layers, num, oneOf, schedule, seconds, text, type FormSection } from './config-catalogue';
+import {
+  bool,
+  custom,
+  dict,
+  int,
+  layers,
+  num,
+  oneOf,
+  schedule,
+  seconds,
+  text,
+  type FormSection,
+} from './config-catalogue';
 import type { ConfigIssue } from './errors';
 import type { IssueList } from './issue-list';
+import { checkCustomResources } from './custom-resources';
 
 /** The form's shared sections; an algorithm's own keys go into sections of its own. */
 export const FORM_SECTIONS = {
@@ -98,10 +111,26 @@ export const ENV_RUNNERS_KEYS = {
   }),
   numGpusPerEnvRunner: num(0, {
     min: 0,
-    doc: 'More than 0 runs runner inference on WebGPU inside the worker instead of wasm/cpu.',
+    doc: 'Share of the WebGPU device each runner asks for: > 0 runs its inference (and GPU envs) on WebGPU.',
     rllib: 'num_gpus_per_env_runner',
     aliases: ['num_gpus_per_worker'],
+    check: atMost(
+      1,
+      "a runner uses one WebGPU device and a tab has one. The learner and the runners share it by fractions (the guide's recipe: numGpusPerLearner 0.0001, numGpusPerEnvRunner (1 - 0.0001) / numEnvRunners).",
+    ),
+    note:
+      "Counted in the resource ledger with the learners' share against the one WebGPU device a tab has; any value > 0 " +
+      'moves the runner to WebGPU, and the runner hands its GPUDevice to envs that step on a GPU (CartPoleGpu-v1).',
   }),
+  customResourcesPerEnvRunner: custom<Readonly<Record<string, number>>>(
+    {},
+    {
+      doc: "Custom resources each runner asks for, {name: amount} (Ray's custom resources: simulator licences).",
+      rllib: 'custom_resources_per_env_runner',
+      aliases: ['custom_resources_per_worker'],
+      check: checkCustomResources,
+    },
+  ),
   sampleTimeoutS: seconds.orNull(60, {
     doc: 'A sample call slower than this counts as a failed runner; null: no deadline.',
     rllib: 'sample_timeout_s',
@@ -153,6 +182,17 @@ export const LEARNERS_KEYS = {
       "RLlib's default is 0. A tab cannot know whether it has a GPU until it asks, so 'auto' picks WebGPU on a " +
       'hardware adapter and wasm otherwise; a software adapter (SwiftShader) counts as none.',
     form: { label: 'Learner device', section: FORM_SECTIONS.base, kind: 'select' },
+  }),
+  numCpusPerLearner: num(1, {
+    min: 0,
+    doc: 'CPUs each learner worker asks for (numLearners >= 1); the Learner on the page counts in numCpusForMainProcess.',
+    rllib: 'num_cpus_per_learner',
+  }),
+  numCpusForMainProcess: num(1, {
+    min: 0,
+    doc: 'CPUs the page asks for: the driver, and the Learner and the sampler when they run there.',
+    rllib: { method: 'resources', name: 'num_cpus_for_main_process' },
+    aliases: ['num_cpus_for_local_worker', 'num_cpus_for_driver'],
   }),
   wasmThreads: int(1, {
     min: 1,

@@ -7,6 +7,7 @@
  */
 import { Arena } from '../rl-module/fused/arena';
 import { measureEnvStepsPerSecond } from './env-stepping';
+import { gpuEnvAgreement, gpuEnvStepsPerSecond } from './gpu-env';
 
 /**
  * Counts the fused learner's matrix work from now on (`on`), or stops counting; returns the FLOPs
@@ -26,6 +27,7 @@ export type { LearnerThroughput } from './learner-throughput';
 export type { LearnerStepCase, LearnerStepRow, MatmulRow } from './learner-floor';
 export type { LearnerGroupThroughput } from './learner-group-throughput';
 export type { MultiAgentSamplingRow } from './multi-agent-sampling';
+export type { GpuEnvAgreement, GpuEnvSpeed } from './gpu-env';
 
 type TfProbes = typeof import('./tf-probes');
 const loadTfProbes = (): Promise<TfProbes> => import('./tf-probes');
@@ -45,6 +47,10 @@ export const diagnostics = {
     (await loadTfProbes()).measureMultiAgentSampling(...a),
   measureEnvStepsPerSecond,
   countLearnerWork,
+  /** CartPoleGpu-v1 against CartPole-v1, transition by transition (the GPU env's e2e check). */
+  gpuEnvAgreement,
+  /** CartPoleGpu-v1's and CartPole-v1's env steps per second at `numEnvs` copies (bench `gpu-env`). */
+  gpuEnvStepsPerSecond,
 };
 
 /** The probes `window.rl.diagnostics` offers (what the CLI's session helper can call by name). */

@@ -77,6 +77,13 @@ export interface EnvRunnerMetrics {
   readonly numEnvStepsLost: number;
   readonly numEpisodesLost: number;
   readonly weightsSeq: number;
+  /**
+   * Milliseconds its WebGPU device was busy (inference, a GPU env) during the sample calls
+   * reported: only a runner with a device of its own (numGpusPerEnvRunner > 0) has one.
+   */
+  readonly gpuBusyMs?: number;
+  /** How gpuBusyMs was measured: 'timestamp-query' or 'submit-to-done' (gpu-busy-meter.ts). */
+  readonly gpuTiming?: 'timestamp-query' | 'submit-to-done';
   /** Multi-agent runs only: agent steps and per-agent / per-module episode returns. */
   readonly multiAgent?: MultiAgentSampleMetrics;
 }

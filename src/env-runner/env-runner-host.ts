@@ -8,11 +8,12 @@ import type { ModuleWeights } from '../rl-module';
 import { FaultLocator } from '../envs/env-fault';
 import { loadEnvModule } from '../envs/env-modules';
 import { isBuiltinEnv } from '../envs/registry';
-import { EnvRunner } from './env-runner';
+import { EnvRunner, type RunnerGpu } from './env-runner';
 import type { EnvRunnerMetrics, EnvRunnerSettings, ExplorationState, SampleRequest } from './env-runner-config';
 import { MultiAgentEnvRunner } from './multi-agent-env-runner';
 import type { EnvRunnerWorkerApi, RunnerInfo, SampleResult } from './protocol';
-import { activateBackend } from '../backend/tf-backend';
+import { BusyCursor } from '../backend/gpu-busy-meter';
+import { activateBackend, sharedGpu } from '../backend/tf-backend';
 
 export class EnvRunnerHost implements EnvRunnerWorkerApi {
   private runner: EnvRunner | MultiAgentEnvRunner | null = null;
@@ -39,10 +40,18 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
   async init(settings: EnvRunnerSettings): Promise<RunnerInfo> {
     let backend: string = settings.inferenceBackend;
     let backendNote = '';
+    let gpu: RunnerGpu | null;
     if (this.ownsBackend) {
       const active = await activateBackend(settings.inferenceBackend);
       backend = active.backend;
       backendNote = active.note;
+      const device = active.backend === 'webgpu' ? sharedGpu() : null;
+      gpu = device ? { device: device.device, meter: new BusyCursor(device.meter) } : null;
+    } else {
+      // The local runner samples on the page: its env gets the page's device when there is one
+      // (the learner on WebGPU), and its busy time counts in the learner's figure.
+      const device = sharedGpu();
+      gpu = device ? { device: device.device, meter: null } : null;
     }
     // In order, as the page loaded them: a later module may build on an earlier one's envs.
     for (const url of settings.envModules) await loadEnvModule(url);
@@ -52,7 +61,7 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
       this.runner = runner;
       return { workerIndex: settings.workerIndex, ...runner.moduleSpaces(0), backend, backendNote };
     }
-    const runner = new EnvRunner(settings);
+    const runner = new EnvRunner(settings, undefined, gpu);
     this.runner = runner;
     return {
       workerIndex: settings.workerIndex,

@@ -11,7 +11,8 @@ import { Rng } from '../core/rng';
 import { RLError } from '../core/errors';
 import { takeTurn, turnDue } from '../core/yield';
 import { EXTRA_COLUMNS, type ExtraColumn, type SampleBatch } from '../core/sample-batch';
-import { makeVectorEnv, SubEnvCrashError, type VectorEnv } from '../envs';
+import type { BusyCursor } from '../backend/gpu-busy-meter';
+import { getEnvSpec, makeVectorEnv, needsGpuError, SubEnvCrashError, type VectorEnv } from '../envs';
 import { makeRLModule } from '../rl-module/module-factory';
 import type { ExplorationOutputs, InferenceModule } from '../rl-module/rl-module';
 import type { ModuleWeights } from '../rl-module/weights';
@@ -32,6 +33,16 @@ const YIELD_EVERY_MS = 20;
 /** A sub-env that keeps crashing while being rebuilt is a broken env, not bad luck. */
 const MAX_SUB_ENV_REBUILD_TRIES = 10;
 const NO_FAILURES: readonly number[] = [];
+
+/**
+ * The runner's WebGPU device (numGpusPerEnvRunner > 0, or the page's for the local runner): handed
+ * to envs that step on the GPU, and metered for `perf/` (null on the page, whose busy time is the
+ * learner's figure).
+ */
+export interface RunnerGpu {
+  readonly device: GPUDevice;
+  readonly meter: BusyCursor | null;
+}
 
 export class EnvRunner {
   readonly env: VectorEnv;
@@ -62,14 +73,24 @@ export class EnvRunner {
     readonly settings: EnvRunnerSettings,
     /** How remote sub-envs start (a nested Web Worker each; tests pass in-process stand-ins). */
     spawnSubEnv?: SpawnSubEnv,
+    private readonly gpu: RunnerGpu | null = null,
   ) {
     const n = settings.numEnvs;
+    if (getEnvSpec(settings.env)?.requiresGpu) {
+      if (settings.remoteWorkerEnvs) throw needsGpuError(settings.env, 'a remote sub-env worker (remoteWorkerEnvs)');
+      if (!gpu)
+        throw needsGpuError(
+          settings.env,
+          `EnvRunner ${settings.workerIndex} (inference on ${settings.inferenceBackend})`,
+        );
+    }
     this.env = makeVectorEnv(settings.env, {
       numEnvs: n,
       seed: envSeed(settings),
       ...(settings.maxEpisodeSteps !== null ? { maxEpisodeSteps: settings.maxEpisodeSteps } : {}),
       envConfig: settings.envConfig,
       workerIndex: settings.workerIndex,
+      gpuDevice: gpu?.device ?? null,
     });
     this.obsDim = flatDim(this.env.singleObservationSpace);
     this.discrete = this.env.singleActionSpace.kind === 'discrete';
@@ -147,9 +168,21 @@ export class EnvRunner {
 
   /** Metrics since the previous call (sample() also returns them). */
   getMetrics(): EnvRunnerMetrics {
-    const m: EnvRunnerMetrics = { ...this.pending, workerIndex: this.workerIndex, weightsSeq: this.weightsSeq };
+    const { gpuBusyMs, ...counts } = this.pending;
+    const m: EnvRunnerMetrics = {
+      ...counts,
+      workerIndex: this.workerIndex,
+      weightsSeq: this.weightsSeq,
+      // Only a runner with a device of its own reports one (perf/env_runner_<i>_gpu_busy_ms).
+      ...(this.gpu?.meter ? { gpuBusyMs, gpuTiming: this.gpu.meter.meter.timing } : {}),
+    };
     this.pending = emptyPending();
     return m;
+  }
+
+  /** The device's busy time since the last call, once the work submitted so far is done. */
+  private async meterGpu(): Promise<void> {
+    if (this.gpu?.meter) this.pending.gpuBusyMs += await this.gpu.meter.sinceLast();
   }
 
   async sample(request: SampleRequest = {}): Promise<{ batch: SampleBatch; metrics: EnvRunnerMetrics }> {
@@ -160,6 +193,7 @@ export class EnvRunner {
     if (this.remote) {
       const batch = await this.remote.sample(request);
       this.pending.numEnvSteps += batch.numSteps;
+      await this.meterGpu();
       this.pending.sampleMs += performance.now() - t0;
       return { batch, metrics: this.getMetrics() };
     }
@@ -195,6 +229,7 @@ export class EnvRunner {
       extraColumns: this.extraColumns,
     });
     this.pending.numEnvSteps += batch.numSteps;
+    await this.meterGpu();
     this.pending.sampleMs += performance.now() - t0;
     return { batch, metrics: this.getMetrics() };
   }
@@ -220,7 +255,9 @@ export class EnvRunner {
 
     let failed = NO_FAILURES;
     try {
-      this.env.step(out.actions);
+      // An env whose physics runs on the GPU (CartPoleGpu-v1) finishes its step asynchronously.
+      if (this.env.stepAsync) await this.env.stepAsync(out.actions);
+      else this.env.step(out.actions);
     } catch (e) {
       failed = this.subEnvFailures(e);
     }
@@ -351,6 +388,7 @@ export class EnvRunner {
   stop(): void {
     this.remote?.stop();
     this.module.dispose();
+    this.env.close?.();
   }
 }
 
@@ -370,6 +408,7 @@ function emptyPending(): {
   numSubEnvRestarts: number;
   numEnvStepsLost: number;
   numEpisodesLost: number;
+  gpuBusyMs: number;
 } {
   return {
     numEnvSteps: 0,
@@ -382,5 +421,6 @@ function emptyPending(): {
     numSubEnvRestarts: 0,
     numEnvStepsLost: 0,
     numEpisodesLost: 0,
+    gpuBusyMs: 0,
   };
 }

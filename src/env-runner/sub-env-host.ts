@@ -3,7 +3,7 @@
  * unit tests drive it in-process. Any error thrown by the env is a crash: the reply says so and
  * the worker ends (the runner builds a fresh one, as RLlib restarts a failed remote sub-env).
  */
-import { makeVectorEnv, type VectorEnv } from '../envs';
+import { getEnvSpec, makeVectorEnv, needsGpuError, type VectorEnv } from '../envs';
 import type { SubEnvReply, SubEnvRequest } from './sub-env-protocol';
 
 export class SubEnvHost {
@@ -20,6 +20,7 @@ export class SubEnvHost {
 
   private answer(request: SubEnvRequest): SubEnvReply {
     if (request.type === 'init') {
+      if (getEnvSpec(request.env)?.requiresGpu) throw needsGpuError(request.env, 'a remote sub-env worker');
       this.env = makeVectorEnv(request.env, {
         numEnvs: 1,
         seed: request.seed,

@@ -5,14 +5,15 @@ import { beginScene, endScene, fillCircle, fillPolygon, rotatedRect, strokePolyl
 import type { EnvFactoryOptions, RenderContext } from './types';
 
 // Constants of Gymnasium's gymnasium/envs/classic_control/cartpole.py (Barto, Sutton & Anderson 1983).
-const GRAVITY = 9.8;
-const MASSCART = 1.0;
-const MASSPOLE = 0.1;
-const TOTAL_MASS = MASSPOLE + MASSCART;
-const LENGTH = 0.5; // actually half the pole's length
-const POLEMASS_LENGTH = MASSPOLE * LENGTH;
-const FORCE_MAG = 10.0;
-const TAU = 0.02; // seconds between state updates
+// Exported for CartPoleGpu-v1's shader (cartpole-gpu.ts), which steps the same equations.
+export const GRAVITY = 9.8;
+export const MASSCART = 1.0;
+export const MASSPOLE = 0.1;
+export const TOTAL_MASS = MASSPOLE + MASSCART;
+export const LENGTH = 0.5; // actually half the pole's length
+export const POLEMASS_LENGTH = MASSPOLE * LENGTH;
+export const FORCE_MAG = 10.0;
+export const TAU = 0.02; // seconds between state updates
 /** Angle at which the episode fails: 12 degrees. */
 export const THETA_THRESHOLD_RADIANS = (12 * 2 * Math.PI) / 360;
 export const X_THRESHOLD = 2.4;
@@ -26,7 +27,7 @@ export const X_THRESHOLD = 2.4;
  * envConfig: `suttonBartoReward` (Gymnasium's `sutton_barto_reward`: 0 per step, -1 on failure).
  */
 export class CartPoleVectorEnv extends BaseVectorEnv {
-  private readonly suttonBartoReward: boolean;
+  protected readonly suttonBartoReward: boolean;
 
   constructor(options: EnvFactoryOptions) {
     // Angle limit is 2 * theta_threshold so a failing observation is still within bounds.

@@ -7,6 +7,7 @@
  * own build the specifier is an alias of this file (vite.config.ts, tsconfig paths).
  */
 export { registerEnv, getEnvSpec, listEnvs, makeVectorEnv } from './registry';
+export { needsGpuError } from './needs-gpu';
 export { vectorize } from './vectorize';
 export { BaseVectorEnv, configBoolean, configNumber } from './base-vector-env';
 export { checkEnv } from './check-env';

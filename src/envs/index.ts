@@ -19,6 +19,8 @@ export { SubEnvCrashError, parseChaosConfig, withChaos, type ChaosOptions } from
 export { vectorize, type SingleEnv, type SingleEnvSpec, type SingleEnvStep } from './vectorize';
 export { BaseVectorEnv } from './base-vector-env';
 export { CartPoleVectorEnv } from './cartpole';
+export { CartPoleGpuVectorEnv } from './cartpole-gpu';
+export { needsGpuError } from './needs-gpu';
 export { AcrobotVectorEnv } from './acrobot';
 export { MountainCarVectorEnv } from './mountain-car';
 export { MountainCarContinuousVectorEnv } from './mountain-car-continuous';

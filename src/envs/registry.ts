@@ -1,6 +1,7 @@
 import { RLError } from '../core/errors';
 import { AcrobotVectorEnv } from './acrobot';
 import { CartPoleVectorEnv } from './cartpole';
+import { CartPoleGpuVectorEnv } from './cartpole-gpu';
 import { CHAOS_CONFIG_KEYS, makeCartPoleCrashing } from './crashing';
 import { MountainCarVectorEnv } from './mountain-car';
 import { MountainCarContinuousVectorEnv } from './mountain-car-continuous';
@@ -71,7 +72,7 @@ export function makeVectorEnv(id: string, opts: MakeVectorEnvOptions): VectorEnv
       `Unknown env id "${id}". Registered ids: ${listEnvs().join(', ')}. Register your own with registerEnv(id, factory).`,
     );
   }
-  const { numEnvs, seed, workerIndex = 0, envConfig = {} } = opts;
+  const { numEnvs, seed, workerIndex = 0, envConfig = {}, gpuDevice = null } = opts;
   if (!Number.isInteger(numEnvs) || numEnvs < 1) {
     throw new RLError(
       'env/invalid-num-envs',
@@ -89,7 +90,7 @@ export function makeVectorEnv(id: string, opts: MakeVectorEnvOptions): VectorEnv
     );
   }
   const config = envConfigOrThrow(id, envConfig, entry.meta.configKeys);
-  return entry.factory({ id, numEnvs, seed, maxEpisodeSteps, envConfig: config, workerIndex });
+  return entry.factory({ id, numEnvs, seed, maxEpisodeSteps, envConfig: config, workerIndex, gpuDevice });
 }
 
 // Gymnasium's registrations (gymnasium/envs/__init__.py): time limits and reward thresholds.
@@ -135,5 +136,13 @@ registerEnv('SlowCartPole-v1', (o) => new SlowCartPoleVectorEnv(o), {
   configKeys: ['stepCostMs', 'suttonBartoReward'],
   description:
     'CartPole-v1 whose every step burns envConfig.stepCostMs of CPU (a stand-in for an expensive simulator).',
+});
+registerEnv('CartPoleGpu-v1', (o) => new CartPoleGpuVectorEnv(o), {
+  maxEpisodeSteps: 500,
+  rewardThreshold: 475,
+  configKeys: ['suttonBartoReward'],
+  requiresGpu: true,
+  description:
+    "CartPole-v1 stepped by a WebGPU compute shader, all sub-envs per dispatch; needs the runner's GPU (numGpusPerEnvRunner > 0).",
 });
 registeringBuiltins = false;

@@ -40,6 +40,14 @@ export interface VectorEnv {
    * Box spaces: row-major `numEnvs * actionDim`.
    */
   step(actions: Int32Array | Float32Array): void;
+  /**
+   * The same step for an env whose physics runs on a device (a GPU compute shader): the step is
+   * done, and the arrays above written, when the promise resolves. An env that has it may refuse
+   * the synchronous `step`; the EnvRunner awaits this one whenever it exists.
+   */
+  stepAsync?(actions: Int32Array | Float32Array): Promise<void>;
+  /** Releases what the env holds outside the JS heap (GPU buffers); the env is not used after it. */
+  close?(): void;
   /** Copy of sub-env i's physical state, in the layout of Gymnasium's `env.unwrapped.state`. */
   getState(i: number): Float64Array;
   /** Overwrites sub-env i's physical state and recomputes `obs` row i from it. */
@@ -64,6 +72,8 @@ export interface MakeVectorEnvOptions {
   readonly envConfig?: Readonly<Record<string, unknown>> | undefined;
   /** Which EnvRunner hosts the env (0 = the local one); chaos wrappers use it. */
   readonly workerIndex?: number | undefined;
+  /** The hosting runner's WebGPU device, for envs that step on a GPU (see EnvFactoryOptions.gpuDevice). */
+  readonly gpuDevice?: GPUDevice | null | undefined;
 }
 
 /** What a registered factory receives: `MakeVectorEnvOptions` with defaults filled in. */
@@ -76,6 +86,13 @@ export interface EnvFactoryOptions {
   readonly maxEpisodeSteps: number;
   readonly envConfig: Readonly<Record<string, unknown>>;
   readonly workerIndex: number;
+  /**
+   * The WebGPU device of the EnvRunner that builds the env: set when the runner has one
+   * (envRunners.numGpusPerEnvRunner > 0, RLlib's GPU for an env that "itself requires a GPU"),
+   * null otherwise, and null for every copy built only to read the spaces. An env registered with
+   * `requiresGpu` refuses to build in a runner without one (RLError `env/needs-gpu`).
+   */
+  readonly gpuDevice: GPUDevice | null;
 }
 
 export type EnvFactory = (options: EnvFactoryOptions) => VectorEnv;
@@ -92,6 +109,12 @@ export interface EnvMeta {
    * Declared: any other key is refused with this list. Undeclared: the config is passed as given.
    */
   readonly configKeys?: readonly string[];
+  /**
+   * The env steps on the GPU: an EnvRunner builds it only with a device of its own
+   * (numGpusPerEnvRunner > 0) and hands that device to the factory; elsewhere it fails with
+   * `env/needs-gpu` naming the setting.
+   */
+  readonly requiresGpu?: boolean;
 }
 
 export interface EnvSpec extends EnvMeta {

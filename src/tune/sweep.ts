@@ -7,7 +7,8 @@
  *                      "scheduler": { "type": "ASHA", "grace_period": 1, "reduction_factor": 4, "max_t": 100 } },
  *     "run_config":  { "stop": { "training_iteration": 20 },
  *                      "failure_config": { "max_failures": 1 }, "checkpoint_config": { "checkpoint_frequency": 5 } },
- *     "resources":   { "num_cpus": 8, "num_gpus": 1 }   (ray.init's logical resources; default: the tab's)
+ *     "resources":   { "num_cpus": 8, "num_gpus": 1, "custom": { "licence": 2 } }
+ *                    (ray.init's logical resources, `resources=` as `custom`; default: the tab's, no custom ones)
  *   }
  * parseSweep validates all of it (every problem at once, naming the key) and expands the trials.
  */
@@ -47,6 +48,8 @@ export interface Sweep {
   readonly asha: AshaOptions | null;
   readonly numCpus: number | null;
   readonly numGpus: number | null;
+  /** Custom resources the tab has for the trials (Ray's `ray.init(resources={...})`): name -> amount. */
+  readonly custom: Readonly<Record<string, number>>;
 }
 
 const SECTIONS = ['paramSpace', 'tuneConfig', 'runConfig', 'resources'] as const;
@@ -86,6 +89,27 @@ function number(
 }
 
 const isInt = (x: number): boolean => Number.isInteger(x);
+
+/** A sweep's `resources.custom`: resource name -> amount >= 0 (Ray reserves CPU and GPU for num_cpus / num_gpus). */
+function customResources(v: unknown, issues: ConfigIssue[]): Record<string, number> {
+  if (v === undefined) return {};
+  const at = 'resources.custom';
+  if (!isPlainObject(v)) {
+    issues.push({ path: at, severity: 'error', message: 'must map resource names to amounts, e.g. {"licence": 2}.' });
+    return {};
+  }
+  const out: Record<string, number> = {};
+  for (const [name, amount] of Object.entries(v)) {
+    if (name.trim() === '' || name.length > 64 || /^(cpu|gpu)$/i.test(name)) {
+      issues.push({
+        path: `${at}.${name}`,
+        severity: 'error',
+        message: 'a custom resource needs a name of 1-64 characters other than CPU and GPU (use num_cpus / num_gpus).',
+      });
+    } else out[name] = number(amount, `${at}.${name}`, 0, (x) => x >= 0, 'a number >= 0', issues);
+  }
+  return out;
+}
 
 /** The trial's seed: a searched seed stays; otherwise the base seed plus the sample index. */
 function withSeed(
@@ -149,7 +173,7 @@ export function parseSweep(input: unknown): { sweep: Sweep | null; issues: Confi
   }
   const tune = section(top['tuneConfig'], 'tune_config', TUNE_KEYS, issues);
   const run = section(top['runConfig'], 'run_config', RUN_KEYS, issues);
-  const res = section(top['resources'], 'resources', ['numCpus', 'numGpus'], issues);
+  const res = section(top['resources'], 'resources', ['numCpus', 'numGpus', 'custom'], issues);
   const failure = section(run['failureConfig'], 'run_config.failure_config', ['maxFailures'], issues);
   const ckpt = section(run['checkpointConfig'], 'run_config.checkpoint_config', ['checkpointFrequency'], issues);
 
@@ -211,6 +235,7 @@ export function parseSweep(input: unknown): { sweep: Sweep | null; issues: Confi
     res['numGpus'] === undefined
       ? null
       : number(res['numGpus'], 'resources.num_gpus', 1, (x) => x >= 0, 'a number >= 0', issues);
+  const custom = customResources(res['custom'], issues);
 
   let stop = DEFAULT_STOP;
   const stopIsDefault = run['stop'] === undefined;
@@ -316,6 +341,7 @@ export function parseSweep(input: unknown): { sweep: Sweep | null; issues: Confi
       asha,
       numCpus,
       numGpus,
+      custom,
     },
     issues,
   };

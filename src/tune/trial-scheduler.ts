@@ -10,7 +10,7 @@ import { metStopCriterion, type StopCriteria } from '../algorithms/stop-criteria
 import { errorMessage } from '../core/errors';
 import { TRAINING_ITERATION, type ResultDict } from '../core/metric-keys';
 import type { AshaScheduler } from './asha';
-import { fits, type ResourcePool, type Resources } from './trial-resources';
+import { infeasibleReason, type ResourcePool, type Resources } from './trial-resources';
 
 /** Tune's trial states. */
 export type TrialStatus = 'PENDING' | 'RUNNING' | 'TERMINATED' | 'ERROR';
@@ -110,14 +110,9 @@ export class TrialScheduler {
   /** Runs every trial to its end; resolves with their final states (never rejects for a trial's error). */
   async run(): Promise<TrialState[]> {
     for (const t of this.trials) {
-      if (!fits(t.spec.demand, this.pool.total)) {
-        const { cpu, gpu } = t.spec.demand;
-        this.setError(
-          t,
-          `asks for ${cpu} CPU and ${gpu} GPU but the tab has ${this.pool.total.cpu} CPU and ${this.pool.total.gpu} GPU; ` +
-            'lower envRunners.numEnvRunners / numCpusPerEnvRunner or learners.numGpusPerLearner, or raise num_cpus.',
-        );
-      }
+      // A bundle bigger than the whole tab would wait forever (Ray warns and waits; a tab has no autoscaler).
+      const infeasible = infeasibleReason(t.spec.demand, this.pool.total);
+      if (infeasible !== null) this.setError(t, infeasible);
     }
     const loops: Promise<void>[] = [];
     for (;;) {

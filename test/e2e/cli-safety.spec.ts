@@ -112,7 +112,7 @@ test.describe('signals and warnings (item 10)', () => {
     const run = await runCli([...TINY, '--num-cpus-per-env-runner', '64', '--stop-iters', '1', '--out', out]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(
-      /warning: The run asks for 65 CPUs \(the page 1 \+ numEnvRunners \(1\) x numCpusPerEnvRunner \(64\)\)/,
+      /warning: The run asks for 65 CPUs \(numCpusForMainProcess \(1\) \+ numEnvRunners \(1\) x numCpusPerEnvRunner \(64\)\)/,
     );
   });
 

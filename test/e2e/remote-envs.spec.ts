@@ -64,7 +64,7 @@ test('a remote sub-env worker crash with restartFailedSubEnvironments off fails 
 test('the page shows the oversubscription warning with the CPU sum', async ({ page }) => {
   await page.goto('/#env=CartPole-v1&num_env_runners=2&num_cpus_per_env_runner=64');
   await expect(page.getByRole('alert')).toContainText(
-    /The run asks for 129 CPUs \(the page 1 \+ numEnvRunners \(2\) x numCpusPerEnvRunner \(64\)\) but navigator\.hardwareConcurrency is \d+/,
+    /The run asks for 129 CPUs \(numCpusForMainProcess \(1\) \+ numEnvRunners \(2\) x numCpusPerEnvRunner \(64\)\) but navigator\.hardwareConcurrency is \d+/,
   );
 });
 
@@ -88,7 +88,7 @@ test.describe('CLI resource table', () => {
     expect(over.stdout).toMatch(/remote sub-env workers\s+3\s+0\s+0\s+3/);
     expect(over.stdout).toMatch(/total \(--max-cpus: 1\)\s+2 \/ 1\s+5/);
     expect(over.stderr).toContain(
-      'warning: The run asks for 2 CPUs (the page 1 + numEnvRunners (1) x numCpusPerEnvRunner (1)) but --max-cpus is 1',
+      'warning: The run asks for 2 CPUs (numCpusForMainProcess (1) + numEnvRunners (1) x numCpusPerEnvRunner (1)) but --max-cpus is 1',
     );
     // The page's own warning (against navigator.hardwareConcurrency) is not printed twice.
     expect(over.stderr.match(/The run asks for/g)).toHaveLength(1);

@@ -19,7 +19,7 @@ describe('learners section: numLearners and numGpusPerLearner', () => {
   it('rejects more GPUs than the one adapter a browser has, naming the setting and the fraction to use', () => {
     const issues = ppo().learners({ numLearners: 2, numGpusPerLearner: 1 }).validate(CTX);
     expect(errorsAt(issues, 'learners.numGpusPerLearner')[0]).toMatch(
-      /numLearners \(2\) x numGpusPerLearner \(1\) asks for 2 GPUs.*numGpusPerLearner <= 0\.5/,
+      /asks for 2 GPUs \(numLearners \(2\) x numGpusPerLearner \(1\) = 2\) but the tab has 1 \(one WebGPU device\)/,
     );
     // > 1 no longer acts as 1 silently.
     const two = ppo().learners({ numGpusPerLearner: 2 }).validate(CTX);
@@ -34,7 +34,7 @@ describe('learners section: numLearners and numGpusPerLearner', () => {
     );
     expect(errorsAt(ppo().learners({ numLearners: 17 }).validate(CTX), 'learners.numLearners')[0]).toMatch(/<= 16/);
     const dqn = validateDQNConfig(
-      { ...DQN_DEFAULTS, learners: { numLearners: 2, numGpusPerLearner: 0, wasmThreads: 1 } },
+      { ...DQN_DEFAULTS, learners: { ...DQN_DEFAULTS.learners, numLearners: 2, numGpusPerLearner: 0 } },
       CTX,
     );
     expect(errorsAt(dqn, 'learners.numLearners')[0]).toMatch(
@@ -42,7 +42,7 @@ describe('learners section: numLearners and numGpusPerLearner', () => {
     );
     // A2C shares PPO's on-policy step but not its learner group: refused the same way, by name.
     const a2c = validateA2CConfig(
-      { ...A2C_DEFAULTS, learners: { numLearners: 2, numGpusPerLearner: 0, wasmThreads: 1 } },
+      { ...A2C_DEFAULTS, learners: { ...A2C_DEFAULTS.learners, numLearners: 2, numGpusPerLearner: 0 } },
       CTX,
     );
     expect(errorsAt(a2c, 'learners.numLearners')[0]).toMatch(

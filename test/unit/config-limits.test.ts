@@ -54,7 +54,7 @@ describe('size limits: what a tab can build', () => {
     const warnings = machineWarnings(cfg, { hardwareConcurrency: 4 });
     expect(warnings.map((w) => w.path)).toEqual(['envRunners.numCpusPerEnvRunner', 'rlModule.fcnetHiddens']);
     expect(warnings[0]!.message).toMatch(
-      /asks for 17 CPUs \(the page 1 \+ numEnvRunners \(16\) x numCpusPerEnvRunner \(1\)\).* is 4/,
+      /asks for 17 CPUs \(numCpusForMainProcess \(1\) \+ numEnvRunners \(16\) x numCpusPerEnvRunner \(1\)\).* is 4/,
     );
     expect(warnings[1]!.message).toMatch(/large model: at least 8,4\d\d,\d{3} parameters \(~\d+ MB/);
     expect(machineWarnings(PPO_DEFAULTS, { hardwareConcurrency: 4 })).toEqual([]);

@@ -133,7 +133,8 @@ describe('validate()', () => {
   });
 
   it('flags GPU settings only when WebGPU is known to be missing', () => {
-    const cfg = ppo().envRunners({ numGpusPerEnvRunner: 1 }).learners({ numGpusPerLearner: 1 }).toConfig();
+    // The scaling guide's recipe: the learner and both runners share the one device.
+    const cfg = ppo().envRunners({ numGpusPerEnvRunner: 0.49995 }).learners({ numGpusPerLearner: 0.0001 }).toConfig();
     expect(validateBase(cfg, {})).toEqual([]);
     expect(validateBase(cfg, { webGpuAvailable: true })).toEqual([]);
     const paths = validateBase(cfg, { webGpuAvailable: false }).map((i) => i.path);

@@ -4,6 +4,7 @@ import { RLError } from '../../src/core/errors';
 import { box } from '../../src/core/spaces';
 import {
   checkEnv,
+  getEnvSpec,
   listEnvs,
   makeVectorEnv,
   registerEnv,
@@ -16,13 +17,24 @@ import { gridWalkSpec } from '../../src/envs/examples/grid-walk';
 /** Chaos envs get pCrash 0 here: a crash is what they are for, not a contract violation. */
 const quietConfig = (id: string): Record<string, unknown> => (id === 'CartPoleCrashing-v1' ? { pCrash: 0 } : {});
 
+/**
+ * checkEnv steps synchronously, in Node: an env that steps on the GPU (CartPoleGpu-v1) has neither
+ * here. Its contract is checked in the browser against CartPole-v1 step for step
+ * (test/e2e/gpu-env.spec.ts); here, that it refuses to step without a device.
+ */
+const CPU_ENVS = listEnvs().filter((id) => getEnvSpec(id)?.requiresGpu !== true);
+
 describe('checkEnv over every registered env', () => {
-  it.each(listEnvs())('%s passes (3 sub-envs, default time limit)', (id) => {
+  it('leaves out only the envs that step on the GPU', () => {
+    expect(listEnvs().filter((id) => !CPU_ENVS.includes(id))).toEqual(['CartPoleGpu-v1']);
+  });
+
+  it.each(CPU_ENVS)('%s passes (3 sub-envs, default time limit)', (id) => {
     const env = makeVectorEnv(id, { numEnvs: 3, seed: 0, envConfig: quietConfig(id) });
     expect(checkEnv(env, { requireEpisodeEnd: true })).toEqual([]);
   });
 
-  it.each(listEnvs())('%s passes (1 sub-env, maxEpisodeSteps 20)', (id) => {
+  it.each(CPU_ENVS)('%s passes (1 sub-env, maxEpisodeSteps 20)', (id) => {
     const env = makeVectorEnv(id, { numEnvs: 1, seed: 7, maxEpisodeSteps: 20, envConfig: quietConfig(id) });
     expect(checkEnv(env, { seed: 7, numSteps: 100, requireEpisodeEnd: true })).toEqual([]);
   });
@@ -221,6 +233,7 @@ describe('checkEnv catches broken envs', () => {
       maxEpisodeSteps: Infinity,
       envConfig: {},
       workerIndex: 0,
+      gpuDevice: null,
     });
     expect(checkEnv(env, { numSteps: 20, requireEpisodeEnd: true })).toEqual([
       '[Still-v0] no episode ended in 20 steps, so autoreset was not checked',

@@ -71,7 +71,9 @@ describe('render', () => {
       envConfig: id === 'CartPoleCrashing-v1' ? { pCrash: 0 } : {},
     });
     env.reset(0);
-    env.step(env.singleActionSpace.kind === 'discrete' ? new Int32Array(2).fill(1) : new Float32Array(2).fill(0.5));
+    // A GPU env cannot step in Node (no WebGPU); it draws its first state.
+    if (!env.stepAsync)
+      env.step(env.singleActionSpace.kind === 'discrete' ? new Int32Array(2).fill(1) : new Float32Array(2).fill(0.5));
     for (const [w, h] of [
       [600, 400],
       [200, 300],

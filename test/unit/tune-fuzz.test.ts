@@ -188,6 +188,8 @@ const MUTATION_PATHS: readonly (readonly string[])[] = [
   ['run_config', 'checkpoint_config', 'checkpoint_frequency'],
   ['resources', 'num_cpus'],
   ['resources', 'num_gpus'],
+  ['resources', 'custom'],
+  ['resources', 'custom', 'licence'],
   ['extra_section'],
 ];
 

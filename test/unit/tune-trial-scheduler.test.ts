@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { resourcePlan } from '../../src/core/resources';
+import { resourceLedger } from '../../src/core/resources';
 import { AshaScheduler } from '../../src/tune/asha';
-import { trialDemand, ResourcePool } from '../../src/tune/trial-resources';
+import { parseSweep } from '../../src/tune/sweep';
+import { infeasibleReason, trialDemand, ResourcePool } from '../../src/tune/trial-resources';
 import { TrialScheduler, type RunningTrial, type TrialRunner, type TrialSpec } from '../../src/tune/trial-scheduler';
 import type { ResultDict } from '../../src/core/metric-keys';
 
@@ -101,12 +102,60 @@ describe('TrialScheduler', () => {
       learners: { numLearners: 2, numGpusPerLearner: 0.2 },
     };
     // page 1 + learner workers 2 x 1 + runners 2 x 0.5 (+ remote sub-envs 0), as the CLI's resource table says.
-    expect(resourcePlan(config, 2, 'x').cpusAsked).toBe(4);
+    expect(resourceLedger(config, { cpus: 2, cpusFrom: 'x', gpus: 1, gpusFrom: 'x' }).cpusAsked).toBe(4);
     expect(trialDemand(config, false)).toEqual({ cpu: 4, gpu: 0.4 });
     // 'auto' claims the whole device per learner only where it picks WebGPU.
     const auto = { ...config, learners: { numLearners: 0, numGpusPerLearner: 'auto' as const } };
     expect(trialDemand(auto, true)).toEqual({ cpu: 2, gpu: 1 });
     expect(trialDemand(auto, false)).toEqual({ cpu: 2, gpu: 0 });
+  });
+
+  it("places trials by the whole ledger: the runners' GPU shares and custom resources count", () => {
+    const config = {
+      envRunners: {
+        numEnvRunners: 2,
+        numEnvsPerEnvRunner: 1,
+        numCpusPerEnvRunner: 1,
+        numGpusPerEnvRunner: 0.25,
+        customResourcesPerEnvRunner: { licence: 0.5 },
+      },
+      learners: { numLearners: 0, numGpusPerLearner: 0.0001 },
+    };
+    expect(trialDemand(config, false)).toEqual({ cpu: 3, gpu: 0.5001, custom: { licence: 1 } });
+    expect(infeasibleReason({ cpu: 1, gpu: 0, custom: { licence: 1 } }, { cpu: 8, gpu: 1 })).toMatch(
+      /asks for 1 CPU, 0 GPU, 1 'licence' but the tab has 8 CPU, 1 GPU.*Declare 'licence' in the sweep's resources.custom/,
+    );
+  });
+
+  it("a sweep declares custom resources as resources.custom (Ray's ray.init(resources=...)), validated", () => {
+    const ok = parseSweep({ param_space: { env: 'CartPole-v1' }, resources: { num_cpus: 8, custom: { licence: 2 } } });
+    expect(ok.sweep?.custom).toEqual({ licence: 2 });
+    expect(parseSweep({ param_space: {} }).sweep?.custom).toEqual({});
+    const bad = parseSweep({ param_space: {}, resources: { custom: { licence: -1, GPU: 1 } } });
+    expect(bad.issues.map((i) => i.path)).toEqual(['resources.custom.licence', 'resources.custom.GPU']);
+  });
+
+  it('custom resources queue trials: four trials needing one of two licences never run more than two at once', async () => {
+    const runner = new FakeRunner();
+    const specs = [1, 2, 3, 4].map((i) => ({
+      ...spec(i, { slope: i }),
+      demand: { cpu: 1, gpu: 0, custom: { licence: 1 } },
+    }));
+    const pool = new ResourcePool({ cpu: 64, gpu: 0, custom: { licence: 2 } });
+    const states = await new TrialScheduler(specs, pool, runner, opts).run();
+    expect(runner.maxRunning).toBe(2);
+    expect(states.every((t) => t.status === 'TERMINATED' && t.results.length === 5)).toBe(true);
+    // Every licence is back once the sweep ends.
+    expect(pool.free.custom).toEqual({ licence: 2 });
+    // A trial asking for a licence the sweep does not declare can never start: an error, not a wait.
+    const undeclared = await new TrialScheduler(
+      [{ ...spec(9, { slope: 1 }), demand: { cpu: 1, gpu: 0, custom: { seat: 1 } } }],
+      new ResourcePool({ cpu: 64, gpu: 0, custom: { licence: 2 } }),
+      new FakeRunner(),
+      opts,
+    ).run();
+    expect(undeclared[0]!.status).toBe('ERROR');
+    expect(undeclared[0]!.error).toMatch(/Declare 'seat' in the sweep's resources.custom/);
   });
 
   it('a failing trial errors after max_failures while the others finish; a crash resumes from the checkpoint', async () => {

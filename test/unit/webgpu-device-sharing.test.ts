@@ -12,6 +12,9 @@ function fakeGpu(): { gpu: GPU; devices: () => number; loseLatest: () => Promise
       Promise.resolve({
         lost: new Promise((resolve) => losers.push(resolve)),
         addEventListener: () => undefined,
+        // What the GPU busy meter wraps (gpu-busy-meter.ts).
+        features: new Set<string>(),
+        queue: { submit: () => undefined, onSubmittedWorkDone: () => Promise.resolve() },
       }),
   };
   return {

@@ -46,6 +46,7 @@ const METHOD_ORDER: readonly RLlibMethod[] = [
   'fault_tolerance',
   'debugging',
   'reporting',
+  'resources',
 ];
 
 /** Every leaf of `config` mapped through the spec's table; throws for a key nobody mapped (a bug). */

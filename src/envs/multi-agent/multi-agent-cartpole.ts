@@ -28,6 +28,7 @@ export class MultiAgentCartPole extends BaseMultiAgentVectorEnv {
       maxEpisodeSteps: options.maxEpisodeSteps,
       envConfig: {},
       workerIndex: 0,
+      gpuDevice: null,
     });
     poles.reset(options.seed); // every copy is reset again by resetCopy; this arms the pole env
     const ids = Array.from({ length: numAgents }, (_, i) => String(i));

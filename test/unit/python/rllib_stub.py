@@ -22,6 +22,7 @@ SETTERS = {
     "fault_tolerance",
     "debugging",
     "reporting",
+    "resources",
 }
 
 
