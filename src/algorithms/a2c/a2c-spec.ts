@@ -4,6 +4,7 @@
  */
 import * as K from '../../core/metric-keys';
 import { defineAlgorithm } from '../define-algorithm';
+import { withMultiAgent } from '../multi-agent/multi-agent-load';
 import type { ChartDef } from '../spec';
 import { A2C_SCHEMA, a2cSamplingLayout, type A2CConfig } from './a2c-config';
 import { A2C_PRESETS } from './a2c-presets';
@@ -54,5 +55,5 @@ export const A2C_SPEC = defineAlgorithm<A2CConfig>({
       t.minSampleTimestepsPerIteration > 0 ? `, >= ${t.minSampleTimestepsPerIteration} env steps per iteration` : '';
     return `lr ${JSON.stringify(t.lr)}, gamma ${t.gamma}, ${adv}, 1 step per ${t.trainBatchSizePerLearner}-step batch${repeat}`;
   },
-  load: () => import('./a2c'),
+  load: withMultiAgent(() => import('./a2c')),
 });

@@ -3,6 +3,7 @@
  * layout, presets, form fields and charts, without TF.js. `load()` brings in the implementation.
  */
 import { defineAlgorithm } from '../define-algorithm';
+import { withMultiAgent } from '../multi-agent/multi-agent-load';
 import { AsyncKeys } from '../impala/async-metric-keys';
 import { asyncSamplingLayout } from '../impala/impala-config';
 import { ASYNC_CARTPOLE, ASYNC_CHARTS } from '../impala/impala-spec';
@@ -69,5 +70,5 @@ export const APPO_SPEC = defineAlgorithm<APPOConfig>({
       `circular buffer ${t.circularBufferNumBatches} x ${t.circularBufferIterationsPerBatch}`
     );
   },
-  load: () => import('./appo'),
+  load: withMultiAgent(() => import('./appo')),
 });

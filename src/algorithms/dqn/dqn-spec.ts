@@ -5,6 +5,7 @@
 import { clamp, type AutoLayout } from '../auto-preset';
 import { DQN_RLLIB } from './dqn-rllib';
 import { defineAlgorithm } from '../define-algorithm';
+import { withMultiAgent } from '../multi-agent/multi-agent-load';
 import type { Preset } from '../spec';
 import { DQN_SCHEMA, dqnSamplingLayout, type DQNConfig } from './dqn-config';
 
@@ -103,5 +104,5 @@ export const DQN_SPEC = defineAlgorithm<DQNConfig>({
       ],
     },
   ],
-  load: () => import('./dqn'),
+  load: withMultiAgent(() => import('./dqn')),
 });

@@ -4,6 +4,7 @@
  */
 import * as K from '../../core/metric-keys';
 import { defineAlgorithm } from '../define-algorithm';
+import { withMultiAgent } from '../multi-agent/multi-agent-load';
 import { ACTOR_CRITIC_WEIGHTS } from '../rllib/actor-critic-layout';
 import { SMALL_MLP, returnWithin, sampling } from '../presets';
 import type { ChartDef, Preset } from '../spec';
@@ -91,5 +92,5 @@ export const IMPALA_SPEC = defineAlgorithm<IMPALAConfig>({
       `${t.maxRequestsInFlightPerEnvRunner} request(s) in flight, queue ${t.learnerQueueSize} (${t.learnerQueueFullPolicy})`
     );
   },
-  load: () => import('./impala'),
+  load: withMultiAgent(() => import('./impala')),
 });

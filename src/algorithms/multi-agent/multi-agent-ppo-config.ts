@@ -20,10 +20,7 @@ export const MULTI_AGENT_PPO_DEFAULTS: MultiAgentPPOConfig = {
   envRunners: { ...PPO_DEFAULTS.envRunners, numEnvRunners: 0 },
 };
 
-/** Whether a (validated or partial) config is a multi-agent run: its env is a multi-agent env. */
-export function isMultiAgentConfig(cfg: { readonly environment: { readonly env: string } }): boolean {
-  return isMultiAgentEnv(cfg.environment.env);
-}
+export { isMultiAgentConfig } from './multi-agent-config';
 
 /**
  * PPO's validation, and with the env's agent ids (known once the env is built) the check that

@@ -5,6 +5,7 @@
 import type { AutoLayout } from '../auto-preset';
 import { SAC_RLLIB } from './sac-rllib';
 import { defineAlgorithm } from '../define-algorithm';
+import { withMultiAgent } from '../multi-agent/multi-agent-load';
 import type { Preset } from '../spec';
 import { SAC_SCHEMA, sacSamplingLayout, type SACConfig } from './sac-config';
 
@@ -151,5 +152,5 @@ export const SAC_SPEC = defineAlgorithm<SACConfig>({
       ],
     },
   ],
-  load: () => import('./sac'),
+  load: withMultiAgent(() => import('./sac')),
 });
