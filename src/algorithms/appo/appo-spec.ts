@@ -7,7 +7,7 @@ import { withMultiAgent } from '../multi-agent/multi-agent-load';
 import { AsyncKeys } from '../impala/async-metric-keys';
 import { asyncSamplingLayout } from '../impala/impala-config';
 import { ASYNC_CARTPOLE, ASYNC_CHARTS } from '../impala/impala-spec';
-import { returnWithin } from '../presets';
+import { onIndependentAgents, returnWithin } from '../presets';
 import { ACTOR_CRITIC_WEIGHTS } from '../rllib/actor-critic-layout';
 import type { Preset } from '../spec';
 import { APPO_SCHEMA, type APPOConfig } from './appo-config';
@@ -48,7 +48,11 @@ export const APPO_SPEC = defineAlgorithm<APPOConfig>({
   actionSpaces: ['discrete', 'box'],
   formSection: { id: 'appo-training', title: 'APPO training' },
   samplingLayout: asyncSamplingLayout,
-  presets: { 'CartPole-v1': CARTPOLE },
+  presets: {
+    'CartPole-v1': CARTPOLE,
+    // RLlib's multi_agent_cartpole_appo.py stops at 150 per agent; the bar here is 450.
+    MultiAgentCartPole: onIndependentAgents(CARTPOLE, 'MultiAgentCartPole', 2, { target: 450, maxEnvSteps: 1_000_000 }),
+  },
   charts: [
     ...ASYNC_CHARTS,
     {

@@ -3,6 +3,7 @@
  * layout, presets, form fields and charts, without TF.js. `load()` brings in the implementation.
  */
 import { clamp, type AutoLayout } from '../auto-preset';
+import { onIndependentAgents } from '../presets';
 import { DQN_RLLIB } from './dqn-rllib';
 import { defineAlgorithm } from '../define-algorithm';
 import { withMultiAgent } from '../multi-agent/multi-agent-load';
@@ -75,7 +76,12 @@ export const DQN_SPEC = defineAlgorithm<DQNConfig>({
   formSection: { id: 'dqn-training', title: 'DQN training' },
   rllib: DQN_RLLIB,
   samplingLayout: dqnSamplingLayout,
-  presets: { 'CartPole-v1': CARTPOLE, 'Acrobot-v1': ACROBOT },
+  presets: {
+    'CartPole-v1': CARTPOLE,
+    'Acrobot-v1': ACROBOT,
+    // RLlib's multi_agent_cartpole_dqn.py stops at 150 per agent; the bar here is CartPole's 450.
+    MultiAgentCartPole: onIndependentAgents(CARTPOLE, 'MultiAgentCartPole', 2, { target: 450, maxEnvSteps: 200_000 }),
+  },
   autoPreset: dqnAutoPreset,
   charts: [
     {

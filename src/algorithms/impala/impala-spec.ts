@@ -6,7 +6,7 @@ import * as K from '../../core/metric-keys';
 import { defineAlgorithm } from '../define-algorithm';
 import { withMultiAgent } from '../multi-agent/multi-agent-load';
 import { ACTOR_CRITIC_WEIGHTS } from '../rllib/actor-critic-layout';
-import { SMALL_MLP, returnWithin, sampling } from '../presets';
+import { SMALL_MLP, onIndependentAgents, returnWithin, sampling } from '../presets';
 import type { ChartDef, Preset } from '../spec';
 import { AsyncKeys } from './async-metric-keys';
 import { IMPALA_SCHEMA, asyncSamplingLayout, type IMPALAConfig } from './impala-config';
@@ -81,7 +81,11 @@ export const IMPALA_SPEC = defineAlgorithm<IMPALAConfig>({
   actionSpaces: ['discrete', 'box'],
   formSection: { id: 'impala-training', title: 'IMPALA training' },
   samplingLayout: asyncSamplingLayout,
-  presets: { 'CartPole-v1': CARTPOLE },
+  presets: {
+    'CartPole-v1': CARTPOLE,
+    // RLlib's multi_agent_cartpole_impala.py stops at 350 per agent; the bar here is 450.
+    MultiAgentCartPole: onIndependentAgents(CARTPOLE, 'MultiAgentCartPole', 2, { target: 450, maxEnvSteps: 2_000_000 }),
+  },
   charts: ASYNC_CHARTS,
   // RLlib builds IMPALA's module as PPO's (DefaultPPOTorchRLModule), so the weights take PPO's names.
   rllib: { configClass: 'IMPALAConfig', importFrom: 'ray.rllib.algorithms.impala', ...ACTOR_CRITIC_WEIGHTS },
