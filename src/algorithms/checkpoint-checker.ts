@@ -5,13 +5,14 @@
  */
 import { isPlainObject } from '../core/config';
 import { formatValue } from '../core/config-validation';
+import { MAX_CHECKPOINT_FLOATS } from '../core/config-limits';
 import { RLError } from '../core/errors';
 import { EPISODE_WINDOW } from './metrics-logger';
 
 /** Sizes a checkpoint may have; beyond them a file is refused rather than allocated. */
 export const CHECKPOINT_LIMITS = {
-  /** Float32 values in weights and optimizer state together (256 MB). */
-  maxFloats: 64 * 1024 * 1024,
+  /** Float32 values in weights and optimizer state together (256 MB; config validation refuses larger runs). */
+  maxFloats: MAX_CHECKPOINT_FLOATS,
   /** Arrays per weights/optimizer-state object (per module for a multi-agent run's packed weights). */
   maxArrays: 4096,
   /**
