@@ -14,6 +14,7 @@ import {
   TRAINING_ITERATION,
   Timers,
 } from '../src/core/metric-keys';
+import { MIN_MODULE_EPISODE_RETURNS_MEAN } from '../src/algorithms/multi-agent/multi-agent-windows';
 import { OFFLINE_DATA, OFFLINE_MAX_ITERATIONS, QUICK, type MatrixEntry } from './matrix';
 import { recordToFile } from './offline';
 
@@ -56,6 +57,8 @@ interface RunInput {
   readonly seed: number;
   readonly config: Readonly<Record<string, unknown>>;
   readonly stop: Readonly<Record<string, number>>;
+  /** The return judged against the target (a multi-agent row: the lowest module's mean). */
+  readonly returnKey: string;
 }
 
 const RETURN = EPISODE_RETURN_MEAN;
@@ -65,6 +68,7 @@ function stopReason(s: RunSummary): string {
   if (s.reason === 'error') return 'error';
   const words: Record<string, string> = {
     [RETURN]: 'target',
+    [MIN_MODULE_EPISODE_RETURNS_MEAN]: 'target',
     [TIME_TOTAL_S]: 'wall cap',
     [TRAINING_ITERATION]: 'iteration cap',
     [NUM_ENV_STEPS_SAMPLED_LIFETIME]: 'step budget',
@@ -97,7 +101,7 @@ async function runOnce(session: AppSession, input: RunInput): Promise<MatrixRunR
   let longest: number;
   try {
     s = await session.train({ stop: input.stop }, (r, wall) => {
-      const ret = Number(r[RETURN]);
+      const ret = Number(r[input.returnKey]);
       const steps = Number(r[NUM_ENV_STEPS_SAMPLED_LIFETIME] ?? 0);
       curve.push([wall, ret, steps]);
       learnerS += Number(r[Timers.LEARNER_UPDATE] ?? 0);
@@ -139,11 +143,12 @@ async function runOnce(session: AppSession, input: RunInput): Promise<MatrixRunR
 
 /** The stop criteria of a row: the threshold, the step budget (or iteration cap offline), the wall cap. */
 function stopOf(e: MatrixEntry, target: number, quick: boolean): Record<string, number> {
+  const returnKey = e.returnKey ?? RETURN;
   const wall = quick ? Math.min(QUICK.wallCapS, e.wallCapS) : e.wallCapS;
   const budget = e.offline
     ? { [TRAINING_ITERATION]: quick ? QUICK.offlineIterations : OFFLINE_MAX_ITERATIONS }
     : { [NUM_ENV_STEPS_SAMPLED_LIFETIME]: quick ? Math.min(QUICK.maxSteps, e.maxSteps) : e.maxSteps };
-  return { [RETURN]: target, ...budget, [TIME_TOTAL_S]: wall };
+  return { [returnKey]: target, ...budget, [TIME_TOTAL_S]: wall };
 }
 
 /** Runs one matrix row for one seed. */
@@ -155,7 +160,9 @@ export function benchMatrixRun(
   quick: boolean,
 ): Promise<MatrixRunRow> {
   const { algo, preset, env } = e;
-  return runOnce(session, { algo, preset, env, target, seed, config: e.config ?? {}, stop: stopOf(e, target, quick) });
+  const stop = stopOf(e, target, quick);
+  const returnKey = e.returnKey ?? RETURN;
+  return runOnce(session, { algo, preset, env, target, seed, config: e.config ?? {}, stop, returnKey });
 }
 
 /** The data set the offline rows train on: a PPO agent trained on CartPole-v1, then recorded to disk. */
@@ -203,7 +210,8 @@ export async function benchOfflineMatrixRun(
 ): Promise<MatrixRunRow> {
   const { algo, preset, env } = e;
   const config = { ...e.config, offlineData: { input: data.files } };
-  const row = await runOnce(session, { algo, preset, env, target, seed, config, stop: stopOf(e, target, quick) });
+  const stop = stopOf(e, target, quick);
+  const row = await runOnce(session, { algo, preset, env, target, seed, config, stop, returnKey: RETURN });
   return {
     ...row,
     dataset: { numEnvSteps: data.numEnvSteps, returnMean: data.returnMean, expertEnvSteps: data.expertEnvSteps },
