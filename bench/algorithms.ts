@@ -14,6 +14,7 @@ import {
   TRAINING_ITERATION,
   Timers,
 } from '../src/core/metric-keys';
+import { MIN_MODULE_EPISODE_RETURNS_MEAN } from '../src/algorithms/multi-agent/multi-agent-windows';
 import { OFFLINE_DATA, OFFLINE_MAX_ITERATIONS, QUICK, type MatrixEntry } from './matrix';
 import { recordToFile } from './offline';
 
@@ -64,6 +65,8 @@ interface RunInput {
   readonly stop: Readonly<Record<string, number>>;
   /** The matmul peak the learner's GFLOP/s is compared with. */
   readonly peakGflops: number;
+  /** The return judged against the target (a multi-agent row: the lowest module's mean). */
+  readonly returnKey: string;
 }
 
 const RETURN = EPISODE_RETURN_MEAN;
@@ -73,6 +76,7 @@ function stopReason(s: RunSummary): string {
   if (s.reason === 'error') return 'error';
   const words: Record<string, string> = {
     [RETURN]: 'target',
+    [MIN_MODULE_EPISODE_RETURNS_MEAN]: 'target',
     [TIME_TOTAL_S]: 'wall cap',
     [TRAINING_ITERATION]: 'iteration cap',
     [NUM_ENV_STEPS_SAMPLED_LIFETIME]: 'step budget',
@@ -107,7 +111,7 @@ async function runOnce(session: AppSession, input: RunInput): Promise<MatrixRunR
   let learnerFlop: number;
   try {
     s = await session.train({ stop: input.stop }, (r, wall) => {
-      const ret = Number(r[RETURN]);
+      const ret = Number(r[input.returnKey]);
       const steps = Number(r[NUM_ENV_STEPS_SAMPLED_LIFETIME] ?? 0);
       curve.push([wall, ret, steps]);
       learnerS += Number(r[Timers.LEARNER_UPDATE] ?? 0);
@@ -152,11 +156,12 @@ async function runOnce(session: AppSession, input: RunInput): Promise<MatrixRunR
 
 /** The stop criteria of a row: the threshold, the step budget (or iteration cap offline), the wall cap. */
 function stopOf(e: MatrixEntry, target: number, quick: boolean): Record<string, number> {
+  const returnKey = e.returnKey ?? RETURN;
   const wall = quick ? Math.min(QUICK.wallCapS, e.wallCapS) : e.wallCapS;
   const budget = e.offline
     ? { [TRAINING_ITERATION]: quick ? QUICK.offlineIterations : OFFLINE_MAX_ITERATIONS }
     : { [NUM_ENV_STEPS_SAMPLED_LIFETIME]: quick ? Math.min(QUICK.maxSteps, e.maxSteps) : e.maxSteps };
-  return { [RETURN]: target, ...budget, [TIME_TOTAL_S]: wall };
+  return { [returnKey]: target, ...budget, [TIME_TOTAL_S]: wall };
 }
 
 /** Runs one matrix row for one seed. */
@@ -170,7 +175,8 @@ export function benchMatrixRun(
 ): Promise<MatrixRunRow> {
   const { algo, preset, env } = e;
   const stop = stopOf(e, target, quick);
-  return runOnce(session, { algo, preset, env, target, seed, config: e.config ?? {}, stop, peakGflops });
+  const returnKey = e.returnKey ?? RETURN;
+  return runOnce(session, { algo, preset, env, target, seed, config: e.config ?? {}, stop, peakGflops, returnKey });
 }
 
 /** The data set the offline rows train on: a PPO agent trained on CartPole-v1, then recorded to disk. */
@@ -219,7 +225,7 @@ export async function benchOfflineMatrixRun(
   const { algo, preset, env } = e;
   const config = { ...e.config, offlineData: { input: data.files } };
   const stop = stopOf(e, target, quick);
-  const row = await runOnce(session, { algo, preset, env, target, seed, config, stop, peakGflops: Number.NaN });
+  const row = await runOnce(session, { algo, preset, env, target, seed, config, stop, peakGflops: Number.NaN, returnKey: RETURN });
   return {
     ...row,
     dataset: { numEnvSteps: data.numEnvSteps, returnMean: data.returnMean, expertEnvSteps: data.expertEnvSteps },

@@ -12,7 +12,7 @@ import {
 } from './algorithms';
 import type { Section } from './args';
 import { FLOOR_SHAPES } from './floor';
-import { ENV_THRESHOLDS, MATRIX_SEEDS, QUICK, matrixFor, worstCaseSeconds, type MatrixEntry } from './matrix';
+import { ENV_THRESHOLDS, MATRIX_SEEDS, QUICK, matrixFor, seedsOf, worstCaseSeconds, type MatrixEntry } from './matrix';
 import { chartPanels } from './summary';
 import { drawReturnChart, type ChartDrawing } from '../src/cli/return-chart';
 
@@ -53,9 +53,9 @@ export async function runAlgorithmMatrix(o: MatrixRunOptions): Promise<MatrixRes
   const seeds = o.quick ? QUICK.seeds : MATRIX_SEEDS;
   const rows: MatrixRunRow[] = [];
   if (entries.length) {
-    const capMin = (worstCaseSeconds(entries, seeds.length) / 60).toFixed(0);
+    const capMin = (worstCaseSeconds(entries, o.quick) / 60).toFixed(0);
     o.log(
-      `algorithm matrix: ${entries.length} rows x ${seeds.length} seed(s), at most ~${capMin} min if every run hits its cap`,
+      `algorithm matrix: ${entries.length} rows x ${seeds.length} seed(s) (multi-agent rows: 1), at most ~${capMin} min if every run hits its cap`,
     );
   }
   const target = (e: MatrixEntry): number => e.target ?? ENV_THRESHOLDS[e.env]!;
@@ -68,7 +68,7 @@ export async function runAlgorithmMatrix(o: MatrixRunOptions): Promise<MatrixRes
     o.log(`matmul peak on wasm: ${peakGflops.toFixed(1)} GFLOP/s`);
   }
   for (const e of entries.filter((x) => !x.offline)) {
-    for (const seed of seeds) {
+    for (const seed of seedsOf(e, o.quick)) {
       o.log(`${e.algo} ${e.env} (preset ${e.preset}) seed ${seed} ...`);
       await o.fresh();
       const row = await benchMatrixRun(o.session, e, target(e), seed, o.quick, peakGflops);

@@ -1,9 +1,12 @@
 /**
  * The algorithm matrix of `npm run bench`: which (algorithm, env) pairs run end to end, each from
  * its algorithm's preset for that env, to the env's threshold, with a step budget and a wall cap
- * per run so the whole matrix fits in about 20 minutes on a quiet 2-core machine. Plain data, so
- * a unit test can check that every row names a preset that exists.
+ * per run so the single-agent rows fit in about 20 minutes on a quiet 2-core machine. The
+ * multi-agent rows (two agents, one module each, every module to the threshold) run one seed
+ * each and add at most ~20 minutes more. Plain data, so a unit test can check that every row
+ * names a preset that exists.
  */
+import { MIN_MODULE_EPISODE_RETURNS_MEAN } from '../src/algorithms/multi-agent/multi-agent-windows';
 import type { Section } from './args';
 
 /** The issue's thresholds (Gymnasium's reward_threshold for CartPole-v1; the usual bars otherwise). */
@@ -12,6 +15,9 @@ export const ENV_THRESHOLDS: Readonly<Record<string, number>> = {
   'Acrobot-v1': -100,
   'Pendulum-v1': -250,
   'MountainCarContinuous-v0': 90,
+  // Issue 30's bars, for every module of a 2-agent run.
+  MultiAgentCartPole: 450,
+  MultiAgentPendulum: -300,
 };
 
 export interface MatrixEntry {
@@ -33,6 +39,10 @@ export interface MatrixEntry {
   readonly note?: string;
   /** The return to reach, when not the env's threshold (an RLlib bar for its tuned preset). */
   readonly target?: number;
+  /** The return the threshold is judged on; default env_runners/episode_return_mean. */
+  readonly returnKey?: string;
+  /** Seeds of a full run when not MATRIX_SEEDS (the long multi-agent rows run one). */
+  readonly seeds?: readonly number[];
 }
 
 /** Seeds per row in the full run (the issue asks for at least 3). */
@@ -99,20 +109,87 @@ export const MATRIX: readonly MatrixEntry[] = [
   },
 ];
 
+/** Two agents, one module each (p0, p1): the multi-agent rows' policies, judged on the lowest module's mean. */
+const TWO_MODULES = {
+  returnKey: MIN_MODULE_EPISODE_RETURNS_MEAN,
+  seeds: [1],
+  config: { multiAgent: { policies: ['p0', 'p1'], policyMappingFn: { '0': 'p0', '1': 'p1' } } },
+  note: 'every module (2 agents, 2 policies), 1 seed',
+} as const;
+
+/** Issue 30's must-show rows: multi-agent CartPole with PPO, DQN, IMPALA, APPO; multi-agent Pendulum with SAC. */
+const MULTI_AGENT_ROWS: readonly MatrixEntry[] = [
+  {
+    ...TWO_MODULES,
+    section: 'ppo',
+    algo: 'PPO',
+    env: 'MultiAgentCartPole',
+    preset: 'MultiAgentCartPole',
+    maxSteps: 600_000,
+    wallCapS: 90,
+  },
+  {
+    ...TWO_MODULES,
+    section: 'dqn',
+    algo: 'DQN',
+    env: 'MultiAgentCartPole',
+    preset: 'MultiAgentCartPole',
+    maxSteps: 200_000,
+    wallCapS: 600,
+  },
+  {
+    ...TWO_MODULES,
+    section: 'sac',
+    algo: 'SAC',
+    env: 'MultiAgentPendulum',
+    preset: 'MultiAgentPendulum',
+    maxSteps: 40_000,
+    wallCapS: 300,
+    note: 'every module (2 agents, 2 policies), 10-episode mean, 1 seed',
+  },
+  {
+    ...TWO_MODULES,
+    section: 'impala',
+    algo: 'IMPALA',
+    env: 'MultiAgentCartPole',
+    preset: 'MultiAgentCartPole',
+    maxSteps: 2_000_000,
+    wallCapS: 180,
+  },
+  {
+    ...TWO_MODULES,
+    section: 'appo',
+    algo: 'APPO',
+    env: 'MultiAgentCartPole',
+    preset: 'MultiAgentCartPole',
+    maxSteps: 1_000_000,
+    wallCapS: 150,
+  },
+];
+
 /** Iterations an offline row may take (each is 20 gradient steps and a 10-episode evaluation). */
 export const OFFLINE_MAX_ITERATIONS = 100;
 
 /** The sections that feed the matrix; `--only algorithms` stands for all of them. */
 export const MATRIX_SECTIONS: readonly Section[] = [...new Set(MATRIX.map((e) => e.section))];
 
+/** Every row: the single-agent matrix, then the multi-agent rows. */
+export const ALL_ROWS: readonly MatrixEntry[] = [...MATRIX, ...MULTI_AGENT_ROWS];
+
 /** The matrix rows the chosen sections run. */
 export function matrixFor(only: ReadonlySet<Section>): MatrixEntry[] {
-  return MATRIX.filter((e) => only.has(e.section));
+  return ALL_ROWS.filter((e) => only.has(e.section));
 }
 
-/** Worst-case seconds of the full matrix: every run hits its wall cap (plus the offline rows' PPO agents). */
-export function worstCaseSeconds(entries: readonly MatrixEntry[], seeds: number): number {
-  const perSeed = entries.reduce((s, e) => s + e.wallCapS, 0);
-  const experts = entries.some((e) => e.offline) ? OFFLINE_DATA.expertWallCapS : 0;
-  return seeds * (perSeed + experts);
+/** The seeds a row runs: one for --quick, its own or MATRIX_SEEDS otherwise. */
+export function seedsOf(e: MatrixEntry, quick: boolean): readonly number[] {
+  return quick ? QUICK.seeds : (e.seeds ?? MATRIX_SEEDS);
+}
+
+/** Worst-case seconds of a run of `entries`: every run hits its wall cap (plus the offline rows' PPO agents). */
+export function worstCaseSeconds(entries: readonly MatrixEntry[], quick = false): number {
+  const runs = entries.reduce((s, e) => s + e.wallCapS * seedsOf(e, quick).length, 0);
+  const offline = entries.find((e) => e.offline);
+  const experts = offline ? OFFLINE_DATA.expertWallCapS * seedsOf(offline, quick).length : 0;
+  return runs + experts;
 }

@@ -7,7 +7,7 @@ import type { RemoteEnvsRow } from './remote-envs';
 import { gpuEnvTable, type GpuEnvRow } from './gpu-env';
 import { tuneTable, type TuneBenchRow } from './tune';
 import type { MatrixRunRow } from './algorithms';
-import { MATRIX } from './matrix';
+import { ALL_ROWS } from './matrix';
 import { median, summaryTable } from './summary';
 
 export interface BenchResults {
@@ -153,7 +153,7 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
 
 /** The matrix's one table, what its columns mean, and the chart. */
 export function algorithmsSection(rows: readonly MatrixRunRow[], chart?: string): string[] {
-  const notes = new Map(MATRIX.filter((e) => e.note).map((e) => [`${e.algo} ${e.env} ${e.preset}`, e.note!]));
+  const notes = new Map(ALL_ROWS.filter((e) => e.note).map((e) => [`${e.algo} ${e.env} ${e.preset}`, e.note!]));
   const seeds = new Set(rows.map((x) => x.seed)).size;
   return [
     `### Every algorithm end to end (\`npm run bench -- --only algorithms\`, ${seeds} seed(s) per row)`,

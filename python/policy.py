@@ -11,9 +11,16 @@ every name and shape must match), and computes greedy actions:
     policy = load_policy("weights.safetensors")
     actions = policy.greedy_actions(obs)          # obs: float32 [batch, obs_dim]
 
+A multi-agent run's file holds every module under RLlib's MultiRLModule names, `<module id>.<name>`;
+its policy acts per module, and maps agents to modules as the run did:
+
+    policy = load_policy("weights.safetensors")   # a MultiAgentPolicy
+    actions = policy.greedy_actions(obs, "p0")    # module p0's greedy actions
+    policy.module_for_agent("1")                  # the run's policy_mapping_fn
+
 Command line (what the browser-rl tests run):
 
-    python3 policy.py weights.safetensors obs.json   # obs.json: [[...], ...]; prints actions as JSON
+    python3 policy.py weights.safetensors obs.json [module_id]   # prints actions as JSON
 
 Needs torch and numpy only (Debian: python3-torch python3-numpy); safetensors' own package is
 not required, the format is read here (8-byte header length, JSON header, raw little-endian data).
@@ -27,6 +34,7 @@ one line, `error: ...`, and exits 1.
 
 import json
 import math
+import re
 import struct
 import sys
 
@@ -36,6 +44,10 @@ from torch import nn
 
 FORMAT = "browser-rl-rllib-weights/1"
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
+MULTI_AGENT = "multi-agent"
+# Module ids as browser-rl allows them (multiAgent.policies), and how many one file may hold.
+MODULE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+MAX_MODULES = 1_000_000
 
 
 class ExportError(ValueError):
@@ -302,14 +314,14 @@ LAYOUT_FIELDS = {
 }
 
 
-def check_layout(layout, path):
+def check_layout(layout, path, at="layout"):
     """The metadata's layout, field by field, before anything is built; ExportError names the first bad one."""
     if not isinstance(layout, dict):
-        raise ExportError(f"{path}: layout: must be a JSON object, got {_show(layout)}")
+        raise ExportError(f"{path}: {at}: must be a JSON object, got {_show(layout)}")
     kind = layout.get("kind")
     if kind not in LAYOUT_FIELDS:
         kinds = ", ".join(LAYOUT_FIELDS)
-        raise ExportError(f"{path}: layout.kind: must be one of {kinds}; got {_show(kind)}")
+        raise ExportError(f"{path}: {at}.kind: must be one of {kinds}; got {_show(kind)}")
     for field, check in LAYOUT_FIELDS[kind].items():
         value = layout.get(field)
         problem = check(value)
@@ -317,7 +329,33 @@ def check_layout(layout, path):
             continue
         suffix, want = problem if isinstance(problem, tuple) else ("", problem)
         got = value.get(suffix[1:]) if suffix else value
-        raise ExportError(f"{path}: layout.{field}{suffix}: must be {want}; got {_show(got)}")
+        raise ExportError(f"{path}: {at}.{field}{suffix}: must be {want}; got {_show(got)}")
+
+
+def check_multi_agent_layout(layout, path):
+    """A multi-agent layout: a layout per module id, and the policy mapping table."""
+    modules = layout.get("modules")
+    if not isinstance(modules, dict) or not 1 <= len(modules) <= MAX_MODULES:
+        raise ExportError(f"{path}: layout.modules: must map 1 to {MAX_MODULES} module ids to layouts")
+    for module_id, module_layout in modules.items():
+        if not MODULE_ID.fullmatch(module_id):
+            raise ExportError(f"{path}: layout.modules: {_show(module_id)} is not a module id (1-64 of A-Z a-z 0-9 _ . -)")
+        check_layout(module_layout, path, f"layout.modules.{module_id}")
+    mapping = layout.get("policy_mapping")
+    if not isinstance(mapping, dict) or not all(isinstance(k, str) and v in modules for k, v in mapping.items()):
+        raise ExportError(f"{path}: layout.policy_mapping: must map agent-id patterns to the file's module ids")
+
+
+def split_by_module(tensors, module_ids, path):
+    """Tensors by module id: `<module id>.<name>` (RLlib's MultiRLModule state), the longest id that fits."""
+    ordered = sorted(module_ids, key=len, reverse=True)
+    out = {module_id: {} for module_id in module_ids}
+    for name, tensor in tensors.items():
+        owner = next((m for m in ordered if name.startswith(m + ".")), None)
+        if owner is None:
+            raise ExportError(f"{path}: tensor {_show(name)} names none of the modules {_show(sorted(module_ids))}")
+        out[owner][name[len(owner) + 1 :]] = tensor
+    return out
 
 
 def check_tensors(layout, tensors, path):
@@ -341,6 +379,17 @@ def check_tensors(layout, tensors, path):
         raise ExportError(f"{path}: the tensors do not fit the metadata's layout {_show(layout, 240)}: {shown}")
 
 
+def map_agent(mapping, agent_id):
+    """The module of `agent_id` under a policy mapping table: exact ids first, then `*` globs in order."""
+    agent = str(agent_id)
+    if agent in mapping:
+        return mapping[agent]
+    for pattern, module_id in mapping.items():
+        if "*" in pattern and re.fullmatch(".*".join(re.escape(p) for p in pattern.split("*")), agent):
+            return module_id
+    raise ValueError(f"agent {agent!r} matches no pattern of the policy mapping {_show(mapping)}")
+
+
 class Policy:
     """A loaded module and its greedy action function."""
 
@@ -355,8 +404,36 @@ class Policy:
         return self.module.greedy(x).numpy()
 
 
+class MultiAgentPolicy:
+    """Every module of a multi-agent export by module id, and the run's policy mapping."""
+
+    def __init__(self, policies, policy_mapping, metadata):
+        self.policies = policies
+        self.policy_mapping = policy_mapping
+        self.metadata = metadata
+
+    def module_for_agent(self, agent_id):
+        """The module id the run mapped `agent_id` to (its policy_mapping_fn)."""
+        return map_agent(self.policy_mapping, agent_id)
+
+    def greedy_actions(self, obs, module_id):
+        """Module `module_id`'s greedy actions for a float32 [batch, obs_dim] array."""
+        if module_id not in self.policies:
+            raise ExportError(f"no module {_show(module_id)}; the file holds {_show(sorted(self.policies))}")
+        return self.policies[module_id].greedy_actions(obs)
+
+
+def _build(layout, tensors, metadata, path):
+    """One module: its layout checked against its tensors on the meta device, then built and loaded."""
+    check_tensors(layout, tensors, path)
+    module = MODULES[layout["kind"]](layout)
+    module.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()}, strict=True)
+    return Policy(module, metadata)
+
+
 def load_policy(path="weights.safetensors"):
-    """Builds the module the file's metadata describes and loads every tensor.
+    """Builds the module the file's metadata describes and loads every tensor (a MultiAgentPolicy
+    for a multi-agent run's file).
 
     Raises ExportError, naming the field, when the file, its layout or its tensors do not fit."""
     tensors, metadata = read_safetensors(path)
@@ -369,11 +446,16 @@ def load_policy(path="weights.safetensors"):
         layout = json.loads(metadata["layout"])
     except (ValueError, RecursionError) as e:
         raise ExportError(f"{path}: __metadata__.layout: not valid JSON ({_show(str(e))})") from None
+    if isinstance(layout, dict) and layout.get("kind") == MULTI_AGENT:
+        check_multi_agent_layout(layout, path)
+        by_module = split_by_module(tensors, layout["modules"], path)
+        policies = {
+            module_id: _build(module_layout, by_module[module_id], metadata, f"{path} (module {module_id})")
+            for module_id, module_layout in layout["modules"].items()
+        }
+        return MultiAgentPolicy(policies, layout["policy_mapping"], metadata)
     check_layout(layout, path)
-    check_tensors(layout, tensors, path)
-    module = MODULES[layout["kind"]](layout)
-    module.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()}, strict=True)
-    return Policy(module, metadata)
+    return _build(layout, tensors, metadata, path)
 
 
 def greedy_actions(obs, path="weights.safetensors"):
@@ -382,12 +464,20 @@ def greedy_actions(obs, path="weights.safetensors"):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit("usage: python3 policy.py weights.safetensors obs.json")
+    if len(sys.argv) not in (3, 4):
+        sys.exit("usage: python3 policy.py weights.safetensors obs.json [module_id]")
     try:
         policy = load_policy(sys.argv[1])
+        if isinstance(policy, MultiAgentPolicy) and len(sys.argv) != 4:
+            raise ExportError(f"{sys.argv[1]} is a multi-agent run: name a module ({', '.join(sorted(policy.policies))})")
+        if not isinstance(policy, MultiAgentPolicy) and len(sys.argv) == 4:
+            raise ExportError(f"{sys.argv[1]} holds one module: leave out the module id")
     except ExportError as e:
         sys.exit(f"error: {e}")
     with open(sys.argv[2]) as f:
         observations = np.asarray(json.load(f), dtype=np.float32)
-    print(json.dumps(policy.greedy_actions(observations).tolist()))
+    try:
+        actions = policy.greedy_actions(observations, *sys.argv[3:])
+    except ExportError as e:
+        sys.exit(f"error: {e}")
+    print(json.dumps(actions.tolist()))

@@ -5,15 +5,21 @@
  */
 import { isPlainObject } from '../core/config';
 import { formatValue } from '../core/config-validation';
+import { MAX_CHECKPOINT_FLOATS } from '../core/config-limits';
 import { RLError } from '../core/errors';
 import { EPISODE_WINDOW } from './metrics-logger';
 
 /** Sizes a checkpoint may have; beyond them a file is refused rather than allocated. */
 export const CHECKPOINT_LIMITS = {
-  /** Float32 values in weights and optimizer state together (256 MB). */
-  maxFloats: 64 * 1024 * 1024,
-  /** Arrays per weights/optimizer-state object. */
+  /** Float32 values in weights and optimizer state together (256 MB; config validation refuses larger runs). */
+  maxFloats: MAX_CHECKPOINT_FLOATS,
+  /** Arrays per weights/optimizer-state object (per module for a multi-agent run's packed weights). */
   maxArrays: 4096,
+  /**
+   * Modules of a multi-agent checkpoint. Not a cap on what a run may train: maxFloats bounds the
+   * size, and a million modules of a few floats each fit under it.
+   */
+  maxModules: 1_000_000,
   maxRank: 8,
   maxLearnerStateKeys: 64,
   maxStringLength: 1024,
@@ -146,11 +152,15 @@ export function describe(v: unknown): string {
   return `${text.length > 40 ? `${text.slice(0, 40)}...` : text} (a ${typeof v})`;
 }
 
-/** Named arrays with shapes, as weights and optimizer state both are. */
-export function checkNamedArrays(c: Checker, path: string, v: unknown): void {
+/** Named arrays with shapes, as weights and optimizer state both are; at most `max` arrays. */
+export function checkNamedArrays(
+  c: Checker,
+  path: string,
+  v: unknown,
+  max: number = CHECKPOINT_LIMITS.maxArrays,
+): void {
   if (!c.object(path, v)) return;
   const { names, shapes, arrays } = v;
-  const max = CHECKPOINT_LIMITS.maxArrays;
   const namesOk = c.array(`${path}.names`, names, max);
   const shapesOk = c.array(`${path}.shapes`, shapes, max);
   const arraysOk = c.array(`${path}.arrays`, arrays, max);

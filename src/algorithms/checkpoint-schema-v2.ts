@@ -1,7 +1,9 @@
 /**
  * Checks of what checkpoint format 2 added: optimizer groups by name and the algorithm state
- * (target networks by module id, replay buffer pointers and optional contents). Every problem is
- * collected with its path, as for the rest of the checkpoint.
+ * (target networks by module id, replay buffer pointers and optional contents), and a multi-agent
+ * run's per-module learner state (`modules`, any number of modules up to maxModules; their total
+ * size is bounded by maxFloats like everything else). Every problem is collected with its path,
+ * as for the rest of the checkpoint.
  */
 import { isPlainObject } from '../core/config';
 import { CHECKPOINT_LIMITS, checkNamedArrays, describe, type Checker } from './checkpoint-checker';
@@ -22,18 +24,18 @@ function namedEntries(c: Checker, path: string, v: unknown): [string, unknown][]
   return entries.filter(([k]) => NAME.test(k));
 }
 
-export function checkOptimizers(c: Checker, v: unknown): void {
-  for (const [name, state] of namedEntries(c, 'optimizers', v) ?? []) {
-    checkNamedArrays(c, `optimizers.${name}`, state);
-    if (isPlainObject(state)) c.count(`optimizers.${name}.step`, state['step']);
+export function checkOptimizers(c: Checker, v: unknown, at = 'optimizers'): void {
+  for (const [name, state] of namedEntries(c, at, v) ?? []) {
+    checkNamedArrays(c, `${at}.${name}`, state);
+    if (isPlainObject(state)) c.count(`${at}.${name}.step`, state['step']);
   }
 }
 
-export function checkAlgorithmState(c: Checker, v: unknown): void {
-  if (!c.object('algorithmState', v)) return;
+export function checkAlgorithmState(c: Checker, v: unknown, at = 'algorithmState'): void {
+  if (!c.object(at, v)) return;
   if (v['targetNetworks'] !== undefined) {
-    for (const [id, target] of namedEntries(c, 'algorithmState.targetNetworks', v['targetNetworks']) ?? []) {
-      const path = `algorithmState.targetNetworks.${id}`;
+    for (const [id, target] of namedEntries(c, `${at}.targetNetworks`, v['targetNetworks']) ?? []) {
+      const path = `${at}.targetNetworks.${id}`;
       if (!c.object(path, target)) continue;
       checkNamedArrays(c, `${path}.weights`, target['weights']);
       if (isPlainObject(target['weights'])) c.count(`${path}.weights.version`, target['weights']['version']);
@@ -41,11 +43,51 @@ export function checkAlgorithmState(c: Checker, v: unknown): void {
       c.count(`${path}.lastTargetUpdateTs`, target['lastTargetUpdateTs']);
     }
   }
-  if (v['replayBuffer'] !== undefined) checkReplayBuffer(c, v['replayBuffer']);
+  if (v['replayBuffer'] !== undefined) checkReplayBuffer(c, v['replayBuffer'], `${at}.replayBuffer`);
 }
 
-function checkReplayBuffer(c: Checker, v: unknown): void {
-  const path = 'algorithmState.replayBuffer';
+/** A module id, as multiAgent.policies allows it (multi-agent-config.ts). */
+const MODULE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * A multi-agent checkpoint's `modules`: per module id its optimizer state(s), scalars and
+ * algorithm state, each checked like the top-level fields. Returns the number of modules.
+ */
+export function checkModules(c: Checker, v: unknown): number {
+  if (!c.object('modules', v)) return 0;
+  const entries = Object.entries(v);
+  if (entries.length > CHECKPOINT_LIMITS.maxModules) {
+    c.fail('modules', `has ${entries.length} modules; at most ${CHECKPOINT_LIMITS.maxModules}.`);
+    return 0;
+  }
+  for (const [id, m] of entries) {
+    const path = `modules.${id.slice(0, 64)}`;
+    if (!MODULE_ID.test(id)) {
+      c.fail(path, 'is not a valid module id (1-64 letters, digits, _ . -).');
+      continue;
+    }
+    if (!c.object(path, m)) continue;
+    checkNamedArrays(c, `${path}.optimizerState`, m['optimizerState']);
+    if (isPlainObject(m['optimizerState'])) c.count(`${path}.optimizerState.step`, m['optimizerState']['step']);
+    if (m['optimizers'] !== undefined) checkOptimizers(c, m['optimizers'], `${path}.optimizers`);
+    checkScalars(c, `${path}.learnerState`, m['learnerState']);
+    if (m['algorithmState'] !== undefined) checkAlgorithmState(c, m['algorithmState'], `${path}.algorithmState`);
+  }
+  return entries.length;
+}
+
+/** Named finite numbers (learnerState), at most maxLearnerStateKeys of them. */
+export function checkScalars(c: Checker, path: string, v: unknown): void {
+  if (!c.object(path, v)) return;
+  const keys = Object.keys(v);
+  if (keys.length > CHECKPOINT_LIMITS.maxLearnerStateKeys) {
+    c.fail(path, `has ${keys.length} entries; at most ${CHECKPOINT_LIMITS.maxLearnerStateKeys}.`);
+    return;
+  }
+  for (const k of keys) c.number(`${path}.${k}`, v[k]);
+}
+
+function checkReplayBuffer(c: Checker, v: unknown, path: string): void {
   if (!c.object(path, v)) return;
   const capacityOk = c.count(`${path}.capacity`, v['capacity']);
   const sizeOk = c.count(`${path}.size`, v['size']);

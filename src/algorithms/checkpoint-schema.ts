@@ -20,7 +20,7 @@ import {
   describe,
   type CheckpointIssue,
 } from './checkpoint-checker';
-import { checkAlgorithmState, checkOptimizers } from './checkpoint-schema-v2';
+import { checkAlgorithmState, checkModules, checkOptimizers, checkScalars } from './checkpoint-schema-v2';
 import {
   CHECKPOINT_FORMAT,
   KNOWN_CHECKPOINT_FORMATS,
@@ -91,16 +91,6 @@ function checkRngState(c: Checker, v: unknown): void {
   }
 }
 
-function checkLearnerState(c: Checker, v: unknown): void {
-  if (!c.object('learnerState', v)) return;
-  const keys = Object.keys(v);
-  if (keys.length > CHECKPOINT_LIMITS.maxLearnerStateKeys) {
-    c.fail('learnerState', `has ${keys.length} entries; at most ${CHECKPOINT_LIMITS.maxLearnerStateKeys}.`);
-    return;
-  }
-  for (const k of keys) c.number(`learnerState.${k}`, v[k]);
-}
-
 function checkDevice(c: Checker, v: unknown): void {
   if (!c.object('device', v)) return;
   c.string('device.backend', v['backend']);
@@ -151,11 +141,13 @@ export function checkpointIssues(value: unknown, configRules?: CheckpointConfigR
     return c.issues;
   }
   checkConfig(c, value['algo'], value['config'], configRules);
-  checkNamedArrays(c, 'weights', value['weights']);
+  // A multi-agent checkpoint's weights hold every module (packed): its array limit is per module.
+  const numModules = value['modules'] === undefined ? 1 : Math.max(1, checkModules(c, value['modules']));
+  checkNamedArrays(c, 'weights', value['weights'], CHECKPOINT_LIMITS.maxArrays * numModules);
   if (isPlainObject(value['weights'])) c.count('weights.version', value['weights']['version']);
   checkNamedArrays(c, 'optimizerState', value['optimizerState']);
   if (isPlainObject(value['optimizerState'])) c.count('optimizerState.step', value['optimizerState']['step']);
-  checkLearnerState(c, value['learnerState']);
+  checkScalars(c, 'learnerState', value['learnerState']);
   checkCounters(c, value['counters']);
   checkRngState(c, value['rngState']);
   checkEpisodeWindow(c, value['episodeReturns'], value['episodeLengths']);

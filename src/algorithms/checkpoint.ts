@@ -34,6 +34,19 @@ export interface AlgorithmState {
   };
 }
 
+/**
+ * One module's learner state in a multi-agent checkpoint (RLlib: the Learner's state per module
+ * id): its optimizer groups, its scalars (PPO's KL coefficient), its target networks and replay
+ * buffer. Its weights are in the checkpoint's `weights`, packed under `<module id>/`; a module
+ * that does not train (not in policiesToTrain) has weights only.
+ */
+export interface ModuleCheckpoint {
+  readonly optimizerState: OptimizerState;
+  readonly optimizers?: Readonly<Record<string, OptimizerState>>;
+  readonly learnerState: Readonly<Record<string, number>>;
+  readonly algorithmState?: AlgorithmState;
+}
+
 export interface AlgorithmCounters {
   readonly trainingIteration: number;
   readonly numEnvStepsSampledLifetime: number;
@@ -101,6 +114,11 @@ export interface Checkpoint {
   readonly algorithmState?: AlgorithmState;
   /** Algorithm-specific learner state, e.g. PPO's current KL coefficient. */
   readonly learnerState: Readonly<Record<string, number>>;
+  /**
+   * Multi-agent runs: each trained module's learner state by module id (any number of modules);
+   * `weights` then holds every module packed under `<module id>/`, and `optimizerState` is empty.
+   */
+  readonly modules?: Readonly<Record<string, ModuleCheckpoint>>;
   readonly counters: AlgorithmCounters;
   /** Rng.getState(): [a, b, c, d] plus the cached normal, if any (NaN or null: none). */
   readonly rngState: readonly number[];
@@ -114,5 +132,5 @@ export interface Checkpoint {
 /** What an algorithm's learner part contributes to a checkpoint. */
 export type LearnerCheckpoint = Pick<
   Checkpoint,
-  'weights' | 'optimizerState' | 'learnerState' | 'optimizers' | 'algorithmState'
+  'weights' | 'optimizerState' | 'learnerState' | 'optimizers' | 'algorithmState' | 'modules'
 >;

@@ -7,6 +7,7 @@ import type { AlgorithmConfigBase } from '../core/config';
 import { bool, custom, group, int, num, oneOf } from '../core/config-catalogue';
 import { formatValue, type IssueList } from '../core/issue-list';
 import { makeVectorEnv } from '../envs';
+import { isMultiAgentEnv, makeMultiAgentVectorEnv } from '../envs/multi-agent/registry';
 import type { SamplingLayout } from './spec';
 
 /** n-step returns: a number, or [min, max] drawn per replay batch. */
@@ -102,15 +103,21 @@ export const OFF_POLICY_KEYS = {
   }),
 };
 
-/** Off-policy algorithms' check of the env's action space: DQN needs Discrete actions, SAC a Box. */
+/**
+ * Off-policy algorithms' check of the env's action space: DQN needs Discrete actions, SAC a Box;
+ * in a multi-agent env every agent's (each module's learner is of the algorithm's kind).
+ */
 export function checkActionSpace(out: IssueList, env: unknown, want: 'discrete' | 'box', why: string): void {
-  let kind: string;
+  const id = String(env);
+  let kinds: string[];
   try {
-    kind = makeVectorEnv(String(env), { numEnvs: 1, seed: 0 }).singleActionSpace.kind;
+    kinds = isMultiAgentEnv(id)
+      ? makeMultiAgentVectorEnv(id, { numEnvs: 1, seed: 0 }).actionSpaces.map((a) => a.kind)
+      : [makeVectorEnv(id, { numEnvs: 1, seed: 0 }).singleActionSpace.kind];
   } catch {
-    return; // an unknown env id is validateBase's to report
+    return; // an unknown env id is validateBase's to report (a bad env_config, envConfigIssues')
   }
-  if (kind !== want) out.error('environment.env', why.replace('{env}', String(env)));
+  if (kinds.some((k) => k !== want)) out.error('environment.env', why.replace('{env}', id));
 }
 
 /** The training settings the off-policy training step reads. */

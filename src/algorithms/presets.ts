@@ -4,6 +4,7 @@
  */
 import type { AlgorithmConfigBase } from '../core/config';
 import { RLError } from '../core/errors';
+import { MIN_MODULE_EPISODE_RETURNS_MEAN } from './multi-agent/multi-agent-windows';
 import type { Preset } from './spec';
 
 /** CleanRL's separate 64x64 tanh actor and critic (cleanrl/ppo.py `Agent`), also SB3's MlpPolicy. */
@@ -24,6 +25,27 @@ export function returnWithin(
   envSteps: number,
 ): { 'env_runners/episode_return_mean': number; num_env_steps_sampled_lifetime: number } {
   return { 'env_runners/episode_return_mean': episodeReturnMean, num_env_steps_sampled_lifetime: envSteps };
+}
+
+/**
+ * A single-agent preset on RLlib's multi-agent version of its env (`make_multi_agent`: numAgents
+ * independent copies, one agent each, e.g. MultiAgentCartPole for CartPole-v1): the same settings
+ * per module, since every module gets as many agent steps per env step as the single agent did.
+ * It stops once every module's return mean reached `target` (min_module_episode_returns_mean) or
+ * at `maxEnvSteps`. The policies and the mapping stay the user's (`--policies p0,p1
+ * --policy-mapping 0=p0,1=p1`): a preset's mapping table would be merged key by key with theirs.
+ */
+export function onIndependentAgents<C extends AlgorithmConfigBase>(
+  preset: Preset<C>,
+  env: 'MultiAgentCartPole' | 'MultiAgentPendulum',
+  numAgents: number,
+  stop: { readonly target: number; readonly maxEnvSteps: number },
+): Preset<C> {
+  return {
+    description: `${numAgents} agents, one module each (--policies/--policy-mapping): ${preset.description}`,
+    config: { ...preset.config, environment: { env, envConfig: { numAgents } } } as Preset<C>['config'],
+    stop: { [MIN_MODULE_EPISODE_RETURNS_MEAN]: stop.target, num_env_steps_sampled_lifetime: stop.maxEnvSteps },
+  };
 }
 
 /** Preset ids: each env id (its default preset) and `envId:variant` for every variant. */

@@ -13,7 +13,7 @@ import type { TrainerApp } from './trainer-app';
 /** What the preview needs of a multi-agent algorithm (MultiAgentPPO has it; duck-typed: no TF.js here). */
 interface MultiAgentPolicy {
   readonly moduleOfAgent: Readonly<Record<string, string>>;
-  computeModuleActions(moduleId: string, obs: Float32Array, batchSize: number): Promise<Int32Array>;
+  computeModuleActions(moduleId: string, obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array>;
 }
 
 function asMultiAgent(algo: unknown): MultiAgentPolicy | null {
@@ -131,7 +131,9 @@ export class MultiAgentPreview {
     }
     this.inFlight = true;
     try {
-      const actions = new Int32Array(env.maxAgents * env.actionStride);
+      const size = env.maxAgents * env.actionStride;
+      const discrete = env.actionSpaces.every((a) => a.kind === 'discrete');
+      const actions = discrete ? new Int32Array(size) : new Float32Array(size);
       const byModule = new Map<string, number[]>();
       for (const [slot, id] of env.agentIds.entries()) {
         const mod = policy.moduleOfAgent[id];
@@ -142,7 +144,9 @@ export class MultiAgentPreview {
         const obs = new Float32Array(slots.length * d);
         slots.forEach((s, j) => obs.set(env.obs.subarray(s * env.obsStride, s * env.obsStride + d), j * d));
         const a = await policy.computeModuleActions(mod, obs, slots.length);
-        slots.forEach((s, j) => (actions[s * env.actionStride] = a[j]!));
+        // Box actions: a row of actionDim numbers per agent.
+        const width = a.length / slots.length;
+        slots.forEach((s, j) => actions.set(a.subarray(j * width, (j + 1) * width), s * env.actionStride));
       }
       if (env !== this.env) return;
       const wasAlive = env.alive[this.slot] === 1;

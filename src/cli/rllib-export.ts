@@ -1,8 +1,10 @@
 /**
  * A run folder (`npm run train --out DIR`) handed to RLlib: reads and checks config.json and the
  * checkpoint, then writes into DIR/rllib/ (or --out):
- *   rllib_config.py     the run's config for RLlib's new API stack (PPOConfig, DQNConfig, ...)
- *   weights.safetensors the trained weights under RLlib's torch RLModule names
+ *   rllib_config.py     the run's config for RLlib's new API stack (PPOConfig, DQNConfig, ...),
+ *                       with .multi_agent(policies=..., policy_mapping_fn=...) for a multi-agent run
+ *   weights.safetensors the trained weights under RLlib's torch RLModule names (a multi-agent
+ *                       run's: `<module id>.<name>`, RLlib's MultiRLModule state)
  *   policy.py           a torch loader with greedy_actions(obs), no Ray needed
  *   key_map.json        every config key: its value and RLlib setter/name, or why it has none
  * Every input problem is a UsageError naming the path (exit 2).
@@ -15,6 +17,7 @@ import type { Checkpoint } from '../algorithms/checkpoint';
 import { checkConfig, type AnyAlgorithmConfig, type AnySpec } from '../algorithms/registry';
 import { rllibConfigPython, type KeyMapEntry } from '../algorithms/rllib/rllib-python';
 import { encodeRLlibWeights } from '../algorithms/rllib/rllib-weights';
+import { encodeMultiAgentRLlibWeights, moduleSpacesOf, multiAgentLayout } from '../algorithms/rllib/rllib-multi-agent';
 import { checkpointFromJson } from '../app/checkpoint-codec';
 import { RLError, errorMessage } from '../core/errors';
 import type { Space } from '../core/spaces';
@@ -135,20 +138,21 @@ export function exportRunToRLlib(
       'cli/export-unsupported',
     );
   if (spec.rllib.exportRefused !== undefined) throw new UsageError(spec.rllib.exportRefused, 'cli/export-unsupported');
-  if (isMultiAgentEnv(config.environment.env)) {
-    throw new UsageError(
-      `${config.environment.env} is a multi-agent run: the RLlib export writes single-agent runs only so far (one module, no .multi_agent()).`,
-      'cli/export-unsupported',
-    );
-  }
-  const { observationSpace, actionSpace } = spacesOf(config);
   const outDir = opts.outDir ?? path.join(runDir, 'rllib');
+  let weights: Uint8Array;
+  let actionSpace: Space;
+  if (isMultiAgentEnv(config.environment.env)) {
+    const spaces = moduleSpacesOf(config);
+    actionSpace = spaces.values().next().value!.actionSpace;
+    const layout = multiAgentLayout(config, spec.rllib, spaces);
+    weights = encodeMultiAgentRLlibWeights(ckpt.weights, spec.rllib, { algo: config.algo, config, layout });
+  } else {
+    const spaces = spacesOf(config);
+    actionSpace = spaces.actionSpace;
+    const layout = spec.rllib.moduleLayout(config, spaces.observationSpace, actionSpace);
+    weights = encodeRLlibWeights(ckpt.weights, spec.rllib, { algo: config.algo, config, layout });
+  }
   const { source, keyMap } = rllibConfigPython(config, spec, { source: path.resolve(runDir), actionSpace });
-  const weights = encodeRLlibWeights(ckpt.weights, spec.rllib, {
-    algo: config.algo,
-    config,
-    layout: spec.rllib.moduleLayout(config, observationSpace, actionSpace),
-  });
   mkdirSync(outDir, { recursive: true });
   const write = (name: string, data: string | Uint8Array): string => {
     const file = path.join(outDir, name);

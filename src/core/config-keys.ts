@@ -315,8 +315,9 @@ function unknownKeyMessage(
   const where = section ? ` in section ${section}` : '';
   if (MULTI_AGENT_KEYS.has(key)) {
     return (
-      `'${key}' is a multi-agent setting, which this algorithm does not take. Multi-agent training is PPO ` +
-      `only so far: set algo to PPO (--algo ppo) with a multi-agent env (README: Multi-agent).`
+      `'${key}' is a multi-agent setting, which this algorithm does not take (BC and MARWIL learn one module ` +
+      `from recorded data). Multi-agent training takes PPO, APPO, IMPALA, A2C, DQN or SAC with a multi-agent ` +
+      `env (README: Multi-agent).`
     );
   }
   if (guess === undefined) {

@@ -41,6 +41,14 @@ export const MAX_HIDDEN_LAYERS = 32;
 export const MAX_MODEL_PARAMETERS = 50_000_000;
 /** Above this a model is "large": building it takes seconds and hundreds of MB; a link asks first. */
 export const LARGE_MODEL_PARAMETERS = 5_000_000;
+/**
+ * Float32 values a checkpoint may hold (256 MB; its JSON text is ~4/3 of that, under what V8 can
+ * hold as one string). algorithms/checkpoint-checker.ts refuses a larger file; a run whose
+ * checkpoint would be larger is refused before it builds.
+ */
+export const MAX_CHECKPOINT_FLOATS = 64 * 1024 * 1024;
+/** What a checkpoint keeps per parameter: the weight and Adam's two moments. */
+const CHECKPOINT_COPIES = 3;
 
 /** Copies of every parameter the page holds while training: weights, gradients, Adam's m and v. */
 const LEARNER_COPIES = 4;
@@ -300,7 +308,18 @@ function modelSizeErrors(
   }
   if (!hiddensOk(m)) return;
   const params = modelParameterCount(m) * modules;
-  if (params <= MAX_MODEL_PARAMETERS) return;
+  if (params <= MAX_MODEL_PARAMETERS) {
+    const floats = params * CHECKPOINT_COPIES;
+    if (floats <= MAX_CHECKPOINT_FLOATS) return;
+    // The run could train, but no checkpoint of it could be saved or restored (as for one module).
+    err(
+      'rlModule.fcnetHiddens',
+      `${modelText(m, modules)} gives at least ${fmt(params)} parameters; a checkpoint holds each with Adam's two ` +
+        `moments, ${fmt(floats)} values, more than the ${fmt(MAX_CHECKPOINT_FLOATS)} (256 MB) a checkpoint may hold, ` +
+        `so the run could not be saved or resumed. Use smaller layers${modules > 1 ? ' or fewer modules (policies)' : ''}.`,
+    );
+    return;
+  }
   err(
     'rlModule.fcnetHiddens',
     `${modelText(m, modules)} gives at least ${fmt(params)} parameters ` +

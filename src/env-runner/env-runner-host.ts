@@ -7,6 +7,7 @@ import { batchTransferables } from '../core/sample-batch';
 import type { ModuleWeights } from '../rl-module';
 import { FaultLocator } from '../envs/env-fault';
 import { loadEnvModule } from '../envs/env-modules';
+import { isBuiltinMultiAgentEnv } from '../envs/multi-agent/registry';
 import { isBuiltinEnv } from '../envs/registry';
 import { EnvRunner, type RunnerGpu } from './env-runner';
 import type { EnvRunnerMetrics, EnvRunnerSettings, ExplorationState, SampleRequest } from './env-runner-config';
@@ -95,7 +96,7 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
    */
   private async located(e: unknown): Promise<unknown> {
     const env = this.runner?.env.id;
-    if (!(e instanceof Error) || e instanceof RLError || env === undefined || isBuiltinEnv(env)) return e;
+    if (!(e instanceof Error) || e instanceof RLError || env === undefined || isBuiltinEnv(env) || isBuiltinMultiAgentEnv(env)) return e;
     const location = await this.faults.userLocation(e.stack);
     if (location === null) return e;
     const err = new Error(`env ${env}: ${e.name}: ${e.message} (at ${location})`, { cause: e });
@@ -106,7 +107,7 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
   setWeights(weights: ModuleWeights, seq: number, exploration?: ExplorationState): Promise<boolean> {
     const runner = this.active;
     // A multi-agent runner gets every module's weights packed in one object (multi-module-weights.ts).
-    if (runner instanceof MultiAgentEnvRunner) return Promise.resolve(runner.setPackedWeights(weights, seq));
+    if (runner instanceof MultiAgentEnvRunner) return Promise.resolve(runner.setPackedWeights(weights, seq, exploration));
     return Promise.resolve(runner.setWeights(weights, seq, exploration));
   }
 
@@ -161,6 +162,7 @@ function multiAgentSettings(settings: EnvRunnerSettings): ConstructorParameters<
     maxEpisodeSteps: settings.maxEpisodeSteps,
     numEnvs: settings.numEnvs,
     rolloutFragmentLength: settings.rolloutFragmentLength,
+    batchMode: settings.batchMode,
     explore: settings.explore,
     seed: (settings.seed + settings.workerIndex * 100_003) >>> 0,
     moduleIds: layout.moduleIds,

@@ -5,6 +5,10 @@
  * Per step: ONE batched forward per module over every lane (copy, agent slot) mapped to it, then
  * one env step. Lanes whose agent is not alive are computed too (fixed shapes, no gathers of a
  * varying size) and not staged. Env steps count copies stepped; agent steps count agents that acted.
+ * Modules act in Discrete or Box action spaces (one pair of spaces per module). With batchMode
+ * 'complete_episodes' (RLlib's, as the single-agent EnvRunner does it) every copy is reset at the
+ * start of a call, the call runs until the env episodes that ended hold rolloutFragmentLength x
+ * numEnvs env steps, and only those episodes' steps are returned and counted.
  */
 import { idRecord } from '../core/json';
 import { ConfigError, RLError } from '../core/errors';
@@ -17,8 +21,16 @@ import { makeRLModule, type ModuleDescriptor } from '../rl-module/module-factory
 import { unpackModuleWeights } from '../rl-module/multi-module-weights';
 import type { ExplorationOutputs, InferenceModule } from '../rl-module/rl-module';
 import type { ModuleWeights } from '../rl-module/weights';
-import type { EnvRunnerMetrics } from './env-runner-config';
-import { ModuleStaging } from './multi-agent-staging';
+import type { EnvRunnerMetrics, ExplorationState } from './env-runner-config';
+import {
+  emptyBatch,
+  emptyMetrics,
+  ModuleStaging,
+  sameSpaces,
+  type MultiAgentRunnerMetrics,
+} from './multi-agent-staging';
+
+export type { MultiAgentRunnerMetrics } from './multi-agent-staging';
 import type { SampleResult } from './protocol';
 
 /** Episode ids are unique per run: worker index in the high part, a counter below (as EnvRunner). */
@@ -33,6 +45,8 @@ export interface MultiAgentEnvRunnerSettings {
   /** Copies of the multi-agent env. RLlib: num_envs_per_env_runner. */
   readonly numEnvs: number;
   readonly rolloutFragmentLength: number;
+  /** RLlib's batch_mode; default 'truncate_episodes'. */
+  readonly batchMode?: 'truncate_episodes' | 'complete_episodes';
   readonly explore: boolean;
   readonly seed: number;
   /** Module ids (RLlib: policies), in a fixed order. */
@@ -44,26 +58,14 @@ export interface MultiAgentEnvRunnerSettings {
   readonly workerIndex?: number;
 }
 
-/** What one sample call measured. Episode returns are per env episode (all agents summed), as RLlib. */
-export interface MultiAgentRunnerMetrics {
-  readonly numEnvSteps: number;
-  readonly numAgentSteps: number;
-  readonly agentStepsByModule: Record<string, number>;
-  readonly episodeReturns: number[];
-  readonly episodeLengths: number[];
-  readonly agentEpisodeReturns: Record<string, number[]>;
-  readonly moduleEpisodeReturns: Record<string, number[]>;
-  readonly inferenceMs: number;
-  readonly envStepMs: number;
-  readonly sampleMs: number;
-}
-
 interface ModuleLanes {
   readonly id: string;
   readonly module: InferenceModule;
   /** Env lane index (copy * maxAgents + slot) of each of this module's lanes. */
   readonly lanes: Int32Array;
   readonly obsDim: number;
+  /** Scalars per action: 1 for Discrete, the Box size otherwise. */
+  readonly actionDim: number;
   readonly obsIn: Float32Array;
   readonly out: ExplorationOutputs;
   readonly staging: ModuleStaging;
@@ -73,7 +75,7 @@ export class MultiAgentEnvRunner {
   readonly env: MultiAgentVectorEnv;
   readonly modules: readonly ModuleLanes[];
   private readonly rng: Rng;
-  private readonly envActions: Int32Array;
+  private readonly envActions: Int32Array | Float32Array;
   private weightsSeq = -1;
   private episodeCounter = 0;
   /** Per lane: the agent's current episode id, return, and whether it acted in this env episode. */
@@ -82,6 +84,8 @@ export class MultiAgentEnvRunner {
   private readonly participated: Uint8Array;
   private readonly envReturns: Float64Array;
   private readonly envLengths: Int32Array;
+  /** complete_episodes: per copy, the last step of this call at which its env episode ended (-1: none). */
+  private readonly lastEndT: Int32Array;
 
   constructor(readonly settings: MultiAgentEnvRunnerSettings) {
     this.env = makeMultiAgentVectorEnv(settings.env, {
@@ -99,12 +103,14 @@ export class MultiAgentEnvRunner {
     }
     const lanes = env.numEnvs * env.maxAgents;
     this.rng = new Rng(settings.seed * 7919 + 31);
-    this.envActions = new Int32Array(lanes * env.actionStride);
+    const discrete = env.actionSpaces.every((a) => a.kind === 'discrete');
+    this.envActions = discrete ? new Int32Array(lanes * env.actionStride) : new Float32Array(lanes * env.actionStride);
     this.agentEpisodeIds = new Float64Array(lanes);
     this.agentReturns = new Float64Array(lanes);
     this.participated = new Uint8Array(lanes);
     this.envReturns = new Float64Array(env.numEnvs);
     this.envLengths = new Int32Array(env.numEnvs);
+    this.lastEndT = new Int32Array(env.numEnvs);
     this.modules = settings.moduleIds.map((id, m) => this.buildModuleLanes(id, m));
     this.episodeCounter = (settings.workerIndex ?? 0) * EPISODE_ID_STRIDE;
     env.reset(settings.seed);
@@ -121,10 +127,10 @@ export class MultiAgentEnvRunner {
     const observationSpace = env.observationSpaces[first]!;
     const actionSpace = env.actionSpaces[first]!;
     for (const slot of slots) {
-      const o = env.observationSpaces[slot]!;
-      const a = env.actionSpaces[slot]!;
-      const sameAction = a.kind === 'discrete' && actionSpace.kind === 'discrete' && a.n === actionSpace.n;
-      if (flatDim(o) !== flatDim(observationSpace) || !sameAction) {
+      if (
+        !sameSpaces(env.observationSpaces[slot]!, observationSpace) ||
+        !sameSpaces(env.actionSpaces[slot]!, actionSpace)
+      ) {
         throw new ConfigError([
           {
             path: 'multiAgent.policyMappingFn',
@@ -136,22 +142,23 @@ export class MultiAgentEnvRunner {
         ]);
       }
     }
-    if (actionSpace.kind !== 'discrete') {
-      throw new RLError(
-        'multi-agent/action-space',
-        `Module '${id}': multi-agent PPO supports Discrete actions only so far.`,
-      );
-    }
     const n = lanes.length;
     const obsDim = flatDim(observationSpace);
+    const discrete = actionSpace.kind === 'discrete';
+    const actionDim = flatDim(actionSpace);
     return {
       id,
       module: makeRLModule(this.settings.module, { observationSpace, actionSpace }, this.settings.seed + m),
       lanes,
       obsDim,
+      actionDim,
       obsIn: new Float32Array(n * obsDim),
-      out: { actions: new Int32Array(n), actionLogp: new Float32Array(n), vfPreds: new Float32Array(n) },
-      staging: new ModuleStaging(n, obsDim),
+      out: {
+        actions: discrete ? new Int32Array(n) : new Float32Array(n * actionDim),
+        actionLogp: new Float32Array(n),
+        vfPreds: new Float32Array(n),
+      },
+      staging: new ModuleStaging(n, obsDim, actionDim, discrete),
     };
   }
 
@@ -161,16 +168,20 @@ export class MultiAgentEnvRunner {
     return { observationSpace: this.env.observationSpaces[slot]!, actionSpace: this.env.actionSpaces[slot]! };
   }
 
-  /** Every module's weights in one object (packModuleWeights), as the EnvRunnerGroup syncs them. */
-  setPackedWeights(packed: ModuleWeights, seq: number): boolean {
-    return this.setWeights(Object.fromEntries(unpackModuleWeights(packed)), seq);
+  /**
+   * Every module's weights in one object (packModuleWeights), as the EnvRunnerGroup syncs them, and
+   * the exploration state sent with them (DQN's epsilon, the same for every module).
+   */
+  setPackedWeights(packed: ModuleWeights, seq: number, exploration?: ExplorationState): boolean {
+    return this.setWeights(Object.fromEntries(unpackModuleWeights(packed)), seq, exploration);
   }
 
-  setWeights(weights: Readonly<Record<string, ModuleWeights>>, seq: number): boolean {
+  setWeights(weights: Readonly<Record<string, ModuleWeights>>, seq: number, exploration?: ExplorationState): boolean {
     if (seq <= this.weightsSeq) return false;
     for (const m of this.modules) {
       const w = weights[m.id];
       if (w) m.module.setWeights(w);
+      if (exploration?.epsilon !== undefined) m.module.setEpsilon?.(exploration.epsilon);
     }
     this.weightsSeq = seq;
     return true;
@@ -179,29 +190,54 @@ export class MultiAgentEnvRunner {
   async sample(): Promise<{ batches: Record<string, SampleBatch>; metrics: MultiAgentRunnerMetrics }> {
     const t0 = performance.now();
     const env = this.env;
-    const steps = this.settings.rolloutFragmentLength;
+    const fragment = this.settings.rolloutFragmentLength;
+    const complete = this.settings.batchMode === 'complete_episodes';
     const metrics = emptyMetrics(this.settings.moduleIds, env.agentIds);
-    for (const m of this.modules) m.staging.ensureCapacity(steps);
-    for (let t = 0; t < steps; t++) {
+    if (complete) this.resetAll();
+    this.lastEndT.fill(-1);
+    let completedEnvSteps = 0;
+    let t = 0;
+    for (; complete ? completedEnvSteps < fragment * env.numEnvs : t < fragment; t++) {
       if (turnDue(YIELD_EVERY_MS)) await takeTurn();
+      for (const m of this.modules) m.staging.ensureCapacity(t + 1);
       const tInfer = performance.now();
       for (const m of this.modules) await this.actModule(m, t);
       const tEnv = performance.now();
       metrics.inferenceMs += tEnv - tInfer;
       env.step(this.envActions);
       metrics.envStepMs += performance.now() - tEnv;
-      for (const m of this.modules) metrics.agentStepsByModule[m.id]! += this.recordModuleStep(m, t);
-      this.recordEnvStep(metrics);
+      for (const m of this.modules) this.recordModuleStep(m, t);
+      completedEnvSteps += this.recordEnvStep(metrics, t);
     }
     const batches = idRecord<SampleBatch>();
     for (const m of this.modules) {
       this.gatherObs(m);
-      batches[m.id] = m.staging.toBatch(steps, m.obsIn, this.weightsSeq);
+      const keepUntil = complete ? this.keepUntil(m) : undefined;
+      const batch = m.staging.toBatch(t, m.obsIn, this.weightsSeq, keepUntil);
+      batches[m.id] = batch;
+      metrics.agentStepsByModule[m.id] = batch.numSteps;
     }
-    metrics.numEnvSteps = steps * env.numEnvs;
+    metrics.numEnvSteps = complete ? completedEnvSteps : t * env.numEnvs;
     metrics.numAgentSteps = Object.values(metrics.agentStepsByModule).reduce((a, b) => a + b, 0);
     metrics.sampleMs = performance.now() - t0;
     return { batches, metrics };
+  }
+
+  /** complete_episodes: per module lane, the last step kept (its copy's last episode end). */
+  private keepUntil(m: ModuleLanes): Int32Array {
+    const out = new Int32Array(m.lanes.length);
+    for (let j = 0; j < m.lanes.length; j++) out[j] = this.lastEndT[Math.floor(m.lanes[j]! / this.env.maxAgents)]!;
+    return out;
+  }
+
+  /** Starts every copy afresh (complete_episodes): episodes in progress are dropped, ids renewed. */
+  private resetAll(): void {
+    this.env.reset();
+    this.agentReturns.fill(0);
+    this.participated.fill(0);
+    this.envReturns.fill(0);
+    this.envLengths.fill(0);
+    for (let l = 0; l < this.agentEpisodeIds.length; l++) this.agentEpisodeIds[l] = this.newEpisodeId();
   }
 
   /**
@@ -237,9 +273,11 @@ export class MultiAgentEnvRunner {
   }
 
   /** Greedy actions of the first module for given observations (the group's weight check). */
-  async computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array> {
-    const actions = new Int32Array(batchSize);
-    await this.modules[0]!.module.forwardInference(obs, batchSize, { actions });
+  async computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array> {
+    const first = this.modules[0]!;
+    const size = batchSize * first.actionDim;
+    const actions = first.out.actions instanceof Int32Array ? new Int32Array(size) : new Float32Array(size);
+    await first.module.forwardInference(obs, batchSize, { actions });
     return actions;
   }
 
@@ -252,18 +290,19 @@ export class MultiAgentEnvRunner {
     else await m.module.forwardInference(m.obsIn, n, m.out);
     const st = m.staging;
     const d = m.obsDim;
+    const a = m.actionDim;
+    const stride = env.actionStride;
     for (let j = 0; j < n; j++) {
       const lane = m.lanes[j]!;
       const k = t * n + j;
-      const action = m.out.actions[j]!;
-      this.envActions[lane * env.actionStride] = action;
+      for (let i = 0; i < a; i++) this.envActions[lane * stride + i] = m.out.actions[j * a + i]!;
       if (!env.alive[lane]) {
         st.status[k] = 0;
         continue;
       }
       st.status[k] = 1;
       st.obs.set(m.obsIn.subarray(j * d, j * d + d), k * d);
-      st.actions[k] = action;
+      for (let i = 0; i < a; i++) st.actions[k * a + i] = m.out.actions[j * a + i]!;
       st.actionLogp[k] = this.settings.explore ? m.out.actionLogp[j]! : 0;
       st.vfPreds[k] = this.settings.explore ? m.out.vfPreds[j]! : 0;
       st.episodeIds[k] = this.agentEpisodeIds[lane]!;
@@ -271,17 +310,15 @@ export class MultiAgentEnvRunner {
     }
   }
 
-  /** Rewards and flags of the lanes that acted at t; returns how many acted. */
-  private recordModuleStep(m: ModuleLanes, t: number): number {
+  /** Rewards and flags of the lanes that acted at t. */
+  private recordModuleStep(m: ModuleLanes, t: number): void {
     const env = this.env;
     const n = m.lanes.length;
     const st = m.staging;
     const d = m.obsDim;
-    let acted = 0;
     for (let j = 0; j < n; j++) {
       const k = t * n + j;
       if (!st.status[k]) continue;
-      acted++;
       const lane = m.lanes[j]!;
       const reward = env.rewards[lane]!;
       st.rewards[k] = reward;
@@ -294,11 +331,14 @@ export class MultiAgentEnvRunner {
         this.agentEpisodeIds[lane] = this.newEpisodeId();
       }
     }
-    return acted;
   }
 
-  /** Env-episode bookkeeping per copy: lengths, summed returns, per-agent and per-module returns. */
-  private recordEnvStep(metrics: MultiAgentRunnerMetrics): void {
+  /**
+   * Env-episode bookkeeping per copy: lengths, summed returns, per-agent and per-module returns.
+   * Returns the env steps of the episodes that ended at step t.
+   */
+  private recordEnvStep(metrics: MultiAgentRunnerMetrics, t: number): number {
+    let ended = 0;
     const env = this.env;
     const a = env.maxAgents;
     for (let e = 0; e < env.numEnvs; e++) {
@@ -309,6 +349,8 @@ export class MultiAgentEnvRunner {
       if (!env.terminatedAll[e] && !env.truncatedAll[e]) continue;
       metrics.episodeReturns.push(this.envReturns[e]!);
       metrics.episodeLengths.push(this.envLengths[e]!);
+      ended += this.envLengths[e]!;
+      this.lastEndT[e] = t;
       const byModule = new Map<string, number>();
       for (let s = 0; s < a; s++) {
         const lane = e * a + s;
@@ -324,6 +366,7 @@ export class MultiAgentEnvRunner {
       this.envReturns[e] = 0;
       this.envLengths[e] = 0;
     }
+    return ended;
   }
 
   private gatherObs(m: ModuleLanes): void {
@@ -343,49 +386,4 @@ export class MultiAgentEnvRunner {
   stop(): void {
     for (const m of this.modules) m.module.dispose();
   }
-}
-
-/** A batch with no rows (a multi-agent SampleResult's `batch`: its data is in moduleBatches). */
-function emptyBatch(obsDim: number, workerIndex: number, weightsSeq: number): SampleBatch {
-  return {
-    numSteps: 0,
-    obsDim,
-    actionDim: 1,
-    obs: new Float32Array(0),
-    actions: new Int32Array(0),
-    rewards: new Float32Array(0),
-    terminateds: new Uint8Array(0),
-    truncateds: new Uint8Array(0),
-    chunkStarts: new Int32Array(1),
-    chunkEnds: new Uint8Array(0),
-    chunkEpisodeIds: new Float64Array(0),
-    chunkEnvIndices: new Int32Array(0),
-    finalObs: new Float32Array(0),
-    workerIndex,
-    weightsSeq,
-  };
-}
-
-function emptyMetrics(
-  moduleIds: readonly string[],
-  agentIds: readonly string[],
-): MultiAgentRunnerMetrics & {
-  numEnvSteps: number;
-  numAgentSteps: number;
-  inferenceMs: number;
-  envStepMs: number;
-  sampleMs: number;
-} {
-  return {
-    numEnvSteps: 0,
-    numAgentSteps: 0,
-    agentStepsByModule: Object.fromEntries(moduleIds.map((id) => [id, 0])),
-    episodeReturns: [],
-    episodeLengths: [],
-    agentEpisodeReturns: Object.fromEntries(agentIds.map((id) => [id, []])),
-    moduleEpisodeReturns: Object.fromEntries(moduleIds.map((id) => [id, []])),
-    inferenceMs: 0,
-    envStepMs: 0,
-    sampleMs: 0,
-  };
 }

@@ -40,7 +40,7 @@ export interface EnvFault {
 
 /** Sources that belong to the trainer, never the user's fault. */
 const OWN_SOURCE =
-  /(^|\/)(node_modules|src\/(core|env-runner|runtime|algorithms|app|learner|rl-module|replay|connectors|ui|cli)|src\/envs\/(registry|vectorize|check-env|base-vector-env|crashing|env-modules|env-fault|env-module-api)\.ts)(\/|$)/;
+  /(^|\/)(node_modules|src\/(core|env-runner|runtime|algorithms|app|learner|rl-module|replay|connectors|ui|cli)|src\/envs\/(registry|vectorize|check-env|base-vector-env|crashing|env-modules|env-fault|env-module-api|multi-agent\/(registry|check-multi-agent-env|base-multi-agent-env))\.ts)(\/|$)/;
 /** Unmapped frames of the trainer's own scripts (the built app, Vite's dev deps, the API shim). */
 const OWN_SCRIPT = /\/(assets|@vite|@fs|node_modules)\/|\/env-api\.js$/;
 
@@ -149,7 +149,7 @@ export class EnvFaultError extends RLError {
 export function formatEnvFault(f: EnvFault): string {
   const head = `${f.envId === null ? 'env module' : `env ${f.envId}`}: ${f.message}`;
   // A contract problem has no throwing frame; its location is the registration declaring the spaces.
-  const what = f.code === 'env/check-failed' ? ' (the registerEnv call that declares its spaces)' : '';
+  const what = f.code === 'env/check-failed' ? ' (the registerEnv / registerMultiAgentEnv call that declares its spaces)' : '';
   const at = f.location === null ? '' : `\n  at ${f.location}${what}`;
   return `${head}${at}${f.details.map((d) => `\n  - ${d}`).join('')}`;
 }

@@ -11,9 +11,17 @@ export { needsGpuError } from './needs-gpu';
 export { vectorize } from './vectorize';
 export { BaseVectorEnv, configBoolean, configNumber } from './base-vector-env';
 export { checkEnv } from './check-env';
+export { registerMultiAgentEnv } from './multi-agent/registry';
+export { BaseMultiAgentVectorEnv } from './multi-agent/base-multi-agent-env';
+export { checkMultiAgentEnv } from './multi-agent/check-multi-agent-env';
 export { box, discrete, flatDim } from '../core/spaces';
 export { Rng } from '../core/rng';
 export { RLError } from '../core/errors';
 export type { SingleEnv, SingleEnvSpec, SingleEnvStep } from './vectorize';
 export type { EnvFactory, EnvFactoryOptions, EnvMeta, RenderContext, VectorEnv } from './types';
+export type {
+  MultiAgentEnvFactory,
+  MultiAgentEnvFactoryOptions,
+  MultiAgentVectorEnv,
+} from './multi-agent/types';
 export type { Box, Discrete, Space } from '../core/spaces';

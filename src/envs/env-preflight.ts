@@ -4,12 +4,21 @@
  * constructor, reset or step becomes an `env/runtime-error`; contract problems (an observation
  * outside its space, non-determinism under a seed, ...) become `env/check-failed`. Either names the
  * env id and the file:line of the fault: the throwing frame, or for contract problems the
- * `registerEnv` call that declared the spaces. Built-in envs are tested by the unit tests instead.
+ * `registerEnv` (or `registerMultiAgentEnv`) call that declared the spaces. A multi-agent env gets
+ * the multi-agent contract's checker (multi-agent/check-multi-agent-env.ts) with the same faults.
+ * Built-in envs are tested by the unit tests instead.
  */
 import { errorMessage } from '../core/errors';
 import { checkEnv } from './check-env';
 import { describeEnvError, type EnvFault, type FaultLocator } from './env-fault';
-import { isMultiAgentEnv } from './multi-agent/registry';
+import { checkMultiAgentEnv } from './multi-agent/check-multi-agent-env';
+import {
+  isBuiltinMultiAgentEnv,
+  isMultiAgentEnv,
+  makeMultiAgentVectorEnv,
+  multiAgentRegistrationStack,
+} from './multi-agent/registry';
+import type { MultiAgentVectorEnv } from './multi-agent/types';
 import { isBuiltinEnv, makeVectorEnv, registrationStack } from './registry';
 import type { VectorEnv } from './types';
 
@@ -31,26 +40,30 @@ export async function preflightEnv(
   locator: FaultLocator,
   opts: PreflightOptions = {},
 ): Promise<EnvFault | null> {
-  // Multi-agent envs have their own contract (and registry); checkEnv is single-agent.
-  if (isBuiltinEnv(envId) || isMultiAgentEnv(envId)) return null;
-  const registeredAt = registrationStack(envId);
-  let env: VectorEnv;
+  const multiAgent = isMultiAgentEnv(envId);
+  if (multiAgent ? isBuiltinMultiAgentEnv(envId) : isBuiltinEnv(envId)) return null;
+  const registeredAt = multiAgent ? multiAgentRegistrationStack(envId) : registrationStack(envId);
+  const make = { numEnvs: 2, seed: 0, envConfig: opts.envConfig ?? {}, maxEpisodeSteps: opts.maxEpisodeSteps };
+  let env: VectorEnv | MultiAgentVectorEnv;
   try {
-    env = makeVectorEnv(envId, {
-      numEnvs: 2,
-      seed: 0,
-      envConfig: opts.envConfig ?? {},
-      maxEpisodeSteps: opts.maxEpisodeSteps ?? undefined,
-    });
+    env = multiAgent
+      ? makeMultiAgentVectorEnv(envId, make)
+      : makeVectorEnv(envId, { ...make, maxEpisodeSteps: opts.maxEpisodeSteps ?? undefined });
   } catch (e) {
     const fault = await describeEnvError(e, 'env/runtime-error', envId, locator, registeredAt);
     return { ...fault, message: `building the env threw ${described(e)}` };
   }
   let thrown: { phase: string; error: unknown } | null = null;
-  const problems = checkEnv(env, {
+  const checkOptions = {
     numSteps: opts.numSteps ?? 1000,
-    onThrow: (phase, error) => (thrown ??= { phase, error }),
-  }).map((p) => p.replace(/^\[[^\]]*\] /, ''));
+    onThrow: (phase: string, error: unknown) => (thrown ??= { phase, error }),
+  };
+  // The same checker for both contracts: Gymnasium's for a VectorEnv, the multi-agent one's otherwise.
+  const problems = (
+    multiAgent
+      ? checkMultiAgentEnv(env as MultiAgentVectorEnv, checkOptions)
+      : checkEnv(env as VectorEnv, checkOptions)
+  ).map((p) => p.replace(/^\[[^\]]*\] /, ''));
   if (thrown !== null) {
     const { phase, error } = thrown as { phase: string; error: unknown };
     const fault = await describeEnvError(error, 'env/runtime-error', envId, locator, registeredAt);

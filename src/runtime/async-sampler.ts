@@ -13,16 +13,19 @@
 import { RLError, errorMessage } from '../core/errors';
 import type { SampleBatch } from '../core/sample-batch';
 import type { EnvRunnerMetrics } from '../env-runner/env-runner-config';
+import type { SampleResult } from '../env-runner/protocol';
 import type { EnvRunnerGroup } from './env-runner-group';
 import type { LearnerQueue } from './learner-queue';
 import type { RunnerSlot } from './supervisor';
 
-export interface AsyncSamplerOptions {
+export interface AsyncSamplerOptions<T> {
   /** Sample calls each runner may have outstanding. RLlib: max_requests_in_flight_per_env_runner (1). */
   readonly maxRequestsInFlightPerEnvRunner: number;
+  /** What goes into the queue from each result: its batch by default (a multi-agent run queues its module batches). */
+  readonly toItem?: (result: SampleResult) => T;
 }
 
-export class AsyncSampler {
+export class AsyncSampler<T = SampleBatch> {
   /** Lifetime: requests lost because their runner failed while they were in flight. Never goes back. */
   numRequestsLost = 0;
   /** Lifetime: batches that arrived. */
@@ -35,11 +38,14 @@ export class AsyncSampler {
   private running = false;
   private unsubscribe: (() => void) | null = null;
 
+  private readonly toItem: (result: SampleResult) => T;
+
   constructor(
     private readonly group: EnvRunnerGroup,
-    private readonly queue: LearnerQueue<SampleBatch>,
-    private readonly opts: AsyncSamplerOptions,
+    private readonly queue: LearnerQueue<T>,
+    private readonly opts: AsyncSamplerOptions<T>,
   ) {
+    this.toItem = opts.toItem ?? ((r) => r.batch as T);
     if (!Number.isInteger(opts.maxRequestsInFlightPerEnvRunner) || opts.maxRequestsInFlightPerEnvRunner < 1) {
       throw new RangeError(
         `maxRequestsInFlightPerEnvRunner must be an integer >= 1, got ${opts.maxRequestsInFlightPerEnvRunner}`,
@@ -121,11 +127,11 @@ export class AsyncSampler {
     this.inFlight.set(slot, (this.inFlight.get(slot) ?? 0) + 1);
     this.group
       .sampleFromRunner(slot)
-      .then(async ({ batch, metrics }) => {
+      .then(async (result) => {
         this.numBatchesReceived++;
-        this.metrics.push(metrics);
+        this.metrics.push(result.metrics);
         // 'block': the request slot stays taken until the Learner makes room (back-pressure).
-        await this.queue.put(batch);
+        await this.queue.put(this.toItem(result));
       })
       .catch((e: unknown) => {
         // The supervisor has handled the runner's failure already; the request is lost, and counted.

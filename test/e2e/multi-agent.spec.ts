@@ -1,7 +1,8 @@
 /**
- * Multi-agent PPO as a user meets it (issue #18): in the page, from a URL, with the mapping
- * shown, per-module and per-agent return curves filling, and the preview drawing one agent's view;
- * and `npm run train` with --policies / --policy-mapping, its files holding every module.
+ * Multi-agent runs as a user meets them (issues #18, #30): PPO in the page, from a URL, with the
+ * mapping shown, per-module and per-agent return curves filling, and the preview drawing one
+ * agent's view; SAC on MultiAgentPendulum (Box actions) from a URL, sampling in a Web Worker; and
+ * `npm run train` with --policies / --policy-mapping, its files holding every module.
  */
 import path from 'node:path';
 import type { Page } from '@playwright/test';
@@ -55,6 +56,36 @@ test('a multi-agent run in the page: mapping view, per-module charts with data, 
   expect(consoleErrors).toEqual([]);
 });
 
+test('SAC on MultiAgentPendulum from a URL: Box actions sampled in a worker, one learner and buffer per module', async ({
+  page,
+  consoleErrors,
+}) => {
+  const hash =
+    '#algo=SAC&env=MultiAgentPendulum&policies=p0,p1&policy_mapping_fn=0%3Dp0,1%3Dp1&num_env_runners=1' +
+    '&num_steps_sampled_before_learning_starts=64&min_sample_timesteps_per_iteration=100&train_batch_size_per_learner=16' +
+    '&num_gpus_per_learner=0&seed=1&stop_iters=3';
+  await page.goto(`/${hash}`);
+  await page.waitForFunction(() => typeof window.rl === 'object');
+  await expect(page.getByTestId('multi-agent-mapping').getByTestId('mapping-row')).toHaveCount(2);
+  await page.getByRole('button', { name: 'Train' }).click();
+  await expect
+    .poll(() => page.evaluate(() => window.rl.results.length), { timeout: 120_000 })
+    .toBeGreaterThanOrEqual(3);
+  const last = await page.evaluate(() => window.rl.results.at(-1)!);
+  expect(await page.evaluate(() => window.rl.algorithm?.config.algo)).toBe('SAC');
+  for (const id of ['p0', 'p1']) {
+    expect(Number(last[`learners/${id}/num_module_steps_trained`])).toBeGreaterThan(0);
+    expect(Number(last[`replay_buffer/${id}/size`])).toBe(Number(last['num_env_steps_sampled_lifetime']));
+    expect(Number.isFinite(Number(last[`env_runners/module_episode_returns_mean/${id}`]))).toBe(true);
+  }
+  const runners = await page.evaluate(() => window.rl.faults.runners().map((r) => r.workerIndex));
+  expect(runners).toEqual([1]);
+  // The preview acts with each agent's module: Box torques, no error.
+  await page.getByTestId('preview-agent').selectOption('1');
+  await expect(page.getByTestId('preview-agent-numbers')).toContainText('agent 1 → module p1', { timeout: 30_000 });
+  expect(consoleErrors).toEqual([]);
+});
+
 test('npm run train with --policies / --policy-mapping: progress per module, files, checkpoint of every module', async () => {
   const out = tmpOut();
   const run = await runCli([
@@ -92,12 +123,12 @@ test('npm run train with --policies / --policy-mapping: progress per module, fil
     policyMappingFn: { '0': 'p0', '1': 'p1' },
     policiesToTrain: null,
   });
-  const ckpt = readJson<{ weights: { names: string[] }; optimizers: Record<string, unknown> }>(
+  const ckpt = readJson<{ weights: { names: string[] }; modules: Record<string, unknown> }>(
     path.join(out, 'checkpoint', 'final.json'),
   );
   const modules = new Set(ckpt.weights.names.map((n) => n.split('/')[0]));
   expect([...modules].sort()).toEqual(['p0', 'p1']);
-  expect(Object.keys(ckpt.optimizers)).toEqual(['p1']); // p0's is optimizerState
+  expect(Object.keys(ckpt.modules).sort()).toEqual(['p0', 'p1']); // each trained module's learner state
 
   // Resumes from it; a mapping to a module that does not exist is refused before training, naming the fix.
   const resumed = await runCli(['--restore', out, '--stop-iters', '4', '--out', tmpOut()]);

@@ -72,7 +72,7 @@ async function evaluate(
 
 it('PPO: a trained module beats a random opponent on CoinChase-v0', async () => {
   const config = multiAgentPpo()
-    .environment('CoinChase-v0')
+    .environment('CoinChase-v0', {})
     .envRunners({ numEnvRunners: 0, numEnvsPerEnvRunner: 16, rolloutFragmentLength: 64 })
     .rlModule({ fcnetHiddens: [64, 64], fcnetActivation: 'tanh' })
     .training({

@@ -28,6 +28,21 @@ describe('size limits: what a tab can build', () => {
     expect(errorAt({ fcnet_hiddens: Array(40).fill(8) }, 'rlModule.fcnetHiddens')).toMatch(/40 layers.*limit of 32/);
   });
 
+  it('a run whose checkpoint would exceed its size limit is refused before it builds, for one module or many', () => {
+    // [4096, 4096]: ~33.6 M parameters (under the 50 M limit), ~101 M values with Adam's moments.
+    expect(errorAt({ fcnet_hiddens: [4096, 4096] }, 'rlModule.fcnetHiddens')).toMatch(
+      /at least 33,5\d\d,\d{3} parameters; a checkpoint holds each with Adam's two moments, 100,\d{3},\d{3} values, more than the 67,108,864 \(256 MB\)/,
+    );
+    const ma = (n: number) => ({
+      env: 'MultiAgentCartPole',
+      fcnet_hiddens: [256, 256],
+      policies: Array.from({ length: n }, (_, i) => `p${i}`),
+      policy_mapping_fn: { '*': 'p0' },
+    });
+    expect(errorAt(ma(300), 'rlModule.fcnetHiddens')).toMatch(/x 300 modules .* fewer modules \(policies\)/);
+    expect(errorAt(ma(100), 'rlModule.fcnetHiddens')).toBe('(no error)');
+  });
+
   it('envs per runner, fragment length and batch size have limits too', () => {
     expect(errorAt({ num_envs_per_env_runner: 5000 }, 'envRunners.numEnvsPerEnvRunner')).toMatch(/limit of 4096/);
     expect(errorAt({ rollout_fragment_length: 200000 }, 'envRunners.rolloutFragmentLength')).toMatch(

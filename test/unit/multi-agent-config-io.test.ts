@@ -84,7 +84,7 @@ describe('the URL hash', () => {
     expect(text).toMatch(/multiAgent.policies: module id "bad\/id" must be/);
     expect(text).toMatch(/multiAgent.policyMappingFn: pattern "0" maps to "p9"/);
     expect(text).toMatch(/multiAgent.policiesToTrain: "zz" is not in policies/);
-    expect(text).toMatch(/learners.numLearners: multi-agent PPO trains one Learner per module/);
+    expect(text).toMatch(/learners.numLearners: a multi-agent run trains one Learner per module/);
   });
 
   it('several policies without a mapping, or a mapping on a single-agent env, say what to set', () => {

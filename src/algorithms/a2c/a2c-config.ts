@@ -10,6 +10,7 @@ import type { ValidationContext } from '../../core/config-validation';
 import { isCount, type IssueList } from '../../core/issue-list';
 import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES, SHARED_KEYS, TRAINING_KEYS } from '../../core/shared-keys';
 import { builderOf, configSchema } from '../define-algorithm';
+import { MULTI_AGENT_KEYS, multiAgentRules, type WithMultiAgent } from '../multi-agent/multi-agent-config';
 import { checkFragmentFitsBatch, onPolicySamplingLayout } from '../on-policy-config';
 import type { SamplingLayout } from '../spec';
 
@@ -53,10 +54,13 @@ export const A2C_TRAINING_KEYS = {
 };
 
 /** RLlib A2CConfig: 2 rollout workers, 'auto' fragment length (the shared defaults already are). */
-export const A2C_KEYS = { ...SHARED_KEYS, training: A2C_TRAINING_KEYS };
+export const A2C_KEYS = { ...SHARED_KEYS, training: A2C_TRAINING_KEYS, multiAgent: MULTI_AGENT_KEYS };
 
 export type A2CTrainingConfig = ValuesOf<typeof A2C_TRAINING_KEYS>;
-export type A2CConfig = AlgorithmConfigBase & { readonly algo: 'A2C'; readonly training: A2CTrainingConfig };
+export type A2CConfig = AlgorithmConfigBase & {
+  readonly algo: 'A2C';
+  readonly training: A2CTrainingConfig;
+} & WithMultiAgent;
 
 function a2cRules(cfg: A2CConfig, _ctx: ValidationContext, out: IssueList): void {
   const t = cfg.training;
@@ -77,6 +81,7 @@ function a2cRules(cfg: A2CConfig, _ctx: ValidationContext, out: IssueList): void
     );
   }
   if (isCount(tbs, 1)) checkFragmentFitsBatch(out, cfg);
+  multiAgentRules(cfg, out);
 }
 
 export const A2C_SCHEMA = configSchema<A2CConfig>('A2C', A2C_KEYS, a2cRules);

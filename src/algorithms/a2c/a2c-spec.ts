@@ -4,6 +4,8 @@
  */
 import * as K from '../../core/metric-keys';
 import { defineAlgorithm } from '../define-algorithm';
+import { withMultiAgent } from '../multi-agent/multi-agent-load';
+import { onIndependentAgents } from '../presets';
 import type { ChartDef } from '../spec';
 import { A2C_SCHEMA, a2cSamplingLayout, type A2CConfig } from './a2c-config';
 import { A2C_PRESETS } from './a2c-presets';
@@ -44,7 +46,13 @@ export const A2C_SPEC = defineAlgorithm<A2CConfig>({
   actionSpaces: ['discrete', 'box'],
   formSection: { id: 'a2c-training', title: 'A2C hyperparameters' },
   samplingLayout: a2cSamplingLayout,
-  presets: A2C_PRESETS,
+  presets: {
+    ...A2C_PRESETS,
+    MultiAgentCartPole: onIndependentAgents(A2C_PRESETS['CartPole-v1']!, 'MultiAgentCartPole', 2, {
+      target: 450,
+      maxEnvSteps: 1_000_000,
+    }),
+  },
   charts: CHARTS,
   rllib: A2C_RLLIB,
   describeTraining: (c) => {
@@ -54,5 +62,5 @@ export const A2C_SPEC = defineAlgorithm<A2CConfig>({
       t.minSampleTimestepsPerIteration > 0 ? `, >= ${t.minSampleTimestepsPerIteration} env steps per iteration` : '';
     return `lr ${JSON.stringify(t.lr)}, gamma ${t.gamma}, ${adv}, 1 step per ${t.trainBatchSizePerLearner}-step batch${repeat}`;
   },
-  load: () => import('./a2c'),
+  load: withMultiAgent(() => import('./a2c')),
 });

@@ -8,6 +8,7 @@ import { int, num, reuse, type ValuesOf } from '../../core/config-catalogue';
 import { SHARED_KEYS, TRAINING_KEYS } from '../../core/shared-keys';
 import { builderOf, configSchema } from '../define-algorithm';
 import { IMPALA_TRAINING_KEYS, asyncRules } from '../impala/impala-config';
+import { MULTI_AGENT_KEYS, type WithMultiAgent } from '../multi-agent/multi-agent-config';
 import { SURROGATE_KEYS } from '../ppo/ppo-config';
 
 const { learnerQueueSize, ...impalaKeys } = IMPALA_TRAINING_KEYS;
@@ -64,10 +65,13 @@ export const APPO_TRAINING_KEYS = {
   }),
 };
 
-export const APPO_KEYS = { ...SHARED_KEYS, training: APPO_TRAINING_KEYS };
+export const APPO_KEYS = { ...SHARED_KEYS, training: APPO_TRAINING_KEYS, multiAgent: MULTI_AGENT_KEYS };
 
 export type APPOTrainingConfig = ValuesOf<typeof APPO_TRAINING_KEYS>;
-export type APPOConfig = AlgorithmConfigBase & { readonly algo: 'APPO'; readonly training: APPOTrainingConfig };
+export type APPOConfig = AlgorithmConfigBase & {
+  readonly algo: 'APPO';
+  readonly training: APPOTrainingConfig;
+} & WithMultiAgent;
 
 export const APPO_SCHEMA = configSchema<APPOConfig>('APPO', APPO_KEYS, asyncRules);
 export const APPO_DEFAULTS: APPOConfig = APPO_SCHEMA.defaults;

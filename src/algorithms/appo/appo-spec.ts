@@ -3,10 +3,11 @@
  * layout, presets, form fields and charts, without TF.js. `load()` brings in the implementation.
  */
 import { defineAlgorithm } from '../define-algorithm';
+import { withMultiAgent } from '../multi-agent/multi-agent-load';
 import { AsyncKeys } from '../impala/async-metric-keys';
 import { asyncSamplingLayout } from '../impala/impala-config';
 import { ASYNC_CARTPOLE, ASYNC_CHARTS } from '../impala/impala-spec';
-import { returnWithin } from '../presets';
+import { onIndependentAgents, returnWithin } from '../presets';
 import { ACTOR_CRITIC_WEIGHTS } from '../rllib/actor-critic-layout';
 import type { Preset } from '../spec';
 import { APPO_SCHEMA, type APPOConfig } from './appo-config';
@@ -47,7 +48,11 @@ export const APPO_SPEC = defineAlgorithm<APPOConfig>({
   actionSpaces: ['discrete', 'box'],
   formSection: { id: 'appo-training', title: 'APPO training' },
   samplingLayout: asyncSamplingLayout,
-  presets: { 'CartPole-v1': CARTPOLE },
+  presets: {
+    'CartPole-v1': CARTPOLE,
+    // RLlib's multi_agent_cartpole_appo.py stops at 150 per agent; the bar here is 450.
+    MultiAgentCartPole: onIndependentAgents(CARTPOLE, 'MultiAgentCartPole', 2, { target: 450, maxEnvSteps: 1_000_000 }),
+  },
   charts: [
     ...ASYNC_CHARTS,
     {
@@ -69,5 +74,5 @@ export const APPO_SPEC = defineAlgorithm<APPOConfig>({
       `circular buffer ${t.circularBufferNumBatches} x ${t.circularBufferIterationsPerBatch}`
     );
   },
-  load: () => import('./appo'),
+  load: withMultiAgent(() => import('./appo')),
 });

@@ -29,6 +29,7 @@ import {
   TRAINING_KEYS,
 } from '../../core/shared-keys';
 import { builderOf, configSchema } from '../define-algorithm';
+import { MULTI_AGENT_KEYS, multiAgentRules, type WithMultiAgent } from '../multi-agent/multi-agent-config';
 import { OFF_POLICY_KEYS, checkActionSpace, replayBufferConfig } from '../off-policy-config';
 
 export const DQN_TRAINING_KEYS = {
@@ -114,11 +115,15 @@ export const DQN_KEYS = {
     },
   }),
   training: DQN_TRAINING_KEYS,
+  multiAgent: MULTI_AGENT_KEYS,
 };
 
 export type DQNTrainingConfig = ValuesOf<typeof DQN_TRAINING_KEYS>;
 export type ReplayBufferConfig = DQNTrainingConfig['replayBufferConfig'];
-export type DQNConfig = AlgorithmConfigBase & { readonly algo: 'DQN'; readonly training: DQNTrainingConfig };
+export type DQNConfig = AlgorithmConfigBase & {
+  readonly algo: 'DQN';
+  readonly training: DQNTrainingConfig;
+} & WithMultiAgent;
 
 function dqnRules(cfg: DQNConfig, _ctx: ValidationContext, out: IssueList): void {
   checkActionSpace(
@@ -133,6 +138,7 @@ function dqnRules(cfg: DQNConfig, _ctx: ValidationContext, out: IssueList): void
       `DQN samples fragments into a replay buffer; 'truncate_episodes' keeps each call short.`,
     );
   }
+  multiAgentRules(cfg, out);
 }
 
 export const DQN_SCHEMA = configSchema<DQNConfig>('DQN', DQN_KEYS, dqnRules);

@@ -15,6 +15,7 @@ import { lrAt, type LrSchedule } from '../../learner/lr-schedule';
 import type { TargetNetwork } from '../../learner/target-network';
 import { makeReplayBuffer, type EpisodeReplayBuffer, type ReplayBatch } from '../../replay';
 import type { DeviceInfo } from '../../backend/device';
+import type { ModuleDescriptor } from '../../rl-module/module-factory';
 import type { EnvRunnerGroup } from '../../runtime/env-runner-group';
 import { Algorithm } from '../algorithm';
 import { setupAlgorithm, type BuildOptions } from '../algorithm-setup';
@@ -198,17 +199,23 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig, L extends Re
   }
 }
 
+/** DQN's Q-network as the runners and the learner build it (multi-agent DQN builds one per module). */
+export function dqnModule(config: DQNConfig): Extract<ModuleDescriptor, { kind: 'q' }> {
+  const t = config.training;
+  const model = {
+    ...config.rlModule,
+    headFcnetHiddens: t.headFcnetHiddens,
+    headFcnetActivation: t.headFcnetActivation,
+    dueling: t.dueling,
+  };
+  return { kind: 'q', model };
+}
+
 export class DQN extends OffPolicyAlgorithm<DQNConfig, DQNLearner> {
   static async build(config: DQNConfig, opts: BuildOptions = {}): Promise<DQN> {
     const t = config.training;
-    const model = {
-      ...config.rlModule,
-      headFcnetHiddens: t.headFcnetHiddens,
-      headFcnetActivation: t.headFcnetActivation,
-      dueling: t.dueling,
-    };
     const setup = await setupAlgorithm(config, opts, {
-      module: { kind: 'q', model },
+      module: dqnModule(config),
       rolloutFragmentLength: dqnSamplingLayout(config).rolloutFragmentLength,
     });
     const learner = new DQNLearner(setup.module, t);

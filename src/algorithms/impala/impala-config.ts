@@ -9,6 +9,7 @@ import type { ValidationContext } from '../../core/config-validation';
 import type { IssueList } from '../../core/issue-list';
 import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES, SHARED_KEYS, TRAINING_KEYS } from '../../core/shared-keys';
 import { builderOf, configSchema } from '../define-algorithm';
+import { MULTI_AGENT_KEYS, multiAgentRules, type WithMultiAgent } from '../multi-agent/multi-agent-config';
 import type { SamplingLayout } from '../spec';
 
 /** RLlib's IMPALA sets rollout_fragment_length = 50 (AlgorithmConfig's 'auto' does not apply). */
@@ -86,13 +87,19 @@ export const IMPALA_TRAINING_KEYS = {
   ...including(TRAINING_KEYS, { maxConsecutiveNonFiniteUpdates: DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES }),
 };
 
-export const IMPALA_KEYS = { ...SHARED_KEYS, training: IMPALA_TRAINING_KEYS };
+export const IMPALA_KEYS = { ...SHARED_KEYS, training: IMPALA_TRAINING_KEYS, multiAgent: MULTI_AGENT_KEYS };
 
 export type IMPALATrainingConfig = ValuesOf<typeof IMPALA_TRAINING_KEYS>;
-export type IMPALAConfig = AlgorithmConfigBase & { readonly algo: 'IMPALA'; readonly training: IMPALATrainingConfig };
+export type IMPALAConfig = AlgorithmConfigBase & {
+  readonly algo: 'IMPALA';
+  readonly training: IMPALATrainingConfig;
+} & WithMultiAgent;
 
-/** Asynchronous sampling needs fragments of whole episodes cut at fixed lengths (IMPALA's and APPO's rule). */
-export function asyncRules(cfg: AlgorithmConfigBase, _ctx: ValidationContext, out: IssueList): void {
+/**
+ * Asynchronous sampling needs fragments of whole episodes cut at fixed lengths (IMPALA's and
+ * APPO's rule); both take the multiAgent section.
+ */
+export function asyncRules(cfg: AlgorithmConfigBase & WithMultiAgent, _ctx: ValidationContext, out: IssueList): void {
   if (cfg.envRunners.batchMode === 'complete_episodes') {
     out.error(
       'envRunners.batchMode',
@@ -100,6 +107,7 @@ export function asyncRules(cfg: AlgorithmConfigBase, _ctx: ValidationContext, ou
         `Set batchMode to 'truncate_episodes'.`,
     );
   }
+  multiAgentRules(cfg, out);
 }
 
 export const IMPALA_SCHEMA = configSchema<IMPALAConfig>('IMPALA', IMPALA_KEYS, asyncRules);

@@ -4,8 +4,9 @@
  */
 import * as K from '../../core/metric-keys';
 import { defineAlgorithm } from '../define-algorithm';
+import { withMultiAgent } from '../multi-agent/multi-agent-load';
 import { ACTOR_CRITIC_WEIGHTS } from '../rllib/actor-critic-layout';
-import { SMALL_MLP, returnWithin, sampling } from '../presets';
+import { SMALL_MLP, onIndependentAgents, returnWithin, sampling } from '../presets';
 import type { ChartDef, Preset } from '../spec';
 import { AsyncKeys } from './async-metric-keys';
 import { IMPALA_SCHEMA, asyncSamplingLayout, type IMPALAConfig } from './impala-config';
@@ -71,6 +72,33 @@ const CARTPOLE: Preset<IMPALAConfig> = {
   stop: returnWithin(450, 2_000_000),
 };
 
+/**
+ * MultiAgentCartPole, 2 agents with a module each (RLlib's multi_agent_cartpole_impala.py stops at
+ * 350 per agent; the bar here is 450 for every module). The CartPole preset missed it within 2M env
+ * steps (seed 1: best 447 for the lower module): each module's critic, one Adam step per 2,000-row
+ * batch, hardly fits its V-trace targets, and a global-norm clip lets the value gradient shrink the
+ * policy step. Train batches of 500 (four times the Adam steps per env step), no clip, and 4,000
+ * trained env steps per iteration: 3/3 seeds reached 450 for both modules at 631-908k env steps.
+ */
+const MULTI_AGENT_CARTPOLE = onIndependentAgents<IMPALAConfig>(
+  {
+    description:
+      'the CartPole preset with train batches of 500, no gradient clipping, 4000 trained steps per iteration.',
+    config: {
+      ...CARTPOLE.config,
+      training: {
+        ...CARTPOLE.config.training,
+        trainBatchSizePerLearner: 500,
+        gradClip: null,
+        minTrainTimestepsPerIteration: 4000,
+      },
+    },
+  },
+  'MultiAgentCartPole',
+  2,
+  { target: 450, maxEnvSteps: 2_000_000 },
+);
+
 export const IMPALA_SPEC = defineAlgorithm<IMPALAConfig>({
   schema: IMPALA_SCHEMA,
   title: 'IMPALA — importance-weighted actor-learner (asynchronous)',
@@ -80,7 +108,10 @@ export const IMPALA_SPEC = defineAlgorithm<IMPALAConfig>({
   actionSpaces: ['discrete', 'box'],
   formSection: { id: 'impala-training', title: 'IMPALA training' },
   samplingLayout: asyncSamplingLayout,
-  presets: { 'CartPole-v1': CARTPOLE },
+  presets: {
+    'CartPole-v1': CARTPOLE,
+    MultiAgentCartPole: MULTI_AGENT_CARTPOLE,
+  },
   charts: ASYNC_CHARTS,
   // RLlib builds IMPALA's module as PPO's (DefaultPPOTorchRLModule), so the weights take PPO's names.
   rllib: { configClass: 'IMPALAConfig', importFrom: 'ray.rllib.algorithms.impala', ...ACTOR_CRITIC_WEIGHTS },
@@ -91,5 +122,5 @@ export const IMPALA_SPEC = defineAlgorithm<IMPALAConfig>({
       `${t.maxRequestsInFlightPerEnvRunner} request(s) in flight, queue ${t.learnerQueueSize} (${t.learnerQueueFullPolicy})`
     );
   },
-  load: () => import('./impala'),
+  load: withMultiAgent(() => import('./impala')),
 });

@@ -23,33 +23,46 @@ export type PolicyMappingTable = Readonly<Record<string, string>>;
 /** RLlib: policy_mapping_fn(agent_id, episode, **kwargs) -> module id; here per agent id. */
 export type PolicyMappingFn = (agentId: string) => string;
 
-/** The export writes single-agent runs; at their defaults these keys mean the same in RLlib. */
-const NOT_EXPORTED = {
-  none: "RLlib's .multi_agent(); the export writes single-agent runs only (at the defaults: one module for every agent, RLlib's default too)",
-};
-
 /**
  * RLlib's `.multi_agent()` keys (RLlib's defaults: one module 'default_policy' for every agent).
- * Their checks need each other and the env, so they are rules (multiAgentRules), not ranges.
+ * Their checks need each other and the env, so they are rules (multiAgentRules), not ranges. The
+ * RLlib export writes them for a multi-agent run (the table as a `policy_mapping_fn` function,
+ * rllib/rllib-multi-agent.ts); a single-agent run leaves `.multi_agent()` at RLlib's defaults.
  */
 export const MULTI_AGENT_KEYS = {
   policies: custom<readonly string[]>(['default_policy'], {
     doc: 'Module ids, e.g. p0,p1 (the spaces come from the env).',
-    rllib: NOT_EXPORTED,
+    rllib: 'policies',
     aliases: ['policies'],
   }),
   policyMappingFn: custom<PolicyMappingTable | null>(null, {
     doc: 'Agent-id pattern -> module id, e.g. 0=p0,1=p1 or *=shared; null: every agent to the one module.',
-    rllib: NOT_EXPORTED,
+    rllib: {
+      method: 'multi_agent',
+      name: 'policy_mapping_fn',
+      // Written as a Python function of the agent id that applies the same table.
+      convert: () => ({ $name: 'policy_mapping_fn' }),
+      note: 'the table is written as policy_mapping_fn(agent_id, episode, **kwargs) above.',
+    },
     // A shorter flag for the table: `--policy-mapping 0=p0,1=p1`.
     aliases: ['policy_mapping_fn', 'policy_mapping'],
   }),
   policiesToTrain: custom<readonly string[] | null>(null, {
     doc: 'Modules the Learner updates; null: all of them.',
-    rllib: NOT_EXPORTED,
+    rllib: 'policies_to_train',
     aliases: ['policies_to_train'],
   }),
 };
+
+/** Whether a (validated or partial) config is a multi-agent run: its env is a multi-agent env. */
+export function isMultiAgentConfig(cfg: { readonly environment: { readonly env: string } }): boolean {
+  return isMultiAgentEnv(cfg.environment.env);
+}
+
+/** An algorithm config that may carry RLlib's `.multi_agent()` section (every algorithm but BC and MARWIL). */
+export interface WithMultiAgent {
+  readonly multiAgent?: MultiAgentConfig;
+}
 
 export type MultiAgentConfig = ValuesOf<typeof MULTI_AGENT_KEYS>;
 
@@ -58,13 +71,12 @@ export const MULTI_AGENT_DEFAULTS: MultiAgentConfig = defaultsOf(MULTI_AGENT_KEY
 
 /**
  * The multi-agent section's rules for an algorithm that has it: a multi-agent env gets the
- * section's checks and what multi-agent sampling does not support; a single-agent env must leave
- * the section at its defaults. `refuse.numLearners` says why learner workers are refused.
+ * section's checks and what multi-agent runs do not support yet; a single-agent env must leave
+ * the section at its defaults.
  */
 export function multiAgentRules(
-  cfg: AlgorithmConfigBase & { readonly multiAgent?: MultiAgentConfig },
+  cfg: AlgorithmConfigBase & WithMultiAgent,
   out: IssueList,
-  refuse: { readonly numLearners: string },
   agentIds?: readonly string[],
 ): void {
   const multiAgent = cfg.multiAgent ?? MULTI_AGENT_DEFAULTS;
@@ -79,9 +91,6 @@ export function multiAgentRules(
     }
     return;
   }
-  if (cfg.envRunners.batchMode !== 'truncate_episodes') {
-    out.error('envRunners.batchMode', "multi-agent sampling supports batchMode 'truncate_episodes' only so far.");
-  }
   if (cfg.envRunners.remoteWorkerEnvs) {
     out.error(
       'envRunners.remoteWorkerEnvs',
@@ -89,7 +98,10 @@ export function multiAgentRules(
     );
   }
   if (isCount(cfg.learners.numLearners, 1)) {
-    out.error('learners.numLearners', `${refuse.numLearners} (got ${cfg.learners.numLearners}).`);
+    out.error(
+      'learners.numLearners',
+      `a multi-agent run trains one Learner per module on the page; set numLearners to 0 (got ${cfg.learners.numLearners}).`,
+    );
   }
   out.issues.push(...validateMultiAgent(multiAgent, agentIds));
 }

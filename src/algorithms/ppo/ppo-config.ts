@@ -115,9 +115,7 @@ function ppoRules(cfg: MultiAgentPPOConfig, _ctx: ValidationContext, out: IssueL
     );
   }
   if (isCount(tbs, 1)) checkFragmentFitsBatch(out, cfg, cfg.learners.numLearners);
-  multiAgentRules(cfg, out, {
-    numLearners: 'multi-agent PPO trains one Learner per module on the page; set numLearners to 0',
-  });
+  multiAgentRules(cfg, out);
 }
 
 export const PPO_SCHEMA = configSchema<MultiAgentPPOConfig>('PPO', PPO_KEYS, ppoRules);

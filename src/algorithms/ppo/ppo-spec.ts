@@ -9,7 +9,7 @@ import { defineAlgorithm } from '../define-algorithm';
 import { ACTOR_CRITIC_WEIGHTS } from '../rllib/actor-critic-layout';
 import type { ChartDef, Preset } from '../spec';
 import { MULTI_AGENT_PPO_PRESETS } from '../multi-agent/multi-agent-presets';
-import { isMultiAgentConfig } from '../multi-agent/multi-agent-ppo-config';
+import { withMultiAgent } from '../multi-agent/multi-agent-load';
 import type { BuildOptions as PPOBuildOptions } from './ppo';
 import { PPO_SCHEMA, derivedSizes, type MultiAgentPPOConfig, type PPOConfig } from './ppo-config';
 import { PPO_PRESETS } from './presets';
@@ -99,16 +99,14 @@ export const PPO_SPEC = defineAlgorithm<MultiAgentPPOConfig>({
     const t = c.training;
     return `lr ${lrText(t.lr)}, gamma ${t.gamma}, lambda ${t.lambda}, ${t.numEpochs} epochs x minibatch ${t.minibatchSize}`;
   },
-  // ppo.ts exports the class; its static build is the implementation's build. The type-only
-  // import above is erased, so nothing of TF.js loads until this runs.
-  load: async () => {
-    const [{ PPO }, { MultiAgentPPO }] = await Promise.all([import('./ppo'), import('../multi-agent/multi-agent-ppo')]);
+  // A multi-agent env makes the run a MultiAgentPPO (multi-agent/multi-agent-on-policy.ts). The
+  // type-only imports above are erased, so nothing of TF.js loads until this runs.
+  load: withMultiAgent(async () => {
+    const { PPO } = await import('./ppo');
+    // PPO's own type has no multiAgent section; the config it holds (this one) does.
     return {
       build: (config, opts) =>
-        isMultiAgentConfig(config)
-          ? MultiAgentPPO.build(config, opts as PPOBuildOptions)
-          : // PPO's own type has no multiAgent section; the config it holds (this one) does.
-            (PPO.build(config, opts as PPOBuildOptions) as unknown as Promise<Algorithm<MultiAgentPPOConfig>>),
+        PPO.build(config, opts as PPOBuildOptions) as unknown as Promise<Algorithm<MultiAgentPPOConfig>>,
     };
-  },
+  }),
 });

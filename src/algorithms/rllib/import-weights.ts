@@ -5,6 +5,7 @@
  * continue from them. Everything else (optimizer state, counters, replay buffer) is kept.
  */
 import type { AlgorithmConfigBase } from '../../core/config';
+import { RLError } from '../../core/errors';
 import type { ModuleWeights } from '../../rl-module/weights';
 import type { Checkpoint } from '../checkpoint';
 import type { RLlibMapping } from './rllib-mapping';
@@ -22,6 +23,13 @@ export function withImportedWeights(
   mapping: RLlibMapping,
 ): { checkpoint: Checkpoint; numTensors: number } {
   const config = ckpt.config as AlgorithmConfigBase;
+  if (ckpt.modules !== undefined) {
+    throw new RLError(
+      'weights/multi-agent',
+      `${config.environment.env} is a multi-agent run: loading RLlib weights into one is not supported yet ` +
+        '(the export writes them, policy.py loads them per module); restore the run from its checkpoint instead.',
+    );
+  }
   const weights = decodeRLlibWeights(bytes, ckpt.weights, mapping, config);
   const targets = ckpt.algorithmState?.targetNetworks;
   const algorithmState =

@@ -69,6 +69,9 @@ export const RLLIB_ONLY_NOTE =
   'learner_connector), head_fcnet_* for PPO (its heads have no hidden layers here), conv_filters, ' +
   'use_lstm, and the distributional DQN options (num_atoms, v_min, v_max, noisy).';
 
+/** Keys whose value is one dict (a leaf), not a section of settings. */
+const TABLE_VALUED = new Set(['environment.envConfig', 'multiAgent.policyMappingFn']);
+
 /**
  * Every leaf of a config: `section.key`, and one level deeper for dict-valued settings
  * (`training.replayBufferConfig.capacity`). Lists and schedules are leaves.
@@ -77,8 +80,8 @@ export function configLeaves(config: object, prefix = ''): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(config)) {
     const path = prefix ? `${prefix}.${k}` : k;
-    // env_config is one argument (the env's own kwargs), not settings of ours.
-    if (isPlainObject(v) && path !== 'environment.envConfig') out.push(...configLeaves(v, path));
+    // env_config is one argument (the env's own kwargs), the policy mapping one table: neither is settings of ours.
+    if (isPlainObject(v) && !TABLE_VALUED.has(path)) out.push(...configLeaves(v, path));
     else out.push(path);
   }
   return out;

@@ -16,7 +16,9 @@
 import { deepEqual, isPlainObject, type AlgorithmConfigBase } from '../../core/config';
 import { RLError } from '../../core/errors';
 import type { Space } from '../../core/spaces';
+import { isMultiAgentEnv } from '../../envs/multi-agent/registry';
 import type { AlgorithmSpec } from '../spec';
+import { multiAgentPrelude } from './rllib-multi-agent';
 import {
   RLLIB_ONLY_NOTE,
   configLeaves,
@@ -41,6 +43,7 @@ const METHOD_ORDER: readonly RLlibMethod[] = [
   'learners',
   'model_config',
   'training',
+  'multi_agent',
   'offline_data',
   'evaluation',
   'fault_tolerance',
@@ -49,8 +52,13 @@ const METHOD_ORDER: readonly RLlibMethod[] = [
   'resources',
 ];
 
+/** What `.multi_agent()`'s keys say in a single-agent run: nothing RLlib needs. */
+const SINGLE_AGENT_RUN =
+  "a single-agent run: RLlib's default .multi_agent() (one module, default_policy) is what it means";
+
 /** Every leaf of `config` mapped through the spec's table; throws for a key nobody mapped (a bug). */
 export function rllibKeyMap(config: AlgorithmConfigBase, mapping: RLlibMapping): KeyMapEntry[] {
+  const multiAgent = isMultiAgentEnv(config.environment.env);
   return configLeaves(config)
     .filter((p) => p !== 'algo')
     .map((path) => {
@@ -62,6 +70,7 @@ export function rllibKeyMap(config: AlgorithmConfigBase, mapping: RLlibMapping):
         );
       const value = valueAt(config, path);
       if ('none' in key) return { path, value, rllib: { none: key.none } };
+      if (key.method === 'multi_agent' && !multiAgent) return { path, value, rllib: { none: SINGLE_AGENT_RUN } };
       return {
         path,
         value,
@@ -114,6 +123,11 @@ export function pyLiteral(v: unknown): string {
     return String(v); // JS's shortest round-trip form (3e-4, 1e-8) is a valid Python float
   }
   if (typeof v === 'string') return pyString(v);
+  // A name the file defines (policy_mapping_fn), written bare; only identifiers pass.
+  if (isPlainObject(v) && typeof v['$name'] === 'string') {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v['$name'])) throw new RangeError(`'${v['$name']}' is not a Python name`);
+    return v['$name'];
+  }
   if (Array.isArray(v)) return `[${v.map(pyLiteral).join(', ')}]`;
   if (isPlainObject(v)) {
     if (Array.isArray(v['$tuple'])) {
@@ -165,7 +179,9 @@ export function rllibConfigPython(
   if (mapping.exportRefused !== undefined) throw new RLError('export/unsupported', mapping.exportRefused);
   const keyMap = rllibKeyMap(config, mapping);
   const env = config.environment;
-  const envId = env.maxEpisodeSteps === null ? env.env : `${env.env}-max${env.maxEpisodeSteps}`;
+  const multiAgent = isMultiAgentEnv(env.env);
+  // A time limit renames a single-agent env (registered below with gymnasium's); a multi-agent env keeps its id.
+  const envId = env.maxEpisodeSteps === null || multiAgent ? env.env : `${env.env}-max${env.maxEpisodeSteps}`;
   const environment = { ...kwargsOf(keyMap, 'environment'), env: envId };
   const model = { ...kwargsOf(keyMap, 'model_config'), ...mapping.modelConfigExtras(config, opts.actionSpace) };
   const I = '    ';
@@ -190,8 +206,9 @@ export function rllibConfigPython(
       ? [`#   ${pyEscape(e.path)} = ${pyLiteral(e.value)}: ${key.note}`]
       : [];
   });
-  const register =
-    env.maxEpisodeSteps === null
+  const register = multiAgent
+    ? multiAgentPrelude(config, { str: pyString, literal: pyLiteral })
+    : env.maxEpisodeSteps === null
       ? []
       : [
           '# Our maxEpisodeSteps: the env registered with that time limit (environment() has no key for it).',

@@ -31,6 +31,7 @@ import {
   TRAINING_KEYS,
 } from '../../core/shared-keys';
 import { builderOf, configSchema } from '../define-algorithm';
+import { MULTI_AGENT_KEYS, multiAgentRules, type WithMultiAgent } from '../multi-agent/multi-agent-config';
 import { OFF_POLICY_KEYS, checkActionSpace, replayBufferConfig } from '../off-policy-config';
 
 /** One network's layers: RLlib's policy_model_config / q_model_config (fcnet_hiddens, fcnet_activation). */
@@ -151,11 +152,15 @@ export const SAC_KEYS = {
     vfShareLayers: { rllib: UNUSED_BY_SAC },
   }),
   training: SAC_TRAINING_KEYS,
+  multiAgent: MULTI_AGENT_KEYS,
 };
 
 export type SACTrainingConfig = ValuesOf<typeof SAC_TRAINING_KEYS>;
 export type SACNetConfig = SACTrainingConfig['policyModelConfig'];
-export type SACConfig = AlgorithmConfigBase & { readonly algo: 'SAC'; readonly training: SACTrainingConfig };
+export type SACConfig = AlgorithmConfigBase & {
+  readonly algo: 'SAC';
+  readonly training: SACTrainingConfig;
+} & WithMultiAgent;
 
 function sacRules(cfg: SACConfig, _ctx: ValidationContext, out: IssueList): void {
   checkActionSpace(
@@ -164,6 +169,7 @@ function sacRules(cfg: SACConfig, _ctx: ValidationContext, out: IssueList): void
     'box',
     'SAC here needs a Box (continuous) action space; {env} has Discrete actions. Use DQN or PPO for it, or pick a continuous env (Pendulum-v1, MountainCarContinuous-v0).',
   );
+  multiAgentRules(cfg, out);
 }
 
 export const SAC_SCHEMA = configSchema<SACConfig>('SAC', SAC_KEYS, sacRules);

@@ -5,6 +5,8 @@
 import type { AutoLayout } from '../auto-preset';
 import { SAC_RLLIB } from './sac-rllib';
 import { defineAlgorithm } from '../define-algorithm';
+import { withMultiAgent } from '../multi-agent/multi-agent-load';
+import { onIndependentAgents } from '../presets';
 import type { Preset } from '../spec';
 import { SAC_SCHEMA, sacSamplingLayout, type SACConfig } from './sac-config';
 
@@ -120,7 +122,12 @@ export const SAC_SPEC = defineAlgorithm<SACConfig>({
   formSection: { id: 'sac-training', title: 'SAC training' },
   rllib: SAC_RLLIB,
   samplingLayout: sacSamplingLayout,
-  presets: { 'Pendulum-v1': PENDULUM, 'MountainCarContinuous-v0': MOUNTAIN_CAR },
+  presets: {
+    'Pendulum-v1': PENDULUM,
+    'MountainCarContinuous-v0': MOUNTAIN_CAR,
+    // RLlib's multi_agent_pendulum_sac.py stops at -450 per agent (5-episode mean); the bar here is -300.
+    MultiAgentPendulum: onIndependentAgents(PENDULUM, 'MultiAgentPendulum', 2, { target: -300, maxEnvSteps: 40_000 }),
+  },
   autoPreset: sacAutoPreset,
   describeTraining: (c) => {
     const t = c.training;
@@ -162,5 +169,5 @@ export const SAC_SPEC = defineAlgorithm<SACConfig>({
       ],
     },
   ],
-  load: () => import('./sac'),
+  load: withMultiAgent(() => import('./sac')),
 });

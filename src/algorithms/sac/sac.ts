@@ -8,6 +8,7 @@
  * step of the target critics (sac-learner.ts).
  */
 import { makeReplayBuffer } from '../../replay';
+import type { ModuleDescriptor } from '../../rl-module/module-factory';
 import { setupAlgorithm, type BuildOptions } from '../algorithm-setup';
 import { DQNResultKeys, OffPolicyAlgorithm } from '../dqn/dqn';
 import { sacSamplingLayout, type SACConfig } from './sac-config';
@@ -21,20 +22,26 @@ export const SACResultKeys = {
   REPLAY_ADDED_LIFETIME: DQNResultKeys.REPLAY_ADDED_LIFETIME,
 } as const;
 
+/** SAC's module (actor, critics, log alpha) as the runners and the learner build it (multi-agent SAC: one per module). */
+export function sacModule(config: SACConfig): Extract<ModuleDescriptor, { kind: 'sac' }> {
+  const t = config.training;
+  const model = {
+    policyFcnetHiddens: t.policyModelConfig.fcnetHiddens,
+    policyFcnetActivation: t.policyModelConfig.fcnetActivation,
+    qFcnetHiddens: t.qModelConfig.fcnetHiddens,
+    qFcnetActivation: t.qModelConfig.fcnetActivation,
+    twinQ: t.twinQ,
+    initialAlpha: t.initialAlpha,
+    explorationNoiseCorrelation: t.explorationNoiseCorrelation,
+  };
+  return { kind: 'sac', model };
+}
+
 export class SAC extends OffPolicyAlgorithm<SACConfig, SACLearner> {
   static async build(config: SACConfig, opts: BuildOptions = {}): Promise<SAC> {
     const t = config.training;
-    const model = {
-      policyFcnetHiddens: t.policyModelConfig.fcnetHiddens,
-      policyFcnetActivation: t.policyModelConfig.fcnetActivation,
-      qFcnetHiddens: t.qModelConfig.fcnetHiddens,
-      qFcnetActivation: t.qModelConfig.fcnetActivation,
-      twinQ: t.twinQ,
-      initialAlpha: t.initialAlpha,
-      explorationNoiseCorrelation: t.explorationNoiseCorrelation,
-    };
     const setup = await setupAlgorithm(config, opts, {
-      module: { kind: 'sac', model },
+      module: sacModule(config),
       rolloutFragmentLength: sacSamplingLayout(config).rolloutFragmentLength,
     });
     const learner = new SACLearner(setup.module, t);

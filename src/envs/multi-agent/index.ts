@@ -1,5 +1,12 @@
 export * from './types';
 export { BaseMultiAgentVectorEnv } from './base-multi-agent-env';
-export { MultiAgentCartPole } from './multi-agent-cartpole';
-export { isMultiAgentEnv, listMultiAgentEnvs, makeMultiAgentVectorEnv, registerMultiAgentEnv } from './registry';
+export { IndependentAgentsEnv, makeMultiAgentCartPole, makeMultiAgentPendulum } from './independent-agents';
+export {
+  isBuiltinMultiAgentEnv,
+  isMultiAgentEnv,
+  listMultiAgentEnvs,
+  makeMultiAgentVectorEnv,
+  multiAgentRegistrationStack,
+  registerMultiAgentEnv,
+} from './registry';
 export { CoinChase, greedyCoinChaseAction } from './coin-chase';

@@ -1,6 +1,6 @@
 import { RLError } from '../../core/errors';
 import { CoinChase } from './coin-chase';
-import { MultiAgentCartPole } from './multi-agent-cartpole';
+import { makeMultiAgentCartPole, makeMultiAgentPendulum } from './independent-agents';
 import { envConfigOrThrow } from '../env-config';
 import type { MultiAgentEnvFactory, MultiAgentVectorEnv } from './types';
 
@@ -15,8 +15,15 @@ interface Entry {
   readonly description: string;
   /** The env_config keys it reads (see env-config.ts); undefined: passed as given. */
   readonly configKeys: readonly string[] | undefined;
+  /** Registered by this module (a built-in env), not by a user's code. */
+  readonly builtin: boolean;
+  /** The registering call's stack, so a contract problem can point at the user's registration. */
+  readonly registeredAt: string;
 }
 const registry = new Map<string, Entry>();
+
+/** True while this module registers its own envs below; everything registered later is the user's. */
+let registeringBuiltins = true;
 
 export function registerMultiAgentEnv(
   id: string,
@@ -30,7 +37,19 @@ export function registerMultiAgentEnv(
     maxEpisodeSteps: meta.maxEpisodeSteps ?? Infinity,
     description: meta.description ?? '',
     configKeys: meta.configKeys,
+    builtin: registeringBuiltins,
+    registeredAt: new Error(`registerMultiAgentEnv(${id})`).stack ?? '',
   });
+}
+
+/** Whether `id` is one of the multi-agent envs this module registers (not a user's). */
+export function isBuiltinMultiAgentEnv(id: string): boolean {
+  return registry.get(id)?.builtin === true;
+}
+
+/** The stack of the `registerMultiAgentEnv` call that registered `id` ('' when unknown). */
+export function multiAgentRegistrationStack(id: string): string {
+  return registry.get(id)?.registeredAt ?? '';
 }
 
 /** The env_config keys a registered multi-agent env reads (undefined: not declared). */
@@ -71,7 +90,7 @@ export function makeMultiAgentVectorEnv(id: string, opts: MakeMultiAgentEnvOptio
   });
 }
 
-registerMultiAgentEnv('MultiAgentCartPole', (o) => new MultiAgentCartPole(o), {
+registerMultiAgentEnv('MultiAgentCartPole', makeMultiAgentCartPole, {
   maxEpisodeSteps: 500,
   configKeys: ['numAgents'],
   description: "RLlib's MultiAgentCartPole: envConfig.numAgents independent CartPole-v1 poles, one agent each.",
@@ -81,3 +100,10 @@ registerMultiAgentEnv('CoinChase-v0', (o) => new CoinChase(o), {
   configKeys: ['size'],
   description: 'Two players race for coins on a grid (competitive); +1 per coin, 50 steps.',
 });
+registerMultiAgentEnv('MultiAgentPendulum', makeMultiAgentPendulum, {
+  maxEpisodeSteps: 200,
+  configKeys: ['numAgents'],
+  description:
+    "RLlib's MultiAgentPendulum: envConfig.numAgents independent Pendulum-v1s, one agent each (Box torques, for SAC).",
+});
+registeringBuiltins = false;

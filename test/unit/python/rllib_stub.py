@@ -3,7 +3,10 @@ as JSON, every setter call the file made on its config: {"class": "PPOConfig", "
 {"training": {"lr": ...}, "model_config": {...}, ...}}. Tuples come out as lists.
 
 The stand-in only records: it checks that the file imports what RLlib exports, calls setters that
-AlgorithmConfig has, and passes keyword arguments; the TS test checks the values key by key.
+AlgorithmConfig has, and passes keyword arguments; the TS test checks the values key by key. A
+function passed (a multi-agent run's policy_mapping_fn) is recorded as {"$callable": name}; with a
+JSON list of agent ids as the second argument, the output also holds what the file's
+policy_mapping_fn maps each of them to ("policy_mapping").
 """
 
 import json
@@ -23,6 +26,7 @@ SETTERS = {
     "debugging",
     "reporting",
     "resources",
+    "multi_agent",
 }
 
 
@@ -67,6 +71,13 @@ for algo in ["ppo", "dqn", "sac", "impala", "appo", "marwil", "bc"]:
     module(f"ray.rllib.algorithms.{algo}", **{cls.__name__: cls})
 module("ray.rllib.core.rl_module.default_model_config", DefaultModelConfig=DefaultModelConfig)
 module("ray.tune.registry", register_env=lambda name, creator: registered.__setitem__(name, creator))
+for part in ["ray.rllib.examples", "ray.rllib.examples.envs", "ray.rllib.examples.envs.classes"]:
+    module(part)
+module(
+    "ray.rllib.examples.envs.classes.multi_agent",
+    MultiAgentCartPole=type("MultiAgentCartPole", (), {}),
+    MultiAgentPendulum=type("MultiAgentPendulum", (), {}),
+)
 module("gymnasium", make=lambda *a, **k: None)
 
 ns = runpy.run_path(sys.argv[1], run_name="exported_config")
@@ -74,4 +85,15 @@ config = ns["config"]
 calls = dict(config.calls)
 rl_module = calls.pop("rl_module")
 calls["model_config"] = rl_module["model_config"].kwargs
-print(json.dumps({"class": type(config).__name__, "calls": calls, "registered_envs": sorted(registered)}))
+out = {"class": type(config).__name__, "calls": calls, "registered_envs": sorted(registered)}
+if len(sys.argv) > 2:
+    out["policy_mapping"] = {agent: ns["policy_mapping_fn"](agent, None) for agent in json.loads(sys.argv[2])}
+
+
+def callable_name(value):
+    if callable(value):
+        return {"$callable": value.__name__}
+    raise TypeError(f"cannot record {value!r}")
+
+
+print(json.dumps(out, default=callable_name))
