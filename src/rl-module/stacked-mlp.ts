@@ -264,7 +264,7 @@ export class StackedMLP implements RLModule<StackedTrainOutputs> {
   private async syncHost(): Promise<void> {
     if (!this.hostStale) return;
     const values = await Promise.all(this.trainableVariables.map((v) => v.data()));
-    values.forEach((a, i) => this.host[i]!.set(a as Float32Array));
+    values.forEach((a, i) => this.host[i]!.set(a));
     this.hostStale = false;
   }
 
@@ -292,13 +292,21 @@ export class StackedMLP implements RLModule<StackedTrainOutputs> {
 
   /** Checks names and shapes against MLPModule's (module/weights-mismatch), then writes module m's part. */
   setModuleWeights(m: number, weights: ModuleWeights): void {
-    checkWeights(weights, this.variableNames, this.moduleShapes);
     if (this.hostStale) {
-      throw new RLError('module/stale-stack', 'StackedMLP.setModuleWeights after training: read the weights first.');
+      // The other modules' host rows are behind their variables, and the upload would undo their training.
+      throw new RLError(
+        'module/stale-stack',
+        'StackedMLP.setModuleWeights after training: set every module (setWeights), or read the weights first.',
+      );
     }
+    this.writeModule(m, weights);
+    this.weightsVersion = weights.version;
+  }
+
+  private writeModule(m: number, weights: ModuleWeights): void {
+    checkWeights(weights, this.variableNames, this.moduleShapes);
     weights.arrays.forEach((a, i) => this.moduleSlice(i, m).set(a));
     this.deviceStale = true;
-    this.weightsVersion = weights.version;
   }
 
   /** Every module's weights, packed as a MultiRLModule's (`<module id>/<variable>`). */
@@ -318,7 +326,11 @@ export class StackedMLP implements RLModule<StackedTrainOutputs> {
         `Weights do not fit this stack of ${this.numModules} modules: module(s) ${missing.slice(0, 5).join(', ')} missing.`,
       );
     }
-    this.spec.moduleIds.forEach((id, m) => this.setModuleWeights(m, byModule.get(id)!));
+    // Checked first, so a misfit module leaves every module as it was.
+    for (const w of byModule.values()) checkWeights(w, this.variableNames, this.moduleShapes);
+    // Every row of the host copy is written, so whatever training made it stale is overwritten too.
+    this.spec.moduleIds.forEach((id, m) => this.writeModule(m, byModule.get(id)!));
+    this.hostStale = false;
     this.weightsVersion = packed.version;
   }
 
