@@ -158,5 +158,7 @@ function multiAgentSettings(settings: EnvRunnerSettings): ConstructorParameters<
     moduleOfSlot: layout.moduleOfSlot,
     module: settings.module,
     workerIndex: settings.workerIndex,
+    ...(layout.agentIds ? { agentIds: layout.agentIds } : {}),
+    ...(layout.stackModules ? { stackModules: true } : {}),
   };
 }

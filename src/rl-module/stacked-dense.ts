@@ -6,8 +6,6 @@
  *
  * The backward pass is written by hand, as in dense.ts: the kernel is a variable read from the
  * closure (not cloned onto the tape), and the input gets a gradient only for hidden layers.
- * Batched matMuls with a transposed operand are explicit transposes on wasm (dense.ts measured
- * ~7x for the 2-D case there).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Activation } from './dense';
@@ -29,15 +27,12 @@ function tanh(z: tf.Tensor3D): tf.Tensor3D {
   return tf.sub(tf.mul(tf.sigmoid(tf.mul(z, 2)), 2), 1);
 }
 
-/** The last two axes swapped. */
-function swapLast(x: tf.Tensor3D): tf.Tensor3D {
-  return tf.transpose(x, [0, 2, 1]);
-}
-
-/** a^T b or a b^T per module, with the transpose made explicit on wasm. */
+/**
+ * a^T b or a b^T per module. On wasm the transposes stay flags: the batched kernel there is
+ * backend/wasm-batch-matmul.ts's JS loops, which read either layout at the same speed.
+ */
 function batchMatMul(a: tf.Tensor3D, b: tf.Tensor3D, transposeA: boolean, transposeB: boolean): tf.Tensor3D {
-  if (!onWasm()) return tf.matMul(a, b, transposeA, transposeB);
-  return tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b);
+  return tf.matMul(a, b, transposeA, transposeB);
 }
 
 /** Sum over each module's rows: [M, B, n] -> [M, 1, n] (a matMul with a row of ones on wasm). */

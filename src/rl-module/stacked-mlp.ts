@@ -186,8 +186,11 @@ export class StackedMLP implements RLModule<StackedTrainOutputs> {
     for (let i = 0; i < batchSize; i++) this.distribution.greedy(data, i, out.actions);
   }
 
-  /** Distribution inputs [batchSize, inputDim] then (withValues) the values, module-major. */
-  private async forwardPacked(obs: Float32Array, batchSize: number, withValues: boolean): Promise<Float32Array> {
+  /**
+   * Distribution inputs [batchSize, inputDim] then (withValues) the values, module-major, for a
+   * caller that samples itself (an EnvRunner whose modules have padding rows it must not draw for).
+   */
+  async forwardPacked(obs: Float32Array, batchSize: number, withValues: boolean): Promise<Float32Array> {
     const M = this.numModules;
     if (batchSize % M !== 0) {
       throw new RangeError(`StackedMLP: ${batchSize} rows do not split evenly over ${M} modules`);

@@ -64,7 +64,8 @@ export const MULTI_AGENT_DEFAULTS: MultiAgentConfig = defaultsOf(MULTI_AGENT_KEY
 export function multiAgentRules(
   cfg: AlgorithmConfigBase & { readonly multiAgent?: MultiAgentConfig },
   out: IssueList,
-  refuse: { readonly numLearners: string },
+  /** Why learner workers are refused; null: the algorithm takes them (PPO's module groups). */
+  refuse: { readonly numLearners: string | null },
   agentIds?: readonly string[],
 ): void {
   const multiAgent = cfg.multiAgent ?? MULTI_AGENT_DEFAULTS;
@@ -88,7 +89,7 @@ export function multiAgentRules(
       'multi-agent sampling steps its env copies inside the EnvRunner; set remoteWorkerEnvs to false.',
     );
   }
-  if (isCount(cfg.learners.numLearners, 1)) {
+  if (refuse.numLearners !== null && isCount(cfg.learners.numLearners, 1)) {
     out.error('learners.numLearners', `${refuse.numLearners} (got ${cfg.learners.numLearners}).`);
   }
   out.issues.push(...validateMultiAgent(multiAgent, agentIds));

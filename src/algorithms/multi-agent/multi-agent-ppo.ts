@@ -15,7 +15,7 @@
 import { idRecord } from '../../core/json';
 import { ConfigError, RLError } from '../../core/errors';
 import * as K from '../../core/metric-keys';
-import { concatBatches } from '../../core/sample-batch';
+import { concatBatches, type SampleBatch } from '../../core/sample-batch';
 import type { EnvRunnerMetrics, EnvRunnerSettings } from '../../env-runner/env-runner-config';
 import { loadedEnvModuleUrls } from '../../envs/env-modules';
 import { makeMultiAgentVectorEnv } from '../../envs/multi-agent/registry';
@@ -27,7 +27,18 @@ import type { ModuleWeights } from '../../rl-module/weights';
 import { selectLearnerDevice, type DeviceInfo } from '../../backend/device';
 import { EnvRunnerGroup } from '../../runtime/env-runner-group';
 import { Algorithm } from '../algorithm';
-import type { BuildOptions } from '../algorithm-setup';
+import type { LearnerGroupBuildOptions } from '../algorithm-setup';
+import type { LearnerFaultCounters } from '../../learner/learner-group';
+// Issue 30 (many modules): stacked modules and their placement on runners and learners.
+import {
+  allModuleWeights,
+  buildModuleLearners,
+  restoreModuleLearners,
+  runnerLayout,
+  saveModuleLearners,
+  usesModuleLearners,
+} from './module-placement';
+import type { ModuleLearners } from './module-learners';
 import type { Checkpoint, LearnerCheckpoint } from '../checkpoint';
 import { CHECKPOINT_LIMITS } from '../checkpoint-checker';
 import { derivedSizes } from '../ppo/ppo-config';
@@ -36,7 +47,7 @@ import { resolveModuleOfSlot, type PolicyMappingFn } from './multi-agent-config'
 import { validatePPOWithMultiAgent, type MultiAgentPPOConfig } from './multi-agent-ppo-config';
 import { MultiAgentWindows } from './multi-agent-windows';
 
-export interface MultiAgentBuildOptions extends BuildOptions {
+export interface MultiAgentBuildOptions extends LearnerGroupBuildOptions {
   /** A mapping function for code-registered envs; replaces the config's table (RLlib: policy_mapping_fn). */
   readonly policyMappingFn?: PolicyMappingFn;
 }
@@ -69,6 +80,8 @@ export class MultiAgentPPO extends Algorithm<MultiAgentPPOConfig> {
     readonly learners: ReadonlyMap<string, PPOLearner>,
     readonly agentIds: readonly string[],
     moduleOfSlot: readonly number[],
+    /** Stacked modules (multiAgent.stackModules, numLearners >= 1): they train here instead of `learners`. */
+    readonly moduleLearners: ModuleLearners | null = null,
   ) {
     super(config, device, group, seed);
     const ids = config.multiAgent.policies;
@@ -94,17 +107,19 @@ export class MultiAgentPPO extends Algorithm<MultiAgentPPOConfig> {
     const modules = new Map<string, MLPModule>();
     const learners = new Map<string, PPOLearner>();
     const toTrain = config.multiAgent.policiesToTrain ?? config.multiAgent.policies;
+    const stacked = usesModuleLearners(config);
     for (const [m, id] of config.multiAgent.policies.entries()) {
       const slot = Math.max(0, moduleOfSlot.indexOf(m));
       const spaces = { observationSpace: probe.observationSpaces[slot]!, actionSpace: probe.actionSpaces[slot]! };
       const module = makeRLModule(descriptor, spaces, seed + m) as MLPModule;
       modules.set(id, module);
-      if (!toTrain.includes(id) || !moduleOfSlot.includes(m)) continue;
+      if (stacked || !toTrain.includes(id) || !moduleOfSlot.includes(m)) continue;
       learners.set(id, new PPOLearner(module, config.training));
     }
     const er = config.envRunners;
     const envModules = loadedEnvModuleUrls();
-    const rolloutFragmentLength = derivedSizes(config).rolloutFragmentLength;
+    // Every learner trains its own modules on the same env steps: the batch is not per learner.
+    const rolloutFragmentLength = derivedSizes({ ...config, learners: { numLearners: 0 } }).rolloutFragmentLength;
     const settingsFor = (workerIndex: number, incarnation: number): EnvRunnerSettings => ({
       workerIndex,
       env: config.environment.env,
@@ -121,7 +136,7 @@ export class MultiAgentPPO extends Algorithm<MultiAgentPPOConfig> {
       inferenceBackend: er.numGpusPerEnvRunner > 0 ? 'webgpu' : 'wasm',
       remoteWorkerEnvs: false,
       remoteEnvBatchWaitMs: 0,
-      multiAgent: { moduleIds: config.multiAgent.policies, moduleOfSlot },
+      multiAgent: runnerLayout(config, probe.agentIds, moduleOfSlot, workerIndex),
     });
     const group = new EnvRunnerGroup({
       numEnvRunners: er.numEnvRunners,
@@ -130,7 +145,25 @@ export class MultiAgentPPO extends Algorithm<MultiAgentPPOConfig> {
       ...(opts.connect ? { connect: opts.connect } : {}),
       settingsFor,
     });
-    const algo = new MultiAgentPPO(config, device, group, seed, modules, learners, probe.agentIds, moduleOfSlot);
+    let moduleLearners: ModuleLearners | null = null;
+    try {
+      if (stacked) moduleLearners = await buildModuleLearners(config, opts, probe, moduleOfSlot, modules, seed, device);
+    } catch (e) {
+      for (const module of modules.values()) module.dispose();
+      group.stop();
+      throw e;
+    }
+    const algo = new MultiAgentPPO(
+      config,
+      device,
+      group,
+      seed,
+      modules,
+      learners,
+      probe.agentIds,
+      moduleOfSlot,
+      moduleLearners,
+    );
     return algo.start();
   }
 
@@ -144,6 +177,7 @@ export class MultiAgentPPO extends Algorithm<MultiAgentPPOConfig> {
     this.recordAgentMetrics(sampled.metrics);
     // 2. Each trained module's learner on its agents' steps (GAE + epochs x minibatches).
     await this.metrics.time(K.Timers.LEARNER_UPDATE, async () => {
+      if (this.moduleLearners) return this.updateModuleLearners(this.moduleLearners, sampled.moduleBatches);
       for (const [id, learner] of this.learners) {
         const parts = sampled.moduleBatches.flatMap((b) => (b[id] && b[id].numSteps > 0 ? [b[id]] : []));
         if (parts.length === 0) continue;
@@ -159,6 +193,24 @@ export class MultiAgentPPO extends Algorithm<MultiAgentPPOConfig> {
     this.metrics.set(K.NUM_ENV_STEPS_TRAINED, envSteps);
   }
 
+  /** Step 2 with stacked modules: each module's batch (its rows from every runner), one update per learner group. */
+  private async updateModuleLearners(
+    learners: ModuleLearners,
+    runnerBatches: readonly Readonly<Record<string, SampleBatch>>[],
+  ): Promise<void> {
+    const batches: Record<string, SampleBatch> = idRecord();
+    for (const id of learners.ids) {
+      const parts = runnerBatches.flatMap((b) => (b[id] && b[id].numSteps > 0 ? [b[id]] : []));
+      if (parts.length > 0) batches[id] = concatBatches(parts);
+    }
+    const stats = await learners.update(batches, this.learnerContext());
+    for (const [id, s] of stats) this.metrics.merge(`learners/${id}`, s);
+  }
+
+  protected override get learnerFaults(): LearnerFaultCounters {
+    return this.moduleLearners?.faults ?? super.learnerFaults;
+  }
+
   /** Agent steps and the per-agent / per-module episode windows, into this iteration's metrics. */
   private recordAgentMetrics(all: readonly EnvRunnerMetrics[]): void {
     for (const m of all) if (m.multiAgent) this.windows.add(m.multiAgent);
@@ -170,6 +222,7 @@ export class MultiAgentPPO extends Algorithm<MultiAgentPPOConfig> {
   }
 
   private async packedWeights(): Promise<ModuleWeights> {
+    if (this.moduleLearners) return allModuleWeights(this.moduleLearners, this.modules);
     const byModule = new Map<string, ModuleWeights>();
     for (const [id, module] of this.modules) byModule.set(id, await module.getWeights());
     return packModuleWeights(byModule, 0);
@@ -187,12 +240,22 @@ export class MultiAgentPPO extends Algorithm<MultiAgentPPOConfig> {
       const known = [...this.modules.keys()].join(', ');
       throw new RLError('multi-agent/unknown-module', `No module '${moduleId}'; modules: ${known}.`);
     }
+    // A stacked module's page copy is brought up to date only when it acts here.
+    const trained = this.moduleLearners?.owns(moduleId)
+      ? (await this.moduleLearners.getWeights()).get(moduleId)
+      : undefined;
+    if (trained) module.setWeights(trained);
     const actions = new Int32Array(batchSize);
     await module.forwardInference(obs, batchSize, { actions });
     return actions;
   }
 
   protected async saveLearner(): Promise<LearnerCheckpoint> {
+    if (this.moduleLearners) {
+      return saveModuleLearners(this.moduleLearners, this.modules, {
+        [AGENT_STEPS_KEY]: this.windows.agentStepsLifetime,
+      });
+    }
     const trained = [...this.learners];
     const [first, ...rest] = trained;
     if (!first)
@@ -220,6 +283,11 @@ export class MultiAgentPPO extends Algorithm<MultiAgentPPOConfig> {
       throw new RLError('checkpoint/mismatch', `the checkpoint lacks the weights of module(s) ${missing.join(', ')}.`);
     }
     for (const [id, module] of this.modules) module.setWeights(saved.get(id)!);
+    if (this.moduleLearners) {
+      await restoreModuleLearners(this.moduleLearners, ckpt, saved, this.config.training.klCoeff);
+      this.windows.agentStepsLifetime = ckpt.learnerState[AGENT_STEPS_KEY] ?? 0;
+      return;
+    }
     const [firstId] = this.learners.keys();
     for (const [id, learner] of this.learners) {
       const state = id === firstId ? ckpt.optimizerState : ckpt.optimizers?.[id];
@@ -232,6 +300,7 @@ export class MultiAgentPPO extends Algorithm<MultiAgentPPOConfig> {
 
   override stop(): void {
     super.stop();
+    this.moduleLearners?.stop();
     for (const [id, module] of this.modules) {
       const learner = this.learners.get(id);
       if (learner) learner.dispose();

@@ -1,4 +1,5 @@
 import { RLError } from '../../core/errors';
+import { AgentSubsetEnv, type IndependentAgents } from './agent-subset';
 import { CoinChase } from './coin-chase';
 import { MultiAgentCartPole } from './multi-agent-cartpole';
 import { envConfigOrThrow } from '../env-config';
@@ -15,13 +16,20 @@ interface Entry {
   readonly description: string;
   /** The env_config keys it reads (see env-config.ts); undefined: passed as given. */
   readonly configKeys: readonly string[] | undefined;
+  /** Its agents never interact, so a copy can hold any share of them (agent-subset.ts); else undefined. */
+  readonly independentAgents: IndependentAgents | undefined;
 }
 const registry = new Map<string, Entry>();
 
 export function registerMultiAgentEnv(
   id: string,
   factory: MultiAgentEnvFactory,
-  meta: { maxEpisodeSteps?: number; description?: string; configKeys?: readonly string[] } = {},
+  meta: {
+    maxEpisodeSteps?: number;
+    description?: string;
+    configKeys?: readonly string[];
+    independentAgents?: IndependentAgents;
+  } = {},
 ): void {
   if (typeof id !== 'string' || id.length === 0)
     throw new RLError('env/invalid-id', 'registerMultiAgentEnv needs an id');
@@ -30,7 +38,13 @@ export function registerMultiAgentEnv(
     maxEpisodeSteps: meta.maxEpisodeSteps ?? Infinity,
     description: meta.description ?? '',
     configKeys: meta.configKeys,
+    independentAgents: meta.independentAgents,
   });
+}
+
+/** Whether `id` declared independent agents (so EnvRunners may each step a share of them). */
+export function hasIndependentAgents(id: string): boolean {
+  return registry.get(id)?.independentAgents !== undefined;
 }
 
 /** The env_config keys a registered multi-agent env reads (undefined: not declared). */
@@ -51,6 +65,11 @@ export interface MakeMultiAgentEnvOptions {
   readonly seed?: number | undefined;
   readonly maxEpisodeSteps?: number | null | undefined;
   readonly envConfig?: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * Build a copy holding only these agents (ids of the whole env), for an env that declared
+   * independent agents: its count key is set to their number and its slots take these ids.
+   */
+  readonly agentIds?: readonly string[] | undefined;
 }
 
 export function makeMultiAgentVectorEnv(id: string, opts: MakeMultiAgentEnvOptions): MultiAgentVectorEnv {
@@ -62,18 +81,28 @@ export function makeMultiAgentVectorEnv(id: string, opts: MakeMultiAgentEnvOptio
     );
   }
   const maxEpisodeSteps = opts.maxEpisodeSteps ?? entry.maxEpisodeSteps;
-  return entry.factory({
+  const subset = opts.agentIds;
+  if (subset && !entry.independentAgents) {
+    throw new RLError(
+      'env/agent-subset',
+      `"${id}" did not declare independent agents; every runner must step all of them.`,
+    );
+  }
+  const envConfig = envConfigOrThrow(id, opts.envConfig ?? {}, entry.configKeys);
+  const env = entry.factory({
     id,
     numEnvs: opts.numEnvs,
     seed: opts.seed,
     maxEpisodeSteps,
-    envConfig: envConfigOrThrow(id, opts.envConfig ?? {}, entry.configKeys),
+    envConfig: subset ? { ...envConfig, [entry.independentAgents!.countKey]: subset.length } : envConfig,
   });
+  return subset ? new AgentSubsetEnv(env, subset) : env;
 }
 
 registerMultiAgentEnv('MultiAgentCartPole', (o) => new MultiAgentCartPole(o), {
   maxEpisodeSteps: 500,
   configKeys: ['numAgents'],
+  independentAgents: { countKey: 'numAgents' },
   description: "RLlib's MultiAgentCartPole: envConfig.numAgents independent CartPole-v1 poles, one agent each.",
 });
 registerMultiAgentEnv('CoinChase-v0', (o) => new CoinChase(o), {
