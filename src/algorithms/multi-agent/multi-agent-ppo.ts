@@ -118,8 +118,7 @@ export class MultiAgentPPO extends Algorithm<MultiAgentPPOConfig> {
     }
     const er = config.envRunners;
     const envModules = loadedEnvModuleUrls();
-    // Every learner trains its own modules on the same env steps: the batch is not per learner.
-    const rolloutFragmentLength = derivedSizes({ ...config, learners: { numLearners: 0 } }).rolloutFragmentLength;
+    const rolloutFragmentLength = derivedSizes(config).rolloutFragmentLength;
     const settingsFor = (workerIndex: number, incarnation: number): EnvRunnerSettings => ({
       workerIndex,
       env: config.environment.env,

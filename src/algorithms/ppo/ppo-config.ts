@@ -157,7 +157,12 @@ export function ppo(): ReturnType<typeof builderOf<MultiAgentPPOConfig>> {
  * trainBatchSizePerLearner on each of numLearners learners.
  */
 export function derivedSizes(
-  cfg: Pick<PPOConfig, 'envRunners' | 'training'> & { readonly learners?: Pick<PPOConfig['learners'], 'numLearners'> },
+  cfg: Pick<PPOConfig, 'envRunners' | 'training'> & {
+    readonly learners?: Pick<PPOConfig['learners'], 'numLearners'>;
+    readonly environment?: Pick<PPOConfig['environment'], 'env'>;
+  },
 ): SamplingLayout {
-  return onPolicySamplingLayout(cfg, cfg.learners?.numLearners ?? 0);
+  // A multi-agent run's learner workers each train their own modules on the same env steps.
+  const multiAgent = cfg.environment !== undefined && isMultiAgentEnv(cfg.environment.env);
+  return onPolicySamplingLayout(cfg, multiAgent ? 0 : (cfg.learners?.numLearners ?? 0));
 }
