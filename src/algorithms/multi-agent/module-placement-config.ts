@@ -26,13 +26,13 @@ import type { MultiAgentConfig } from './multi-agent-config';
 
 export const MODULE_PLACEMENT_KEYS = {
   stackModules: bool(true, {
-    doc: 'Stack modules of one shape: one batched forward per step in runners, one batched loss and Adam step in learners.',
+    doc: 'Stack same-shape modules: one batched forward (runners), one batched loss and Adam step (learners).',
     rllib: { none: 'RLlib runs one forward and one loss per module (a MultiRLModule of separate modules).' },
     aliases: ['stack_modules'],
     note: 'Each module trains exactly as its own learner would (same minibatches, Adam, KL coefficient); only the batching changes.',
   }),
   splitAgentsAcrossEnvRunners: bool(false, {
-    doc: 'Envs with independent agents (MultiAgentCartPole): each EnvRunner steps only its share of the agents and holds only their modules.',
+    doc: 'Each EnvRunner steps only its share of the agents, holding their modules (envs with independent agents).',
     rllib: {
       none: "RLlib's scaling guide proposes it (split the MultiRLModule across EnvRunners); RLlib does not build it.",
     },
