@@ -60,7 +60,6 @@ export function manyModulesConfig(numModules: number, stack: boolean, numLearner
   const base = MANY_POLICIES_PRESET.config;
   return {
     algo: 'PPO',
-    preset: 'none',
     ...base,
     environment: { env: 'MultiAgentCartPole', envConfig: { numAgents: numModules } },
     learners: { ...base.learners, numLearners },

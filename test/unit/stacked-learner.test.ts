@@ -4,7 +4,7 @@
  * updated weights, Adam state and KL coefficient as its own PPOLearner updated one after another
  * (MultiAgentPPO's loop), within float tolerance; the Rng ends where the loop leaves it. Modules
  * have different row counts (so different minibatch counts), one has none. StackedAdam alone
- * equals one FlatAdam per module, inactive steps included. Tensors are freed (numTensors flat).
+ * equals one FlatAdam per module, inactive steps included. Both loss versions (fused, readable). Tensors are freed (numTensors flat).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -15,6 +15,7 @@ import { StackedPPOLearner } from '../../src/algorithms/ppo/stacked-ppo-learner'
 import { Rng } from '../../src/core/rng';
 import { ChunkEnd, type SampleBatch } from '../../src/core/sample-batch';
 import { box, discrete, type Space } from '../../src/core/spaces';
+import { FAST_PATHS } from '../../src/learner/fast-paths';
 import { FlatAdam } from '../../src/learner/flat-adam';
 import type { UpdateContext } from '../../src/learner/learner-types';
 import { StackedAdam } from '../../src/learner/stacked-adam';
@@ -94,11 +95,21 @@ const CASES: { name: string; actionSpace: Space; over: Partial<PPOConfig['traini
   { name: 'Box actions, no clip', actionSpace: box(-1, 1, [2]), over: { gradClip: null } },
 ];
 
-describe.each(['cpu', 'wasm'])('stacked PPO learner on %s', (backend) => {
+// Both loss versions (FAST_PATHS.fusedLosses) on both CPU backends: the fused stacked loss's
+// closed-form gradient and the readable one's autodiff must each match the per-module learners.
+const PATHS = [
+  ['cpu', true],
+  ['wasm', true],
+  ['cpu', false],
+] as const;
+
+describe.each(PATHS)('stacked PPO learner on %s (fused loss: %s)', (backend, fused) => {
   it.each(CASES)(
     '$name: each module as its own PPOLearner (stats, weights, Adam, KL, Rng)',
     async ({ actionSpace, over }) => {
       await tf.setBackend(backend);
+      const savedFused = FAST_PATHS.fusedLosses;
+      FAST_PATHS.fusedLosses = fused;
       const t = training(over);
       const data = await batches(actionSpace);
       const before = tf.memory().numTensors;
@@ -155,6 +166,7 @@ describe.each(['cpu', 'wasm'])('stacked PPO learner on %s', (backend) => {
       }
       for (const l of singles) l.dispose();
       stack.dispose();
+      FAST_PATHS.fusedLosses = savedFused;
       expect(tf.memory().numTensors).toBe(before);
     },
   );
