@@ -225,7 +225,17 @@ export async function benchOfflineMatrixRun(
   const { algo, preset, env } = e;
   const config = { ...e.config, offlineData: { input: data.files } };
   const stop = stopOf(e, target, quick);
-  const row = await runOnce(session, { algo, preset, env, target, seed, config, stop, peakGflops: Number.NaN, returnKey: RETURN });
+  const row = await runOnce(session, {
+    algo,
+    preset,
+    env,
+    target,
+    seed,
+    config,
+    stop,
+    peakGflops: Number.NaN,
+    returnKey: RETURN,
+  });
   return {
     ...row,
     dataset: { numEnvSteps: data.numEnvSteps, returnMean: data.returnMean, expertEnvSteps: data.expertEnvSteps },

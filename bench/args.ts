@@ -22,6 +22,8 @@ export const SECTIONS = [
   'offline',
   'tune',
   'offline-mixed',
+  'many-modules',
+  'many-policies',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -58,6 +60,8 @@ export interface BenchArgs {
   readonly help: boolean;
   /** Where the results files go (relative to the working directory). */
   readonly outDir: string;
+  /** The many-policies section's training budget in minutes (default 30, 3 with --quick). */
+  readonly learnMinutes: number | null;
 }
 
 /** The results folder unless --out says otherwise. */
@@ -67,7 +71,8 @@ export const BENCH_USAGE =
   `npm run bench -- [--only ${SECTIONS.join(',')}] [--quick] [--out DIR]\n` +
   `  --only algorithms = ${SECTION_GROUPS['algorithms']!.join(',')} (the algorithm matrix and its chart)\n` +
   `npm run bench -- --only learner --backend ${NODE_BACKENDS.join('|')} [--swiftshader] [--quick]   (Node, no browser)\n` +
-  `  --out DIR: where the JSON, Markdown and chart go (default ${DEFAULT_OUT_DIR})`;
+  `  --out DIR: where the JSON, Markdown and chart go (default ${DEFAULT_OUT_DIR})\n` +
+  `  --learn-minutes N: the many-policies section's training budget (default 30; 3 with --quick)`;
 
 /** Parses the options; throws one Error listing every problem, each with its fix. */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
@@ -78,6 +83,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   let swiftshader = false;
   let help = false;
   let outDir = DEFAULT_OUT_DIR;
+  let learnMinutes: number | null = null;
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -87,6 +93,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     else if (a === '--out') {
       outDir = argv[++i] ?? '';
       if (!outDir || outDir.startsWith('--')) problems.push('--out needs a folder, e.g. --out /tmp/bench');
+    } else if (a === '--learn-minutes') {
+      const v = Number(argv[++i]);
+      if (Number.isFinite(v) && v > 0) learnMinutes = v;
+      else problems.push('--learn-minutes needs a positive number of minutes, e.g. --learn-minutes 30');
     } else if (a === '--only') {
       const list = (argv[++i] ?? '')
         .split(',')
@@ -116,5 +126,5 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     problems.push('--swiftshader picks the Vulkan driver of the Node WebGPU bench: use it with --backend webgpu.');
   }
   if (problems.length) throw new Error(problems.join('\n'));
-  return { only, quick, nodeBackend, swiftshader, help, outDir };
+  return { only, quick, nodeBackend, swiftshader, help, outDir, learnMinutes };
 }

@@ -20,6 +20,7 @@ import { BENCH_USAGE, parseBenchArgs, resultsStamp } from './args';
 import { benchRemoteEnvs } from './remote-envs';
 import { benchGpuEnv } from './gpu-env';
 import { benchMultiAgent } from './multi-agent';
+import { benchManyModules, benchManyPolicies } from './many-modules';
 import { benchTune, TUNE_BENCH_ITERATIONS } from './tune';
 import { renderMarkdown, type BenchResults } from './report';
 import { nodeLearnerBenchMain } from './node/learner-bench';
@@ -57,7 +58,7 @@ function benchPage(executablePath: string, url: string, webgpu: boolean, log: (m
 }
 
 async function main(): Promise<void> {
-  const { only, quick, nodeBackend, swiftshader, help, outDir } = parseBenchArgs(process.argv.slice(2));
+  const { only, quick, nodeBackend, swiftshader, help, outDir, learnMinutes } = parseBenchArgs(process.argv.slice(2));
   if (help) {
     console.log(BENCH_USAGE);
     return;
@@ -148,6 +149,16 @@ async function main(): Promise<void> {
     // Nothing else may share the CPU with the end-to-end runs below: this browser's idle app page
     // once kept a quarter of a core busy (bench/NOTES.md, change 8).
     await gpu.session.close();
+    if (only.has('many-modules')) {
+      log('many modules (10, 100, 1,000; stacked vs per module; checkpoints) ...');
+      results.manyModules = await benchManyModules(session, cpu.fresh, quick, log);
+    }
+    if (only.has('many-policies')) {
+      const minutes = learnMinutes ?? (quick ? 3 : 30);
+      log(`1,000 policies (MultiAgentCartPole:1000-policies) for ${minutes} min ...`);
+      await cpu.fresh();
+      results.manyPolicies = await benchManyPolicies(session, minutes, log);
+    }
     if (only.has('async')) {
       results.throughput = [];
       for (const algo of ['PPO', 'IMPALA']) {

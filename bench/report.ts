@@ -1,6 +1,7 @@
 /** Renders benchmark results as the Markdown tables pasted into the README. */
 import { floorTables, type FloorResults } from './floor';
 import { multiAgentTable, type MultiAgentSamplingRow } from './multi-agent';
+import { manyModulesTables, type CheckpointRow, type ManyModulesRow, type ManyPoliciesRun } from './many-modules';
 import { offlineTable, type OfflineRow } from './offline';
 import type { EnvRow, LearnerGroupRow, LearnerRow, SamplerRow, ThroughputRow } from './sections';
 import type { RemoteEnvsRow } from './remote-envs';
@@ -43,6 +44,10 @@ export interface BenchResults {
   multiAgent?: MultiAgentSamplingRow[];
   /** A 6-trial sweep 1 vs 2 trials at a time; absent in results written before it existed. */
   tune?: TuneBenchRow[];
+  /** Iteration time vs number of modules, stacked or not, and checkpoints of many modules (issue 30). */
+  manyModules?: { rows: ManyModulesRow[]; checkpoints: CheckpointRow[] };
+  /** The 1,000-policies preset's median module return over time (issue 30). */
+  manyPolicies?: ManyPoliciesRun;
 }
 
 const fmt = (n: number): string =>
@@ -96,6 +101,7 @@ export function renderMarkdown(r: BenchResults, totalSeconds: number): string {
   if (r.remoteEnvs?.length) out.push(...remoteEnvsTable(r.remoteEnvs), '');
   if (r.gpuEnv?.length) out.push(...gpuEnvTable(r.gpuEnv), '');
   if (r.multiAgent?.length) out.push(...multiAgentTable(r.multiAgent), '');
+  out.push(...manyModulesTables(r.manyModules, r.manyPolicies));
   if (r.learner.length) {
     out.push('### Learner update throughput (PPO, samples/s; first call in ms)', '', ...learnerTable(r.learner), '');
   }

@@ -7,6 +7,7 @@ import { RLError } from '../core/errors';
 import type { MakeLearner } from '../learner/learner-host';
 import { MLPModule } from '../rl-module/mlp-module';
 import type { RLModule } from '../rl-module/rl-module';
+import { StackedMLP } from '../rl-module/stacked-mlp';
 import type { PPOConfig } from './ppo/ppo-config';
 
 function actorCritic(module: RLModule, algo: string): MLPModule {
@@ -19,6 +20,15 @@ const LEARNER_CLASSES: Readonly<Record<string, MakeLearner>> = {
   PPO: async (_name, module, config) => {
     const { PPOLearner } = await import('./ppo/ppo-learner');
     return new PPOLearner(actorCritic(module, 'PPO'), config as PPOConfig['training']);
+  },
+  // A multi-agent run's group of modules, stacked (numLearners >= 1: one group per learner worker).
+  StackedPPO: async (_name, module, config) => {
+    const { StackedPPOLearner } = await import('./ppo/stacked-ppo-learner');
+    if (!(module instanceof StackedMLP)) {
+      module.dispose();
+      throw new RLError('learner/module-kind', 'A stacked PPO learner needs a stacked actor-critic module.');
+    }
+    return new StackedPPOLearner(module, config as PPOConfig['training']);
   },
 };
 

@@ -43,7 +43,7 @@ export function onIndependentAgents<C extends AlgorithmConfigBase>(
 ): Preset<C> {
   return {
     description: `${numAgents} agents, one module each (--policies/--policy-mapping): ${preset.description}`,
-    config: { ...preset.config, environment: { env, envConfig: { numAgents } } } as Preset<C>['config'],
+    config: { ...preset.config, environment: { env, envConfig: { numAgents } } },
     stop: { [MIN_MODULE_EPISODE_RETURNS_MEAN]: stop.target, num_env_steps_sampled_lifetime: stop.maxEnvSteps },
   };
 }

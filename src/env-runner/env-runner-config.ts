@@ -43,6 +43,13 @@ export interface MultiAgentRunnerLayout {
   readonly moduleIds: readonly string[];
   /** Index into moduleIds of each agent slot's module. */
   readonly moduleOfSlot: readonly number[];
+  /**
+   * The agents this runner steps when they are split across runners (multiAgent.splitAgentsAcrossEnvRunners):
+   * its env holds only them, and moduleIds / moduleOfSlot only their modules. Absent: every agent.
+   */
+  readonly agentIds?: readonly string[];
+  /** One forward per step for each group of same-shape modules (multiAgent.stackModules). */
+  readonly stackModules?: boolean;
 }
 
 /** A multi-agent runner's counts besides the env-level ones (RLlib's agent and module metrics). */

@@ -96,7 +96,14 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
    */
   private async located(e: unknown): Promise<unknown> {
     const env = this.runner?.env.id;
-    if (!(e instanceof Error) || e instanceof RLError || env === undefined || isBuiltinEnv(env) || isBuiltinMultiAgentEnv(env)) return e;
+    if (
+      !(e instanceof Error) ||
+      e instanceof RLError ||
+      env === undefined ||
+      isBuiltinEnv(env) ||
+      isBuiltinMultiAgentEnv(env)
+    )
+      return e;
     const location = await this.faults.userLocation(e.stack);
     if (location === null) return e;
     const err = new Error(`env ${env}: ${e.name}: ${e.message} (at ${location})`, { cause: e });
@@ -107,7 +114,8 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
   setWeights(weights: ModuleWeights, seq: number, exploration?: ExplorationState): Promise<boolean> {
     const runner = this.active;
     // A multi-agent runner gets every module's weights packed in one object (multi-module-weights.ts).
-    if (runner instanceof MultiAgentEnvRunner) return Promise.resolve(runner.setPackedWeights(weights, seq, exploration));
+    if (runner instanceof MultiAgentEnvRunner)
+      return Promise.resolve(runner.setPackedWeights(weights, seq, exploration));
     return Promise.resolve(runner.setWeights(weights, seq, exploration));
   }
 
@@ -169,5 +177,7 @@ function multiAgentSettings(settings: EnvRunnerSettings): ConstructorParameters<
     moduleOfSlot: layout.moduleOfSlot,
     module: settings.module,
     workerIndex: settings.workerIndex,
+    ...(layout.agentIds ? { agentIds: layout.agentIds } : {}),
+    ...(layout.stackModules ? { stackModules: true } : {}),
   };
 }

@@ -29,6 +29,7 @@ import {
   sameSpaces,
   type MultiAgentRunnerMetrics,
 } from './multi-agent-staging';
+import { buildRunnerStacks, type RunnerStacks } from './runner-stack';
 
 export type { MultiAgentRunnerMetrics } from './multi-agent-staging';
 import type { SampleResult } from './protocol';
@@ -56,6 +57,10 @@ export interface MultiAgentEnvRunnerSettings {
   readonly module: ModuleDescriptor;
   /** 0 = the local runner on the page, 1..N remote (EnvRunnerGroup); default 0. */
   readonly workerIndex?: number;
+  /** The agents this runner steps, when agents are split across runners (envs with independent agents). */
+  readonly agentIds?: readonly string[];
+  /** One forward per step for all modules of one shape (runner-stack.ts). */
+  readonly stackModules?: boolean;
 }
 
 interface ModuleLanes {
@@ -74,6 +79,8 @@ interface ModuleLanes {
 export class MultiAgentEnvRunner {
   readonly env: MultiAgentVectorEnv;
   readonly modules: readonly ModuleLanes[];
+  /** The modules' stacks with stackModules (null: one forward per module). */
+  private readonly stacks: RunnerStacks | null;
   private readonly rng: Rng;
   private readonly envActions: Int32Array | Float32Array;
   private weightsSeq = -1;
@@ -93,6 +100,7 @@ export class MultiAgentEnvRunner {
       seed: settings.seed,
       maxEpisodeSteps: settings.maxEpisodeSteps,
       envConfig: settings.envConfig,
+      agentIds: settings.agentIds,
     });
     const env = this.env;
     if (settings.moduleOfSlot.length !== env.maxAgents) {
@@ -111,13 +119,15 @@ export class MultiAgentEnvRunner {
     this.envReturns = new Float64Array(env.numEnvs);
     this.envLengths = new Int32Array(env.numEnvs);
     this.lastEndT = new Int32Array(env.numEnvs);
-    this.modules = settings.moduleIds.map((id, m) => this.buildModuleLanes(id, m));
+    // stackModules: each module is a view of one StackedMLP per shape (runner-stack.ts).
+    this.stacks = settings.stackModules === true ? buildRunnerStacks(env, settings) : null;
+    this.modules = settings.moduleIds.map((id, m) => this.buildModuleLanes(id, m, this.stacks?.views[m]));
     this.episodeCounter = (settings.workerIndex ?? 0) * EPISODE_ID_STRIDE;
     env.reset(settings.seed);
     for (let l = 0; l < lanes; l++) this.agentEpisodeIds[l] = this.episodeCounter++;
   }
 
-  private buildModuleLanes(id: string, m: number): ModuleLanes {
+  private buildModuleLanes(id: string, m: number, view: InferenceModule | undefined): ModuleLanes {
     const env = this.env;
     const slots = this.settings.moduleOfSlot.flatMap((mod, slot) => (mod === m ? [slot] : []));
     const lanes = new Int32Array(env.numEnvs * slots.length);
@@ -148,7 +158,7 @@ export class MultiAgentEnvRunner {
     const actionDim = flatDim(actionSpace);
     return {
       id,
-      module: makeRLModule(this.settings.module, { observationSpace, actionSpace }, this.settings.seed + m),
+      module: view ?? makeRLModule(this.settings.module, { observationSpace, actionSpace }, this.settings.seed + m),
       lanes,
       obsDim,
       actionDim,
@@ -201,7 +211,8 @@ export class MultiAgentEnvRunner {
       if (turnDue(YIELD_EVERY_MS)) await takeTurn();
       for (const m of this.modules) m.staging.ensureCapacity(t + 1);
       const tInfer = performance.now();
-      for (const m of this.modules) await this.actModule(m, t);
+      if (this.stacks) await this.actStacked(this.stacks, t);
+      else for (const m of this.modules) await this.actModule(m, t);
       const tEnv = performance.now();
       metrics.inferenceMs += tEnv - tInfer;
       env.step(this.envActions);
@@ -283,11 +294,31 @@ export class MultiAgentEnvRunner {
 
   /** One batched forward for all of a module's lanes; stages acting lanes, scatters actions. */
   private async actModule(m: ModuleLanes, t: number): Promise<void> {
-    const env = this.env;
     const n = m.lanes.length;
     this.gatherObs(m);
     if (this.settings.explore) await m.module.forwardExploration(m.obsIn, n, this.rng, m.out);
     else await m.module.forwardInference(m.obsIn, n, m.out);
+    this.stageModule(m, t);
+  }
+
+  /** One forward per stack for all its modules' lanes, then each module staged as actModule does. */
+  private async actStacked(stacks: RunnerStacks, t: number): Promise<void> {
+    for (const m of this.modules) this.gatherObs(m);
+    for (const { stack, members } of stacks.stacks) {
+      const lanes = members.map((m) => ({
+        obsIn: this.modules[m]!.obsIn,
+        rows: this.modules[m]!.lanes.length,
+        out: this.modules[m]!.out,
+      }));
+      await stack.act(lanes, this.settings.explore, this.rng);
+    }
+    for (const m of this.modules) this.stageModule(m, t);
+  }
+
+  /** Stages the lanes of `m` that act at t and scatters its actions into the env's action array. */
+  private stageModule(m: ModuleLanes, t: number): void {
+    const env = this.env;
+    const n = m.lanes.length;
     const st = m.staging;
     const d = m.obsDim;
     const a = m.actionDim;
@@ -385,5 +416,6 @@ export class MultiAgentEnvRunner {
 
   stop(): void {
     for (const m of this.modules) m.module.dispose();
+    for (const { stack } of this.stacks?.stacks ?? []) stack.dispose();
   }
 }

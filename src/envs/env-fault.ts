@@ -149,7 +149,8 @@ export class EnvFaultError extends RLError {
 export function formatEnvFault(f: EnvFault): string {
   const head = `${f.envId === null ? 'env module' : `env ${f.envId}`}: ${f.message}`;
   // A contract problem has no throwing frame; its location is the registration declaring the spaces.
-  const what = f.code === 'env/check-failed' ? ' (the registerEnv / registerMultiAgentEnv call that declares its spaces)' : '';
+  const what =
+    f.code === 'env/check-failed' ? ' (the registerEnv / registerMultiAgentEnv call that declares its spaces)' : '';
   const at = f.location === null ? '' : `\n  at ${f.location}${what}`;
   return `${head}${at}${f.details.map((d) => `\n  - ${d}`).join('')}`;
 }

@@ -19,9 +19,5 @@ export { Rng } from '../core/rng';
 export { RLError } from '../core/errors';
 export type { SingleEnv, SingleEnvSpec, SingleEnvStep } from './vectorize';
 export type { EnvFactory, EnvFactoryOptions, EnvMeta, RenderContext, VectorEnv } from './types';
-export type {
-  MultiAgentEnvFactory,
-  MultiAgentEnvFactoryOptions,
-  MultiAgentVectorEnv,
-} from './multi-agent/types';
+export type { MultiAgentEnvFactory, MultiAgentEnvFactoryOptions, MultiAgentVectorEnv } from './multi-agent/types';
 export type { Box, Discrete, Space } from '../core/spaces';

@@ -60,9 +60,7 @@ export async function preflightEnv(
   };
   // The same checker for both contracts: Gymnasium's for a VectorEnv, the multi-agent one's otherwise.
   const problems = (
-    multiAgent
-      ? checkMultiAgentEnv(env as MultiAgentVectorEnv, checkOptions)
-      : checkEnv(env as VectorEnv, checkOptions)
+    multiAgent ? checkMultiAgentEnv(env as MultiAgentVectorEnv, checkOptions) : checkEnv(env as VectorEnv, checkOptions)
   ).map((p) => p.replace(/^\[[^\]]*\] /, ''));
   if (thrown !== null) {
     const { phase, error } = thrown as { phase: string; error: unknown };

@@ -17,9 +17,8 @@
  * if nothing had failed.
  */
 import { RLError } from '../core/errors';
-import type { SampleBatch } from '../core/sample-batch';
 import type { ModuleWeights } from '../rl-module/weights';
-import type { GroupLearner, LearnerApi, LearnerInfo, UpdateReply } from './learner-host';
+import type { GroupLearner, LearnerApi, LearnerInfo, TrainBatch, UpdateReply } from './learner-host';
 import type { LearnerState, UpdateContext } from './learner-types';
 
 /** Lifetime failure and restart counts of a group's learner workers (page-side; 0 for a local group). */
@@ -120,7 +119,7 @@ export class LearnerGroup {
    * and counts are the same on every learner), num_module_steps_trained is their sum, and
    * `ctx.rng` continues from where learner 0's shuffles left it.
    */
-  async update(batch: SampleBatch, ctx: UpdateContext): Promise<Record<string, number>> {
+  async update(batch: TrainBatch, ctx: UpdateContext): Promise<Record<string, number>> {
     if (this.local) return this.local.update(batch, ctx);
     const workers = this.active();
     const { rng, ...rest } = ctx;

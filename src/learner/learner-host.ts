@@ -19,10 +19,32 @@ import type { Learner } from './learner';
 import type { LearnerState, UpdateContext } from './learner-types';
 import { weightsChecksum } from './learner-worker-protocol';
 
-/** A learner a group can run: one update on an EnvRunner train batch (PPO's, and any like it). */
-export type GroupLearner = Learner & {
-  update(batch: SampleBatch, ctx: UpdateContext): Promise<Record<string, number>>;
-};
+/**
+ * A multi-agent train batch (RLlib's MultiAgentBatch): each module's rows, by module id. The
+ * learner of a module group (numLearners >= 1 in a multi-agent run) gets its modules' batches.
+ */
+export interface MultiAgentTrainBatch {
+  readonly moduleBatches: Readonly<Record<string, SampleBatch>>;
+}
+
+/** What a learner group sends a learner: an EnvRunner train batch, or one batch per module. */
+export type TrainBatch = SampleBatch | MultiAgentTrainBatch;
+
+/**
+ * A learner a group can run: one update on a train batch (PPO's, and any like it), its module's
+ * weights, its checkpoint part. Every Learner with an `update` is one; so is a stacked learner
+ * over many modules (algorithms/ppo/stacked-ppo-learner.ts), whose module is a MultiRLModule.
+ */
+export interface GroupLearner {
+  readonly module: Pick<Learner['module'], 'getWeights' | 'setWeights'>;
+  /** Set by a data-parallel group (learner.ts); a learner that cannot shard refuses a size above 1. */
+  dataParallel: Learner['dataParallel'];
+  // Method syntax on purpose: a learner that takes only one kind of TrainBatch still fits.
+  update(batch: TrainBatch, ctx: UpdateContext): Promise<Record<string, number>>;
+  getState(): Promise<LearnerState>;
+  setState(state: LearnerState): Promise<void>;
+  dispose(): void;
+}
 
 /** Builds the learner named `name` (a key of algorithms/learner-classes.ts) on `module` with its training config. */
 export type MakeLearner = (name: string, module: RLModule, config: object) => Promise<GroupLearner>;
@@ -51,7 +73,7 @@ export interface LearnerInfo {
 
 /** An update request: the context without its Rng, which travels as state. */
 export interface UpdateRequest {
-  readonly batch: SampleBatch;
+  readonly batch: TrainBatch;
   readonly ctx: Omit<UpdateContext, 'rng'>;
   /** The algorithm's Rng state: every learner draws the same minibatch permutations from it. */
   readonly rngState: readonly number[];

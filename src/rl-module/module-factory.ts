@@ -10,6 +10,7 @@ import { MLPModule } from './mlp-module';
 import { QModule, type QModelConfig } from './q-module';
 import type { RLModule } from './rl-module';
 import { SACModule, type SACModelConfig } from './sac-module';
+import { StackedMLP } from './stacked-mlp';
 
 /** Which module to build and its model config: JSON-serialisable. */
 export type ModuleDescriptor =
@@ -18,7 +19,17 @@ export type ModuleDescriptor =
   /** DQN's Q-network with an optional dueling head (QModule). */
   | { readonly kind: 'q'; readonly model: QModelConfig }
   /** SAC's squashed-Gaussian actor, twin Q-networks and log(alpha) (SACModule). */
-  | { readonly kind: 'sac'; readonly model: SACModelConfig };
+  | { readonly kind: 'sac'; readonly model: SACModelConfig }
+  /**
+   * Many actor-critic modules of one shape on a leading axis (StackedMLP): module i is the
+   * actor-critic module of seed `seed + seedOffsets[i]`. A multi-agent learner worker's group.
+   */
+  | {
+      readonly kind: 'stacked-actor-critic';
+      readonly model: RLModuleConfig;
+      readonly moduleIds: readonly string[];
+      readonly seedOffsets: readonly number[];
+    };
 
 export interface ModuleSpaces {
   readonly observationSpace: Space;
@@ -36,11 +47,19 @@ export function makeRLModule(descriptor: ModuleDescriptor, spaces: ModuleSpaces,
       return new QModule({ observationSpace, actionSpace, model: descriptor.model, seed });
     case 'sac':
       return new SACModule({ observationSpace, actionSpace, model: descriptor.model, seed });
+    case 'stacked-actor-critic':
+      return new StackedMLP({
+        observationSpace,
+        actionSpace,
+        model: descriptor.model,
+        moduleIds: descriptor.moduleIds,
+        seeds: descriptor.seedOffsets.map((offset) => seed + offset),
+      });
     default: {
       const unknown: never = descriptor;
       throw new RLError(
         'module/unknown-kind',
-        `Unknown module kind '${String((unknown as { kind?: unknown }).kind)}'; use 'actor-critic', 'q' or 'sac'.`,
+        `Unknown module kind '${String((unknown as { kind?: unknown }).kind)}'; use 'actor-critic', 'q', 'sac' or 'stacked-actor-critic'.`,
       );
     }
   }

@@ -65,6 +65,8 @@ describe('the URL hash', () => {
       policies: ['p0', 'p1'],
       policyMappingFn: { '0': 'p0', '1': 'p1' },
       policiesToTrain: null,
+      stackModules: true,
+      splitAgentsAcrossEnvRunners: false,
     });
     expect(state.stop).toEqual({ [MIN_MODULE_EPISODE_RETURNS_MEAN]: 450 });
     const hash = buildUrlHash(state.config!, state.stop!);
@@ -75,7 +77,7 @@ describe('the URL hash', () => {
 
   it('a bad multi-agent config reports every problem at once, naming the setting', () => {
     const state = parseUrlState(
-      '#env=MultiAgentCartPole&policies=p0,p0,bad/id&policy_mapping_fn=0%3Dp9&policies_to_train=zz&num_learners=1',
+      '#env=MultiAgentCartPole&policies=p0,p0,bad/id&policy_mapping_fn=0%3Dp9&policies_to_train=zz&num_learners=1&stack_modules=false',
     );
     const check = checkConfig(state.config);
     const text = messages(check.issues);
@@ -84,7 +86,7 @@ describe('the URL hash', () => {
     expect(text).toMatch(/multiAgent.policies: module id "bad\/id" must be/);
     expect(text).toMatch(/multiAgent.policyMappingFn: pattern "0" maps to "p9"/);
     expect(text).toMatch(/multiAgent.policiesToTrain: "zz" is not in policies/);
-    expect(text).toMatch(/learners.numLearners: a multi-agent run trains one Learner per module/);
+    expect(text).toMatch(/multiAgent.stackModules: with numLearners 1 each learner worker trains a stack of modules/);
   });
 
   it('several policies without a mapping, or a mapping on a single-agent env, say what to set', () => {

@@ -40,8 +40,8 @@ interface Watch {
 function watch(algo: PPO): Watch {
   const w: Watch = { trained: [], sampled: [] };
   const update = algo.learnerGroup.update.bind(algo.learnerGroup);
-  vi.spyOn(algo.learnerGroup, 'update').mockImplementation((batch: SampleBatch, ctx) => {
-    w.trained.push(batch.weightsSeq);
+  vi.spyOn(algo.learnerGroup, 'update').mockImplementation((batch, ctx) => {
+    w.trained.push((batch as SampleBatch).weightsSeq);
     return update(batch, ctx);
   });
   const group = algo.envRunnerGroup;

@@ -76,25 +76,7 @@ export class ModuleLearners<L extends Learner> {
    */
   async setStates(packed: ModuleWeights, states: Readonly<Record<string, ModuleCheckpoint>>): Promise<void> {
     const saved = unpackModuleWeights(packed);
-    const ours = [...this.modules.keys()];
-    const missing = ours.filter((id) => !saved.has(id));
-    const extra = [...saved.keys()].filter((id) => !this.modules.has(id));
-    const noState = [...this.learners.keys()].filter((id) => !Object.hasOwn(states, id));
-    const strayState = Object.keys(states).filter((id) => !this.learners.has(id));
-    const problems = [
-      missing.length > 0 ? `it lacks the weights of module(s) ${list(missing)}` : '',
-      extra.length > 0 ? `it has module(s) ${list(extra)} that this run does not (policies: ${list(ours)})` : '',
-      noState.length > 0 ? `it lacks the learner state of trained module(s) ${list(noState)}` : '',
-      strayState.length > 0
-        ? `it has learner state for module(s) ${list(strayState)} that this run does not train`
-        : '',
-    ].filter(Boolean);
-    if (problems.length > 0) {
-      throw new RLError(
-        'checkpoint/mismatch',
-        `The checkpoint does not fit this run's modules: ${problems.join('; ')}.`,
-      );
-    }
+    checkCheckpointFits([...this.modules.keys()], [...this.learners.keys()], saved, states);
     for (const [id, module] of this.modules) {
       const learner = this.learners.get(id);
       if (!learner) {
@@ -120,6 +102,32 @@ export class ModuleLearners<L extends Learner> {
       if (learner) learner.dispose();
       else module.dispose();
     }
+  }
+}
+
+/**
+ * A `checkpoint/mismatch` naming every module that does not fit (before anything is changed): a
+ * module this run has and the checkpoint lacks, one it has that this run does not, a trained module
+ * without its learner state, learner state for a module this run does not train.
+ */
+export function checkCheckpointFits(
+  moduleIds: readonly string[],
+  trainedIds: readonly string[],
+  saved: ReadonlyMap<string, ModuleWeights>,
+  states: Readonly<Record<string, ModuleCheckpoint>>,
+): void {
+  const missing = moduleIds.filter((id) => !saved.has(id));
+  const extra = [...saved.keys()].filter((id) => !moduleIds.includes(id));
+  const noState = trainedIds.filter((id) => !Object.hasOwn(states, id));
+  const strayState = Object.keys(states).filter((id) => !trainedIds.includes(id));
+  const problems = [
+    missing.length > 0 ? `it lacks the weights of module(s) ${list(missing)}` : '',
+    extra.length > 0 ? `it has module(s) ${list(extra)} that this run does not (policies: ${list(moduleIds)})` : '',
+    noState.length > 0 ? `it lacks the learner state of trained module(s) ${list(noState)}` : '',
+    strayState.length > 0 ? `it has learner state for module(s) ${list(strayState)} that this run does not train` : '',
+  ].filter(Boolean);
+  if (problems.length > 0) {
+    throw new RLError('checkpoint/mismatch', `The checkpoint does not fit this run's modules: ${problems.join('; ')}.`);
   }
 }
 

@@ -15,6 +15,7 @@ import { flatDim } from '../../core/spaces';
 import type { EnvRunnerMetrics, ExplorationState } from '../../env-runner/env-runner-config';
 import type { Learner } from '../../learner/learner';
 import type { ModuleSpaces } from '../../rl-module/module-factory';
+import type { ModuleWeights } from '../../rl-module/weights';
 import type { RLModule } from '../../rl-module/rl-module';
 import { Algorithm } from '../algorithm';
 import type { Checkpoint, LearnerCheckpoint, ModuleCheckpoint } from '../checkpoint';
@@ -73,6 +74,11 @@ export abstract class MultiAgentAlgorithm<
     return this.moduleLearners.learners;
   }
 
+  /** The modules that train, in `policies` order (each has a Learner here unless a subclass trains them). */
+  protected trainedModuleIds(): readonly string[] {
+    return [...this.learners.keys()];
+  }
+
   /** Env-level metrics (episode window, timers) plus the per-agent and per-module ones. */
   protected recordMultiAgentMetrics(all: readonly EnvRunnerMetrics[]): void {
     this.recordRunnerMetrics(all);
@@ -109,7 +115,25 @@ export abstract class MultiAgentAlgorithm<
   }
 
   protected async syncRunnerWeights(): Promise<void> {
-    await this.envRunnerGroup.syncWeights(await this.moduleLearners.packedWeights(), this.exploration());
+    await this.envRunnerGroup.syncWeights(await this.packedWeights(), this.exploration());
+  }
+
+  /** Every module's current weights, packed (what runners and checkpoints carry). */
+  protected packedWeights(): Promise<ModuleWeights> {
+    return this.moduleLearners.packedWeights();
+  }
+
+  /** Each trained module's learner state (a checkpoint's `modules`). */
+  protected saveModuleStates(): Promise<Record<string, ModuleCheckpoint>> {
+    return this.moduleLearners.getStates();
+  }
+
+  /** Restores every module's weights and each trained module's learner state. */
+  protected restoreModuleStates(
+    packed: ModuleWeights,
+    states: Readonly<Record<string, ModuleCheckpoint>>,
+  ): Promise<void> {
+    return this.moduleLearners.setStates(packed, states);
   }
 
   /** Greedy actions of the first module (what Algorithm callers without a module id get). */
@@ -161,7 +185,7 @@ export abstract class MultiAgentAlgorithm<
    * agent-step counter. Linear in the number of modules; nothing is capped by a module count.
    */
   protected async saveLearner(): Promise<LearnerCheckpoint> {
-    const modules = await this.moduleLearners.getStates();
+    const modules = await this.saveModuleStates();
     for (const [id, entry] of Object.entries(modules)) {
       const extras = this.saveModuleExtras(id);
       if (extras.algorithmState) {
@@ -169,7 +193,7 @@ export abstract class MultiAgentAlgorithm<
       }
     }
     return {
-      weights: await this.moduleLearners.packedWeights(),
+      weights: await this.packedWeights(),
       optimizerState: NO_OPTIMIZER_STATE,
       learnerState: { [AGENT_STEPS_KEY]: this.windows.agentStepsLifetime, ...this.runLearnerState() },
       modules,
@@ -182,7 +206,7 @@ export abstract class MultiAgentAlgorithm<
    */
   protected async restoreLearner(ckpt: Checkpoint): Promise<void> {
     const states = ckpt.modules ?? this.legacyModuleStates(ckpt);
-    await this.moduleLearners.setStates(ckpt.weights, states);
+    await this.restoreModuleStates(ckpt.weights, states);
     for (const [id, entry] of Object.entries(states)) this.restoreModuleExtras(id, entry);
     this.windows.agentStepsLifetime = ckpt.learnerState[AGENT_STEPS_KEY] ?? 0;
     this.restoreRunLearnerState(ckpt.learnerState);
@@ -194,8 +218,9 @@ export abstract class MultiAgentAlgorithm<
    */
   private legacyModuleStates(ckpt: Checkpoint): Record<string, ModuleCheckpoint> {
     const out: Record<string, ModuleCheckpoint> = {};
-    const [first] = this.learners.keys();
-    for (const id of this.learners.keys()) {
+    const trained = this.trainedModuleIds();
+    const [first] = trained;
+    for (const id of trained) {
       const optimizerState = id === first ? ckpt.optimizerState : ckpt.optimizers?.[id];
       const kl = ckpt.learnerState[`${LEGACY_KL_PREFIX}${id}`];
       if (optimizerState) out[id] = { optimizerState, learnerState: kl === undefined ? {} : { currKlCoeff: kl } };

@@ -74,9 +74,16 @@ export const MULTI_AGENT_DEFAULTS: MultiAgentConfig = defaultsOf(MULTI_AGENT_KEY
  * section's checks and what multi-agent runs do not support yet; a single-agent env must leave
  * the section at its defaults.
  */
+/** Most algorithms' multi-agent runs: one Learner per module on the page, so no learner workers. */
+const ONE_LEARNER_PER_MODULE = {
+  numLearners: 'a multi-agent run trains one Learner per module on the page; set numLearners to 0',
+};
+
 export function multiAgentRules(
   cfg: AlgorithmConfigBase & WithMultiAgent,
   out: IssueList,
+  /** Why learner workers are refused; null: the algorithm takes them (PPO's module groups). */
+  refuse: { readonly numLearners: string | null } = ONE_LEARNER_PER_MODULE,
   agentIds?: readonly string[],
 ): void {
   const multiAgent = cfg.multiAgent ?? MULTI_AGENT_DEFAULTS;
@@ -97,11 +104,8 @@ export function multiAgentRules(
       'multi-agent sampling steps its env copies inside the EnvRunner; set remoteWorkerEnvs to false.',
     );
   }
-  if (isCount(cfg.learners.numLearners, 1)) {
-    out.error(
-      'learners.numLearners',
-      `a multi-agent run trains one Learner per module on the page; set numLearners to 0 (got ${cfg.learners.numLearners}).`,
-    );
+  if (refuse.numLearners !== null && isCount(cfg.learners.numLearners, 1)) {
+    out.error('learners.numLearners', `${refuse.numLearners} (got ${cfg.learners.numLearners}).`);
   }
   out.issues.push(...validateMultiAgent(multiAgent, agentIds));
 }

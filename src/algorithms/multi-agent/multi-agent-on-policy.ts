@@ -15,6 +15,20 @@ import { a2cSamplingLayout, validateA2CConfig, type A2CConfig } from '../a2c/a2c
 import { A2CLearner } from '../a2c/a2c-learner';
 import { PPO_SCHEMA, derivedSizes, type MultiAgentPPOConfig } from '../ppo/ppo-config';
 import { PPOLearner } from '../ppo/ppo-learner';
+import type { LearnerFaultCounters } from '../../learner/learner-group';
+import { unpackModuleWeights } from '../../rl-module/multi-module-weights';
+import type { ModuleWeights } from '../../rl-module/weights';
+import type { ModuleCheckpoint } from '../checkpoint';
+import {
+  allModuleWeights,
+  buildStackedLearners,
+  restoreStackedLearners,
+  runnerLayout,
+  saveStackedLearners,
+  usesStackedLearners,
+} from './module-placement';
+import type { StackedModuleLearners } from './stacked-module-learners';
+import { checkCheckpointFits } from './module-learners';
 import { MultiAgentAlgorithm } from './multi-agent-algorithm';
 import {
   setupMultiAgent,
@@ -56,9 +70,7 @@ export class MultiAgentOnPolicy<C extends OnPolicyConfig, L extends OnPolicyLear
       runnerMetrics.push(...sampled.metrics);
       // 2. Each trained module's learner on its agents' steps.
       const batches = this.moduleBatches(sampled.moduleBatches);
-      const stats = await this.metrics.time(Timers.LEARNER_UPDATE, () =>
-        this.moduleLearners.update(batches, (learner, batch) => learner.update(batch, this.learnerContext())),
-      );
+      const stats = await this.metrics.time(Timers.LEARNER_UPDATE, () => this.updateModules(batches));
       for (const [id, s] of stats) {
         const list = results.get(id) ?? [];
         list.push({ ...s, num_module_steps_trained: batches.get(id)!.numSteps });
@@ -73,11 +85,28 @@ export class MultiAgentOnPolicy<C extends OnPolicyConfig, L extends OnPolicyLear
     this.envStepsTrainedLifetime += trained;
     this.metrics.set(NUM_ENV_STEPS_TRAINED, trained);
   }
+
+  /** One update of every trained module that has a batch (its own Learner, one after another). */
+  protected updateModules(batches: ReadonlyMap<string, SampleBatch>): Promise<Map<string, Record<string, number>>> {
+    return this.moduleLearners.update(batches, (learner, batch) => learner.update(batch, this.learnerContext()));
+  }
 }
 
-/** Multi-agent PPO: one PPOLearner per trained module. */
+/**
+ * Multi-agent PPO: one PPOLearner per trained module, or (multiAgent.stackModules, numLearners >= 1)
+ * the trained modules stacked into groups, each one StackedPPOLearner on the page or in its own
+ * learner worker (stacked-module-learners.ts). Either way each module trains as its own PPOLearner
+ * would, and checkpoints have one layout.
+ */
 export class MultiAgentPPO extends MultiAgentOnPolicy<MultiAgentPPOConfig, PPOLearner> {
-  private constructor(config: MultiAgentPPOConfig, setup: MultiAgentSetup, learners: ReadonlyMap<string, PPOLearner>) {
+  private constructor(
+    config: MultiAgentPPOConfig,
+    setup: MultiAgentSetup,
+    learners: ReadonlyMap<string, PPOLearner>,
+    /** The stacked groups that train the modules instead of `learners` (null: one PPOLearner each). */
+    private readonly stacked: StackedModuleLearners | null,
+    private readonly trainedIds: readonly string[],
+  ) {
     super(config, setup, learners);
   }
 
@@ -86,11 +115,73 @@ export class MultiAgentPPO extends MultiAgentOnPolicy<MultiAgentPPOConfig, PPOLe
       module: { kind: 'actor-critic', model: config.rlModule },
       rolloutFragmentLength: derivedSizes(config).rolloutFragmentLength,
       validate: (c) => PPO_SCHEMA.validate(c),
+      runnerLayout: (agentIds, moduleOfSlot, workerIndex) => runnerLayout(config, agentIds, moduleOfSlot, workerIndex),
     });
     const learners = new Map<string, PPOLearner>();
-    for (const id of setup.trained)
-      learners.set(id, new PPOLearner(setup.modules.get(id) as MLPModule, config.training));
-    return new MultiAgentPPO(config, setup, learners).start();
+    let stacked: StackedModuleLearners | null = null;
+    try {
+      if (usesStackedLearners(config)) stacked = await buildStackedLearners(config, opts, setup, setup.device);
+    } catch (e) {
+      for (const module of setup.modules.values()) module.dispose();
+      setup.envRunnerGroup.stop();
+      throw e;
+    }
+    if (!stacked) {
+      for (const id of setup.trained)
+        learners.set(id, new PPOLearner(setup.modules.get(id) as MLPModule, config.training));
+    }
+    return new MultiAgentPPO(config, setup, learners, stacked, setup.trained).start();
+  }
+
+  protected override trainedModuleIds(): readonly string[] {
+    return this.trainedIds;
+  }
+
+  protected override updateModules(
+    batches: ReadonlyMap<string, SampleBatch>,
+  ): Promise<Map<string, Record<string, number>>> {
+    if (!this.stacked) return super.updateModules(batches);
+    return this.stacked.update(Object.fromEntries(batches), this.learnerContext());
+  }
+
+  protected override get learnerFaults(): LearnerFaultCounters {
+    return this.stacked?.faults ?? super.learnerFaults;
+  }
+
+  protected override packedWeights(): Promise<ModuleWeights> {
+    return this.stacked ? allModuleWeights(this.stacked, this.modules) : super.packedWeights();
+  }
+
+  protected override saveModuleStates(): Promise<Record<string, ModuleCheckpoint>> {
+    return this.stacked ? saveStackedLearners(this.stacked) : super.saveModuleStates();
+  }
+
+  protected override async restoreModuleStates(
+    packed: ModuleWeights,
+    states: Readonly<Record<string, ModuleCheckpoint>>,
+  ): Promise<void> {
+    if (!this.stacked) return super.restoreModuleStates(packed, states);
+    // The page keeps every module's copy (the frozen ones act from it), the groups the trained ones.
+    const saved = unpackModuleWeights(packed);
+    checkCheckpointFits([...this.modules.keys()], this.trainedIds, saved, states);
+    await restoreStackedLearners(this.stacked, saved, states, this.config.training.klCoeff);
+    for (const [id, module] of this.modules) module.setWeights(saved.get(id)!);
+  }
+
+  /** A stacked module's page copy is brought up to date only when it acts here. */
+  override async computeModuleActions(
+    moduleId: string,
+    obs: Float32Array,
+    batchSize: number,
+  ): Promise<Int32Array | Float32Array> {
+    const trained = this.stacked?.owns(moduleId) ? (await this.stacked.getWeights()).get(moduleId) : undefined;
+    if (trained) this.modules.get(moduleId)?.setWeights(trained);
+    return super.computeModuleActions(moduleId, obs, batchSize);
+  }
+
+  override stop(): void {
+    super.stop();
+    this.stacked?.stop();
   }
 }
 

@@ -9,6 +9,7 @@ import { SMALL_MLP, sampling } from '../presets';
 import type { Preset } from '../spec';
 import type { MultiAgentPPOConfig } from './multi-agent-ppo-config';
 import { MIN_MODULE_EPISODE_RETURNS_MEAN } from './multi-agent-windows';
+import { MANY_POLICIES_PRESET } from './many-policies-preset';
 
 /** Both presets: 16 env copies x 64 steps on the page runner, [64, 64] tanh, GAE 0.95, clip 0.2, no KL penalty, 6 epochs. */
 const PAGE_RUNNER = sampling(0, 16, 64);
@@ -34,6 +35,8 @@ export const MULTI_AGENT_PPO_PRESETS: Readonly<Record<string, Preset<MultiAgentP
       training: { ...SMALL_PPO, lr: 3e-3, gamma: 0.99, vfClipParam: 1e9, entropyCoeff: 0, minibatchSize: 512 },
     },
     stop: { [MIN_MODULE_EPISODE_RETURNS_MEAN]: 450, num_env_steps_sampled_lifetime: 600_000 },
+    // Issue 30: 1,000 agents, each its own module, split over 2 runner and 2 learner workers.
+    variants: { '1000-policies': MANY_POLICIES_PRESET },
   },
   'CoinChase-v0': {
     description:

@@ -7,14 +7,14 @@
  */
 import type { AlgorithmConfigBase } from '../../core/config';
 import { ConfigError, type ConfigIssue } from '../../core/errors';
-import type { EnvRunnerSettings } from '../../env-runner/env-runner-config';
+import type { EnvRunnerSettings, MultiAgentRunnerLayout } from '../../env-runner/env-runner-config';
 import { loadedEnvModuleUrls } from '../../envs/env-modules';
 import { makeMultiAgentVectorEnv } from '../../envs/multi-agent/registry';
 import { selectLearnerDevice, type DeviceInfo } from '../../backend/device';
 import { makeRLModule, type ModuleDescriptor, type ModuleSpaces } from '../../rl-module/module-factory';
 import type { RLModule } from '../../rl-module/rl-module';
 import { EnvRunnerGroup } from '../../runtime/env-runner-group';
-import type { BuildOptions } from '../algorithm-setup';
+import type { LearnerGroupBuildOptions } from '../algorithm-setup';
 import {
   MULTI_AGENT_DEFAULTS,
   resolveModuleOfSlot,
@@ -26,7 +26,7 @@ import {
 /** A config with RLlib's `.multi_agent()` section (every algorithm but the offline ones). */
 export type MultiAgentRunConfig = AlgorithmConfigBase & { readonly multiAgent?: MultiAgentConfig };
 
-export interface MultiAgentBuildOptions extends BuildOptions {
+export interface MultiAgentBuildOptions extends LearnerGroupBuildOptions {
   /** A mapping function for code-registered envs; replaces the config's table (RLlib: policy_mapping_fn). */
   readonly policyMappingFn?: PolicyMappingFn;
 }
@@ -55,6 +55,15 @@ export interface MultiAgentSetupOptions<C> {
   readonly rolloutFragmentLength: number;
   /** The algorithm's whole validation (its schema's); the multiAgent section is checked again with the agents. */
   readonly validate: (config: C) => ConfigIssue[];
+  /**
+   * What EnvRunner `workerIndex` holds (module-placement.ts: a share of the agents, stacked
+   * modules); default every agent and every module, one forward per module.
+   */
+  readonly runnerLayout?: (
+    agentIds: readonly string[],
+    moduleOfSlot: readonly number[],
+    workerIndex: number,
+  ) => MultiAgentRunnerLayout;
 }
 
 export async function setupMultiAgent<C extends MultiAgentRunConfig>(
@@ -113,7 +122,9 @@ export async function setupMultiAgent<C extends MultiAgentRunConfig>(
     inferenceBackend: er.numGpusPerEnvRunner > 0 ? 'webgpu' : 'wasm',
     remoteWorkerEnvs: false,
     remoteEnvBatchWaitMs: 0,
-    multiAgent: { moduleIds: multiAgent.policies, moduleOfSlot },
+    multiAgent: setup.runnerLayout
+      ? setup.runnerLayout(probe.agentIds, moduleOfSlot, workerIndex)
+      : { moduleIds: multiAgent.policies, moduleOfSlot },
   });
   const envRunnerGroup = new EnvRunnerGroup({
     numEnvRunners: er.numEnvRunners,

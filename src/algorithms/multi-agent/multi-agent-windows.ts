@@ -14,6 +14,12 @@ export const MODULE_EPISODE_RETURNS_MEAN = 'env_runners/module_episode_returns_m
  * one stop criterion. Ours; RLlib's example scripts stop on the summed return instead.
  */
 export const MIN_MODULE_EPISODE_RETURNS_MEAN = 'env_runners/min_module_episode_returns_mean';
+/**
+ * The median over modules of module_episode_returns_mean, of the modules that have ended an
+ * episode (NaN before any has): a thousand modules' progress in one number (issue 30's 1,000
+ * policies criterion). RLlib reports the per-module means only.
+ */
+export const MODULE_EPISODE_RETURNS_MEDIAN = 'env_runners/module_episode_returns_median';
 /** Episodes behind the lowest module's mean: the fewest any module's window holds. */
 export const NUM_EPISODES_IN_MIN_MODULE_RETURNS_MEAN = 'env_runners/num_episodes_in_min_module_returns_mean';
 export const NUM_AGENT_STEPS_SAMPLED = 'num_agent_steps_sampled';
@@ -77,9 +83,20 @@ export class MultiAgentWindows {
       min = Math.min(min, Number.isNaN(value) ? -Infinity : value);
     }
     out[MIN_MODULE_EPISODE_RETURNS_MEAN] = min === -Infinity || this.module.size === 0 ? Number.NaN : min;
+    out[MODULE_EPISODE_RETURNS_MEDIAN] = median(
+      [...this.module.values()].flatMap((w) => (w.length > 0 ? [mean(w)] : [])),
+    );
     out[NUM_EPISODES_IN_MIN_MODULE_RETURNS_MEAN] = this.module.size === 0 ? 0 : fewest;
     for (const [id, w] of this.agent) out[`${AGENT_EPISODE_RETURNS_MEAN}/${id}`] = mean(w);
     for (const [id, n] of this.agentStepsByModule) out[`env_runners/num_module_steps_sampled_lifetime/${id}`] = n;
     return out;
   }
+}
+
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  values.sort((a, b) => a - b);
+  const mid = values.length >> 1;
+  return values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
 }

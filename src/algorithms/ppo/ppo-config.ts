@@ -10,6 +10,7 @@ import { isCount, type IssueList } from '../../core/issue-list';
 import type { ValidationContext } from '../../core/config-validation';
 import { DEFAULT_MAX_CONSECUTIVE_NON_FINITE_UPDATES, SHARED_KEYS, TRAINING_KEYS } from '../../core/shared-keys';
 import { builderOf, configSchema } from '../define-algorithm';
+import { isMultiAgentEnv } from '../../envs/multi-agent/registry';
 import type { ConfigIssue } from '../../core/errors';
 import {
   MULTI_AGENT_DEFAULTS,
@@ -17,6 +18,13 @@ import {
   multiAgentRules,
   type MultiAgentConfig,
 } from '../multi-agent/multi-agent-config';
+import {
+  MODULE_PLACEMENT_DEFAULTS,
+  MODULE_PLACEMENT_KEYS,
+  baseMultiAgent,
+  modulePlacementRules,
+  type ModulePlacementConfig,
+} from '../multi-agent/module-placement-config';
 import { checkFragmentFitsBatch, onPolicySamplingLayout } from '../on-policy-config';
 import type { SamplingLayout } from '../spec';
 
@@ -95,14 +103,21 @@ export const PPO_TRAINING_KEYS = {
   }),
 };
 
-/** PPO's keys: the shared sections, its training keys and RLlib's `.multi_agent()` section. */
-export const PPO_KEYS = { ...SHARED_KEYS, training: PPO_TRAINING_KEYS, multiAgent: MULTI_AGENT_KEYS };
+/**
+ * PPO's keys: the shared sections, its training keys and RLlib's `.multi_agent()` section, with
+ * where a multi-agent run's modules live (module-placement-config.ts).
+ */
+export const PPO_KEYS = {
+  ...SHARED_KEYS,
+  training: PPO_TRAINING_KEYS,
+  multiAgent: { ...MULTI_AGENT_KEYS, ...MODULE_PLACEMENT_KEYS },
+};
 
 export type PPOTrainingConfig = ValuesOf<typeof PPO_TRAINING_KEYS>;
 /** A single-agent PPO run's config (what PPO itself reads). */
 export type PPOConfig = AlgorithmConfigBase & { readonly algo: 'PPO'; readonly training: PPOTrainingConfig };
 /** PPO's config with RLlib's `multi_agent` section; a multi-agent env makes the run a MultiAgentPPO. */
-export type MultiAgentPPOConfig = PPOConfig & { readonly multiAgent: MultiAgentConfig };
+export type MultiAgentPPOConfig = PPOConfig & { readonly multiAgent: MultiAgentConfig & ModulePlacementConfig };
 
 /** Rules between PPO's keys; every problem at once. */
 function ppoRules(cfg: MultiAgentPPOConfig, _ctx: ValidationContext, out: IssueList): void {
@@ -114,8 +129,14 @@ function ppoRules(cfg: MultiAgentPPOConfig, _ctx: ValidationContext, out: IssueL
         `Lower minibatchSize or raise trainBatchSizePerLearner.`,
     );
   }
-  if (isCount(tbs, 1)) checkFragmentFitsBatch(out, cfg, cfg.learners.numLearners);
-  multiAgentRules(cfg, out);
+  // A multi-agent run's learners each train their own modules on the same env steps (module groups).
+  const multiAgent = isMultiAgentEnv(cfg.environment.env);
+  if (isCount(tbs, 1)) checkFragmentFitsBatch(out, cfg, multiAgent ? 0 : cfg.learners.numLearners);
+  // Learner workers train groups of stacked modules (modulePlacementRules says when they may).
+  multiAgentRules({ ...cfg, multiAgent: baseMultiAgent(cfg.multiAgent ?? MULTI_AGENT_DEFAULTS) }, out, {
+    numLearners: null,
+  });
+  modulePlacementRules(cfg, out);
 }
 
 export const PPO_SCHEMA = configSchema<MultiAgentPPOConfig>('PPO', PPO_KEYS, ppoRules);
@@ -123,7 +144,7 @@ export const PPO_DEFAULTS: MultiAgentPPOConfig = PPO_SCHEMA.defaults;
 
 /** PPO's validation; a single-agent config without the multiAgent section is checked as having its defaults. */
 export function validatePPOConfig(cfg: PPOConfig | MultiAgentPPOConfig, ctx: ValidationContext = {}): ConfigIssue[] {
-  return PPO_SCHEMA.validate({ multiAgent: MULTI_AGENT_DEFAULTS, ...cfg }, ctx);
+  return PPO_SCHEMA.validate({ multiAgent: { ...MULTI_AGENT_DEFAULTS, ...MODULE_PLACEMENT_DEFAULTS }, ...cfg }, ctx);
 }
 
 /** RLlib: `PPOConfig()`. */
@@ -136,7 +157,12 @@ export function ppo(): ReturnType<typeof builderOf<MultiAgentPPOConfig>> {
  * trainBatchSizePerLearner on each of numLearners learners.
  */
 export function derivedSizes(
-  cfg: Pick<PPOConfig, 'envRunners' | 'training'> & { readonly learners?: Pick<PPOConfig['learners'], 'numLearners'> },
+  cfg: Pick<PPOConfig, 'envRunners' | 'training'> & {
+    readonly learners?: Pick<PPOConfig['learners'], 'numLearners'>;
+    readonly environment?: Pick<PPOConfig['environment'], 'env'>;
+  },
 ): SamplingLayout {
-  return onPolicySamplingLayout(cfg, cfg.learners?.numLearners ?? 0);
+  // A multi-agent run's learner workers each train their own modules on the same env steps.
+  const multiAgent = cfg.environment !== undefined && isMultiAgentEnv(cfg.environment.env);
+  return onPolicySamplingLayout(cfg, multiAgent ? 0 : (cfg.learners?.numLearners ?? 0));
 }

@@ -124,9 +124,15 @@ function checkBox(space: Box, name: string, problems: Problems): void {
 
 function checkBuffers(env: MultiAgentVectorEnv, problems: Problems): void {
   const lanes = env.numEnvs * env.maxAgents;
-  const expect = (name: string, value: unknown, type: typeof Float32Array | typeof Uint8Array, length: number): void => {
+  const expect = (
+    name: string,
+    value: unknown,
+    type: typeof Float32Array | typeof Uint8Array,
+    length: number,
+  ): void => {
     if (!(value instanceof type)) problems.add(`buf-${name}`, `${name} must be a ${type.name}`);
-    else if (value.length !== length) problems.add(`buf-${name}`, `${name} must have length ${length}, got ${value.length}`);
+    else if (value.length !== length)
+      problems.add(`buf-${name}`, `${name} must have length ${length}, got ${value.length}`);
   };
   expect('obs', env.obs, Float32Array, lanes * env.obsStride);
   expect('finalObs', env.finalObs, Float32Array, lanes * env.obsStride);
@@ -184,7 +190,8 @@ function checkReset(env: MultiAgentVectorEnv, seed: number, problems: Problems):
       if (env.alive[lane] !== 1) continue;
       alive++;
       const k = badElement(env, env.obs, lane);
-      if (k >= 0) problems.add('reset-obs', `reset(): agent '${env.agentIds[s]}' obs[${k}] is NaN or outside its space`);
+      if (k >= 0)
+        problems.add('reset-obs', `reset(): agent '${env.agentIds[s]}' obs[${k}] is NaN or outside its space`);
     }
     if (alive === 0) problems.add('reset-alive', 'reset() left a copy with no alive agent; nothing would act');
   }
@@ -222,7 +229,8 @@ function rollout(
   actions.forEach((a, step) => {
     wasAlive.set(env.alive);
     env.step(a);
-    if (problems && env.obs !== obsRef) problems.add('obs-identity', 'step() replaced the obs array; write it in place');
+    if (problems && env.obs !== obsRef)
+      problems.add('obs-identity', 'step() replaced the obs array; write it in place');
     for (let e = 0; e < env.numEnvs; e++) {
       if (env.terminatedAll[e] || env.truncatedAll[e]) episodesEnded++;
       if (problems) checkCopy(env, e, step, wasAlive, problems);

@@ -1,4 +1,5 @@
 import { RLError } from '../../core/errors';
+import { AgentSubsetEnv, type IndependentAgents } from './agent-subset';
 import { CoinChase } from './coin-chase';
 import { makeMultiAgentCartPole, makeMultiAgentPendulum } from './independent-agents';
 import { envConfigOrThrow } from '../env-config';
@@ -19,6 +20,8 @@ interface Entry {
   readonly builtin: boolean;
   /** The registering call's stack, so a contract problem can point at the user's registration. */
   readonly registeredAt: string;
+  /** Its agents never interact, so a copy can hold any share of them (agent-subset.ts); else undefined. */
+  readonly independentAgents: IndependentAgents | undefined;
 }
 const registry = new Map<string, Entry>();
 
@@ -28,7 +31,12 @@ let registeringBuiltins = true;
 export function registerMultiAgentEnv(
   id: string,
   factory: MultiAgentEnvFactory,
-  meta: { maxEpisodeSteps?: number; description?: string; configKeys?: readonly string[] } = {},
+  meta: {
+    maxEpisodeSteps?: number;
+    description?: string;
+    configKeys?: readonly string[];
+    independentAgents?: IndependentAgents;
+  } = {},
 ): void {
   if (typeof id !== 'string' || id.length === 0)
     throw new RLError('env/invalid-id', 'registerMultiAgentEnv needs an id');
@@ -39,6 +47,7 @@ export function registerMultiAgentEnv(
     configKeys: meta.configKeys,
     builtin: registeringBuiltins,
     registeredAt: new Error(`registerMultiAgentEnv(${id})`).stack ?? '',
+    independentAgents: meta.independentAgents,
   });
 }
 
@@ -50,6 +59,11 @@ export function isBuiltinMultiAgentEnv(id: string): boolean {
 /** The stack of the `registerMultiAgentEnv` call that registered `id` ('' when unknown). */
 export function multiAgentRegistrationStack(id: string): string {
   return registry.get(id)?.registeredAt ?? '';
+}
+
+/** Whether `id` declared independent agents (so EnvRunners may each step a share of them). */
+export function hasIndependentAgents(id: string): boolean {
+  return registry.get(id)?.independentAgents !== undefined;
 }
 
 /** The env_config keys a registered multi-agent env reads (undefined: not declared). */
@@ -70,6 +84,11 @@ export interface MakeMultiAgentEnvOptions {
   readonly seed?: number | undefined;
   readonly maxEpisodeSteps?: number | null | undefined;
   readonly envConfig?: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * Build a copy holding only these agents (ids of the whole env), for an env that declared
+   * independent agents: its count key is set to their number and its slots take these ids.
+   */
+  readonly agentIds?: readonly string[] | undefined;
 }
 
 export function makeMultiAgentVectorEnv(id: string, opts: MakeMultiAgentEnvOptions): MultiAgentVectorEnv {
@@ -81,18 +100,28 @@ export function makeMultiAgentVectorEnv(id: string, opts: MakeMultiAgentEnvOptio
     );
   }
   const maxEpisodeSteps = opts.maxEpisodeSteps ?? entry.maxEpisodeSteps;
-  return entry.factory({
+  const subset = opts.agentIds;
+  if (subset && !entry.independentAgents) {
+    throw new RLError(
+      'env/agent-subset',
+      `"${id}" did not declare independent agents; every runner must step all of them.`,
+    );
+  }
+  const envConfig = envConfigOrThrow(id, opts.envConfig ?? {}, entry.configKeys);
+  const env = entry.factory({
     id,
     numEnvs: opts.numEnvs,
     seed: opts.seed,
     maxEpisodeSteps,
-    envConfig: envConfigOrThrow(id, opts.envConfig ?? {}, entry.configKeys),
+    envConfig: subset ? { ...envConfig, [entry.independentAgents!.countKey]: subset.length } : envConfig,
   });
+  return subset ? new AgentSubsetEnv(env, subset) : env;
 }
 
 registerMultiAgentEnv('MultiAgentCartPole', makeMultiAgentCartPole, {
   maxEpisodeSteps: 500,
   configKeys: ['numAgents'],
+  independentAgents: { countKey: 'numAgents' },
   description: "RLlib's MultiAgentCartPole: envConfig.numAgents independent CartPole-v1 poles, one agent each.",
 });
 registerMultiAgentEnv('CoinChase-v0', (o) => new CoinChase(o), {
