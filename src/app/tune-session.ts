@@ -23,6 +23,7 @@ import {
   type TrialStatus,
 } from '../tune/trial-scheduler';
 import { checkpointFromJson, checkpointToJson } from './checkpoint-codec';
+import { composeInput, type ComposedInput } from './compose-config';
 import { Subscriptions, type Listener } from './subscriptions';
 
 /** What a trial needs of a run (TrainerApp has it). */
@@ -54,6 +55,8 @@ export interface TrialView {
   readonly stopReason: string | null;
   readonly error: string | null;
   readonly demand: Resources;
+  /** The preset the trial's config goes over (the one rule of compose-config.ts); null: none. */
+  readonly presetId: string | null;
 }
 
 /** What a session tells its watchers (the CLI writes its files from these). */
@@ -87,12 +90,36 @@ export class TuneSession<Run extends TrialRun = TrialRun> {
    * activations at once leave one build on an uninitialised backend. Training overlaps freely.
    */
   private buildQueue: Promise<unknown> = Promise.resolve();
+  /** Each trial's build input under the one preset rule (or why it cannot be built), composed once. */
+  private readonly inputs = new Map<string, ComposedInput | Error>();
+  /** The config each trial was built with (resolved: every key), for a trial's row and for tests. */
+  private readonly builtConfigs = new Map<string, unknown>();
 
   constructor(
     readonly sweep: Sweep,
     private readonly newRun: () => Run,
     private readonly opts: TuneRunOptions = {},
   ) {}
+
+  /** The trial's build input: its config over the preset the rule picks (composeInput); throws when it has none. */
+  private inputOf(trialId: string, config: Record<string, unknown>): ComposedInput {
+    let input = this.inputs.get(trialId);
+    if (input === undefined) {
+      try {
+        input = composeInput(config);
+      } catch (e) {
+        input = e instanceof Error ? e : new Error(String(e));
+      }
+      this.inputs.set(trialId, input);
+    }
+    if (input instanceof Error) throw input;
+    return input;
+  }
+
+  /** The resolved config a trial was built with (its latest build); undefined before it starts. */
+  configOf(trialId: string): unknown {
+    return this.builtConfigs.get(trialId);
+  }
 
   /** `trial`: a trial's status changed, it reported a result or a checkpoint, or it is retried. */
   on(type: 'trial', listener: Listener<TuneEvent>): () => void {
@@ -124,7 +151,13 @@ export class TuneSession<Run extends TrialRun = TrialRun> {
       stopReason: t.stopReason,
       error: t.error,
       demand: t.spec.demand,
+      presetId: this.presetOf(t.spec.id),
     };
+  }
+
+  private presetOf(trialId: string): string | null {
+    const input = this.inputs.get(trialId);
+    return input === undefined || input instanceof Error ? null : input.presetId;
   }
 
   /** Results of a trial so far (its curve). */
@@ -157,7 +190,7 @@ export class TuneSession<Run extends TrialRun = TrialRun> {
       // A config the trial cannot build (checked fully at its start, where it errors) asks for a learner's CPU.
       let demand: Resources = { cpu: 1, gpu: 0 };
       try {
-        demand = trialDemand(resolveConfigWithWarnings(t.config, ctx).config, autoUsesGpu);
+        demand = trialDemand(resolveConfigWithWarnings(this.inputOf(t.id, t.config).input, ctx).config, autoUsesGpu);
       } catch {
         // reported when the trial starts
       }
@@ -201,8 +234,11 @@ export class TuneSession<Run extends TrialRun = TrialRun> {
     const run = this.newRun();
     const build: BuildOptions = this.opts.backend ? { backend: this.opts.backend } : {};
     const built = this.buildQueue.then(async (): Promise<void> => {
-      if (checkpoint !== null) await run.restore(checkpointFromJson(checkpoint), build);
-      else await run.build(spec.config, build);
+      const made =
+        checkpoint !== null
+          ? await run.restore(checkpointFromJson(checkpoint), build)
+          : await run.build(this.inputOf(spec.id, spec.config as Record<string, unknown>).input, build);
+      this.builtConfigs.set(spec.id, (made as { config?: unknown }).config);
     });
     this.buildQueue = built.catch(() => {});
     try {

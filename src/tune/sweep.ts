@@ -10,6 +10,14 @@
  *     "resources":   { "num_cpus": 8, "num_gpus": 1 }   (ray.init's logical resources; default: the tab's)
  *   }
  * parseSweep validates all of it (every problem at once, naming the key) and expands the trials.
+ *
+ * Compare mode: `algo` may be searched like any key (`"algo": {"grid_search": ["PPO", "DQN", "IMPALA"]}`),
+ * so one sweep runs several algorithms on one env side by side; each trial starts from its
+ * algorithm's preset for the env by the one rule every front end uses (app/compose-config.ts), or
+ * from the `preset` the config names. An `algo` value may also be an object holding the algorithm
+ * and its own keys (`{"algo": "DQN", "preset": "CartPole-v1", "lr": 0.001}`), merged over the rest
+ * of the trial's config: keys one algorithm has and another lacks can then sit in one sweep
+ * (Ray Tune has no such thing: there one writes a Tuner per algorithm).
  */
 import { isPlainObject } from '../core/config';
 import { normalizeConfigInput, resolveKeyPath, snakeToCamel } from '../core/config-keys';
@@ -103,6 +111,24 @@ function withSeed(
   const debugging = isPlainObject(out['debugging']) ? out['debugging'] : {};
   out['debugging'] = { ...debugging, seed };
   return { config: out, seed };
+}
+
+/**
+ * A trial whose `algo` value is an object (`{"algo": "DQN", "lr": 0.001}`): its keys merged over
+ * the rest of the config, `algo` the algorithm's name. Other configs are returned as they are.
+ */
+export function spreadAlgoVariant(config: Record<string, unknown>): Record<string, unknown> {
+  const variant = config['algo'];
+  if (!isPlainObject(variant)) return config;
+  const { algo: _variant, ...rest } = config;
+  return { ...rest, ...variant };
+}
+
+/** The problem with an `algo` value (a name, or an object naming one), or null. */
+function algoValueProblem(value: unknown): string | null {
+  if (value === undefined || typeof value === 'string') return null;
+  if (isPlainObject(value) && typeof value['algo'] === 'string') return null;
+  return `must be an algorithm's name (${algorithmNames().join(', ')}) or an object naming one with its own keys, e.g. {"algo": "DQN", "lr": 0.001}; got ${JSON.stringify(value)}.`;
 }
 
 /** The base seed: the param space's own seed if it sets one, else tune_config.seed, else 0. */
@@ -277,7 +303,13 @@ export function parseSweep(input: unknown): { sweep: Sweep | null; issues: Confi
   const checked = new Set<string>();
   for (const v of variants) {
     const id = `trial_${String(v.index).padStart(5, '0')}`;
-    const { config, seed } = withSeed(v.config, v.params, base, v.sampleIndex);
+    const algoProblem = algoValueProblem(v.config['algo']);
+    if (algoProblem !== null) {
+      if (!seen.has(algoProblem)) issues.push({ path: 'param_space.algo', severity: 'error', message: algoProblem });
+      seen.add(algoProblem);
+      continue;
+    }
+    const { config, seed } = withSeed(spreadAlgoVariant(v.config), v.params, base, v.sampleIndex);
     trials.push({ id, params: v.params, config, seed });
     // The config's own names are checked here, once per distinct problem, so a typo fails before
     // any trial runs; once per key layout, since names are all the check reads (most sweeps: once).
