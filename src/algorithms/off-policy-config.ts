@@ -138,19 +138,37 @@ export function nStepRange(nStep: OffPolicyTrainingConfig['nStep']): readonly [n
  * is RLlib DQN's `get_rollout_fragment_length`: n_step (the upper end of a range).
  */
 export function replaySamplingLayout(
-  cfg: Pick<AlgorithmConfigBase, 'envRunners'> & { readonly training: Pick<OffPolicyTrainingConfig, 'nStep'> },
+  cfg: Pick<AlgorithmConfigBase, 'envRunners'> & {
+    readonly training: Pick<OffPolicyTrainingConfig, 'nStep'> &
+      Partial<
+        Pick<
+          OffPolicyTrainingConfig,
+          'minSampleTimestepsPerIteration' | 'trainingIntensity' | 'trainBatchSizePerLearner'
+        >
+      >;
+  },
 ): SamplingLayout {
   const { numEnvRunners, numEnvsPerEnvRunner, rolloutFragmentLength } = cfg.envRunners;
   const fragment = rolloutFragmentLength === 'auto' ? nStepRange(cfg.training.nStep)[1] : rolloutFragmentLength;
   const numRunnersSampling = Math.max(1, numEnvRunners);
   const stepsPerSampleCall = fragment * numEnvsPerEnvRunner;
-  return {
+  const layout: SamplingLayout = {
     rolloutFragmentLength: fragment,
     stepsPerSampleCall,
     trainBatchSize: stepsPerSampleCall * numRunnersSampling,
     numRunnersSampling,
     numSampleRounds: 1,
   };
+  const { minSampleTimestepsPerIteration: min, trainingIntensity, trainBatchSizePerLearner } = cfg.training;
+  if (min === undefined || trainingIntensity === undefined || trainBatchSizePerLearner === undefined) return layout;
+  // OffPolicyAlgorithm.trainingStep: training steps of `sampleRounds` rounds each until `min` env steps.
+  const { sampleRounds } = replayRatio({
+    envRunners: cfg.envRunners,
+    training: { ...cfg.training, trainingIntensity, trainBatchSizePerLearner },
+  });
+  const perStep = sampleRounds * layout.trainBatchSize;
+  const steps = Math.max(1, Math.ceil(min / perStep));
+  return { ...layout, envStepsPerIteration: steps * perStep, trainingStepsPerIteration: steps };
 }
 
 /**

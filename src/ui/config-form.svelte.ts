@@ -18,6 +18,7 @@ import {
   type AnySpec,
   type ConfigCheck,
   type ConfigIssue,
+  type PresetLayout,
   type SamplingLayout,
 } from '../app/config-form';
 import { choosePreset, composeConfig, envPreset } from '../app/compose-config';
@@ -53,7 +54,9 @@ export class ConfigFormState {
   /** Every config field shown for the algorithm (its own sections included). */
   readonly fields: readonly FieldDef[] = $derived(configFieldsFor(this.spec));
   readonly input: AnyAlgorithmConfig = $derived.by(() => this.buildInput());
-  readonly check: ConfigCheck = $derived(validateConfig(this.input, this.context));
+  /** The runner layout of the preset in force (null: none): its CPU ask is the preset's, not a person's. */
+  readonly presetLayout: PresetLayout | null = $derived.by(() => this.presetBase());
+  readonly check: ConfigCheck = $derived(validateConfig(this.input, this.context, this.presetLayout));
   readonly stopCheck: StopCheck = $derived.by(() => this.parseStop());
   readonly issues: readonly ConfigIssue[] = $derived([
     ...this.urlIssues,
@@ -136,6 +139,15 @@ export class ConfigFormState {
   private get env(): string {
     const env = this.values['environment.env'];
     return typeof env === 'string' ? env : START_ENV;
+  }
+
+  private presetBase(): PresetLayout | null {
+    if (this.presetId === '') return null;
+    try {
+      return composeConfig(this.spec, { env: this.env, preset: this.presetId, context: this.context }).config;
+    } catch {
+      return null; // an unknown preset id: the menu offers only known ones
+    }
   }
 
   private buildInput(): AnyAlgorithmConfig {

@@ -14,7 +14,11 @@ import { DQN_SCHEMA, dqnSamplingLayout, type DQNConfig } from './dqn-config';
  * Sampling stays on the page (numEnvRunners 0): a replay learner gains nothing from workers here.
  */
 const CARTPOLE: Preset<DQNConfig> = {
-  description: "RLlib's tuned cartpole_dqn.py: dueling double DQN, n-step 2-5, prioritized replay.",
+  description: "RLlib's tuned CartPole DQN, sampled on the page.",
+  details:
+    'tuned_examples/dqn/cartpole_dqn.py: dueling double DQN, [256] tanh torso and [256] ' +
+    'heads, n-step 2-5, prioritized replay, epsilon 1 -> 0.02 over 10,000 steps, lr 5e-4, ' +
+    '32-row batches; 450 within 200,000 env steps.',
   config: {
     environment: { env: 'CartPole-v1' },
     envRunners: { numEnvRunners: 0, numEnvsPerEnvRunner: 1 },
@@ -35,7 +39,10 @@ const CARTPOLE: Preset<DQNConfig> = {
 
 /** Acrobot-v1 with the CartPole settings (RLlib has no tuned DQN Acrobot; -100 is the usual bar). */
 const ACROBOT: Preset<DQNConfig> = {
-  description: 'Dueling double DQN with n-step returns, as the CartPole preset; -100 within 200,000 steps.',
+  description: 'Acrobot with the CartPole DQN settings.',
+  details:
+    'Dueling double DQN with n-step returns, as the CartPole preset (RLlib has no tuned DQN ' +
+    'for Acrobot); -100 within 200,000 steps is the usual bar.',
   config: { ...CARTPOLE.config, environment: { env: 'Acrobot-v1' } },
   stop: { 'env_runners/episode_return_mean': -100, num_env_steps_sampled_lifetime: 200_000 },
 };
@@ -47,7 +54,8 @@ const ACROBOT: Preset<DQNConfig> = {
  */
 function dqnAutoPreset(l: AutoLayout): Preset<DQNConfig> {
   return {
-    description: `Automatic for ${l.env.envId}: [${l.hiddens.join(', ')}] nets with a dueling head, replay on the page.`,
+    description: `Sized automatically for ${l.env.envId}: replay and sampling on the page.`,
+    details: `[${l.hiddens.join(', ')}] torso with a dueling head of ${l.hiddens[0]}, lr 1e-3, learning after ${clamp(5 * l.horizon, 200, 1000)} env steps, epsilon 1 -> 0.02 over ${clamp(50 * l.horizon, 2000, 10_000)}.`,
     config: {
       environment: { env: l.env.envId },
       envRunners: { numEnvRunners: 0, numEnvsPerEnvRunner: 1 },
