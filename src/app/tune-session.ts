@@ -64,7 +64,9 @@ export type TuneEvent =
   | { readonly type: 'status'; readonly trial: TrialView }
   | { readonly type: 'result'; readonly trialId: string; readonly result: ResultDict }
   | { readonly type: 'checkpoint'; readonly trialId: string; readonly text: string; readonly final: boolean }
-  | { readonly type: 'retry'; readonly trialId: string; readonly error: string; readonly fromIteration: number };
+  | { readonly type: 'retry'; readonly trialId: string; readonly error: string; readonly fromIteration: number }
+  /** A trial was built: the resolved config it runs with and the preset under it. */
+  | { readonly type: 'built'; readonly trialId: string; readonly config: unknown; readonly presetId: string | null };
 
 export interface TuneRunOptions extends BuildOptions {
   /** Overrides tune_config.max_concurrent_trials (the CLI's --max-concurrent). */
@@ -238,7 +240,9 @@ export class TuneSession<Run extends TrialRun = TrialRun> {
         checkpoint !== null
           ? await run.restore(checkpointFromJson(checkpoint), build)
           : await run.build(this.inputOf(spec.id, spec.config as Record<string, unknown>).input, build);
-      this.builtConfigs.set(spec.id, (made as { config?: unknown }).config);
+      const config = (made as { config?: unknown }).config;
+      this.builtConfigs.set(spec.id, config);
+      this.emit({ type: 'built', trialId: spec.id, config, presetId: this.presetOf(spec.id) });
     });
     this.buildQueue = built.catch(() => {});
     try {

@@ -27,6 +27,7 @@ import { EPISODE_RETURN_MEAN, TRAINING_ITERATION } from '../core/metric-keys';
 import { findSpec, algorithmNames, DEFAULT_SPEC } from '../algorithms/registry';
 import { normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
 import { ashaRungsProblem, type AshaOptions } from './asha';
+import { parseLesson, type Lesson } from './compare';
 import { countTrials, expandTrials, MAX_TRIALS_PER_SWEEP, parseSearchSpace } from './search-space';
 
 export { MAX_TRIALS_PER_SWEEP } from './search-space';
@@ -55,9 +56,16 @@ export interface Sweep {
   readonly asha: AshaOptions | null;
   readonly numCpus: number | null;
   readonly numGpus: number | null;
+  /**
+   * Compare mode's threshold: the stop value of the sweep's metric (`run_config.stop`), where each
+   * trial stops and is counted (compare.ts); null when the stop does not name the metric.
+   */
+  readonly threshold: number | null;
+  /** A lesson's claim and expected winners (its `lesson` section), or null. */
+  readonly lesson: Lesson | null;
 }
 
-const SECTIONS = ['paramSpace', 'tuneConfig', 'runConfig', 'resources'] as const;
+const SECTIONS = ['paramSpace', 'tuneConfig', 'runConfig', 'resources', 'lesson'] as const;
 const TUNE_KEYS = ['numSamples', 'maxConcurrentTrials', 'metric', 'mode', 'scheduler', 'seed'] as const;
 const RUN_KEYS = ['stop', 'failureConfig', 'checkpointConfig'] as const;
 const ASHA_KEYS = ['type', 'timeAttr', 'metric', 'mode', 'gracePeriod', 'reductionFactor', 'maxT'] as const;
@@ -279,6 +287,16 @@ export function parseSweep(input: unknown): { sweep: Sweep | null; issues: Confi
     if (rungs !== null) issues.push({ path: `${at}.reduction_factor`, severity: 'error', message: rungs });
   }
 
+  const lesson = parseLesson(top['lesson'], issues);
+  const threshold = stop[metric] ?? null;
+  if (top['lesson'] !== undefined && threshold === null && !issues.some((i) => i.path === 'run_config.stop')) {
+    issues.push({
+      path: 'run_config.stop',
+      severity: 'error',
+      message: `a lesson compares when each trial reaches a threshold: give run_config.stop a value for its metric, e.g. {"${metric}": 450, "time_total_s": 120}.`,
+    });
+  }
+
   const parsed = parseSearchSpace(top['paramSpace'] ?? {});
   issues.push(...parsed.issues.map((i) => ({ ...i, path: `param_space.${i.path}` })));
   // Counted before anything is expanded: a link with num_samples 1e9 is refused here, at once.
@@ -348,6 +366,8 @@ export function parseSweep(input: unknown): { sweep: Sweep | null; issues: Confi
       asha,
       numCpus,
       numGpus,
+      threshold,
+      lesson,
     },
     issues,
   };

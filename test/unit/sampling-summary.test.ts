@@ -30,6 +30,13 @@ describe('samplingSummary', () => {
     ).toMatch(/= 15 env steps per round; 7 training steps .* = 105 env steps per iteration\.$/);
   });
 
+  it('counts rounds per training step with a training_intensity (one update per 3 rounds here)', () => {
+    // 5 env steps per round, batch 32: native ratio 6.4; intensity 2 -> one update every 3 rounds.
+    expect(summary({ algo: 'DQN', preset: 'CartPole-v1', training_intensity: 2 })).toMatch(
+      /= 5 env steps per round; 67 training steps .* = 1,005 env steps per iteration\.$/,
+    );
+  });
+
   it('keeps one round per iteration for PPO, and counts A2C rounds up to its minimum', () => {
     expect(summary({ algo: 'PPO', preset: 'CartPole-v1' })).toBe(
       '2 runners × 8 envs × 64 steps = 1,024 env steps per round; 1,024 per iteration.',
