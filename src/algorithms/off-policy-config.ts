@@ -145,19 +145,34 @@ export function nStepRange(nStep: OffPolicyTrainingConfig['nStep']): readonly [n
  * is RLlib DQN's `get_rollout_fragment_length`: n_step (the upper end of a range).
  */
 export function replaySamplingLayout(
-  cfg: Pick<AlgorithmConfigBase, 'envRunners'> & { readonly training: Pick<OffPolicyTrainingConfig, 'nStep'> },
+  cfg: Pick<AlgorithmConfigBase, 'envRunners'> & {
+    readonly training: Pick<OffPolicyTrainingConfig, 'nStep'> &
+      Partial<
+        Pick<
+          OffPolicyTrainingConfig,
+          'minSampleTimestepsPerIteration' | 'trainingIntensity' | 'trainBatchSizePerLearner'
+        >
+      >;
+  },
 ): SamplingLayout {
   const { numEnvRunners, numEnvsPerEnvRunner, rolloutFragmentLength } = cfg.envRunners;
   const fragment = rolloutFragmentLength === 'auto' ? nStepRange(cfg.training.nStep)[1] : rolloutFragmentLength;
   const numRunnersSampling = Math.max(1, numEnvRunners);
   const stepsPerSampleCall = fragment * numEnvsPerEnvRunner;
-  return {
+  const layout: SamplingLayout = {
     rolloutFragmentLength: fragment,
     stepsPerSampleCall,
     trainBatchSize: stepsPerSampleCall * numRunnersSampling,
     numRunnersSampling,
     numSampleRounds: 1,
   };
+  const { minSampleTimestepsPerIteration: min, trainingIntensity, trainBatchSizePerLearner } = cfg.training;
+  if (min === undefined || trainingIntensity === undefined || trainBatchSizePerLearner === undefined) return layout;
+  // OffPolicyAlgorithm.trainingStep: training steps of `sampleRounds` rounds each until `min` env steps.
+  const { sampleRounds } = ratioOf(trainingIntensity, trainBatchSizePerLearner, layout.trainBatchSize);
+  const perStep = sampleRounds * layout.trainBatchSize;
+  const steps = Math.max(1, Math.ceil(min / perStep));
+  return { ...layout, envStepsPerIteration: steps * perStep, trainingStepsPerIteration: steps };
 }
 
 /**
@@ -172,9 +187,21 @@ export function replayRatio(
     readonly training: Pick<OffPolicyTrainingConfig, 'nStep' | 'trainingIntensity' | 'trainBatchSizePerLearner'>;
   },
 ): { sampleRounds: number; updates: number } {
-  const intensity = cfg.training.trainingIntensity;
+  return ratioOf(
+    cfg.training.trainingIntensity,
+    cfg.training.trainBatchSizePerLearner,
+    replaySamplingLayout({ envRunners: cfg.envRunners, training: { nStep: cfg.training.nStep } }).trainBatchSize,
+  );
+}
+
+/** replayRatio given the env steps of one sample round. */
+function ratioOf(
+  intensity: number | null,
+  trainBatchSizePerLearner: number,
+  stepsPerRound: number,
+): { sampleRounds: number; updates: number } {
   if (!intensity) return { sampleRounds: 1, updates: 1 };
-  const nativeRatio = cfg.training.trainBatchSizePerLearner / replaySamplingLayout(cfg).trainBatchSize;
+  const nativeRatio = trainBatchSizePerLearner / stepsPerRound;
   const weight = intensity / nativeRatio;
   return weight < 1
     ? { sampleRounds: Math.max(1, Math.round(1 / weight)), updates: 1 }

@@ -42,7 +42,8 @@ export function onIndependentAgents<C extends AlgorithmConfigBase>(
   stop: { readonly target: number; readonly maxEnvSteps: number },
 ): Preset<C> {
   return {
-    description: `${numAgents} agents, one module each (--policies/--policy-mapping): ${preset.description}`,
+    description: `${env} with ${numAgents} agents, one module each.`,
+    details: `${preset.details ?? preset.description} Modules and mapping: --policies, --policy-mapping.`,
     config: { ...preset.config, environment: { env, envConfig: { numAgents } } },
     stop: { [MIN_MODULE_EPISODE_RETURNS_MEAN]: stop.target, num_env_steps_sampled_lifetime: stop.maxEnvSteps },
   };

@@ -28,6 +28,14 @@ export interface SamplingLayout {
   readonly numRunnersSampling: number;
   /** Rounds of parallel sample calls per iteration. */
   readonly numSampleRounds: number;
+  /**
+   * Env steps one iteration samples, where an iteration repeats its training step (sample,
+   * update, weight sync) until a minimum is sampled (RLlib's min_sample_timesteps_per_iteration:
+   * DQN, SAC, A2C): whole training steps until at least that many. Absent: trainBatchSize.
+   */
+  readonly envStepsPerIteration?: number;
+  /** Training steps per iteration when envStepsPerIteration repeats them. */
+  readonly trainingStepsPerIteration?: number;
 }
 
 export type { FieldKind } from '../core/config-catalogue';
@@ -51,7 +59,10 @@ export interface ChartDef {
 }
 
 export interface Preset<C extends AlgorithmConfigBase = AlgorithmConfigBase> {
+  /** One plain sentence: what the preset is for (shown under the preset menu). */
   readonly description: string;
+  /** The tuning notes and sources (sizes, why each value), folded under "details" on the page. */
+  readonly details?: string;
   readonly config: DeepPartial<C>;
   /** RLlib-style stop criteria the source reports for this setup, where it reports them. */
   readonly stop?: Readonly<Record<string, number>>;

@@ -1,25 +1,29 @@
 /**
- * Config layering, once for every front end: the CLI (`npm run train`), the URL hash and the
- * configuration form each describe a run as layers over an algorithm's defaults:
+ * Config layering, once for every front end: the CLI (`npm run train`), the URL hash (and
+ * `<rl-trainer>`, whose attributes become the hash), the configuration form and a sweep's trials
+ * each describe a run as layers over an algorithm's defaults:
  *
  *   base (defaults | a checkpoint's config | the form's)  ⊕  preset  ⊕  config file  ⊕  flags / URL keys / fields
  *
- * `choosePreset` decides which preset applies; `composeConfig` stacks the layers, each merged over
- * the ones before (plain objects key by key, everything else replaced, as deepMerge does).
- * Today the three front ends ask for presets differently (the CLI falls back to the env's preset,
- * the URL only takes `preset=`, the form's menus pick one); those differences are the request's
- * fields, so that unifying them is a change to choosePreset alone.
+ * `choosePreset` is the one rule for which preset applies, the same for every front end: the preset
+ * asked for (`--preset`, `preset=`, the form's menu, a trial's `preset`; `none` asks for RLlib's
+ * plain defaults), else the one a config file names, else the env's own preset for the algorithm,
+ * else the automatic layout sized from the env and the cores (auto-preset.ts). A resumed checkpoint
+ * keeps its own settings. `composeConfig` stacks the layers, each merged over the ones before
+ * (plain objects key by key, everything else replaced, as deepMerge does).
  */
 import { deepMerge, isPlainObject } from '../core/config';
 import { normalizeConfigInput } from '../core/config-keys';
 import type { ValidationContext } from '../core/config-validation';
-import type { ConfigIssue } from '../core/errors';
+import { RLError, type ConfigIssue } from '../core/errors';
+import { getPath } from '../core/json-path';
 import {
   AUTO_PRESET,
   autoPresetFor,
   getPreset,
   hasPreset,
   presetIds,
+  specOf,
   type AnyAlgorithmConfig,
   type AnySpec,
 } from '../algorithms/registry';
@@ -28,17 +32,21 @@ import type { Preset } from '../algorithms/spec';
 export type ConfigObject = Record<string, unknown>;
 
 export interface PresetRequest {
-  /** A preset asked for by id (--preset, `preset=`, the form's menu); null: asked for none (the plain defaults). */
+  /**
+   * A preset asked for by id (--preset, `preset=`, the form's menu, a trial's `preset`); null: asked
+   * for none (`none`: RLlib's plain defaults); undefined: nothing asked. askedPreset reads the text.
+   */
   readonly asked?: string | null | undefined;
   /** The preset a config file names (its `preset` key), when none is asked for. */
   readonly namedInFile?: string | null | undefined;
   /** The env the run is for: its own preset, or the automatic layout, when nothing is asked for or named. */
   readonly env: string;
-  /** Whether the env's preset applies when nothing is asked for or named (the CLI without --config, the form's menus). */
-  readonly fallBackToEnv?: boolean;
   /** Resuming a checkpoint: only an asked-for preset applies, and not the automatic layout (the checkpoint keeps its own). */
   readonly resuming?: boolean;
 }
+
+/** The word that asks for no preset (RLlib's plain defaults) wherever a preset is named. */
+export const NO_PRESET_NAME = 'none';
 
 export interface PresetChoice {
   /** The preset id (`CartPole-v1`, `CartPole-v1:cleanrl`, AUTO_PRESET), or null: none. */
@@ -49,7 +57,11 @@ export interface PresetChoice {
 
 const NO_PRESET: PresetChoice = { id: null, reason: 'none' };
 
-/** Which preset applies to a run, by what was asked for, what the config file names, and the env. */
+/**
+ * Which preset applies to a run: the one asked for, else the one the config file names, else the
+ * env's own preset for the algorithm, else the automatic layout (when the algorithm has one).
+ * RLlib's plain defaults apply only when asked for (`none`) or for an algorithm with neither.
+ */
 export function choosePreset(spec: AnySpec, req: PresetRequest): PresetChoice {
   if (req.asked === null) return NO_PRESET;
   if (req.asked !== undefined) {
@@ -57,9 +69,28 @@ export function choosePreset(spec: AnySpec, req: PresetRequest): PresetChoice {
   }
   if (req.resuming) return NO_PRESET;
   if (typeof req.namedInFile === 'string') return { id: req.namedInFile, reason: 'file' };
-  if (!req.fallBackToEnv) return NO_PRESET;
-  if (hasPreset(spec, req.env)) return { id: req.env, reason: 'env' };
+  return envPreset(spec, req.env);
+}
+
+/** The env's own preset for the algorithm, else its automatic layout, else none: what applies when nothing is asked. */
+export function envPreset(spec: AnySpec, env: string): PresetChoice {
+  if (hasPreset(spec, env)) return { id: env, reason: 'env' };
   return spec.autoPreset ? { id: AUTO_PRESET, reason: 'env' } : NO_PRESET;
+}
+
+/**
+ * A preset name as a person wrote it (`--preset`, `preset=`, a trial's `preset`): undefined when
+ * not given, null for `none`, else the id (resolvePresetId reads `cartpole:cleanrl` as typed).
+ */
+export function askedPreset(spec: AnySpec, raw: string | null | undefined): string | null | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === null || raw.trim().toLowerCase() === NO_PRESET_NAME) return null;
+  return resolvePresetId(spec, raw.trim());
+}
+
+/** How a page or a summary names the preset in force: `CartPole-v1`, `auto`, or `none`. */
+export function presetName(id: string | null): string {
+  return id ?? NO_PRESET_NAME;
 }
 
 /**
@@ -162,4 +193,45 @@ export function configFileLayer(
   const { preset, ...rest } = isPlainObject(json) ? json : { preset: undefined };
   const { partial, issues } = normalizeConfigInput<ConfigObject>(isPlainObject(json) ? rest : json, spec);
   return { partial, preset, issues };
+}
+
+export interface ComposedInput {
+  /** What rl.build takes: `algo`, then the preset's settings (or `preset: 'auto'`, sized in the page) and the config's. */
+  readonly input: ConfigObject;
+  readonly presetId: string | null;
+  readonly presetStop: Readonly<Record<string, number>> | null;
+  /** The config's problems (unknown keys are errors), each with its path. */
+  readonly issues: readonly ConfigIssue[];
+}
+
+/**
+ * A config object as a run's build input under the one rule: flat or sectioned, RLlib's names
+ * accepted, naming its `algo` (PPO when none) and optionally a `preset` (`none`: the plain
+ * defaults). A sweep's trials are built through this, so a trial `{algo: 'DQN', env: 'CartPole-v1'}`
+ * starts from DQN's CartPole preset exactly as `--algo dqn --env CartPole-v1` and
+ * `#algo=DQN&env=CartPole-v1` do. Throws `config/unknown-algo` or `config/unknown-preset`.
+ */
+export function composeInput(json: ConfigObject, context: ValidationContext = {}): ComposedInput {
+  const spec = specOf(json);
+  const { partial, preset, issues } = configFileLayer(json, spec);
+  if (preset !== undefined && typeof preset !== 'string') {
+    throw new RLError('config/preset', `'preset' must be a preset id such as 'CartPole-v1', 'auto' or 'none'.`);
+  }
+  const env = getPath(partial, 'environment.env');
+  const choice = choosePreset(spec, {
+    asked: askedPreset(spec, preset),
+    env: typeof env === 'string' ? env : spec.defaults.environment.env,
+  });
+  const composed = composeConfig<ConfigObject>(spec, {
+    base: 'partial',
+    preset: choice.id,
+    overrides: partial,
+    context,
+  });
+  return {
+    input: { ...composed.config, algo: spec.name },
+    presetId: composed.presetId,
+    presetStop: composed.presetStop,
+    issues,
+  };
 }

@@ -10,3 +10,5 @@ export type { FailureEvent } from '../runtime/supervisor';
 export type { EnvFault, LoadedEnvModule } from './user-envs';
 export type { TrialView, TuneEvent } from './tune-session';
 export { checkSweepText, EXAMPLE_SWEEP, MAX_TUNE_HASH_CHARS, tuneHashPiece, type SweepCheck } from './tune-url';
+export { LESSONS, type LessonEntry } from './lessons';
+export { compareTrials, comparisonSentences, trialLabel, verdictSentence, type Comparison } from '../tune/compare';

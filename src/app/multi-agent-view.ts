@@ -4,6 +4,8 @@
  * per-module and per-agent return curves. Null for a single-agent config.
  */
 import { mapAgent, type MultiAgentConfig } from '../algorithms/multi-agent/multi-agent-config';
+import type { ChartDef, SeriesDef } from '../algorithms/spec';
+import { LEARNER_RESULTS } from '../core/metric-keys';
 import { AGENT_EPISODE_RETURNS_MEAN, MODULE_EPISODE_RETURNS_MEAN } from '../algorithms/multi-agent/multi-agent-windows';
 import { isMultiAgentEnv, makeMultiAgentVectorEnv } from '../envs/multi-agent/registry';
 
@@ -80,4 +82,38 @@ export function multiAgentView(config: WithMultiAgent): MultiAgentView | null {
 function decidingPattern(table: Readonly<Record<string, string>>, agent: string): string | undefined {
   if (Object.hasOwn(table, agent)) return agent;
   return Object.keys(table).find((p) => p.includes('*') && mapAgent({ [p]: 'x' }, agent) === 'x');
+}
+
+/** Modules drawn per learner chart: more lines than this are unreadable. */
+export const MAX_CHART_MODULES = 4;
+const MODULE_COLORS = ['--c1', '--c2', '--c3', '--c4'];
+const MODULE_DASHES: readonly (readonly number[] | undefined)[] = [undefined, [5, 3], [2, 2]];
+
+/**
+ * An algorithm's learner charts for a multi-agent run: a multi-agent learner reports its stats per
+ * module (`learners/<module>/policy_loss`, RLlib's keys), not under `learners/default_policy`, so
+ * each such series becomes one line per trained module (the first MAX_CHART_MODULES), coloured by
+ * module and dashed by stat. Other series (throughput, timers) stay as they are.
+ */
+export function perModuleCharts(charts: readonly ChartDef[], moduleIds: readonly string[]): ChartDef[] {
+  const prefix = `${LEARNER_RESULTS}/`;
+  const modules = moduleIds.slice(0, MAX_CHART_MODULES);
+  return charts.map((chart) => ({
+    ...chart,
+    series: chart.series.flatMap((s, k): SeriesDef[] => {
+      if (!s.key.startsWith(prefix)) return [s];
+      const stat = s.key.slice(prefix.length);
+      const dash = MODULE_DASHES[k % MODULE_DASHES.length];
+      return modules.map((id, m) => {
+        const { dash: _dash, ...rest } = s;
+        return {
+          ...rest,
+          key: `learners/${id}/${stat}`,
+          label: `${id} ${s.label}`,
+          color: MODULE_COLORS[m % MODULE_COLORS.length]!,
+          ...(dash ? { dash } : {}),
+        };
+      });
+    }),
+  }));
 }

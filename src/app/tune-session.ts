@@ -23,6 +23,7 @@ import {
   type TrialStatus,
 } from '../tune/trial-scheduler';
 import { checkpointFromJson, checkpointToJson } from './checkpoint-codec';
+import { composeInput, type ComposedInput } from './compose-config';
 import { Subscriptions, type Listener } from './subscriptions';
 
 /** What a trial needs of a run (TrainerApp has it). */
@@ -54,6 +55,8 @@ export interface TrialView {
   readonly stopReason: string | null;
   readonly error: string | null;
   readonly demand: Resources;
+  /** The preset the trial's config goes over (the one rule of compose-config.ts); null: none. */
+  readonly presetId: string | null;
 }
 
 /** What a session tells its watchers (the CLI writes its files from these). */
@@ -61,7 +64,9 @@ export type TuneEvent =
   | { readonly type: 'status'; readonly trial: TrialView }
   | { readonly type: 'result'; readonly trialId: string; readonly result: ResultDict }
   | { readonly type: 'checkpoint'; readonly trialId: string; readonly text: string; readonly final: boolean }
-  | { readonly type: 'retry'; readonly trialId: string; readonly error: string; readonly fromIteration: number };
+  | { readonly type: 'retry'; readonly trialId: string; readonly error: string; readonly fromIteration: number }
+  /** A trial was built: the resolved config it runs with and the preset under it. */
+  | { readonly type: 'built'; readonly trialId: string; readonly config: unknown; readonly presetId: string | null };
 
 export interface TuneRunOptions extends BuildOptions {
   /** Overrides tune_config.max_concurrent_trials (the CLI's --max-concurrent). */
@@ -87,12 +92,36 @@ export class TuneSession<Run extends TrialRun = TrialRun> {
    * activations at once leave one build on an uninitialised backend. Training overlaps freely.
    */
   private buildQueue: Promise<unknown> = Promise.resolve();
+  /** Each trial's build input under the one preset rule (or why it cannot be built), composed once. */
+  private readonly inputs = new Map<string, ComposedInput | Error>();
+  /** The config each trial was built with (resolved: every key), for a trial's row and for tests. */
+  private readonly builtConfigs = new Map<string, unknown>();
 
   constructor(
     readonly sweep: Sweep,
     private readonly newRun: () => Run,
     private readonly opts: TuneRunOptions = {},
   ) {}
+
+  /** The trial's build input: its config over the preset the rule picks (composeInput); throws when it has none. */
+  private inputOf(trialId: string, config: Record<string, unknown>): ComposedInput {
+    let input = this.inputs.get(trialId);
+    if (input === undefined) {
+      try {
+        input = composeInput(config);
+      } catch (e) {
+        input = e instanceof Error ? e : new Error(String(e));
+      }
+      this.inputs.set(trialId, input);
+    }
+    if (input instanceof Error) throw input;
+    return input;
+  }
+
+  /** The resolved config a trial was built with (its latest build); undefined before it starts. */
+  configOf(trialId: string): unknown {
+    return this.builtConfigs.get(trialId);
+  }
 
   /** `trial`: a trial's status changed, it reported a result or a checkpoint, or it is retried. */
   on(type: 'trial', listener: Listener<TuneEvent>): () => void {
@@ -124,7 +153,13 @@ export class TuneSession<Run extends TrialRun = TrialRun> {
       stopReason: t.stopReason,
       error: t.error,
       demand: t.spec.demand,
+      presetId: this.presetOf(t.spec.id),
     };
+  }
+
+  private presetOf(trialId: string): string | null {
+    const input = this.inputs.get(trialId);
+    return input === undefined || input instanceof Error ? null : input.presetId;
   }
 
   /** Results of a trial so far (its curve). */
@@ -159,7 +194,7 @@ export class TuneSession<Run extends TrialRun = TrialRun> {
       let demand: Resources = { cpu: 1, gpu: 0 };
       let learner = 0;
       try {
-        const config = resolveConfigWithWarnings(t.config, ctx).config;
+        const config = resolveConfigWithWarnings(this.inputOf(t.id, t.config).input, ctx).config;
         demand = trialDemand(config, autoUsesGpu);
         learner = learnerGpuDemand(config, autoUsesGpu);
       } catch {
@@ -208,8 +243,13 @@ export class TuneSession<Run extends TrialRun = TrialRun> {
     const run = this.newRun();
     const build: BuildOptions = this.opts.backend ? { backend: this.opts.backend } : {};
     const built = this.buildQueue.then(async (): Promise<void> => {
-      if (checkpoint !== null) await run.restore(checkpointFromJson(checkpoint), build);
-      else await run.build(spec.config, build);
+      const made =
+        checkpoint !== null
+          ? await run.restore(checkpointFromJson(checkpoint), build)
+          : await run.build(this.inputOf(spec.id, spec.config as Record<string, unknown>).input, build);
+      const config = (made as { config?: unknown }).config;
+      this.builtConfigs.set(spec.id, config);
+      this.emit({ type: 'built', trialId: spec.id, config, presetId: this.presetOf(spec.id) });
     });
     this.buildQueue = built.catch(() => {});
     try {

@@ -6,7 +6,10 @@
  * keys are read with that algorithm's names. The rest are page keys:
  *   stop_reward / stop_timesteps / stop_iters / stop_time_s   stop criteria (RLlib example-script flags)
  *   stop_module_reward         multi-agent: stop when every module's return mean reached it
- *   preset=<envId[:variant]>   start from the algorithm's preset instead of its defaults (input only)
+ *   preset=<envId[:variant]|auto|none>   the preset the config keys go over; without it, the env's own
+ *                              preset for the algorithm (else `auto`), as everywhere (compose-config.ts's
+ *                              choosePreset); `none`: RLlib's plain defaults. Written only when it is
+ *                              not what the rule would pick, and the keys as differences from it.
  *   hide=<panel,...>           hide panels (config, controls, charts, preview, workers, log, checkpoints)
  *   autostart=1                build and train as soon as the page loads
  *   embed=1                    compact layout for iframes, postMessage events to the parent page
@@ -16,7 +19,14 @@
  *   tune=<sweep JSON>          a small sweep for the Trials panel, URI-encoded (checked by tune-url.ts)
  */
 import { DEFAULT_SPEC, findSpec, getSpec, type AnyAlgorithmConfig, type AnySpec } from '../algorithms/registry';
-import { choosePreset, composeConfig, type ComposedConfig, type ConfigLayers } from './compose-config';
+import {
+  askedPreset,
+  choosePreset,
+  composeConfig,
+  presetName,
+  type ComposedConfig,
+  type ConfigLayers,
+} from './compose-config';
 import { MIN_MODULE_EPISODE_RETURNS_MEAN } from '../algorithms/multi-agent/multi-agent-windows';
 import { decodeConfigHash, encodeConfigHash } from '../core/config-url';
 import { errorMessage, type ConfigIssue } from '../core/errors';
@@ -55,6 +65,8 @@ export interface UrlState extends PageFlags {
   readonly config: AnyAlgorithmConfig | null;
   /** Stop criteria from the URL (or the preset's), or null when none is given. */
   readonly stop: Readonly<Record<string, number>> | null;
+  /** The preset in force under the URL's keys (null: none, the plain defaults). */
+  readonly presetId: string | null;
   readonly issues: readonly ConfigIssue[];
 }
 
@@ -127,8 +139,7 @@ export function parseUrlState(hash: string, search = ''): UrlState {
     // `preset=auto`: the automatic layout for the hash's env, sized for this machine's cores.
     context: cores === undefined ? {} : { hardwareConcurrency: cores },
   };
-  const composed =
-    (presetId === undefined ? null : withUrlPreset(spec, layers, presetId, issues)) ?? composeConfig(spec, layers);
+  const composed = withUrlPreset(spec, layers, presetId, issues);
   for (const issue of decoded.issues) issues.push(issue);
   const hasConfig = configPieces.length > 0 || presetId !== undefined;
   const config = hasConfig ? composed.config : null;
@@ -136,6 +147,7 @@ export function parseUrlState(hash: string, search = ''): UrlState {
   return {
     config,
     stop: hasStop ? stop : composed.presetStop,
+    presetId: composed.presetId,
     issues,
     hide,
     autostart: truthy(page.get('autostart')),
@@ -147,19 +159,23 @@ export function parseUrlState(hash: string, search = ''): UrlState {
 }
 
 /**
- * The URL's config over the preset `preset=` names (the URL takes only that one: choosePreset
- * without a fallback to the env's own), or null with an issue when it cannot apply.
+ * The URL's config over the preset in force: the one `preset=` names, else the env's own or the
+ * automatic layout (choosePreset, as every front end). A preset that cannot apply is an issue, and
+ * the rule's own preset is used instead.
  */
 function withUrlPreset(
   spec: AnySpec,
   layers: ConfigLayers & { readonly env: string },
-  presetId: string,
+  presetId: string | undefined,
   issues: ConfigIssue[],
-): ComposedConfig | null {
-  const preset = choosePreset(spec, { asked: presetId, env: layers.env });
+): ComposedConfig {
+  const ruled = (): ComposedConfig =>
+    composeConfig(spec, { ...layers, preset: choosePreset(spec, { env: layers.env }).id });
+  const asked = askedPreset(spec, presetId);
+  if (asked === undefined) return ruled();
   try {
-    const composed = composeConfig(spec, { ...layers, preset: preset.id });
-    if (composed.presetId !== null) return composed;
+    const composed = composeConfig(spec, { ...layers, preset: choosePreset(spec, { asked, env: layers.env }).id });
+    if (asked === null || composed.presetId !== null) return composed;
     issues.push({
       path: 'preset',
       severity: 'error',
@@ -168,7 +184,7 @@ function withUrlPreset(
   } catch (e) {
     issues.push({ path: 'preset', severity: 'error', message: errorMessage(e) });
   }
-  return null;
+  return ruled();
 }
 
 function parseHide(raw: string | undefined, embed: boolean, issues: ConfigIssue[]): PanelName[] {
@@ -195,6 +211,28 @@ function algoValue(piece: string): string | undefined {
   return eq >= 0 && ALGO_KEYS.has(safeDecode(piece.slice(0, eq))) ? safeDecode(piece.slice(eq + 1)) : undefined;
 }
 
+/**
+ * What a hash's keys are written against: the preset's config for the env, sized for this machine
+ * when automatic; the rule's own preset when that one cannot apply here (an unknown id), so the
+ * reader, who falls back the same way, reads the same config.
+ */
+function presetBase(
+  spec: AnySpec,
+  env: string,
+  preset: string | null,
+): { config: AnyAlgorithmConfig; presetId: string | null } {
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  const layers = { env, context: cores === undefined ? {} : { hardwareConcurrency: cores } };
+  try {
+    const composed = composeConfig(spec, { ...layers, preset });
+    if (preset === null || composed.presetId !== null) return { config: composed.config, presetId: composed.presetId };
+  } catch {
+    // falls through to the rule's preset
+  }
+  const composed = composeConfig(spec, { ...layers, preset: choosePreset(spec, { env }).id });
+  return { config: composed.config, presetId: composed.presetId };
+}
+
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
@@ -205,15 +243,31 @@ function safeDecode(s: string): string {
 
 /**
  * The hash (without '#') for a config, its stop criteria and the page flags worth keeping:
- * `algo=` when the algorithm is not the default, then what differs from its own defaults.
+ * `algo=` when the algorithm is not the default, `preset=` when the preset the config started from
+ * (`presetId`; null: none) is not the one the rule picks for its env, then what differs from that
+ * preset's settings, so that parseUrlState reads back the same config. `presetId` undefined: the
+ * rule's own preset.
  */
 export function buildUrlHash(
   config: AnyAlgorithmConfig,
   stop: Readonly<Record<string, number>>,
   flags: Partial<PageFlags> = {},
+  presetId?: string | null,
 ): string {
   const spec = findSpec(config.algo) ?? DEFAULT_SPEC;
-  const parts = [spec === DEFAULT_SPEC ? '' : `algo=${spec.name}`, encodeConfigHash(config, spec)];
+  const env = config.environment.env;
+  const ruled = choosePreset(spec, { env }).id;
+  const preset = presetId === undefined ? ruled : presetId;
+  const base = presetBase(spec, env, preset);
+  const parts = [
+    spec === DEFAULT_SPEC ? '' : `algo=${spec.name}`,
+    base.presetId === ruled ? '' : `preset=${encodeURIComponent(presetName(base.presetId))}`,
+    // The env is written whenever it is not the algorithm's default: the reader picks the preset by it.
+    encodeConfigHash(config, {
+      ...spec,
+      defaults: { ...base.config, environment: { ...base.config.environment, env: spec.defaults.environment.env } },
+    }),
+  ];
   for (const [urlKey, resultKey] of Object.entries(STOP_URL_KEYS)) {
     const v = stop[resultKey];
     if (v !== undefined) parts.push(`${urlKey}=${v}`);

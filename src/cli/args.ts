@@ -100,7 +100,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'preset',
     kind: 'string',
     metavar: 'NAME',
-    def: "the env's preset, else 'auto', unless --config/--restore",
+    def: "the --config file's, else the env's preset, else 'auto' (not with --restore)",
     help: "The algorithm's preset ('auto': sized from the env's spaces and the machine; 'none': the algorithm's plain defaults); --help lists them per algorithm.",
   },
   {

@@ -18,10 +18,10 @@ import type { Checkpoint } from '../algorithms/checkpoint';
 import { AUTO_PRESET, DEFAULT_SPEC, specOf, type AnySpec } from '../algorithms/registry';
 import { checkpointFromJson, checkpointToJson } from '../app/checkpoint-codec';
 import {
+  askedPreset,
   choosePreset,
   composeConfig,
   configFileLayer,
-  resolvePresetId,
   type ConfigObject,
   type PresetChoice,
 } from '../app/compose-config';
@@ -198,16 +198,17 @@ function composeRunConfig(
   const file = configFile === null ? { partial: {}, preset: null } : readConfigFile(configFile, spec, warnings);
   const flagEnv = getPath(flags, 'environment.env');
   const fileEnv = getPath(file.partial, 'environment.env');
-  const typed = (name: string | null | undefined): string | null | undefined =>
-    typeof name === 'string' ? resolvePresetId(spec, name) : name;
   const env =
     typeof flagEnv === 'string' ? flagEnv : typeof fileEnv === 'string' ? fileEnv : spec.defaults.environment.env;
   const resuming = checkpointConfig !== null;
+  // The one rule (compose-config.ts): --preset, else the file's preset, else the env's own, else auto.
+  const fromFlag = askedPreset(spec, opts.preset);
+  const fromFile = file.preset === null ? undefined : askedPreset(spec, file.preset);
   const preset = choosePreset(spec, {
-    asked: opts.preset === 'none' ? null : typed(opts.preset),
-    namedInFile: typed(file.preset),
+    // A file's `preset: "none"` asks for the plain defaults as --preset none does.
+    asked: fromFlag === undefined && fromFile === null ? null : fromFlag,
+    namedInFile: fromFile,
     env,
-    fallBackToEnv: opts.configFile === undefined,
     resuming,
   });
   try {
@@ -243,13 +244,17 @@ function presetNoteOf(
         : preset.id === AUTO_PRESET
           ? `no ${spec.name} preset for ${env}`
           : envFromFlags
-            ? '--env given without --config'
-            : 'default env, no --config';
+            ? `${env}'s own, no --preset`
+            : `the default env's, no --preset`;
   if (preset.id === AUTO_PRESET) {
     return `automatic layout (${why}; sized from its spaces and the cores; --preset none for ${spec.name}'s plain defaults)`;
   }
   if (preset.id !== null) return `preset '${preset.id}' (${why}; --preset none to skip it)`;
-  return opts.preset === 'none' ? `${spec.name}'s plain defaults (--preset none)` : null;
+  return preset.reason === 'none' && opts.preset !== undefined
+    ? `${spec.name}'s plain defaults (--preset none)`
+    : preset.id === null
+      ? `${spec.name}'s plain defaults (it has no preset or automatic layout for ${env})`
+      : null;
 }
 
 function stopCriteria(

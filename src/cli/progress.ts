@@ -122,7 +122,10 @@ export class Progress {
     if (h.restoredFrom) this.info(`  restored    ${h.restoredFrom.file} (iteration ${h.restoredFrom.iteration})`);
     const sampling =
       spec.describeSampling?.(c) ??
-      `${runners} x ${c.envRunners.numEnvsPerEnvRunner} envs x ${sizes.rolloutFragmentLength} steps = ${int(sizes.trainBatchSize)} env steps/iteration`;
+      (sizes.envStepsPerIteration === undefined
+        ? `${runners} x ${c.envRunners.numEnvsPerEnvRunner} envs x ${sizes.rolloutFragmentLength} steps = ${int(sizes.trainBatchSize)} env steps/iteration`
+        : `${runners} x ${c.envRunners.numEnvsPerEnvRunner} envs x ${sizes.rolloutFragmentLength} steps = ${int(sizes.trainBatchSize)} env steps per training step, ` +
+          `${int(sizes.trainingStepsPerIteration ?? 1)} training steps = ${int(sizes.envStepsPerIteration)} env steps/iteration`);
     this.info(`  sampling    ${sampling}`);
     const multiAgent = (c as { multiAgent?: MultiAgentConfig }).multiAgent;
     if (multiAgent && isMultiAgentEnv(c.environment.env)) this.info(`  multi-agent ${describeMultiAgent(multiAgent)}`);

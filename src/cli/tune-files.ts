@@ -39,6 +39,7 @@ export class TuneFiles {
     if (!t) {
       const files = new RunFiles(path.join(this.dir, id));
       files.open();
+      // The trial's config as the sweep gives it, until `built` replaces it with the resolved one.
       const config = this.sweep.trials.find((s) => s.id === id)?.config ?? {};
       files.writeConfig(config);
       t = { files, results: [] };
@@ -53,6 +54,11 @@ export class TuneFiles {
 
   started(id: string): void {
     this.trial(id);
+  }
+
+  /** The resolved config a trial was built with (its preset applied): config.json, as npm run train writes it. */
+  built(id: string, config: unknown): void {
+    this.trial(id).files.writeConfig(config);
   }
 
   result(id: string, result: ResultDict): void {

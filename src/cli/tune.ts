@@ -13,6 +13,7 @@ import { isPlainObject } from '../core/config';
 import { resolveKeyPath } from '../core/config-keys';
 import { errorMessage } from '../core/errors';
 import { parseSweep, type Sweep } from '../tune/sweep';
+import { compareTrials, comparisonSentences, trialLabel, verdictSentence } from '../tune/compare';
 import { AppSession } from './app-session';
 import { ensureChromium } from './browser';
 import { EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_TRAINING_FAILED } from './exit-codes';
@@ -20,10 +21,25 @@ import { serveApp } from './serve';
 import { metricOf, TRIALS_CSV, TuneFiles } from './tune-files';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const LESSONS_DIR = path.join(ROOT, 'lessons');
+const LESSON_NAMES = existsSync(LESSONS_DIR)
+  ? readdirSync(LESSONS_DIR)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -'.json'.length))
+      .join(', ')
+  : 'none';
+
+/** --config as given, else a lesson of lessons/ by name (`fast-env`, or `lessons/fast-env`). */
+function sweepFile(arg: string): string {
+  if (existsSync(arg)) return arg;
+  const lesson = path.join(LESSONS_DIR, `${path.basename(arg, '.json')}.json`);
+  return existsSync(lesson) ? lesson : arg;
+}
 
 const HELP = `npm run tune -- --config sweep.json [options]
 
-  --config FILE         The sweep: {"param_space": {...}, "tune_config": {...}, "run_config": {...}}.
+  --config FILE         The sweep: {"param_space": {...}, "tune_config": {...}, "run_config": {...}},
+                        or a lesson's name (${LESSON_NAMES}: lessons/NAME.json).
                         Search domains in param_space: {"grid_search": [...]}, {"choice": [...]},
                         {"uniform": [lo, hi]}, {"loguniform": [lo, hi]}, {"randint": [lo, hi]}.
   --max-concurrent N    At most N trials at once (tune_config.max_concurrent_trials; 0: as many as fit).
@@ -62,8 +78,9 @@ function parseTuneArgs(argv: readonly string[]): TuneArgs | null {
     if (value === undefined) throw new BadInput(`${name} needs a value.`);
     values.set(key, value);
   }
-  const config = values.get('config');
-  if (config === undefined) throw new BadInput('--config FILE is required: the sweep to run (see --help).');
+  const given = values.get('config');
+  if (given === undefined) throw new BadInput('--config FILE is required: the sweep to run (see --help).');
+  const config = sweepFile(given);
   const count = (flag: string, min: number): number | undefined => {
     const raw = values.get(flag);
     if (raw === undefined) return undefined;
@@ -176,6 +193,10 @@ async function run(args: TuneArgs): Promise<number> {
       case 'checkpoint':
         files.checkpoint(e.trialId, e.text, e.final);
         break;
+      case 'built':
+        files.built(e.trialId, e.config);
+        say(`${e.trialId} built: ${e.presetId === null ? 'no preset' : `preset ${e.presetId}`}`);
+        break;
       case 'retry':
         files.retry(e.trialId, e.fromIteration, e.error);
         say(`${e.trialId} failed (${e.error}); retrying from iteration ${e.fromIteration}`);
@@ -210,8 +231,29 @@ async function run(args: TuneArgs): Promise<number> {
       `Best trial: ${best.row.id} (${paramText(best.row.params)}): ${sweep.metric} ${fmt(best.m.last)} at iteration ${best.row.iterations} (best ${fmt(best.m.best)}); ${path.join(args.out, best.row.id)}`,
     );
   }
+  for (const line of compareLines(sweep, rows, files)) say(line);
   if (interrupted) return EXIT_INTERRUPTED;
   return errored.length > 0 ? EXIT_TRAINING_FAILED : EXIT_OK;
+}
+
+/** Compare mode: which trial reached the sweep's threshold first on each axis, and a lesson's verdict. */
+function compareLines(sweep: Sweep, rows: readonly TrialView[], files: TuneFiles): string[] {
+  if (sweep.threshold === null || rows.length < 2) return [];
+  const comparison = compareTrials(
+    rows.map((r) => ({ id: r.id, params: r.params, results: files.results(r.id) })),
+    { metric: sweep.metric, threshold: sweep.threshold, mode: sweep.mode, lesson: sweep.lesson },
+  );
+  const lines = ['', sweep.lesson ? `Lesson: ${sweep.lesson.title}` : 'Compare:'];
+  if (sweep.lesson) lines.push(`  claim    ${sweep.lesson.claim}`);
+  for (const r of rows) {
+    const at = comparison.reached[r.id];
+    lines.push(
+      `  ${r.id}  ${trialLabel(r.params).padEnd(28)} ${at ? `reached at ${at.envSteps.toLocaleString('en-US')} env steps, ${at.wallTime.toFixed(1)} s` : 'did not reach it'}`,
+    );
+  }
+  for (const sentence of comparisonSentences(comparison)) lines.push(`  ${sentence}`);
+  if (sweep.lesson) lines.push(`  ${verdictSentence(comparison)}`);
+  return lines;
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -9,7 +9,7 @@ import { FaultLocator } from '../envs/env-fault';
 import { loadEnvModule } from '../envs/env-modules';
 import { isBuiltinMultiAgentEnv } from '../envs/multi-agent/registry';
 import { isBuiltinEnv } from '../envs/registry';
-import { EnvRunner, type RunnerGpu } from './env-runner';
+import { EnvRunner, type RunnerGpu, type SharedWeightsSource } from './env-runner';
 import type { EnvRunnerMetrics, EnvRunnerSettings, ExplorationState, SampleRequest } from './env-runner-config';
 import { MultiAgentEnvRunner } from './multi-agent-env-runner';
 import type { EnvRunnerWorkerApi, RunnerInfo, SampleResult } from './protocol';
@@ -117,6 +117,18 @@ export class EnvRunnerHost implements EnvRunnerWorkerApi {
     if (runner instanceof MultiAgentEnvRunner)
       return Promise.resolve(runner.setPackedWeights(weights, seq, exploration));
     return Promise.resolve(runner.setWeights(weights, seq, exploration));
+  }
+
+  /**
+   * The page's own runner only (it shares the page's TF.js backend): takes the learner module's
+   * variables by reference (EnvRunner.shareWeights). False when it cannot (a multi-agent runner
+   * packs its modules' weights): the caller sends arrays instead.
+   */
+  shareWeights(source: SharedWeightsSource, seq: number, exploration?: ExplorationState): boolean {
+    const runner = this.active;
+    if (runner instanceof MultiAgentEnvRunner || this.ownsBackend) return false;
+    runner.shareWeights(source, seq, exploration);
+    return true;
   }
 
   getMetrics(): Promise<EnvRunnerMetrics> {

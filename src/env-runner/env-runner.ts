@@ -54,6 +54,9 @@ export class EnvRunner {
   private readonly actionDim: number;
   private readonly discrete: boolean;
   private weightsSeq = -1;
+  /** The learner module whose variables this page runner shares, and the version it shares. */
+  private sharedFrom: SharedWeightsSource | null = null;
+  private sharedVersion = -1;
 
   // Per sub-env episode bookkeeping; episodes continue across sample() calls.
   private readonly episodeIds: Float64Array;
@@ -144,6 +147,32 @@ export class EnvRunner {
   setWeights(weights: ModuleWeights, seq: number, exploration?: ExplorationState): boolean {
     if (seq <= this.weightsSeq) return false;
     this.module.setWeights(weights);
+    this.sharedFrom = null;
+    if (exploration?.epsilon !== undefined) this.module.setEpsilon?.(exploration.epsilon);
+    this.weightsSeq = seq;
+    return true;
+  }
+
+  /**
+   * A page runner's weights, shared instead of copied: its module's variables take the learner
+   * module's storage by reference. TF.js tensors are immutable and reference-counted (the target
+   * network relies on the same): the learner's next update assigns new storage to its own
+   * variables, so these stay the weights of `seq`. Nothing is read back or copied here; the
+   * module's JS forward reads them back once, when it next acts greedily. Weights whose version
+   * the runner already shares only move `seq` and the exploration state on.
+   */
+  shareWeights(source: SharedWeightsSource, seq: number, exploration?: ExplorationState): boolean {
+    if (seq <= this.weightsSeq) return false;
+    if (this.sharedVersion !== source.weightsVersion || this.sharedFrom !== source) {
+      const targets = this.module.trainableVariables;
+      checkSharedWeights(source, this.module.variableNames, targets);
+      targets.forEach((v, i) => v.assign(source.trainableVariables[i]!));
+      // A version of its own per share (negative: never a learner's), so the JS forward's cache,
+      // keyed by version, is rebuilt from the shared variables.
+      this.module.weightsVersion = -seq;
+      this.sharedFrom = source;
+      this.sharedVersion = source.weightsVersion;
+    }
     if (exploration?.epsilon !== undefined) this.module.setEpsilon?.(exploration.epsilon);
     this.weightsSeq = seq;
     return true;
@@ -423,4 +452,28 @@ function emptyPending(): {
     numEpisodesLost: 0,
     gpuBusyMs: 0,
   };
+}
+
+/** What a page runner shares weights from: the learner's module (RLModule has all of it). */
+export type SharedWeightsSource = Pick<InferenceModule, 'trainableVariables' | 'variableNames' | 'weightsVersion'>;
+
+/** Throws `module/weights-mismatch` unless `source` has the module's variables, by name and shape, in order. */
+function checkSharedWeights(
+  source: SharedWeightsSource,
+  names: readonly string[],
+  targets: readonly { readonly shape: readonly number[] }[],
+): void {
+  const n = Math.max(names.length, source.variableNames.length);
+  for (let i = 0; i < n; i++) {
+    const shape = targets[i]?.shape ?? [];
+    const got = source.trainableVariables[i]?.shape ?? [];
+    if (source.variableNames[i] !== names[i] || shape.length !== got.length || shape.some((d, k) => d !== got[k])) {
+      throw new RLError(
+        'module/weights-mismatch',
+        `Shared weights do not fit this module at variable ${i}: '${names[i] ?? '(none)'}' [${shape.join(', ')}] ` +
+          `against '${source.variableNames[i] ?? '(none)'}' [${got.join(', ')}]. The learner and the runner must ` +
+          'build their modules from the same spaces and model config.',
+      );
+    }
+  }
 }

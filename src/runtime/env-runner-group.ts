@@ -10,6 +10,8 @@ import type { SampleBatch } from '../core/sample-batch';
 import * as Comlink from 'comlink';
 import type { EnvRunnerMetrics, EnvRunnerSettings, ExplorationState } from '../env-runner/env-runner-config';
 import type { SampleResult } from '../env-runner/protocol';
+import { EnvRunnerHost } from '../env-runner/env-runner-host';
+import type { SharedWeightsSource } from '../env-runner/env-runner';
 import type { ModuleWeights } from '../rl-module';
 import { connectLocal, connectWorker, type ConnectRunner } from './runner-connection';
 import { deadlineMs } from '../core/deadline';
@@ -197,25 +199,36 @@ export class EnvRunnerGroup {
   }
 
   /**
-   * Sends weights to every healthy runner as transferred buffers (one copy each), tagged with a
-   * sequence number; runners ignore anything older than what they have. Restarted runners get the
-   * latest weights (and exploration state) from the supervisor before they sample.
+   * Sends weights to every healthy runner, tagged with a sequence number; runners ignore anything
+   * older than what they have. Restarted runners get the latest weights (and exploration state)
+   * from the supervisor before they sample.
+   *
+   * `weights` may be the learner's module itself (a WeightsSource). A worker runner then gets one
+   * readback, copied per worker as transferred buffers; the page's own runner (numEnvRunners 0)
+   * shares the module's variables by reference instead (EnvRunner.shareWeights): no readback, no
+   * copy, no upload. Before, an off-policy run that syncs every few env steps spent ~1/3 of its
+   * iteration reading the weights back, copying them twice and uploading them again, to a runner
+   * on the same page.
    */
-  async syncWeights(weights: ModuleWeights, exploration?: ExplorationState): Promise<number> {
+  async syncWeights(weights: ModuleWeights | WeightsSource, exploration?: ExplorationState): Promise<number> {
     const seq = ++this.weightsSeq;
-    this.supervisor.setLatestWeights(weights, seq, exploration);
+    const source = isWeightsSource(weights) ? weights : null;
+    let arrays: ModuleWeights | null = source ? null : (weights as ModuleWeights);
+    const read = async (): Promise<ModuleWeights> => (arrays ??= await source!.getWeights());
+    this.supervisor.setLatestWeights(source ? read : (weights as ModuleWeights), seq, exploration);
     const timeoutMs = deadlineMs(this.opts.sampleTimeoutS);
     await Promise.allSettled(
-      this.supervisor
-        .healthySlots()
-        .map((slot) =>
-          this.supervisor.call(
-            slot,
-            (api) => api.setWeights(transferable(copyWeights(weights)), seq, exploration),
-            timeoutMs,
-            'setWeights()',
-          ),
+      this.supervisor.healthySlots().map((slot) =>
+        this.supervisor.call(
+          slot,
+          async (api) => {
+            if (source && api instanceof EnvRunnerHost && api.shareWeights(source, seq, exploration)) return true;
+            return api.setWeights(transferable(copyWeights(await read())), seq, exploration);
+          },
+          timeoutMs,
+          'setWeights()',
         ),
+      ),
     );
     this.supervisor.throwIfFatal();
     return seq;
@@ -280,6 +293,13 @@ export class EnvRunnerGroup {
   stop(): void {
     this.supervisor.stop();
   }
+}
+
+/** The learner's module as a source of weights: shared with a page runner, read back for workers. */
+export type WeightsSource = SharedWeightsSource & { getWeights(): Promise<ModuleWeights> };
+
+function isWeightsSource(w: ModuleWeights | WeightsSource): w is WeightsSource {
+  return 'trainableVariables' in w && typeof (w as { getWeights?: unknown }).getWeights === 'function';
 }
 
 function transferable(w: ModuleWeights): ModuleWeights {

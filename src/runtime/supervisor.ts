@@ -85,7 +85,12 @@ export class Supervisor {
   numRestarts = 0;
   numFailures = 0;
   fatalError: RLError | null = null;
-  private latestWeights: { weights: ModuleWeights; seq: number; exploration?: ExplorationState } | null = null;
+  /** The newest weights, or a function that reads them (a learner module shared with the page's runner). */
+  private latestWeights: {
+    weights: ModuleWeights | (() => Promise<ModuleWeights>);
+    seq: number;
+    exploration?: ExplorationState;
+  } | null = null;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private stopped = false;
@@ -127,7 +132,11 @@ export class Supervisor {
   }
 
   /** Remembers the newest weights so restarted runners get them before they sample. */
-  setLatestWeights(weights: ModuleWeights, seq: number, exploration?: ExplorationState): void {
+  setLatestWeights(
+    weights: ModuleWeights | (() => Promise<ModuleWeights>),
+    seq: number,
+    exploration?: ExplorationState,
+  ): void {
     this.latestWeights = { weights, seq, ...(exploration ? { exploration } : {}) };
   }
 
@@ -294,7 +303,8 @@ export class Supervisor {
     slot.info = await rpcCall(conn.api.init(settings), { timeoutMs, failure: conn.failure, what: `${what} init()` });
     const latest = this.latestWeights;
     if (latest) {
-      await rpcCall(conn.api.setWeights(latest.weights, latest.seq, latest.exploration), {
+      const weights = typeof latest.weights === 'function' ? await latest.weights() : latest.weights;
+      await rpcCall(conn.api.setWeights(weights, latest.seq, latest.exploration), {
         timeoutMs,
         failure: conn.failure,
         what: `${what} setWeights()`,

@@ -11,6 +11,14 @@
  *                    (ray.init's logical resources, `resources=` as `custom`; default: the tab's, no custom ones)
  *   }
  * parseSweep validates all of it (every problem at once, naming the key) and expands the trials.
+ *
+ * Compare mode: `algo` may be searched like any key (`"algo": {"grid_search": ["PPO", "DQN", "IMPALA"]}`),
+ * so one sweep runs several algorithms on one env side by side; each trial starts from its
+ * algorithm's preset for the env by the one rule every front end uses (app/compose-config.ts), or
+ * from the `preset` the config names. An `algo` value may also be an object holding the algorithm
+ * and its own keys (`{"algo": "DQN", "preset": "CartPole-v1", "lr": 0.001}`), merged over the rest
+ * of the trial's config: keys one algorithm has and another lacks can then sit in one sweep
+ * (Ray Tune has no such thing: there one writes a Tuner per algorithm).
  */
 import { isPlainObject } from '../core/config';
 import { normalizeConfigInput, resolveKeyPath, snakeToCamel } from '../core/config-keys';
@@ -20,6 +28,7 @@ import { EPISODE_RETURN_MEAN, TRAINING_ITERATION } from '../core/metric-keys';
 import { findSpec, algorithmNames, DEFAULT_SPEC } from '../algorithms/registry';
 import { normalizeStopCriteria, type StopCriteria } from '../algorithms/stop-criteria';
 import { ashaRungsProblem, type AshaOptions } from './asha';
+import { parseLesson, type Lesson } from './compare';
 import { countTrials, expandTrials, MAX_TRIALS_PER_SWEEP, parseSearchSpace } from './search-space';
 
 export { MAX_TRIALS_PER_SWEEP } from './search-space';
@@ -50,9 +59,16 @@ export interface Sweep {
   readonly numGpus: number | null;
   /** Custom resources the tab has for the trials (Ray's `ray.init(resources={...})`): name -> amount. */
   readonly custom: Readonly<Record<string, number>>;
+  /**
+   * Compare mode's threshold: the stop value of the sweep's metric (`run_config.stop`), where each
+   * trial stops and is counted (compare.ts); null when the stop does not name the metric.
+   */
+  readonly threshold: number | null;
+  /** A lesson's claim and expected winners (its `lesson` section), or null. */
+  readonly lesson: Lesson | null;
 }
 
-const SECTIONS = ['paramSpace', 'tuneConfig', 'runConfig', 'resources'] as const;
+const SECTIONS = ['paramSpace', 'tuneConfig', 'runConfig', 'resources', 'lesson'] as const;
 const TUNE_KEYS = ['numSamples', 'maxConcurrentTrials', 'metric', 'mode', 'scheduler', 'seed'] as const;
 const RUN_KEYS = ['stop', 'failureConfig', 'checkpointConfig'] as const;
 const ASHA_KEYS = ['type', 'timeAttr', 'metric', 'mode', 'gracePeriod', 'reductionFactor', 'maxT'] as const;
@@ -127,6 +143,24 @@ function withSeed(
   const debugging = isPlainObject(out['debugging']) ? out['debugging'] : {};
   out['debugging'] = { ...debugging, seed };
   return { config: out, seed };
+}
+
+/**
+ * A trial whose `algo` value is an object (`{"algo": "DQN", "lr": 0.001}`): its keys merged over
+ * the rest of the config, `algo` the algorithm's name. Other configs are returned as they are.
+ */
+export function spreadAlgoVariant(config: Record<string, unknown>): Record<string, unknown> {
+  const variant = config['algo'];
+  if (!isPlainObject(variant)) return config;
+  const { algo: _variant, ...rest } = config;
+  return { ...rest, ...variant };
+}
+
+/** The problem with an `algo` value (a name, or an object naming one), or null. */
+function algoValueProblem(value: unknown): string | null {
+  if (value === undefined || typeof value === 'string') return null;
+  if (isPlainObject(value) && typeof value['algo'] === 'string') return null;
+  return `must be an algorithm's name (${algorithmNames().join(', ')}) or an object naming one with its own keys, e.g. {"algo": "DQN", "lr": 0.001}; got ${JSON.stringify(value)}.`;
 }
 
 /** The base seed: the param space's own seed if it sets one, else tune_config.seed, else 0. */
@@ -278,6 +312,16 @@ export function parseSweep(input: unknown): { sweep: Sweep | null; issues: Confi
     if (rungs !== null) issues.push({ path: `${at}.reduction_factor`, severity: 'error', message: rungs });
   }
 
+  const lesson = parseLesson(top['lesson'], issues);
+  const threshold = stop[metric] ?? null;
+  if (top['lesson'] !== undefined && threshold === null && !issues.some((i) => i.path === 'run_config.stop')) {
+    issues.push({
+      path: 'run_config.stop',
+      severity: 'error',
+      message: `a lesson compares when each trial reaches a threshold: give run_config.stop a value for its metric, e.g. {"${metric}": 450, "time_total_s": 120}.`,
+    });
+  }
+
   const parsed = parseSearchSpace(top['paramSpace'] ?? {});
   issues.push(...parsed.issues.map((i) => ({ ...i, path: `param_space.${i.path}` })));
   // Counted before anything is expanded: a link with num_samples 1e9 is refused here, at once.
@@ -302,7 +346,13 @@ export function parseSweep(input: unknown): { sweep: Sweep | null; issues: Confi
   const checked = new Set<string>();
   for (const v of variants) {
     const id = `trial_${String(v.index).padStart(5, '0')}`;
-    const { config, seed } = withSeed(v.config, v.params, base, v.sampleIndex);
+    const algoProblem = algoValueProblem(v.config['algo']);
+    if (algoProblem !== null) {
+      if (!seen.has(algoProblem)) issues.push({ path: 'param_space.algo', severity: 'error', message: algoProblem });
+      seen.add(algoProblem);
+      continue;
+    }
+    const { config, seed } = withSeed(spreadAlgoVariant(v.config), v.params, base, v.sampleIndex);
     trials.push({ id, params: v.params, config, seed });
     // The config's own names are checked here, once per distinct problem, so a typo fails before
     // any trial runs; once per key layout, since names are all the check reads (most sweeps: once).
@@ -342,6 +392,8 @@ export function parseSweep(input: unknown): { sweep: Sweep | null; issues: Confi
       numCpus,
       numGpus,
       custom,
+      threshold,
+      lesson,
     },
     issues,
   };

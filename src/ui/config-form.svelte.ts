@@ -18,15 +18,16 @@ import {
   type AnySpec,
   type ConfigCheck,
   type ConfigIssue,
+  type PresetLayout,
   type SamplingLayout,
 } from '../app/config-form';
-import { choosePreset, composeConfig } from '../app/compose-config';
+import { choosePreset, composeConfig, envPreset } from '../app/compose-config';
 import { STOP_FIELDS, configFieldsFor, formatFieldValue, type FieldDef } from './config-fields';
 
 export type FieldValue = string | boolean;
 
-/** The preset the page starts with when the URL names no setting: fast, small, and it learns. */
-export const START_PRESET = 'CartPole-v1';
+/** The env the page starts with when the URL names no setting: its preset is fast, small, and it learns. */
+export const START_ENV = 'CartPole-v1';
 
 /** Stop criteria used when neither the URL nor a preset gives any. */
 export const FALLBACK_STOP: Readonly<Record<string, number>> = { training_iteration: 100 };
@@ -53,7 +54,9 @@ export class ConfigFormState {
   /** Every config field shown for the algorithm (its own sections included). */
   readonly fields: readonly FieldDef[] = $derived(configFieldsFor(this.spec));
   readonly input: AnyAlgorithmConfig = $derived.by(() => this.buildInput());
-  readonly check: ConfigCheck = $derived(validateConfig(this.input, this.context));
+  /** The runner layout of the preset in force (null: none): its CPU ask is the preset's, not a person's. */
+  readonly presetLayout: PresetLayout | null = $derived.by(() => this.presetBase());
+  readonly check: ConfigCheck = $derived(validateConfig(this.input, this.context, this.presetLayout));
   readonly stopCheck: StopCheck = $derived.by(() => this.parseStop());
   readonly issues: readonly ConfigIssue[] = $derived([
     ...this.urlIssues,
@@ -70,7 +73,7 @@ export class ConfigFormState {
   );
 
   constructor() {
-    this.applyPreset(START_PRESET);
+    this.applyPreset(envPreset(this.spec, START_ENV).id ?? '');
   }
 
   /** Issues for one field (its path or any element of it, e.g. `rlModule.fcnetHiddens.1`). */
@@ -111,29 +114,40 @@ export class ConfigFormState {
 
   /**
    * Switches the algorithm (the menu): its form sections, defaults and charts replace the old
-   * one's, starting from its preset for the current env when it has one, else its defaults.
+   * one's, starting from the preset the rule picks for the current env (choosePreset: the env's
+   * own, else the automatic layout, else the algorithm's defaults).
    */
   setAlgorithm(name: string): void {
     const spec = getSpec(name);
     if (spec === this.spec) return;
-    this.applyPreset(choosePreset(spec, { env: this.env, fallBackToEnv: true }).id ?? '', spec);
+    this.applyPreset(choosePreset(spec, { env: this.env }).id ?? '', spec);
   }
 
   /**
-   * A new env brings its preset when one exists (sizes and nets differ a lot between envs), else the
-   * automatic layout sized from its spaces (the preset menu's "RLlib defaults" undoes it).
+   * A new env brings the preset the rule picks for it (sizes and nets differ a lot between envs):
+   * its own, else the automatic layout sized from its spaces (the preset menu's "RLlib defaults"
+   * undoes it); an algorithm with neither keeps its settings for the new env.
    */
   setEnv(env: string): void {
     this.values['environment.env'] = env;
-    const preset = choosePreset(this.spec, { env, fallBackToEnv: true });
+    const preset = choosePreset(this.spec, { env });
     if (preset.id !== null) this.applyPreset(preset.id);
     else this.presetId = '';
   }
 
-  /** The env the form is set to (the start preset's before any). */
+  /** The env the form is set to (the start env before any). */
   private get env(): string {
     const env = this.values['environment.env'];
-    return typeof env === 'string' ? env : START_PRESET;
+    return typeof env === 'string' ? env : START_ENV;
+  }
+
+  private presetBase(): PresetLayout | null {
+    if (this.presetId === '') return null;
+    try {
+      return composeConfig(this.spec, { env: this.env, preset: this.presetId, context: this.context }).config;
+    } catch {
+      return null; // an unknown preset id: the menu offers only known ones
+    }
   }
 
   private buildInput(): AnyAlgorithmConfig {

@@ -239,7 +239,8 @@ describe('URL hash (parseUrlState / decodeConfigHash)', () => {
           if (e instanceof RLError) return;
           throw e;
         }
-        const state = parseUrlState(`#${encodeConfigHash(cfg, PPO_SPEC)}`);
+        // Written over the plain defaults, as the config was resolved.
+        const state = parseUrlState(`#preset=none&${encodeConfigHash(cfg, PPO_SPEC)}`);
         expect(state.issues.filter((i) => i.severity === 'error')).toEqual([]);
         // Equal as JSON, the form a config is stored and shared in (-0 and 0 are the same setting).
         const asJson = (c: unknown): unknown => JSON.parse(JSON.stringify(c));

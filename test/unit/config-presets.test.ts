@@ -25,7 +25,9 @@ describe('PPO presets', () => {
       const issues = builder.validate({ knownEnvIds: ENVS, hardwareConcurrency: 4, webGpuAvailable: true });
       expect(issues).toEqual([]);
       expect(builder.toConfig().environment.env).toBe(id.split(':')[0]);
-      expect(getPreset(id).description.length).toBeGreaterThan(40);
+      // One plain sentence, and the tuning notes (sizes, sources) under details.
+      expect(getPreset(id).description.length).toBeGreaterThan(20);
+      expect(getPreset(id).details?.length).toBeGreaterThan(40);
     });
   }
 

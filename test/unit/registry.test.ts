@@ -86,14 +86,17 @@ describe('registry', () => {
 });
 
 describe('URL hash with algo', () => {
-  it('writes algo= only for a non-default algorithm and diffs against its defaults', () => {
+  it('writes algo= only for a non-default algorithm and diffs against the preset in force', () => {
     const fake = resolveConfig({ algo: 'FAKE', fake_rate: 0.2, num_env_runners: 1 }, CTX);
-    const hash = buildUrlHash(fake, { training_iteration: 3 });
-    expect(hash).toBe('algo=FAKE&num_env_runners=1&fake_rate=0.2&stop_iters=3');
+    const hash = buildUrlHash(fake, { training_iteration: 3 }, {}, null);
+    expect(hash).toBe('algo=FAKE&preset=none&num_env_runners=1&fake_rate=0.2&stop_iters=3');
     const back = parseUrlState(`#${hash}`);
     expect(back.issues).toEqual([]);
     expect(back.config).toEqual(fake);
-    expect(buildUrlHash(resolveConfig({ lr: 1e-3 }, CTX), {})).toBe('lr=0.001');
+    expect(buildUrlHash(resolveConfig({ lr: 1e-3 }, CTX), {}, {}, null)).toBe('preset=none&lr=0.001');
+    // Over the env's own preset (the rule's), no preset= is written.
+    const preset = resolveConfig({ algo: 'FAKE', preset: 'CartPole-v1', fake_rate: 0.3 }, CTX);
+    expect(buildUrlHash(preset, {}, {}, 'CartPole-v1')).toBe('algo=FAKE&fake_rate=0.3');
   });
 
   it("starts from the algorithm's preset and reports an unknown algorithm", () => {

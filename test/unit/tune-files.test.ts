@@ -78,6 +78,7 @@ describe('trials.csv', () => {
       bestReturn: null,
       failures: 1,
       runnerRestarts: 0,
+      presetId: null,
       learnerBackend: null,
       stopReason: null,
       error: HOSTILE[i]!,

@@ -95,5 +95,10 @@ export function a2c(): ReturnType<typeof builderOf<A2CConfig>> {
 
 /** PPO's layout: 'auto' fragment = train batch / (runners x envs), whole sample rounds. */
 export function a2cSamplingLayout(cfg: Pick<A2CConfig, 'envRunners' | 'training'>): SamplingLayout {
-  return onPolicySamplingLayout(cfg);
+  const layout = onPolicySamplingLayout(cfg);
+  const min = cfg.training.minSampleTimestepsPerIteration;
+  if (!(min > layout.trainBatchSize)) return layout;
+  // A2C.trainingStep repeats sample + update until minSampleTimestepsPerIteration env steps.
+  const steps = Math.ceil(min / layout.trainBatchSize);
+  return { ...layout, envStepsPerIteration: steps * layout.trainBatchSize, trainingStepsPerIteration: steps };
 }

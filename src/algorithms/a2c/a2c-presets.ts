@@ -9,10 +9,12 @@ import type { A2CConfig } from './a2c-config';
 
 export const A2C_PRESETS: Readonly<Record<string, Preset<A2CConfig>>> = deepFreeze({
   'CartPole-v1': {
-    description:
-      '16 envs x 8 steps on the page = 128-step batches, one Adam step each, lr 1e-3, GAE lambda 0.95, ' +
-      '64x64 tanh actor and critic, no entropy bonus, no gradient clipping (a global-norm clip lets the ' +
-      "value loss's gradient shrink the policy step), 16 steps per reported iteration (2,048 env steps). Reaches a 100-episode mean of 450 in ~170-440k env " +
+    description: 'CartPole A2C on the page: one small Adam step per 128 env steps.',
+    details:
+      '16 envs x 8 steps on the page = 128-step batches, one Adam step each, lr 1e-3, GAE ' +
+      'lambda 0.95, 64x64 tanh actor and critic, no entropy bonus, no gradient clipping (a ' +
+      "global-norm clip lets the value loss's gradient shrink the policy step), 16 steps per " +
+      'reported iteration (2,048 env steps). Reaches a 100-episode mean of 450 in ~170-440k env ' +
       'steps (seeds 1-4, wasm, Node).',
     config: {
       environment: { env: 'CartPole-v1' },
@@ -33,8 +35,8 @@ export const A2C_PRESETS: Readonly<Record<string, Preset<A2CConfig>>> = deepFree
     stop: { 'env_runners/episode_return_mean': 450, num_env_steps_sampled_lifetime: 1_000_000 },
     variants: {
       rllib: {
-        description:
-          "RLlib's tuned cartpole-a2c.yaml: lr 1e-3, 40-step batches on the page (its bar: 150 within 500,000 steps).",
+        description: "RLlib's tuned CartPole A2C example.",
+        details: 'cartpole-a2c.yaml: lr 1e-3, 40-step batches on the page; its bar is 150 within 500,000 ' + 'steps.',
         config: {
           environment: { env: 'CartPole-v1' },
           envRunners: { numEnvRunners: 0 },

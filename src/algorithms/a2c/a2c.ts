@@ -79,8 +79,9 @@ export class A2C extends Algorithm<A2CConfig> {
     );
   }
 
+  /** The learner's module as a source: the page's runner shares its variables (EnvRunnerGroup.syncWeights). */
   protected async syncRunnerWeights(): Promise<void> {
-    await this.envRunnerGroup.syncWeights(await this.learner.module.getWeights());
+    await this.envRunnerGroup.syncWeights(this.learner.module);
   }
 
   computeActions(obs: Float32Array, batchSize: number): Promise<Int32Array | Float32Array> {

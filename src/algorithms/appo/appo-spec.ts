@@ -22,10 +22,12 @@ import { APPO_SCHEMA, type APPOConfig } from './appo-config';
  * per-iteration cost (results, the CLI's round trip) off the learner's path.
  */
 const CARTPOLE: Preset<APPOConfig> = {
-  description:
-    'CartPole for a browser tab: 2 workers x 8 envs x 50 steps, 2 requests in flight per runner, ' +
-    'learner queue of 4 that makes the runners wait (block), train batch 500 (800: two sample calls), ' +
-    'circular buffer 4 x 2, 4000 trained steps per iteration, lr 1e-3, 64x64 tanh actor and critic, entropy 0.',
+  description: 'CartPole APPO for a browser tab: two workers sample, the learner trains each step twice.',
+  details:
+    '2 workers x 8 envs x 50 steps, 2 requests in flight per runner, learner queue of 4 that ' +
+    'makes the runners wait (block), train batch 500 (800: two sample calls), circular buffer ' +
+    '4 x 2, 4000 trained steps per iteration, lr 1e-3, 64x64 tanh actor and critic, entropy ' +
+    '0.',
   config: {
     ...ASYNC_CARTPOLE,
     training: {

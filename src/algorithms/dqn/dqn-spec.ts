@@ -17,7 +17,11 @@ import { DQN_SCHEMA, dqnSamplingLayout, type DQNConfig } from './dqn-config';
  * be checked; sampling stays on the page (numEnvRunners 0).
  */
 const CARTPOLE_RLLIB: Preset<DQNConfig> = {
-  description: "RLlib's tuned cartpole_dqn.py: dueling double DQN, n-step 2-5, prioritized replay, [256] + [256] head.",
+  description: "RLlib's tuned CartPole DQN, sampled on the page.",
+  details:
+    'tuned_examples/dqn/cartpole_dqn.py: dueling double DQN, [256] tanh torso and [256] ' +
+    'heads, n-step 2-5, prioritized replay, epsilon 1 -> 0.02 over 10,000 steps, lr 5e-4, ' +
+    '32-row batches; 450 within 200,000 env steps.',
   config: {
     environment: { env: 'CartPole-v1' },
     envRunners: { numEnvRunners: 0, numEnvsPerEnvRunner: 1 },
@@ -44,8 +48,11 @@ const CARTPOLE_RLLIB: Preset<DQNConfig> = {
  * Each update is ~0.5-1 ms on the fused path against ~14 ms for RLlib's [256] + [256] net on TF.js.
  */
 const CARTPOLE: Preset<DQNConfig> = {
-  description:
-    'DQN tuned here for wall-clock time: 8 envs x 8 steps per call, one 128-row update per 8 env steps, [64, 64] tanh, 3-step returns, uniform replay.',
+  description: 'CartPole DQN, tuned here for wall-clock time.',
+  details:
+    '8 envs on the page x 8 steps per call, one 128-row update per 8 env steps, [64, 64] tanh ' +
+    'without head layers, 3-step returns, uniform replay, a hard target copy every 1,000 env ' +
+    "steps, epsilon 1 -> 0.02 over 10,000 steps. RLlib's tuned settings: CartPole-v1:rllib.",
   config: {
     environment: { env: 'CartPole-v1' },
     envRunners: { numEnvRunners: 0, numEnvsPerEnvRunner: 8, rolloutFragmentLength: 8 },
@@ -71,16 +78,20 @@ const CARTPOLE: Preset<DQNConfig> = {
 
 /** The RLlib CartPole settings on Acrobot-v1 (RLlib has no tuned DQN Acrobot; -100 is the usual bar). */
 const ACROBOT_RLLIB: Preset<DQNConfig> = {
-  description:
-    "RLlib's CartPole settings (dueling double DQN, n-step 2-5, prioritized replay); -100 within 200,000 steps.",
+  description: "Acrobot with RLlib's CartPole DQN settings.",
+  details:
+    'Dueling double DQN with n-step 2-5 and prioritized replay, as CartPole-v1:rllib (RLlib has ' +
+    'no tuned DQN for Acrobot); -100 within 200,000 steps is the usual bar.',
   config: { ...CARTPOLE_RLLIB.config, environment: { env: 'Acrobot-v1' } },
   stop: { 'env_runners/episode_return_mean': -100, num_env_steps_sampled_lifetime: 200_000 },
 };
 
 /** The wall-clock CartPole settings on Acrobot-v1 (bench/NOTES.md, round 3). */
 const ACROBOT: Preset<DQNConfig> = {
-  description:
-    'DQN tuned here for wall-clock time, as the CartPole preset: 8 envs, [64, 64], one 128-row update per 8 env steps.',
+  description: 'Acrobot with the wall-clock CartPole DQN settings.',
+  details:
+    'The CartPole-v1 preset (8 envs, [64, 64] tanh, one 128-row update per 8 env steps, 3-step ' +
+    "returns, uniform replay) on Acrobot-v1; RLlib's CartPole settings: Acrobot-v1:rllib.",
   config: { ...CARTPOLE.config, environment: { env: 'Acrobot-v1' } },
   stop: { 'env_runners/episode_return_mean': -100, num_env_steps_sampled_lifetime: 200_000 },
   variants: { rllib: ACROBOT_RLLIB },
@@ -95,11 +106,13 @@ const ACROBOT: Preset<DQNConfig> = {
  */
 const MULTI_AGENT_CARTPOLE = onIndependentAgents<DQNConfig>(
   {
-    description: `the CartPole preset with [64] nets, a [64] head and lr 1e-3 (cheaper updates for two modules).`,
+    description: "RLlib's CartPole DQN with smaller nets.",
+    details:
+      "RLlib's CartPole settings (CartPole-v1:rllib) with [64] nets, a [64] head and lr 1e-3: cheaper updates for two modules.",
     config: {
-      ...CARTPOLE.config,
+      ...CARTPOLE_RLLIB.config,
       rlModule: { fcnetHiddens: [64], fcnetActivation: 'tanh' },
-      training: { ...CARTPOLE.config.training, lr: 1e-3, headFcnetHiddens: [64] },
+      training: { ...CARTPOLE_RLLIB.config.training, lr: 1e-3, headFcnetHiddens: [64] },
     },
   },
   'MultiAgentCartPole',
@@ -114,7 +127,8 @@ const MULTI_AGENT_CARTPOLE = onIndependentAgents<DQNConfig>(
  */
 function dqnAutoPreset(l: AutoLayout): Preset<DQNConfig> {
   return {
-    description: `Automatic for ${l.env.envId}: [${l.hiddens.join(', ')}] nets with a dueling head, replay on the page.`,
+    description: `Sized automatically for ${l.env.envId}: replay and sampling on the page.`,
+    details: `[${l.hiddens.join(', ')}] torso with a dueling head of ${l.hiddens[0]}, lr 1e-3, learning after ${clamp(5 * l.horizon, 200, 1000)} env steps, epsilon 1 -> 0.02 over ${clamp(50 * l.horizon, 2000, 10_000)}.`,
     config: {
       environment: { env: l.env.envId },
       envRunners: { numEnvRunners: 0, numEnvsPerEnvRunner: 1 },

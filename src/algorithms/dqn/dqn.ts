@@ -142,9 +142,12 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig, L extends Re
     return this.epsilonSchedule ? lrAt(this.epsilonSchedule, this.envStepsSampled) : Number.NaN;
   }
 
+  /** The learner's module goes as a source: the page's runner shares its variables, workers get one readback. */
   protected async syncRunnerWeights(): Promise<void> {
-    const weights = await this.learner.module.getWeights();
-    await this.envRunnerGroup.syncWeights(weights, this.epsilonSchedule ? { epsilon: this.epsilon } : undefined);
+    await this.envRunnerGroup.syncWeights(
+      this.learner.module,
+      this.epsilonSchedule ? { epsilon: this.epsilon } : undefined,
+    );
   }
 
   /**

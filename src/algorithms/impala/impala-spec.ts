@@ -61,10 +61,10 @@ export const ASYNC_CARTPOLE = {
 } as const;
 
 const CARTPOLE: Preset<IMPALAConfig> = {
-  description:
-    'CartPole for a browser tab: 2 workers x 8 envs x 50 steps (400 per sample call), ' +
-    '2 requests in flight per runner, one V-trace update per 2000 steps, lr 1e-3, ' +
-    '64x64 tanh actor and critic, entropy 0.',
+  description: 'CartPole IMPALA for a browser tab: two workers sample without waiting for the learner.',
+  details:
+    '2 workers x 8 envs x 50 steps (400 per sample call), 2 requests in flight per runner, ' +
+    'one V-trace update per 2000 steps, lr 1e-3, 64x64 tanh actor and critic, entropy 0.',
   config: {
     ...ASYNC_CARTPOLE,
     training: { ...ASYNC_CARTPOLE.training, trainBatchSizePerLearner: 2000, gradClip: 40 },

@@ -34,7 +34,8 @@ const MARWIL_CHARTS: readonly ChartDef[] = [
 
 /** CartPole from recorded episodes: many small steps per iteration, evaluation every iteration. */
 const CARTPOLE: Preset<MARWILConfig> = {
-  description: 'CartPole-v1 from recorded episodes: 64x64 net, lr 1e-3, 20 steps of 256 rows per iteration.',
+  description: 'CartPole from recorded episodes.',
+  details: '64x64 net, lr 1e-3, 20 steps of 256 rows per iteration, a 10-episode evaluation after ' + 'each iteration.',
   config: {
     rlModule: { fcnetHiddens: [64, 64] },
     training: { lr: 1e-3, trainBatchSizePerLearner: 256 },

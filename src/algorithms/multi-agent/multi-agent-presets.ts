@@ -24,10 +24,12 @@ const SMALL_PPO = {
 
 export const MULTI_AGENT_PPO_PRESETS: Readonly<Record<string, Preset<MultiAgentPPOConfig>>> = deepFreeze({
   MultiAgentCartPole: {
-    description:
-      "RLlib's multi_agent_cartpole example (2 agents), per module the CartPole-v1 settings tuned here: " +
-      '16 env copies x 64 steps on the page runner, 6 epochs of 512, lr 3e-3, [64, 64] tanh. Stops when every ' +
-      'module reaches 450 (RLlib tuned_examples/ppo/multi_agent_cartpole_ppo.py) or at 600k env steps.',
+    description: 'Two CartPoles, one module each, with the CartPole settings tuned here.',
+    details:
+      "RLlib's multi_agent_cartpole example (2 agents), per module the CartPole-v1 settings " +
+      'tuned here: 16 env copies x 64 steps on the page runner, 6 epochs of 512, lr 3e-3, [64, ' +
+      '64] tanh. Stops when every module reaches 450 (RLlib ' +
+      'tuned_examples/ppo/multi_agent_cartpole_ppo.py) or at 600k env steps.',
     config: {
       environment: { env: 'MultiAgentCartPole', envConfig: { numAgents: 2 } },
       envRunners: PAGE_RUNNER,
@@ -39,8 +41,10 @@ export const MULTI_AGENT_PPO_PRESETS: Readonly<Record<string, Preset<MultiAgentP
     variants: { '1000-policies': MANY_POLICIES_PRESET },
   },
   'CoinChase-v0': {
-    description:
-      'Two players race for coins on a 5x5 grid (50 steps); the settings of the CoinChase unit test: 16 copies x 64 steps, 6 epochs of 256, lr 1e-3, gamma 0.95, [64, 64] tanh, entropy 0.01.',
+    description: 'Two players race for coins on a 5x5 grid.',
+    details:
+      '50-step episodes; the settings of the CoinChase unit test: 16 copies x 64 steps, 6 ' +
+      'epochs of 256, lr 1e-3, gamma 0.95, [64, 64] tanh, entropy 0.01.',
     config: {
       environment: { env: 'CoinChase-v0' },
       envRunners: PAGE_RUNNER,

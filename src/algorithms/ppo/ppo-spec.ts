@@ -55,7 +55,8 @@ function ppoAutoPreset(l: AutoLayout): Preset<PPOConfig> {
   const fragment = clamp(2 ** Math.round(Math.log2(l.horizon / 2)), 16, 64);
   const batch = l.numSamplers * l.numEnvsPerEnvRunner * fragment;
   return {
-    description: `Automatic for ${l.env.envId}: ${l.summary}, ${batch} steps per iteration, 4 epochs.`,
+    description: `Sized automatically for ${l.env.envId} and this machine.`,
+    details: `${l.summary}, ${batch} steps per iteration, 4 epochs of 2 minibatches, lr ${l.hiddens[0] >= 128 ? '1e-3' : '3e-3'}.`,
     config: {
       environment: { env: l.env.envId },
       envRunners: {

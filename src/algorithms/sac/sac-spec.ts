@@ -17,7 +17,11 @@ import { SAC_SCHEMA, sacSamplingLayout, type SACConfig } from './sac-config';
  * replay ratio (one update per 5-step sample call). The `Pendulum-v1:rllib` variant.
  */
 const PENDULUM_RLLIB: Preset<SACConfig> = {
-  description: "RLlib's tuned pendulum_sac.py: twin Q, auto-tuned alpha, n-step 2-5, prioritized replay, [256, 256].",
+  description: "RLlib's tuned Pendulum SAC; learns slowly here.",
+  details:
+    'tuned_examples/sac/pendulum_sac.py: twin Q, auto-tuned alpha, n-step 2-5, prioritized ' +
+    'replay (alpha 1, beta 0), [256, 256] relu nets, lrs 2e-4 / 8e-4 / 9e-4, one update per ' +
+    '5-step sample call; -250 within 20,000 env steps on a 5-episode mean.',
   config: {
     environment: { env: 'Pendulum-v1' },
     envRunners: { numEnvRunners: 0, numEnvsPerEnvRunner: 1 },
@@ -48,8 +52,11 @@ const PENDULUM_RLLIB: Preset<SACConfig> = {
  * targets. RLlib's bar: -250 within 20,000 env steps, judged here on a 10-episode mean.
  */
 const PENDULUM: Preset<SACConfig> = {
-  description:
-    'SAC tuned here for wall-clock time: 4 envs x 8 steps, one 64-row update per env step, [64, 64] nets, lr 1e-3.',
+  description: 'Pendulum SAC, tuned here for wall-clock time.',
+  details:
+    '4 envs on the page x 8 steps per call, one 64-row update per env step (32 per call), ' +
+    '[64, 64] nets, lr 1e-3 for actor, critics and alpha, uniform replay, 1-step targets, ' +
+    "learning after 256 steps. RLlib's bar: -250 within 20,000 env steps (Pendulum-v1:rllib).",
   config: {
     environment: { env: 'Pendulum-v1' },
     envRunners: { numEnvRunners: 0, numEnvsPerEnvRunner: 4, rolloutFragmentLength: 8 },
@@ -79,8 +86,11 @@ const PENDULUM: Preset<SACConfig> = {
  * for tens of steps, enough to climb out of the valley. 90 within 50,000 env steps is the usual bar.
  */
 const MOUNTAIN_CAR: Preset<SACConfig> = {
-  description:
-    'SAC with correlated (AR(1), rho 0.95) exploration noise so the car rocks out of the valley: 4 envs x 8 steps, one 64-row update per 2 env steps.',
+  description: 'MountainCarContinuous SAC with correlated exploration noise.',
+  details:
+    'The Pendulum settings with AR(1) exploration noise (rho 0.95) so the car rocks out of the ' +
+    'valley, one 64-row update per 2 env steps, learning after 1,000 steps; 90 within 50,000 ' +
+    'env steps is the usual bar.',
   config: {
     ...PENDULUM.config,
     environment: { env: 'MountainCarContinuous-v0' },
@@ -99,7 +109,8 @@ const MOUNTAIN_CAR: Preset<SACConfig> = {
 function sacAutoPreset(l: AutoLayout): Preset<SACConfig> {
   const width = Math.max(64, l.hiddens[0]);
   return {
-    description: `Automatic for ${l.env.envId}: [${width}, ${width}] nets, batch 64, lr 1e-3, replay on the page.`,
+    description: `Sized automatically for ${l.env.envId}: replay and sampling on the page.`,
+    details: `The Pendulum settings tuned here with [${width}, ${width}] nets: batch 64, lr 1e-3, one update per env step.`,
     config: {
       ...PENDULUM.config,
       environment: { env: l.env.envId },
