@@ -20,10 +20,11 @@ export const NUM_POLICIES = 1000;
 const policies = Array.from({ length: NUM_POLICIES }, (_, i) => `p${i}`);
 
 export const MANY_POLICIES_PRESET: Omit<Preset<MultiAgentPPOConfig>, 'variants'> = {
-  description:
-    '1,000 agents of MultiAgentCartPole, each its own module: 2 runner workers of 500 agents, 2 learner workers ' +
-    'of 500 stacked modules, [16, 16] tanh, 4 epochs of 128 of 256 agent steps per module per iteration, lr 3e-3. ' +
-    'Stops when the median module return reaches 150, or after 30 minutes.',
+  description: 'MultiAgentCartPole with 1,000 agents, each its own module.',
+  details:
+    '2 runner workers of 500 agents, 2 learner workers of 500 stacked modules, [16, 16] tanh, 4 epochs ' +
+    'of 128 of 256 agent steps per module per iteration, lr 3e-3. Stops when the median module return ' +
+    'reaches 150, or after 30 minutes.',
   config: {
     environment: { env: 'MultiAgentCartPole', envConfig: { numAgents: NUM_POLICIES } },
     envRunners: { numEnvRunners: 2, numEnvsPerEnvRunner: 1, rolloutFragmentLength: 256 },
