@@ -22,6 +22,7 @@ export const SECTIONS = [
   'offline',
   'tune',
   'offline-mixed',
+  'multi-agent-matrix',
   'many-modules',
   'many-policies',
 ] as const;
@@ -29,7 +30,7 @@ export type Section = (typeof SECTIONS)[number];
 
 /** Names that stand for several sections in --only: `algorithms` is the whole algorithm matrix. */
 export const SECTION_GROUPS: Readonly<Record<string, readonly Section[]>> = {
-  algorithms: ['ppo', 'dqn', 'sac', 'impala', 'appo', 'a2c', 'offline'],
+  algorithms: ['ppo', 'dqn', 'sac', 'impala', 'appo', 'a2c', 'offline', 'multi-agent-matrix'],
 };
 
 /**

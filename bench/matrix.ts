@@ -117,11 +117,15 @@ const TWO_MODULES = {
   note: 'every module (2 agents, 2 policies), 1 seed',
 } as const;
 
-/** Issue 30's must-show rows: multi-agent CartPole with PPO, DQN, IMPALA, APPO; multi-agent Pendulum with SAC. */
+/**
+ * Issue 30's must-show rows: multi-agent CartPole with PPO, DQN, IMPALA, APPO; multi-agent Pendulum
+ * with SAC. Their own section (`--only multi-agent-matrix`, part of `algorithms`): one seed each, but
+ * up to ~20 minutes, so a single-agent `--only dqn` stays short.
+ */
 const MULTI_AGENT_ROWS: readonly MatrixEntry[] = [
   {
     ...TWO_MODULES,
-    section: 'ppo',
+    section: 'multi-agent-matrix',
     algo: 'PPO',
     env: 'MultiAgentCartPole',
     preset: 'MultiAgentCartPole',
@@ -130,7 +134,7 @@ const MULTI_AGENT_ROWS: readonly MatrixEntry[] = [
   },
   {
     ...TWO_MODULES,
-    section: 'dqn',
+    section: 'multi-agent-matrix',
     algo: 'DQN',
     env: 'MultiAgentCartPole',
     preset: 'MultiAgentCartPole',
@@ -139,7 +143,7 @@ const MULTI_AGENT_ROWS: readonly MatrixEntry[] = [
   },
   {
     ...TWO_MODULES,
-    section: 'sac',
+    section: 'multi-agent-matrix',
     algo: 'SAC',
     env: 'MultiAgentPendulum',
     preset: 'MultiAgentPendulum',
@@ -149,7 +153,7 @@ const MULTI_AGENT_ROWS: readonly MatrixEntry[] = [
   },
   {
     ...TWO_MODULES,
-    section: 'impala',
+    section: 'multi-agent-matrix',
     algo: 'IMPALA',
     env: 'MultiAgentCartPole',
     preset: 'MultiAgentCartPole',
@@ -158,7 +162,7 @@ const MULTI_AGENT_ROWS: readonly MatrixEntry[] = [
   },
   {
     ...TWO_MODULES,
-    section: 'appo',
+    section: 'multi-agent-matrix',
     algo: 'APPO',
     env: 'MultiAgentCartPole',
     preset: 'MultiAgentCartPole',
@@ -170,11 +174,11 @@ const MULTI_AGENT_ROWS: readonly MatrixEntry[] = [
 /** Iterations an offline row may take (each is 20 gradient steps and a 10-episode evaluation). */
 export const OFFLINE_MAX_ITERATIONS = 100;
 
-/** The sections that feed the matrix; `--only algorithms` stands for all of them. */
-export const MATRIX_SECTIONS: readonly Section[] = [...new Set(MATRIX.map((e) => e.section))];
-
 /** Every row: the single-agent matrix, then the multi-agent rows. */
 export const ALL_ROWS: readonly MatrixEntry[] = [...MATRIX, ...MULTI_AGENT_ROWS];
+
+/** The sections that feed the matrix; `--only algorithms` stands for all of them. */
+export const MATRIX_SECTIONS: readonly Section[] = [...new Set(ALL_ROWS.map((e) => e.section))];
 
 /** The matrix rows the chosen sections run. */
 export function matrixFor(only: ReadonlySet<Section>): MatrixEntry[] {

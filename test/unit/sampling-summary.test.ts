@@ -15,7 +15,7 @@ function summary(input: Record<string, unknown>): string {
 
 describe('samplingSummary', () => {
   it("states DQN's real iteration: 200 training steps of 5 env steps", () => {
-    expect(summary({ algo: 'DQN', preset: 'CartPole-v1' })).toBe(
+    expect(summary({ algo: 'DQN', preset: 'CartPole-v1:rllib' })).toBe(
       '1 runner (the page) × 1 env × 5 steps = 5 env steps per round; ' +
         '200 training steps (sample, update, weight sync) = 1,000 env steps per iteration.',
     );
@@ -23,7 +23,7 @@ describe('samplingSummary', () => {
     expect(
       summary({
         algo: 'DQN',
-        preset: 'CartPole-v1',
+        preset: 'CartPole-v1:rllib',
         num_envs_per_env_runner: 3,
         min_sample_timesteps_per_iteration: 100,
       }),
@@ -32,7 +32,7 @@ describe('samplingSummary', () => {
 
   it('counts rounds per training step with a training_intensity (one update per 3 rounds here)', () => {
     // 5 env steps per round, batch 32: native ratio 6.4; intensity 2 -> one update every 3 rounds.
-    expect(summary({ algo: 'DQN', preset: 'CartPole-v1', training_intensity: 2 })).toMatch(
+    expect(summary({ algo: 'DQN', preset: 'CartPole-v1:rllib', training_intensity: 2 })).toMatch(
       /= 5 env steps per round; 67 training steps .* = 1,005 env steps per iteration\.$/,
     );
   });
