@@ -61,8 +61,9 @@ test('3 learning rates x 2 seeds, two at a time: six trial folders and a trials.
     expect(results.map((r) => r['training_iteration'])).toEqual([1, 2, 3]);
     expect(Number(row['last/env_runners/episode_return_mean'])).toBe(returns.at(-1));
     expect(Number(row['best/env_runners/episode_return_mean'])).toBe(Math.max(...returns));
+    // config.json is the resolved config the trial was built with, as npm run train writes it.
     const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-    expect(config['lr']).toBe(Number(row['config/lr']));
+    expect((config['training'] as Record<string, unknown>)['lr']).toBe(Number(row['config/lr']));
     expect((config['debugging'] as Record<string, unknown>)['seed']).toBe(Number(row['seed']));
     expect(existsSync(path.join(dir, 'checkpoint/final.json'))).toBe(true);
   }

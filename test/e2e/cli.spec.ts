@@ -171,7 +171,12 @@ test.describe('npm run train: exit codes', () => {
   test('--as-test exits 0 when the reward is reached', async () => {
     // An untrained CartPole policy already averages ~20 steps per episode; seed 1 is fixed.
     const out = tmpOut();
-    const run = await runCli([...TINY, '--as-test', '--stop-reward', '15', '--stop-iters', '30', '--out', out]);
+    // A 20-episode window: a reward stop waits for a full window (88 episodes fit in 30 iterations).
+    const run = await runCli([
+      ...TINY,
+      ...['--metrics-num-episodes-for-smoothing', '20', '--as-test', '--stop-reward', '15', '--stop-iters', '30'],
+      ...['--out', out],
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const summary = readJson(path.join(out, 'summary.json'));
     expect(summary).toMatchObject({ reached: true, criterion: 'env_runners/episode_return_mean' });

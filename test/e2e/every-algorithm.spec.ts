@@ -55,9 +55,9 @@ test('each of the eight algorithms trains two iterations from the menu, every ch
       await expect(page.getByTestId('offline-note')).toContainText('offline data set to it');
     }
     if (algo === 'DQN') {
-      // The summary states what an iteration really samples, not one 5-step round.
+      // The summary states what an iteration really samples (the wall-time preset: 8 envs x 8 steps), not one round.
       await expect(page.getByTestId('derived-sizes')).toContainText(
-        '5 env steps per round; 200 training steps (sample, update, weight sync) = 1,000 env steps per iteration.',
+        '64 env steps per round; 16 training steps (sample, update, weight sync) = 1,024 env steps per iteration.',
       );
     }
     await trainTwoIterations(page);

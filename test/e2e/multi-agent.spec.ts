@@ -61,7 +61,8 @@ test('SAC on MultiAgentPendulum from a URL: Box actions sampled in a worker, one
   consoleErrors,
 }) => {
   const hash =
-    '#algo=SAC&env=MultiAgentPendulum&policies=p0,p1&policy_mapping_fn=0%3Dp0,1%3Dp1&num_env_runners=1' +
+    // One env copy, so the 3 iterations (300+ env steps) end a 200-step Pendulum episode.
+    '#algo=SAC&env=MultiAgentPendulum&policies=p0,p1&policy_mapping_fn=0%3Dp0,1%3Dp1&num_env_runners=1&num_envs_per_env_runner=1' +
     '&num_steps_sampled_before_learning_starts=64&min_sample_timesteps_per_iteration=100&train_batch_size_per_learner=16' +
     '&num_gpus_per_learner=0&seed=1&stop_iters=3';
   await page.goto(`/${hash}`);
@@ -122,6 +123,8 @@ test('npm run train with --policies / --policy-mapping: progress per module, fil
     policies: ['p0', 'p1'],
     policyMappingFn: { '0': 'p0', '1': 'p1' },
     policiesToTrain: null,
+    stackModules: true,
+    splitAgentsAcrossEnvRunners: false,
   });
   const ckpt = readJson<{ weights: { names: string[] }; modules: Record<string, unknown> }>(
     path.join(out, 'checkpoint', 'final.json'),

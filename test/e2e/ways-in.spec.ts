@@ -101,7 +101,7 @@ test('CLI flags, URL hash, form, <rl-trainer> and sweep build one config over th
     debugging: { seed: number };
   };
   expect(cliConfig.algo).toBe('DQN');
-  expect(cliConfig.rlModule.fcnetHiddens).toEqual([256]); // the preset's, not RLlib's default [256, 256]
+  expect(cliConfig.rlModule.fcnetHiddens).toEqual([64, 64]); // the preset's (tuned for wall time), not RLlib's default [256, 256]
   expect(cliConfig.training.lr).toBe(0.001);
   expect(cliConfig.debugging.seed).toBe(7);
   for (const way of ['url', 'form', 'element', 'sweep']) expect(configs[way], way).toEqual(configs['cli']);
