@@ -4,6 +4,7 @@
  * at which the threshold was first met, env steps/s, learner time per update and the longest
  * main-thread task. The offline rows first train a PPO agent and record episodes from it to disk.
  */
+import { windowIsFull } from '../src/algorithms/stop-criteria';
 import type { RunSummary } from '../src/app';
 import type { AppSession } from '../src/cli/app-session';
 import {
@@ -116,7 +117,8 @@ async function runOnce(session: AppSession, input: RunInput): Promise<MatrixRunR
       curve.push([wall, ret, steps]);
       learnerS += Number(r[Timers.LEARNER_UPDATE] ?? 0);
       trainedSteps += Number(r[NUM_ENV_STEPS_TRAINED] ?? 0);
-      if (hit.at === null && ret >= input.target) hit.at = [wall, steps];
+      // As the run's own stop criterion: a return mean counts once it covers its whole window.
+      if (hit.at === null && ret >= input.target && windowIsFull(r, input.returnKey)) hit.at = [wall, steps];
     });
     wall = (performance.now() - t0) / 1000;
   } finally {
