@@ -310,6 +310,9 @@ export class StackedMLP implements RLModule<StackedTrainOutputs> {
     checkWeights(weights, this.variableNames, this.moduleShapes);
     weights.arrays.forEach((a, i) => this.moduleSlice(i, m).set(a));
     this.deviceStale = true;
+    // The JS forward holds transposed copies of the host rows: rebuild them on the next forward.
+    // (Not by version alone: a sync may carry the same version every time, e.g. packed weights at 0.)
+    this.jsMlps = null;
   }
 
   /** Every module's weights, packed as a MultiRLModule's (`<module id>/<variable>`). */

@@ -153,4 +153,29 @@ describe('StackedMLP weights', () => {
     for (const s of singles) s.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('the JS forward follows every weight sync, even one that carries the same version (a runner sync)', async () => {
+    await tf.setBackend('cpu');
+    const { actionSpace, model } = CASES[0]!;
+    const { stack, singles } = build(actionSpace, model);
+    const obs = new Float32Array(IDS.length * 2 * 3).fill(0.5);
+    const first = await stack.forwardPacked(obs, IDS.length * 2, true); // builds the JS forward (small batch, cpu)
+    const other = new MLPModule({ observationSpace: OBS, actionSpace, model, seed: 99 });
+    const w = await other.getWeights();
+    // The same version as before: runners get packed weights at version 0 on every sync.
+    stack.setModuleWeights(1, { ...w, version: stack.weightsVersion });
+    const second = await stack.forwardPacked(obs, IDS.length * 2, true);
+    const k = 3; // Discrete(3) logits per row
+    // Module b (rows 2-3) now acts as `other`; modules a and c are unchanged.
+    const expected = new Float32Array(2 * k);
+    const logits = tf.tidy(() => other.forwardTrain(tf.fill([2, 3], 0.5)).actionDistInputs);
+    expected.set(await logits.data());
+    logits.dispose();
+    expectAllClose(second.subarray(2 * k, 4 * k), expected);
+    expect(Array.from(second.subarray(0, 2 * k))).toEqual(Array.from(first.subarray(0, 2 * k)));
+    expect(Array.from(second.subarray(2 * k, 4 * k))).not.toEqual(Array.from(first.subarray(2 * k, 4 * k)));
+    stack.dispose();
+    other.dispose();
+    for (const s of singles) s.dispose();
+  });
 });
