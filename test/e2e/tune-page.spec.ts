@@ -6,6 +6,12 @@
  */
 import { expect, test } from './fixtures';
 
+/**
+ * Iterations per trial: enough that the second trial stays RUNNING for seconds (a tiny PPO
+ * iteration takes a few ms on the fused learner, so 25 of them could start and end between polls).
+ */
+const ITERATIONS = 250;
+
 const SMALL_SWEEP = {
   param_space: {
     env: 'CartPole-v1',
@@ -21,7 +27,7 @@ const SMALL_SWEEP = {
     seed: 3,
   },
   tune_config: { max_concurrent_trials: 1 },
-  run_config: { stop: { training_iteration: 25 } },
+  run_config: { stop: { training_iteration: ITERATIONS } },
   resources: { num_cpus: 4 },
 };
 
@@ -58,15 +64,15 @@ test('a sweep in the URL: the panel offers it, runs it, fills the table and the 
   for (const id of ['trial_00000', 'trial_00001']) {
     const row = page.locator(`[data-testid=trial-row][data-trial=${id}]`);
     await expect(row).toHaveAttribute('data-status', 'TERMINATED', { timeout: 120_000 });
-    await expect(row.getByTestId('trial-iterations')).toHaveText('25');
+    await expect(row.getByTestId('trial-iterations')).toHaveText(String(ITERATIONS));
     expect(Number(await row.getByTestId('trial-best').textContent())).toBeGreaterThan(0);
   }
-  // One curve per trial, 25 points each (the first series' count is on the chart).
-  await expect(page.getByTestId('chart-trials')).toHaveAttribute('data-points', '25');
+  // One curve per trial, a point per iteration (the first series' count is on the chart).
+  await expect(page.getByTestId('chart-trials')).toHaveAttribute('data-points', String(ITERATIONS));
   const curves = await page.evaluate(() =>
     ['trial_00000', 'trial_00001'].map((id) => window.rl.sweeps.session!.results(id).length),
   );
-  expect(curves).toEqual([25, 25]);
+  expect(curves).toEqual([ITERATIONS, ITERATIONS]);
   await expect(watch).toContainText('TERMINATED');
 });
 
