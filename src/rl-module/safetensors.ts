@@ -249,7 +249,9 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     throw new SafetensorsError(issues);
   }
   const entries = names.map((n) => readEntry(n, header[n], dataLength, issues)).filter((e): e is Entry => e !== null);
-  entries.sort((a, b) => a.begin - b.begin);
+  // By (begin, end), as the reference reader sorts data_offsets: an empty tensor at a tensor's start
+  // byte comes before it, so it is neither an overlap nor a hole.
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   // The format requires the tensors to fill the data part exactly: no overlap, no hole.
   let expected = 0;
   for (const e of entries) {

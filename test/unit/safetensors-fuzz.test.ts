@@ -188,6 +188,25 @@ function mutateHeader(bytes: Uint8Array, mutations: readonly HeaderMutation[]): 
 }
 
 describe('decodeSafetensors under fuzzing', () => {
+  it("an empty tensor at another tensor's start byte is neither an overlap nor a hole (a fuzz find)", () => {
+    // Tensor "0" (a scalar) at [0, 4] and tensor "" (shape [0]) at [0, 0]: fast-check seed 1158902057.
+    const bytes = Uint8Array.from([
+      192, 0, 0, 0, 0, 0, 0, 0, 123, 34, 48, 34, 58, 123, 34, 100, 116, 121, 112, 101, 34, 58, 34, 70, 51, 50, 34, 44,
+      34, 115, 104, 97, 112, 101, 34, 58, 91, 93, 44, 34, 100, 97, 116, 97, 95, 111, 102, 102, 115, 101, 116, 115, 34,
+      58, 91, 48, 44, 52, 93, 125, 44, 34, 95, 95, 109, 101, 116, 97, 100, 97, 116, 97, 95, 95, 34, 58, 123, 34, 102,
+      111, 114, 109, 97, 116, 34, 58, 34, 98, 114, 111, 119, 115, 101, 114, 45, 114, 108, 45, 114, 108, 108, 105, 98,
+      45, 119, 101, 105, 103, 104, 116, 115, 47, 49, 34, 44, 34, 108, 97, 121, 111, 117, 116, 34, 58, 34, 123, 92, 34,
+      107, 105, 110, 100, 92, 34, 58, 92, 34, 113, 92, 34, 125, 34, 125, 44, 34, 34, 58, 123, 34, 100, 116, 121, 112,
+      101, 34, 58, 34, 70, 51, 50, 34, 44, 34, 115, 104, 97, 112, 101, 34, 58, 91, 48, 93, 44, 34, 100, 97, 116, 97, 95,
+      111, 102, 102, 115, 101, 116, 115, 34, 58, 91, 48, 44, 48, 93, 125, 125, 32, 32, 32, 32, 0, 0, 0, 0,
+    ]);
+    const decoded = decodeSafetensors(bytes);
+    expect(decoded.tensors.map((t) => [t.name, t.data.length]).sort()).toEqual([
+      ['', 0],
+      ['0', 1],
+    ]);
+  });
+
   it('valid files read back (100 cases)', () => {
     fc.assert(
       fc.property(validFile, (bytes) => {
